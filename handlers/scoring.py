@@ -1,0 +1,284 @@
+"""Scorer recusal and score aggregation for the 民主测评 (scoring) step.
+
+The appraisal rules say the leading-group members score each presented project
+("由评比活动小组成员对讲述的创新项目打分"). Two things have to be fair and
+auditable there:
+
+* a scorer must not score a project from their own unit, nor from a unit their
+  own union supervises (it vetted and forwarded that application), and
+* the final score must be reproducible by hand from what is stored, so the
+  whole calculation is returned, not just the number.
+
+All arithmetic is done in :class:`~decimal.Decimal` so that, for example, a
+mean of exactly 84.445 rounds to 84.45 (binary floats would give 84.44).
+"""
+from __future__ import annotations
+
+import math
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from handlers.registry import HandlerError, handler
+
+TRIM_THRESHOLD = 5
+"""With at least this many scores, the single highest and lowest totals are dropped."""
+
+_CENT = Decimal("0.01")
+_HUNDRED = Decimal(100)
+
+REASON_SAME_UNIT = "same_unit"
+REASON_SUPERVISING_UNION = "supervising_union"
+_REASON_TEXT = {
+    REASON_SAME_UNIT: "评分成员与申报单位为同一单位，依规回避",
+    REASON_SUPERVISING_UNION: "评分成员所在单位为申报单位的主管工会（负责审核把关），依规回避",
+}
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _is_int(value: Any) -> bool:
+    """True for real integers; bool is excluded because True == 1 hides mistakes."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _require_int(value: Any, what: str) -> int:
+    if not _is_int(value):
+        raise HandlerError(f"{what} 必须是整数 / {what} must be an integer, got {value!r}")
+    return value
+
+
+def _to_decimal(value: Any, what: str) -> Decimal:
+    """Turn a JSON number into a Decimal via its text form, so 0.1 stays 0.1."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal, str)):
+        raise HandlerError(f"{what} 必须是数字 / {what} must be a number, got {value!r}")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise HandlerError(f"{what} 必须是有限数字 / {what} must be a finite number, got {value!r}")
+    try:
+        result = Decimal(str(value).strip()) if not isinstance(value, Decimal) else value
+    except InvalidOperation:
+        raise HandlerError(f"{what} 必须是数字 / {what} must be a number, got {value!r}") from None
+    if not result.is_finite():
+        raise HandlerError(f"{what} 必须是有限数字 / {what} must be a finite number, got {value!r}")
+    return result
+
+
+def _round2(value: Decimal) -> Decimal:
+    """Commercial rounding (四舍五入) to 2 decimals, as used on score sheets."""
+    return value.quantize(_CENT, rounding=ROUND_HALF_UP)
+
+
+def _num(value: Decimal) -> float:
+    """JSON-friendly number; callers round first so the float prints exactly."""
+    return float(value)
+
+
+# --------------------------------------------------------------------------- recusal
+
+
+def _check_applicant(unit_id: Any, supervising_union_id: Any) -> None:
+    _require_int(unit_id, "unit_id")
+    if supervising_union_id is not None:
+        _require_int(supervising_union_id, "supervising_union_id")
+
+
+def _recusal_reason(scorer_unit: Any, unit_id: int, supervising_union_id: int | None) -> str | None:
+    """Why a scorer from ``scorer_unit`` must step aside, or None if they may score."""
+    if scorer_unit is None:
+        return None
+    if scorer_unit == unit_id:
+        return REASON_SAME_UNIT
+    if supervising_union_id is not None and scorer_unit == supervising_union_id:
+        return REASON_SUPERVISING_UNION
+    return None
+
+
+def _classify(
+    scorers: Any, unit_id: Any, supervising_union_id: Any
+) -> tuple[list[int], dict[int, tuple[str, str]]]:
+    """Split scorers into eligible ids and recused ids (with name and reason code).
+
+    A user listed more than once counts once; if any of their entries is recused
+    they are recused, so a duplicated row can never slip a conflicted scorer in.
+    """
+    _check_applicant(unit_id, supervising_union_id)
+    if not isinstance(scorers, list):
+        raise HandlerError("scorers 必须是列表 / scorers must be a list")
+    order: list[int] = []
+    recused: dict[int, tuple[str, str]] = {}
+    for index, scorer in enumerate(scorers):
+        if not isinstance(scorer, dict):
+            raise HandlerError(f"第 {index + 1} 个评分成员格式错误 / scorer #{index + 1} must be an object")
+        user_id = _require_int(scorer.get("user_id"), f"scorers[{index}].user_id")
+        scorer_unit = scorer.get("unit_id")
+        if scorer_unit is not None:
+            _require_int(scorer_unit, f"scorers[{index}].unit_id")
+        if user_id not in order:
+            order.append(user_id)
+        reason = _recusal_reason(scorer_unit, unit_id, supervising_union_id)
+        if reason is not None and user_id not in recused:
+            recused[user_id] = (str(scorer.get("name") or ""), reason)
+    eligible = [user_id for user_id in order if user_id not in recused]
+    return eligible, recused
+
+
+@handler("select_scorers")
+def select_scorers(
+    *, scorers: list[dict], unit_id: int, supervising_union_id: int | None = None
+) -> list[int]:
+    """Scorers allowed to score an application, after recusal, in the given order."""
+    if isinstance(scorers, list) and not scorers:
+        raise HandlerError("没有配置评分成员 / no scorers configured")
+    eligible, _ = _classify(scorers, unit_id, supervising_union_id)
+    if not eligible:
+        raise HandlerError("回避后没有可评分的成员 / no eligible scorer after recusal")
+    return eligible
+
+
+@handler("record_recusals")
+def record_recusals(
+    *, scorers: list[dict], unit_id: int, supervising_union_id: int | None = None
+) -> list[dict]:
+    """Who stepped aside and why, so the record shows recusal was applied."""
+    _, recused = _classify(scorers, unit_id, supervising_union_id)
+    return [
+        {"user_id": user_id, "name": name, "reason_code": code, "reason": _REASON_TEXT[code]}
+        for user_id, (name, code) in recused.items()
+    ]
+
+
+# --------------------------------------------------------------------------- aggregation
+
+
+def _check_criteria(criteria: Any) -> list[tuple[str, Decimal, Decimal]]:
+    """Validate the criteria; returns (code, weight, max) in the given order."""
+    if not isinstance(criteria, list) or not criteria:
+        raise HandlerError("评分标准不能为空 / criteria must be a non-empty list")
+    parsed: list[tuple[str, Decimal, Decimal]] = []
+    seen: set[str] = set()
+    for index, criterion in enumerate(criteria):
+        if not isinstance(criterion, dict):
+            raise HandlerError(f"第 {index + 1} 项评分标准格式错误 / criterion #{index + 1} must be an object")
+        code = criterion.get("code")
+        if not isinstance(code, str) or not code:
+            raise HandlerError(f"第 {index + 1} 项评分标准缺少编码 / criterion #{index + 1} has no code")
+        if code in seen:
+            raise HandlerError(f"评分标准编码重复：{code} / duplicate criterion code {code!r}")
+        seen.add(code)
+        weight = _to_decimal(criterion.get("weight"), f"criterion {code} weight")
+        maximum = _to_decimal(criterion.get("max"), f"criterion {code} max")
+        if weight <= 0:
+            raise HandlerError(f"评分标准 {code} 的权重必须大于 0 / criterion {code!r} weight must be > 0")
+        if maximum <= 0:
+            raise HandlerError(f"评分标准 {code} 的满分必须大于 0 / criterion {code!r} max must be > 0")
+        parsed.append((code, weight, maximum))
+    return parsed
+
+
+def _scorer_row(
+    score: Any, index: int, criteria: list[tuple[str, Decimal, Decimal]], weight_sum: Decimal
+) -> tuple[int, dict[str, Decimal], dict[str, Decimal], Decimal, Any]:
+    """One score sheet: (scorer, raw values, contributions, rounded total, comment)."""
+    if not isinstance(score, dict):
+        raise HandlerError(f"第 {index + 1} 份评分格式错误 / score #{index + 1} must be an object")
+    scorer = _require_int(score.get("scorer"), f"scores[{index}].scorer")
+    values = score.get("criteria")
+    if not isinstance(values, dict):
+        raise HandlerError(f"评分成员 {scorer} 的评分缺少各项分数 / scorer {scorer}: criteria must be an object")
+    known = {code for code, _, _ in criteria}
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise HandlerError(
+            f"评分成员 {scorer} 提交了未定义的评分项 {', '.join(map(str, unknown))} / "
+            f"scorer {scorer}: unknown criterion {', '.join(map(str, unknown))}"
+        )
+    raw: dict[str, Decimal] = {}
+    contributions: dict[str, Decimal] = {}
+    for code, weight, maximum in criteria:
+        if code not in values or values[code] is None:
+            raise HandlerError(f"评分成员 {scorer} 缺少评分项 {code} / scorer {scorer}: missing criterion {code}")
+        value = _to_decimal(values[code], f"scorer {scorer} criterion {code}")
+        if value < 0 or value > maximum:
+            raise HandlerError(
+                f"评分成员 {scorer} 的评分项 {code} 分数 {value} 超出范围 0–{maximum} / "
+                f"scorer {scorer}: criterion {code} value {value} outside 0..{maximum}"
+            )
+        raw[code] = value
+        contributions[code] = value / maximum * weight * _HUNDRED / weight_sum
+    total = _round2(sum(contributions.values(), Decimal(0)))
+    comment = score.get("comment")
+    if comment is not None and not isinstance(comment, str):
+        raise HandlerError(f"评分成员 {scorer} 的评语必须是文本 / scorer {scorer}: comment must be text")
+    return scorer, raw, contributions, total, comment
+
+
+def _pick(rows: list[tuple[int, Decimal]], highest: bool) -> int:
+    """Index of the first row holding the highest (or lowest) total."""
+    best = 0
+    for index, (_, total) in enumerate(rows):
+        if (total > rows[best][1]) if highest else (total < rows[best][1]):
+            best = index
+    return best
+
+
+@handler("aggregate_scores")
+def aggregate_scores(*, scores: list[dict], criteria: list[dict]) -> dict:
+    """Weighted 0–100 total per scorer, then a (trimmed) mean, with every step shown.
+
+    Per scorer: total = Σ (value/max × weight) × 100 / Σ weight, rounded to 2
+    decimals (half up) like a paper score sheet. The item's final score is the
+    mean of those totals; with 5 or more scores one highest and one lowest total
+    are dropped first (on ties, the first such sheet in input order). The final
+    is rounded half up to 2 decimals. ``per_criterion_mean`` is the plain mean of
+    raw values over all sheets, for the record only.
+    """
+    parsed = _check_criteria(criteria)
+    if not isinstance(scores, list) or not scores:
+        raise HandlerError("没有评分记录 / no scores to aggregate")
+    weight_sum = sum((weight for _, weight, _ in parsed), Decimal(0))
+
+    sheets = [_scorer_row(score, index, parsed, weight_sum) for index, score in enumerate(scores)]
+    seen: set[int] = set()
+    for scorer, *_ in sheets:
+        if scorer in seen:
+            raise HandlerError(f"评分成员 {scorer} 重复提交评分 / scorer {scorer} scored more than once")
+        seen.add(scorer)
+
+    per_scorer: list[dict] = []
+    for scorer, _, contributions, total, comment in sheets:
+        row: dict[str, Any] = {
+            "scorer": scorer,
+            "totals_by_criterion": {code: _num(_round2(part)) for code, part in contributions.items()},
+            "total": _num(total),
+        }
+        if comment is not None:
+            row["comment"] = comment
+        per_scorer.append(row)
+
+    remaining = [(scorer, total) for scorer, _, _, total, _ in sheets]
+    dropped: list[dict] = []
+    count = len(sheets)
+    if count >= TRIM_THRESHOLD:
+        method = "trimmed_mean"
+        for why, highest in (("highest", True), ("lowest", False)):
+            scorer, total = remaining.pop(_pick(remaining, highest))
+            dropped.append({"scorer": scorer, "total": _num(total), "why": why})
+    else:
+        method = "mean"
+
+    kept_totals = [total for _, total in remaining]
+    final = _round2(sum(kept_totals, Decimal(0)) / len(kept_totals))
+    per_criterion_mean = {
+        code: _num(_round2(sum((raw[code] for _, raw, _, _, _ in sheets), Decimal(0)) / count))
+        for code, _, _ in parsed
+    }
+    return {
+        "method": method,
+        "count": count,
+        "per_scorer": per_scorer,
+        "dropped": dropped,
+        "kept": [scorer for scorer, _ in remaining],
+        "final": _num(final),
+        "per_criterion_mean": per_criterion_mean,
+        "criteria": [dict(criterion) for criterion in criteria],
+    }

@@ -1,0 +1,75 @@
+"""Formatting of dates and times for recipients, always in Asia/Shanghai.
+
+Contexts arrive from the database or from JSON in the outbox, so values may be
+aware datetimes, naive datetimes, dates or ISO 8601 strings. Rules:
+
+* aware datetimes are converted to Asia/Shanghai;
+* naive datetimes (and ISO strings without an offset) are taken to be UTC,
+  because that is how the service stores time;
+* a bare date is a calendar date in Shanghai (midnight there).
+
+Anything else (``None`` included) raises ``ValueError`` so a broken context is
+noticed instead of printing "None" to thousands of recipients.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+__all__ = ["SHANGHAI", "format_date", "format_datetime", "to_shanghai"]
+
+try:
+    SHANGHAI: timezone | ZoneInfo = ZoneInfo("Asia/Shanghai")
+except ZoneInfoNotFoundError:  # pragma: no cover - slim images without tzdata
+    # China has had no DST since 1991, so a fixed offset is exact for our dates.
+    SHANGHAI = timezone(timedelta(hours=8), "CST")
+
+DateLike = datetime | date | str
+
+
+def to_shanghai(value: DateLike) -> datetime:
+    """``value`` as an aware datetime in Asia/Shanghai (rules in the module docstring)."""
+    if isinstance(value, str):
+        value = _parse(value)
+    if isinstance(value, datetime):
+        if value.tzinfo is None or value.utcoffset() is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value.astimezone(SHANGHAI)
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day, tzinfo=SHANGHAI)
+    raise ValueError(f"expected a datetime, date or ISO 8601 string, got {value!r}")
+
+
+def format_datetime(value: DateLike, locale: str = "zh-CN") -> str:
+    """``2026年12月31日 23:59`` (zh) or ``2026-12-31 23:59 (UTC+8)`` (en)."""
+    moment = to_shanghai(value)
+    if locale.startswith("en"):
+        return f"{moment:%Y-%m-%d %H:%M} (UTC+8)"
+    return f"{moment.year}年{moment.month}月{moment.day}日 {moment:%H:%M}"
+
+
+def format_date(value: DateLike, locale: str = "zh-CN") -> str:
+    """``2026年12月31日`` (zh) or ``2026-12-31`` (en); datetimes are converted first."""
+    if isinstance(value, str) and _is_bare_date(value):
+        day = date.fromisoformat(value.strip())
+    elif isinstance(value, date) and not isinstance(value, datetime):
+        day = value
+    else:
+        day = to_shanghai(value).date()
+    if locale.startswith("en"):
+        return day.isoformat()
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def _is_bare_date(text: str) -> bool:
+    return len(text.strip()) == 10 and "T" not in text and " " not in text.strip()
+
+
+def _parse(text: str) -> datetime | date:
+    text = text.strip()
+    try:
+        if _is_bare_date(text):
+            return date.fromisoformat(text)
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"not an ISO 8601 date/time: {text!r}") from None

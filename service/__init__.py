@@ -1,0 +1,49 @@
+"""Appraisal Flow: the Flask application factory."""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, g
+
+from service.config import Settings
+from service.extensions import make_engine, make_session_factory
+from service.workflows.services import build_services
+
+
+def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
+    """Build the app from ``Settings`` (or overrides of the environment's settings)."""
+    settings = config if isinstance(config, Settings) else Settings.from_env(**(config or {}))
+    app = Flask(__name__, template_folder="web/templates", static_folder="web/static")
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=settings.max_upload_bytes + 64 * 1024,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=settings.session_ttl,
+        JSON_AS_ASCII=False,
+    )
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    engine = make_engine(settings.database_url)
+    app.extensions["appraisal.settings"] = settings
+    app.extensions["appraisal.db_engine"] = engine
+    app.extensions["appraisal.sessions"] = make_session_factory(engine)
+    app.extensions["appraisal.services"] = build_services(settings)
+
+    @app.teardown_appcontext
+    def _close_session(_: BaseException | None) -> None:
+        db = g.pop("db", None)
+        if db is not None:
+            db.close()
+
+    from service import api
+
+    api.register(app)
+    try:
+        from service import web
+    except ImportError:
+        web = None  # type: ignore[assignment]
+    if web is not None and hasattr(web, "register"):
+        web.register(app)
+    logging.getLogger(__name__).debug("app created for %s", settings.database_url.split("@")[-1])
+    return app

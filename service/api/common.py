@@ -1,0 +1,70 @@
+"""Request helpers shared by the blueprints: session, current user, JSON input, paging."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, g, request
+from sqlalchemy.orm import Session
+
+from service.auth import tokens
+from service.errors import BadRequest, Unauthenticated, ValidationFailed
+from service.models import User
+from service.workflows.services import Services
+
+
+def session() -> Session:
+    """The request's database session (closed when the request ends)."""
+    if "db" not in g:
+        g.db = current_app.extensions["appraisal.sessions"]()
+    return g.db
+
+
+def services() -> Services:
+    return current_app.extensions["appraisal.services"]
+
+
+def current_user() -> User:
+    """The authenticated user: a bearer token, or the browser session's login."""
+    if "user" in g:
+        return g.user
+    header = request.headers.get("Authorization", "")
+    user: User | None = None
+    if header.lower().startswith("bearer "):
+        user = tokens.user_for_token(session(), header[7:].strip())
+    else:
+        loader = current_app.extensions.get("appraisal.session_user")
+        user = loader() if loader else None
+    if user is None:
+        raise Unauthenticated("send a bearer token (POST /api/auth/token) or log in")
+    g.user = user
+    return user
+
+
+def json_body() -> dict[str, Any]:
+    data = request.get_json(silent=True)
+    if data is None:
+        raise BadRequest("the request body must be a JSON object (Content-Type: application/json)")
+    if not isinstance(data, dict):
+        raise ValidationFailed([{"field": "$", "message": "must be a JSON object"}])
+    return data
+
+
+def int_arg(name: str, default: int | None = None, *, minimum: int = 1, maximum: int = 10**9) -> int | None:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValidationFailed([{"field": name, "message": "must be an integer"}]) from None
+    if not minimum <= value <= maximum:
+        raise ValidationFailed([{"field": name, "message": f"must be between {minimum} and {maximum}"}])
+    return value
+
+
+def paging() -> tuple[int, int]:
+    return int_arg("page", 1) or 1, int_arg("page_size", 50, maximum=200) or 50
+
+
+def iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None

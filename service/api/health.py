@@ -1,0 +1,18 @@
+"""Liveness and readiness."""
+from __future__ import annotations
+
+from flask import Blueprint
+from sqlalchemy import text
+
+from service.api.common import session
+
+bp = Blueprint("health", __name__)
+
+
+@bp.get("/health")
+def health() -> tuple[dict, int]:
+    try:
+        session().execute(text("SELECT 1"))
+        return {"status": "ok", "database": "ok"}, 200
+    except Exception as exc:  # noqa: BLE001 - health reports any database failure
+        return {"status": "degraded", "database": type(exc).__name__}, 503

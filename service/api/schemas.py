@@ -1,0 +1,70 @@
+"""Response shapes: rows to JSON-ready dicts."""
+from __future__ import annotations
+
+from typing import Any
+
+from service.api.common import iso
+from service.models import Application, Campaign, InstanceEvent, OrgUnit, ProcessDefinition, ProcessInstance, Task, User
+
+
+def user(u: User) -> dict[str, Any]:
+    return {"id": u.id, "username": u.username, "display_name": u.display_name, "unit_id": u.unit_id,
+            "unit_name": u.unit.name, "roles": sorted(u.roles), "locale": u.locale}
+
+
+def org_unit(u: OrgUnit) -> dict[str, Any]:
+    return {"id": u.id, "code": u.code, "name": u.name, "name_en": u.name_en, "type": u.type,
+            "parent_id": u.parent_id, "supervising_union_id": u.supervising_union_id}
+
+
+def campaign(c: Campaign) -> dict[str, Any]:
+    return {"id": c.id, "year": c.year, "name": c.name, "process_key": c.process_key,
+            "opens_at": iso(c.opens_at), "closes_at": iso(c.closes_at), "criteria": c.criteria, "grades": c.grades,
+            "no_award_grade": c.no_award_grade, "scorer_ids": [r.user_id for r in c.scorer_rows],
+            "max_applications_per_unit": c.max_applications_per_unit, "reminders": c.reminders}
+
+
+def application(a: Application, missing: list[dict[str, str]] | None = None) -> dict[str, Any]:
+    body = {
+        "id": a.id, "campaign_id": a.campaign_id, "unit_id": a.unit_id, "unit_name": a.unit.name,
+        "supervising_union_id": a.supervising_union_id, "theme": a.theme, "content": a.content,
+        "proposer": a.proposer, "refinement": a.refinement, "effects": a.effects, "recognitions": a.recognitions,
+        "category": a.category, "conditions": a.conditions, "status": a.status, "stage": a.stage,
+        "outcome": a.outcome, "grade": a.grade,
+        "final_score": float(a.final_score) if a.final_score is not None else None,
+        "calculation": a.calculation, "recusals": a.recusals, "process_instance_id": a.instance_id,
+        "created_at": iso(a.created_at), "updated_at": iso(a.updated_at), "submitted_at": iso(a.submitted_at),
+    }
+    if missing is not None:
+        body["missing"] = missing
+    return body
+
+
+def task(t: Task) -> dict[str, Any]:
+    return {"id": t.id, "name": t.name, "element_id": t.element_id, "role": t.role, "form_key": t.form_key,
+            "stage": t.stage, "state": t.state, "unit_id": t.unit_id, "application_id": t.application_id,
+            "process_instance_id": t.instance_id, "candidate_user_id": t.candidate_user_id,
+            "assignee_id": t.assignee_id, "due_at": iso(t.due_at), "created_at": iso(t.created_at),
+            "claimed_at": iso(t.claimed_at), "completed_at": iso(t.completed_at), "completed_by": t.completed_by,
+            "data": t.data}
+
+
+def definition(d: ProcessDefinition) -> dict[str, Any]:
+    return {"id": d.id, "key": d.key, "version": d.version, "name": d.name, "checksum": d.checksum,
+            "deployed_by": d.deployed_by, "deployed_at": iso(d.deployed_at), "comment": d.comment,
+            "user_tasks": d.meta.get("user_tasks", {})}
+
+
+def instance(i: ProcessInstance, active: list[str] | None = None) -> dict[str, Any]:
+    body = {"id": i.id, "definition_id": i.definition_id, "definition_key": i.definition.key,
+            "definition_version": i.definition.version, "business_key": i.business_key, "status": i.status,
+            "end_event": i.end_event, "variables": i.variables, "started_at": iso(i.started_at),
+            "ended_at": iso(i.ended_at), "revision": i.revision}
+    if active is not None:
+        body["active_elements"] = active
+    return body
+
+
+def event(e: InstanceEvent) -> dict[str, Any]:
+    return {"id": e.id, "element_id": e.element_id, "name": e.name, "element_type": e.element_type,
+            "at": iso(e.at), "actor_id": e.actor_id, "detail": e.detail}

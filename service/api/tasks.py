@@ -1,0 +1,58 @@
+"""Tasks: mine and my roles', claim, unclaim, complete, and the form."""
+from __future__ import annotations
+
+from flask import Blueprint, request
+
+from service.api import schemas
+from service.api.common import current_user, int_arg, json_body, paging, services, session
+from service.errors import ValidationFailed
+from service.workflows import tasks
+
+bp = Blueprint("tasks", __name__)
+STATES = {"open", "completed", "cancelled", "all"}
+
+
+@bp.get("/tasks")
+def list_() -> dict:
+    state = request.args.get("state", "open")
+    if state not in STATES:
+        raise ValidationFailed([{"field": "state", "message": f"must be one of {sorted(STATES)}"}])
+    assigned = request.args.get("assigned")
+    if assigned not in (None, "me", "none"):
+        raise ValidationFailed([{"field": "assigned", "message": "must be 'me' or 'none'"}])
+    page, size = paging()
+    rows, total = tasks.list_tasks(session=session(), user=current_user(), state=state,
+                                   role=request.args.get("role"), stage=request.args.get("stage"),
+                                   application_id=int_arg("application_id"), assigned=assigned,
+                                   page=page, page_size=size)
+    return {"items": [schemas.task(t) for t in rows], "total": total, "page": page, "page_size": size}
+
+
+@bp.get("/tasks/<int:task_id>")
+def get(task_id: int) -> dict:
+    return schemas.task(tasks.get_task(session=session(), user=current_user(), task_id=task_id))
+
+
+@bp.get("/tasks/<int:task_id>/form")
+def form(task_id: int) -> dict:
+    return tasks.form_for(session=session(), services=services(), user=current_user(), task_id=task_id)
+
+
+@bp.post("/tasks/<int:task_id>/claim")
+def claim(task_id: int) -> dict:
+    return schemas.task(tasks.claim(session=session(), user=current_user(), task_id=task_id))
+
+
+@bp.post("/tasks/<int:task_id>/unclaim")
+def unclaim(task_id: int) -> dict:
+    return schemas.task(tasks.unclaim(session=session(), user=current_user(), task_id=task_id))
+
+
+@bp.post("/tasks/<int:task_id>/complete")
+def complete(task_id: int) -> dict:
+    body = json_body()
+    data = body.get("variables", body)
+    if not isinstance(data, dict):
+        raise ValidationFailed([{"field": "variables", "message": "must be an object"}])
+    return schemas.task(tasks.complete(session=session(), services=services(), user=current_user(),
+                                       task_id=task_id, data=data))

@@ -1,0 +1,1 @@
+"""Identity (passwords, tokens) and policies (who may see and do what)."""

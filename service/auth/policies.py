@@ -1,0 +1,88 @@
+"""Who may see and act on what. Every endpoint asks one of these.
+
+Federation-level roles see every application; a unit's own staff see their
+unit's; a vetter sees the enterprises under the union it belongs to; a scorer
+sees the items assigned to them. Tasks are visible to the people who could do
+them: the named candidate, or anyone holding the lane's role within the
+task's unit scope.
+"""
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, and_, or_
+
+from service.models import Application, Task, User
+
+FEDERATION_ROLES = frozenset({"leading_group", "group_leader", "office", "chair_office", "process_admin"})
+UNIT_ROLES = frozenset({"unit_submitter", "unit_leader"})
+
+
+def sees_all_applications(user: User) -> bool:
+    return bool(user.roles & FEDERATION_ROLES)
+
+
+def can_see_application(user: User, application: Application, *, scores_it: bool = False) -> bool:
+    if sees_all_applications(user) or scores_it:
+        return True
+    if user.roles & UNIT_ROLES and application.unit_id == user.unit_id:
+        return True
+    return "vetter" in user.roles and application.supervising_union_id == user.unit_id
+
+
+def application_filter(user: User, scored_ids: ColumnElement[bool] | None = None) -> ColumnElement[bool] | None:
+    """A WHERE clause limiting applications to what ``user`` may see (None: all)."""
+    if sees_all_applications(user):
+        return None
+    clauses = []
+    if user.roles & UNIT_ROLES:
+        clauses.append(Application.unit_id == user.unit_id)
+    if "vetter" in user.roles:
+        clauses.append(Application.supervising_union_id == user.unit_id)
+    if scored_ids is not None:
+        clauses.append(scored_ids)
+    return or_(*clauses) if clauses else Application.id.is_(None)
+
+
+def can_create_application(user: User) -> bool:
+    return "unit_submitter" in user.roles
+
+
+def task_filter(user: User) -> ColumnElement[bool]:
+    """Tasks ``user`` is a candidate for."""
+    return or_(
+        Task.candidate_user_id == user.id,
+        and_(
+            Task.candidate_user_id.is_(None),
+            Task.role.in_(sorted(user.roles)),
+            or_(Task.unit_id.is_(None), Task.unit_id == user.unit_id),
+        ),
+    )
+
+
+def is_candidate(user: User, task: Task) -> bool:
+    if task.candidate_user_id is not None:
+        return task.candidate_user_id == user.id
+    return task.role in user.roles and (task.unit_id is None or task.unit_id == user.unit_id)
+
+
+def can_see_task(user: User, task: Task) -> bool:
+    return is_candidate(user, task) or "office" in user.roles or "process_admin" in user.roles
+
+
+def can_claim(user: User, task: Task) -> bool:
+    return is_candidate(user, task)
+
+
+def can_complete(user: User, task: Task) -> bool:
+    return is_candidate(user, task) and (task.assignee_id is None or task.assignee_id == user.id)
+
+
+def can_deploy(user: User) -> bool:
+    return "process_admin" in user.roles
+
+
+def can_manage_campaigns(user: User) -> bool:
+    return bool(user.roles & {"office", "process_admin"})
+
+
+def can_see_results(user: User) -> bool:
+    return sees_all_applications(user)

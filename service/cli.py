@@ -1,0 +1,68 @@
+"""The ``appraisal`` command: migrate, load the demo, serve, and check consistency."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from service.config import ROOT, Settings
+
+
+def migrate(settings: Settings) -> None:
+    """Bring the database schema to the latest Alembic revision."""
+    from alembic import command
+    from alembic.config import Config
+
+    if settings.database_url.startswith("sqlite:///"):
+        Path(settings.database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    cfg = Config(str(ROOT / "alembic.ini"))
+    cfg.set_main_option("script_location", str(ROOT / "migrations"))
+    cfg.attributes["database_url"] = settings.database_url
+    command.upgrade(cfg, "head")
+
+
+def load_demo(settings: Settings) -> None:
+    from service.extensions import make_engine, make_session_factory
+    from service.workflows.demo import load_demo as _load
+    from service.workflows.services import build_services
+
+    engine = make_engine(settings.database_url)
+    with make_session_factory(engine)() as session:
+        _load(session, build_services(settings))
+    engine.dispose()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="appraisal", description="Appraisal Flow administration")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("migrate", help="apply database migrations")
+    sub.add_parser("demo", help="load the Baoding demo data and deploy the bundled processes")
+    run = sub.add_parser("run", help="serve on the embedded defaults (development server)")
+    run.add_argument("--host", default="127.0.0.1")
+    run.add_argument("--port", type=int, default=5000)
+    sub.add_parser("deploy-bundled", help="deploy processes/*.bpmn where changed")
+    args = parser.parse_args(argv)
+    settings = Settings.from_env()
+    if args.command == "migrate":
+        migrate(settings)
+    elif args.command == "demo":
+        migrate(settings)
+        load_demo(settings)
+    elif args.command == "deploy-bundled":
+        from service.extensions import make_engine, make_session_factory
+        from service.workflows.demo import deploy_bundled
+        from service.workflows.services import build_services
+
+        with make_session_factory(make_engine(settings.database_url))() as session:
+            deploy_bundled(session, build_services(settings))
+    elif args.command == "run":
+        from service import create_app
+
+        migrate(settings)
+        load_demo(settings)
+        create_app(settings).run(host=args.host, port=args.port, threaded=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

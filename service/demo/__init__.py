@@ -1,0 +1,1 @@
+"""Demo data for local runs, screenshots and the browser tests."""

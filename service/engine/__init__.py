@@ -1,0 +1,21 @@
+"""The only package that imports SpiffWorkflow.
+
+Everything else talks to :class:`service.engine.runtime.Engine` and receives
+plain dataclasses, so an engine upgrade touches this package alone.
+"""
+from service.engine.errors import BpmnValidationError, EngineError, Problem, TaskNotReady
+from service.engine.runtime import (
+    Effect,
+    Engine,
+    HistoryItem,
+    OpenTask,
+    ParsedProcess,
+    StepResult,
+    UserTaskInfo,
+    WaitingTimer,
+)
+
+__all__ = [
+    "BpmnValidationError", "Effect", "Engine", "EngineError", "HistoryItem", "OpenTask",
+    "ParsedProcess", "Problem", "StepResult", "TaskNotReady", "UserTaskInfo", "WaitingTimer",
+]

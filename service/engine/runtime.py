@@ -1,0 +1,346 @@
+"""The engine wrapper: parse, start, complete, fire timers, snapshot.
+
+Callers hand in serialized state and get back a :class:`StepResult` of plain
+data: the new state to store, the open user tasks and waiting timers to index,
+what completed in this step, and the service calls that happened. The process
+spec is stored once per deployed version and kept out of every instance's state
+(SpiffWorkflow would otherwise repeat it in each serialization).
+"""
+from __future__ import annotations
+
+import json
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Callable
+from uuid import UUID
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
+    CycleTimerEventDefinition,
+    DurationTimerEventDefinition,
+    TimerEventDefinition,
+)
+from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser, VALIDATOR
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.util.task import TaskState
+
+from service import clock
+from service.engine import timers as _timers  # noqa: F401 - installs the clocked timers
+from service.engine.environment import SafeEnvironment
+from service.engine.errors import BpmnValidationError, ExecutionError, Problem, TaskNotReady
+from service.engine.validation import NS, Rules, check, parse_safely, properties
+
+SERIALIZER_VERSION = "appraisal-1"
+
+
+class _SharedSpecConverter(BpmnWorkflowConverter):
+    """Serializes a workflow without its spec; the spec is supplied on restore."""
+
+    def to_dict(self, workflow: BpmnWorkflow) -> dict:
+        dct = WorkflowConverter.to_dict(self, workflow)
+        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
+        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+        return dct
+
+    def from_dict(self, dct: dict) -> BpmnWorkflow:
+        workflow = self.target_class(dct.pop("spec"), dct.pop("subprocess_specs"), deserializing=True)
+        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
+        self.set_default_attributes(workflow, dct)
+        self.subprocesses_from_dict(dct["subprocesses"], workflow)
+        workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
+        return workflow
+
+
+_REGISTRY = BpmnWorkflowSerializer.configure({**SPIFF_CONFIG, BpmnWorkflow: _SharedSpecConverter})
+_SERIALIZER = BpmnWorkflowSerializer(_REGISTRY)
+
+
+class _ScriptEngine(PythonScriptEngine):
+    """Reports handler failures as ExecutionError naming the task's element."""
+
+    def call_service(self, task: Any, **kwargs: Any) -> str:
+        try:
+            return self.environment.call_service(task.data, **kwargs)
+        except ExecutionError as exc:
+            exc.element_id = task.task_spec.bpmn_id
+            raise
+
+
+@dataclass(frozen=True)
+class UserTaskInfo:
+    element_id: str
+    name: str
+    role: str
+    form_key: str
+    stage: str | None
+    due_in: str | None
+    assignee_variable: str | None
+
+
+@dataclass(frozen=True)
+class ParsedProcess:
+    key: str
+    name: str
+    spec_json: str
+    user_tasks: dict[str, UserTaskInfo]
+    elements: dict[str, dict[str, str]]
+    lanes: dict[str, str]
+
+
+@dataclass(frozen=True)
+class OpenTask:
+    id: str
+    element_id: str
+    name: str
+    properties: dict[str, str]
+    assignee: Any
+    instance_index: int | None
+
+
+@dataclass(frozen=True)
+class WaitingTimer:
+    id: str
+    element_id: str
+    kind: str
+    due_at: datetime
+    attached_to: str | None
+
+
+@dataclass(frozen=True)
+class HistoryItem:
+    task_id: str
+    element_id: str
+    name: str
+    element_type: str
+
+
+@dataclass(frozen=True)
+class Effect:
+    operation: str
+    params: dict[str, Any]
+    result: Any
+
+
+@dataclass
+class StepResult:
+    state_json: str
+    open_tasks: list[OpenTask]
+    timers: list[WaitingTimer]
+    completed: bool
+    end_events: list[str]
+    variables: dict[str, Any]
+    history: list[HistoryItem] = field(default_factory=list)
+    effects: list[Effect] = field(default_factory=list)
+
+
+class Engine:
+    """Stateless facade over SpiffWorkflow; caches restored specs by key."""
+
+    def __init__(self, *, known_roles: frozenset[str], form_exists: Callable[[str], bool] | None = None,
+                 spec_cache_size: int = 64):
+        self.rules = Rules(frozenset(known_roles), form_exists)
+        self._specs: OrderedDict[str, tuple[Any, dict]] = OrderedDict()
+        self._spec_cache_size = spec_cache_size
+        self._lock = threading.Lock()
+
+    # -- definitions -----------------------------------------------------
+    def parse(self, xml: bytes | str, *, process_key: str | None = None) -> ParsedProcess:
+        """Validate and parse a BPMN document; raises BpmnValidationError."""
+        root = parse_safely(xml, self.rules.max_bytes)
+        problems = check(root, self.rules)
+        if problems:
+            raise BpmnValidationError(problems)
+        processes = [p for p in root.findall("bpmn:process", NS) if p.get("isExecutable") == "true"]
+        chosen = next((p for p in processes if p.get("id") == process_key), None) if process_key else processes[0]
+        if chosen is None:
+            raise BpmnValidationError([Problem(process_key, f"no executable process with id {process_key!r}", "no_process")])
+        key = chosen.get("id", "")
+        parser = SpiffBpmnParser(validator=VALIDATOR)
+        try:
+            parser.add_bpmn_xml(root, filename=f"{key}.bpmn")
+            spec = parser.get_spec(key)
+            subprocess_specs = parser.get_subprocess_specs(key)
+        except ValidationException as exc:
+            raise BpmnValidationError([Problem(getattr(exc, "id", None) or None, _first_line(exc), "schema")]) from None
+        except SpiffWorkflowException as exc:
+            raise BpmnValidationError([Problem(None, _first_line(exc), "parse")]) from None
+        spec_json = json.dumps({
+            "spec": _REGISTRY.convert(spec),
+            "subprocess_specs": {k: _REGISTRY.convert(v) for k, v in subprocess_specs.items()},
+        }, ensure_ascii=False)
+        lanes = {ref.text.strip(): lane.get("id", "") for lane in root.iterfind(".//bpmn:lane", NS)
+                 for ref in lane.iterfind("bpmn:flowNodeRef", NS) if ref.text}
+        elements, user_tasks = {}, {}
+        for el in chosen.iter():
+            if not isinstance(el.tag, str) or not el.get("id"):
+                continue
+            local = el.tag.split("}")[-1]
+            elements[el.get("id")] = {"type": local, "name": el.get("name") or el.get("id")}
+            if local == "userTask":
+                props = properties(el)
+                user_tasks[el.get("id")] = UserTaskInfo(
+                    element_id=el.get("id"), name=el.get("name") or el.get("id"), role=lanes.get(el.get("id"), ""),
+                    form_key=props.get("formKey", ""), stage=props.get("stage"), due_in=props.get("dueIn"),
+                    assignee_variable=props.get("assigneeVariable"),
+                )
+        return ParsedProcess(key, chosen.get("name") or key, spec_json, user_tasks, elements, lanes)
+
+    # -- instances -------------------------------------------------------
+    def start(self, *, spec_key: str, spec_json: str, data: dict[str, Any]) -> StepResult:
+        """Create an instance with ``data`` and run it until it waits."""
+        spec, subprocess_specs = self._spec(spec_key, spec_json)
+        env = SafeEnvironment()
+        workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=_ScriptEngine(env))
+        workflow.set_data(**data)
+        start_task = workflow.get_next_task(state=TaskState.READY)
+        if start_task is not None:
+            start_task.data.update(data)
+        return self._advance(workflow, env, set(), lambda: None)
+
+    def complete_task(self, *, spec_key: str, spec_json: str, state_json: str, task_id: str,
+                      data: dict[str, Any]) -> StepResult:
+        """Complete a ready user task with ``data`` and run on until the engine waits."""
+        workflow, env = self._restore(spec_key, spec_json, state_json)
+        before = _completed_ids(workflow)
+        try:
+            task = workflow.get_task_from_id(UUID(task_id))
+        except Exception:  # noqa: BLE001 - SpiffWorkflow raises its own TaskNotFoundException
+            raise TaskNotReady(f"task {task_id} does not exist in this instance") from None
+        if task is None or task.state != TaskState.READY or not task.task_spec.manual:
+            raise TaskNotReady(f"task {task_id} is not waiting for input")
+
+        def act() -> None:
+            task.data.update(data)
+            task.run()
+
+        return self._advance(workflow, env, before, act)
+
+    def fire_due_timers(self, *, spec_key: str, spec_json: str, state_json: str) -> StepResult:
+        """Let every timer that is due by the service clock fire, then run on."""
+        workflow, env = self._restore(spec_key, spec_json, state_json)
+        return self._advance(workflow, env, _completed_ids(workflow), workflow.refresh_timers)
+
+    def cancel(self, *, spec_key: str, spec_json: str, state_json: str) -> StepResult:
+        """Cancel the instance (e.g. its campaign was withdrawn)."""
+        workflow, env = self._restore(spec_key, spec_json, state_json)
+        return self._advance(workflow, env, _completed_ids(workflow), workflow.cancel)
+
+    def active_elements(self, *, spec_key: str, spec_json: str, state_json: str) -> list[str]:
+        """BPMN ids of the elements that are ready or waiting (for the viewer)."""
+        workflow, _ = self._restore(spec_key, spec_json, state_json)
+        return sorted({t.task_spec.bpmn_id for t in _tasks(workflow, TaskState.READY | TaskState.WAITING | TaskState.STARTED)
+                       if t.task_spec.bpmn_id})
+
+    # -- internals -------------------------------------------------------
+    def _spec(self, key: str, spec_json: str) -> tuple[Any, dict]:
+        with self._lock:
+            hit = self._specs.get(key)
+            if hit is not None:
+                self._specs.move_to_end(key)
+                return hit
+        raw = json.loads(spec_json)
+        restored = (_REGISTRY.restore(raw["spec"]),
+                    {k: _REGISTRY.restore(v) for k, v in raw.get("subprocess_specs", {}).items()})
+        with self._lock:
+            self._specs[key] = restored
+            while len(self._specs) > self._spec_cache_size:
+                self._specs.popitem(last=False)
+        return restored
+
+    def _restore(self, spec_key: str, spec_json: str, state_json: str) -> tuple[BpmnWorkflow, SafeEnvironment]:
+        spec, subprocess_specs = self._spec(spec_key, spec_json)
+        dct = json.loads(state_json)
+        dct.pop(BpmnWorkflowSerializer.VERSION_KEY, None)
+        dct["spec"], dct["subprocess_specs"] = spec, subprocess_specs
+        workflow = _SERIALIZER.from_dict(dct)
+        env = SafeEnvironment()
+        workflow.script_engine = _ScriptEngine(env)
+        return workflow, env
+
+    def _advance(self, workflow: BpmnWorkflow, env: SafeEnvironment, before: set[UUID],
+                 act: Callable[[], Any]) -> StepResult:
+        try:
+            act()
+            workflow.do_engine_steps()
+        except ExecutionError:
+            raise
+        except SpiffWorkflowException as exc:
+            task = getattr(exc, "task", None)
+            element = task.task_spec.bpmn_id if task is not None else None
+            raise ExecutionError(_first_line(exc), element) from None
+        return self._snapshot(workflow, env, before)
+
+    def _snapshot(self, workflow: BpmnWorkflow, env: SafeEnvironment, before: set[UUID]) -> StepResult:
+        dct = _SERIALIZER.to_dict(workflow)
+        dct[BpmnWorkflowSerializer.VERSION_KEY] = SERIALIZER_VERSION
+        state_json = json.dumps(dct, cls=_SERIALIZER._encoder_cls, ensure_ascii=False)
+        open_tasks = []
+        for task in _tasks(workflow, TaskState.READY):
+            spec = task.task_spec
+            if not spec.manual:
+                continue
+            props = dict(spec.extensions.get("properties", {}) or {})
+            variable = props.get("assigneeVariable")
+            index = task.internal_data.get("key") if isinstance(task.internal_data.get("key"), int) else None
+            open_tasks.append(OpenTask(str(task.id), spec.bpmn_id, spec.bpmn_name or spec.bpmn_id, props,
+                                       task.data.get(variable) if variable else None, index))
+        waiting = []
+        for task in _tasks(workflow, TaskState.WAITING):
+            definition = getattr(task.task_spec, "event_definition", None)
+            if not isinstance(definition, TimerEventDefinition):
+                continue
+            due = _timer_due(task, definition)
+            if due is None:
+                continue
+            kind = ("cycle" if isinstance(definition, CycleTimerEventDefinition)
+                    else "duration" if isinstance(definition, DurationTimerEventDefinition) else "date")
+            attached = getattr(task.task_spec, "attached_to", None) if hasattr(task.task_spec, "attached_to") else None
+            waiting.append(WaitingTimer(str(task.id), task.task_spec.bpmn_id, kind, due,
+                                        getattr(attached, "bpmn_id", None)))
+        history, end_events = [], []
+        for task in _tasks(workflow, TaskState.COMPLETED):
+            if task.id in before or not task.task_spec.bpmn_id:
+                continue
+            spec = task.task_spec
+            history.append(HistoryItem(str(task.id), spec.bpmn_id, spec.bpmn_name or spec.bpmn_id, type(spec).__name__))
+            if isinstance(spec, EndEvent):
+                end_events.append(spec.bpmn_id)
+        last = workflow.last_task
+        variables = dict(workflow.data) if workflow.completed else dict(last.data if last is not None else workflow.data)
+        effects = [Effect(c.operation, c.params, c.result) for c in env.calls]
+        return StepResult(state_json, open_tasks, waiting, bool(workflow.completed), end_events,
+                          variables, history, effects)
+
+
+def _tasks(workflow: BpmnWorkflow, state: int) -> list[Any]:
+    found = list(workflow.get_tasks(state=state))
+    for sub in workflow.subprocesses.values():
+        found.extend(sub.get_tasks(state=state))
+    return found
+
+
+def _completed_ids(workflow: BpmnWorkflow) -> set[UUID]:
+    return {t.id for t in _tasks(workflow, TaskState.COMPLETED)}
+
+
+def _timer_due(task: Any, definition: TimerEventDefinition) -> datetime | None:
+    value = task._get_internal_data("event_value")
+    if value is None:
+        return None
+    if isinstance(value, dict):
+        return datetime.fromisoformat(value["next"]) if value.get("cycles", 0) != 0 else None
+    return clock.parse_iso(value) if "T" in value or "-" in value else None
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0]

@@ -1,0 +1,177 @@
+"""Checks an uploaded BPMN document before SpiffWorkflow ever sees it.
+
+The rules are the project's own on top of the BPMN schema: no scripts of any
+kind, every user task in a lane that names a role and with a form, every
+service task calling a registered handler, every expression in the safe
+subset, every timer parseable. Each problem names the element it concerns.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable, Iterable
+
+import defusedxml.ElementTree as safe_et
+from defusedxml import DefusedXmlException
+from lxml import etree
+
+from handlers.registry import registered_names
+from service.engine import expressions
+from service.engine.errors import BpmnValidationError, Problem
+
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
+NS = {"bpmn": BPMN_NS, "spiffworkflow": SPIFF_NS}
+MAX_BPMN_BYTES = 2 * 1024 * 1024
+_DURATION = re.compile(r"^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$")
+_FORBIDDEN_TASKS = {
+    "scriptTask": "script tasks are not allowed: use a service task with a registered handler",
+    "businessRuleTask": "business rule tasks are not supported by this service",
+    "callActivity": "call activities are not supported by this service",
+}
+_FORBIDDEN_EXTENSIONS = {"preScript", "postScript", "unitTests", "instructionsForEndUser"}
+
+
+@dataclass(frozen=True)
+class Rules:
+    """What the service knows: roles, and which form keys exist."""
+
+    known_roles: frozenset[str]
+    form_exists: Callable[[str], bool] | None = None
+    max_bytes: int = MAX_BPMN_BYTES
+
+
+def parse_safely(xml: bytes | str, max_bytes: int = MAX_BPMN_BYTES) -> etree._Element:
+    """Parse XML refusing DTDs, entities, network access and oversized input."""
+    data = xml.encode("utf-8") if isinstance(xml, str) else xml
+    if len(data) > max_bytes:
+        raise BpmnValidationError([Problem(None, f"document is {len(data)} bytes; the limit is {max_bytes}", "too_large")])
+    if not data.strip():
+        raise BpmnValidationError([Problem(None, "document is empty", "not_xml")])
+    try:
+        safe_et.fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    except DefusedXmlException as exc:
+        raise BpmnValidationError([Problem(None, f"DTDs and entities are not allowed ({type(exc).__name__})", "forbidden_xml")]) from None
+    except safe_et.ParseError as exc:
+        raise BpmnValidationError([Problem(None, f"not well-formed XML: {exc}", "not_xml")]) from None
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_comments=True)
+    try:
+        root = etree.fromstring(data, parser)
+    except etree.XMLSyntaxError as exc:
+        raise BpmnValidationError([Problem(None, f"not well-formed XML: {exc}", "not_xml")]) from None
+    if root.tag != f"{{{BPMN_NS}}}definitions":
+        raise BpmnValidationError([Problem(None, f"root element must be bpmn:definitions in namespace {BPMN_NS}, found {root.tag}", "not_bpmn")])
+    return root
+
+
+def check(root: etree._Element, rules: Rules) -> list[Problem]:
+    """Every rule violation in the document (empty when it may be deployed)."""
+    problems: list[Problem] = []
+    processes = root.findall("bpmn:process", NS)
+    executable = [p for p in processes if p.get("isExecutable", "false") == "true"]
+    if not executable:
+        problems.append(Problem(None, "no executable bpmn:process (set isExecutable=\"true\")", "no_process"))
+    lane_of = _lanes(root)
+    handler_names = set(registered_names())
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            continue
+        local = etree.QName(el).localname
+        el_id = el.get("id") or _ancestor_id(el)
+        if etree.QName(el).namespace == SPIFF_NS and local in _FORBIDDEN_EXTENSIONS:
+            problems.append(Problem(el_id, f"spiffworkflow:{local} is not allowed: scripts cannot run in this service", "script"))
+        if etree.QName(el).namespace != BPMN_NS:
+            continue
+        if local in _FORBIDDEN_TASKS:
+            problems.append(Problem(el_id, _FORBIDDEN_TASKS[local], "forbidden_element"))
+        elif local == "script":
+            problems.append(Problem(el_id, "inline scripts are not allowed", "script"))
+        elif local == "userTask":
+            problems.extend(_check_user_task(el, lane_of, rules))
+        elif local == "serviceTask":
+            problems.extend(_check_service_task(el, handler_names))
+        elif local in {"conditionExpression", "completionCondition", "loopCardinality"}:
+            problems.extend(_check_expression(el_id, el.text, local))
+        elif local in {"timeDate", "timeDuration", "timeCycle"}:
+            problems.extend(_check_timer(el_id, el.text, local))
+    return problems
+
+
+def _ancestor_id(el: etree._Element) -> str | None:
+    parent = el.getparent()
+    while parent is not None:
+        if parent.get("id"):
+            return parent.get("id")
+        parent = parent.getparent()
+    return None
+
+
+def _lanes(root: etree._Element) -> dict[str, str]:
+    lane_of: dict[str, str] = {}
+    for lane in root.iterfind(".//bpmn:lane", NS):
+        for ref in lane.iterfind("bpmn:flowNodeRef", NS):
+            if ref.text:
+                lane_of[ref.text.strip()] = lane.get("id", "")
+    return lane_of
+
+
+def properties(el: etree._Element) -> dict[str, str]:
+    """The spiffworkflow:property name/value pairs on a task."""
+    return {
+        p.get("name", ""): p.get("value", "")
+        for p in el.iterfind("bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property", NS)
+    }
+
+
+def _check_user_task(el: etree._Element, lane_of: dict[str, str], rules: Rules) -> Iterable[Problem]:
+    el_id = el.get("id")
+    role = lane_of.get(el_id or "")
+    if role is None:
+        yield Problem(el_id, "user task is not in any lane; its lane names the role that does it", "missing_lane")
+    elif role not in rules.known_roles:
+        yield Problem(el_id, f"lane {role!r} is not a known role ({', '.join(sorted(rules.known_roles))})", "unknown_role")
+    props = properties(el)
+    form_key = props.get("formKey")
+    if not form_key:
+        yield Problem(el_id, "user task has no formKey property", "missing_form")
+    elif rules.form_exists is not None and not rules.form_exists(form_key):
+        yield Problem(el_id, f"form {form_key!r} does not exist", "unknown_form")
+    due_in = props.get("dueIn")
+    if due_in and not _DURATION.match(due_in):
+        yield Problem(el_id, f"dueIn {due_in!r} is not an ISO 8601 duration such as P5D", "bad_duration")
+
+
+def _check_service_task(el: etree._Element, handler_names: set[str]) -> Iterable[Problem]:
+    el_id = el.get("id")
+    operator = el.find("bpmn:extensionElements/spiffworkflow:serviceTaskOperator", NS)
+    if operator is None:
+        yield Problem(el_id, "service task names no handler (spiffworkflow:serviceTaskOperator)", "missing_handler")
+        return
+    name = operator.get("id", "")
+    if name not in handler_names:
+        yield Problem(el_id, f"handler {name!r} is not registered (known: {', '.join(sorted(handler_names))})", "unknown_handler")
+    for param in operator.iterfind(".//spiffworkflow:parameter", NS):
+        yield from _check_expression(el_id, param.get("value"), f"parameter {param.get('id')}")
+
+
+def _check_expression(el_id: str | None, text: str | None, what: str) -> Iterable[Problem]:
+    try:
+        expressions.validate((text or "").strip())
+    except expressions.ExpressionError as exc:
+        yield Problem(el_id, f"{what}: {exc.reason} in {(text or '').strip()!r}", "bad_expression")
+
+
+def _check_timer(el_id: str | None, text: str | None, kind: str) -> Iterable[Problem]:
+    expr = (text or "").strip()
+    bad = list(_check_expression(el_id, expr, kind))
+    if bad:
+        yield from bad
+        return
+    if expr[:1] in {"'", '"'}:
+        literal = expr[1:-1]
+        from service.engine.timers import parse_timer_literal
+
+        try:
+            parse_timer_literal(kind, literal)
+        except ValueError as exc:
+            yield Problem(el_id, f"{kind} {literal!r}: {exc}", "bad_timer")

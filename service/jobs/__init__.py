@@ -1,0 +1,1 @@
+"""Celery tasks and beat entries: thin, ids only, explicit names."""

@@ -1,0 +1,13 @@
+"""Tables. Importing this package registers every model on ``Base.metadata``."""
+from service.models.org import OrgUnit, UNIT_TYPES, VETTING_UNIT_TYPES
+from service.models.users import ApiToken, ROLES, User, UserRole
+from service.models.campaigns import Application, Campaign, CampaignScorer, Attachment
+from service.models.processes import InstanceEvent, ProcessDefinition, ProcessInstance, Task, Timer
+from service.models.messages import InboxMessage, OutboxMessage
+from service.models.audit import AuditRecord
+
+__all__ = [
+    "ApiToken", "Application", "Attachment", "AuditRecord", "Campaign", "CampaignScorer", "InboxMessage",
+    "InstanceEvent", "OrgUnit", "OutboxMessage", "ProcessDefinition", "ProcessInstance", "ROLES", "Task",
+    "Timer", "UNIT_TYPES", "User", "UserRole", "VETTING_UNIT_TYPES",
+]

@@ -1,0 +1,88 @@
+"""Campaigns (one appraisal a year) and the applications units submit."""
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ForeignKey, Integer, LargeBinary, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from service.extensions import Base
+from service.models.org import OrgUnit
+from service.models.types import JsonType, UtcDateTime
+
+
+class Campaign(Base):
+    __tablename__ = "campaigns"
+    __table_args__ = (UniqueConstraint("year", "process_key", name="uq_campaign_year_process"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(200))
+    process_key: Mapped[str] = mapped_column(String(80), default="innovation_appraisal")
+    opens_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    closes_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    criteria: Mapped[list[dict[str, Any]]] = mapped_column(JsonType)
+    grades: Mapped[list[str]] = mapped_column(JsonType)
+    no_award_grade: Mapped[str] = mapped_column(String(40))
+    max_applications_per_unit: Mapped[int] = mapped_column(Integer, default=3)
+    reminders: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+    scorer_rows: Mapped[list["CampaignScorer"]] = relationship(lazy="selectin", cascade="all, delete-orphan")
+
+
+class CampaignScorer(Base):
+    """A member of the appraisal group who scores this campaign's items."""
+
+    __tablename__ = "campaign_scorers"
+
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+
+
+class Application(Base):
+    __tablename__ = "applications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
+    supervising_union_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"), index=True)
+    theme: Mapped[str] = mapped_column(String(200), default="")
+    content: Mapped[str] = mapped_column(Text, default="")
+    proposer: Mapped[str] = mapped_column(Text, default="")
+    refinement: Mapped[str] = mapped_column(Text, default="")
+    effects: Mapped[str] = mapped_column(Text, default="")
+    recognitions: Mapped[list[dict[str, Any]]] = mapped_column(JsonType, default=list)
+    category: Mapped[str | None] = mapped_column(String(4))
+    conditions: Mapped[list[str]] = mapped_column(JsonType, default=list)
+    status: Mapped[str] = mapped_column(String(30), default="draft", index=True)
+    stage: Mapped[str | None] = mapped_column(String(30), index=True)
+    outcome: Mapped[str | None] = mapped_column(String(30))
+    grade: Mapped[str | None] = mapped_column(String(40))
+    final_score: Mapped[Decimal | None] = mapped_column(Numeric(7, 2))
+    calculation: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
+    recusals: Mapped[list[dict[str, Any]]] = mapped_column(JsonType, default=list)
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instances.id", use_alter=True, name="fk_applications_instance_id"), index=True)
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    submitted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+    unit: Mapped[OrgUnit] = relationship(foreign_keys=[unit_id], lazy="joined")
+    campaign: Mapped[Campaign] = relationship(lazy="joined")
+
+
+class Attachment(Base):
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    uploaded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -1,0 +1,1 @@
+"""Queries and row locks. Repositories never commit; use cases do."""

@@ -1,0 +1,27 @@
+"""Instance, task and timer queries."""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from service.models import ProcessInstance, Task, Timer
+
+
+def lock_instance(session: Session, instance_id: int) -> ProcessInstance | None:
+    """The instance row, locked for this transaction (PostgreSQL: FOR UPDATE)."""
+    return session.scalar(
+        select(ProcessInstance).where(ProcessInstance.id == instance_id).with_for_update(of=ProcessInstance)
+        .execution_options(populate_existing=True)
+    )
+
+
+def lock_task(session: Session, task_id: int) -> Task | None:
+    return session.scalar(select(Task).where(Task.id == task_id).with_for_update().execution_options(populate_existing=True))
+
+
+def open_tasks(session: Session, instance_id: int) -> list[Task]:
+    return list(session.scalars(select(Task).where(Task.instance_id == instance_id, Task.state == "open")))
+
+
+def waiting_timers(session: Session, instance_id: int) -> list[Timer]:
+    return list(session.scalars(select(Timer).where(Timer.instance_id == instance_id, Timer.state == "waiting")))

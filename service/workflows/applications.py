@@ -1,0 +1,192 @@
+"""Applications: drafting, starting their process, and reflecting each step."""
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from service import clock
+from service.auth import policies
+from service.engine import StepResult
+from service.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from service.models import Application, Campaign, OrgUnit, ProcessInstance, Task, User
+from service.workflows import audit
+from service.workflows.application_rules import APPLICATION_FIELDS, field_errors, normalise
+from service.workflows.definitions import latest_definition
+from service.workflows.instances import start_instance
+from service.workflows.services import Services
+
+OUTCOMES = {"end_awarded": "awarded", "end_not_awarded": "not_awarded", "end_rejected": "rejected",
+            "end_not_shortlisted": "not_shortlisted", "end_lapsed": "lapsed"}
+
+
+def unit_scope_for(application: Application) -> Any:
+    """Which unit a task of a given role belongs to, for this application."""
+
+    def scope(role: str) -> int | None:
+        if role in policies.UNIT_ROLES:
+            return application.unit_id
+        if role == "vetter":
+            return application.supervising_union_id
+        return None
+
+    return scope
+
+
+def process_data(application: Application, campaign: Campaign, unit: OrgUnit, scorers: list[User]) -> dict[str, Any]:
+    """The start data the appraisal BPMN expects."""
+    return {
+        "application_id": application.id,
+        "unit_id": unit.id,
+        "unit_name": unit.name,
+        "supervising_union_id": application.supervising_union_id,
+        "needs_vetting": application.supervising_union_id is not None,
+        "window_closes_at": clock.local(campaign.closes_at).isoformat(),
+        "scorers": [{"user_id": u.id, "unit_id": u.unit_id, "name": u.display_name} for u in scorers],
+        "criteria": campaign.criteria,
+        "grades": campaign.grades,
+        "no_award_grade": campaign.no_award_grade,
+    }
+
+
+def create_application(*, session: Session, services: Services, user: User, campaign_id: int,
+                       fields: dict[str, Any]) -> Application:
+    """Create a draft for the user's unit and start its process instance."""
+    if not policies.can_create_application(user):
+        raise Forbidden("only a unit's submitter may create an application")
+    campaign = session.get(Campaign, campaign_id)
+    if campaign is None:
+        raise ValidationFailed([{"field": "campaign_id", "message": f"campaign {campaign_id} does not exist"}])
+    now = clock.now()
+    if not campaign.opens_at <= now <= campaign.closes_at:
+        raise Conflict(f"the submission window is {clock.local(campaign.opens_at):%Y-%m-%d %H:%M} – "
+                       f"{clock.local(campaign.closes_at):%Y-%m-%d %H:%M} (Asia/Shanghai); it is not open now")
+    unknown = sorted(set(fields) - set(APPLICATION_FIELDS))
+    errors = [{"field": k, "message": "unknown field"} for k in unknown] + field_errors(fields, complete=False)
+    if errors:
+        raise ValidationFailed(errors)
+    count = session.scalar(select(func.count()).select_from(Application).where(
+        Application.campaign_id == campaign.id, Application.unit_id == user.unit_id,
+        Application.status.not_in(["withdrawn"])))
+    if count >= campaign.max_applications_per_unit:
+        raise Conflict(f"this unit already has {count} applications in this campaign (limit {campaign.max_applications_per_unit})")
+    definition = latest_definition(session, campaign.process_key)
+    if definition is None:
+        raise Conflict(f"process {campaign.process_key!r} is not deployed")
+    unit = user.unit
+    application = Application(
+        campaign_id=campaign.id, unit_id=unit.id, supervising_union_id=unit.supervising_union_id,
+        status="draft", created_by=user.id, created_at=now, updated_at=now, recusals=[],
+        **{k: v for k, v in normalise(fields).items()},
+    )
+    session.add(application)
+    session.flush()
+    scorers = [session.get(User, row.user_id) for row in campaign.scorer_rows]
+    instance, result = start_instance(
+        session=session, services=services, definition=definition, business_key=f"application-{application.id}",
+        data=process_data(application, campaign, unit, [s for s in scorers if s is not None]),
+        started_by=user.id, unit_scope=unit_scope_for(application), application_id=application.id)
+    application.instance_id = instance.id
+    on_step(session=session, application=application, instance=instance, result=result)
+    audit.record(session, actor=user, action="create", object_type="application", object_id=application.id,
+                 detail={"campaign_id": campaign.id, "unit_id": unit.id})
+    session.commit()
+    return application
+
+
+def update_draft(*, session: Session, user: User, application_id: int, fields: dict[str, Any]) -> Application:
+    """Save draft fields while the application is with its unit for filling in."""
+    application = get_application(session=session, user=user, application_id=application_id)
+    if "unit_submitter" not in user.roles or application.unit_id != user.unit_id:
+        raise Forbidden("only the unit's submitter may edit this application")
+    open_fill = session.scalar(select(Task).where(Task.application_id == application.id, Task.state == "open",
+                                                  Task.form_key == "application"))
+    if open_fill is None:
+        raise Conflict("the application is not with the unit for editing at this stage")
+    unknown = sorted(set(fields) - set(APPLICATION_FIELDS))
+    errors = [{"field": k, "message": "unknown field"} for k in unknown] + field_errors(fields, complete=False)
+    if errors:
+        raise ValidationFailed(errors)
+    for key, value in normalise(fields).items():
+        setattr(application, key, value)
+    application.updated_at = clock.now()
+    audit.record(session, actor=user, action="update_draft", object_type="application", object_id=application.id,
+                 detail={"fields": sorted(fields)})
+    session.commit()
+    return application
+
+
+def application_fields(application: Application) -> dict[str, Any]:
+    return {k: getattr(application, k) for k in APPLICATION_FIELDS}
+
+
+def missing_fields(application: Application) -> list[dict[str, str]]:
+    """What still stops the draft from being submitted."""
+    return field_errors(application_fields(application), complete=True)
+
+
+def on_step(*, session: Session, application: Application, instance: ProcessInstance, result: StepResult) -> None:
+    """Reflect an engine step on the application: stage, status, score, outcome."""
+    application.updated_at = clock.now()
+    variables = result.variables
+    if isinstance(variables.get("recusals"), list):
+        application.recusals = variables["recusals"]
+    score = variables.get("score_result")
+    if isinstance(score, dict) and "final" in score:
+        application.final_score = Decimal(str(score["final"]))
+        application.calculation = score
+    if variables.get("final_grade"):
+        application.grade = variables["final_grade"]
+    stages = [t.properties.get("stage") for t in result.open_tasks if t.properties.get("stage")]
+    application.stage = stages[0] if stages else None
+    if result.completed:
+        application.outcome = OUTCOMES.get(instance.end_event or "", instance.end_event)
+        application.status = application.outcome or "completed"
+        application.stage = None
+        if application.outcome != "awarded":
+            application.grade = application.grade if application.outcome == "not_awarded" else None
+        return
+    elements = {t.element_id for t in result.open_tasks}
+    if "fill_application" in elements:
+        application.status = "returned" if application.submitted_at else "draft"
+    elif "leader_signoff" in elements:
+        application.status = "awaiting_signoff"
+    else:
+        application.status = "in_review"
+
+
+def get_application(*, session: Session, user: User, application_id: int) -> Application:
+    application = session.get(Application, application_id)
+    if application is None:
+        raise NotFound(f"application {application_id} does not exist")
+    if not policies.can_see_application(user, application, scores_it=_scores(session, user, application.id)):
+        raise NotFound(f"application {application_id} does not exist")
+    return application
+
+
+def _scores(session: Session, user: User, application_id: int) -> bool:
+    if "scorer" not in user.roles:
+        return False
+    return session.scalar(select(func.count()).select_from(Task).where(
+        Task.application_id == application_id, Task.candidate_user_id == user.id)) > 0
+
+
+def list_applications(*, session: Session, user: User, campaign_id: int | None = None, status: str | None = None,
+                      unit_id: int | None = None, page: int = 1, page_size: int = 50) -> tuple[list[Application], int]:
+    query = select(Application)
+    scored = Application.id.in_(select(Task.application_id).where(Task.candidate_user_id == user.id)) \
+        if "scorer" in user.roles else None
+    clause = policies.application_filter(user, scored)
+    if clause is not None:
+        query = query.where(clause)
+    if campaign_id is not None:
+        query = query.where(Application.campaign_id == campaign_id)
+    if status:
+        query = query.where(Application.status == status)
+    if unit_id is not None:
+        query = query.where(Application.unit_id == unit_id)
+    total = session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = session.scalars(query.order_by(Application.id).offset((page - 1) * page_size).limit(page_size))
+    return list(rows), total or 0

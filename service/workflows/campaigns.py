@@ -1,0 +1,113 @@
+"""Campaigns: one appraisal a year, with its window, scorers, criteria and grades."""
+from __future__ import annotations
+
+from datetime import datetime, time
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from service import clock
+from service.auth import policies
+from service.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from service.models import Application, Campaign, CampaignScorer, User
+from service.workflows import audit
+
+
+def default_window(year: int) -> tuple[datetime, datetime]:
+    """25 December 00:00 to 31 December 23:59:59, Asia/Shanghai, as the seed sets."""
+    opens = datetime.combine(datetime(year, 12, 25).date(), time(0, 0), clock.SHANGHAI)
+    closes = datetime.combine(datetime(year, 12, 31).date(), time(23, 59, 59), clock.SHANGHAI)
+    return clock.parse_iso(opens.isoformat()), clock.parse_iso(closes.isoformat())
+
+
+def _criteria_errors(criteria: Any) -> list[dict[str, str]]:
+    if not isinstance(criteria, list) or not criteria:
+        return [{"field": "criteria", "message": "at least one criterion is required"}]
+    errors, codes = [], set()
+    for i, c in enumerate(criteria):
+        if not isinstance(c, dict) or not isinstance(c.get("code"), str) or not c.get("code"):
+            errors.append({"field": f"criteria.{i}.code", "message": "required"})
+            continue
+        if c["code"] in codes:
+            errors.append({"field": f"criteria.{i}.code", "message": "duplicate code"})
+        codes.add(c["code"])
+        for key in ("weight", "max"):
+            value = c.get(key)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+                errors.append({"field": f"criteria.{i}.{key}", "message": "must be a positive number"})
+        if not isinstance(c.get("name"), str) or not c.get("name"):
+            errors.append({"field": f"criteria.{i}.name", "message": "required"})
+    return errors
+
+
+def create_campaign(*, session: Session, user: User | None, year: int, name: str, criteria: list[dict],
+                    grades: list[str], no_award_grade: str, scorer_ids: list[int],
+                    opens_at: datetime | None = None, closes_at: datetime | None = None,
+                    process_key: str = "innovation_appraisal", max_applications_per_unit: int = 3,
+                    reminders: dict[str, Any] | None = None, commit: bool = True) -> Campaign:
+    """Create a year's campaign; the window defaults to 25–31 December."""
+    if user is not None and not policies.can_manage_campaigns(user):
+        raise Forbidden("only the office may create campaigns")
+    errors = _criteria_errors(criteria)
+    if not isinstance(year, int) or not 2000 <= year <= 2100:
+        errors.append({"field": "year", "message": "must be a year between 2000 and 2100"})
+    if not isinstance(name, str) or not name.strip():
+        errors.append({"field": "name", "message": "required"})
+    if not isinstance(grades, list) or len(grades) < 2 or not all(isinstance(g, str) and g for g in grades):
+        errors.append({"field": "grades", "message": "at least two grade names are required"})
+    elif no_award_grade not in grades:
+        errors.append({"field": "no_award_grade", "message": "must be one of the grades"})
+    if not isinstance(scorer_ids, list) or not all(isinstance(i, int) for i in scorer_ids):
+        errors.append({"field": "scorer_ids", "message": "must be a list of user ids"})
+    else:
+        for i in scorer_ids:
+            scorer = session.get(User, i)
+            if scorer is None or "scorer" not in scorer.roles:
+                errors.append({"field": "scorer_ids", "message": f"user {i} is not a scorer"})
+    if errors:
+        raise ValidationFailed(errors)
+    default_open, default_close = default_window(year)
+    opens_at, closes_at = opens_at or default_open, closes_at or default_close
+    if closes_at <= opens_at:
+        raise ValidationFailed([{"field": "closes_at", "message": "must be after opens_at"}])
+    if session.scalar(select(Campaign).where(Campaign.year == year, Campaign.process_key == process_key)):
+        raise Conflict(f"a {process_key} campaign for {year} already exists (once a year)")
+    campaign = Campaign(year=year, name=name.strip(), process_key=process_key, opens_at=opens_at, closes_at=closes_at,
+                        criteria=criteria, grades=grades, no_award_grade=no_award_grade,
+                        max_applications_per_unit=max_applications_per_unit, reminders=reminders or {},
+                        created_at=clock.now())
+    campaign.scorer_rows = [CampaignScorer(user_id=i) for i in dict.fromkeys(scorer_ids)]
+    session.add(campaign)
+    session.flush()
+    audit.record(session, actor=user, action="create", object_type="campaign", object_id=campaign.id,
+                 detail={"year": year, "name": name})
+    if commit:
+        session.commit()
+    return campaign
+
+
+def get_campaign(session: Session, campaign_id: int) -> Campaign:
+    campaign = session.get(Campaign, campaign_id)
+    if campaign is None:
+        raise NotFound(f"campaign {campaign_id} does not exist")
+    return campaign
+
+
+def list_campaigns(session: Session) -> list[Campaign]:
+    return list(session.scalars(select(Campaign).order_by(Campaign.year.desc())))
+
+
+def results(*, session: Session, user: User, campaign_id: int) -> list[dict[str, Any]]:
+    """Every application of the campaign with its outcome, grade and calculation, ranked."""
+    if not policies.can_see_results(user):
+        raise Forbidden("only federation roles may see a campaign's results")
+    get_campaign(session, campaign_id)
+    rows = list(session.scalars(select(Application).where(Application.campaign_id == campaign_id)))
+    rows.sort(key=lambda a: (a.final_score is None, -(a.final_score or 0), a.id))
+    return [{
+        "application_id": a.id, "unit_id": a.unit_id, "unit_name": a.unit.name, "theme": a.theme,
+        "status": a.status, "stage": a.stage, "outcome": a.outcome, "grade": a.grade,
+        "final_score": float(a.final_score) if a.final_score is not None else None,
+        "calculation": a.calculation, "recusals": a.recusals,
+    } for a in rows]

@@ -1,0 +1,174 @@
+"""Starting instances and writing each engine step into the indexed tables.
+
+``apply_step`` is the one place that turns an engine :class:`StepResult` into
+rows: the new state, open tasks, waiting timers, history and outbox effects,
+all in the caller's transaction.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any, Callable
+
+from sqlalchemy.orm import Session
+
+from service import clock
+from service.engine import EngineError, StepResult
+from service.engine.errors import ExecutionError
+from service.errors import BadRequest, Conflict
+from service.models import InstanceEvent, ProcessDefinition, ProcessInstance, Task, Timer
+from service.repositories import instances as repo
+from service.workflows.services import Services
+
+UnitScope = Callable[[str], int | None]
+
+
+def start_instance(*, session: Session, services: Services, definition: ProcessDefinition, business_key: str,
+                   data: dict[str, Any], started_by: int | None, unit_scope: UnitScope,
+                   application_id: int | None = None) -> tuple[ProcessInstance, StepResult]:
+    """Create and run an instance until it waits; the caller commits."""
+    try:
+        result = services.engine.start(spec_key=definition.cache_key, spec_json=definition.spec_json, data=data)
+    except ExecutionError as exc:
+        raise BadRequest(f"the process could not start: {exc}", element=exc.element_id) from None
+    now = clock.now()
+    instance = ProcessInstance(definition_id=definition.id, business_key=business_key, status="active",
+                               state=result.state_json, variables={}, started_by=started_by, started_at=now)
+    instance.definition = definition
+    session.add(instance)
+    session.flush()
+    apply_step(session=session, instance=instance, result=result, actor_id=started_by,
+               unit_scope=unit_scope, application_id=application_id)
+    return instance, result
+
+
+def apply_step(*, session: Session, instance: ProcessInstance, result: StepResult, actor_id: int | None,
+               unit_scope: UnitScope, application_id: int | None, completed_task: Task | None = None,
+               fired_timer_ids: set[str] | None = None) -> None:
+    """Store the new state and bring tasks, timers and history in line with it."""
+    now = clock.now()
+    instance.state = result.state_json
+    instance.variables = _public_variables(result.variables)
+    if result.completed and instance.status == "active":
+        instance.status = "completed"
+        instance.end_event = result.end_events[-1] if result.end_events else None
+        instance.ended_at = now
+    meta = instance.definition.meta["user_tasks"]
+    open_now = {t.id: t for t in result.open_tasks}
+    for row in repo.open_tasks(session, instance.id):
+        if row is completed_task:
+            continue
+        if row.engine_task_id not in open_now:
+            row.state = "cancelled"
+            row.completed_at = now
+    existing = {row.engine_task_id for row in repo.open_tasks(session, instance.id)}
+    for task in result.open_tasks:
+        if task.id in existing or (completed_task is not None and task.id == completed_task.engine_task_id):
+            continue
+        info = meta.get(task.element_id, {})
+        role = info.get("role", "")
+        session.add(Task(
+            engine_task_id=task.id, instance_id=instance.id, element_id=task.element_id, name=task.name,
+            role=role, form_key=info.get("form_key", ""), stage=info.get("stage"), unit_id=unit_scope(role),
+            application_id=application_id, candidate_user_id=_as_user_id(task.assignee),
+            state="open", due_at=_due(now, info.get("due_in")), created_at=now, reminders_sent=[],
+        ))
+    _sync_timers(session, instance, result, now, fired_timer_ids or set())
+    for item in result.history:
+        session.add(InstanceEvent(instance_id=instance.id, element_id=item.element_id, name=item.name,
+                                  element_type=item.element_type, at=now,
+                                  actor_id=actor_id if completed_task is not None and item.task_id == completed_task.engine_task_id else None,
+                                  detail=None))
+
+
+def _sync_timers(session: Session, instance: ProcessInstance, result: StepResult, now: datetime,
+                 fired: set[str]) -> None:
+    waiting_now = {(t.id, t.due_at): t for t in result.timers}
+    for row in repo.waiting_timers(session, instance.id):
+        if (row.engine_task_id, row.due_at) in waiting_now:
+            waiting_now.pop((row.engine_task_id, row.due_at))
+            continue
+        row.state = "fired" if row.engine_task_id in fired else "cancelled"
+        row.fired_at = now if row.engine_task_id in fired else None
+    for timer in waiting_now.values():
+        session.add(Timer(instance_id=instance.id, engine_task_id=timer.id, element_id=timer.element_id,
+                          kind=timer.kind, due_at=timer.due_at, state="waiting"))
+
+
+def _due(now: datetime, due_in: str | None) -> datetime | None:
+    if not due_in:
+        return None
+    return now + parse_duration(due_in)
+
+
+def parse_duration(text: str) -> timedelta:
+    """A timedelta for a simple ISO 8601 duration (PnW, PnD, PTnH, PTnM, PTnS)."""
+    import re
+
+    match = re.fullmatch(r"P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?", text)
+    if not match:
+        raise BadRequest(f"unsupported duration {text!r}")
+    weeks, days, hours, minutes, seconds = (int(g) if g else 0 for g in match.groups())
+    return timedelta(weeks=weeks, days=days, hours=hours, minutes=minutes, seconds=seconds)
+
+
+def _as_user_id(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, dict) and isinstance(value.get("user_id"), int):
+        return value["user_id"]
+    return None
+
+
+def _public_variables(variables: dict[str, Any]) -> dict[str, Any]:
+    """Variables worth indexing on the instance (results, decisions), not the whole form data."""
+    keep = ("score_result", "recusals", "eligible_scorers", "final_grade", "proposed_grade", "chair_decision",
+            "vetting_decision", "shortlisted", "signoff_decision")
+    return {k: variables[k] for k in keep if k in variables}
+
+
+def engine_call(fn: Callable[[], StepResult]) -> StepResult:
+    """Run an engine call, mapping its errors to service errors."""
+    try:
+        return fn()
+    except ExecutionError as exc:
+        raise BadRequest(f"the process failed at {exc.element_id or 'an element'}: {exc}", element=exc.element_id) from None
+    except EngineError as exc:
+        raise Conflict(str(exc)) from None
+
+
+def get_visible_instance(*, session: Session, user: Any, instance_id: int) -> ProcessInstance:
+    """The instance if the user may see it (through its application or a federation role)."""
+    from sqlalchemy import select
+
+    from service.auth import policies
+    from service.errors import NotFound
+    from service.models import Application
+
+    instance = session.get(ProcessInstance, instance_id)
+    if instance is None:
+        raise NotFound(f"process instance {instance_id} does not exist")
+    if policies.sees_all_applications(user):
+        return instance
+    application = session.scalar(select(Application).where(Application.instance_id == instance.id))
+    if application is not None and policies.can_see_application(user, application, scores_it=session.scalar(
+            select(Task.id).where(Task.application_id == application.id, Task.candidate_user_id == user.id).limit(1)) is not None):
+        return instance
+    raise NotFound(f"process instance {instance_id} does not exist")
+
+
+def history(session: Session, instance_id: int) -> list[InstanceEvent]:
+    from sqlalchemy import select
+
+    return list(session.scalars(select(InstanceEvent).where(InstanceEvent.instance_id == instance_id)
+                                .order_by(InstanceEvent.id)))
+
+
+def active_elements(session: Session, instance: ProcessInstance) -> list[str]:
+    """Elements waiting now, read from the indexed task and timer rows."""
+    from sqlalchemy import select
+
+    tasks = session.scalars(select(Task.element_id).where(Task.instance_id == instance.id, Task.state == "open"))
+    timers = session.scalars(select(Timer.element_id).where(Timer.instance_id == instance.id, Timer.state == "waiting"))
+    return sorted(set(tasks) | set(timers))

@@ -1,0 +1,71 @@
+"""Per-form checks that need the domain (campaign grades, criteria, drafts).
+
+The JSON schema of a form checks shape; these check meaning, and turn what a
+person submitted into the data the process receives.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from service import clock
+from service.errors import ValidationFailed
+from service.models import Application, Campaign, Task, User
+from service.workflows.application_rules import APPLICATION_FIELDS, field_errors, normalise
+
+
+def prepare(session: Session, task: Task, user: User, data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(form data to validate against the schema, data to hand to the engine)."""
+    application = session.get(Application, task.application_id) if task.application_id else None
+    campaign = session.get(Campaign, application.campaign_id) if application else None
+    if task.form_key == "application" and application is not None:
+        merged = {k: getattr(application, k) for k in APPLICATION_FIELDS}
+        merged.update({k: v for k, v in data.items()})
+        merged = {k: v for k, v in normalise(merged).items() if v not in (None, "")}
+        errors = field_errors(merged, complete=True)
+        if errors:
+            raise ValidationFailed(errors)
+        return merged, merged
+    if task.form_key == "scoring" and campaign is not None:
+        _check_scores(data, campaign)
+        score = dict(data.get("score", {}))
+        score["scorer"] = user.id
+        return data, {"score": score}
+    if task.form_key in {"grade_proposal", "grade_decision"} and campaign is not None:
+        field = "proposed_grade" if task.form_key == "grade_proposal" else "final_grade"
+        if data.get(field) not in campaign.grades:
+            raise ValidationFailed([{"field": field, "message": f"must be one of {campaign.grades}"}])
+    return data, data
+
+
+def after_complete(session: Session, task: Task, data: dict[str, Any]) -> None:
+    """Copy what the application row keeps from a completed form."""
+    if task.form_key == "application" and task.application_id:
+        application = session.get(Application, task.application_id)
+        if application is not None:
+            for key in APPLICATION_FIELDS:
+                if key in data:
+                    setattr(application, key, data[key])
+            application.submitted_at = clock.now()
+
+
+def _check_scores(data: dict[str, Any], campaign: Campaign) -> None:
+    score = data.get("score")
+    if not isinstance(score, dict) or not isinstance(score.get("criteria"), dict):
+        raise ValidationFailed([{"field": "score.criteria", "message": "required"}])
+    given = score["criteria"]
+    errors = []
+    codes = {c["code"]: c for c in campaign.criteria}
+    for code in sorted(set(given) - set(codes)):
+        errors.append({"field": f"score.criteria.{code}", "message": "unknown criterion"})
+    for code, criterion in codes.items():
+        value = given.get(code)
+        if value is None:
+            errors.append({"field": f"score.criteria.{code}", "message": f"required ({criterion['name']})"})
+        elif isinstance(value, bool) or not isinstance(value, (int, float)):
+            errors.append({"field": f"score.criteria.{code}", "message": "must be a number"})
+        elif not 0 <= value <= criterion["max"]:
+            errors.append({"field": f"score.criteria.{code}", "message": f"must be between 0 and {criterion['max']}"})
+    if errors:
+        raise ValidationFailed(errors)

@@ -1,0 +1,144 @@
+"""Task use cases: list, claim, unclaim, complete (Camunda's task service)."""
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from service import clock
+from service.auth import policies
+from service.errors import Conflict, Forbidden, NotFound
+from service.models import Application, Task, User
+from service.repositories import instances as repo
+from service.workflows import audit, task_rules
+from service.workflows.applications import on_step, unit_scope_for
+from service.workflows.instances import apply_step, engine_call
+from service.workflows.services import Services
+
+MAX_ATTEMPTS = 8
+
+
+def list_tasks(*, session: Session, user: User, state: str = "open", role: str | None = None,
+               stage: str | None = None, application_id: int | None = None, assigned: str | None = None,
+               page: int = 1, page_size: int = 50) -> tuple[list[Task], int]:
+    """Tasks the user is a candidate for, newest due first (Camunda's task query)."""
+    query = select(Task).where(policies.task_filter(user))
+    if state != "all":
+        query = query.where(Task.state == state)
+    if role:
+        query = query.where(Task.role == role)
+    if stage:
+        query = query.where(Task.stage == stage)
+    if application_id is not None:
+        query = query.where(Task.application_id == application_id)
+    if assigned == "me":
+        query = query.where(Task.assignee_id == user.id)
+    elif assigned == "none":
+        query = query.where(Task.assignee_id.is_(None))
+    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    rows = session.scalars(query.order_by(Task.due_at.is_(None), Task.due_at, Task.id)
+                           .offset((page - 1) * page_size).limit(page_size))
+    return list(rows), total or 0
+
+
+def get_task(*, session: Session, user: User, task_id: int) -> Task:
+    task = session.get(Task, task_id)
+    if task is None or not policies.can_see_task(user, task):
+        raise NotFound(f"task {task_id} does not exist")
+    return task
+
+
+def claim(*, session: Session, user: User, task_id: int) -> Task:
+    """Make the user the task's assignee; a task claimed by someone else is a 409."""
+    task = repo.lock_task(session, task_id)
+    if task is None or not policies.can_see_task(user, task):
+        raise NotFound(f"task {task_id} does not exist")
+    if not policies.can_claim(user, task):
+        raise Forbidden("you are not a candidate for this task")
+    if task.state != "open":
+        raise Conflict(f"task {task_id} is {task.state}")
+    if task.assignee_id not in (None, user.id):
+        raise Conflict(f"task {task_id} is already claimed by someone else")
+    task.assignee_id, task.claimed_at = user.id, clock.now()
+    audit.record(session, actor=user, action="claim", object_type="task", object_id=task.id)
+    session.commit()
+    return task
+
+
+def unclaim(*, session: Session, user: User, task_id: int) -> Task:
+    task = repo.lock_task(session, task_id)
+    if task is None or not policies.can_see_task(user, task):
+        raise NotFound(f"task {task_id} does not exist")
+    if task.state != "open":
+        raise Conflict(f"task {task_id} is {task.state}")
+    if task.assignee_id != user.id and "office" not in user.roles:
+        raise Forbidden("only the assignee or the office may release this task")
+    task.assignee_id, task.claimed_at = None, None
+    audit.record(session, actor=user, action="unclaim", object_type="task", object_id=task.id)
+    session.commit()
+    return task
+
+
+def form_for(*, session: Session, services: Services, user: User, task_id: int) -> dict[str, Any]:
+    task = get_task(session=session, user=user, task_id=task_id)
+    return services.forms.schema(task.form_key)
+
+
+def complete(*, session: Session, services: Services, user: User, task_id: int, data: dict[str, Any]) -> Task:
+    """Complete a task with data and run the process on; retries a lost race on the instance."""
+    for attempt in range(MAX_ATTEMPTS):
+        try:
+            return _complete_once(session, services, user, task_id, data)
+        except (StaleDataError, OperationalError) as exc:
+            session.rollback()
+            if attempt == MAX_ATTEMPTS - 1 or (isinstance(exc, OperationalError) and not _retryable(exc)):
+                raise Conflict("the process changed while completing the task; please retry") from None
+            time.sleep(0.01 * (attempt + 1))
+        except Exception:
+            session.rollback()
+            raise
+    raise AssertionError("unreachable")
+
+
+def _retryable(exc: OperationalError) -> bool:
+    text = str(exc.orig).lower()
+    return any(s in text for s in ("deadlock", "could not serialize", "database is locked"))
+
+
+def _complete_once(session: Session, services: Services, user: User, task_id: int, data: dict[str, Any]) -> Task:
+    task = session.get(Task, task_id)
+    if task is None or not policies.can_see_task(user, task):
+        raise NotFound(f"task {task_id} does not exist")
+    if not policies.is_candidate(user, task):
+        raise Forbidden("you may not complete this task: it belongs to another role, unit or person")
+    if task.state != "open":
+        raise Conflict(f"task {task_id} is already {task.state}")
+    if not policies.can_complete(user, task):
+        raise Forbidden("this task is claimed by someone else")
+    form_data, engine_data = task_rules.prepare(session, task, user, data)
+    services.forms.validate(task.form_key, form_data)
+    instance = repo.lock_instance(session, task.instance_id)
+    task = repo.lock_task(session, task_id)
+    if instance is None or task is None or task.state != "open":
+        raise Conflict(f"task {task_id} was completed by someone else")
+    definition = instance.definition
+    result = engine_call(lambda: services.engine.complete_task(
+        spec_key=definition.cache_key, spec_json=definition.spec_json, state_json=instance.state,
+        task_id=task.engine_task_id, data=engine_data))
+    now = clock.now()
+    task.state, task.completed_at, task.completed_by, task.data = "completed", now, user.id, form_data
+    application = session.get(Application, task.application_id) if task.application_id else None
+    scope = unit_scope_for(application) if application else (lambda role: None)
+    apply_step(session=session, instance=instance, result=result, actor_id=user.id, unit_scope=scope,
+               application_id=task.application_id, completed_task=task)
+    task_rules.after_complete(session, task, form_data)
+    if application is not None:
+        on_step(session=session, application=application, instance=instance, result=result)
+    audit.record(session, actor=user, action="complete", object_type="task", object_id=task.id,
+                 detail={"element": task.element_id, "instance_id": instance.id, "data": form_data})
+    session.commit()
+    return task

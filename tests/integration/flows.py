@@ -1,0 +1,61 @@
+"""Reusable steps that walk an application through the appraisal over HTTP."""
+from __future__ import annotations
+
+from typing import Any
+
+from service.demo.baoding import SCORER_USERNAMES
+from tests.api_client import Api
+
+GOOD_APPLICATION = {
+    "theme": "“职工之家”网格化服务机制",
+    "content": "将辖区划分为服务网格，每个网格配备工会联络员，实现职工诉求24小时响应。",
+    "proposer": "竞秀区总工会主席办公会于2026年3月首先提出",
+    "refinement": "经过两轮试点，于6月形成制度化运作规程。",
+    "effects": "覆盖职工3.2万人，解决诉求1,260件，满意率98%。",
+    "recognitions": [{"level": "municipal", "department": "保定市委组织部", "date": "2026-09-10"}],
+    "category": "4",
+    "conditions": ["2", "3"],
+}
+
+
+def campaign_id(api: Api) -> int:
+    return api.get("/api/campaigns", "res_office1")["items"][0]["id"]
+
+
+def create(api: Api, submitter: str, **overrides: Any) -> dict[str, Any]:
+    body = {"campaign_id": campaign_id(api), **GOOD_APPLICATION, **overrides}
+    return api.post("/api/applications", submitter, expect=201, json=body)
+
+
+def submit(api: Api, app_id: int, submitter: str, leader: str) -> None:
+    api.complete(submitter, "fill_application", app_id, {})
+    api.complete(leader, "leader_signoff", app_id, {"signoff_decision": "approve", "leader_name": "主要领导"})
+
+
+def review_to_scoring(api: Api, app_id: int) -> None:
+    api.complete("lg_member1", "preliminary_review", app_id, {"shortlisted": True, "review_reasons": "创新性突出"})
+    api.complete("res_office1", "record_presentation", app_id, {
+        "presentation_date": "2027-01-08", "presenter": "刘晓燕", "presentation_notes": "陈述15分钟，答辩5分钟"})
+
+
+def score_all(api: Api, app_id: int, value: int = 80) -> list[str]:
+    """Every scorer with an open scoring task scores; returns who scored."""
+    scored = []
+    for i, user in enumerate(SCORER_USERNAMES):
+        mine = [t for t in api.tasks(user, application_id=app_id) if t["element_id"] == "democratic_scoring"]
+        if not mine:
+            continue
+        v = value + i
+        api.post(f"/api/tasks/{mine[0]['id']}/complete", user, json={"score": {"criteria": {
+            "innovation": v, "effectiveness": v, "promotion": v, "recognition": v, "standardization": v}}})
+        scored.append(user)
+    return scored
+
+
+def decide(api: Api, app_id: int, grade: str = "一等奖") -> None:
+    api.complete("res_office1", "propose_grade", app_id, {"proposed_grade": grade, "proposal_reasons": "得分第一"})
+    api.complete("group_leader", "set_grade", app_id, {"final_grade": grade, "decision_reasons": "同意办公室建议"})
+
+
+def confirm(api: Api, app_id: int) -> None:
+    api.complete("chair_office", "chair_confirmation", app_id, {"chair_decision": "confirm"})
