@@ -4,10 +4,10 @@ from __future__ import annotations
 from flask import Blueprint, Response, request
 
 from service.api import schemas
-from service.api.common import current_user, services, session
+from service.api.common import current_user, json_body, services, session
 from service.auth import policies
-from service.errors import BadRequest, Forbidden
-from service.workflows import definitions
+from service.errors import BadRequest, Forbidden, ValidationFailed
+from service.workflows import definitions, instances
 
 bp = Blueprint("definitions", __name__)
 
@@ -64,3 +64,17 @@ def xml(definition_id: int) -> Response:
     definition = definitions.get_definition(session(), definition_id)
     return Response(definition.xml, mimetype="application/xml",
                     headers={"Content-Disposition": f'inline; filename="{definition.key}-v{definition.version}.bpmn"'})
+
+
+@bp.post("/process-definitions/key/<key>/start")
+def start(key: str) -> tuple[dict, int]:
+    body = json_body()
+    variables = body.get("variables", {})
+    business_key = body.get("business_key", "")
+    if not isinstance(variables, dict):
+        raise ValidationFailed([{"field": "variables", "message": "must be an object"}])
+    if not isinstance(business_key, str) or not business_key or len(business_key) > 120:
+        raise ValidationFailed([{"field": "business_key", "message": "required, at most 120 characters"}])
+    instance = instances.start_by_key(session=session(), services=services(), user=current_user(), key=key,
+                                      business_key=business_key, variables=variables)
+    return schemas.instance(instance), 201

@@ -101,6 +101,12 @@ SPEC: dict[str, Any] = {
                      "requestBody": {"required": True, "content": {"application/xml": {"schema": {"type": "string"}}}}},
         },
         "/api/process-definitions/{id}": {"get": _op("One version", params=[_ID])},
+        "/api/process-definitions/key/{key}/start": {"post": _op(
+            "Start the latest version of a process (not the appraisal, which starts with an application)", ok=201,
+            errors=(400, 401, 403, 404, 409, 422),
+            params=[{"name": "key", "in": "path", "required": True, "schema": {"type": "string", "maxLength": 80}}],
+            body={"type": "object", "required": ["business_key"], "properties": {
+                "business_key": {"type": "string", "minLength": 1, "maxLength": 120}, "variables": {"type": "object"}}})},
         "/api/process-definitions/{id}/xml": {"get": _op("The BPMN XML", params=[_ID], content="application/xml")},
         "/api/process-instances": {"get": _op("Instances (federation roles)", params=_PAGE)},
         "/api/process-instances/{id}": {"get": _op("State and active elements", params=[_ID])},

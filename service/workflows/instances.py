@@ -172,3 +172,34 @@ def active_elements(session: Session, instance: ProcessInstance) -> list[str]:
     tasks = session.scalars(select(Task.element_id).where(Task.instance_id == instance.id, Task.state == "open"))
     timers = session.scalars(select(Timer.element_id).where(Timer.instance_id == instance.id, Timer.state == "waiting"))
     return sorted(set(tasks) | set(timers))
+
+
+def start_by_key(*, session: Session, services: Services, user: Any, key: str, business_key: str,
+                 variables: dict[str, Any]) -> ProcessInstance:
+    """Start the latest version of ``key`` with ``variables`` (Camunda's start by key).
+
+    Unit-role tasks are scoped to ``variables['unit_id']``, so the draft
+    consultation reaches exactly the unit it was started for.
+    """
+    from service.auth import policies
+    from service.errors import Forbidden, NotFound, ValidationFailed
+    from service.workflows import audit
+    from service.workflows.definitions import latest_definition
+
+    if not (user.roles & {"office", "process_admin"}):
+        raise Forbidden("only the office or a process administrator may start a process directly")
+    if key == "innovation_appraisal":
+        raise Conflict("appraisal instances start by creating an application (POST /api/applications)")
+    definition = latest_definition(session, key)
+    if definition is None:
+        raise NotFound(f"process {key!r} is not deployed")
+    unit_id = variables.get("unit_id")
+    if unit_id is not None and (not isinstance(unit_id, int) or isinstance(unit_id, bool)):
+        raise ValidationFailed([{"field": "variables.unit_id", "message": "must be an integer"}])
+    instance, _ = start_instance(
+        session=session, services=services, definition=definition, business_key=business_key, data=variables,
+        started_by=user.id, unit_scope=lambda role: unit_id if role in policies.UNIT_ROLES else None)
+    audit.record(session, actor=user, action="start", object_type="process_instance", object_id=instance.id,
+                 detail={"key": key, "version": definition.version, "business_key": business_key})
+    session.commit()
+    return instance
