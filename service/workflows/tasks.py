@@ -9,7 +9,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from service import clock
+from service import clock, faults
 from service.auth import policies
 from service.errors import Conflict, Forbidden, NotFound
 from service.models import Application, Task, User
@@ -52,15 +52,21 @@ def get_task(*, session: Session, user: User, task_id: int) -> Task:
     return task
 
 
-def claim(*, session: Session, user: User, task_id: int) -> Task:
-    """Make the user the task's assignee; a task claimed by someone else is a 409."""
+def _locked_open_task(session: Session, user: User, task_id: int) -> Task:
+    """The task row locked for this transaction, if the user may see it and it is open."""
     task = repo.lock_task(session, task_id)
     if task is None or not policies.can_see_task(user, task):
         raise NotFound(f"task {task_id} does not exist")
-    if not policies.can_claim(user, task):
-        raise Forbidden("you are not a candidate for this task")
     if task.state != "open":
         raise Conflict(f"task {task_id} is {task.state}")
+    return task
+
+
+def claim(*, session: Session, user: User, task_id: int) -> Task:
+    """Make the user the task's assignee; a task claimed by someone else is a 409."""
+    task = _locked_open_task(session, user, task_id)
+    if not policies.can_claim(user, task):
+        raise Forbidden("you are not a candidate for this task")
     if task.assignee_id not in (None, user.id):
         raise Conflict(f"task {task_id} is already claimed by someone else")
     task.assignee_id, task.claimed_at = user.id, clock.now()
@@ -70,11 +76,8 @@ def claim(*, session: Session, user: User, task_id: int) -> Task:
 
 
 def unclaim(*, session: Session, user: User, task_id: int) -> Task:
-    task = repo.lock_task(session, task_id)
-    if task is None or not policies.can_see_task(user, task):
-        raise NotFound(f"task {task_id} does not exist")
-    if task.state != "open":
-        raise Conflict(f"task {task_id} is {task.state}")
+    """Release a claim (the assignee, or the office reassigning work)."""
+    task = _locked_open_task(session, user, task_id)
     if task.assignee_id != user.id and "office" not in user.roles:
         raise Forbidden("only the assignee or the office may release this task")
     task.assignee_id, task.claimed_at = None, None
@@ -140,5 +143,7 @@ def _complete_once(session: Session, services: Services, user: User, task_id: in
         on_step(session=session, application=application, instance=instance, result=result)
     audit.record(session, actor=user, action="complete", object_type="task", object_id=task.id,
                  detail={"element": task.element_id, "instance_id": instance.id, "data": form_data})
+    faults.point("task.complete.before_commit")
     session.commit()
+    faults.point("task.complete.after_commit")
     return task
