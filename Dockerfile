@@ -1,3 +1,9 @@
+# bpmn-js for the modeler and viewer pages, from the npm registry (pinned by package-lock.json).
+FROM node:20-slim AS assets
+WORKDIR /assets
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+
 FROM python:3.11-slim
 WORKDIR /app
 COPY pyproject.toml README.md alembic.ini ./
@@ -6,6 +12,8 @@ COPY handlers handlers
 COPY notifications notifications
 COPY processes processes
 COPY migrations migrations
+COPY --from=assets /assets/node_modules/bpmn-js/dist/bpmn-modeler.production.min.js /assets/node_modules/bpmn-js/dist/bpmn-navigated-viewer.production.min.js service/web/static/vendor/bpmn-js/
+COPY --from=assets /assets/node_modules/bpmn-js/dist/assets service/web/static/vendor/bpmn-js/assets
 RUN pip install --no-cache-dir -e .
 ENV PYTHONUNBUFFERED=1
 EXPOSE 8000

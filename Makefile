@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml package.json 2>/dev/null | sha1sum | cut -c1-12)
 PYTEST_ARGS ?=
 
-.PHONY: run test bench bench-quick install system-deps worker beat lint clean
+.PHONY: run test bench bench-quick install system-deps worker beat lint clean assets chromium
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,19 +15,52 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) assets
+
+## Browser assets: bpmn-js from the npm registry (pinned by package-lock.json), copied into
+## service/web/static/vendor/ (gitignored, like node_modules/).
+VENDOR := service/web/static/vendor
+$(VENDOR)/.stamp: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/bpmn-js
+	cp node_modules/bpmn-js/dist/bpmn-modeler.production.min.js node_modules/bpmn-js/dist/bpmn-navigated-viewer.production.min.js $(VENDOR)/bpmn-js/
+	cp -r node_modules/bpmn-js/dist/assets $(VENDOR)/bpmn-js/
+	touch $@
+
+assets: $(VENDOR)/.stamp
+
+## Debian's chromium for the browser tests (Playwright cannot download browsers here).
+chromium:
+	@test -x /usr/bin/chromium || { if [ "$$(id -u)" = 0 ]; then apt-get update && apt-get install -y chromium; \
+	  else sudo apt-get update && sudo apt-get install -y chromium; fi; }
 
 ## Serve the demo on 127.0.0.1:5000 (SQLite file in instance/, demo data loaded).
 run: install
 	$(BIN)/appraisal run --host 127.0.0.1 --port 5000
 
+## A Celery worker / the beat on their own (REDIS_URL must be set; `make run` with RUN_JOBS=0).
+worker: install
+	$(BIN)/celery -A service.jobs.celery_app worker --loglevel=INFO
+beat: install
+	mkdir -p instance && $(BIN)/celery -A service.jobs.celery_app beat --loglevel=INFO -s instance/celerybeat-schedule
+
 ## The whole suite: architecture contracts, then every test (SQLite and PostgreSQL).
-test: install
+test: install chromium
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/lint-imports
+
+## Benchmarks (bench/README.md): one `name: value` line per figure, saved to bench/results.json.
+## Needs the local PostgreSQL and Redis; creates and drops its own appraisal_bench_* databases.
+BENCH_ARGS ?=
+bench: install
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+## Every benchmark on tiny inputs, so CI keeps them working (no time is asserted).
+bench-quick: install
+	$(BIN)/python -m bench.run --quick $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) instance test-artifacts .pytest_cache

@@ -41,6 +41,13 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--host", default="127.0.0.1")
     run.add_argument("--port", type=int, default=5000)
     sub.add_parser("deploy-bundled", help="deploy processes/*.bpmn where changed")
+    doctor = sub.add_parser("doctor", help="check that task and timer rows agree with every workflow state")
+    doctor.add_argument("--repair", action="store_true", help="re-sync inconsistent instances from their state")
+    export = sub.add_parser("export", help="write one campaign, with everything it needs, to a zip archive")
+    export.add_argument("--campaign", type=int, required=True, help="campaign id")
+    export.add_argument("--out", required=True, help="archive file to write (.zip)")
+    import_ = sub.add_parser("import", help="load an archive written by export into this database")
+    import_.add_argument("archive", help="archive file (.zip)")
     args = parser.parse_args(argv)
     settings = Settings.from_env()
     if args.command == "migrate":
@@ -55,12 +62,19 @@ def main(argv: list[str] | None = None) -> int:
 
         with make_session_factory(make_engine(settings.database_url))() as session:
             deploy_bundled(session, build_services(settings))
+    elif args.command in ("doctor", "export", "import"):
+        from service import cli_data
+
+        return cli_data.dispatch(args, settings)
     elif args.command == "run":
         from service import create_app
 
         migrate(settings)
         load_demo(settings)
-        create_app(settings).run(host=args.host, port=args.port, threaded=True)
+        from service.jobs import embedded
+
+        with embedded.background_jobs(settings):  # embedded thread, or Celery worker + beat with REDIS_URL
+            create_app(settings).run(host=args.host, port=args.port, threaded=True, use_reloader=False)
     return 0
 
 

@@ -5,6 +5,7 @@ setting a clock instead of sleeping, and production reads the system clock.
 """
 from __future__ import annotations
 
+import os
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime, timedelta, timezone
@@ -16,13 +17,46 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 _override: ContextVar[Callable[[], datetime] | None] = ContextVar("clock_override", default=None)
 _global_offset = timedelta(0)
 
+#: When this environment variable names a file, its content (seconds, a float)
+#: is added to the system clock. Tests use it to move time in worker processes
+#: they start; production never sets it.
+CLOCK_FILE_ENV = "APPRAISAL_CLOCK_OFFSET_FILE"
+_file_cache: tuple[tuple[int, int], timedelta] = ((-1, -1), timedelta(0))
+
+
+def _file_offset(path: str) -> timedelta:
+    global _file_cache
+    try:
+        st = os.stat(path)
+        mtime = (st.st_ino, st.st_mtime_ns)
+    except OSError:
+        return timedelta(0)
+    if mtime != _file_cache[0]:
+        try:
+            with open(path, encoding="ascii") as fh:
+                _file_cache = (mtime, timedelta(seconds=float(fh.read().strip() or 0)))
+        except (OSError, ValueError):
+            return _file_cache[1]
+    return _file_cache[1]
+
 
 def now() -> datetime:
     """Aware UTC now, honouring a test or process-wide override."""
     fn = _override.get()
     if fn is not None:
         return fn()
+    path = os.environ.get(CLOCK_FILE_ENV)
+    if path:
+        return datetime.now(timezone.utc) + _file_offset(path)
     return datetime.now(timezone.utc) + _global_offset
+
+
+def write_offset_file(path: str, offset: timedelta) -> None:
+    """Atomically publish ``offset`` for processes reading ``CLOCK_FILE_ENV`` (tests)."""
+    tmp = f"{path}.tmp{os.getpid()}"
+    with open(tmp, "w", encoding="ascii") as fh:
+        fh.write(repr(offset.total_seconds()))
+    os.replace(tmp, path)
 
 
 @contextmanager

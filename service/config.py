@@ -23,6 +23,10 @@ class Settings:
     timer_sweep_seconds: float = 2.0
     reminder_sweep_seconds: float = 60.0
     outbox_batch: int = 100
+    outbox_sweep_seconds: float = 2.0
+    outbox_max_attempts: int = 8
+    outbox_backoff_seconds: float = 30.0
+    outbox_lease_seconds: float = 120.0
     max_upload_bytes: int = 10 * 1024 * 1024
     attachment_types: tuple[str, ...] = (
         "application/pdf", "image/png", "image/jpeg",
@@ -54,6 +58,11 @@ class Settings:
             values["timer_sweep_seconds"] = float(env["TIMER_SWEEP_SECONDS"])
         if env.get("REMINDER_SWEEP_SECONDS"):
             values["reminder_sweep_seconds"] = float(env["REMINDER_SWEEP_SECONDS"])
+        for name, cast in (("OUTBOX_SWEEP_SECONDS", float), ("OUTBOX_MAX_ATTEMPTS", int),
+                           ("OUTBOX_BACKOFF_SECONDS", float), ("OUTBOX_LEASE_SECONDS", float),
+                           ("OUTBOX_BATCH", int)):
+            if env.get(name):
+                values[name.lower()] = cast(env[name])
         if env.get("MAX_UPLOAD_BYTES"):
             values["max_upload_bytes"] = int(env["MAX_UPLOAD_BYTES"])
         if env.get("BASE_URL"):

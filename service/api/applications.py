@@ -22,12 +22,13 @@ def list_() -> dict:
 
 @bp.post("/applications")
 def create() -> tuple[dict, int]:
+    user = current_user()  # authenticate before looking at the body
     body = json_body()
     campaign_id = body.pop("campaign_id", None)
-    if not isinstance(campaign_id, int) or isinstance(campaign_id, bool):
+    if not isinstance(campaign_id, int) or isinstance(campaign_id, bool) or not 1 <= campaign_id <= 2**31 - 1:
         raise ValidationFailed([{"field": "campaign_id", "message": "required (an integer)"}])
     application = applications.create_application(
-        session=session(), services=services(), user=current_user(), campaign_id=campaign_id, fields=body)
+        session=session(), services=services(), user=user, campaign_id=campaign_id, fields=body)
     return schemas.application(application, applications.missing_fields(application)), 201
 
 

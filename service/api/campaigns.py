@@ -34,9 +34,15 @@ def create() -> tuple[dict, int]:
         session=session(), user=user, year=body.get("year"), name=body.get("name", ""),
         criteria=body.get("criteria"), grades=body.get("grades"), no_award_grade=body.get("no_award_grade"),
         scorer_ids=body.get("scorer_ids", []), process_key=str(body.get("process_key", "innovation_appraisal")),
-        max_applications_per_unit=int(body.get("max_applications_per_unit", 3)), reminders=body.get("reminders"),
+        max_applications_per_unit=_limit(body.get("max_applications_per_unit", 3)), reminders=body.get("reminders"),
         **times)
     return schemas.campaign(campaign), 201
+
+
+def _limit(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 1000:
+        raise ValidationFailed([{"field": "max_applications_per_unit", "message": "must be an integer from 1 to 1000"}])
+    return value
 
 
 @bp.get("/campaigns/<int:campaign_id>")

@@ -68,6 +68,7 @@ def xml(definition_id: int) -> Response:
 
 @bp.post("/process-definitions/key/<key>/start")
 def start(key: str) -> tuple[dict, int]:
+    user = current_user()  # authenticate before looking at the body
     body = json_body()
     variables = body.get("variables", {})
     business_key = body.get("business_key", "")
@@ -75,6 +76,6 @@ def start(key: str) -> tuple[dict, int]:
         raise ValidationFailed([{"field": "variables", "message": "must be an object"}])
     if not isinstance(business_key, str) or not business_key or len(business_key) > 120:
         raise ValidationFailed([{"field": "business_key", "message": "required, at most 120 characters"}])
-    instance = instances.start_by_key(session=session(), services=services(), user=current_user(), key=key,
+    instance = instances.start_by_key(session=session(), services=services(), user=user, key=key,
                                       business_key=business_key, variables=variables)
     return schemas.instance(instance), 201

@@ -5,6 +5,7 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, json, request
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from service.errors import ServiceError
@@ -31,6 +32,14 @@ def register(app: Flask) -> None:
         if not request.path.startswith("/api"):
             return exc
         return problem(exc.code or 500, exc.name, exc.description or exc.name)
+
+    @app.errorhandler(OperationalError)
+    def _database_unavailable(exc: OperationalError) -> Response:
+        # Connection lost, server restarting, too many clients: a retry is the answer.
+        log.warning("database unavailable on %s %s: %s", request.method, request.path, str(exc.orig).splitlines()[0])
+        response = problem(503, "Service unavailable", "the database is unavailable; retry shortly (a step that did go through answers the retry with 409)")
+        response.headers["Retry-After"] = "5"
+        return response
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Response:

@@ -123,6 +123,11 @@ SPEC: dict[str, Any] = {
         "/api/tasks/{id}/unclaim": {"post": _op("Release a claim", params=[_ID], errors=(401, 403, 404, 409))},
         "/api/tasks/{id}/complete": {"post": _op("Complete with form data", params=[_ID],
                                                  errors=(400, 401, 403, 404, 409, 422), body=_obj)},
+        "/api/notifications": {"get": _op("Every notification and its delivery state (office)", params=_PAGE + [
+            {"name": "status", "in": "query", "schema": {"enum": ["pending", "sending", "sent", "failed", "dead"]}},
+            {"name": "campaign_id", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+            {"name": "recipient_user_id", "in": "query", "schema": {"type": "integer", "minimum": 1}}])},
+        "/api/notifications/summary": {"get": _op("Notifications per delivery state (office)")},
     },
 }
 

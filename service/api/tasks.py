@@ -50,9 +50,10 @@ def unclaim(task_id: int) -> dict:
 
 @bp.post("/tasks/<int:task_id>/complete")
 def complete(task_id: int) -> dict:
+    user = current_user()  # authenticate before looking at the body
     body = json_body()
     data = body.get("variables", body)
     if not isinstance(data, dict):
         raise ValidationFailed([{"field": "variables", "message": "must be an object"}])
-    return schemas.task(tasks.complete(session=session(), services=services(), user=current_user(),
+    return schemas.task(tasks.complete(session=session(), services=services(), user=user,
                                        task_id=task_id, data=data))

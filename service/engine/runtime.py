@@ -143,13 +143,23 @@ class StepResult:
 
 
 class Engine:
-    """Stateless facade over SpiffWorkflow; caches restored specs by key."""
+    """Facade over SpiffWorkflow; caches restored specs by key and recent workflows by their state.
+
+    The workflow cache maps ``(spec_key, state_json)`` to the deserialized
+    workflow that produced exactly that state. A call takes its workflow out of
+    the cache (so no two threads share one), and a step puts the advanced
+    workflow back under the new state it returned. The stored state is still
+    the truth: if the caller's transaction rolls back, the database keeps the
+    old state, which is no longer a key, and the next call deserializes it.
+    """
 
     def __init__(self, *, known_roles: frozenset[str], form_exists: Callable[[str], bool] | None = None,
-                 spec_cache_size: int = 64):
+                 spec_cache_size: int = 64, workflow_cache_size: int = 256):
         self.rules = Rules(frozenset(known_roles), form_exists)
         self._specs: OrderedDict[str, tuple[Any, dict]] = OrderedDict()
         self._spec_cache_size = spec_cache_size
+        self._workflows: OrderedDict[tuple[str, str], BpmnWorkflow] = OrderedDict()
+        self._workflow_cache_size = workflow_cache_size
         self._lock = threading.Lock()
 
     # -- definitions -----------------------------------------------------
@@ -204,7 +214,7 @@ class Engine:
         start_task = workflow.get_next_task(state=TaskState.READY)
         if start_task is not None:
             start_task.data.update(data)
-        return self._advance(workflow, env, set(), lambda: None)
+        return self._keep(spec_key, workflow, self._advance(workflow, env, set(), lambda: None))
 
     def complete_task(self, *, spec_key: str, spec_json: str, state_json: str, task_id: str,
                       data: dict[str, Any]) -> StepResult:
@@ -222,12 +232,13 @@ class Engine:
             task.data.update(data)
             task.run()
 
-        return self._advance(workflow, env, before, act)
+        return self._keep(spec_key, workflow, self._advance(workflow, env, before, act))
 
     def fire_due_timers(self, *, spec_key: str, spec_json: str, state_json: str) -> StepResult:
         """Let every timer that is due by the service clock fire, then run on."""
         workflow, env = self._restore(spec_key, spec_json, state_json)
-        return self._advance(workflow, env, _completed_ids(workflow), workflow.refresh_timers)
+        return self._keep(spec_key, workflow, self._advance(workflow, env, _completed_ids(workflow),
+                                                            workflow.refresh_timers))
 
     def cancel(self, *, spec_key: str, spec_json: str, state_json: str) -> StepResult:
         """Cancel the instance (e.g. its campaign was withdrawn)."""
@@ -237,8 +248,17 @@ class Engine:
     def active_elements(self, *, spec_key: str, spec_json: str, state_json: str) -> list[str]:
         """BPMN ids of the elements that are ready or waiting (for the viewer)."""
         workflow, _ = self._restore(spec_key, spec_json, state_json)
-        return sorted({t.task_spec.bpmn_id for t in _tasks(workflow, TaskState.READY | TaskState.WAITING | TaskState.STARTED)
-                       if t.task_spec.bpmn_id})
+        active = sorted({t.task_spec.bpmn_id for t in _tasks(workflow, TaskState.READY | TaskState.WAITING | TaskState.STARTED)
+                         if t.task_spec.bpmn_id})
+        self._put(spec_key, state_json, workflow)
+        return active
+
+    def inspect(self, *, spec_key: str, spec_json: str, state_json: str) -> StepResult:
+        """What a stored state is waiting for (ready user tasks, waiting timers), without running anything."""
+        workflow, env = self._restore(spec_key, spec_json, state_json)
+        result = self._snapshot(workflow, env, _completed_ids(workflow))
+        self._put(spec_key, state_json, workflow)  # nothing ran: still the workflow of this state
+        return result
 
     # -- internals -------------------------------------------------------
     def _spec(self, key: str, spec_json: str) -> tuple[Any, dict]:
@@ -257,14 +277,31 @@ class Engine:
         return restored
 
     def _restore(self, spec_key: str, spec_json: str, state_json: str) -> tuple[BpmnWorkflow, SafeEnvironment]:
-        spec, subprocess_specs = self._spec(spec_key, spec_json)
-        dct = json.loads(state_json)
-        dct.pop(BpmnWorkflowSerializer.VERSION_KEY, None)
-        dct["spec"], dct["subprocess_specs"] = spec, subprocess_specs
-        workflow = _SERIALIZER.from_dict(dct)
+        with self._lock:
+            workflow = self._workflows.pop((spec_key, state_json), None)
+        if workflow is None:
+            spec, subprocess_specs = self._spec(spec_key, spec_json)
+            dct = json.loads(state_json)
+            dct.pop(BpmnWorkflowSerializer.VERSION_KEY, None)
+            dct["spec"], dct["subprocess_specs"] = spec, subprocess_specs
+            workflow = _SERIALIZER.from_dict(dct)
         env = SafeEnvironment()
         workflow.script_engine = _ScriptEngine(env)
         return workflow, env
+
+    def _put(self, spec_key: str, state_json: str, workflow: BpmnWorkflow) -> None:
+        if self._workflow_cache_size <= 0:
+            return
+        with self._lock:
+            self._workflows[(spec_key, state_json)] = workflow
+            self._workflows.move_to_end((spec_key, state_json))
+            while len(self._workflows) > self._workflow_cache_size:
+                self._workflows.popitem(last=False)
+
+    def _keep(self, spec_key: str, workflow: BpmnWorkflow, result: StepResult) -> StepResult:
+        """Cache the advanced workflow under the state it now serializes to."""
+        self._put(spec_key, result.state_json, workflow)
+        return result
 
     def _advance(self, workflow: BpmnWorkflow, env: SafeEnvironment, before: set[UUID],
                  act: Callable[[], Any]) -> StepResult:
@@ -307,7 +344,7 @@ class Engine:
             waiting.append(WaitingTimer(str(task.id), task.task_spec.bpmn_id, kind, due,
                                         getattr(attached, "bpmn_id", None)))
         history, end_events = [], []
-        for task in _tasks(workflow, TaskState.COMPLETED):
+        for task in _completed(workflow):
             if task.id in before or not task.task_spec.bpmn_id:
                 continue
             spec = task.task_spec
@@ -329,7 +366,17 @@ def _tasks(workflow: BpmnWorkflow, state: int) -> list[Any]:
 
 
 def _completed_ids(workflow: BpmnWorkflow) -> set[UUID]:
-    return {t.id for t in _tasks(workflow, TaskState.COMPLETED)}
+    return {t.id for t in _completed(workflow)}
+
+
+def _completed(workflow: BpmnWorkflow) -> list[Any]:
+    """Completed tasks anywhere in the tree.
+
+    Filtering the iterator by COMPLETED alone does not descend below a task that
+    is still running, so the finished instances of a parallel multi-instance
+    (one per scorer) would only show up once the last scorer was done.
+    """
+    return [t for t in _tasks(workflow, TaskState.ANY_MASK) if t.state == TaskState.COMPLETED]
 
 
 def _timer_due(task: Any, definition: TimerEventDefinition) -> datetime | None:

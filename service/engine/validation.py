@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 from typing import Callable, Iterable
 
 import defusedxml.ElementTree as safe_et
@@ -82,7 +84,9 @@ def check(root: etree._Element, rules: Rules) -> list[Problem]:
             problems.append(Problem(el_id, f"spiffworkflow:{local} is not allowed: scripts cannot run in this service", "script"))
         if etree.QName(el).namespace != BPMN_NS:
             continue
-        if local in _FORBIDDEN_TASKS:
+        if local not in _bpmn_element_names():
+            problems.append(Problem(el_id, f"bpmn:{local} is not a BPMN 2.0 element", "unknown_element"))
+        elif local in _FORBIDDEN_TASKS:
             problems.append(Problem(el_id, _FORBIDDEN_TASKS[local], "forbidden_element"))
         elif local == "script":
             problems.append(Problem(el_id, "inline scripts are not allowed", "script"))
@@ -95,6 +99,19 @@ def check(root: etree._Element, rules: Rules) -> list[Problem]:
         elif local in {"timeDate", "timeDuration", "timeCycle"}:
             problems.extend(_check_timer(el_id, el.text, local))
     return problems
+
+
+@lru_cache(maxsize=1)
+def _bpmn_element_names() -> frozenset[str]:
+    """Every element name the BPMN 2.0 semantic schema declares."""
+    import SpiffWorkflow.bpmn.parser as bpmn_parser
+
+    names: set[str] = set()
+    for xsd in ("BPMN20.xsd", "Semantic.xsd"):
+        tree = etree.parse(str(Path(bpmn_parser.__file__).parent / "schema" / xsd),
+                           etree.XMLParser(resolve_entities=False, no_network=True))
+        names.update(el.get("name") for el in tree.iter("{http://www.w3.org/2001/XMLSchema}element") if el.get("name"))
+    return frozenset(names)
 
 
 def _ancestor_id(el: etree._Element) -> str | None:

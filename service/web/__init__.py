@@ -1,1 +1,20 @@
-"""Pages for people (templates and static files)."""
+"""Pages for people: login, inbox, task forms, scoring, the office's dashboard and the BPMN modeler.
+
+``register`` is called by the app factory. The browser logs in with a signed
+session cookie; its scripts call ``/api/*`` with that cookie (the session
+loader below) and an ``X-CSRF-Token`` header.
+"""
+from __future__ import annotations
+
+from flask import Flask
+
+from service.web import security
+from service.web.blueprint import bp
+
+
+def register(app: Flask) -> None:
+    from service.web import admin, office, pages  # noqa: F401  (routes attach to bp)
+
+    app.extensions["appraisal.session_user"] = security.session_user
+    app.before_request(security.check_csrf)
+    app.register_blueprint(bp)

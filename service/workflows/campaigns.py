@@ -13,6 +13,8 @@ from service.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from service.models import Application, Campaign, CampaignScorer, User
 from service.workflows import audit
 
+MAX_ID = 2**31 - 1
+
 
 def default_window(year: int) -> tuple[datetime, datetime]:
     """25 December 00:00 to 31 December 23:59:59, Asia/Shanghai, as the seed sets."""
@@ -58,7 +60,8 @@ def create_campaign(*, session: Session, user: User | None, year: int, name: str
         errors.append({"field": "grades", "message": "at least two grade names are required"})
     elif no_award_grade not in grades:
         errors.append({"field": "no_award_grade", "message": "must be one of the grades"})
-    if not isinstance(scorer_ids, list) or not all(isinstance(i, int) for i in scorer_ids):
+    if not isinstance(scorer_ids, list) or not all(
+            isinstance(i, int) and not isinstance(i, bool) and 1 <= i <= MAX_ID for i in scorer_ids):
         errors.append({"field": "scorer_ids", "message": "must be a list of user ids"})
     else:
         for i in scorer_ids:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, Callable
 
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from service import clock
@@ -17,6 +18,7 @@ from service.engine.errors import ExecutionError
 from service.errors import BadRequest, Conflict
 from service.models import InstanceEvent, ProcessDefinition, ProcessInstance, Task, Timer
 from service.repositories import instances as repo
+from service.workflows import notices
 from service.workflows.services import Services
 
 UnitScope = Callable[[str], int | None]
@@ -54,25 +56,35 @@ def apply_step(*, session: Session, instance: ProcessInstance, result: StepResul
         instance.ended_at = now
     meta = instance.definition.meta["user_tasks"]
     open_now = {t.id: t for t in result.open_tasks}
-    for row in repo.open_tasks(session, instance.id):
-        if row is completed_task:
+    # Ids only, in one query (the completed task is already flushed as completed): with many
+    # parallel tasks (100 scorers) loading every open row as an object cost more than the step.
+    existing, gone = set(), []
+    for row_id, engine_task_id in session.execute(
+            select(Task.id, Task.engine_task_id).where(Task.instance_id == instance.id, Task.state == "open")):
+        if completed_task is not None and row_id == completed_task.id:
             continue
-        if row.engine_task_id not in open_now:
-            row.state = "cancelled"
-            row.completed_at = now
-    existing = {row.engine_task_id for row in repo.open_tasks(session, instance.id)}
+        if engine_task_id in open_now:
+            existing.add(engine_task_id)
+        else:
+            gone.append(row_id)
+    if gone:
+        session.execute(update(Task).where(Task.id.in_(gone)).values(state="cancelled", completed_at=now))
+    created: list[Task] = []
     for task in result.open_tasks:
         if task.id in existing or (completed_task is not None and task.id == completed_task.engine_task_id):
             continue
         info = meta.get(task.element_id, {})
         role = info.get("role", "")
-        session.add(Task(
+        created.append(Task(
             engine_task_id=task.id, instance_id=instance.id, element_id=task.element_id, name=task.name,
             role=role, form_key=info.get("form_key", ""), stage=info.get("stage"), unit_id=unit_scope(role),
             application_id=application_id, candidate_user_id=_as_user_id(task.assignee),
             state="open", due_at=_due(now, info.get("due_in")), created_at=now, reminders_sent=[],
         ))
+        session.add(created[-1])
     _sync_timers(session, instance, result, now, fired_timer_ids or set())
+    notices.after_step(session=session, instance=instance, result=result, unit_scope=unit_scope,
+                       application_id=application_id, created_tasks=created)
     for item in result.history:
         session.add(InstanceEvent(instance_id=instance.id, element_id=item.element_id, name=item.name,
                                   element_type=item.element_type, at=now,

@@ -6,13 +6,13 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defaultload
 from sqlalchemy.orm.exc import StaleDataError
 
 from service import clock, faults
 from service.auth import policies
 from service.errors import Conflict, Forbidden, NotFound
-from service.models import Application, Task, User
+from service.models import Application, Campaign, Task, User
 from service.repositories import instances as repo
 from service.workflows import audit, task_rules
 from service.workflows.applications import on_step, unit_scope_for
@@ -98,7 +98,9 @@ def complete(*, session: Session, services: Services, user: User, task_id: int, 
             return _complete_once(session, services, user, task_id, data)
         except (StaleDataError, OperationalError) as exc:
             session.rollback()
-            if attempt == MAX_ATTEMPTS - 1 or (isinstance(exc, OperationalError) and not _retryable(exc)):
+            if isinstance(exc, OperationalError) and not _retryable(exc):
+                raise  # e.g. the database went away: not a conflict, the API answers 503
+            if attempt == MAX_ATTEMPTS - 1:
                 raise Conflict("the process changed while completing the task; please retry") from None
             time.sleep(0.01 * (attempt + 1))
         except Exception:
@@ -112,6 +114,14 @@ def _retryable(exc: OperationalError) -> bool:
     return any(s in text for s in ("deadlock", "could not serialize", "database is locked"))
 
 
+def _application(session: Session, application_id: int | None) -> Application | None:
+    """The task's application with its campaign (the campaign's scorer list stays lazy)."""
+    if application_id is None:
+        return None
+    return session.get(Application, application_id,
+                       options=[defaultload(Application.campaign).lazyload(Campaign.scorer_rows)])
+
+
 def _complete_once(session: Session, services: Services, user: User, task_id: int, data: dict[str, Any]) -> Task:
     task = session.get(Task, task_id)
     if task is None or not policies.can_see_task(user, task):
@@ -122,6 +132,9 @@ def _complete_once(session: Session, services: Services, user: User, task_id: in
         raise Conflict(f"task {task_id} is already {task.state}")
     if not policies.can_complete(user, task):
         raise Forbidden("this task is claimed by someone else")
+    # Held for the whole call: the identity map is weak, so without this reference the
+    # row would be selected again (with its campaign) by prepare() and below.
+    application = _application(session, task.application_id)
     form_data, engine_data = task_rules.prepare(session, task, user, data)
     services.forms.validate(task.form_key, form_data)
     instance = repo.lock_instance(session, task.instance_id)
@@ -134,7 +147,6 @@ def _complete_once(session: Session, services: Services, user: User, task_id: in
         task_id=task.engine_task_id, data=engine_data))
     now = clock.now()
     task.state, task.completed_at, task.completed_by, task.data = "completed", now, user.id, form_data
-    application = session.get(Application, task.application_id) if task.application_id else None
     scope = unit_scope_for(application) if application else (lambda role: None)
     apply_step(session=session, instance=instance, result=result, actor_id=user.id, unit_scope=scope,
                application_id=task.application_id, completed_task=task)

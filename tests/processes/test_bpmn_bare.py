@@ -90,6 +90,10 @@ INNOVATION_SERVICE_TASKS = {
     "record_recusals_task": ("record_recusals", "recusals", SCORER_PARAMS),
     "aggregate_scores_task": ("aggregate_scores", "score_result",
                               {"scores": ("any", "scores"), "criteria": ("any", "criteria")}),
+    "remind_presentation_task": ("notify", "presentation_reminder",
+                                 {"template": ("str", '"task_due_soon"'), "to": ("str", '"role"'),
+                                  "role": ("str", '"office"'),
+                                  "context": ("any", '{"task_element": "record_presentation"}')}),
 }
 FORM_KEYS = {"application", "leader_signoff", "vetting", "preliminary_review", "presentation", "scoring",
              "grade_proposal", "grade_decision", "chair_confirmation", "draft_comments", "feedback_receipt"}
@@ -129,8 +133,16 @@ def aggregate_scores(scores, criteria):
     return {"count": len(totals), "mean": sum(totals) / len(totals) if totals else None}
 
 
+NOTIFIED = []
+
+
+def notify(template, to, role=None, user_id=None, context=None):
+    NOTIFIED.append({"template": template, "to": to, "role": role, "context": context})
+    return NOTIFIED[-1]
+
+
 OPERATORS = {"select_scorers": select_scorers, "record_recusals": record_recusals,
-             "aggregate_scores": aggregate_scores}
+             "aggregate_scores": aggregate_scores, "notify": notify}
 
 
 # ---------------------------------------------------------------- fixtures and helpers
@@ -734,6 +746,27 @@ def test_signoff_window_closing_lapses_the_application(parser, forms):
     assert run.ended_at() == "end_lapsed"
     assert [t.task_spec.bpmn_id for t in run.wf.get_tasks(state=TaskState.CANCELLED)
             if t.task_spec.bpmn_id == "leader_signoff"] == ["leader_signoff"]
+
+
+def test_presentation_reminder_notifies_without_interrupting(parser, forms):
+    run = Run(parser, forms, "innovation_appraisal", start_data(), INNOVATION)
+    submit(run)
+    run.complete("preliminary_review", SHORTLIST)
+    [timer] = [t for t in run.wf.get_tasks(state=TaskState.WAITING) if t.task_spec.bpmn_id == "presentation_due_soon"]
+    assert run.wf.spec.task_specs["presentation_due_soon"].cancel_activity is False
+    timer.internal_data["event_value"] = PAST
+    NOTIFIED.clear()
+    run.wf.refresh_timers()
+    run.wf.do_engine_steps()
+    assert NOTIFIED == [{"template": "task_due_soon", "to": "role", "role": "office",
+                         "context": {"task_element": "record_presentation"}}]
+    assert len(run.ready("record_presentation")) == 1  # the task stays open
+    run.complete("record_presentation", PRESENTATION)
+    score_all(run)
+    decide(run, "二等奖")
+    ends = sorted(t.task_spec.bpmn_id for t in run.wf.get_tasks(state=TaskState.COMPLETED)
+                  if type(t.task_spec).__name__ == "EndEvent")
+    assert run.wf.is_completed() and ends == ["end_awarded", "end_presentation_reminded"]
 
 
 def test_draft_deadline_passes(parser, forms):

@@ -1,0 +1,1 @@
+"""Benchmarks behind `make bench` / `make bench-quick` (see bench/README.md)."""

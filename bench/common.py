@@ -1,0 +1,283 @@
+"""Shared setup: bench databases, an app with the demo loaded, drivers for whole instances.
+
+Every PostgreSQL database the benchmarks create is named ``appraisal_bench_*``
+and dropped again at the end; nothing else on the server is touched.
+"""
+from __future__ import annotations
+
+import os
+import statistics
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Iterator
+
+from sqlalchemy import create_engine, delete, select, text
+
+from service import clock, create_app
+from service.cli import migrate
+from service.config import Settings
+
+PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / "bench" / ".work"
+# Inside the 2026 submission window (25–31 December), like the tests' december_clock.
+BENCH_NOW = datetime(2026, 12, 26, 2, 0, tzinfo=timezone.utc)
+SUBMITTER, LEADER = "hc_submitter", "hc_leader"
+ANSWERS: dict[str, tuple[str | None, dict[str, Any]]] = {
+    "fill_application": ("hc_submitter", {}),
+    "leader_signoff": ("hc_leader", {"signoff_decision": "approve", "leader_name": "主要领导"}),
+    "preliminary_review": ("lg_member1", {"shortlisted": True, "review_reasons": "创新性突出"}),
+    "record_presentation": ("res_office1", {"presentation_date": "2027-01-08", "presenter": "刘晓燕",
+                                            "presentation_notes": "陈述15分钟，答辩5分钟"}),
+    "democratic_scoring": (None, {"score": {"criteria": {"innovation": 85, "effectiveness": 80, "promotion": 82,
+                                                         "recognition": 78, "standardization": 90}}}),
+    "propose_grade": ("res_office1", {"proposed_grade": "一等奖", "proposal_reasons": "得分第一"}),
+    "set_grade": ("group_leader", {"final_grade": "一等奖", "decision_reasons": "同意办公室建议"}),
+    "chair_confirmation": ("chair_office", {"chair_decision": "confirm"}),
+}
+GOOD_APPLICATION = {
+    "theme": "“职工之家”网格化服务机制",
+    "content": "将辖区划分为服务网格，每个网格配备工会联络员，实现职工诉求24小时响应。",
+    "proposer": "竞秀区总工会主席办公会于2026年3月首先提出",
+    "refinement": "经过两轮试点，于6月形成制度化运作规程。",
+    "effects": "覆盖职工3.2万人，解决诉求1,260件，满意率98%。",
+    "recognitions": [{"level": "municipal", "department": "保定市委组织部", "date": "2026-09-10"}],
+    "category": "4",
+    "conditions": ["2", "3"],
+}
+
+
+def set_bench_clock() -> None:
+    clock.set_offset(BENCH_NOW - datetime.now(timezone.utc))
+
+
+def settings(url: str) -> Settings:
+    return Settings.from_env({"SECRET_KEY": "bench-secret"}, database_url=url)
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def percentile(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    k = max(0, min(len(ordered) - 1, int(round(p / 100 * len(ordered) + 0.5)) - 1))
+    return ordered[k]
+
+
+# -- databases ---------------------------------------------------------------
+
+def pg_create(name: str) -> str:
+    assert name.startswith("appraisal_bench"), name
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"))
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+
+
+def pg_drop(name: str) -> None:
+    assert name.startswith("appraisal_bench"), name
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"))
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+    admin.dispose()
+
+
+def sqlite_create(name: str) -> str:
+    WORK.mkdir(parents=True, exist_ok=True)
+    path = WORK / f"{name}.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    return f"sqlite:///{path}"
+
+
+def database(kind: str, name: str) -> str:
+    return pg_create(f"appraisal_bench_{name}") if kind == "postgresql" else sqlite_create(f"bench_{name}")
+
+
+def drop(kind: str, name: str) -> None:
+    if kind == "postgresql":
+        pg_drop(f"appraisal_bench_{name}")
+    else:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{WORK / f'bench_{name}.db'}{suffix}").unlink(missing_ok=True)
+
+
+# -- the app and its demo ------------------------------------------------------
+
+def build_app(url: str, *, scorers: int, migrate_first: bool = True) -> Any:
+    """Migrate, load the Baoding demo, and give the campaign ``scorers`` bench scorers."""
+    from service.workflows.demo import load_demo
+
+    set_bench_clock()
+    if migrate_first:
+        migrate(settings(url))
+    app = create_app(settings(url))
+    with app.extensions["appraisal.sessions"]() as session:
+        load_demo(session, app.extensions["appraisal.services"])
+        configure_campaign(session, scorers)
+    return app
+
+
+def configure_campaign(session: Any, scorers: int) -> None:
+    """``scorers`` scorers from a unit that never recuses for hc_submitter; no per-unit limit."""
+    from service.models import Campaign, CampaignScorer, OrgUnit, User, UserRole
+
+    campaign = session.scalar(select(Campaign))
+    unit = session.scalar(select(OrgUnit).where(OrgUnit.code == "BD-ORG"))
+    template = session.scalar(select(User).where(User.username == "scorer_org"))
+    existing = {u.username: u for u in session.scalars(select(User).where(User.username.like("bench_scorer_%")))}
+    ids = []
+    for i in range(scorers):
+        name = f"bench_scorer_{i:03d}"
+        user = existing.get(name)
+        if user is None:
+            user = User(username=name, display_name=f"评分成员{i:03d}", password_hash=template.password_hash,
+                        unit_id=unit.id, email=f"{name}@example.org", locale="zh-CN", is_active=True,
+                        created_at=clock.now())
+            user.role_rows = [UserRole(role="scorer")]
+            session.add(user)
+            session.flush()
+        ids.append(user.id)
+    session.execute(delete(CampaignScorer).where(CampaignScorer.campaign_id == campaign.id))
+    for uid in ids:
+        session.add(CampaignScorer(campaign_id=campaign.id, user_id=uid))
+    campaign.max_applications_per_unit = 1_000_000
+    session.commit()
+    session.expire_all()
+
+
+def user_ids(session: Any) -> dict[str, int]:
+    from service.models import User
+
+    return {u: i for u, i in session.execute(select(User.username, User.id))}
+
+
+def campaign_id(session: Any) -> int:
+    from service.models import Campaign
+
+    return session.scalar(select(Campaign.id))
+
+
+def start_data(session: Any) -> dict[str, Any]:
+    """The start data the service gives a new hc_submitter instance (for the bare engine)."""
+    from service.models import Application, Campaign, User
+    from service.workflows.applications import process_data
+
+    user = session.scalar(select(User).where(User.username == SUBMITTER))
+    campaign = session.scalar(select(Campaign))
+    scorers = [session.get(User, row.user_id) for row in campaign.scorer_rows]
+    fake = Application(id=1, supervising_union_id=user.unit.supervising_union_id)
+    return process_data(fake, campaign, user.unit, scorers)
+
+
+def bare_answer(task: Any) -> dict[str, Any]:
+    """What the service hands the engine for each user task (after its form rules)."""
+    from service.workflows.application_rules import normalise
+
+    element = task.task_spec.bpmn_id
+    if element == "fill_application":
+        return {k: v for k, v in normalise(GOOD_APPLICATION).items() if v not in (None, "")}
+    if element == "democratic_scoring":
+        score = dict(ANSWERS[element][1]["score"])
+        assigned = task.data["assigned_scorer"]
+        score["scorer"] = assigned["user_id"] if isinstance(assigned, dict) else assigned
+        return {"score": score}
+    return dict(ANSWERS[element][1])
+
+
+# -- driving instances through the use-case layer ---------------------------------
+
+class Driver:
+    """Runs applications through the service's use cases, one transaction per completion."""
+
+    def __init__(self, app: Any):
+        self.app = app
+        self.sessions = app.extensions["appraisal.sessions"]
+        self.services = app.extensions["appraisal.services"]
+        with self.sessions() as session:
+            self.users = user_ids(session)
+            self.campaign_id = campaign_id(session)
+
+    def create(self) -> int:
+        from service.models import User
+        from service.workflows.applications import create_application
+
+        with self.sessions() as session:
+            user = session.get(User, self.users[SUBMITTER])
+            return create_application(session=session, services=self.services, user=user,
+                                      campaign_id=self.campaign_id, fields=dict(GOOD_APPLICATION)).id
+
+    def next_task(self, application_id: int) -> tuple[int, str, int | None] | None:
+        from service.models import Task
+
+        with self.sessions() as session:
+            row = session.execute(select(Task.id, Task.element_id, Task.candidate_user_id)
+                                  .where(Task.application_id == application_id, Task.state == "open")
+                                  .order_by(Task.id).limit(1)).first()
+        return tuple(row) if row else None
+
+    def open_tasks(self, application_id: int) -> list[tuple[int, str, int | None]]:
+        from service.models import Task
+
+        with self.sessions() as session:
+            return [tuple(r) for r in session.execute(
+                select(Task.id, Task.element_id, Task.candidate_user_id)
+                .where(Task.application_id == application_id, Task.state == "open").order_by(Task.id))]
+
+    def complete(self, task: tuple[int, str, int | None]) -> None:
+        from service.models import User
+        from service.workflows.tasks import complete
+
+        task_id, element, candidate = task
+        username, data = ANSWERS[element]
+        with self.sessions() as session:
+            user = session.get(User, candidate if candidate is not None else self.users[username])
+            complete(session=session, services=self.services, user=user, task_id=task_id, data=dict(data))
+
+    def run_until(self, application_id: int, stop_at: str | None = None) -> int:
+        """Complete tasks until none is open (or ``stop_at`` is the next one); returns how many."""
+        done = 0
+        while True:
+            task = self.next_task(application_id)
+            if task is None or task[1] == stop_at:
+                return done
+            self.complete(task)
+            done += 1
+
+    def whole_instance(self) -> int:
+        return self.run_until(self.create())
+
+
+def timed(fn: Any, *args: Any) -> tuple[float, Any]:
+    t0 = time.perf_counter()
+    out = fn(*args)
+    return time.perf_counter() - t0, out
+
+
+def rss_peak_mb() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def proc_status_mb(pid: int, field: str = "VmHWM") -> float | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+def iter_chunks(seq: list[Any], n: int) -> Iterator[list[Any]]:
+    for i in range(0, len(seq), n):
+        yield seq[i:i + n]

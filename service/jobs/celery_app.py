@@ -1,0 +1,113 @@
+"""Celery: thin tasks with explicit names, and the beat schedule.
+
+``celery -A service.jobs.celery_app worker`` and ``celery -A service.jobs.celery_app beat``
+run them against ``REDIS_URL``. Every task takes ids only and opens its own
+sessions; the workflow functions they call are idempotent, so a job delivered
+twice (``acks_late`` after a crash, two beats, an ETA job plus a sweep) does no
+harm.
+
+Beat entries (intervals from the settings):
+
+* ``appraisal.sweep_timers`` every ``TIMER_SWEEP_SECONDS`` (2 s): fire due
+  timers, and queue timers falling due before the next sweep with an ETA;
+* ``appraisal.sweep_outbox`` every ``OUTBOX_SWEEP_SECONDS`` (2 s): hand due
+  outbox rows to ``appraisal.deliver_notification``;
+* ``appraisal.sweep_reminders`` every ``REMINDER_SWEEP_SECONDS`` (60 s).
+"""
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+from celery import Celery
+from celery.signals import worker_process_init
+
+from service.config import Settings
+from service.jobs import runtime
+
+LOGGER = logging.getLogger(__name__)
+
+
+def celery_init_app(settings: Settings | None = None) -> Celery:
+    """A Celery app configured from ``settings`` (the environment by default)."""
+    settings = settings or Settings.from_env()
+    broker = settings.redis_url or "memory://"
+    celery = Celery("appraisal", broker=broker, include=[__name__])
+    env = os.environ
+    transport = {
+        # An unacknowledged job (its worker died) goes back to the queue after this long.
+        "visibility_timeout": float(env.get("CELERY_VISIBILITY_TIMEOUT", "3600")),
+        "unacked_restore_interval": float(env.get("CELERY_RESTORE_INTERVAL", "10")),
+        "unacked_restore_throttle": int(env.get("CELERY_RESTORE_THROTTLE", "10")),
+        # Never hang on a Redis that vanished without closing the connection.
+        "socket_timeout": float(env.get("CELERY_REDIS_SOCKET_TIMEOUT", "30")),
+        "socket_connect_timeout": 5.0,
+        "health_check_interval": 10,
+    }
+    celery.conf.update(
+        task_default_queue=env.get("CELERY_QUEUE", "appraisal"),
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_ignore_result=True,
+        timezone="UTC",
+        enable_utc=True,
+        broker_connection_retry_on_startup=True,
+        broker_transport_options=transport,
+        worker_hijack_root_logger=False,
+        beat_schedule={
+            "sweep-timers": {"task": "appraisal.sweep_timers", "schedule": settings.timer_sweep_seconds,
+                             "options": {"expires": max(settings.timer_sweep_seconds * 5, 10)}},
+            "sweep-outbox": {"task": "appraisal.sweep_outbox", "schedule": settings.outbox_sweep_seconds,
+                             "options": {"expires": max(settings.outbox_sweep_seconds * 5, 10)}},
+            "sweep-reminders": {"task": "appraisal.sweep_reminders", "schedule": settings.reminder_sweep_seconds,
+                                "options": {"expires": max(settings.reminder_sweep_seconds, 10)}},
+        },
+    )
+    celery.conf.appraisal_timer_sweep_seconds = settings.timer_sweep_seconds
+    return celery
+
+
+app = celery_init_app()
+
+
+@worker_process_init.connect
+def _fresh_runtime(**_: Any) -> None:
+    runtime.reset()
+
+
+@app.task(name="appraisal.sweep_timers")
+def sweep_timers() -> dict[str, Any]:
+    """Fire what is due; queue what falls due before the next sweep with an ETA."""
+    rt = runtime.current()
+    report = rt.sweep_timers()
+    for instance_id, countdown in rt.upcoming_timers(rt.settings.timer_sweep_seconds):
+        fire_instance_timers.apply_async(args=[instance_id], countdown=countdown)
+    if report.errors:
+        LOGGER.error("timer sweep errors: %s", report.errors)
+    return {"fired": report.fired, "errors": report.errors}
+
+
+@app.task(name="appraisal.fire_instance_timers")
+def fire_instance_timers(instance_id: int) -> list[int]:
+    return runtime.current().fire_instance(instance_id)
+
+
+@app.task(name="appraisal.sweep_reminders")
+def sweep_reminders() -> dict[str, Any]:
+    report = runtime.current().sweep_reminders()
+    return {"queued": report.queued, "warnings": report.warnings}
+
+
+@app.task(name="appraisal.sweep_outbox")
+def sweep_outbox() -> int:
+    ids = runtime.current().claim_outbox()
+    for message_id in ids:
+        deliver_notification.delay(message_id)
+    return len(ids)
+
+
+@app.task(name="appraisal.deliver_notification")
+def deliver_notification(message_id: int) -> str:
+    return runtime.current().deliver(message_id)

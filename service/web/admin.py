@@ -1,0 +1,92 @@
+"""Process administration: the version list, the bpmn-js modeler, diffs, and the instance viewer."""
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+from flask import render_template, request
+from lxml import etree
+
+from service.auth import policies
+from service.errors import Forbidden
+from service.models import ROLES
+from service.workflows import dashboard, definitions, instances
+from service.web.blueprint import bp
+from service.web.security import db, login_required, user
+
+
+def _admin() -> None:
+    if not policies.can_deploy(user()):
+        raise Forbidden("process administrators only")
+
+
+@bp.get("/admin/processes")
+@login_required
+def processes() -> str:
+    _admin()
+    rows = definitions.list_definitions(db(), request.args.get("key") or None)
+    names = dashboard.user_names(db(), {d.deployed_by for d in rows})
+    previous = {}
+    for d in rows:
+        older = [o for o in rows if o.key == d.key and o.version < d.version]
+        if older:
+            previous[d.id] = max(older, key=lambda o: o.version).id
+    return render_template("processes.html", rows=rows, names=names, previous=previous)
+
+
+@bp.get("/admin/processes/<int:definition_id>/edit")
+@login_required
+def modeler(definition_id: int) -> str:
+    _admin()
+    definition = definitions.get_definition(db(), definition_id)
+    from flask import current_app
+
+    forms = current_app.extensions["appraisal.services"].forms.keys()
+    return render_template("modeler.html", definition=definition, roles=[r for r in ROLES] + ["system"], forms=forms)
+
+
+def _task_changes(old: dict[str, Any], new: dict[str, Any]) -> list[dict[str, Any]]:
+    rows = []
+    for element in sorted(set(old) | set(new)):
+        a, b = old.get(element), new.get(element)
+        if a == b:
+            continue
+        if a is None or b is None:
+            rows.append({"element": element, "field": "—", "old": "" if a is None else "✓", "new": "" if b is None else "✓"})
+            continue
+        for key in sorted(set(a) | set(b)):
+            if a.get(key) != b.get(key):
+                rows.append({"element": element, "field": key, "old": a.get(key), "new": b.get(key)})
+    return rows
+
+
+def _normalised(xml: str) -> list[str]:
+    """Deployed XML re-serialised the same way, so a diff shows changes rather than formatting."""
+    parser = etree.XMLParser(remove_blank_text=True, resolve_entities=False, no_network=True, load_dtd=False)
+    try:
+        root = etree.fromstring(xml.encode("utf-8"), parser)
+    except etree.XMLSyntaxError:
+        return xml.splitlines()
+    return etree.tostring(root, pretty_print=True, encoding="unicode").splitlines()
+
+
+@bp.get("/admin/processes/diff")
+@login_required
+def diff() -> str:
+    _admin()
+    a = definitions.get_definition(db(), int(request.args.get("a", 0)))
+    b = definitions.get_definition(db(), int(request.args.get("b", 0)))
+    lines = list(difflib.unified_diff(_normalised(a.xml), _normalised(b.xml), f"v{a.version}", f"v{b.version}",
+                                      lineterm="", n=2))
+    return render_template("diff.html", a=a, b=b, lines=lines,
+                           changes=_task_changes(a.meta.get("user_tasks", {}), b.meta.get("user_tasks", {})))
+
+
+@bp.get("/instances/<int:instance_id>")
+@login_required
+def instance_view(instance_id: int) -> str:
+    instance = instances.get_visible_instance(session=db(), user=user(), instance_id=instance_id)
+    active = instances.active_elements(db(), instance)
+    done = sorted({e.element_id for e in instances.history(db(), instance.id)} - set(active))
+    return render_template("instance.html", instance=instance, active=active, completed=done)
+

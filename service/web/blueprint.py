@@ -1,0 +1,45 @@
+"""The pages' blueprint, its template helpers and its HTML error pages."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import Blueprint, current_app, render_template
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from service import clock
+from service.auth import policies
+from service.errors import ServiceError
+from service.web import i18n, security
+
+bp = Blueprint("web", __name__)
+
+
+@bp.app_template_filter("local")
+def _local(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    return clock.local(value).strftime(fmt) if value else ""
+
+
+@bp.app_template_filter("score")
+def _score(value: object) -> str:
+    return "—" if value is None else f"{float(value):.2f}"  # type: ignore[arg-type]
+
+
+@bp.app_context_processor
+def _helpers() -> dict[str, Any]:
+    return {"t": i18n.t, "lang": i18n.lang, "csrf_token": security.csrf_token, "stage_label":
+            lambda s: i18n.label(i18n.STAGES, s), "status_label": lambda s: i18n.label(i18n.STATUSES, s),
+            "current_user": security.session_user, "now": clock.now,
+            "sees_all": policies.sees_all_applications,
+            "action_label": lambda a: i18n.label(i18n.ACTIONS, a), "pick": i18n.pick}
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _too_large(_: RequestEntityTooLarge) -> tuple[str, int]:
+    settings = current_app.extensions["appraisal.settings"]
+    return render_template("error.html", status=413, detail=i18n.t("attachment_rules", mb=settings.max_upload_bytes // (1024 * 1024))), 413
+
+
+@bp.errorhandler(ServiceError)
+def _service_error(exc: ServiceError) -> tuple[str, int]:
+    return render_template("error.html", status=exc.status, detail=exc.detail), exc.status

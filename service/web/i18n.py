@@ -1,0 +1,194 @@
+"""Page texts in Simplified Chinese (default) and English; ``t(key)`` picks the session's language."""
+from __future__ import annotations
+
+from flask import request, session
+
+LANGUAGES = ("zh-CN", "en")
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "app_name": {"zh-CN": "创新性工作评比", "en": "Innovation Work Appraisal"},
+    "login": {"zh-CN": "登录", "en": "Log in"},
+    "logout": {"zh-CN": "退出", "en": "Log out"},
+    "username": {"zh-CN": "用户名", "en": "Username"},
+    "password": {"zh-CN": "密码", "en": "Password"},
+    "bad_login": {"zh-CN": "用户名或密码错误", "en": "Wrong username or password"},
+    "too_many": {"zh-CN": "尝试次数过多，请一分钟后再试", "en": "Too many attempts; try again in a minute"},
+    "csrf_failed": {"zh-CN": "页面已过期，请刷新后重试", "en": "The page expired; reload and try again"},
+    "inbox": {"zh-CN": "待办事项", "en": "Task inbox"},
+    "notifications": {"zh-CN": "消息通知", "en": "Notifications"},
+    "dashboard": {"zh-CN": "评比看板", "en": "Campaign dashboard"},
+    "processes": {"zh-CN": "流程管理", "en": "Processes"},
+    "my_applications": {"zh-CN": "本单位申报", "en": "My unit's applications"},
+    "new_application": {"zh-CN": "新建申报", "en": "New application"},
+    "scoring_sheet": {"zh-CN": "评分表", "en": "Scoring sheet"},
+    "open_tasks": {"zh-CN": "待办任务", "en": "Open tasks"},
+    "overdue": {"zh-CN": "已逾期", "en": "Overdue"},
+    "due": {"zh-CN": "截止", "en": "Due"},
+    "no_due": {"zh-CN": "无期限", "en": "No due date"},
+    "task": {"zh-CN": "任务", "en": "Task"},
+    "application": {"zh-CN": "申报项目", "en": "Application"},
+    "unit": {"zh-CN": "单位", "en": "Unit"},
+    "stage": {"zh-CN": "阶段", "en": "Stage"},
+    "status": {"zh-CN": "状态", "en": "Status"},
+    "open": {"zh-CN": "办理", "en": "Open"},
+    "no_tasks": {"zh-CN": "暂无待办事项", "en": "Nothing to do right now"},
+    "count": {"zh-CN": "数量", "en": "Count"},
+    "save_draft": {"zh-CN": "保存草稿", "en": "Save draft"},
+    "submit_application": {"zh-CN": "提交主要领导签字", "en": "Submit for the leader's sign-off"},
+    "submit": {"zh-CN": "提交", "en": "Submit"},
+    "saved": {"zh-CN": "已保存", "en": "Saved"},
+    "submitted": {"zh-CN": "已提交", "en": "Submitted"},
+    "missing": {"zh-CN": "尚缺内容", "en": "Still missing"},
+    "nothing_missing": {"zh-CN": "必填内容已齐全，可以提交", "en": "Everything required is filled in"},
+    "attachments": {"zh-CN": "附件", "en": "Attachments"},
+    "upload": {"zh-CN": "上传", "en": "Upload"},
+    "attachment_rules": {"zh-CN": "支持 PDF、PNG、JPEG、Word，单个文件不超过 {mb} MB",
+                         "en": "PDF, PNG, JPEG or Word; at most {mb} MB per file"},
+    "uploaded": {"zh-CN": "附件已上传", "en": "Attachment uploaded"},
+    "form_errors": {"zh-CN": "请修改标出的内容", "en": "Please correct the marked fields"},
+    "required": {"zh-CN": "必填", "en": "Required"},
+    "yes": {"zh-CN": "是", "en": "Yes"},
+    "no": {"zh-CN": "否", "en": "No"},
+    "add_row": {"zh-CN": "添加一行", "en": "Add a row"},
+    "print": {"zh-CN": "打印申报表（一式两份）", "en": "Print the form (two copies)"},
+    "copy": {"zh-CN": "第 {n} 份", "en": "Copy {n}"},
+    "signature": {"zh-CN": "主要领导签字", "en": "Principal leader's signature"},
+    "timeline": {"zh-CN": "办理记录", "en": "Timeline"},
+    "who": {"zh-CN": "办理人", "en": "Who"},
+    "when": {"zh-CN": "时间", "en": "When"},
+    "what": {"zh-CN": "事项", "en": "What"},
+    "process_view": {"zh-CN": "流程图", "en": "Process diagram"},
+    "completed": {"zh-CN": "已完成", "en": "Completed"},
+    "active": {"zh-CN": "进行中", "en": "Active"},
+    "pending": {"zh-CN": "未开始", "en": "Pending"},
+    "version": {"zh-CN": "版本", "en": "Version"},
+    "ranking": {"zh-CN": "排名", "en": "Ranking"},
+    "final_score": {"zh-CN": "最终得分", "en": "Final score"},
+    "grade": {"zh-CN": "等次", "en": "Grade"},
+    "calculation": {"zh-CN": "计算过程", "en": "Calculation"},
+    "distribution": {"zh-CN": "评分分布", "en": "Score distribution"},
+    "scorer": {"zh-CN": "评分人", "en": "Scorer"},
+    "total": {"zh-CN": "合计", "en": "Total"},
+    "dropped": {"zh-CN": "去掉", "en": "Dropped"},
+    "method_trimmed_mean": {"zh-CN": "去掉一个最高分和一个最低分后取平均", "en": "Mean after dropping the highest and lowest"},
+    "method_mean": {"zh-CN": "算术平均", "en": "Mean"},
+    "recused": {"zh-CN": "回避", "en": "Recused"},
+    "recusals": {"zh-CN": "回避情况", "en": "Recusals"},
+    "running_total": {"zh-CN": "加权合计", "en": "Weighted total"},
+    "submit_scores": {"zh-CN": "提交全部评分（提交后不可修改）", "en": "Submit all scores (final)"},
+    "no_scoring": {"zh-CN": "没有待评分的项目", "en": "No items to score"},
+    "max": {"zh-CN": "满分", "en": "max"},
+    "weight": {"zh-CN": "权重", "en": "weight"},
+    "comment": {"zh-CN": "评语", "en": "Comment"},
+    "claim": {"zh-CN": "认领", "en": "Claim"},
+    "claimed_by_you": {"zh-CN": "已由您认领", "en": "Claimed by you"},
+    "claimed_by_other": {"zh-CN": "已由他人认领", "en": "Claimed by someone else"},
+    "done": {"zh-CN": "已办理完毕", "en": "Done"},
+    "per_stage": {"zh-CN": "各阶段申报数", "en": "Applications per stage"},
+    "per_unit": {"zh-CN": "各单位申报数", "en": "Applications per unit"},
+    "not_applied": {"zh-CN": "尚未申报的单位", "en": "Units that have not applied"},
+    "overdue_tasks": {"zh-CN": "逾期任务", "en": "Overdue tasks"},
+    "reminders": {"zh-CN": "提醒发送情况", "en": "Reminders sent"},
+    "channel": {"zh-CN": "渠道", "en": "Channel"},
+    "recipient": {"zh-CN": "接收人", "en": "Recipient"},
+    "export_scores": {"zh-CN": "导出评分表 (Excel)", "en": "Export score sheet (Excel)"},
+    "export_results": {"zh-CN": "导出评比结果 (Excel)", "en": "Export results (Excel)"},
+    "applications": {"zh-CN": "申报项目", "en": "Applications"},
+    "none": {"zh-CN": "无", "en": "None"},
+    "mark_all_read": {"zh-CN": "全部标为已读", "en": "Mark all read"},
+    "unread": {"zh-CN": "未读", "en": "Unread"},
+    "no_messages": {"zh-CN": "暂无消息", "en": "No messages"},
+    "modeler": {"zh-CN": "流程设计器", "en": "BPMN modeler"},
+    "validate": {"zh-CN": "校验", "en": "Validate"},
+    "download_xml": {"zh-CN": "下载 BPMN", "en": "Download BPMN"},
+    "deploy": {"zh-CN": "部署为新版本", "en": "Deploy as a new version"},
+    "valid": {"zh-CN": "校验通过", "en": "Valid"},
+    "invalid": {"zh-CN": "校验未通过", "en": "Not valid"},
+    "deployed": {"zh-CN": "已部署版本", "en": "Deployed version"},
+    "deployed_by": {"zh-CN": "部署人", "en": "Deployed by"},
+    "deployed_at": {"zh-CN": "部署时间", "en": "Deployed at"},
+    "edit": {"zh-CN": "编辑", "en": "Edit"},
+    "diff": {"zh-CN": "对比", "en": "Diff"},
+    "diff_prev": {"zh-CN": "与上一版本对比", "en": "Diff with previous"},
+    "versions": {"zh-CN": "版本列表", "en": "Versions"},
+    "properties": {"zh-CN": "属性", "en": "Properties"},
+    "element": {"zh-CN": "元素", "en": "Element"},
+    "select_element": {"zh-CN": "选择流程元素", "en": "Choose an element"},
+    "form_key": {"zh-CN": "表单 (formKey)", "en": "Form (formKey)"},
+    "due_in": {"zh-CN": "办理期限 (dueIn, 如 P7D)", "en": "Due in (dueIn, e.g. P7D)"},
+    "assignee_variable": {"zh-CN": "办理人变量 (assigneeVariable)", "en": "Assignee variable"},
+    "lane_role": {"zh-CN": "泳道 = 角色", "en": "Lane = role"},
+    "handler": {"zh-CN": "处理函数名", "en": "Handler name"},
+    "timer": {"zh-CN": "定时器表达式", "en": "Timer expression"},
+    "name": {"zh-CN": "名称", "en": "Name"},
+    "deploy_comment": {"zh-CN": "版本说明", "en": "Version comment"},
+    "user_task_changes": {"zh-CN": "用户任务属性变化", "en": "User task changes"},
+    "xml_diff": {"zh-CN": "XML 差异", "en": "XML diff"},
+    "no_changes": {"zh-CN": "无变化", "en": "No changes"},
+    "language": {"zh-CN": "English", "en": "中文"},
+    "back": {"zh-CN": "返回", "en": "Back"},
+    "decision_basis": {"zh-CN": "集体研究依据", "en": "Basis for the decision"},
+    "award_result": {"zh-CN": "评比结果", "en": "Result"},
+    "not_found": {"zh-CN": "未找到", "en": "Not found"},
+    "forbidden": {"zh-CN": "无权访问", "en": "Not allowed"},
+    "error": {"zh-CN": "出错了", "en": "Something went wrong"},
+    "not_in_window": {"zh-CN": "当前不在申报时间内", "en": "The submission window is not open"},
+    "submitted_at": {"zh-CN": "提交时间", "en": "Submitted at"},
+    "file": {"zh-CN": "文件", "en": "File"},
+    "size": {"zh-CN": "大小", "en": "Size"},
+}
+
+STAGES = {
+    "submit": ("申报", "Submission"), "vetting": ("主管工会初审", "Vetting"), "preliminary": ("初评", "Preliminary review"),
+    "presentation": ("公开讲述", "Presentation"), "scoring": ("民主测评", "Scoring"), "decision": ("集体研究", "Decision"),
+    "confirmation": ("主席办公会确认", "Confirmation"),
+}
+ACTIONS = {
+    "create": ("创建申报", "Created"), "update_draft": ("保存草稿", "Saved draft"), "attach": ("上传附件", "Attached a file"),
+    "complete": ("办理", "Completed"), "claim": ("认领", "Claimed"), "unclaim": ("释放", "Released"),
+    "element": ("流程节点", "Process step"),
+}
+STATUSES = {
+    "draft": ("草稿", "Draft"), "returned": ("已退回", "Returned"), "awaiting_signoff": ("待领导签字", "Awaiting sign-off"),
+    "in_review": ("评审中", "In review"), "awarded": ("已获奖", "Awarded"), "not_awarded": ("未获奖", "Not awarded"),
+    "rejected": ("未通过审核", "Rejected"), "not_shortlisted": ("未入选", "Not shortlisted"), "lapsed": ("逾期未报", "Lapsed"),
+}
+
+
+def lang() -> str:
+    chosen = session.get("lang")
+    if chosen in LANGUAGES:
+        return chosen
+    best = request.accept_languages.best_match(["zh-CN", "zh", "en"]) if request else None
+    return "en" if best == "en" else "zh-CN"
+
+
+def t(key: str, **kw: object) -> str:
+    entry = MESSAGES.get(key)
+    text = (entry.get(lang()) or entry["zh-CN"]) if entry else key
+    return text.format(**kw) if kw else text
+
+
+def label(table: dict[str, tuple[str, str]], key: str | None) -> str:
+    if not key:
+        return ""
+    pair = table.get(key)
+    return (pair[1] if lang() == "en" else pair[0]) if pair else key
+
+
+def pick(message: str) -> str:
+    """The page language's half of a bilingual "中文 / English" message."""
+    if " / " not in message:
+        return message
+    zh, _, en = message.partition(" / ")
+    return en if lang() == "en" else zh
+
+
+def title_of(schema: dict) -> str:
+    """A schema node's title in the page language."""
+    return (schema.get("x-title-en") if lang() == "en" else None) or schema.get("title") or ""
+
+
+def enum_label(schema: dict, value: str) -> str:
+    labels = schema.get("x-enum-labels-en" if lang() == "en" else "x-enum-labels") or schema.get("x-enum-labels") or {}
+    return labels.get(value, value)

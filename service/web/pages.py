@@ -1,0 +1,400 @@
+"""Login, the task inbox, task forms, the application form, attachments, scoring and notifications."""
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlparse
+
+from flask import current_app, flash, redirect, render_template, request, session, url_for
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from service import clock
+from service.auth import policies, tokens
+from service.auth.ratelimit import check_login_rate
+from service.errors import Conflict, NotFound, TooManyRequests, Unauthenticated, ValidationFailed
+from service.models import Application, Campaign
+from service.workflows import applications, attachments, campaigns, dashboard, tasks
+from service.workflows.application_rules import APPLICATION_FIELDS
+from service.web import forms
+from service.web.blueprint import bp
+from service.web.i18n import LANGUAGES, t
+from service.web.security import db, login, login_required, user
+
+APPLICATION_FORM = "application"
+
+
+def services() -> Any:
+    return current_app.extensions["appraisal.services"]
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/") and not target.startswith("//") and not urlparse(target).netloc:
+        return target
+    return url_for("web.inbox")
+
+
+@bp.route("/login", methods=["GET", "POST"], endpoint="login")
+def login_page() -> Any:
+    error = t("csrf_failed") if request.args.get("expired") else None
+    if request.method == "POST":
+        username = request.form.get("username", "").strip()
+        password = request.form.get("password", "")
+        try:
+            check_login_rate(f"{request.remote_addr}:{username}", services().settings.login_attempts_per_minute)
+            account = tokens.authenticate_password(db(), username, password)
+        except TooManyRequests:
+            error = t("too_many")
+        except Unauthenticated:
+            error = t("bad_login")
+        else:
+            chosen = session.get("lang")
+            login(account)
+            session["lang"] = chosen if chosen in LANGUAGES else ("en" if account.locale == "en" else "zh-CN")
+            return redirect(_safe_next(request.form.get("next")))
+        return render_template("login.html", error=error, next=request.form.get("next", "")), 401
+    return render_template("login.html", error=error, next=request.args.get("next", ""))
+
+
+
+@bp.post("/logout")
+def logout() -> Response:
+    chosen = session.get("lang")
+    session.clear()
+    if chosen:
+        session["lang"] = chosen
+    return redirect(url_for("web.login"))
+
+
+@bp.get("/lang/<code>")
+def set_language(code: str) -> Response:
+    if code in LANGUAGES:
+        session["lang"] = code
+    return redirect(_safe_next(request.args.get("next")))
+
+
+# --------------------------------------------------------------------------- inbox
+
+
+@bp.get("/")
+@login_required
+def inbox() -> str:
+    me = user()
+    rows, total = tasks.list_tasks(session=db(), user=me, page_size=200)
+    apps = {a.id: a for a in db().scalars(select(Application).where(
+        Application.id.in_([r.application_id for r in rows if r.application_id])))} if rows else {}
+    now = clock.now()
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row.name] = counts.get(row.name, 0) + 1
+    overdue = sum(1 for r in rows if r.due_at and r.due_at < now)
+    mine: list[Application] = []
+    if me.roles & {"unit_submitter", "unit_leader", "vetter"}:
+        mine, _ = applications.list_applications(session=db(), user=me, page_size=100)
+    return render_template("inbox.html", rows=rows, total=total, apps=apps, counts=sorted(counts.items()),
+                           overdue=overdue, mine=mine, campaigns=campaigns.list_campaigns(db()),
+                           unread=dashboard.unread_count(session=db(), user=me))
+
+
+# --------------------------------------------------------------------------- generic task pages
+
+
+def _decision_context(task: Any, application: Application | None) -> dict[str, Any]:
+    """The group decision's ranking table and this item's calculation (grade and confirmation forms)."""
+    if application is None or task.form_key not in ("grade_proposal", "grade_decision", "chair_confirmation"):
+        return {}
+    ranking = campaigns.results(session=db(), user=user(), campaign_id=application.campaign_id)
+    names = dashboard.user_names(db(), {s.get("scorer") for r in ranking for s in
+                                        ((r.get("calculation") or {}).get("per_scorer") or [])})
+    return {"ranking": ranking, "scorer_names": names}
+
+
+@bp.route("/tasks/<int:task_id>", methods=["GET", "POST"])
+@login_required
+def task_page(task_id: int) -> Any:
+    task = tasks.get_task(session=db(), user=user(), task_id=task_id)
+    if task.form_key == APPLICATION_FORM and task.application_id and task.state == "open":
+        return redirect(url_for("web.application_edit", application_id=task.application_id))
+    if task.form_key == "scoring" and task.state == "open":
+        return redirect(url_for("web.scoring"))
+    application = None
+    if task.application_id:
+        try:
+            application = applications.get_application(session=db(), user=user(), application_id=task.application_id)
+        except NotFound:
+            application = None
+    schema = services().forms.schema(task.form_key)
+    overrides = {}
+    if application is not None and task.form_key in ("grade_proposal", "grade_decision"):
+        overrides = {"proposed_grade" if task.form_key == "grade_proposal" else "final_grade": application.campaign.grades}
+    values: dict[str, Any] = {}
+    errors: list[dict[str, str]] = []
+    status = 200
+    if request.method == "POST":
+        data, errors = forms.parse(schema, request.form)
+        values = dict(request.form.lists())
+        values = {k: (v if len(v) > 1 else v[0]) for k, v in values.items()}
+        if not errors:
+            try:
+                tasks.complete(session=db(), services=services(), user=user(), task_id=task.id, data=data)
+            except ValidationFailed as exc:
+                errors = exc.errors
+            else:
+                flash(f"{task.name}：{t('submitted')}", "ok")
+                return redirect(url_for("web.inbox"))
+        status = 422
+    by_field, general = forms.errors_by_field(errors)
+    summary = forms.fields_for(services().forms.schema(APPLICATION_FORM),
+                               {k: getattr(application, k) for k in APPLICATION_FIELDS}) if application else []
+    files = attachments.list_attachments(session=db(), user=user(), application_id=application.id) if application else []
+    return render_template("task.html", task=task, application=application, schema=schema, summary_fields=summary,
+                           files=files,
+                           fields=forms.fields_for(schema, values, overrides), errors=by_field, general=general,
+                           **_decision_context(task, application)), status
+
+
+@bp.post("/tasks/<int:task_id>/claim")
+@login_required
+def task_claim(task_id: int) -> Response:
+    tasks.claim(session=db(), user=user(), task_id=task_id)
+    return redirect(url_for("web.task_page", task_id=task_id))
+
+
+# --------------------------------------------------------------------------- the application form
+
+
+def _open_campaign() -> Campaign | None:
+    now = clock.now()
+    for campaign in campaigns.list_campaigns(db()):
+        if campaign.opens_at <= now <= campaign.closes_at:
+            return campaign
+    return None
+
+
+def _application_data(schema: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, str]]]:
+    """Draft fields from the form; blank text clears a field."""
+    data, errors = forms.parse(schema, request.form)
+    for name in APPLICATION_FIELDS:
+        if name in ("recognitions", "conditions"):
+            data.setdefault(name, [])
+        elif name != "category":
+            data.setdefault(name, "")
+    return data, errors
+
+
+def _fill_task(application_id: int) -> Any:
+    rows, _ = tasks.list_tasks(session=db(), user=user(), application_id=application_id)
+    return next((r for r in rows if r.form_key == APPLICATION_FORM), None)
+
+
+def _render_application(application: Application | None, values: dict[str, Any], errors: list[dict[str, str]],
+                        status: int = 200) -> tuple[str, int]:
+    schema = services().forms.schema(APPLICATION_FORM)
+    by_field, general = forms.errors_by_field(errors)
+    missing = applications.missing_fields(application) if application is not None else \
+        [{"field": f, "message": t("required")} for f in schema.get("required", [])]
+    titles = {name: forms.fields_for(schema)[i].label for i, name in enumerate(schema.get("properties", {}))}
+    files = attachments.list_attachments(session=db(), user=user(), application_id=application.id) \
+        if application is not None else []
+    return render_template("application_form.html", application=application, schema=schema,
+                           fields=forms.fields_for(schema, values), errors=by_field, general=general,
+                           missing=missing, titles=titles, files=files,
+                           max_mb=services().settings.max_upload_bytes // (1024 * 1024)), status
+
+
+@bp.route("/applications/new", methods=["GET", "POST"])
+@login_required
+def application_new() -> Any:
+    campaign = _open_campaign()
+    if campaign is None:
+        raise Conflict(t("not_in_window"))
+    if request.method == "GET":
+        return _render_application(None, {}, [])
+    schema = services().forms.schema(APPLICATION_FORM)
+    data, errors = _application_data(schema)
+    if errors:
+        return _render_application(None, data, errors, 422)
+    try:
+        application = applications.create_application(session=db(), services=services(), user=user(),
+                                                      campaign_id=campaign.id, fields=data)
+    except ValidationFailed as exc:
+        return _render_application(None, data, exc.errors, 422)
+    if request.form.get("action") == "submit":
+        return _submit(application, data)
+    flash(t("saved"), "ok")
+    return redirect(url_for("web.application_edit", application_id=application.id))
+
+
+def _submit(application: Application, data: dict[str, Any]) -> Any:
+    task = _fill_task(application.id)
+    if task is None:
+        raise Conflict("the application is not with the unit for editing at this stage")
+    try:
+        tasks.complete(session=db(), services=services(), user=user(), task_id=task.id, data={})
+    except ValidationFailed as exc:
+        return _render_application(application, data, exc.errors, 422)
+    flash(t("submitted"), "ok")
+    return redirect(url_for("web.application_view", application_id=application.id))
+
+
+@bp.route("/applications/<int:application_id>/edit", methods=["GET", "POST"])
+@login_required
+def application_edit(application_id: int) -> Any:
+    application = applications.get_application(session=db(), user=user(), application_id=application_id)
+    if request.method == "GET":
+        values = {k: getattr(application, k) for k in APPLICATION_FIELDS}
+        return _render_application(application, values, [])
+    schema = services().forms.schema(APPLICATION_FORM)
+    data, errors = _application_data(schema)
+    if errors:
+        return _render_application(application, data, errors, 422)
+    try:
+        application = applications.update_draft(session=db(), user=user(), application_id=application_id, fields=data)
+    except ValidationFailed as exc:
+        return _render_application(application, data, exc.errors, 422)
+    if request.form.get("action") == "submit":
+        return _submit(application, data)
+    flash(t("saved"), "ok")
+    return redirect(url_for("web.application_edit", application_id=application.id))
+
+
+@bp.post("/applications/<int:application_id>/attachments")
+@login_required
+def attachment_upload(application_id: int) -> Any:
+    upload = request.files.get("file")
+    try:
+        if upload is None or not upload.filename:
+            raise ValidationFailed([{"field": "file", "message": t("required")}])
+        limit = services().settings.max_upload_bytes
+        attachments.add_attachment(session=db(), services=services(), user=user(), application_id=application_id,
+                                   filename=upload.filename, content=upload.read(limit + 1))
+    except ValidationFailed as exc:
+        application = applications.get_application(session=db(), user=user(), application_id=application_id)
+        values = {k: getattr(application, k) for k in APPLICATION_FIELDS}
+        return _render_application(application, values, exc.errors, 422)
+    flash(t("uploaded"), "ok")
+    return redirect(url_for("web.application_edit", application_id=application_id) + "#attachments")
+
+
+@bp.get("/attachments/<int:attachment_id>")
+@login_required
+def attachment_download(attachment_id: int) -> Response:
+    row = attachments.get_attachment(session=db(), user=user(), attachment_id=attachment_id)
+    response = Response(row.content, mimetype=row.content_type)
+    from urllib.parse import quote
+
+    response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(row.filename)}"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@bp.get("/applications/<int:application_id>")
+@login_required
+def application_view(application_id: int) -> str:
+    application = applications.get_application(session=db(), user=user(), application_id=application_id)
+    schema = services().forms.schema(APPLICATION_FORM)
+    fill = _fill_task(application.id) if "unit_submitter" in user().roles else None
+    calc = application.calculation or {}
+    full = policies.sees_all_applications(user())
+    names = dashboard.user_names(db(), {s.get("scorer") for s in calc.get("per_scorer", [])}) if full else {}
+    return render_template("application_view.html", application=application, schema=schema,
+                           summary_fields=forms.fields_for(schema, {k: getattr(application, k) for k in APPLICATION_FIELDS}),
+                           files=attachments.list_attachments(session=db(), user=user(), application_id=application.id),
+                           timeline=dashboard.timeline(session=db(), application=application, full=full), fill=fill,
+                           scorer_names=names,
+                           can_see_calc=policies.can_see_results(user()) or application.status in ("awarded", "not_awarded"))
+
+
+@bp.get("/applications/<int:application_id>/print")
+@login_required
+def application_print(application_id: int) -> str:
+    application = applications.get_application(session=db(), user=user(), application_id=application_id)
+    schema = services().forms.schema(APPLICATION_FORM)
+    fields = forms.fields_for(schema, {k: getattr(application, k) for k in APPLICATION_FIELDS})
+    return render_template("application_print.html", application=application, fields=fields, copies=(1, 2))
+
+
+# --------------------------------------------------------------------------- scoring sheet
+
+
+def _scoring_rows() -> list[dict[str, Any]]:
+    rows, _ = tasks.list_tasks(session=db(), user=user(), stage="scoring", page_size=200)
+    out = []
+    for task in rows:
+        if task.form_key != "scoring" or not task.application_id:
+            continue
+        application = db().get(Application, task.application_id)
+        out.append({"task": task, "application": application, "criteria": application.campaign.criteria})
+    return out
+
+
+@bp.route("/scoring", methods=["GET", "POST"])
+@login_required
+def scoring() -> Any:
+    rows = _scoring_rows()
+    errors: dict[str, list[str]] = {}
+    values: dict[str, str] = {}
+    status = 200
+    if request.method == "POST" and rows:
+        values = request.form.to_dict()
+        sheets: list[tuple[Any, dict[str, Any]]] = []
+        for row in rows:
+            task_id = row["task"].id
+            criteria: dict[str, Any] = {}
+            for c in row["criteria"]:
+                name = f"s{task_id}_{c['code']}"
+                raw = request.form.get(name, "").strip()
+                if raw == "":
+                    errors.setdefault(name, []).append(t("required"))
+                    continue
+                try:
+                    value = float(raw)
+                except ValueError:
+                    errors.setdefault(name, []).append("请输入数字 / enter a number")
+                    continue
+                if not 0 <= value <= c["max"]:
+                    errors.setdefault(name, []).append(f"0 – {c['max']}")
+                    continue
+                criteria[c["code"]] = int(value) if value.is_integer() else value
+            score: dict[str, Any] = {"criteria": criteria}
+            comment = request.form.get(f"s{task_id}_comment", "").strip()
+            if comment:
+                score["comment"] = comment[:2000]
+            sheets.append((row["task"], {"score": score}))
+        if not errors:
+            for task, data in sheets:
+                try:
+                    tasks.complete(session=db(), services=services(), user=user(), task_id=task.id, data=data)
+                except ValidationFailed as exc:
+                    for e in exc.errors:
+                        code = e["field"].rsplit(".", 1)[-1]
+                        errors.setdefault(f"s{task.id}_{code}", []).append(e["message"])
+                    break
+            else:
+                flash(t("submitted"), "ok")
+                return redirect(url_for("web.scoring"))
+            rows = _scoring_rows()
+        status = 422
+    campaign_ids = sorted({r["application"].campaign_id for r in rows}) or [c.id for c in campaigns.list_campaigns(db())[:1]]
+    recused = dashboard.recused_items(session=db(), user=user(), campaign_ids=campaign_ids)
+    return render_template("scoring.html", rows=rows, errors=errors, values=values, recused=recused), status
+
+
+# --------------------------------------------------------------------------- notifications
+
+
+@bp.route("/notifications", methods=["GET", "POST"])
+@login_required
+def notifications() -> Any:
+    if request.method == "POST":
+        dashboard.mark_read(session=db(), user=user())
+        return redirect(url_for("web.notifications"))
+    base = services().settings.base_url.rstrip("/")
+    messages = dashboard.inbox(session=db(), user=user())
+    links = {}
+    for m in messages:
+        link = m.link or ""
+        if base and link.startswith(base + "/"):
+            link = link[len(base):]
+        links[m.id] = link if link.startswith("/") and not link.startswith("//") else None
+    return render_template("notifications.html", messages=messages, links=links)

@@ -1,0 +1,99 @@
+"""Browser sessions: who is logged in, the CSRF token, and the checks every request passes."""
+from __future__ import annotations
+
+import functools
+import hmac
+import secrets
+from typing import Any, Callable
+
+from flask import current_app, g, json, redirect, request, session, url_for
+from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response
+
+from service import clock
+from service.models import User
+
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+def db() -> Session:
+    """The request's database session (the same one the API helpers use)."""
+    if "db" not in g:
+        g.db = current_app.extensions["appraisal.sessions"]()
+    return g.db
+
+
+def session_user() -> User | None:
+    """The user logged in through the browser session, or None (also the API's cookie loader)."""
+    if "web_user" in g:
+        return g.web_user
+    user = None
+    uid = session.get("uid")
+    if isinstance(uid, int):
+        ttl = current_app.extensions["appraisal.settings"].session_ttl
+        if clock.now().timestamp() - float(session.get("login_at", 0)) <= ttl.total_seconds():
+            candidate = db().get(User, uid)
+            if candidate is not None and candidate.is_active:
+                user = candidate
+        if user is None:
+            session.clear()
+    g.web_user = user
+    return user
+
+
+def login(user: User) -> None:
+    session.clear()
+    session.permanent = True
+    session["uid"] = user.id
+    session["login_at"] = clock.now().timestamp()
+    session["csrf"] = secrets.token_urlsafe(32)
+
+
+def csrf_token() -> str:
+    if "csrf" not in session:
+        session["csrf"] = secrets.token_urlsafe(32)
+    return session["csrf"]
+
+
+def _csrf_ok(given: str | None) -> bool:
+    expected = session.get("csrf")
+    return bool(expected and given and hmac.compare_digest(str(expected), str(given)))
+
+
+def check_csrf() -> Response | None:
+    """Before every request: form POSTs need the hidden token; cookie-authenticated API writes need the header."""
+    if request.method in SAFE_METHODS:
+        return None
+    if request.path.startswith("/api"):
+        if request.headers.get("Authorization", "").lower().startswith("bearer "):
+            return None
+        if session.get("uid") is None or _csrf_ok(request.headers.get("X-CSRF-Token")):
+            return None
+        body = {"type": "about:blank", "title": "Forbidden", "status": 403, "instance": request.path,
+                "detail": "a cookie-authenticated request must send the X-CSRF-Token header"}
+        return Response(json.dumps(body), status=403, mimetype="application/problem+json")
+    if request.path.startswith("/static"):
+        return None
+    if not _csrf_ok(request.form.get("csrf_token")):
+        from service.web.i18n import t
+
+        if request.endpoint == "web.login":
+            return redirect(url_for("web.login", expired=1))
+        return Response(t("csrf_failed"), status=400, mimetype="text/plain")
+    return None
+
+
+def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        user = session_user()
+        if user is None:
+            return redirect(url_for("web.login", next=request.full_path if request.method == "GET" else None))
+        g.user = user
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def user() -> User:
+    return g.user

@@ -1,0 +1,84 @@
+"""Attachments to an application: type and size limits, content sniffing."""
+from __future__ import annotations
+
+import hashlib
+import zipfile
+from io import BytesIO
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from service import clock
+from service.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from service.models import Attachment, Task, User
+from service.workflows import audit
+from service.workflows.applications import get_application
+from service.workflows.services import Services
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+DOC = "application/msword"
+
+
+def sniff(content: bytes) -> str | None:
+    """The content type the bytes really are (by magic number), or None."""
+    if content.startswith(b"%PDF-"):
+        return "application/pdf"
+    if content.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if content.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if content.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return DOC
+    if content.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(BytesIO(content)) as archive:
+                if "word/document.xml" in archive.namelist():
+                    return DOCX
+        except zipfile.BadZipFile:
+            return None
+    return None
+
+
+def add_attachment(*, session: Session, services: Services, user: User, application_id: int, filename: str,
+                   content: bytes) -> Attachment:
+    """Store a file on a draft; its type is decided by its bytes, not its name."""
+    application = get_application(session=session, user=user, application_id=application_id)
+    if "unit_submitter" not in user.roles or application.unit_id != user.unit_id:
+        raise Forbidden("only the unit's submitter may attach files")
+    if session.scalar(select(Task.id).where(Task.application_id == application.id, Task.state == "open",
+                                            Task.form_key == "application").limit(1)) is None:
+        raise Conflict("the application is not with the unit for editing at this stage")
+    settings = services.settings
+    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip()[:200] or "attachment"
+    if not content:
+        raise ValidationFailed([{"field": "file", "message": "文件为空 / the file is empty"}])
+    if len(content) > settings.max_upload_bytes:
+        raise ValidationFailed([{"field": "file", "message":
+                                 f"文件超过 {settings.max_upload_bytes // (1024 * 1024)} MB / larger than the limit"}])
+    kind = sniff(content)
+    if kind is None or kind not in settings.attachment_types:
+        raise ValidationFailed([{"field": "file", "message":
+                                 "仅支持 PDF、PNG、JPEG、Word 文件 / only PDF, PNG, JPEG or Word files"}])
+    row = Attachment(application_id=application.id, filename=name, content_type=kind, size=len(content),
+                     sha256=hashlib.sha256(content).hexdigest(), content=content, uploaded_by=user.id,
+                     uploaded_at=clock.now())
+    session.add(row)
+    session.flush()
+    audit.record(session, actor=user, action="attach", object_type="application", object_id=application.id,
+                 detail={"attachment_id": row.id, "filename": name, "size": len(content), "sha256": row.sha256})
+    session.commit()
+    return row
+
+
+def list_attachments(*, session: Session, user: User, application_id: int) -> list[Attachment]:
+    get_application(session=session, user=user, application_id=application_id)
+    return list(session.scalars(select(Attachment).where(Attachment.application_id == application_id)
+                                .order_by(Attachment.id)))
+
+
+def get_attachment(*, session: Session, user: User, attachment_id: int) -> Attachment:
+    row = session.get(Attachment, attachment_id)
+    if row is None:
+        raise NotFound(f"attachment {attachment_id} does not exist")
+    get_application(session=session, user=user, application_id=row.application_id)
+    return row

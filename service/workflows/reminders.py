@@ -1,0 +1,234 @@
+"""The reminder sweep: what is due now, written to the outbox with deterministic keys.
+
+Everything is computed from indexed columns (campaign windows, ``tasks`` by
+(state, due_at), applications by status), never by loading workflows. Each
+reminder has a dedupe key such as ``reminder:task_overdue:{task}:{user}``, so
+running the sweep twice, or in two beats at once, queues it once.
+
+Per-campaign settings live in ``campaigns.reminders`` (JSON); anything missing
+takes the value in :data:`DEFAULTS`:
+
+==========================  ==============  ===================================================
+key                         default         meaning
+==========================  ==============  ===================================================
+window_open                 true            notice to every unit submitter when the window opens
+submission_days_before      [3, 1]          reminders to units with a draft or no application
+signoff_days_before         [3, 1]          reminders to main leaders with a pending sign-off
+working_days                false           count those offsets in Chinese working days
+calendar_overrides          {}              {"2027-01-01": false, ...} for years the calendar lacks
+send_hour                   9               local hour (Asia/Shanghai) day-offset reminders go out
+task_due_soon_hours         24              reviewer reminder this long before a task's due time
+task_overdue                true            reviewer reminder when the due time passes
+escalate_after_hours        24              then tell the group leader (null: never)
+office_digest_hour          8               daily digest of overdue work to the office (null: off)
+channels                    [email, inapp]  add "sms" to also text users with a phone number
+==========================  ==============  ===================================================
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from handlers.calendar import CalendarYearMissing, WorkdayCalendar
+from handlers.registry import HandlerError
+from service import clock
+from service.models import Application, Campaign, Task, User
+from service.workflows import outbox
+from service.workflows.notices import task_link
+from service.workflows.recipients import task_recipients, users_with_role
+
+LOGGER = logging.getLogger(__name__)
+
+DEFAULTS: dict[str, Any] = {
+    "window_open": True,
+    "submission_days_before": [3, 1],
+    "signoff_days_before": [3, 1],
+    "working_days": False,
+    "calendar_overrides": {},
+    "send_hour": 9,
+    "task_due_soon_hours": 24,
+    "task_overdue": True,
+    "escalate_after_hours": 24,
+    "office_digest_hour": 8,
+    "channels": ["email", "inapp"],
+}
+OPEN_DRAFT_STATUSES = ("draft", "returned")
+
+
+@dataclass
+class ReminderReport:
+    queued: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    def add(self, kind: str, rows: int) -> None:
+        if rows:
+            self.queued[kind] = self.queued.get(kind, 0) + rows
+
+
+def settings_for(campaign: Campaign | None) -> dict[str, Any]:
+    return {**DEFAULTS, **((campaign.reminders or {}) if campaign is not None else {})}
+
+
+def offset_times(cfg: dict[str, Any], closes_at: datetime, key: str,
+                 report: ReminderReport | None = None) -> list[tuple[int, datetime]]:
+    """(days, when) for each configured offset before ``closes_at``, earliest first."""
+    close_day = clock.local(closes_at).date()
+    calendar = None
+    if cfg.get("working_days"):
+        try:
+            calendar = WorkdayCalendar({dt.date.fromisoformat(k): v for k, v in
+                                        (cfg.get("calendar_overrides") or {}).items()})
+        except (HandlerError, ValueError) as exc:
+            _warn(report, f"节假日调整表无效，按自然日计算提醒 / invalid calendar overrides, using calendar days: {exc}")
+    times = []
+    for days in sorted({int(d) for d in cfg.get(key) or []}, reverse=True):
+        day = close_day - timedelta(days=days)
+        if calendar is not None:
+            try:
+                day = calendar.add_working_days(close_day, -days)
+            except CalendarYearMissing as exc:
+                _warn(report, f"{exc} 本次按自然日计算。 / Using calendar days this time.")
+        at = datetime.combine(day, dt.time(int(cfg.get("send_hour", 9))), clock.SHANGHAI)
+        times.append((days, at.astimezone(dt.timezone.utc)))
+    return sorted(times, key=lambda item: item[1])
+
+
+def _warn(report: ReminderReport | None, message: str) -> None:
+    LOGGER.warning("%s", message)
+    if report is not None and message not in report.warnings:
+        report.warnings.append(message)
+
+
+def current_offset(times: list[tuple[int, datetime]], closes_at: datetime, now: datetime) -> int | None:
+    """The offset whose slot contains ``now``: a late sweep sends only the latest reminder, not all."""
+    for i, (days, at) in enumerate(times):
+        until = times[i + 1][1] if i + 1 < len(times) else closes_at
+        if at <= now < until:
+            return days
+    return None
+
+
+def sweep(*, session: Session, base_url: str = "") -> ReminderReport:
+    """Queue every reminder due now; one transaction, committed here."""
+    now = clock.now()
+    report = ReminderReport()
+    for campaign in session.scalars(select(Campaign).where(Campaign.opens_at <= now, Campaign.closes_at > now)):
+        _campaign_reminders(session, campaign, now, report)
+    _task_reminders(session, now, report)
+    _office_digest(session, now, report)
+    session.commit()
+    return report
+
+
+def _campaign_reminders(session: Session, campaign: Campaign, now: datetime, report: ReminderReport) -> None:
+    cfg = settings_for(campaign)
+    channels = cfg["channels"]
+    submitters = users_with_role(session, "unit_submitter")
+    base = {"campaign_name": campaign.name, "year": campaign.year, "opens_at": campaign.opens_at.isoformat(),
+            "closes_at": campaign.closes_at.isoformat(), "link": "/applications"}
+    if cfg.get("window_open"):
+        for user in submitters:
+            report.add("window_open", outbox.enqueue(
+                session, key=f"reminder:window_open:{campaign.id}:{user.id}", user=user, template="window_open",
+                context=base, campaign_id=campaign.id, channels=channels))
+    days_left = (clock.local(campaign.closes_at).date() - clock.local(now).date()).days
+    offset = current_offset(offset_times(cfg, campaign.closes_at, "submission_days_before", report),
+                            campaign.closes_at, now)
+    if offset is not None:
+        by_unit: dict[int, set[str]] = {}
+        for unit_id, status in session.execute(select(Application.unit_id, Application.status)
+                                               .where(Application.campaign_id == campaign.id)):
+            by_unit.setdefault(unit_id, set()).add(status)
+        for user in submitters:
+            statuses = by_unit.get(user.unit_id, set())
+            has_draft = bool(statuses & set(OPEN_DRAFT_STATUSES))
+            if statuses and not has_draft:
+                continue  # everything this unit started has been submitted (or withdrawn)
+            report.add("submission_due_soon", outbox.enqueue(
+                session, key=f"reminder:submission:{campaign.id}:{offset}:{user.id}", user=user,
+                template="submission_due_soon", context={**base, "days_left": days_left, "has_draft": has_draft},
+                campaign_id=campaign.id, channels=channels))
+    offset = current_offset(offset_times(cfg, campaign.closes_at, "signoff_days_before", report),
+                            campaign.closes_at, now)
+    if offset is not None:
+        for application in session.scalars(select(Application).where(
+                Application.campaign_id == campaign.id, Application.status == "awaiting_signoff")):
+            for user in users_with_role(session, "unit_leader", application.unit_id):
+                report.add("signoff_pending", outbox.enqueue(
+                    session, key=f"reminder:signoff:{application.id}:{offset}:{user.id}", user=user,
+                    template="signoff_pending",
+                    context={**base, "application_theme": application.theme,
+                             "link": f"/applications/{application.id}"},
+                    campaign_id=campaign.id, channels=channels))
+
+
+def _task_reminders(session: Session, now: datetime, report: ReminderReport) -> None:
+    horizon = now + timedelta(hours=max(float(DEFAULTS["task_due_soon_hours"]), 168))
+    tasks = session.scalars(select(Task).where(Task.state == "open", Task.due_at.is_not(None), Task.due_at <= horizon)
+                            .order_by(Task.due_at))
+    campaigns: dict[int, Campaign | None] = {}
+    for task in tasks:
+        sent = set(task.reminders_sent or [])
+        if "escalated" in sent:
+            continue
+        application = session.get(Application, task.application_id) if task.application_id else None
+        if application is not None and application.campaign_id not in campaigns:
+            campaigns[application.campaign_id] = session.get(Campaign, application.campaign_id)
+        campaign = campaigns.get(application.campaign_id) if application is not None else None
+        cfg = settings_for(campaign)
+        due = task.due_at
+        assert due is not None
+        assignee = session.get(User, task.assignee_id or task.candidate_user_id) \
+            if (task.assignee_id or task.candidate_user_id) else None
+        context = {"task_name": task.name, "application_theme": application.theme if application else "",
+                   "due_at": due.isoformat(), "link": task_link(task),
+                   "assignee_name": assignee.display_name if assignee else "（待认领）",
+                   "overdue_days": max((now - due).days, 0)}
+        campaign_id = campaign.id if campaign else None
+        kinds: list[tuple[str, str, list[User]]] = []
+        escalate = cfg.get("escalate_after_hours")
+        if escalate is not None and now >= due + timedelta(hours=float(escalate)):
+            kinds.append(("escalated", "task_escalated", users_with_role(session, "group_leader")))
+        if now >= due and cfg.get("task_overdue") and "overdue" not in sent:
+            kinds.append(("overdue", "task_overdue", task_recipients(session, task)))
+        elif now < due and now >= due - timedelta(hours=float(cfg["task_due_soon_hours"])) and "due_soon" not in sent:
+            kinds.append(("due_soon", "task_due_soon", task_recipients(session, task)))
+        for kind, template, users in kinds:
+            for user in users:
+                report.add(template, outbox.enqueue(
+                    session, key=f"reminder:{template}:{task.id}:{user.id}", user=user, template=template,
+                    context=context, campaign_id=campaign_id, channels=cfg["channels"]))
+            sent.add(kind)
+        if kinds:
+            task.reminders_sent = sorted(sent)
+
+
+def _office_digest(session: Session, now: datetime, report: ReminderReport) -> None:
+    hour = DEFAULTS["office_digest_hour"]
+    local = clock.local(now)
+    if hour is None or local.hour < int(hour):
+        return
+    overdue = list(session.scalars(select(Task).where(Task.state == "open", Task.due_at.is_not(None),
+                                                      Task.due_at <= now).order_by(Task.due_at).limit(200)))
+    if not overdue:
+        return
+    items = []
+    for task in overdue:
+        application = session.get(Application, task.application_id) if task.application_id else None
+        assignee = session.get(User, task.assignee_id or task.candidate_user_id) \
+            if (task.assignee_id or task.candidate_user_id) else None
+        items.append({"task_name": task.name, "application_theme": application.theme if application else "",
+                      "assignee_name": assignee.display_name if assignee else "（待认领）",
+                      "due_at": task.due_at.isoformat() if task.due_at else None,
+                      "overdue_days": max((now - task.due_at).days, 0) if task.due_at else 0})
+    day = local.date().isoformat()
+    for user in users_with_role(session, "office"):
+        report.add("office_digest", outbox.enqueue(
+            session, key=f"reminder:office_digest:{day}:{user.id}", user=user, template="office_digest",
+            context={"date": day, "items": items, "link": "/tasks"}))

@@ -1,0 +1,134 @@
+"""Firing BPMN timers: find what is due from the indexed ``timers`` table, fire it once.
+
+The sweep reads ``timers`` through its (state, due_at) index, so its cost
+follows the number of timers due, not the number waiting. Each instance is
+fired in a transaction of its own that locks the instance row; on PostgreSQL a
+second worker or beat skips an instance someone else is firing (SKIP LOCKED),
+on SQLite BEGIN IMMEDIATE serialises writers. Either way the due timers are
+re-read under the lock, so a timer that has just fired is not fired again.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from service import clock
+from service.engine.errors import EngineError
+from service.models import Application, ProcessInstance, Timer
+from service.workflows import audit
+from service.workflows.applications import on_step, unit_scope_for
+from service.workflows.instances import apply_step
+from service.workflows.services import Services
+
+LOGGER = logging.getLogger(__name__)
+
+
+@dataclass
+class SweepReport:
+    fired: list[int] = field(default_factory=list)  # timer row ids
+    instances: list[int] = field(default_factory=list)
+    skipped: list[int] = field(default_factory=list)  # locked by someone else or nothing due any more
+    errors: dict[int, str] = field(default_factory=dict)
+
+
+def due_query(now: datetime, limit: int = 200) -> Select[Any]:
+    """Instances with a waiting timer due by ``now``, earliest first: a range scan of ix_timers_waiting_due."""
+    return (select(Timer.instance_id, func.min(Timer.due_at).label("due"))
+            .where(Timer.state == "waiting", Timer.due_at <= now)
+            .group_by(Timer.instance_id).order_by(func.min(Timer.due_at)).limit(limit))
+
+
+def due_instance_ids(session: Session, *, now: datetime, limit: int = 200) -> list[int]:
+    return [r.instance_id for r in session.execute(due_query(now, limit))]
+
+
+def upcoming(session: Session, *, after: datetime, until: datetime, limit: int = 200) -> list[tuple[int, datetime]]:
+    """(instance id, due_at) of waiting timers due in (after, until]: what to queue with an ETA."""
+    rows = session.execute(
+        select(Timer.instance_id, Timer.due_at)
+        .where(Timer.state == "waiting", Timer.due_at > after, Timer.due_at <= until)
+        .order_by(Timer.due_at).limit(limit))
+    return [(r.instance_id, r.due_at) for r in rows]
+
+
+def next_due(session: Session) -> datetime | None:
+    """When the earliest waiting timer is due (None if nothing waits)."""
+    return session.scalar(select(func.min(Timer.due_at)).where(Timer.state == "waiting"))
+
+
+def fire_timers_for_instance(*, session: Session, services: Services, instance_id: int) -> list[int]:
+    """Fire the instance's due timers and run it on; returns the fired timer ids ([] if none/busy)."""
+    for attempt in range(5):
+        try:
+            return _fire_once(session, services, instance_id)
+        except (StaleDataError, OperationalError) as exc:
+            session.rollback()
+            LOGGER.info("instance %s changed while firing timers (%s); retrying", instance_id, type(exc).__name__)
+            time.sleep(0.02 * (attempt + 1))
+        except Exception:
+            session.rollback()
+            raise
+    return []
+
+
+def _fire_once(session: Session, services: Services, instance_id: int) -> list[int]:
+    now = clock.now()
+    skip = session.get_bind().dialect.name == "postgresql"
+    instance = session.scalar(
+        select(ProcessInstance).where(ProcessInstance.id == instance_id)
+        .with_for_update(of=ProcessInstance, skip_locked=skip).execution_options(populate_existing=True))
+    if instance is None or instance.status != "active":
+        session.rollback()
+        return []
+    due = list(session.scalars(select(Timer).where(
+        Timer.instance_id == instance_id, Timer.state == "waiting", Timer.due_at <= now)))
+    if not due:
+        session.rollback()
+        return []
+    definition = instance.definition
+    try:
+        with clock.frozen(now):
+            result = services.engine.fire_due_timers(spec_key=definition.cache_key, spec_json=definition.spec_json,
+                                                     state_json=instance.state)
+    except EngineError as exc:
+        session.rollback()
+        LOGGER.error("instance %s: timer firing failed: %s", instance_id, exc)
+        raise
+    application = session.scalar(select(Application).where(Application.instance_id == instance.id))
+    scope = unit_scope_for(application) if application else (lambda role: None)
+    apply_step(session=session, instance=instance, result=result, actor_id=None, unit_scope=scope,
+               application_id=application.id if application else None,
+               fired_timer_ids={t.engine_task_id for t in due})
+    if application is not None:
+        on_step(session=session, application=application, instance=instance, result=result)
+    fired = [t.id for t in due if t.state == "fired"]
+    audit.record(session, actor=None, action="fire_timers", object_type="process_instance", object_id=instance.id,
+                 detail={"timers": [{"id": t.id, "element": t.element_id, "due_at": t.due_at.isoformat(),
+                                     "late_seconds": round((now - t.due_at).total_seconds(), 3)} for t in due],
+                         "end_event": instance.end_event})
+    session.commit()
+    return fired
+
+
+def sweep(*, session: Session, services: Services, limit: int = 200) -> SweepReport:
+    """Fire every due timer (one transaction per instance); safe to run concurrently."""
+    report = SweepReport()
+    ids = due_instance_ids(session, now=clock.now(), limit=limit)
+    session.rollback()
+    for instance_id in ids:
+        try:
+            fired = fire_timers_for_instance(session=session, services=services, instance_id=instance_id)
+        except Exception as exc:  # noqa: BLE001 - one broken instance must not stop the sweep
+            report.errors[instance_id] = f"{type(exc).__name__}: {exc}"
+            continue
+        (report.instances if fired else report.skipped).append(instance_id)
+        report.fired.extend(fired)
+    return report

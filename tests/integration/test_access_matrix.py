@@ -1,0 +1,288 @@
+"""Who may do what: every endpoint × every role × own/other unit, plus identity and audit guarantees."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select, text
+
+from service import clock
+from service.config import Settings
+from service.models import AuditRecord, User
+from tests.api_client import Api
+from tests.integration import flows
+
+# One user per role; "own" is 鸿川集团 (a direct unit), "other" is 恒远 (an enterprise under 竞秀区).
+USERS = ["hc_submitter", "hc_leader", "hy_submitter", "hy_leader", "jx_vetter", "health_vetter", "lg_member1",
+         "group_leader", "res_office1", "scorer_org", "chair_office", "process_admin"]
+FEDERATION = {"lg_member1", "group_leader", "res_office1", "chair_office", "process_admin"}
+
+
+@dataclass
+class Rule:
+    method: str
+    path: str
+    allowed: dict[str, int]          # user -> expected status
+    default: int                     # everyone else
+    body: Any = None
+    xml: bool = False
+    mutating: bool = field(default=False)
+
+
+@pytest.fixture
+def sqlite_app(tmp_path: Path, sqlite_template: Path, december_clock: Any) -> Any:
+    """For checks that do not depend on the database (identity, settings): SQLite only, to keep the suite quick."""
+    import shutil
+
+    from tests.conftest import make_app
+
+    shutil.copy(sqlite_template, tmp_path / "app.db")
+    application = make_app(f"sqlite:///{tmp_path / 'app.db'}")
+    yield application
+    application.extensions["appraisal.db_engine"].dispose()
+
+
+def world(api: Api) -> dict[str, Any]:
+    """Applications of two units at different stages, and the ids the rules refer to."""
+    hc = flows.create(api, "hc_submitter")
+    flows.submit(api, hc["id"], "hc_submitter", "hc_leader")  # now with the leading group
+    hy = flows.create(api, "hy_submitter")
+    flows.submit(api, hy["id"], "hy_submitter", "hy_leader")  # now with 竞秀区's vetter
+    hc_draft = flows.create(api, "hc_submitter", theme="草稿")
+    return {
+        "hc": hc["id"], "hy": hy["id"], "hc_draft": hc_draft["id"],
+        "hc_inst": api.get(f"/api/applications/{hc['id']}", "res_office1")["process_instance_id"],
+        "hy_inst": api.get(f"/api/applications/{hy['id']}", "res_office1")["process_instance_id"],
+        "review": api.task_for("lg_member1", "preliminary_review", hc["id"])["id"],
+        "vetting": api.task_for("jx_vetter", "county_vetting", hy["id"])["id"],
+        "fill": api.task_for("hc_submitter", "fill_application", hc_draft["id"])["id"],
+        "campaign": flows.campaign_id(api),
+        "definition": api.get("/api/process-definitions", "process_admin")["items"][0]["id"],
+    }
+
+
+def rules(w: dict[str, Any]) -> list[Rule]:
+    fed = {u: 200 for u in FEDERATION}
+    hc_readers = {**fed, "hc_submitter": 200, "hc_leader": 200}
+    hy_readers = {**fed, "hy_submitter": 200, "hy_leader": 200, "jx_vetter": 200}
+    everyone = {u: 200 for u in USERS}
+    bundled = (Path(__file__).resolve().parents[2] / "processes" / "draft_consultation.bpmn").read_bytes()
+    return [
+        Rule("GET", "/api/me", everyone, 200),
+        Rule("GET", "/api/campaigns", everyone, 200),
+        Rule("GET", f"/api/campaigns/{w['campaign']}", everyone, 200),
+        Rule("GET", "/api/org-units", everyone, 200),
+        Rule("GET", "/api/process-definitions", everyone, 200),
+        Rule("GET", f"/api/process-definitions/{w['definition']}", everyone, 200),
+        Rule("GET", f"/api/process-definitions/{w['definition']}/xml", everyone, 200),
+        Rule("GET", "/api/tasks", everyone, 200),
+        Rule("GET", "/api/applications", everyone, 200),
+        Rule("GET", f"/api/campaigns/{w['campaign']}/results", fed, 403),
+        Rule("GET", "/api/process-instances", fed, 403),
+        # own unit / supervising union / federation see an application; any other unit gets 404
+        Rule("GET", f"/api/applications/{w['hc']}", hc_readers, 404),
+        Rule("GET", f"/api/applications/{w['hy']}", hy_readers, 404),
+        Rule("GET", f"/api/process-instances/{w['hc_inst']}", hc_readers, 404),
+        Rule("GET", f"/api/process-instances/{w['hy_inst']}/history", hy_readers, 404),
+        # tasks: the candidates, plus the office and the administrator who oversee them
+        Rule("GET", f"/api/tasks/{w['review']}", {"lg_member1": 200, "res_office1": 200, "process_admin": 200}, 404),
+        Rule("GET", f"/api/tasks/{w['vetting']}/form", {"jx_vetter": 200, "res_office1": 200, "process_admin": 200}, 404),
+        Rule("POST", f"/api/tasks/{w['review']}/claim", {"lg_member1": 200, "res_office1": 403, "process_admin": 403}, 404,
+             mutating=True),
+        Rule("PUT", f"/api/applications/{w['hc_draft']}", {"hc_submitter": 200, "hc_leader": 403, **{u: 403 for u in FEDERATION}},
+             404, body={"theme": "改过的题目"}, mutating=True),
+        Rule("POST", f"/api/tasks/{w['vetting']}/complete", {"jx_vetter": 200, "res_office1": 403, "process_admin": 403}, 404,
+             body={"vetting_decision": "approve"}, mutating=True),
+        Rule("POST", f"/api/tasks/{w['fill']}/complete", {"hc_submitter": 200, "res_office1": 403, "process_admin": 403}, 404,
+             body={}, mutating=True),
+        # writes
+        Rule("POST", "/api/applications", {"hc_submitter": 201, "hy_submitter": 201}, 403,
+             body={"campaign_id": w["campaign"], "theme": "权限测试"}, mutating=True),
+        Rule("POST", "/api/campaigns", {"res_office1": 201, "process_admin": 201}, 403, body="campaign", mutating=True),
+        Rule("POST", "/api/process-definitions", {"process_admin": 201}, 403, body=bundled, xml=True, mutating=True),
+        Rule("POST", "/api/process-definitions/validate", {"process_admin": 200}, 403, body=bundled, xml=True),
+    ]
+
+
+def send(api: Api, rule: Rule, user: str | None, year: list[int]) -> int:
+    kw: dict[str, Any] = {}
+    if rule.xml:
+        kw = {"data": rule.body, "headers": {"Content-Type": "application/xml"}}
+    elif rule.body == "campaign":
+        year[0] += 1
+        kw = {"json": {"year": year[0], "name": f"{year[0]}年度评比", "grades": ["一等奖", "不授奖"], "no_award_grade": "不授奖",
+                       "criteria": [{"code": "c", "name": "创新", "weight": 1, "max": 100}]}}
+    elif rule.body is not None:
+        kw = {"json": rule.body}
+    elif rule.method in ("POST", "PUT"):
+        kw = {"json": {}}
+    return api.call(rule.method, rule.path, user, **kw).status_code
+
+
+def test_every_endpoint_for_every_role(app: Any) -> None:
+    api = Api(app)
+    w = world(api)
+    year = [2040]
+    table = rules(w)
+    mismatches = []
+    for rule in table:
+        # those refused first, so a mutating call by an allowed user cannot change what the others see
+        order = sorted(USERS, key=lambda u: rule.allowed.get(u, rule.default) < 300)
+        for user in order:
+            expected = rule.allowed.get(user, rule.default)
+            got = send(api, rule, user, year)
+            if got != expected:
+                mismatches.append(f"{rule.method} {rule.path} as {user}: expected {expected}, got {got}")
+        got = send(api, rule, None, year)
+        if got != 401:
+            mismatches.append(f"{rule.method} {rule.path} without a token: expected 401, got {got}")
+    assert not mismatches, "\n".join(mismatches)
+
+
+def test_every_secured_operation_in_the_openapi_document_needs_a_token(sqlite_app: Any) -> None:
+    app = sqlite_app
+    api = Api(app)
+    spec = api.get("/api/openapi.json")
+    for path, operations in spec["paths"].items():
+        for method, op in operations.items():
+            if op.get("security") == []:
+                continue
+            concrete = path.replace("{id}", "1").replace("{key}", "innovation_appraisal")
+            r = api.call(method.upper(), concrete, None, json={})
+            assert r.status_code == 401, (method, path, r.status_code)
+            assert r.mimetype == "application/problem+json"
+
+
+def test_task_lists_show_only_tasks_the_user_could_do(sqlite_app: Any) -> None:
+    app = sqlite_app
+    api = Api(app)
+    w = world(api)
+    for user in USERS:
+        for task in api.tasks(user, state="all"):
+            detail = api.call("GET", f"/api/tasks/{task['id']}", user)
+            assert detail.status_code == 200, (user, task)
+    assert not [t for t in api.tasks("hy_submitter", state="all") if t["application_id"] in (w["hc"], w["hc_draft"])]
+    assert not [t for t in api.tasks("health_vetter", state="all") if t["application_id"] == w["hy"]]
+
+
+def test_passwords_are_argon2id_hashes(sqlite_app: Any) -> None:
+    app = sqlite_app
+    with app.extensions["appraisal.sessions"]() as s:
+        hashes = list(s.scalars(select(User.password_hash)))
+    assert hashes and all(h.startswith("$argon2id$") for h in hashes)
+    assert all("demo-pass" not in h for h in hashes)
+
+
+def test_tokens_expire_and_can_be_revoked(sqlite_app: Any) -> None:
+    app = sqlite_app
+    api = Api(app)
+    token = api.login("res_office1")
+    ttl = app.extensions["appraisal.settings"].token_ttl
+    api.get("/api/me", "res_office1")
+    with clock.frozen(clock.now() + ttl + timedelta(seconds=1)):
+        r = api.call("GET", "/api/me", "res_office1")
+    assert r.status_code == 401 and r.headers["WWW-Authenticate"].startswith("Bearer")
+    api.get("/api/me", "res_office1")  # still valid now
+    api.call("DELETE", "/api/auth/token", "res_office1", expect=204)
+    r = app.test_client().get("/api/me", headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 401
+
+
+def test_token_lifetime_comes_from_the_environment() -> None:
+    assert Settings.from_env({"TOKEN_TTL_MINUTES": "5"}).token_ttl == timedelta(minutes=5)
+    assert Settings.from_env({"SESSION_TTL_MINUTES": "7"}).session_ttl == timedelta(minutes=7)
+
+
+def test_login_is_rate_limited(sqlite_app: Any) -> None:
+    app = sqlite_app
+    client = app.test_client()
+    limit = app.extensions["appraisal.settings"].login_attempts_per_minute
+    codes = [client.post("/api/auth/token", json={"username": "res_office2", "password": "guess"}).status_code
+             for _ in range(limit + 2)]
+    assert codes[:limit] == [401] * limit and codes[limit:] == [429, 429]
+    # even the right password is refused until the window passes
+    from service.demo.baoding import DEMO_PASSWORD
+
+    r = client.post("/api/auth/token", json={"username": "res_office2", "password": DEMO_PASSWORD})
+    assert r.status_code == 429 and r.mimetype == "application/problem+json"
+
+
+def test_secrets_come_only_from_the_environment() -> None:
+    assert Settings.from_env({"SECRET_KEY": "from-env"}).secret_key == "from-env"
+    a, b = Settings.from_env({}).secret_key, Settings.from_env({}).secret_key
+    assert a != b and len(a) >= 32  # no built-in secret: unset means random per process
+    source = "\n".join(p.read_text(encoding="utf-8") for p in (Path(__file__).resolve().parents[2] / "service").rglob("*.py"))
+    assert "SECRET_KEY=\"" not in source and "secret_key = \"" not in source.lower().replace("secret_key: str = \"\"", "")
+
+
+def test_every_decision_is_audited_with_actor_roles_and_time(sqlite_app: Any) -> None:
+    app = sqlite_app
+    api = Api(app)
+    app_id = flows.create(api, "hc_submitter")["id"]
+    flows.submit(api, app_id, "hc_submitter", "hc_leader")
+    task_id = api.task_for("lg_member1", "preliminary_review", app_id)["id"]
+    api.post(f"/api/tasks/{task_id}/claim", "lg_member1")
+    api.post(f"/api/tasks/{task_id}/complete", "lg_member1", json={"shortlisted": True, "review_reasons": "好"})
+    bundled = (Path(__file__).resolve().parents[2] / "processes" / "draft_consultation.bpmn").read_bytes()
+    api.call("POST", "/api/process-definitions", "process_admin", expect=201, data=bundled,
+             headers={"Content-Type": "application/xml"})
+    with app.extensions["appraisal.sessions"]() as s:
+        rows = list(s.scalars(select(AuditRecord).order_by(AuditRecord.id)))
+        users = {u.id: u.username for u in s.scalars(select(User))}
+    got = [(r.action, r.object_type, users.get(r.actor_id)) for r in rows if r.actor_id is not None]
+    for expected in [("create", "application", "hc_submitter"), ("complete", "task", "hc_submitter"),
+                     ("complete", "task", "hc_leader"), ("claim", "task", "lg_member1"),
+                     ("complete", "task", "lg_member1"), ("deploy", "process_definition", "process_admin")]:
+        assert expected in got, (expected, got)
+    for r in rows:
+        if r.actor_id is not None:
+            assert r.actor_roles and r.at is not None
+    review = next(r for r in rows if r.action == "complete" and r.object_id == str(task_id))
+    assert review.actor_roles == ["leading_group"] and review.detail["data"]["shortlisted"] is True
+    assert review.detail["element"] == "preliminary_review"
+
+
+def test_no_endpoint_can_change_the_audit_trail(sqlite_app: Any) -> None:
+    app = sqlite_app
+    rules_ = [str(r) for r in app.url_map.iter_rules()]
+    assert not [r for r in rules_ if "audit" in r and r.startswith("/api")], rules_
+    for r in app.url_map.iter_rules():
+        if "audit" in str(r):
+            assert not (r.methods or set()) & {"PUT", "PATCH", "DELETE"}, r
+
+
+def test_the_database_refuses_to_edit_or_delete_audit_records(app: Any) -> None:
+    api = Api(app)
+    flows.create(api, "hc_submitter")
+    engine = app.extensions["appraisal.db_engine"]
+    for statement in ("UPDATE audit_log SET action = 'forged'", "DELETE FROM audit_log"):
+        with pytest.raises(Exception) as info:
+            with engine.begin() as conn:
+                conn.execute(text(statement))
+        assert "append-only" in str(info.value)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM audit_log WHERE action = 'forged'")).scalar() == 0
+        assert conn.execute(text("SELECT count(*) FROM audit_log")).scalar() > 0
+
+
+def test_browser_sessions_expire(sqlite_app: Any) -> None:
+    import re
+
+    from service.demo.baoding import DEMO_PASSWORD
+
+    app = sqlite_app
+    client = app.test_client()
+
+    def csrf(path: str) -> str:
+        return re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).get_data(as_text=True)).group(1)
+
+    r = client.post("/login", data={"csrf_token": csrf("/login"), "username": "res_office1", "password": DEMO_PASSWORD})
+    assert r.status_code == 302
+    assert client.get("/api/me").status_code == 200
+    ttl = app.extensions["appraisal.settings"].session_ttl
+    with clock.frozen(clock.now() + ttl + timedelta(seconds=1)):
+        assert client.get("/api/me").status_code == 401
+        assert client.get("/").status_code == 302

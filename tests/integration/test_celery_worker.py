@@ -1,0 +1,238 @@
+"""Real Celery workers against Redis, PostgreSQL and an SMTP server on loopback.
+
+The workers read the test's clock from a file (APPRAISAL_CLOCK_OFFSET_FILE),
+so time moves by days without sleeping; what is waited for is the real few
+seconds a sweep takes. Each test uses a queue of its own on Redis database
+11+ (per xdist worker) of the machine's Redis; the Redis-outage test starts a
+private redis-server so it can stop it without disturbing anything else.
+"""
+from __future__ import annotations
+
+import os
+import uuid
+from collections import Counter
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+from sqlalchemy import func, select
+
+from service import clock
+from service.models import Application, AuditRecord, OutboxMessage, Timer
+from tests.api_client import Api
+from tests.integration import flows
+from tests.integration.deadline_support import (
+    CeleryProcess,
+    RedisServer,
+    SmtpSink,
+    celery_env,
+    redis_available,
+    shanghai,
+    travel,
+    wait_for,
+)
+
+pytestmark = [pytest.mark.slow, pytest.mark.redis, pytest.mark.postgres, pytest.mark.xdist_group("celery")]
+
+WINDOW_CLOSES = shanghai(2026, 12, 31, 23, 59, 59)
+
+
+def _redis_db() -> int:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    return 11 + int(worker[2:] or 0) % 4
+
+
+@pytest.fixture
+def redis_url() -> str:
+    url = f"redis://127.0.0.1:6379/{_redis_db()}"
+    if not redis_available(url):
+        pytest.fail("Redis is required on 127.0.0.1:6379 for the worker tests (.ci/run starts it)")
+    return url
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpSink]:
+    with SmtpSink() as sink:
+        yield sink
+
+
+@pytest.fixture
+def clock_file(tmp_path: Path) -> Iterator[Path]:
+    path = tmp_path / "clock-offset"
+    travel(clock.now(), path)  # the workers start at the test's (December) time
+    yield path
+
+
+@pytest.fixture
+def workers(tmp_path: Path) -> Iterator[list[CeleryProcess]]:
+    started: list[CeleryProcess] = []
+    yield started
+    for w in started:
+        w.stop()
+
+
+def start_worker(workers: list[CeleryProcess], tmp_path: Path, name: str, env: dict[str, str],
+                 **kw: Any) -> CeleryProcess:
+    w = CeleryProcess(name, env, tmp_path, **kw)
+    workers.append(w)
+    return w.start()
+
+
+def _sessions(app: Any) -> Any:
+    return app.extensions["appraisal.sessions"]()
+
+
+def outbox_settled(app: Any) -> bool:
+    with _sessions(app) as s:
+        return s.scalar(select(func.count()).select_from(OutboxMessage)
+                        .where(OutboxMessage.status.in_(("pending", "sending")))) == 0
+
+
+def assert_each_mail_once(smtp: SmtpSink) -> None:
+    ids = Counter(m["Message-ID"] for m in smtp.messages)
+    dupes = {k: v for k, v in ids.items() if v > 1}
+    assert not dupes, f"sent more than once: {dupes}"
+
+
+def test_worker_closes_the_window_on_time_and_sends_each_notice_once(
+        pg_app: Any, redis_url: str, smtp: SmtpSink, clock_file: Path, workers: list, tmp_path: Path) -> None:
+    api = Api(pg_app)
+    draft = flows.create(api, "hc_submitter")["id"]
+    signing = flows.create(api, "hy_submitter")["id"]
+    api.complete("hy_submitter", "fill_application", signing, {})
+    env = celery_env(database_url=pg_app.extensions["appraisal.settings"].database_url, redis_url=redis_url,
+                     smtp=smtp, clock_file=clock_file, queue=f"q-{uuid.uuid4().hex[:8]}")
+    start_worker(workers, tmp_path, "w1", env)
+    # the window-opening notice reaches every unit submitter, by e-mail, in Chinese
+    wait_for(lambda: any("申报通道已开启" in s for s in smtp.subjects("hc_submitter@")), 30, what="window_open mail")
+    wait_for(lambda: outbox_settled(pg_app), 30, what="outbox to drain")
+
+    travel(WINDOW_CLOSES - timedelta(seconds=3), clock_file)
+    wait_for(lambda: _statuses(pg_app, draft, signing) == ["lapsed", "lapsed"], 30, interval=0.05,
+             what="the window to close")
+    with _sessions(pg_app) as s:
+        fired = list(s.scalars(select(Timer).where(Timer.state == "fired")))
+    lateness = sorted((t.fired_at - t.due_at).total_seconds() for t in fired)
+    print(f"\ntimer lateness with default settings (s): {lateness}")
+    assert len(fired) == 2 and all(0 <= late < 5.0 for late in lateness), lateness  # ~0.15 s when idle
+    wait_for(lambda: outbox_settled(pg_app), 30, what="outbox to drain")
+    assert_each_mail_once(smtp)
+    assert smtp.subjects("hc_submitter@").count("【申报通知】2026年度创新性工作评比申报通道已开启") == 1
+
+
+def _statuses(app: Any, *ids: int) -> list[str]:
+    with _sessions(app) as s:
+        return [s.get(Application, i).status for i in ids]
+
+
+def test_two_workers_with_two_beats_fire_and_send_nothing_twice(
+        pg_app: Any, redis_url: str, smtp: SmtpSink, clock_file: Path, workers: list, tmp_path: Path) -> None:
+    api = Api(pg_app)
+    drafts = [flows.create(api, u)["id"] for u in ("hc_submitter", "hy_submitter", "rz_submitter", "econ_submitter")]
+    reviewed = flows.create(api, "htz_submitter")["id"]
+    flows.submit(api, reviewed, "htz_submitter", "htz_leader")
+    env = celery_env(database_url=pg_app.extensions["appraisal.settings"].database_url, redis_url=redis_url,
+                     smtp=smtp, clock_file=clock_file, queue=f"q-{uuid.uuid4().hex[:8]}", REMINDER_SWEEP_SECONDS="1")
+    start_worker(workers, tmp_path, "w1", env)
+    start_worker(workers, tmp_path, "w2", env)
+    wait_for(lambda: outbox_settled(pg_app) and smtp.messages, 30, what="first notices")
+    travel(shanghai(2026, 12, 28, 9, 0, 0), clock_file)  # 3-day reminders
+    wait_for(lambda: smtp.find("jx_submitter@", "3天后截止"), 30, what="3-day reminder")
+    travel(WINDOW_CLOSES - timedelta(seconds=1), clock_file)
+    wait_for(lambda: set(_statuses(pg_app, *drafts)) == {"lapsed"}, 30, what="drafts to lapse")
+    # the reviewer task: overdue and escalated, while both beats keep sweeping
+    review_due = _task_due(pg_app, reviewed)
+    travel(review_due + timedelta(hours=25), clock_file)
+    wait_for(lambda: smtp.find("group_leader@", "【督办】"), 30, what="escalation")
+    wait_for(lambda: outbox_settled(pg_app), 30, what="outbox to drain")
+    assert_each_mail_once(smtp)
+    per_key = Counter((m["X-Rcpt"], str(m["Subject"])) for m in smtp.messages)
+    assert max(per_key.values()) == 1
+    assert len(smtp.find("group_leader@", "【督办】")) == 1
+    assert len(smtp.find("jx_submitter@", "3天后截止")) == 1
+    with _sessions(pg_app) as s:
+        firings = list(s.scalars(select(AuditRecord).where(AuditRecord.action == "fire_timers")))
+        fired_timers = Counter(t["id"] for r in firings for t in r.detail["timers"])
+        assert len(fired_timers) == len(drafts) and max(fired_timers.values()) == 1
+    logs = workers[0].output() + workers[1].output()
+    assert "appraisal.sweep_timers" in workers[0].output() and "appraisal.sweep_timers" in workers[1].output()
+    assert "Traceback" not in logs, logs[-4000:]
+
+
+def _task_due(app: Any, application_id: int) -> datetime:
+    from service.models import Task
+
+    with _sessions(app) as s:
+        return s.scalar(select(Task.due_at).where(Task.application_id == application_id, Task.state == "open"))
+
+
+def test_worker_killed_after_sending_before_ack_does_not_send_twice(
+        pg_app: Any, redis_url: str, smtp: SmtpSink, clock_file: Path, workers: list, tmp_path: Path) -> None:
+    api = Api(pg_app)
+    marker = tmp_path / "kill-marker"
+    marker.write_text("armed")
+    env = celery_env(database_url=pg_app.extensions["appraisal.settings"].database_url, redis_url=redis_url,
+                     smtp=smtp, clock_file=clock_file, queue=f"q-{uuid.uuid4().hex[:8]}",
+                     REMINDER_SWEEP_SECONDS="3600", CELERY_VISIBILITY_TIMEOUT="3", CELERY_RESTORE_INTERVAL="1",
+                     CELERY_RESTORE_THROTTLE="1", APPRAISAL_TEST_KILL_MARKER=str(marker))
+    app_id = flows.create(api, "hc_submitter")["id"]
+    flows.submit(api, app_id, "hc_submitter", "hc_leader")  # task_assigned to the three leading-group members
+    w1 = start_worker(workers, tmp_path, "w1", env, extra=["--include", "tests.integration.celery_kill_hook"])
+    killed = Path(str(marker) + ".killed")
+    wait_for(lambda: killed.exists(), 30, what="the worker to kill itself after a delivery")
+    wait_for(lambda: w1.proc.poll() is not None or not _alive(w1), 10, what="worker 1 to be dead")
+    w1.kill()
+    job_id, message_id = killed.read_text().split()
+    with _sessions(pg_app) as s:
+        row = s.get(OutboxMessage, int(message_id))
+        assert row.status == "sent" and row.attempts == 1
+    sent_before = len(smtp.messages)
+    w2 = start_worker(workers, tmp_path, "w2", {k: v for k, v in env.items() if k != "APPRAISAL_TEST_KILL_MARKER"})
+    # the unacknowledged job comes back to worker 2, which finds the row sent and sends nothing
+    wait_for(lambda: f"appraisal.deliver_notification[{job_id}] succeeded" in w2.output(), 40,
+             what="the redelivered job to run on worker 2")
+    wait_for(lambda: outbox_settled(pg_app), 30, what="outbox to drain")
+    assert_each_mail_once(smtp)
+    with _sessions(pg_app) as s:
+        row = s.get(OutboxMessage, int(message_id))
+        assert row.status == "sent" and row.attempts == 1
+    assert len(smtp.messages) >= sent_before
+    assert len(smtp.find("lg_member1@", "【待办】")) == 1
+
+
+def _alive(w: CeleryProcess) -> bool:
+    try:
+        os.kill(w.proc.pid, 0)
+        return True
+    except OSError:
+        return False
+
+
+def test_web_works_with_redis_down_and_outbox_drains_when_it_returns(
+        pg_app: Any, smtp: SmtpSink, clock_file: Path, workers: list, tmp_path: Path) -> None:
+    redis = RedisServer(tmp_path)
+    redis.start()
+    try:
+        env = celery_env(database_url=pg_app.extensions["appraisal.settings"].database_url, redis_url=redis.url,
+                         smtp=smtp, clock_file=clock_file, queue="appraisal", REMINDER_SWEEP_SECONDS="3600",
+                         OUTBOX_LEASE_SECONDS="5")
+        start_worker(workers, tmp_path, "w1", env)
+        redis.stop()
+        api = Api(pg_app)
+        app_id = flows.create(api, "hc_submitter")["id"]
+        flows.submit(api, app_id, "hc_submitter", "hc_leader")  # web requests succeed without Redis
+        with _sessions(pg_app) as s:
+            pending = s.scalar(select(func.count()).select_from(OutboxMessage).where(
+                OutboxMessage.template == "task_assigned", OutboxMessage.status == "pending"))
+        assert pending == 6  # three leading-group members, e-mail and in-app
+        assert not smtp.messages
+        redis.start()
+        wait_for(lambda: len(smtp.find("@", "【待办】")) == 3 and outbox_settled(pg_app), 90,
+                 what="the outbox to drain after Redis came back")
+        assert_each_mail_once(smtp)
+    finally:
+        for w in workers:
+            w.stop()
+        workers.clear()
+        redis.stop()

@@ -1,0 +1,175 @@
+"""Races on PostgreSQL with real threads: every accepted write is kept, a loser gets 409.
+
+Each thread has its own Flask test client, so its own request context and
+database session; a ``threading.Barrier`` releases them together.
+"""
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+from typing import Any, Callable
+
+import pytest
+from sqlalchemy import func, select
+
+from service import clock
+from service.auth.passwords import hash_password
+from service.demo.baoding import DEMO_PASSWORD, SCORER_USERNAMES
+from service.models import AuditRecord, InstanceEvent, OrgUnit, Task, User, UserRole
+from service.workflows.campaigns import create_campaign
+from service.demo import baoding
+from tests.api_client import Api
+from tests.integration import flows
+
+pytestmark = [pytest.mark.postgres]
+
+EXTRA_SCORER_UNITS = ["BD-LC", "BD-MC", "BD-QY", "BD-XS", "BD-LS", "BD-FP", "BD-DX", "BD-TX", "BD-GY",
+                      "BD-RC", "BD-LY", "BD-WD", "BD-AX"]
+
+
+def race(calls: list[Callable[[], Any]]) -> list[Any]:
+    """Run the calls in as many threads, released together; return their results in order."""
+    barrier = threading.Barrier(len(calls))
+    results: list[Any] = [None] * len(calls)
+
+    def run(i: int) -> None:
+        barrier.wait()
+        try:
+            results[i] = calls[i]()
+        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+            results[i] = exc
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not any(t.is_alive() for t in threads), "a request hung"
+    assert not [r for r in results if isinstance(r, BaseException)], results
+    return results
+
+
+def post_as(app: Any, token: str, path: str, body: dict | None = None) -> tuple[int, Any]:
+    """One request from a client of its own (its own session and connection)."""
+    r = app.test_client().post(path, json=body if body is not None else {},
+                               headers={"Authorization": f"Bearer {token}"})
+    return r.status_code, r.get_json()
+
+
+def twenty_scorer_campaign(app: Any) -> tuple[int, list[str]]:
+    """A campaign whose appraisal group has 20 scorers, none from 鸿川集团 (so none is recused)."""
+    sessions = app.extensions["appraisal.sessions"]
+    with sessions() as s:
+        units = {u.code: u.id for u in s.scalars(select(OrgUnit))}
+        hashed = hash_password(DEMO_PASSWORD)
+        names = []
+        for i, code in enumerate(EXTRA_SCORER_UNITS[:12]):
+            user = User(username=f"race_scorer{i}", display_name=f"评委{i}", password_hash=hashed,
+                        unit_id=units[code], is_active=True, created_at=clock.now())
+            user.role_rows = [UserRole(role="scorer")]
+            s.add(user)
+            names.append(user.username)
+        s.flush()
+        names += [u for u in SCORER_USERNAMES if u != "scorer_hc"]
+        ids = [s.scalar(select(User.id).where(User.username == n)) for n in names]
+        campaign = create_campaign(
+            session=s, user=None, year=clock.local(clock.now()).year + 1, name="并发测试评比",
+            criteria=baoding.DEFAULT_CRITERIA, grades=baoding.DEFAULT_GRADES, no_award_grade=baoding.NO_AWARD_GRADE,
+            scorer_ids=ids, opens_at=clock.now() - timedelta(hours=1), closes_at=clock.now() + timedelta(days=3))
+        assert len(names) == 20
+        return campaign.id, names
+
+
+def at_scoring(api: Api, campaign_id: int) -> int:
+    app_id = api.post("/api/applications", "hc_submitter", expect=201,
+                      json={"campaign_id": campaign_id, **flows.GOOD_APPLICATION})["id"]
+    flows.submit(api, app_id, "hc_submitter", "hc_leader")
+    flows.review_to_scoring(api, app_id)
+    return app_id
+
+
+def test_twenty_scorers_complete_one_instance_at_once(pg_app: Any) -> None:
+    api = Api(pg_app)
+    campaign_id, scorers = twenty_scorer_campaign(pg_app)
+    app_id = at_scoring(api, campaign_id)
+    jobs = []
+    for i, user in enumerate(scorers):
+        task = api.task_for(user, "democratic_scoring", app_id)
+        v = 60 + i
+        body = {"score": {"criteria": {c: v for c in
+                                       ("innovation", "effectiveness", "promotion", "recognition", "standardization")}}}
+        token = api.login(user)
+        jobs.append(lambda t=task["id"], tok=token, b=body: post_as(pg_app, tok, f"/api/tasks/{t}/complete", b))
+    results = race(jobs)
+    assert [code for code, _ in results] == [200] * 20, results
+    final = api.get(f"/api/applications/{app_id}", "res_office1")
+    calc = final["calculation"]
+    assert calc is not None and calc["count"] == 20, calc  # every accepted score was counted once
+    assert final["stage"] == "decision"
+    with pg_app.extensions["appraisal.sessions"]() as s:
+        done = s.scalar(select(func.count()).select_from(Task).where(
+            Task.application_id == app_id, Task.element_id == "democratic_scoring", Task.state == "completed"))
+        assert done == 20
+        scorers_done = s.scalar(select(func.count(func.distinct(Task.completed_by))).where(
+            Task.application_id == app_id, Task.element_id == "democratic_scoring", Task.state == "completed"))
+        assert scorers_done == 20
+        scored_events = s.scalar(select(func.count()).select_from(InstanceEvent).where(
+            InstanceEvent.instance_id == final["process_instance_id"], InstanceEvent.element_id == "democratic_scoring",
+            InstanceEvent.actor_id.is_not(None)))
+        assert scored_events == 20  # each scorer's step in the history, with who did it
+        audited = s.scalar(select(func.count()).select_from(AuditRecord).where(
+            AuditRecord.action == "complete", AuditRecord.detail["element"].as_string() == "democratic_scoring"))
+        assert audited == 20
+    open_tasks = [t["element_id"] for t in api.tasks("res_office1", application_id=app_id)]
+    assert open_tasks == ["propose_grade"]
+
+
+def _at_preliminary(api: Api) -> tuple[int, int]:
+    app_id = flows.create(api, "hc_submitter")["id"]
+    flows.submit(api, app_id, "hc_submitter", "hc_leader")
+    return app_id, api.task_for("lg_member1", "preliminary_review", app_id)["id"]
+
+
+def test_two_people_claiming_one_task_one_wins_one_gets_409(pg_app: Any) -> None:
+    api = Api(pg_app)
+    _, task_id = _at_preliminary(api)
+    a, b = api.login("lg_member1"), api.login("lg_member2")
+    for _ in range(5):
+        results = race([lambda: post_as(pg_app, a, f"/api/tasks/{task_id}/claim"),
+                        lambda: post_as(pg_app, b, f"/api/tasks/{task_id}/claim")])
+        codes = sorted(code for code, _ in results)
+        assert codes == [200, 409], results
+        winner = next(body for code, body in results if code == 200)
+        loser_token = b if winner["assignee_id"] == api.get("/api/me", "lg_member1")["id"] else a
+        loser_body = next(body for code, body in results if code == 409)
+        assert "claimed" in loser_body["detail"] and loser_body["status"] == 409
+        # the loser cannot complete a task someone else holds
+        r = pg_app.test_client().post(f"/api/tasks/{task_id}/complete", json={"shortlisted": True},
+                                      headers={"Authorization": f"Bearer {loser_token}"})
+        assert r.status_code == 403
+        winner_token = a if loser_token == b else b
+        assert post_as(pg_app, winner_token, f"/api/tasks/{task_id}/unclaim")[0] == 200
+
+
+@pytest.mark.parametrize("second", ["lg_member1", "lg_member2"], ids=["same-user-twice", "two-users"])
+def test_completing_one_task_twice_at_once_applies_it_once(pg_app: Any, second: str) -> None:
+    api = Api(pg_app)
+    app_id, task_id = _at_preliminary(api)
+    body = {"shortlisted": True, "review_reasons": "创新性突出"}
+    first_tok, second_tok = api.login("lg_member1"), api.login(second)
+    results = race([lambda: post_as(pg_app, first_tok, f"/api/tasks/{task_id}/complete", body),
+                    lambda: post_as(pg_app, second_tok, f"/api/tasks/{task_id}/complete", body)])
+    codes = sorted(code for code, _ in results)
+    assert codes == [200, 409], results
+    loser = next(b for c, b in results if c == 409)
+    assert "completed" in loser["detail"]
+    app = api.get(f"/api/applications/{app_id}", "res_office1")
+    history = api.get(f"/api/process-instances/{app['process_instance_id']}/history", "res_office1")["items"]
+    assert [h["element_id"] for h in history].count("preliminary_review") == 1
+    # the engine moved on exactly once: one presentation task, nothing else
+    open_rows = api.tasks("res_office1", application_id=app_id)
+    assert [t["element_id"] for t in open_rows] == ["record_presentation"]
+    with pg_app.extensions["appraisal.sessions"]() as s:
+        completions = s.scalar(select(func.count()).select_from(AuditRecord).where(
+            AuditRecord.action == "complete", AuditRecord.object_id == str(task_id)))
+        assert completions == 1

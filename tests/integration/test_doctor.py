@@ -1,0 +1,132 @@
+"""`appraisal doctor` finds rows that disagree with the workflow state, and --repair re-syncs them."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from service import cli
+from service.models import Task, Timer
+from service.workflows import doctor
+from tests.api_client import Api
+from tests.conftest import make_app
+from tests.integration import flows
+
+
+@pytest.fixture
+def sqlite_app(tmp_path: Path, sqlite_template: Path, december_clock: Any) -> Any:
+    shutil.copy(sqlite_template, tmp_path / "app.db")
+    application = make_app(f"sqlite:///{tmp_path / 'app.db'}")
+    yield application
+    application.extensions["appraisal.db_engine"].dispose()
+
+
+def findings(app: Any) -> list[doctor.Finding]:
+    with app.extensions["appraisal.sessions"]() as s:
+        return doctor.check(session=s, services=app.extensions["appraisal.services"])
+
+
+def repair(app: Any) -> list[doctor.Finding]:
+    with app.extensions["appraisal.sessions"]() as s:
+        return doctor.repair(session=s, services=app.extensions["appraisal.services"])
+
+
+def at_preliminary(api: Api) -> int:
+    app_id = flows.create(api, "hc_submitter")["id"]
+    flows.submit(api, app_id, "hc_submitter", "hc_leader")
+    return app_id
+
+
+def test_a_normal_run_is_consistent_at_every_step(app: Any) -> None:
+    api = Api(app)
+    app_id = at_preliminary(api)
+    assert findings(app) == []
+    flows.review_to_scoring(api, app_id)
+    assert findings(app) == []
+    # a finished instance is checked by test_archive (doctor on the imported, completed campaign)
+
+
+def test_a_closed_row_for_a_waiting_task_is_found_and_reopened(app: Any) -> None:
+    api = Api(app)
+    app_id = at_preliminary(api)
+    task_id = api.task_for("lg_member1", "preliminary_review", app_id)["id"]
+    with app.extensions["appraisal.sessions"]() as s:
+        s.get(Task, task_id).state = "completed"
+        s.commit()
+    found = findings(app)
+    assert [f.kind for f in found] == ["missing_task"] and "preliminary_review" in found[0].detail
+    assert [f.kind for f in repair(app)] == ["missing_task"]
+    assert findings(app) == []
+    # the process carries on from the repaired row
+    flows.review_to_scoring(api, app_id)
+    assert api.get(f"/api/applications/{app_id}", "res_office1")["stage"] == "scoring"
+
+
+def test_a_stray_open_row_is_found_and_cancelled(sqlite_app: Any) -> None:
+    app = sqlite_app
+    api = Api(app)
+    app_id = at_preliminary(api)
+    with app.extensions["appraisal.sessions"]() as s:
+        row = s.scalar(select(Task).where(Task.application_id == app_id, Task.state == "open"))
+        s.add(Task(engine_task_id="00000000-0000-0000-0000-000000000001", instance_id=row.instance_id,
+                   element_id="set_grade", name="ghost", role="group_leader", form_key="grade_decision",
+                   application_id=app_id, state="open", created_at=row.created_at, reminders_sent=[]))
+        s.commit()
+    assert [f.kind for f in findings(app)] == ["stray_task"]
+    assert api.tasks("group_leader", application_id=app_id)  # the ghost is visible until repaired
+    repair(app)
+    assert findings(app) == []
+    assert api.tasks("group_leader", application_id=app_id) == []
+
+
+def test_a_lost_timer_row_is_found_and_restored(sqlite_app: Any) -> None:
+    app = sqlite_app
+    api = Api(app)
+    app_id = flows.create(api, "hc_submitter")["id"]  # the submission window timer is waiting
+    with app.extensions["appraisal.sessions"]() as s:
+        timers = list(s.scalars(select(Timer).where(Timer.state == "waiting")))
+        assert timers, "the draft should wait on the window-closing timer"
+        for t in timers:
+            t.state = "fired"
+        s.commit()
+    kinds = {f.kind for f in findings(app)}
+    assert kinds == {"missing_timer"}
+    repair(app)
+    assert findings(app) == []
+
+
+def test_doctor_command_exits_non_zero_on_problems_and_zero_after_repair(pg_app: Any, monkeypatch: pytest.MonkeyPatch,
+                                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    app = pg_app
+    api = Api(app)
+    app_id = at_preliminary(api)
+    url = app.extensions["appraisal.settings"].database_url
+    monkeypatch.setenv("DATABASE_URL", url)
+    assert cli.main(["doctor"]) == 0
+    task_id = api.task_for("lg_member1", "preliminary_review", app_id)["id"]
+    with app.extensions["appraisal.sessions"]() as s:
+        s.get(Task, task_id).state = "cancelled"
+        s.commit()
+    capsys.readouterr()
+    assert cli.main(["doctor"]) == 1
+    assert "missing_task" in capsys.readouterr().out
+    assert cli.main(["doctor", "--repair"]) == 0
+    assert "repaired 1 instance" in capsys.readouterr().out
+    assert cli.main(["doctor"]) == 0
+
+
+def test_history_shows_each_scorer_when_they_score(sqlite_app: Any) -> None:
+    """Regression: finished instances of the scoring multi-instance were missing from the history until the last."""
+    api = Api(sqlite_app)
+    app_id = at_preliminary(api)
+    flows.review_to_scoring(api, app_id)
+    task = api.task_for("scorer_org", "democratic_scoring", app_id)
+    api.post(f"/api/tasks/{task['id']}/complete", "scorer_org", json={"score": {"criteria": {
+        "innovation": 80, "effectiveness": 80, "promotion": 80, "recognition": 80, "standardization": 80}}})
+    instance_id = api.get(f"/api/applications/{app_id}", "res_office1")["process_instance_id"]
+    history = api.get(f"/api/process-instances/{instance_id}/history", "res_office1")["items"]
+    scored = [h for h in history if h["element_id"] == "democratic_scoring" and h["actor_id"] is not None]
+    assert [h["actor_id"] for h in scored] == [api.get("/api/me", "scorer_org")["id"]]

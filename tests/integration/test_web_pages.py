@@ -1,0 +1,92 @@
+"""The pages without a browser: sessions, CSRF, attachments, escaping, exports, access."""
+from __future__ import annotations
+
+import re
+from io import BytesIO
+from typing import Any
+
+from openpyxl import load_workbook
+
+from service.demo.baoding import DEMO_PASSWORD
+from tests.api_client import Api
+from tests.integration import flows
+
+PDF = b"%PDF-1.4\n%%EOF\n"
+
+
+def csrf(client: Any, path: str = "/login") -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).get_data(as_text=True)).group(1)
+
+
+def logged_in(app: Any, username: str) -> tuple[Any, str]:
+    client = app.test_client()
+    r = client.post("/login", data={"csrf_token": csrf(client), "username": username, "password": DEMO_PASSWORD})
+    assert r.status_code == 302, r.get_data(as_text=True)[:300]
+    return client, csrf(client, "/notifications")
+
+
+def test_login_sessions_and_csrf(app: Any) -> None:
+    client = app.test_client()
+    assert client.get("/").status_code == 302
+    token = csrf(client)
+    bad = client.post("/login", data={"csrf_token": token, "username": "hc_submitter", "password": "wrong"})
+    assert bad.status_code == 401 and "用户名或密码错误" in bad.get_data(as_text=True)
+    assert client.post("/login", data={"username": "hc_submitter", "password": DEMO_PASSWORD}).status_code == 302
+    assert client.get("/").status_code == 302  # no CSRF token: not logged in
+    client, token = logged_in(app, "hc_submitter")
+    assert client.get("/").status_code == 200
+    assert client.get("/api/me").get_json()["username"] == "hc_submitter"  # the API accepts the session cookie
+    body = {"campaign_id": 1, **flows.GOOD_APPLICATION}
+    assert client.post("/api/applications", json=body).status_code == 403  # cookie write without the header
+    assert client.post("/api/applications", json=body, headers={"X-CSRF-Token": token}).status_code == 201
+    assert client.post("/applications/new", data={"theme": "x"}).status_code == 400  # form without its token
+    assert client.post("/logout", data={"csrf_token": token}).status_code == 302
+    assert client.get("/api/me").status_code == 401
+
+
+def test_attachments_are_sniffed_limited_and_served_as_downloads(app: Any) -> None:
+    client, token = logged_in(app, "hc_submitter")
+    r = client.post("/applications/new", data={"csrf_token": token, "action": "save", "theme": "<script>alert(1)</script>"})
+    app_id = int(re.search(r"/applications/(\d+)/edit", r.headers["Location"]).group(1))
+    page = client.get(f"/applications/{app_id}").get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page
+
+    def upload(name: str, content: bytes) -> Any:
+        return client.post(f"/applications/{app_id}/attachments", content_type="multipart/form-data",
+                           data={"csrf_token": token, "file": (BytesIO(content), name)})
+
+    fake = upload("looks.pdf", b"MZ not a pdf")
+    assert fake.status_code == 422 and "仅支持" in fake.get_data(as_text=True)
+    limit = app.extensions["appraisal.settings"].max_upload_bytes
+    big = upload("big.png", b"\x89PNG\r\n\x1a\n" + b"0" * limit)
+    assert big.status_code == 422 and "MB" in big.get_data(as_text=True)
+    assert upload("../../证明.pdf", PDF).status_code == 302
+    page = client.get(f"/applications/{app_id}/edit").get_data(as_text=True)
+    attachment_id = int(re.search(r"/attachments/(\d+)", page).group(1))
+    r = client.get(f"/attachments/{attachment_id}")
+    assert r.data == PDF and r.headers["X-Content-Type-Options"] == "nosniff"
+    assert r.headers["Content-Disposition"].startswith("attachment;") and "%E8%AF%81%E6%98%8E.pdf" in r.headers["Content-Disposition"]
+    other, _ = logged_in(app, "hy_submitter")
+    assert other.get(f"/attachments/{attachment_id}").status_code == 404
+
+
+def test_exports_print_and_admin_pages(app: Any) -> None:
+    api = Api(app)
+    app_id = flows.create(api, "hc_submitter")["id"]
+    flows.submit(api, app_id, "hc_submitter", "hc_leader")
+    flows.review_to_scoring(api, app_id)
+    flows.score_all(api, app_id)
+    office, _ = logged_in(app, "res_office1")
+    results = load_workbook(BytesIO(office.get("/office/campaigns/1/results.xlsx").data)).active
+    assert results["B2"].value == app_id and results["F2"].value == 84.5
+    scores = load_workbook(BytesIO(office.get("/office/campaigns/1/scores.xlsx").data)).active
+    assert scores.max_row == 9  # header + eight scorers (one recused)
+    page = office.get(f"/applications/{app_id}/print").get_data(as_text=True)
+    assert page.count('class="copy"') == 2
+    assert office.get("/admin/processes").status_code == 403
+    unit, _ = logged_in(app, "hc_submitter")
+    assert unit.get("/office/campaigns/1").status_code == 403
+    assert unit.get("/office/campaigns/1/scores.xlsx").status_code == 403
+    admin, _ = logged_in(app, "process_admin")
+    assert "innovation_appraisal" in admin.get("/admin/processes").get_data(as_text=True)
+    assert admin.get("/admin/processes/1/edit").status_code == 200

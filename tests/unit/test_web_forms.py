@@ -1,0 +1,52 @@
+"""Task forms come from the JSON Schema a user task names: any new schema renders and parses."""
+from __future__ import annotations
+
+from flask import Flask
+from werkzeug.datastructures import MultiDict
+
+from service.web import forms
+
+SCHEMA = {
+    "type": "object",
+    "title": "现场核查", "x-title-en": "Site check",
+    "properties": {
+        "visited_on": {"type": "string", "format": "date", "title": "核查日期", "x-title-en": "Visited on"},
+        "passed": {"type": "boolean", "title": "是否通过", "x-title-en": "Passed"},
+        "rating": {"type": "integer", "title": "评级", "x-title-en": "Rating"},
+        "level": {"type": "string", "enum": ["a", "b"], "x-enum-labels": {"a": "甲", "b": "乙"},
+                  "x-enum-labels-en": {"a": "A", "b": "B"}, "title": "等级"},
+        "notes": {"type": "string", "maxLength": 5000, "title": "备注"},
+        "tags": {"type": "array", "items": {"type": "string", "enum": ["x", "y"]}, "title": "标签"},
+    },
+    "required": ["visited_on", "passed"],
+}
+
+
+def _ctx(lang: str = "zh-CN"):  # type: ignore[no-untyped-def]
+    app = Flask(__name__)
+    app.secret_key = "test"
+    ctx = app.test_request_context(headers={"Accept-Language": lang})
+    return ctx
+
+
+def test_fields_follow_the_schema_in_the_page_language() -> None:
+    with _ctx():
+        fields = {f.name: f for f in forms.fields_for(SCHEMA)}
+        assert [fields[n].kind for n in SCHEMA["properties"]] == ["date", "boolean", "number", "radio", "textarea", "checkboxes"]
+        assert fields["visited_on"].required and not fields["notes"].required
+        assert fields["level"].options == [("a", "甲"), ("b", "乙")]
+    with _ctx("en"):
+        fields = {f.name: f for f in forms.fields_for(SCHEMA)}
+        assert fields["visited_on"].label == "Visited on" and fields["level"].options == [("a", "A"), ("b", "B")]
+
+
+def test_posted_forms_become_typed_data_and_blank_fields_stay_out() -> None:
+    with _ctx():
+        data, errors = forms.parse(SCHEMA, MultiDict([("visited_on", "2027-01-05"), ("passed", "false"),
+                                                      ("rating", "3"), ("notes", ""), ("tags", "x"), ("tags", "y")]))
+        assert errors == [] and data == {"visited_on": "2027-01-05", "passed": False, "rating": 3, "tags": ["x", "y"]}
+        data, errors = forms.parse(SCHEMA, MultiDict([("rating", "three")]))
+        assert errors[0]["field"] == "rating" and "rating" not in data
+        by_field, general = forms.errors_by_field([{"field": "passed", "message": "'passed' is a required property"},
+                                                   {"field": "$", "message": "必填 / required"}])
+        assert by_field == {"passed": ["必填"]} and general == ["必填"]
