@@ -197,17 +197,26 @@ def test_token_lifetime_comes_from_the_environment() -> None:
 
 
 def test_login_is_rate_limited(sqlite_app: Any) -> None:
+    import time
+
+    from service.auth import ratelimit
+    from service.demo.baoding import DEMO_PASSWORD
+
     app = sqlite_app
     client = app.test_client()
     limit = app.extensions["appraisal.settings"].login_attempts_per_minute
-    codes = [client.post("/api/auth/token", json={"username": "res_office2", "password": "guess"}).status_code
-             for _ in range(limit + 2)]
-    assert codes[:limit] == [401] * limit and codes[limit:] == [429, 429]
-    # even the right password is refused until the window passes
-    from service.demo.baoding import DEMO_PASSWORD
-
-    r = client.post("/api/auth/token", json={"username": "res_office2", "password": DEMO_PASSWORD})
-    assert r.status_code == 429 and r.mimetype == "application/problem+json"
+    for _ in range(3):  # the limiter counts per clock minute: start again if a minute boundary fell inside
+        ratelimit.reset()
+        window = int(time.monotonic() // 60)
+        answers = [client.post("/api/auth/token", json={"username": "res_office2", "password": "guess"})
+                   for _ in range(limit + 2)]
+        # even the right password is refused until the window passes
+        answers.append(client.post("/api/auth/token", json={"username": "res_office2", "password": DEMO_PASSWORD}))
+        if int(time.monotonic() // 60) == window:
+            break
+    codes = [r.status_code for r in answers]
+    assert codes == [401] * limit + [429, 429, 429], codes
+    assert answers[-1].mimetype == "application/problem+json"
 
 
 def test_secrets_come_only_from_the_environment() -> None:

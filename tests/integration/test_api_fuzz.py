@@ -79,7 +79,13 @@ def test_no_server_errors(label: str, fuzz_app: Any, december_clock: Any) -> Non
     secured = operation.definition.raw.get("security") != []
     users = USERS if secured else [None]
 
-    @given(case=operation.as_strategy())
+    strategy = operation.as_strategy(schemathesis.GenerationMode.POSITIVE)
+    try:  # invalid requests too (wrong types, missing fields), where the operation has inputs to break
+        strategy = strategy | operation.as_strategy(schemathesis.GenerationMode.NEGATIVE)
+    except Exception:  # noqa: BLE001 - nothing to negate
+        pass
+
+    @given(case=strategy)
     @settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "12")), deadline=None, derandomize=True, database=None,
               suppress_health_check=list(HealthCheck))
     def fuzz(case: Any) -> None:
