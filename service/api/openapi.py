@@ -9,6 +9,8 @@ bp = Blueprint("openapi", __name__)
 
 _PROBLEM = {"description": "Problem", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
 _ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1, "maximum": 2147483647}}
+_KEY_PARAM = {"name": "key", "in": "path", "required": True,
+              "schema": {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,79}$"}}
 _PAGE = [{"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100000}},
          {"name": "page_size", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200}}]
 
@@ -108,6 +110,13 @@ SPEC: dict[str, Any] = {
             body={"type": "object", "required": ["business_key"], "properties": {
                 "business_key": {"type": "string", "minLength": 1, "maxLength": 120}, "variables": {"type": "object"}}})},
         "/api/process-definitions/{id}/xml": {"get": _op("The BPMN XML", params=[_ID], content="application/xml")},
+        "/api/forms": {"get": _op("Form schemas by key (bundled and deployed)", errors=(401,))},
+        "/api/forms/{key}": {
+            "get": _op("A form's schema and its deployed versions", params=[_KEY_PARAM]),
+            "put": _op("Deploy a new version of a form schema (process administrators)", ok=201,
+                       params=[_KEY_PARAM], errors=(400, 401, 403, 422),
+                       body={"type": "object", "required": ["schema"], "properties": {"schema": {"type": "object"}}}),
+        },
         "/api/process-instances": {"get": _op("Instances (federation roles)", params=_PAGE)},
         "/api/process-instances/{id}": {"get": _op("State and active elements", params=[_ID])},
         "/api/process-instances/{id}/history": {"get": _op("Everything that happened, in order", params=[_ID])},

@@ -5,9 +5,10 @@ from service.models.campaigns import Application, Campaign, CampaignScorer, Atta
 from service.models.processes import InstanceEvent, ProcessDefinition, ProcessInstance, Task, Timer
 from service.models.messages import InboxMessage, OutboxMessage
 from service.models.audit import AuditRecord
+from service.models.forms import FormDefinition
 
 __all__ = [
-    "ApiToken", "Application", "Attachment", "AuditRecord", "Campaign", "CampaignScorer", "InboxMessage",
+    "ApiToken", "Application", "Attachment", "AuditRecord", "Campaign", "CampaignScorer", "FormDefinition", "InboxMessage",
     "InstanceEvent", "OrgUnit", "OutboxMessage", "ProcessDefinition", "ProcessInstance", "ROLES", "Task",
     "Timer", "UNIT_TYPES", "User", "UserRole", "VETTING_UNIT_TYPES",
 ]

@@ -90,3 +90,36 @@ def instance_view(instance_id: int) -> str:
     done = sorted({e.element_id for e in instances.history(db(), instance.id)} - set(active))
     return render_template("instance.html", instance=instance, active=active, completed=done)
 
+
+
+@bp.route("/admin/forms", methods=["GET", "POST"])
+@login_required
+def forms_admin() -> str:
+    """List, read and deploy form schemas, so a new user task's form needs no Python."""
+    import json
+
+    from flask import current_app
+
+    from service.errors import ValidationFailed
+    from service.workflows import forms
+
+    _admin()
+    registry = current_app.extensions["appraisal.services"].forms
+    key = (request.values.get("key") or "").strip()
+    errors: list[dict[str, str]] = []
+    saved = None
+    text = ""
+    if request.method == "POST":
+        text = request.form.get("schema", "")
+        try:
+            schema = json.loads(text)
+        except ValueError:
+            errors = [{"field": "schema", "message": "不是有效的 JSON / not valid JSON"}]
+        else:
+            try:
+                saved = forms.deploy_form(session=db(), registry=registry, user=user(), key=key, schema=schema).version
+            except ValidationFailed as exc:
+                errors = exc.errors
+    elif key and registry.exists(key):
+        text = json.dumps(registry.schema(key), ensure_ascii=False, indent=2)
+    return render_template("forms_admin.html", keys=registry.keys(), key=key, text=text, errors=errors, saved=saved)

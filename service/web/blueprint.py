@@ -15,6 +15,12 @@ from service.web import i18n, security
 bp = Blueprint("web", __name__)
 
 
+@bp.before_request
+def _sync_forms() -> None:
+    """Pages render forms deployed by any process, not only the bundled files."""
+    current_app.extensions["appraisal.services"].forms.sync(security.db())
+
+
 @bp.app_template_filter("local")
 def _local(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return clock.local(value).strftime(fmt) if value else ""

@@ -34,11 +34,12 @@ from service.models import Application, Campaign, Task
 
 FORMAT = "appraisal-flow-campaign/1"
 # Insert order: every row's references come earlier (instances before the applications that point at them).
-TABLES = ["org_units", "users", "user_roles", "process_definitions", "campaigns", "campaign_scorers",
+TABLES = ["org_units", "users", "user_roles", "process_definitions", "form_definitions", "campaigns", "campaign_scorers",
           "process_instances", "applications", "attachments", "tasks", "timers", "instance_events", "outbox",
           "audit_log"]
 # Shared reference rows: an existing row with the same id must be the same thing (by this natural key).
-REFERENCE_KEYS = {"org_units": "code", "users": "username", "process_definitions": "checksum"}
+REFERENCE_KEYS = {"org_units": "code", "users": "username", "process_definitions": "checksum",
+                  "form_definitions": "key"}
 
 
 def _table(name: str) -> Table:
@@ -111,6 +112,7 @@ def collect(session: Session, campaign_id: int) -> dict[str, list[dict[str, Any]
         "users": _rows(session, t("users")),
         "user_roles": _rows(session, t("user_roles")),
         "process_definitions": _rows(session, t("process_definitions")),
+        "form_definitions": _rows(session, t("form_definitions")),
         "campaigns": _rows(session, t("campaigns"), t("campaigns").c.id == campaign_id),
         "campaign_scorers": _rows(session, t("campaign_scorers"), t("campaign_scorers").c.campaign_id == campaign_id),
         "process_instances": _rows(session, t("process_instances"), t("process_instances").c.id.in_(instance_ids)),

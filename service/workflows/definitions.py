@@ -16,8 +16,10 @@ from service.workflows import audit
 from service.workflows.services import Services
 
 
-def validate_bpmn(*, services: Services, xml: bytes) -> dict:
+def validate_bpmn(*, services: Services, xml: bytes, session: Session | None = None) -> dict:
     """Check a document without deploying it; returns its key and user tasks."""
+    if session is not None:
+        services.forms.sync(session, force=True)
     try:
         parsed = services.engine.parse(xml)
     except BpmnValidationError as exc:
@@ -30,6 +32,7 @@ def deploy(*, session: Session, services: Services, xml: bytes, user: User | Non
     """Parse, validate and store ``xml`` as the next version of its process key."""
     if user is not None and not policies.can_deploy(user):
         raise Forbidden("only process administrators may deploy process definitions")
+    services.forms.sync(session, force=True)
     try:
         parsed = services.engine.parse(xml)
     except BpmnValidationError as exc:

@@ -1,35 +1,67 @@
-"""Form schemas for user tasks, loaded from ``processes/forms`` by form key.
+"""Form schemas for user tasks, by form key.
 
 A user task names its form (``formKey``); the schema validates what a person
 submits and gives the web pages their fields, so a new task with a new form
-needs no Python.
+needs no Python. Schemas come from ``processes/forms`` and from forms that a
+process administrator deploys through the service (``form_definitions``); a
+deployed version of a key takes precedence over the bundled file.
 """
 from __future__ import annotations
 
 import json
 import re
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import SchemaError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
-from service.errors import NotFound, ValidationFailed
+from service import clock
+from service.errors import Forbidden, NotFound, ValidationFailed
+from service.models import FormDefinition, User
 
 _KEY = re.compile(r"^[a-z][a-z0-9_]{0,79}$")
+MAX_SCHEMA_BYTES = 256 * 1024
 
 
 class FormRegistry:
-    """Form schemas by key, read once from a folder."""
+    """Form schemas by key: the bundled files, overlaid by deployed versions."""
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, *, sync_interval: float = 1.0):
         self.folder = folder
         self._schemas: dict[str, dict[str, Any]] = {}
         self._validators: dict[str, Draft202012Validator] = {}
+        self._sync_interval = sync_interval
+        self._synced_at = float("-inf")
+        self._deployed_max_id: int | None = None
+        self._lock = threading.Lock()
         for path in sorted(folder.glob("*.json")):
-            schema = json.loads(path.read_text(encoding="utf-8"))
-            Draft202012Validator.check_schema(schema)
-            self._schemas[path.stem] = schema
-            self._validators[path.stem] = Draft202012Validator(schema, format_checker=FormatChecker())
+            self._install(path.stem, json.loads(path.read_text(encoding="utf-8")))
+
+    def _install(self, key: str, schema: dict[str, Any]) -> None:
+        Draft202012Validator.check_schema(schema)
+        self._schemas[key] = schema
+        self._validators[key] = Draft202012Validator(schema, format_checker=FormatChecker())
+
+    def sync(self, session: Session, *, force: bool = False) -> None:
+        """Pick up forms deployed by any process; at most one cheap query a second."""
+        if not force and time.monotonic() - self._synced_at < self._sync_interval:
+            return
+        newest = session.scalar(select(func.max(FormDefinition.id)))
+        self._synced_at = time.monotonic()
+        if newest is None or newest == self._deployed_max_id:
+            return
+        latest = select(FormDefinition.key, func.max(FormDefinition.version).label("v")).group_by(FormDefinition.key).subquery()
+        rows = session.scalars(select(FormDefinition).join(
+            latest, (FormDefinition.key == latest.c.key) & (FormDefinition.version == latest.c.v)))
+        with self._lock:
+            for row in rows:
+                self._install(row.key, row.schema)
+            self._deployed_max_id = newest
 
     def exists(self, key: str) -> bool:
         return key in self._schemas
@@ -63,3 +95,50 @@ def _field(err: Any) -> str:
         if extra:
             return f"{path}.{extra[0]}" if path else extra[0]
     return path or "$"
+
+
+def schema_errors(key: str, schema: Any) -> list[dict[str, str]]:
+    """Why ``schema`` cannot serve as the form ``key`` (empty when it can)."""
+    errors = []
+    if not isinstance(key, str) or not _KEY.match(key):
+        errors.append({"field": "key", "message": "lowercase letters, digits and _, starting with a letter"})
+    if not isinstance(schema, dict):
+        return errors + [{"field": "schema", "message": "must be a JSON object"}]
+    if len(json.dumps(schema, ensure_ascii=False).encode("utf-8")) > MAX_SCHEMA_BYTES:
+        errors.append({"field": "schema", "message": f"at most {MAX_SCHEMA_BYTES} bytes"})
+    if schema.get("type") != "object" or not isinstance(schema.get("properties"), dict):
+        errors.append({"field": "schema.type", "message": "a form schema is an object with properties"})
+    if "$ref" in json.dumps(schema):
+        errors.append({"field": "schema", "message": "$ref is not supported in form schemas"})
+    try:
+        Draft202012Validator.check_schema(schema)
+    except SchemaError as exc:
+        errors.append({"field": "schema." + ".".join(str(p) for p in exc.path) if exc.path else "schema",
+                       "message": exc.message})
+    return errors
+
+
+def deploy_form(*, session: Session, registry: FormRegistry, user: User, key: str, schema: Any) -> FormDefinition:
+    """Store ``schema`` as the next version of form ``key`` (process administrators only)."""
+    from service.auth import policies
+    from service.workflows import audit
+
+    if not policies.can_deploy(user):
+        raise Forbidden("only process administrators may deploy forms")
+    errors = schema_errors(key, schema)
+    if errors:
+        raise ValidationFailed(errors)
+    version = (session.scalar(select(func.max(FormDefinition.version)).where(FormDefinition.key == key)) or 0) + 1
+    row = FormDefinition(key=key, version=version, schema=schema, deployed_by=user.id, deployed_at=clock.now())
+    session.add(row)
+    session.flush()
+    audit.record(session, actor=user, action="deploy_form", object_type="form", object_id=key,
+                 detail={"version": version})
+    session.commit()
+    registry.sync(session, force=True)
+    return row
+
+
+def form_versions(session: Session, key: str) -> list[FormDefinition]:
+    return list(session.scalars(select(FormDefinition).where(FormDefinition.key == key)
+                                .order_by(FormDefinition.version.desc())))

@@ -88,6 +88,7 @@ def unclaim(*, session: Session, user: User, task_id: int) -> Task:
 
 def form_for(*, session: Session, services: Services, user: User, task_id: int) -> dict[str, Any]:
     task = get_task(session=session, user=user, task_id=task_id)
+    services.forms.sync(session)
     return services.forms.schema(task.form_key)
 
 
@@ -135,6 +136,7 @@ def _complete_once(session: Session, services: Services, user: User, task_id: in
     # Held for the whole call: the identity map is weak, so without this reference the
     # row would be selected again (with its campaign) by prepare() and below.
     application = _application(session, task.application_id)
+    services.forms.sync(session)
     form_data, engine_data = task_rules.prepare(session, task, user, data)
     services.forms.validate(task.form_key, form_data)
     instance = repo.lock_instance(session, task.instance_id)
