@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import statistics
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -98,11 +98,17 @@ def sqlite_create(name: str) -> str:
     return f"sqlite:///{path}"
 
 
+# Suffixed with the runner's pid so two runs at once (CI and a developer) never share a database.
+RUN_ID = os.getpid()
+
+
 def database(kind: str, name: str) -> str:
+    name = f"{name}_{RUN_ID}"
     return pg_create(f"appraisal_bench_{name}") if kind == "postgresql" else sqlite_create(f"bench_{name}")
 
 
 def drop(kind: str, name: str) -> None:
+    name = f"{name}_{RUN_ID}"
     if kind == "postgresql":
         pg_drop(f"appraisal_bench_{name}")
     else:

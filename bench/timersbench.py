@@ -66,7 +66,7 @@ def timer_sweep(quick: bool) -> dict[str, Any]:
         import redis
 
         r = redis.Redis.from_url("redis://127.0.0.1:6379/0")
-        key = "appraisal_bench:timer_sweep"
+        key = f"appraisal_bench:timer_sweep:{common.RUN_ID}"
         found = dispatched = 0
         for _ in range(3 if quick else 11):
             with driver.sessions() as session:
@@ -129,6 +129,7 @@ def timer_lateness(quick: bool) -> dict[str, Any]:
     out: dict[str, Any] = {}
     tmp = tempfile.mkdtemp(prefix="bench-lateness-")
     offset_file = str(Path(tmp) / "clock")
+    queue = f"appraisal_bench_{common.RUN_ID}"
     try:
         app = common.build_app(url, scorers=3)
         offset = common.BENCH_NOW - clock.now() + clock._global_offset
@@ -141,17 +142,15 @@ def timer_lateness(quick: bool) -> dict[str, Any]:
             session.commit()
         for _ in range(n):
             driver.create()
-        with driver.sessions() as session:
-            due = session.scalar(select(Timer.due_at).where(Timer.state == "waiting").limit(1))
         env = {**os.environ, "DATABASE_URL": url, "REDIS_URL": "redis://127.0.0.1:6379/13",
-               "CELERY_QUEUE": "appraisal_bench", "APPRAISAL_CLOCK_OFFSET_FILE": offset_file,
+               "CELERY_QUEUE": queue, "APPRAISAL_CLOCK_OFFSET_FILE": offset_file,
                "PYTHONPATH": str(common.ROOT), "SECRET_KEY": "bench-secret"}
         for key in ("TIMER_SWEEP_SECONDS", "OUTBOX_SWEEP_SECONDS", "REMINDER_SWEEP_SECONDS"):
             env.pop(key, None)  # the defaults
         celery = str(Path(sys.executable).parent / "celery")
         log = open(Path(tmp) / "celery.log", "w")
         procs.append(subprocess.Popen([celery, "-A", "service.jobs.celery_app", "worker", "--loglevel=WARNING",
-                                       "-Q", "appraisal_bench", "-c", "2", "-n", f"bench{os.getpid()}@%h"],
+                                       "-Q", queue, "-c", "2", "-n", f"bench{os.getpid()}@%h"],
                                       cwd=common.ROOT, env=env, stdout=log, stderr=log))
         procs.append(subprocess.Popen([celery, "-A", "service.jobs.celery_app", "beat", "--loglevel=WARNING",
                                        "-s", str(Path(tmp) / "beat-schedule")],
@@ -171,7 +170,6 @@ def timer_lateness(quick: bool) -> dict[str, Any]:
             out["timer_lateness_p50_s"] = round(common.median(fired), 2)
         out["timer_lateness_timers"] = n
         app.extensions["appraisal.db_engine"].dispose()
-        del due
     finally:
         for p in procs:
             if p.poll() is None:
@@ -185,7 +183,8 @@ def timer_lateness(quick: bool) -> dict[str, Any]:
         try:
             import redis
 
-            redis.Redis.from_url("redis://127.0.0.1:6379/13").delete("appraisal_bench")
+            r = redis.Redis.from_url("redis://127.0.0.1:6379/13")
+            r.delete(queue, *r.keys(f"*{queue}*"))
         except Exception:  # noqa: BLE001
             pass
         common.drop("postgresql", "lateness")

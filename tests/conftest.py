@@ -107,6 +107,15 @@ def app(db_url: str, december_clock: datetime) -> Iterator[Any]:
 
 
 @pytest.fixture
+def sqlite_app(tmp_path: Path, sqlite_template: Path, december_clock: datetime) -> Iterator[Any]:
+    """For checks that do not depend on the database (identity, settings): SQLite only, to keep the suite quick."""
+    shutil.copy(sqlite_template, tmp_path / "app.db")
+    application = make_app(f"sqlite:///{tmp_path / 'app.db'}")
+    yield application
+    application.extensions["appraisal.db_engine"].dispose()
+
+
+@pytest.fixture
 def pg_app(pg_only_url: str, december_clock: datetime) -> Iterator[Any]:
     application = make_app(pg_only_url)
     yield application

@@ -22,7 +22,6 @@ MESSAGES: dict[str, dict[str, str]] = {
     "form_schema": {"zh-CN": "表单定义（JSON Schema）", "en": "Form definition (JSON Schema)"},
     "deploy_form": {"zh-CN": "发布新版本", "en": "Deploy a new version"},
     "form_deployed": {"zh-CN": "表单已发布", "en": "Form deployed"},
-    "form_key": {"zh-CN": "表单标识", "en": "Form key"},
     "not_json": {"zh-CN": "不是有效的 JSON", "en": "Not valid JSON"},
     "my_applications": {"zh-CN": "本单位申报", "en": "My unit's applications"},
     "new_application": {"zh-CN": "新建申报", "en": "New application"},

@@ -32,18 +32,6 @@ class Rule:
     mutating: bool = field(default=False)
 
 
-@pytest.fixture
-def sqlite_app(tmp_path: Path, sqlite_template: Path, december_clock: Any) -> Any:
-    """For checks that do not depend on the database (identity, settings): SQLite only, to keep the suite quick."""
-    import shutil
-
-    from tests.conftest import make_app
-
-    shutil.copy(sqlite_template, tmp_path / "app.db")
-    application = make_app(f"sqlite:///{tmp_path / 'app.db'}")
-    yield application
-    application.extensions["appraisal.db_engine"].dispose()
-
 
 def world(api: Api) -> dict[str, Any]:
     """Applications of two units at different stages, and the ids the rules refer to."""

@@ -19,7 +19,7 @@ SPIFF = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 def document(*, task: str | None = None, lane: bool = True, condition: str = "approved == True",
              prolog: str = "", namespace: str = BPMN, extra: str = "", process_id: str = "probe") -> str:
     """A small executable process: start → review (office lane) → gateway → two ends."""
-    task = task or f"""<bpmn:userTask id="review" name="审核">
+    task = task or """<bpmn:userTask id="review" name="审核">
       <bpmn:extensionElements><spiffworkflow:properties>
         <spiffworkflow:property name="formKey" value="presentation"/>
       </spiffworkflow:properties></bpmn:extensionElements>

@@ -1,8 +1,6 @@
 """`appraisal doctor` finds rows that disagree with the workflow state, and --repair re-syncs them."""
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,16 +10,8 @@ from service import cli
 from service.models import Task, Timer
 from service.workflows import doctor
 from tests.api_client import Api
-from tests.conftest import make_app
 from tests.integration import flows
 
-
-@pytest.fixture
-def sqlite_app(tmp_path: Path, sqlite_template: Path, december_clock: Any) -> Any:
-    shutil.copy(sqlite_template, tmp_path / "app.db")
-    application = make_app(f"sqlite:///{tmp_path / 'app.db'}")
-    yield application
-    application.extensions["appraisal.db_engine"].dispose()
 
 
 def findings(app: Any) -> list[doctor.Finding]:
@@ -85,7 +75,7 @@ def test_a_stray_open_row_is_found_and_cancelled(sqlite_app: Any) -> None:
 def test_a_lost_timer_row_is_found_and_restored(sqlite_app: Any) -> None:
     app = sqlite_app
     api = Api(app)
-    app_id = flows.create(api, "hc_submitter")["id"]  # the submission window timer is waiting
+    flows.create(api, "hc_submitter")  # the submission window timer is waiting
     with app.extensions["appraisal.sessions"]() as s:
         timers = list(s.scalars(select(Timer).where(Timer.state == "waiting")))
         assert timers, "the draft should wait on the window-closing timer"

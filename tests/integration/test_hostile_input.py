@@ -1,25 +1,14 @@
 """Hostile JSON input: regressions for what the fuzzer found, and HTML kept as given."""
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
 from typing import Any
 
-import pytest
 
 from tests.api_client import Api
-from tests.conftest import make_app
 from tests.integration import flows
 
 HUGE = 99999999999999999999
 
-
-@pytest.fixture
-def sqlite_app(tmp_path: Path, sqlite_template: Path, december_clock: Any) -> Any:
-    shutil.copy(sqlite_template, tmp_path / "app.db")
-    application = make_app(f"sqlite:///{tmp_path / 'app.db'}")
-    yield application
-    application.extensions["appraisal.db_engine"].dispose()
 SCRIPT = "<script>alert(document.cookie)</script><img src=x onerror=alert(1)>"
 
 
