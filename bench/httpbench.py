@@ -12,7 +12,7 @@ import math
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select, text
 
 from bench import common
 from bench.server import Gunicorn, run_load
@@ -127,21 +127,6 @@ def inbox(quick: bool) -> dict[str, Any]:
             lat = [x * 1000 for x in result["latencies"]]
             out["inbox_p95_ms"] = round(common.percentile(lat, 95), 2)
             out["inbox_p50_ms"] = round(common.median(lat), 2)
-            # The lever the profile points at (not in the schema yet): partial indexes that match
-            # the two halves of the candidate filter, so the 100,000 assigned scoring rows are not
-            # rechecked for a pool query. Created on this bench database only.
-            bench_engine = create_engine(url)
-            with bench_engine.begin() as conn:
-                conn.execute(text("CREATE INDEX ix_bench_tasks_open_candidate ON tasks (candidate_user_id, due_at, id) "
-                                  "WHERE state = 'open'"))
-                conn.execute(text("CREATE INDEX ix_bench_tasks_open_pool ON tasks (role, unit_id, due_at) "
-                                  "WHERE state = 'open' AND candidate_user_id IS NULL"))
-                conn.execute(text("ANALYZE tasks"))
-            bench_engine.dispose()
-            run_load(server.base, requests[:20], 1)
-            indexed = run_load(server.base, requests, 1)
-            lat = [x * 1000 for x in indexed["latencies"]]
-            out["inbox_p95_ms_with_partial_indexes"] = round(common.percentile(lat, 95), 2)
         out["inbox_open_tasks"] = open_count
         out["inbox_scorer_open_tasks"] = mine
     finally:

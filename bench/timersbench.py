@@ -10,7 +10,11 @@ later. The service clock is then moved just past the window's close, so those
 * ``timer_sweep_dispatch_ms``: finding them the way a dispatching sweep would
   (SELECT … FOR UPDATE SKIP LOCKED LIMIT 1000) and handing the 1,000 ids to
   Redis in one pipeline, in one transaction (rolled back, so it can repeat);
-* ``timer_sweep_ms``: the service's real sweep (service.workflows.timers.sweep,
+* ``timer_sweep_ms``: the service's real Celery sweep path (the body of
+  ``appraisal.sweep_timers``): ``Runtime.due_timer_instances`` and one
+  ``appraisal.fire_timer_batch`` message per 25 due instances, sent through a
+  real Celery app to Redis (a queue of the bench's own, purged afterwards);
+* ``timer_fire_inline_ms``: the embedded mode's sweep (service.workflows.timers.sweep,
   limit 1,000), which fires each instance in-line in a transaction of its own.
 
 timer_lateness_p99_s needs the Celery worker and beat with default settings
@@ -85,6 +89,7 @@ def timer_sweep(quick: bool) -> dict[str, Any]:
             dispatch_ms.append((time.perf_counter() - t0) * 1000)
             dispatched = len(rows)
             r.delete(key)
+        sweep_ms, enqueued = _celery_sweep(url, now, rounds=3 if quick else 7)
         with driver.sessions() as session:
             t0 = time.perf_counter()
             report = timers.sweep(session=session, services=driver.services, limit=due)
@@ -93,7 +98,8 @@ def timer_sweep(quick: bool) -> dict[str, Any]:
             "timer_sweep_waiting": total, "timer_sweep_due": found,
             "timer_sweep_find_ms": round(common.median(find_ms), 2),
             "timer_sweep_dispatch_ms": round(common.median(dispatch_ms), 2), "timer_sweep_dispatched": dispatched,
-            "timer_sweep_ms": round(sweep_s * 1000, 1), "timer_sweep_fired": len(report.fired),
+            "timer_sweep_ms": round(common.median(sweep_ms), 1), "timer_sweep_enqueued": enqueued,
+            "timer_fire_inline_ms": round(sweep_s * 1000, 1), "timer_sweep_fired": len(report.fired),
             "timer_sweep_errors": len(report.errors),
         })
         engine.dispose()
@@ -101,6 +107,37 @@ def timer_sweep(quick: bool) -> dict[str, Any]:
         common.set_bench_clock()
         common.drop("postgresql", "timers")
     return out
+
+
+def _celery_sweep(url: str, now: Any, rounds: int) -> tuple[list[float], int]:
+    """Time the Celery sweep's own work: find the due instances, send one message each."""
+    from service.config import Settings
+    from service.jobs.celery_app import TIMER_BATCH, celery_init_app
+    from service.jobs.runtime import Runtime
+
+    queue = f"appraisal_bench_sweep_{common.RUN_ID}"
+    settings = Settings.from_env({"SECRET_KEY": "bench"}, database_url=url, redis_url="redis://127.0.0.1:6379/13")
+    celery = celery_init_app(settings)
+    rt = Runtime.build(settings)
+    times, enqueued = [], 0
+    import redis
+
+    r = redis.Redis.from_url("redis://127.0.0.1:6379/13")
+    try:
+        for _ in range(rounds):
+            t0 = time.perf_counter()
+            due = rt.due_timer_instances()
+            with celery.producer_or_acquire() as producer:
+                for start in range(0, len(due), TIMER_BATCH):
+                    celery.send_task("appraisal.fire_timer_batch", args=[due[start:start + TIMER_BATCH]],
+                                     queue=queue, producer=producer)
+            times.append((time.perf_counter() - t0) * 1000)
+            enqueued = len(due)
+            r.delete(queue)
+    finally:
+        r.delete(queue)
+        celery.close()
+    return times, enqueued
 
 
 def timer_lateness(quick: bool) -> dict[str, Any]:

@@ -27,6 +27,8 @@ from service.config import Settings
 from service.jobs import runtime
 
 LOGGER = logging.getLogger(__name__)
+# Due instances per message: few messages per sweep, yet several workers share a large batch.
+TIMER_BATCH = int(os.environ.get("TIMER_BATCH", "25"))
 
 
 def celery_init_app(settings: Settings | None = None) -> Celery:
@@ -79,14 +81,36 @@ def _fresh_runtime(**_: Any) -> None:
 
 @app.task(name="appraisal.sweep_timers")
 def sweep_timers() -> dict[str, Any]:
-    """Fire what is due; queue what falls due before the next sweep with an ETA."""
+    """Hand every instance with a due timer to a worker, and queue those due before the next sweep.
+
+    The sweep only finds and enqueues (an indexed query plus one message per
+    instance), so its cost follows the number due and workers fire in parallel.
+    Firing is idempotent under the instance lock, so an instance queued twice
+    (two beats, a slow worker) still fires each timer once.
+    """
     rt = runtime.current()
-    report = rt.sweep_timers()
-    for instance_id, countdown in rt.upcoming_timers(rt.settings.timer_sweep_seconds):
-        fire_instance_timers.apply_async(args=[instance_id], countdown=countdown)
-    if report.errors:
-        LOGGER.error("timer sweep errors: %s", report.errors)
-    return {"fired": report.fired, "errors": report.errors}
+    due = rt.due_timer_instances()
+    upcoming = rt.upcoming_timers(rt.settings.timer_sweep_seconds)
+    with app.producer_or_acquire() as producer:  # one connection for the whole batch
+        for start in range(0, len(due), TIMER_BATCH):
+            fire_timer_batch.apply_async(args=[due[start:start + TIMER_BATCH]], producer=producer)
+        for instance_id, countdown in upcoming:
+            fire_instance_timers.apply_async(args=[instance_id], countdown=countdown, producer=producer)
+    return {"dispatched": due, "scheduled": [i for i, _ in upcoming]}
+
+
+@app.task(name="appraisal.fire_timer_batch")
+def fire_timer_batch(instance_ids: list[int]) -> dict[str, Any]:
+    """Fire a batch of instances' due timers; one broken instance does not stop the others."""
+    fired, errors = [], {}
+    for instance_id in instance_ids:
+        try:
+            fired.extend(runtime.current().fire_instance(instance_id))
+        except Exception as exc:  # noqa: BLE001 - logged and retried by the next sweep
+            errors[instance_id] = f"{type(exc).__name__}: {exc}"
+    if errors:
+        LOGGER.error("timer batch errors: %s", errors)
+    return {"fired": fired, "errors": errors}
 
 
 @app.task(name="appraisal.fire_instance_timers")

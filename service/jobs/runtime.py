@@ -40,6 +40,11 @@ class Runtime:
         with self.sessions() as session:
             return timers.sweep(session=session, services=self.services)
 
+    def due_timer_instances(self, limit: int = 1000) -> list[int]:
+        """Instances with a timer due now; the Celery sweep hands each to a worker."""
+        with self.sessions() as session:
+            return timers.due_instance_ids(session, now=clock.now(), limit=limit)
+
     def upcoming_timers(self, within_seconds: float) -> list[tuple[int, float]]:
         """(instance id, seconds from now) for timers due before the next sweep."""
         now = clock.now()

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.extensions import Base
@@ -66,6 +66,13 @@ class Task(Base):
         Index("ix_tasks_open_role_unit", "state", "role", "unit_id"),
         Index("ix_tasks_open_assignee", "state", "assignee_id"),
         Index("ix_tasks_open_due", "state", "due_at"),
+        # The two halves of the inbox's candidate filter, so a pool query does not recheck
+        # every assigned scoring row (bench/README.md, inbox_p95_ms).
+        Index("ix_tasks_open_candidate", "candidate_user_id", "due_at", "id",
+              postgresql_where=text("state = 'open'"), sqlite_where=text("state = 'open'")),
+        Index("ix_tasks_open_pool", "role", "unit_id", "due_at",
+              postgresql_where=text("state = 'open' AND candidate_user_id IS NULL"),
+              sqlite_where=text("state = 'open' AND candidate_user_id IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
