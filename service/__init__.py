@@ -36,14 +36,9 @@ def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
         if db is not None:
             db.close()
 
-    from service import api
+    from service import api, web
 
     api.register(app)
-    try:
-        from service import web
-    except ImportError:
-        web = None  # type: ignore[assignment]
-    if web is not None and hasattr(web, "register"):
-        web.register(app)
+    web.register(app)
     logging.getLogger(__name__).debug("app created for %s", settings.database_url.split("@")[-1])
     return app

@@ -6,6 +6,7 @@ all in the caller's transaction.
 """
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from typing import Any, Callable
 
@@ -15,10 +16,12 @@ from sqlalchemy.orm import Session
 from service import clock
 from service.engine import EngineError, StepResult
 from service.engine.errors import ExecutionError
-from service.errors import BadRequest, Conflict
-from service.models import InstanceEvent, ProcessDefinition, ProcessInstance, Task, Timer
+from service.auth import policies
+from service.errors import BadRequest, Conflict, Forbidden, NotFound, ValidationFailed
+from service.models import Application, InstanceEvent, ProcessDefinition, ProcessInstance, Task, Timer
 from service.repositories import instances as repo
-from service.workflows import notices
+from service.workflows import audit, notices
+from service.workflows.definitions import latest_definition
 from service.workflows.services import Services
 
 UnitScope = Callable[[str], int | None]
@@ -114,8 +117,6 @@ def _due(now: datetime, due_in: str | None) -> datetime | None:
 
 def parse_duration(text: str) -> timedelta:
     """A timedelta for a simple ISO 8601 duration (PnW, PnD, PTnH, PTnM, PTnS)."""
-    import re
-
     match = re.fullmatch(r"P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?", text)
     if not match:
         raise BadRequest(f"unsupported duration {text!r}")
@@ -152,11 +153,6 @@ def engine_call(fn: Callable[[], StepResult]) -> StepResult:
 
 def get_visible_instance(*, session: Session, user: Any, instance_id: int) -> ProcessInstance:
     """The instance if the user may see it (through its application or a federation role)."""
-    from sqlalchemy import select
-
-    from service.auth import policies
-    from service.errors import NotFound
-    from service.models import Application
 
     instance = session.get(ProcessInstance, instance_id)
     if instance is None:
@@ -171,16 +167,12 @@ def get_visible_instance(*, session: Session, user: Any, instance_id: int) -> Pr
 
 
 def history(session: Session, instance_id: int) -> list[InstanceEvent]:
-    from sqlalchemy import select
-
     return list(session.scalars(select(InstanceEvent).where(InstanceEvent.instance_id == instance_id)
                                 .order_by(InstanceEvent.id)))
 
 
 def active_elements(session: Session, instance: ProcessInstance) -> list[str]:
     """Elements waiting now, read from the indexed task and timer rows."""
-    from sqlalchemy import select
-
     tasks = session.scalars(select(Task.element_id).where(Task.instance_id == instance.id, Task.state == "open"))
     timers = session.scalars(select(Timer.element_id).where(Timer.instance_id == instance.id, Timer.state == "waiting"))
     return sorted(set(tasks) | set(timers))
@@ -193,10 +185,6 @@ def start_by_key(*, session: Session, services: Services, user: Any, key: str, b
     Unit-role tasks are scoped to ``variables['unit_id']``, so the draft
     consultation reaches exactly the unit it was started for.
     """
-    from service.auth import policies
-    from service.errors import Forbidden, NotFound, ValidationFailed
-    from service.workflows import audit
-    from service.workflows.definitions import latest_definition
 
     if not (user.roles & {"office", "process_admin"}):
         raise Forbidden("only the office or a process administrator may start a process directly")
