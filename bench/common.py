@@ -17,6 +17,7 @@ from sqlalchemy import create_engine, delete, select, text
 from service import clock, create_app
 from service.cli import migrate
 from service.config import Settings
+from service.demo.baoding import SAMPLE_APPLICATION
 
 PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,16 +37,7 @@ ANSWERS: dict[str, tuple[str | None, dict[str, Any]]] = {
     "set_grade": ("group_leader", {"final_grade": "一等奖", "decision_reasons": "同意办公室建议"}),
     "chair_confirmation": ("chair_office", {"chair_decision": "confirm"}),
 }
-GOOD_APPLICATION = {
-    "theme": "“职工之家”网格化服务机制",
-    "content": "将辖区划分为服务网格，每个网格配备工会联络员，实现职工诉求24小时响应。",
-    "proposer": "竞秀区总工会主席办公会于2026年3月首先提出",
-    "refinement": "经过两轮试点，于6月形成制度化运作规程。",
-    "effects": "覆盖职工3.2万人，解决诉求1,260件，满意率98%。",
-    "recognitions": [{"level": "municipal", "department": "保定市委组织部", "date": "2026-09-10"}],
-    "category": "4",
-    "conditions": ["2", "3"],
-}
+GOOD_APPLICATION = SAMPLE_APPLICATION
 
 
 def set_bench_clock() -> None:

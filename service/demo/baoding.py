@@ -276,3 +276,18 @@ DEFAULT_CRITERIA: list[dict] = [
 
 DEFAULT_GRADES: list[str] = ["一等奖", "二等奖", "三等奖", "不授奖"]
 NO_AWARD_GRADE = "不授奖"
+
+
+# --------------------------------------------------------------------------- sample application
+
+# A complete application, as the demo walk-through, the tests and the benchmarks submit it.
+SAMPLE_APPLICATION: dict = {
+    "theme": "“职工之家”网格化服务机制",
+    "content": "将辖区划分为服务网格，每个网格配备工会联络员，实现职工诉求24小时响应。",
+    "proposer": "竞秀区总工会主席办公会于2026年3月首先提出",
+    "refinement": "经过两轮试点，于6月形成制度化运作规程。",
+    "effects": "覆盖职工3.2万人，解决诉求1,260件，满意率98%。",
+    "recognitions": [{"level": "municipal", "department": "保定市委组织部", "date": "2026-09-10"}],
+    "category": "4",
+    "conditions": ["2", "3"],
+}

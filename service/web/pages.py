@@ -218,6 +218,11 @@ def application_new() -> Any:
                                                       campaign_id=campaign.id, fields=data)
     except ValidationFailed as exc:
         return _render_application(None, data, exc.errors, 422)
+    return _saved_or_submitted(application, data)
+
+
+def _saved_or_submitted(application: Application, data: dict[str, Any]) -> Any:
+    """After a draft save: submit too when that button was pressed, else back to the form."""
     if request.form.get("action") == "submit":
         return _submit(application, data)
     flash(t("saved"), "ok")
@@ -251,10 +256,7 @@ def application_edit(application_id: int) -> Any:
         application = applications.update_draft(session=db(), user=user(), application_id=application_id, fields=data)
     except ValidationFailed as exc:
         return _render_application(application, data, exc.errors, 422)
-    if request.form.get("action") == "submit":
-        return _submit(application, data)
-    flash(t("saved"), "ok")
-    return redirect(url_for("web.application_edit", application_id=application.id))
+    return _saved_or_submitted(application, data)
 
 
 @bp.post("/applications/<int:application_id>/attachments")

@@ -3,19 +3,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from service.demo.baoding import SCORER_USERNAMES
+from service.demo.baoding import SAMPLE_APPLICATION, SCORER_USERNAMES
 from tests.api_client import Api
 
-GOOD_APPLICATION = {
-    "theme": "“职工之家”网格化服务机制",
-    "content": "将辖区划分为服务网格，每个网格配备工会联络员，实现职工诉求24小时响应。",
-    "proposer": "竞秀区总工会主席办公会于2026年3月首先提出",
-    "refinement": "经过两轮试点，于6月形成制度化运作规程。",
-    "effects": "覆盖职工3.2万人，解决诉求1,260件，满意率98%。",
-    "recognitions": [{"level": "municipal", "department": "保定市委组织部", "date": "2026-09-10"}],
-    "category": "4",
-    "conditions": ["2", "3"],
-}
+GOOD_APPLICATION = SAMPLE_APPLICATION
 
 
 def campaign_id(api: Api) -> int:
