@@ -28,9 +28,10 @@ from sqlalchemy import DateTime, Float, LargeBinary, Numeric, Table, TypeDecorat
 from sqlalchemy.orm import Session
 
 from service import clock
-from service.errors import Conflict, NotFound, ValidationFailed
+from service.errors import Conflict, ValidationFailed
 from service.extensions import Base
 from service.models import Application, Campaign, Task
+from service.workflows.campaigns import get_campaign
 
 FORMAT = "appraisal-flow-campaign/1"
 # Insert order: every row's references come earlier (instances before the applications that point at them).
@@ -93,8 +94,7 @@ def _rows(session: Session, table: Table, where: Any = None) -> list[dict[str, A
 
 def collect(session: Session, campaign_id: int) -> dict[str, list[dict[str, Any]]]:
     """Every row the campaign consists of, by table."""
-    if session.get(Campaign, campaign_id) is None:
-        raise NotFound(f"campaign {campaign_id} does not exist")
+    get_campaign(session, campaign_id)
     t = _table
     app_ids = list(session.scalars(select(Application.id).where(Application.campaign_id == campaign_id)))
     instance_ids = [i for i in session.scalars(select(Application.instance_id).where(Application.campaign_id == campaign_id)) if i]

@@ -9,11 +9,12 @@ from sqlalchemy.orm import Session
 
 from service import clock
 from service.auth import policies
-from service.errors import Forbidden, NotFound
+from service.errors import Forbidden
 from service.models import (
-    Application, AuditRecord, Campaign, InboxMessage, InstanceEvent, OrgUnit, OutboxMessage, ProcessInstance, Task,
+    Application, AuditRecord, InboxMessage, InstanceEvent, OrgUnit, OutboxMessage, ProcessInstance, Task,
     User,
 )
+from service.workflows.campaigns import get_campaign
 
 APPLYING_UNIT_TYPES = ("county_union", "development_zone_union", "industry_union", "bureau_union",
                        "direct_grassroots_union", "enterprise")
@@ -30,9 +31,7 @@ def campaign_dashboard(*, session: Session, user: User, campaign_id: int) -> dic
     """Applications per stage and unit, units that have not applied, overdue tasks, reminders."""
     if not policies.sees_all_applications(user):
         raise Forbidden("the campaign dashboard is for federation roles")
-    campaign = session.get(Campaign, campaign_id)
-    if campaign is None:
-        raise NotFound(f"campaign {campaign_id} does not exist")
+    campaign = get_campaign(session, campaign_id)
     apps = list(session.scalars(select(Application).where(Application.campaign_id == campaign_id)
                                 .order_by(Application.id)))
     by_stage = Counter(a.stage or a.status for a in apps)
@@ -119,9 +118,7 @@ def score_sheet(*, session: Session, user: User, campaign_id: int) -> dict[str, 
     """Every submitted score of the campaign: application, scorer, criterion scores, comment."""
     if not policies.can_see_results(user):
         raise Forbidden("only federation roles may export score sheets")
-    campaign = session.get(Campaign, campaign_id)
-    if campaign is None:
-        raise NotFound(f"campaign {campaign_id} does not exist")
+    campaign = get_campaign(session, campaign_id)
     rows = list(session.execute(select(Task, Application).join(Application, Task.application_id == Application.id)
                                 .where(Application.campaign_id == campaign_id, Task.form_key == "scoring",
                                        Task.state == "completed").order_by(Application.id, Task.id)))
