@@ -63,22 +63,23 @@ def percentile(values: list[float], p: float) -> float:
 # -- databases ---------------------------------------------------------------
 
 def pg_create(name: str) -> str:
-    assert name.startswith("appraisal_bench"), name
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"))
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
+    """A fresh, empty bench database (an old one of that name is dropped first)."""
+    _pg_admin(name, create=True)
     return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
 
 
 def pg_drop(name: str) -> None:
+    _pg_admin(name, create=False)
+
+
+def _pg_admin(name: str, *, create: bool) -> None:
     assert name.startswith("appraisal_bench"), name
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"))
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        if create:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
 
 

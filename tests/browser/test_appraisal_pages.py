@@ -28,6 +28,12 @@ def open_task(p: Any, element: str, shot: str | None = None) -> Any:
     return page
 
 
+def submit_task(page: Any) -> None:
+    """Submit the task form and wait for the page to confirm it."""
+    page.click("form.task-form button[type=submit]")
+    page.wait_for_selector(".flash.ok")
+
+
 def field_error(page: Any, name: str) -> str:
     return page.inner_text(f'[data-field="{name}"] .field-error')
 
@@ -79,8 +85,7 @@ def test_unit_to_award_through_the_pages(person: Any, live_app: Any) -> None:
     assert "必填" in field_error(page, "leader_name")
     page.fill("#f-leader_name", "韩志刚")
     leader.shot("07-leader-signoff")
-    page.click("form.task-form button[type=submit]")
-    page.wait_for_selector(".flash.ok")
+    submit_task(page)
 
     # --- the supervising union vets
     vetter = person("jx_vetter", viewport=PHONE)
@@ -88,8 +93,7 @@ def test_unit_to_award_through_the_pages(person: Any, live_app: Any) -> None:
     page.check('input[name="vetting_decision"][value="approve"]')
     vetter.shot("08-vetting-phone")
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"] + 1
-    page.click("form.task-form button[type=submit]")
-    page.wait_for_selector(".flash.ok")
+    submit_task(page)
 
     # --- the leading group shortlists, the office records the presentation
     lg = person("lg_member1")
@@ -99,16 +103,14 @@ def test_unit_to_award_through_the_pages(person: Any, live_app: Any) -> None:
     page.check('input[name="shortlisted"][value="true"]')
     page.fill("#f-review_reasons", "创新性突出，成效明显")
     lg.shot("09-preliminary-review")
-    page.click("form.task-form button[type=submit]")
-    page.wait_for_selector(".flash.ok")
+    submit_task(page)
     office = person("res_office1")
     page = open_task(office, "record_presentation")
     page.fill("#f-presentation_date", "2027-01-08")
     page.fill("#f-presenter", "刘晓燕")
     page.fill("#f-presentation_notes", "陈述15分钟，答辩5分钟")
     office.shot("10-presentation")
-    page.click("form.task-form button[type=submit]")
-    page.wait_for_selector(".flash.ok")
+    submit_task(page)
 
     # --- three members score on the scoring sheet; the supervising union's member is recused
     recused = person("scorer_jx")
@@ -144,14 +146,12 @@ def test_unit_to_award_through_the_pages(person: Any, live_app: Any) -> None:
     page.check('input[name="proposed_grade"][value="一等奖"]')
     page.fill("#f-proposal_reasons", "得分第一")
     office.shot("13-group-decision-ranking")
-    page.click("form.task-form button[type=submit]")
-    page.wait_for_selector(".flash.ok")
+    submit_task(page)
     leader_g = person("group_leader")
     page = open_task(leader_g, "set_grade")
     page.check('input[name="final_grade"][value="一等奖"]')
     leader_g.shot("14-set-grade")
-    page.click("form.task-form button[type=submit]")
-    page.wait_for_selector(".flash.ok")
+    submit_task(page)
 
     # --- the chair's office confirms (a send-back without a comment is refused next to the field)
     chair = person("chair_office")
@@ -161,8 +161,7 @@ def test_unit_to_award_through_the_pages(person: Any, live_app: Any) -> None:
     assert "必填" in field_error(page, "chair_comment")
     page.check('input[name="chair_decision"][value="confirm"]')
     chair.shot("15-chair-confirmation")
-    page.click("form.task-form button[type=submit]")
-    page.wait_for_selector(".flash.ok")
+    submit_task(page)
 
     # --- the unit sees its award
     page = sub.go("/")
