@@ -6,7 +6,7 @@ import secrets
 from datetime import timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from service import clock
 from service.auth.passwords import verify_password
@@ -42,12 +42,19 @@ def issue_token(session: Session, user: User, ttl: timedelta) -> tuple[str, ApiT
 
 
 def user_for_token(session: Session, plain: str) -> User:
-    """The user a live token belongs to, or Unauthenticated."""
-    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == digest(plain)))
-    if row is None or row.revoked_at is not None or row.expires_at <= clock.now():
+    """The user a live token belongs to, or Unauthenticated.
+
+    One round trip: the token, its user, the user's unit and roles are joined,
+    since every API request starts here.
+    """
+    row = session.execute(
+        select(User, ApiToken.revoked_at, ApiToken.expires_at).join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.token_hash == digest(plain)).options(joinedload(User.role_rows))
+    ).unique().first()
+    if row is None:
         raise Unauthenticated("token is invalid or expired")
-    user = session.get(User, row.user_id)
-    if user is None or not user.is_active:
+    user, revoked_at, expires_at = row
+    if revoked_at is not None or expires_at <= clock.now() or not user.is_active:
         raise Unauthenticated("token is invalid or expired")
     return user
 

@@ -15,6 +15,19 @@ def lock_instance(session: Session, instance_id: int) -> ProcessInstance | None:
     )
 
 
+def lock_task_and_instance(session: Session, task_id: int) -> tuple[Task, ProcessInstance] | None:
+    """A task and its instance, both rows locked, in one round trip.
+
+    The instance comes first in the FROM list so PostgreSQL locks it before the
+    task row, the same order as every other writer (timers, cancels) takes.
+    """
+    row = session.execute(
+        select(ProcessInstance, Task).join(Task, Task.instance_id == ProcessInstance.id).where(Task.id == task_id)
+        .with_for_update(of=[ProcessInstance, Task]).execution_options(populate_existing=True)
+    ).first()
+    return (row[1], row[0]) if row is not None else None
+
+
 def lock_task(session: Session, task_id: int) -> Task | None:
     return session.scalar(select(Task).where(Task.id == task_id).with_for_update().execution_options(populate_existing=True))
 

@@ -10,7 +10,7 @@ import re
 from datetime import datetime, timedelta
 from typing import Any, Callable
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from service import clock
@@ -88,11 +88,13 @@ def apply_step(*, session: Session, instance: ProcessInstance, result: StepResul
     _sync_timers(session, instance, result, now, fired_timer_ids or set())
     notices.after_step(session=session, instance=instance, result=result, unit_scope=unit_scope,
                        application_id=application_id, created_tasks=created)
-    for item in result.history:
-        session.add(InstanceEvent(instance_id=instance.id, element_id=item.element_id, name=item.name,
-                                  element_type=item.element_type, at=now,
-                                  actor_id=actor_id if completed_task is not None and item.task_id == completed_task.engine_task_id else None,
-                                  detail=None))
+    if result.history:
+        completed_engine_id = completed_task.engine_task_id if completed_task is not None else None
+        session.execute(insert(InstanceEvent.__table__), [
+            {"instance_id": instance.id, "element_id": item.element_id, "name": item.name,
+             "element_type": item.element_type, "at": now, "detail": None,
+             "actor_id": actor_id if item.task_id == completed_engine_id else None}
+            for item in result.history])
 
 
 def _sync_timers(session: Session, instance: ProcessInstance, result: StepResult, now: datetime,

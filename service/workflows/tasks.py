@@ -124,8 +124,11 @@ def _application(session: Session, application_id: int | None) -> Application | 
 
 
 def _complete_once(session: Session, services: Services, user: User, task_id: int, data: dict[str, Any]) -> Task:
-    task = session.get(Task, task_id)
-    if task is None or not policies.can_see_task(user, task):
+    locked = repo.lock_task_and_instance(session, task_id)
+    if locked is None:
+        raise NotFound(f"task {task_id} does not exist")
+    task, instance = locked
+    if not policies.can_see_task(user, task):
         raise NotFound(f"task {task_id} does not exist")
     if not policies.is_candidate(user, task):
         raise Forbidden("you may not complete this task: it belongs to another role, unit or person")
@@ -139,10 +142,6 @@ def _complete_once(session: Session, services: Services, user: User, task_id: in
     services.forms.sync(session)
     form_data, engine_data = task_rules.prepare(session, task, user, data)
     services.forms.validate(task.form_key, form_data)
-    instance = repo.lock_instance(session, task.instance_id)
-    task = repo.lock_task(session, task_id)
-    if instance is None or task is None or task.state != "open":
-        raise Conflict(f"task {task_id} was completed by someone else")
     definition = instance.definition
     result = engine_call(lambda: services.engine.complete_task(
         spec_key=definition.cache_key, spec_json=definition.spec_json, state_json=instance.state,
