@@ -5,17 +5,24 @@
   timer's reminder) is filled in from that open task (name, due time, assignee,
   link), and a ``task_due_soon`` sent this way stands in for the generic sweep's;
 * every new reviewer task (one with a due date) tells its candidates ``task_assigned``.
+
+A step that opens many tasks at once (seven or a hundred parallel scorers) must
+not pay a query per task and a statement per row: the recipients of the whole
+step are loaded together (``recipients.resolve``) and its rows are written with
+one multi-row INSERT (``outbox.insert_rows``).
 """
 from __future__ import annotations
 
 from typing import Any, Callable
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from service import clock
 from service.engine import StepResult
-from service.models import Application, ProcessInstance, Task
+from service.models import Application, ProcessInstance, Task, User
 from service.workflows import outbox
-from service.workflows.recipients import effect_recipients, task_recipients
+from service.workflows.recipients import effect_wanted, resolve, task_wanted
 
 
 def task_link(task: Task) -> str:
@@ -34,7 +41,12 @@ def after_step(*, session: Session, instance: ProcessInstance, result: StepResul
     campaign_id = application.campaign_id if application else None
     theme = application.theme if application else ""
     revision = instance.revision or 0
-    for index, effect in enumerate(notify_calls):
+    notify_wanted = [effect_wanted(e.result, unit_scope) for e in notify_calls]
+    tasks_wanted = [task_wanted(t) for t in reviewer_tasks]
+    people = resolve(session, [*notify_wanted, *tasks_wanted])
+    now = clock.now()
+    rows: list[dict[str, Any]] = []
+    for index, (effect, wanted) in enumerate(zip(notify_calls, notify_wanted)):
         request: dict[str, Any] = effect.result
         asked = dict(request.get("context") or {})
         task = _named_task(session, instance.id, asked.get("task_element"))
@@ -44,31 +56,29 @@ def after_step(*, session: Session, instance: ProcessInstance, result: StepResul
         if task is not None:
             if request["template"] == "task_due_soon":
                 task.reminders_sent = sorted(set(task.reminders_sent or []) | {"due_soon"})
-        for user in effect_recipients(session, request, unit_scope):
-            outbox.enqueue(session, key=f"notify:{instance.id}:{revision}:{index}:{user.id}", user=user,
-                           template=request["template"], context=context, campaign_id=campaign_id)
-    if reviewer_tasks:
-        session.flush()
-    for task in reviewer_tasks:
+        for user in people[wanted]:
+            rows += outbox.rows_for(key=f"notify:{instance.id}:{revision}:{index}:{user.id}", user=user,
+                                    template=request["template"], context=context, campaign_id=campaign_id,
+                                    now=now)
+    if any(t.id is None for t in reviewer_tasks):
+        session.flush()  # the keys and links need the ids (usually resolve's autoflush has assigned them)
+    for task, wanted in zip(reviewer_tasks, tasks_wanted):
         context = {"task_name": task.name, "application_theme": theme, "link": task_link(task),
                    "due_at": task.due_at.isoformat() if task.due_at else None}
-        for user in task_recipients(session, task):
-            outbox.enqueue(session, key=f"task_assigned:{task.id}:{user.id}", user=user,
-                           template="task_assigned", context=context, campaign_id=campaign_id)
+        for user in people[wanted]:
+            rows += outbox.rows_for(key=f"task_assigned:{task.id}:{user.id}", user=user, template="task_assigned",
+                                    context=context, campaign_id=campaign_id, now=now)
+    outbox.insert_rows(session, rows)
 
 
 def _named_task(session: Session, instance_id: int, element_id: Any) -> Task | None:
     if not isinstance(element_id, str):
         return None
-    from sqlalchemy import select
-
     return session.scalar(select(Task).where(Task.instance_id == instance_id, Task.element_id == element_id,
                                              Task.state == "open").order_by(Task.id).limit(1))
 
 
 def _task_context(session: Session, task: Task, theme: str) -> dict[str, Any]:
-    from service.models import User
-
     who = task.assignee_id or task.candidate_user_id
     assignee = session.get(User, who) if who else None
     return {"task_name": task.name, "application_theme": theme, "link": task_link(task),

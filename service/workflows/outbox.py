@@ -16,14 +16,16 @@ copies then share a Message-ID derived from the dedupe key.
 """
 from __future__ import annotations
 
+import functools
 import logging
 import os
 from datetime import datetime, timedelta
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping, Protocol
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import ReturningInsert
 
 from notifications import (
     ChannelNotConfigured,
@@ -36,7 +38,7 @@ from notifications import (
     TransientDeliveryError,
 )
 from service import clock
-from service.models import InboxMessage, OutboxMessage, User
+from service.models import InboxMessage, OutboxMessage
 
 LOGGER = logging.getLogger(__name__)
 
@@ -51,12 +53,29 @@ def dispatcher_factory(environ: Mapping[str, str] | None = None) -> DispatcherFa
     return lambda sink: Dispatcher.from_env(env, inapp_sink=sink)
 
 
-def recipient_json(user: User) -> dict[str, Any]:
+class Reachable(Protocol):
+    """What the outbox needs of a recipient: a ``User`` or a ``recipients.Addressee`` row."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def display_name(self) -> str: ...
+    @property
+    def email(self) -> str | None: ...
+    @property
+    def phone(self) -> str | None: ...
+    @property
+    def locale(self) -> str | None: ...
+    @property
+    def is_active(self) -> bool: ...
+
+
+def recipient_json(user: Reachable) -> dict[str, Any]:
     return {"user_id": user.id, "name": user.display_name, "email": user.email, "phone": user.phone,
             "locale": user.locale or "zh-CN"}
 
 
-def channels_for(user: User, wanted: Iterable[str] = DEFAULT_CHANNELS) -> list[str]:
+def channels_for(user: Reachable, wanted: Iterable[str] = DEFAULT_CHANNELS) -> list[str]:
     """The wanted channels this user can be reached on (e-mail needs an address, SMS a phone)."""
     usable = []
     for channel in wanted:
@@ -68,27 +87,57 @@ def channels_for(user: User, wanted: Iterable[str] = DEFAULT_CHANNELS) -> list[s
     return usable
 
 
-def enqueue(session: Session, *, key: str, user: User, template: str, context: dict[str, Any],
+def enqueue(session: Session, *, key: str, user: Reachable, template: str, context: dict[str, Any],
             campaign_id: int | None = None, channels: Iterable[str] = DEFAULT_CHANNELS) -> int:
     """Queue ``template`` for ``user`` on each channel, once per ``key``; returns rows added.
 
     Runs in the caller's transaction (INSERT ... ON CONFLICT (dedupe_key) DO NOTHING),
     so the notification exists exactly when the change that caused it commits.
     """
+    return insert_rows(session, rows_for(key=key, user=user, template=template, context=context,
+                                         campaign_id=campaign_id, channels=channels))
+
+
+def rows_for(*, key: str, user: Reachable, template: str, context: dict[str, Any], campaign_id: int | None = None,
+             channels: Iterable[str] = DEFAULT_CHANNELS, now: datetime | None = None) -> list[dict[str, Any]]:
+    """The rows ``enqueue`` writes, for callers that gather a whole step's rows into one ``insert_rows``.
+
+    None for an inactive user; one per channel the user can be reached on.
+    """
     if not user.is_active:
+        return []
+    at = clock.now() if now is None else now
+    recipient = recipient_json(user)
+    return [{"dedupe_key": f"{key}:{channel}"[:200], "channel": channel, "recipient_user_id": user.id,
+             "recipient": recipient, "template": template, "context": context, "campaign_id": campaign_id,
+             "status": "pending", "attempts": 0, "next_attempt_at": at, "created_at": at}
+            for channel in channels_for(user, channels)]
+
+
+def insert_rows(session: Session, rows: Iterable[dict[str, Any]]) -> int:
+    """Write outbox rows (from ``rows_for``) in the caller's transaction; returns how many were new.
+
+    One prepared INSERT ... ON CONFLICT (dedupe_key) DO NOTHING RETURNING id is
+    executed with all the rows: SQLAlchemy's "insertmanyvalues" sends it as a
+    single multi-row statement (up to 1000 rows a page) on SQLite and
+    PostgreSQL, where a plain executemany would be one statement per row.
+    A key repeated in ``rows`` keeps its first row, as separate inserts would.
+    """
+    unique: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        unique.setdefault(row["dedupe_key"], row)
+    if not unique:
         return 0
-    dialect = session.get_bind().dialect.name
+    statement = _insert_statement(session.get_bind().dialect.name)
+    return len(session.execute(statement, list(unique.values())).all())
+
+
+@functools.cache
+def _insert_statement(dialect: str) -> ReturningInsert[tuple[int]]:
+    """Built once per dialect: constructing the statement cost a third of each old ``enqueue``."""
+    table = OutboxMessage.__table__
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    now = clock.now()
-    added = 0
-    for channel in channels_for(user, channels):
-        stmt = insert(OutboxMessage).values(
-            dedupe_key=f"{key}:{channel}"[:200], channel=channel, recipient_user_id=user.id,
-            recipient=recipient_json(user), template=template, context=context, campaign_id=campaign_id,
-            status="pending", attempts=0, next_attempt_at=now, created_at=now,
-        ).on_conflict_do_nothing(index_elements=["dedupe_key"])
-        added += session.execute(stmt).rowcount or 0
-    return added
+    return insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(table.c.id)
 
 
 def claim_due(session: Session, *, now: datetime, limit: int, lease: timedelta) -> list[int]:
