@@ -22,6 +22,10 @@ from service.cli import migrate
 from service.config import Settings
 from service.extensions import Base
 
+# Every engine snapshot in the suite is checked against SpiffWorkflow's full serialization
+# (service/engine/snapshots.py writes the state incrementally); subprocesses inherit it.
+os.environ.setdefault("APPRAISAL_VERIFY_SNAPSHOTS", "1")
+
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
 

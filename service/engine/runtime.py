@@ -36,6 +36,7 @@ from service import clock
 from service.engine import timers as _timers  # noqa: F401 - installs the clocked timers
 from service.engine.environment import SafeEnvironment
 from service.engine.errors import BpmnValidationError, ExecutionError, Problem, TaskNotReady
+from service.engine.snapshots import SnapshotMemo, StateWriter, scan, tasks_in
 from service.engine.validation import NS, Rules, check, parse_safely, properties
 
 SERIALIZER_VERSION = "appraisal-1"
@@ -62,6 +63,7 @@ class _SharedSpecConverter(BpmnWorkflowConverter):
 
 _REGISTRY = BpmnWorkflowSerializer.configure({**SPIFF_CONFIG, BpmnWorkflow: _SharedSpecConverter})
 _SERIALIZER = BpmnWorkflowSerializer(_REGISTRY)
+_WRITER = StateWriter(_SERIALIZER, SERIALIZER_VERSION)
 
 
 class _ScriptEngine(PythonScriptEngine):
@@ -146,11 +148,14 @@ class Engine:
     """Facade over SpiffWorkflow; caches restored specs by key and recent workflows by their state.
 
     The workflow cache maps ``(spec_key, state_json)`` to the deserialized
-    workflow that produced exactly that state. A call takes its workflow out of
-    the cache (so no two threads share one), and a step puts the advanced
-    workflow back under the new state it returned. The stored state is still
-    the truth: if the caller's transaction rolls back, the database keeps the
-    old state, which is no longer a key, and the next call deserializes it.
+    workflow that produced exactly that state, with its :class:`SnapshotMemo`
+    (the task fragments that state was written from, and its completed task
+    ids). A call takes its workflow out of the cache (so no two threads share
+    one), and a step puts the advanced workflow back under the new state it
+    returned. The stored state is still the truth: if the caller's transaction
+    rolls back, the database keeps the old state, which is no longer a key, and
+    the next call deserializes it. A step that fails never puts its workflow
+    (or memo) back.
     """
 
     def __init__(self, *, known_roles: frozenset[str], form_exists: Callable[[str], bool] | None = None,
@@ -158,7 +163,7 @@ class Engine:
         self.rules = Rules(frozenset(known_roles), form_exists)
         self._specs: OrderedDict[str, tuple[Any, dict]] = OrderedDict()
         self._spec_cache_size = spec_cache_size
-        self._workflows: OrderedDict[tuple[str, str], BpmnWorkflow] = OrderedDict()
+        self._workflows: OrderedDict[tuple[str, str], tuple[BpmnWorkflow, SnapshotMemo]] = OrderedDict()
         self._workflow_cache_size = workflow_cache_size
         self._lock = threading.Lock()
 
@@ -214,13 +219,14 @@ class Engine:
         start_task = workflow.get_next_task(state=TaskState.READY)
         if start_task is not None:
             start_task.data.update(data)
-        return self._keep(spec_key, workflow, self._advance(workflow, env, set(), lambda: None))
+        memo = SnapshotMemo()
+        return self._keep(spec_key, workflow, memo, self._advance(workflow, env, memo, frozenset(), lambda: None))
 
     def complete_task(self, *, spec_key: str, spec_json: str, state_json: str, task_id: str,
                       data: dict[str, Any]) -> StepResult:
         """Complete a ready user task with ``data`` and run on until the engine waits."""
-        workflow, env = self._restore(spec_key, spec_json, state_json)
-        before = _completed_ids(workflow)
+        workflow, env, memo = self._restore(spec_key, spec_json, state_json)
+        before = _completed_before(workflow, memo)
         try:
             task = workflow.get_task_from_id(UUID(task_id))
         except Exception:  # noqa: BLE001 - SpiffWorkflow raises its own TaskNotFoundException
@@ -232,32 +238,32 @@ class Engine:
             task.data.update(data)
             task.run()
 
-        return self._keep(spec_key, workflow, self._advance(workflow, env, before, act))
+        return self._keep(spec_key, workflow, memo, self._advance(workflow, env, memo, before, act))
 
     def fire_due_timers(self, *, spec_key: str, spec_json: str, state_json: str) -> StepResult:
         """Let every timer that is due by the service clock fire, then run on."""
-        workflow, env = self._restore(spec_key, spec_json, state_json)
-        return self._keep(spec_key, workflow, self._advance(workflow, env, _completed_ids(workflow),
-                                                            workflow.refresh_timers))
+        workflow, env, memo = self._restore(spec_key, spec_json, state_json)
+        return self._keep(spec_key, workflow, memo, self._advance(workflow, env, memo, _completed_before(workflow, memo),
+                                                                  workflow.refresh_timers))
 
     def cancel(self, *, spec_key: str, spec_json: str, state_json: str) -> StepResult:
         """Cancel the instance (e.g. its campaign was withdrawn)."""
-        workflow, env = self._restore(spec_key, spec_json, state_json)
-        return self._advance(workflow, env, _completed_ids(workflow), workflow.cancel)
+        workflow, env, memo = self._restore(spec_key, spec_json, state_json)
+        return self._advance(workflow, env, memo, _completed_before(workflow, memo), workflow.cancel)
 
     def active_elements(self, *, spec_key: str, spec_json: str, state_json: str) -> list[str]:
         """BPMN ids of the elements that are ready or waiting (for the viewer)."""
-        workflow, _ = self._restore(spec_key, spec_json, state_json)
-        active = sorted({t.task_spec.bpmn_id for t in _tasks(workflow, TaskState.READY | TaskState.WAITING | TaskState.STARTED)
+        workflow, _, memo = self._restore(spec_key, spec_json, state_json)
+        active = sorted({t.task_spec.bpmn_id for t in tasks_in(workflow, TaskState.READY | TaskState.WAITING | TaskState.STARTED)
                          if t.task_spec.bpmn_id})
-        self._put(spec_key, state_json, workflow)
+        self._put(spec_key, state_json, workflow, memo)
         return active
 
     def inspect(self, *, spec_key: str, spec_json: str, state_json: str) -> StepResult:
         """What a stored state is waiting for (ready user tasks, waiting timers), without running anything."""
-        workflow, env = self._restore(spec_key, spec_json, state_json)
-        result = self._snapshot(workflow, env, _completed_ids(workflow))
-        self._put(spec_key, state_json, workflow)  # nothing ran: still the workflow of this state
+        workflow, env, memo = self._restore(spec_key, spec_json, state_json)
+        result = self._snapshot(workflow, env, memo, _completed_before(workflow, memo))
+        self._put(spec_key, state_json, workflow, memo)  # nothing ran: still the workflow of this state
         return result
 
     # -- internals -------------------------------------------------------
@@ -276,34 +282,37 @@ class Engine:
                 self._specs.popitem(last=False)
         return restored
 
-    def _restore(self, spec_key: str, spec_json: str, state_json: str) -> tuple[BpmnWorkflow, SafeEnvironment]:
+    def _restore(self, spec_key: str, spec_json: str,
+                 state_json: str) -> tuple[BpmnWorkflow, SafeEnvironment, SnapshotMemo]:
         with self._lock:
-            workflow = self._workflows.pop((spec_key, state_json), None)
-        if workflow is None:
+            cached = self._workflows.pop((spec_key, state_json), None)
+        if cached is None:
             spec, subprocess_specs = self._spec(spec_key, spec_json)
             dct = json.loads(state_json)
             dct.pop(BpmnWorkflowSerializer.VERSION_KEY, None)
             dct["spec"], dct["subprocess_specs"] = spec, subprocess_specs
-            workflow = _SERIALIZER.from_dict(dct)
+            workflow, memo = _SERIALIZER.from_dict(dct), SnapshotMemo()
+        else:
+            workflow, memo = cached
         env = SafeEnvironment()
         workflow.script_engine = _ScriptEngine(env)
-        return workflow, env
+        return workflow, env, memo
 
-    def _put(self, spec_key: str, state_json: str, workflow: BpmnWorkflow) -> None:
+    def _put(self, spec_key: str, state_json: str, workflow: BpmnWorkflow, memo: SnapshotMemo) -> None:
         if self._workflow_cache_size <= 0:
             return
         with self._lock:
-            self._workflows[(spec_key, state_json)] = workflow
+            self._workflows[(spec_key, state_json)] = (workflow, memo)
             self._workflows.move_to_end((spec_key, state_json))
             while len(self._workflows) > self._workflow_cache_size:
                 self._workflows.popitem(last=False)
 
-    def _keep(self, spec_key: str, workflow: BpmnWorkflow, result: StepResult) -> StepResult:
+    def _keep(self, spec_key: str, workflow: BpmnWorkflow, memo: SnapshotMemo, result: StepResult) -> StepResult:
         """Cache the advanced workflow under the state it now serializes to."""
-        self._put(spec_key, result.state_json, workflow)
+        self._put(spec_key, result.state_json, workflow, memo)
         return result
 
-    def _advance(self, workflow: BpmnWorkflow, env: SafeEnvironment, before: set[UUID],
+    def _advance(self, workflow: BpmnWorkflow, env: SafeEnvironment, memo: SnapshotMemo, before: frozenset[UUID],
                  act: Callable[[], Any]) -> StepResult:
         try:
             act()
@@ -314,14 +323,15 @@ class Engine:
             task = getattr(exc, "task", None)
             element = task.task_spec.bpmn_id if task is not None else None
             raise ExecutionError(_first_line(exc), element) from None
-        return self._snapshot(workflow, env, before)
+        return self._snapshot(workflow, env, memo, before)
 
-    def _snapshot(self, workflow: BpmnWorkflow, env: SafeEnvironment, before: set[UUID]) -> StepResult:
-        dct = _SERIALIZER.to_dict(workflow)
-        dct[BpmnWorkflowSerializer.VERSION_KEY] = SERIALIZER_VERSION
-        state_json = json.dumps(dct, cls=_SERIALIZER._encoder_cls, ensure_ascii=False)
+    def _snapshot(self, workflow: BpmnWorkflow, env: SafeEnvironment, memo: SnapshotMemo,
+                  before: frozenset[UUID]) -> StepResult:
+        """The step's result; the state is written incrementally unless the workflow cache is off."""
+        state_json = _WRITER.incremental(workflow, memo) if self._workflow_cache_size > 0 else _WRITER.full(workflow)
+        tasks = scan(workflow)
         open_tasks = []
-        for task in _tasks(workflow, TaskState.READY):
+        for task in tasks.ready:
             spec = task.task_spec
             if not spec.manual:
                 continue
@@ -331,7 +341,7 @@ class Engine:
             open_tasks.append(OpenTask(str(task.id), spec.bpmn_id, spec.bpmn_name or spec.bpmn_id, props,
                                        task.data.get(variable) if variable else None, index))
         waiting = []
-        for task in _tasks(workflow, TaskState.WAITING):
+        for task in tasks.waiting:
             definition = getattr(task.task_spec, "event_definition", None)
             if not isinstance(definition, TimerEventDefinition):
                 continue
@@ -344,7 +354,7 @@ class Engine:
             waiting.append(WaitingTimer(str(task.id), task.task_spec.bpmn_id, kind, due,
                                         getattr(attached, "bpmn_id", None)))
         history, end_events = [], []
-        for task in _completed(workflow):
+        for task in tasks.completed:
             if task.id in before or not task.task_spec.bpmn_id:
                 continue
             spec = task.task_spec
@@ -354,29 +364,20 @@ class Engine:
         last = workflow.last_task
         variables = dict(workflow.data) if workflow.completed else dict(last.data if last is not None else workflow.data)
         effects = [Effect(c.operation, c.params, c.result) for c in env.calls]
+        memo.completed = tasks.completed_ids()
         return StepResult(state_json, open_tasks, waiting, bool(workflow.completed), end_events,
                           variables, history, effects)
 
 
-def _tasks(workflow: BpmnWorkflow, state: int) -> list[Any]:
-    found = list(workflow.get_tasks(state=state))
-    for sub in workflow.subprocesses.values():
-        found.extend(sub.get_tasks(state=state))
-    return found
+def _completed_before(workflow: BpmnWorkflow, memo: SnapshotMemo) -> frozenset[UUID]:
+    """Ids of the tasks completed before this step, so history lists only the step's own.
 
-
-def _completed_ids(workflow: BpmnWorkflow) -> set[UUID]:
-    return {t.id for t in _completed(workflow)}
-
-
-def _completed(workflow: BpmnWorkflow) -> list[Any]:
-    """Completed tasks anywhere in the tree.
-
-    Filtering the iterator by COMPLETED alone does not descend below a task that
-    is still running, so the finished instances of a parallel multi-instance
-    (one per scorer) would only show up once the last scorer was done.
+    A cached workflow is unchanged since its last snapshot, which recorded them;
+    a freshly restored one is scanned (see :func:`service.engine.snapshots.scan`).
     """
-    return [t for t in _tasks(workflow, TaskState.ANY_MASK) if t.state == TaskState.COMPLETED]
+    if memo.completed is not None:
+        return memo.completed
+    return scan(workflow).completed_ids()
 
 
 def _timer_due(task: Any, definition: TimerEventDefinition) -> datetime | None:
