@@ -36,10 +36,13 @@ from service import clock
 from service.engine import timers as _timers  # noqa: F401 - installs the clocked timers
 from service.engine.environment import SafeEnvironment
 from service.engine.errors import BpmnValidationError, ExecutionError, Problem, TaskNotReady
-from service.engine.snapshots import SnapshotMemo, StateWriter, scan, tasks_in
+from service.engine.snapshots import Scan, SnapshotMemo, StateWriter, scan, tasks_in
 from service.engine.validation import NS, Rules, check, parse_safely, properties
 
 SERIALIZER_VERSION = "appraisal-1"
+
+SpecSource = str | Callable[[], str]
+"""A definition's spec JSON, or a loader for it: only read when the spec is not cached yet."""
 
 
 class _SharedSpecConverter(BpmnWorkflowConverter):
@@ -142,6 +145,10 @@ class StepResult:
     variables: dict[str, Any]
     history: list[HistoryItem] = field(default_factory=list)
     effects: list[Effect] = field(default_factory=list)
+    # What the state before the step was waiting for, so the caller can update its task and
+    # timer rows by difference instead of reading them back.
+    open_before: frozenset[str] = frozenset()
+    timers_before: frozenset[tuple[str, datetime]] = frozenset()
 
 
 class Engine:
@@ -210,7 +217,7 @@ class Engine:
         return ParsedProcess(key, chosen.get("name") or key, spec_json, user_tasks, elements, lanes)
 
     # -- instances -------------------------------------------------------
-    def start(self, *, spec_key: str, spec_json: str, data: dict[str, Any]) -> StepResult:
+    def start(self, *, spec_key: str, spec_json: SpecSource, data: dict[str, Any]) -> StepResult:
         """Create an instance with ``data`` and run it until it waits."""
         spec, subprocess_specs = self._spec(spec_key, spec_json)
         env = SafeEnvironment()
@@ -220,13 +227,13 @@ class Engine:
         if start_task is not None:
             start_task.data.update(data)
         memo = SnapshotMemo()
-        return self._keep(spec_key, workflow, memo, self._advance(workflow, env, memo, frozenset(), lambda: None))
+        memo.completed = frozenset()
+        return self._keep(spec_key, workflow, memo, self._advance(workflow, env, memo, lambda: None))
 
-    def complete_task(self, *, spec_key: str, spec_json: str, state_json: str, task_id: str,
+    def complete_task(self, *, spec_key: str, spec_json: SpecSource, state_json: str, task_id: str,
                       data: dict[str, Any]) -> StepResult:
         """Complete a ready user task with ``data`` and run on until the engine waits."""
         workflow, env, memo = self._restore(spec_key, spec_json, state_json)
-        before = _completed_before(workflow, memo)
         try:
             task = workflow.get_task_from_id(UUID(task_id))
         except Exception:  # noqa: BLE001 - SpiffWorkflow raises its own TaskNotFoundException
@@ -238,20 +245,19 @@ class Engine:
             task.data.update(data)
             task.run()
 
-        return self._keep(spec_key, workflow, memo, self._advance(workflow, env, memo, before, act))
+        return self._keep(spec_key, workflow, memo, self._advance(workflow, env, memo, act))
 
-    def fire_due_timers(self, *, spec_key: str, spec_json: str, state_json: str) -> StepResult:
+    def fire_due_timers(self, *, spec_key: str, spec_json: SpecSource, state_json: str) -> StepResult:
         """Let every timer that is due by the service clock fire, then run on."""
         workflow, env, memo = self._restore(spec_key, spec_json, state_json)
-        return self._keep(spec_key, workflow, memo, self._advance(workflow, env, memo, _completed_before(workflow, memo),
-                                                                  workflow.refresh_timers))
+        return self._keep(spec_key, workflow, memo, self._advance(workflow, env, memo, workflow.refresh_timers))
 
-    def cancel(self, *, spec_key: str, spec_json: str, state_json: str) -> StepResult:
+    def cancel(self, *, spec_key: str, spec_json: SpecSource, state_json: str) -> StepResult:
         """Cancel the instance (e.g. its campaign was withdrawn)."""
         workflow, env, memo = self._restore(spec_key, spec_json, state_json)
-        return self._advance(workflow, env, memo, _completed_before(workflow, memo), workflow.cancel)
+        return self._advance(workflow, env, memo, workflow.cancel)
 
-    def active_elements(self, *, spec_key: str, spec_json: str, state_json: str) -> list[str]:
+    def active_elements(self, *, spec_key: str, spec_json: SpecSource, state_json: str) -> list[str]:
         """BPMN ids of the elements that are ready or waiting (for the viewer)."""
         workflow, _, memo = self._restore(spec_key, spec_json, state_json)
         active = sorted({t.task_spec.bpmn_id for t in tasks_in(workflow, TaskState.READY | TaskState.WAITING | TaskState.STARTED)
@@ -259,21 +265,22 @@ class Engine:
         self._put(spec_key, state_json, workflow, memo)
         return active
 
-    def inspect(self, *, spec_key: str, spec_json: str, state_json: str) -> StepResult:
+    def inspect(self, *, spec_key: str, spec_json: SpecSource, state_json: str) -> StepResult:
         """What a stored state is waiting for (ready user tasks, waiting timers), without running anything."""
         workflow, env, memo = self._restore(spec_key, spec_json, state_json)
-        result = self._snapshot(workflow, env, memo, _completed_before(workflow, memo))
+        _remember(workflow, memo)
+        result = self._snapshot(workflow, env, memo)
         self._put(spec_key, state_json, workflow, memo)  # nothing ran: still the workflow of this state
         return result
 
     # -- internals -------------------------------------------------------
-    def _spec(self, key: str, spec_json: str) -> tuple[Any, dict]:
+    def _spec(self, key: str, spec_json: SpecSource) -> tuple[Any, dict]:
         with self._lock:
             hit = self._specs.get(key)
             if hit is not None:
                 self._specs.move_to_end(key)
                 return hit
-        raw = json.loads(spec_json)
+        raw = json.loads(spec_json() if callable(spec_json) else spec_json)
         restored = (_REGISTRY.restore(raw["spec"]),
                     {k: _REGISTRY.restore(v) for k, v in raw.get("subprocess_specs", {}).items()})
         with self._lock:
@@ -282,7 +289,7 @@ class Engine:
                 self._specs.popitem(last=False)
         return restored
 
-    def _restore(self, spec_key: str, spec_json: str,
+    def _restore(self, spec_key: str, spec_json: SpecSource,
                  state_json: str) -> tuple[BpmnWorkflow, SafeEnvironment, SnapshotMemo]:
         with self._lock:
             cached = self._workflows.pop((spec_key, state_json), None)
@@ -312,8 +319,9 @@ class Engine:
         self._put(spec_key, result.state_json, workflow, memo)
         return result
 
-    def _advance(self, workflow: BpmnWorkflow, env: SafeEnvironment, memo: SnapshotMemo, before: frozenset[UUID],
+    def _advance(self, workflow: BpmnWorkflow, env: SafeEnvironment, memo: SnapshotMemo,
                  act: Callable[[], Any]) -> StepResult:
+        _remember(workflow, memo)
         try:
             act()
             workflow.do_engine_steps()
@@ -323,36 +331,15 @@ class Engine:
             task = getattr(exc, "task", None)
             element = task.task_spec.bpmn_id if task is not None else None
             raise ExecutionError(_first_line(exc), element) from None
-        return self._snapshot(workflow, env, memo, before)
+        return self._snapshot(workflow, env, memo)
 
-    def _snapshot(self, workflow: BpmnWorkflow, env: SafeEnvironment, memo: SnapshotMemo,
-                  before: frozenset[UUID]) -> StepResult:
+    def _snapshot(self, workflow: BpmnWorkflow, env: SafeEnvironment, memo: SnapshotMemo) -> StepResult:
         """The step's result; the state is written incrementally unless the workflow cache is off."""
+        assert memo.completed is not None  # set by _remember before the step
+        before, open_before, timers_before = memo.completed, memo.open_ids, memo.timer_keys
         state_json = _WRITER.incremental(workflow, memo) if self._workflow_cache_size > 0 else _WRITER.full(workflow)
         tasks = scan(workflow)
-        open_tasks = []
-        for task in tasks.ready:
-            spec = task.task_spec
-            if not spec.manual:
-                continue
-            props = dict(spec.extensions.get("properties", {}) or {})
-            variable = props.get("assigneeVariable")
-            index = task.internal_data.get("key") if isinstance(task.internal_data.get("key"), int) else None
-            open_tasks.append(OpenTask(str(task.id), spec.bpmn_id, spec.bpmn_name or spec.bpmn_id, props,
-                                       task.data.get(variable) if variable else None, index))
-        waiting = []
-        for task in tasks.waiting:
-            definition = getattr(task.task_spec, "event_definition", None)
-            if not isinstance(definition, TimerEventDefinition):
-                continue
-            due = _timer_due(task, definition)
-            if due is None:
-                continue
-            kind = ("cycle" if isinstance(definition, CycleTimerEventDefinition)
-                    else "duration" if isinstance(definition, DurationTimerEventDefinition) else "date")
-            attached = getattr(task.task_spec, "attached_to", None) if hasattr(task.task_spec, "attached_to") else None
-            waiting.append(WaitingTimer(str(task.id), task.task_spec.bpmn_id, kind, due,
-                                        getattr(attached, "bpmn_id", None)))
+        open_tasks, waiting = _waiting_for(tasks)
         history, end_events = [], []
         for task in tasks.completed:
             if task.id in before or not task.task_spec.bpmn_id:
@@ -364,20 +351,55 @@ class Engine:
         last = workflow.last_task
         variables = dict(workflow.data) if workflow.completed else dict(last.data if last is not None else workflow.data)
         effects = [Effect(c.operation, c.params, c.result) for c in env.calls]
-        memo.completed = tasks.completed_ids()
+        _record(memo, tasks, open_tasks, waiting)
         return StepResult(state_json, open_tasks, waiting, bool(workflow.completed), end_events,
-                          variables, history, effects)
+                          variables, history, effects, open_before, timers_before)
 
 
-def _completed_before(workflow: BpmnWorkflow, memo: SnapshotMemo) -> frozenset[UUID]:
-    """Ids of the tasks completed before this step, so history lists only the step's own.
+def _waiting_for(tasks: Scan) -> tuple[list[OpenTask], list[WaitingTimer]]:
+    """The ready user tasks and the waiting timers of a scanned workflow."""
+    open_tasks = []
+    for task in tasks.ready:
+        spec = task.task_spec
+        if not spec.manual:
+            continue
+        props = dict(spec.extensions.get("properties", {}) or {})
+        variable = props.get("assigneeVariable")
+        index = task.internal_data.get("key") if isinstance(task.internal_data.get("key"), int) else None
+        open_tasks.append(OpenTask(str(task.id), spec.bpmn_id, spec.bpmn_name or spec.bpmn_id, props,
+                                   task.data.get(variable) if variable else None, index))
+    waiting = []
+    for task in tasks.waiting:
+        definition = getattr(task.task_spec, "event_definition", None)
+        if not isinstance(definition, TimerEventDefinition):
+            continue
+        due = _timer_due(task, definition)
+        if due is None:
+            continue
+        kind = ("cycle" if isinstance(definition, CycleTimerEventDefinition)
+                else "duration" if isinstance(definition, DurationTimerEventDefinition) else "date")
+        attached = getattr(task.task_spec, "attached_to", None) if hasattr(task.task_spec, "attached_to") else None
+        waiting.append(WaitingTimer(str(task.id), task.task_spec.bpmn_id, kind, due,
+                                    getattr(attached, "bpmn_id", None)))
+    return open_tasks, waiting
 
-    A cached workflow is unchanged since its last snapshot, which recorded them;
-    a freshly restored one is scanned (see :func:`service.engine.snapshots.scan`).
+
+def _record(memo: SnapshotMemo, tasks: Scan, open_tasks: list[OpenTask], waiting: list[WaitingTimer]) -> None:
+    """Remember what this state waits for: the next step's "before"."""
+    memo.completed = tasks.completed_ids()
+    memo.open_ids = frozenset(t.id for t in open_tasks)
+    memo.timer_keys = frozenset((t.id, t.due_at) for t in waiting)
+
+
+def _remember(workflow: BpmnWorkflow, memo: SnapshotMemo) -> None:
+    """Make sure ``memo`` describes the workflow as it is now, before a step changes it.
+
+    A cached workflow is unchanged since its last snapshot, which recorded it; a
+    freshly restored one is scanned once (see :func:`service.engine.snapshots.scan`).
     """
-    if memo.completed is not None:
-        return memo.completed
-    return scan(workflow).completed_ids()
+    if memo.completed is None:
+        tasks = scan(workflow)
+        _record(memo, tasks, *_waiting_for(tasks))
 
 
 def _timer_due(task: Any, definition: TimerEventDefinition) -> datetime | None:

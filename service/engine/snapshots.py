@@ -63,11 +63,13 @@ class _Fragment:
 class SnapshotMemo:
     """What the last snapshot of one live workflow produced; valid only for that workflow object."""
 
-    __slots__ = ("fragments", "completed")
+    __slots__ = ("fragments", "completed", "open_ids", "timer_keys")
 
     def __init__(self) -> None:
         self.fragments: dict[UUID, _Fragment] = {}
         self.completed: frozenset[UUID] | None = None
+        self.open_ids: frozenset[str] = frozenset()
+        self.timer_keys: frozenset[tuple[str, Any]] = frozenset()
 
 
 class StateWriter:

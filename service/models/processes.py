@@ -24,8 +24,10 @@ class ProcessDefinition(Base):
     key: Mapped[str] = mapped_column(String(80), index=True)
     version: Mapped[int] = mapped_column(Integer)
     name: Mapped[str] = mapped_column(String(200))
-    xml: Mapped[str] = mapped_column(Text)
-    spec_json: Mapped[str] = mapped_column(Text)
+    # Deferred: instances join their definition on every lock, but the engine reads the spec
+    # only when its cache misses, and the XML only the modeler and the API serve.
+    xml: Mapped[str] = mapped_column(Text, deferred=True)
+    spec_json: Mapped[str] = mapped_column(Text, deferred=True)
     meta: Mapped[dict[str, Any]] = mapped_column(JsonType)
     checksum: Mapped[str] = mapped_column(String(64))
     deployed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -39,7 +39,7 @@ class Finding:
 
 def _engine_view(services: Services, instance: ProcessInstance) -> StepResult:
     definition = instance.definition
-    return services.engine.inspect(spec_key=definition.cache_key, spec_json=definition.spec_json,
+    return services.engine.inspect(spec_key=definition.cache_key, spec_json=lambda: definition.spec_json,
                                    state_json=instance.state)
 
 
@@ -138,7 +138,14 @@ def _resync(session: Session, services: Services, instance: ProcessInstance) -> 
     application = session.scalar(select(Application).where(Application.instance_id == instance.id))
     # The indexed variables are kept: a restored state's last task may not carry them all.
     merged: dict[str, Any] = {**(instance.variables or {}), **view.variables}
-    view = dataclasses.replace(view, variables=merged, state_json=instance.state)
+    # "Before" is what the rows say now, so apply_step closes the strays and adds the missing.
+    waiting_rows = {_timer_key(t.engine_task_id, t.due_at): (t.engine_task_id, t.due_at)
+                    for t in repo.waiting_timers(session, instance.id)}
+    timers_before = (frozenset((t.id, t.due_at) for t in view.timers if _timer_key(t.id, t.due_at) in waiting_rows)
+                     | frozenset(key for norm, key in waiting_rows.items() if norm not in waiting))
+    view = dataclasses.replace(view, variables=merged, state_json=instance.state,
+                               open_before=frozenset(t.engine_task_id for t in repo.open_tasks(session, instance.id)),
+                               timers_before=timers_before)
     apply_step(session=session, instance=instance, result=view, actor_id=None,
                unit_scope=unit_scope_for(application) if application else (lambda role: None),
                application_id=application.id if application else None)

@@ -19,7 +19,6 @@ from service.engine.errors import ExecutionError
 from service.auth import policies
 from service.errors import BadRequest, Conflict, Forbidden, NotFound, ValidationFailed
 from service.models import Application, InstanceEvent, ProcessDefinition, ProcessInstance, Task, Timer
-from service.repositories import instances as repo
 from service.workflows import audit, notices
 from service.workflows.definitions import latest_definition
 from service.workflows.services import Services
@@ -32,7 +31,7 @@ def start_instance(*, session: Session, services: Services, definition: ProcessD
                    application_id: int | None = None) -> tuple[ProcessInstance, StepResult]:
     """Create and run an instance until it waits; the caller commits."""
     try:
-        result = services.engine.start(spec_key=definition.cache_key, spec_json=definition.spec_json, data=data)
+        result = services.engine.start(spec_key=definition.cache_key, spec_json=lambda: definition.spec_json, data=data)
     except ExecutionError as exc:
         raise BadRequest(f"the process could not start: {exc}", element=exc.element_id) from None
     now = clock.now()
@@ -58,23 +57,18 @@ def apply_step(*, session: Session, instance: ProcessInstance, result: StepResul
         instance.end_event = result.end_events[-1] if result.end_events else None
         instance.ended_at = now
     meta = instance.definition.meta["user_tasks"]
-    open_now = {t.id: t for t in result.open_tasks}
-    # Ids only, in one query (the completed task is already flushed as completed): with many
-    # parallel tasks (100 scorers) loading every open row as an object cost more than the step.
-    existing, gone = set(), []
-    for row_id, engine_task_id in session.execute(
-            select(Task.id, Task.engine_task_id).where(Task.instance_id == instance.id, Task.state == "open")):
-        if completed_task is not None and row_id == completed_task.id:
-            continue
-        if engine_task_id in open_now:
-            existing.add(engine_task_id)
-        else:
-            gone.append(row_id)
+    # The rows mirror the state they were written from, so the engine's "before" (what that
+    # state waited for) says which rows to close and which to add, without reading them back.
+    open_now = {t.id for t in result.open_tasks}
+    completed_id = completed_task.engine_task_id if completed_task is not None else None
+    gone = sorted(result.open_before - open_now - {completed_id})
     if gone:
-        session.execute(update(Task).where(Task.id.in_(gone)).values(state="cancelled", completed_at=now))
+        session.execute(update(Task).where(Task.instance_id == instance.id, Task.state == "open",
+                                           Task.engine_task_id.in_(gone))
+                        .values(state="cancelled", completed_at=now))
     created: list[Task] = []
     for task in result.open_tasks:
-        if task.id in existing or (completed_task is not None and task.id == completed_task.engine_task_id):
+        if task.id in result.open_before or task.id == completed_id:
             continue
         info = meta.get(task.element_id, {})
         role = info.get("role", "")
@@ -89,26 +83,27 @@ def apply_step(*, session: Session, instance: ProcessInstance, result: StepResul
     notices.after_step(session=session, instance=instance, result=result, unit_scope=unit_scope,
                        application_id=application_id, created_tasks=created)
     if result.history:
-        completed_engine_id = completed_task.engine_task_id if completed_task is not None else None
         session.execute(insert(InstanceEvent.__table__), [
             {"instance_id": instance.id, "element_id": item.element_id, "name": item.name,
              "element_type": item.element_type, "at": now, "detail": None,
-             "actor_id": actor_id if item.task_id == completed_engine_id else None}
+             "actor_id": actor_id if item.task_id == completed_id else None}
             for item in result.history])
 
 
 def _sync_timers(session: Session, instance: ProcessInstance, result: StepResult, now: datetime,
                  fired: set[str]) -> None:
-    waiting_now = {(t.id, t.due_at): t for t in result.timers}
-    for row in repo.waiting_timers(session, instance.id):
-        if (row.engine_task_id, row.due_at) in waiting_now:
-            waiting_now.pop((row.engine_task_id, row.due_at))
-            continue
-        row.state = "fired" if row.engine_task_id in fired else "cancelled"
-        row.fired_at = now if row.engine_task_id in fired else None
-    for timer in waiting_now.values():
-        session.add(Timer(instance_id=instance.id, engine_task_id=timer.id, element_id=timer.element_id,
-                          kind=timer.kind, due_at=timer.due_at, state="waiting"))
+    """Close the timer rows the step ended (fired or cancelled) and add the new ones, by difference."""
+    waiting_now = {(t.id, t.due_at) for t in result.timers}
+    ended = {engine_id for engine_id, _ in result.timers_before - waiting_now}
+    for state, ids in (("fired", sorted(ended & fired)), ("cancelled", sorted(ended - fired))):
+        if ids:
+            session.execute(update(Timer).where(Timer.instance_id == instance.id, Timer.state == "waiting",
+                                                Timer.engine_task_id.in_(ids))
+                            .values(state=state, fired_at=now if state == "fired" else None))
+    for timer in result.timers:
+        if (timer.id, timer.due_at) not in result.timers_before or timer.id in ended:
+            session.add(Timer(instance_id=instance.id, engine_task_id=timer.id, element_id=timer.element_id,
+                              kind=timer.kind, due_at=timer.due_at, state="waiting"))
 
 
 def _due(now: datetime, due_in: str | None) -> datetime | None:

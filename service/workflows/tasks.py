@@ -144,7 +144,7 @@ def _complete_once(session: Session, services: Services, user: User, task_id: in
     services.forms.validate(task.form_key, form_data)
     definition = instance.definition
     result = engine_call(lambda: services.engine.complete_task(
-        spec_key=definition.cache_key, spec_json=definition.spec_json, state_json=instance.state,
+        spec_key=definition.cache_key, spec_json=lambda: definition.spec_json, state_json=instance.state,
         task_id=task.engine_task_id, data=engine_data))
     now = clock.now()
     task.state, task.completed_at, task.completed_by, task.data = "completed", now, user.id, form_data

@@ -96,7 +96,7 @@ def _fire_once(session: Session, services: Services, instance_id: int) -> list[i
     definition = instance.definition
     try:
         with clock.frozen(now):
-            result = services.engine.fire_due_timers(spec_key=definition.cache_key, spec_json=definition.spec_json,
+            result = services.engine.fire_due_timers(spec_key=definition.cache_key, spec_json=lambda: definition.spec_json,
                                                      state_json=instance.state)
     except EngineError as exc:
         session.rollback()
