@@ -6,7 +6,7 @@ RUN npm ci --no-audit --no-fund
 
 FROM python:3.11-slim
 WORKDIR /app
-COPY pyproject.toml README.md alembic.ini ./
+COPY pyproject.toml README.md alembic.ini gunicorn.conf.py ./
 COPY service service
 COPY handlers handlers
 COPY notifications notifications
@@ -17,4 +17,4 @@ COPY --from=assets /assets/node_modules/bpmn-js/dist/assets service/web/static/v
 RUN pip install --no-cache-dir -e .
 ENV PYTHONUNBUFFERED=1
 EXPOSE 8000
-CMD ["gunicorn", "-w", "4", "-b", "0.0.0.0:8000", "service.wsgi:app"]
+CMD ["gunicorn", "-c", "gunicorn.conf.py", "service.wsgi:app"]

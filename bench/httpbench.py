@@ -56,7 +56,7 @@ def http_completions(quick: bool) -> dict[str, Any]:
         driver = common.Driver(app)
         requests, _ = prepare(driver, single_n + load_n)
         app.extensions["appraisal.db_engine"].dispose()
-        with Gunicorn(url, workers=2) as server:
+        with Gunicorn(url) as server:
             warm = run_load(server.base, requests[:10], 1)
             single = run_load(server.base, requests[10:10 + single_n], 1)
             load = run_load(server.base, requests[10 + single_n:], concurrency)
@@ -71,6 +71,7 @@ def http_completions(quick: bool) -> dict[str, Any]:
             out["http_task_completions_p50_ms"] = round(lp50, 1)
             out["http_task_completions_p99_ms"] = round(lp99, 1)
             out["http_load_concurrency"] = concurrency
+            out["http_web_workers"] = len(server.worker_pids())
             out["web_rss_mb_after_http"] = round(server.worker_peak_rss_mb() or float("nan"), 1)
     finally:
         common.drop("postgresql", "http")
@@ -119,7 +120,7 @@ def inbox(quick: bool) -> dict[str, Any]:
         engine.dispose()
         n = 30 if quick else 400
         requests = [["GET", "/api/tasks?page_size=50", token, None] for _ in range(n)]
-        with Gunicorn(url, workers=2) as server:
+        with Gunicorn(url) as server:
             run_load(server.base, requests[:20], 1)
             result = run_load(server.base, requests, 1)
             if result["failures"]:

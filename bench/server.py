@@ -25,7 +25,7 @@ def free_port() -> int:
 
 
 class Gunicorn:
-    def __init__(self, url: str, *, workers: int = 2, threads: int = 1):
+    def __init__(self, url: str, *, workers: int | None = None, threads: int = 1):
         self.url, self.workers, self.threads = url, workers, threads
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
@@ -33,8 +33,12 @@ class Gunicorn:
 
     def __enter__(self) -> "Gunicorn":
         env = {**os.environ, "BENCH_DATABASE_URL": self.url, "PYTHONPATH": str(ROOT)}
-        cmd = [str(GUNICORN), "--workers", str(self.workers), "--bind", f"127.0.0.1:{self.port}",
+        # The project's own gunicorn.conf.py, as deployed; only the address (and, if asked, the
+        # worker count) differ.
+        cmd = [str(GUNICORN), "-c", str(ROOT / "gunicorn.conf.py"), "--bind", f"127.0.0.1:{self.port}",
                "--log-level", "warning", "--timeout", "120"]
+        if self.workers is not None:
+            cmd += ["--workers", str(self.workers)]
         if self.threads > 1:
             cmd += ["--worker-class", "gthread", "--threads", str(self.threads)]
         self.proc = subprocess.Popen(cmd + ["bench.wsgi:app"], cwd=ROOT, env=env)
