@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import statistics
 import time
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -194,6 +194,17 @@ def bare_answer(task: Any) -> dict[str, Any]:
 
 # -- driving instances through the use-case layer ---------------------------------
 
+def issue_tokens(session: Any) -> dict[int, str]:
+    """A bearer token for every active user, so the driver finds users as the API does."""
+    from service.auth.tokens import issue_token
+    from service.models import User
+
+    tokens = {user.id: issue_token(session, user, timedelta(days=30))[0]
+              for user in session.scalars(select(User).where(User.is_active.is_(True)))}
+    session.commit()
+    return tokens
+
+
 class Driver:
     """Runs applications through the service's use cases, one transaction per completion."""
 
@@ -203,14 +214,20 @@ class Driver:
         self.services = app.extensions["appraisal.services"]
         with self.sessions() as session:
             self.users = user_ids(session)
+            self.tokens = issue_tokens(session)
             self.campaign_id = campaign_id(session)
 
+    def user(self, session: Any, user_id: int) -> Any:
+        """The user as an API request finds it: from a bearer token (one query, roles included)."""
+        from service.auth.tokens import user_for_token
+
+        return user_for_token(session, self.tokens[user_id])
+
     def create(self) -> int:
-        from service.models import User
         from service.workflows.applications import create_application
 
         with self.sessions() as session:
-            user = session.get(User, self.users[SUBMITTER])
+            user = self.user(session, self.users[SUBMITTER])
             return create_application(session=session, services=self.services, user=user,
                                       campaign_id=self.campaign_id, fields=dict(GOOD_APPLICATION)).id
 
@@ -232,13 +249,12 @@ class Driver:
                 .where(Task.application_id == application_id, Task.state == "open").order_by(Task.id))]
 
     def complete(self, task: tuple[int, str, int | None]) -> None:
-        from service.models import User
         from service.workflows.tasks import complete
 
         task_id, element, candidate = task
         username, data = ANSWERS[element]
         with self.sessions() as session:
-            user = session.get(User, candidate if candidate is not None else self.users[username])
+            user = self.user(session, candidate if candidate is not None else self.users[username])
             complete(session=session, services=self.services, user=user, task_id=task_id, data=dict(data))
 
     def run_until(self, application_id: int, stop_at: str | None = None) -> int:

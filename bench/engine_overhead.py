@@ -48,8 +48,8 @@ def engine_overhead(quick: bool) -> dict[str, Any]:
                 ratios.append((t1 - t0) / (t2 - t1))
                 if i == 0:
                     # SQL statements per transaction (start + completions), without the driver's own
-                    # lookups (next open task, the user and their roles: 3 per transaction)
-                    per_completion = (statements[0] - 3 * (completions + 1)) / (completions + 1)
+                    # lookups (the next open task, and the user from a token: 2 per transaction)
+                    per_completion = (statements[0] - 2 * (completions + 1)) / (completions + 1)
                 # A/B in the same run: the same instance with the engine's workflow cache off.
                 size = engine._workflow_cache_size
                 engine._workflow_cache_size = 0
