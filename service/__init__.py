@@ -37,7 +37,9 @@ def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
             db.close()
 
     from service import api, web
+    from service.web.security import CookieSessions
 
+    app.session_interface = CookieSessions()
     api.register(app)
     web.register(app)
     logging.getLogger(__name__).debug("app created for %s", settings.database_url.split("@")[-1])

@@ -6,7 +6,9 @@ import hmac
 import secrets
 from typing import Any, Callable
 
-from flask import current_app, g, json, redirect, request, session, url_for
+from flask import Flask, current_app, g, json, redirect, request, session, url_for
+from flask.sessions import SecureCookieSessionInterface
+from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
@@ -14,6 +16,25 @@ from service import clock
 from service.models import User
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+class CookieSessions(SecureCookieSessionInterface):
+    """Flask's signed cookie sessions, with the signing serializer built once per set of keys.
+
+    Flask builds (and itsdangerous test-serializes with) a new one on every
+    request, which every API call paid, bearer-token calls included, although
+    they never use the session. Cookies, keys, salt and signatures are unchanged.
+    """
+
+    def __init__(self) -> None:
+        self._serializer: tuple[tuple[Any, ...], URLSafeTimedSerializer | None] | None = None
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        keys = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        cached = self._serializer
+        if cached is None or cached[0] != keys:
+            cached = self._serializer = (keys, super().get_signing_serializer(app))
+        return cached[1]
 
 
 def db() -> Session:
