@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defaultload
 
-from service.models import ProcessInstance, Task, Timer
+from service.models import Application, Campaign, ProcessInstance, Task, Timer
 
 
 def lock_instance(session: Session, instance_id: int) -> ProcessInstance | None:
@@ -15,17 +15,21 @@ def lock_instance(session: Session, instance_id: int) -> ProcessInstance | None:
     )
 
 
-def lock_task_and_instance(session: Session, task_id: int) -> tuple[Task, ProcessInstance] | None:
-    """A task and its instance, both rows locked, in one round trip.
+def lock_for_completion(session: Session, task_id: int) -> tuple[Task, ProcessInstance, Application | None] | None:
+    """A task and its instance, both rows locked, with the task's application, in one round trip.
 
     The instance comes first in the FROM list so PostgreSQL locks it before the
-    task row, the same order as every other writer (timers, cancels) takes.
+    task row, the same order as every other writer (timers, cancels) takes. The
+    application (outer-joined, not locked) comes with its campaign; the
+    campaign's scorer list stays lazy, a completion never reads it.
     """
     row = session.execute(
-        select(ProcessInstance, Task).join(Task, Task.instance_id == ProcessInstance.id).where(Task.id == task_id)
+        select(ProcessInstance, Task, Application).join(Task, Task.instance_id == ProcessInstance.id)
+        .outerjoin(Application, Application.id == Task.application_id).where(Task.id == task_id)
+        .options(defaultload(Application.campaign).lazyload(Campaign.scorer_rows))
         .with_for_update(of=[ProcessInstance, Task]).execution_options(populate_existing=True)
     ).first()
-    return (row[1], row[0]) if row is not None else None
+    return (row[1], row[0], row[2]) if row is not None else None
 
 
 def lock_task(session: Session, task_id: int) -> Task | None:

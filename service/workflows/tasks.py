@@ -6,13 +6,13 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session, defaultload
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from service import clock, faults
 from service.auth import policies
 from service.errors import Conflict, Forbidden, NotFound
-from service.models import Application, Campaign, Task, User
+from service.models import Task, User
 from service.repositories import instances as repo
 from service.workflows import audit, task_rules
 from service.workflows.applications import on_step, unit_scope_for
@@ -115,19 +115,13 @@ def _retryable(exc: OperationalError) -> bool:
     return any(s in text for s in ("deadlock", "could not serialize", "database is locked"))
 
 
-def _application(session: Session, application_id: int | None) -> Application | None:
-    """The task's application with its campaign (the campaign's scorer list stays lazy)."""
-    if application_id is None:
-        return None
-    return session.get(Application, application_id,
-                       options=[defaultload(Application.campaign).lazyload(Campaign.scorer_rows)])
-
-
 def _complete_once(session: Session, services: Services, user: User, task_id: int, data: dict[str, Any]) -> Task:
-    locked = repo.lock_task_and_instance(session, task_id)
+    # The application is held for the whole call: the identity map is weak, so without
+    # this reference the row would be selected again (with its campaign) by prepare().
+    locked = repo.lock_for_completion(session, task_id)
     if locked is None:
         raise NotFound(f"task {task_id} does not exist")
-    task, instance = locked
+    task, instance, application = locked
     if not policies.can_see_task(user, task):
         raise NotFound(f"task {task_id} does not exist")
     if not policies.is_candidate(user, task):
@@ -136,9 +130,6 @@ def _complete_once(session: Session, services: Services, user: User, task_id: in
         raise Conflict(f"task {task_id} is already {task.state}")
     if not policies.can_complete(user, task):
         raise Forbidden("this task is claimed by someone else")
-    # Held for the whole call: the identity map is weak, so without this reference the
-    # row would be selected again (with its campaign) by prepare() and below.
-    application = _application(session, task.application_id)
     services.forms.sync(session)
     form_data, engine_data = task_rules.prepare(session, task, user, data)
     services.forms.validate(task.form_key, form_data)
