@@ -1,11 +1,11 @@
 """Who receives a notification: users by role, a task's candidates, a notify effect's target.
 
-``task_recipients`` and ``effect_recipients`` answer for one task or request at
-a time. An engine step that opens many tasks at once (the parallel scorers)
-uses the batch form instead: ``task_wanted`` / ``effect_wanted`` say whom each
-one addresses, and ``resolve`` loads them all in at most two queries, as plain
-column rows (:class:`Addressee`), so the ``User`` mapper's joined unit and
-selectin roles are never loaded.
+``task_wanted`` / ``effect_wanted`` say whom a task or a ``notify`` request
+addresses, and ``resolve`` loads them all in at most two queries, so an engine
+step that opens many tasks at once (the parallel scorers) does not pay a query
+per task. They come back as plain column rows (:class:`Addressee`): the ``User``
+mapper's joined unit and selectin roles are never loaded. ``users_with_role``
+and ``task_recipients`` are the one-at-a-time forms the reminder sweeps use.
 """
 from __future__ import annotations
 
@@ -16,39 +16,6 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from service.models import Task, User, UserRole
-
-
-def users_with_role(session: Session, role: str, unit_id: int | None = None) -> list[User]:
-    """Active users holding ``role`` (in ``unit_id`` when given), ordered by id."""
-    query = select(User).join(UserRole, UserRole.user_id == User.id).where(UserRole.role == role,
-                                                                          User.is_active.is_(True))
-    if unit_id is not None:
-        query = query.where(User.unit_id == unit_id)
-    return list(session.scalars(query.order_by(User.id)).unique())
-
-
-def task_recipients(session: Session, task: Task) -> list[User]:
-    """The assignee, else the named candidate, else everyone who may claim the task."""
-    for user_id in (task.assignee_id, task.candidate_user_id):
-        if user_id is not None:
-            user = session.get(User, user_id)
-            return [user] if user is not None and user.is_active else []
-    return users_with_role(session, task.role, task.unit_id)
-
-
-def effect_recipients(session: Session, request: dict[str, Any], unit_scope: Callable[[str], int | None]) -> list[User]:
-    """Users named by a ``notify`` handler's result ({to: role | unit_role | user, ...})."""
-    to = request.get("to")
-    if to == "user" and isinstance(request.get("user_id"), int):
-        user = session.get(User, request["user_id"])
-        return [user] if user is not None and user.is_active else []
-    role = request.get("role") or ""
-    if to == "unit_role":
-        unit_id = unit_scope(role)
-        return users_with_role(session, role, unit_id) if unit_id is not None else []
-    if to == "role":
-        return users_with_role(session, role)
-    return []
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +45,7 @@ _COLUMNS = (User.id, User.display_name, User.email, User.phone, User.locale, Use
 
 
 def task_wanted(task: Task) -> Wanted:
-    """Whom ``task_recipients`` would return for ``task``, without loading anyone."""
+    """Whom a notification about ``task`` goes to: its assignee, else its candidate, else its pool."""
     for user_id in (task.assignee_id, task.candidate_user_id):
         if user_id is not None:
             return user_id
@@ -86,7 +53,7 @@ def task_wanted(task: Task) -> Wanted:
 
 
 def effect_wanted(request: dict[str, Any], unit_scope: Callable[[str], int | None]) -> Wanted:
-    """Whom ``effect_recipients`` would return for a ``notify`` result, without loading anyone."""
+    """Whom a ``notify`` handler's result ({to: role | unit_role | user, ...}) addresses."""
     to = request.get("to")
     if to == "user" and isinstance(request.get("user_id"), int):
         return int(request["user_id"])
@@ -102,8 +69,7 @@ def effect_wanted(request: dict[str, Any], unit_scope: Callable[[str], int | Non
 def resolve(session: Session, wanted: Iterable[Wanted]) -> dict[Wanted, list[Addressee]]:
     """Active addressees for each wanted entry: one query for all user ids, one for all pools.
 
-    Pool members are ordered by id, like ``users_with_role``; an unknown or
-    inactive user id resolves to nobody, like ``task_recipients``.
+    Pool members are ordered by id; an unknown or inactive user id resolves to nobody.
     """
     distinct = set(wanted)
     ids = sorted(w for w in distinct if isinstance(w, int))
@@ -124,3 +90,15 @@ def resolve(session: Session, wanted: Iterable[Wanted]) -> dict[Wanted, list[Add
                 if pool.role == role and (pool.unit_id is None or pool.unit_id == person.unit_id):
                     out[pool].append(person)
     return out
+
+
+def users_with_role(session: Session, role: str, unit_id: int | None = None) -> list[Addressee]:
+    """Active users holding ``role`` (in ``unit_id`` when given), ordered by id."""
+    pool = Pool(role, unit_id)
+    return resolve(session, [pool])[pool]
+
+
+def task_recipients(session: Session, task: Task) -> list[Addressee]:
+    """The assignee, else the named candidate, else everyone who may claim the task."""
+    wanted = task_wanted(task)
+    return resolve(session, [wanted])[wanted]

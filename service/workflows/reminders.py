@@ -41,7 +41,7 @@ from service import clock
 from service.models import Application, Campaign, Task, User
 from service.workflows import outbox
 from service.workflows.notices import task_link
-from service.workflows.recipients import task_recipients, users_with_role
+from service.workflows.recipients import Addressee, task_recipients, users_with_role
 
 LOGGER = logging.getLogger(__name__)
 
@@ -191,7 +191,7 @@ def _task_reminders(session: Session, now: datetime, report: ReminderReport) -> 
                    "assignee_name": assignee.display_name if assignee else "（待认领）",
                    "overdue_days": max((now - due).days, 0)}
         campaign_id = campaign.id if campaign else None
-        kinds: list[tuple[str, str, list[User]]] = []
+        kinds: list[tuple[str, str, list[Addressee]]] = []
         escalate = cfg.get("escalate_after_hours")
         if escalate is not None and now >= due + timedelta(hours=float(escalate)):
             kinds.append(("escalated", "task_escalated", users_with_role(session, "group_leader")))
