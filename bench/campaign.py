@@ -63,13 +63,10 @@ def campaign(quick: bool, sizes: tuple[int, ...] | None = None) -> dict[str, Any
     sizes = sizes or ((4,) if quick else (200, 2000))
     out: dict[str, Any] = {}
     for n in sizes:
-        url = common.database("postgresql", "campaign")
-        try:
+        with common.scratch_database("postgresql", "campaign") as url:
             app = common.build_app(url, scorers=SCORERS)
             app.extensions["appraisal.db_engine"].dispose()
             result = run_campaign(url, n)
-        finally:
-            common.drop("postgresql", "campaign")
         out[f"campaign_{n}_seconds"] = round(result["seconds"], 1)
         out[f"campaign_{n}_task_completions"] = result["completions"]
         out[f"campaign_{n}_completions_per_s"] = round(result["completions"] / result["seconds"], 1)

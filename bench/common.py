@@ -6,6 +6,7 @@ and dropped again at the end; nothing else on the server is touched.
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 import statistics
 import time
 from datetime import datetime, timedelta, timezone
@@ -107,6 +108,16 @@ def drop(kind: str, name: str) -> None:
     else:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{WORK / f'bench_{name}.db'}{suffix}").unlink(missing_ok=True)
+
+
+@contextmanager
+def scratch_database(kind: str, name: str) -> Iterator[str]:
+    """A fresh bench database for one family, dropped afterwards even when the family fails."""
+    url = database(kind, name)
+    try:
+        yield url
+    finally:
+        drop(kind, name)
 
 
 # -- the app and its demo ------------------------------------------------------

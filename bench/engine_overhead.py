@@ -20,8 +20,7 @@ def engine_overhead(quick: bool) -> dict[str, Any]:
     runs = 3 if quick else 15
     scorers = 2 if quick else 7
     for kind in ("sqlite", "postgresql"):
-        url = common.database(kind, "overhead")
-        try:
+        with common.scratch_database(kind, "overhead") as url:
             app = common.build_app(url, scorers=scorers)
             driver = common.Driver(app)
             with driver.sessions() as session:
@@ -76,8 +75,6 @@ def engine_overhead(quick: bool) -> dict[str, Any]:
             out[f"engine_overhead_ratio_{kind}"] = round(common.median(ratios), 1)
             out["instance_user_tasks"] = completions
             app.extensions["appraisal.db_engine"].dispose()
-        finally:
-            common.drop(kind, "overhead")
     return out
 
 
@@ -106,8 +103,7 @@ def min_transaction_ms(app: Any, runs: int) -> float:
 def scorers_100(quick: bool) -> dict[str, Any]:
     """One scoring completion with N scorers on the instance, service vs bare step (medians)."""
     n = 10 if quick else 100
-    url = common.database("postgresql", "scorers")
-    try:
+    with common.scratch_database("postgresql", "scorers") as url:
         app = common.build_app(url, scorers=n)
         driver = common.Driver(app)
         with driver.sessions() as session:
@@ -135,8 +131,6 @@ def scorers_100(quick: bool) -> dict[str, Any]:
                 bare.complete(workflow, task, common.bare_answer(task))
                 bare_ms.append((time.perf_counter() - t0) * 1000)
         app.extensions["appraisal.db_engine"].dispose()
-    finally:
-        common.drop("postgresql", "scorers")
     key = f"scorers_{n}"
     s, b = common.median(service_ms), common.median(bare_ms)
     return {f"{key}_completion_ms": round(s, 2), f"{key}_bare_step_ms": round(b, 3),

@@ -49,9 +49,8 @@ def http_completions(quick: bool) -> dict[str, Any]:
     single_n = 10 if quick else 300
     load_n = 30 if quick else 3000
     concurrency = 4 if quick else 8
-    url = common.database("postgresql", "http")
     out: dict[str, Any] = {}
-    try:
+    with common.scratch_database("postgresql", "http") as url:
         app = common.build_app(url, scorers=SCORERS)
         driver = common.Driver(app)
         requests, _ = prepare(driver, single_n + load_n)
@@ -73,17 +72,14 @@ def http_completions(quick: bool) -> dict[str, Any]:
             out["http_load_concurrency"] = concurrency
             out["http_web_workers"] = len(server.worker_pids())
             out["web_rss_mb_after_http"] = round(server.worker_peak_rss_mb() or float("nan"), 1)
-    finally:
-        common.drop("postgresql", "http")
     return out
 
 
 def inbox(quick: bool) -> dict[str, Any]:
     """A scorer's task list (page of 50) over HTTP with many open tasks in the database."""
     total = 2_000 if quick else 200_000
-    url = common.database("postgresql", "inbox")
     out: dict[str, Any] = {}
-    try:
+    with common.scratch_database("postgresql", "inbox") as url:
         app = common.build_app(url, scorers=SCORERS)
         driver = common.Driver(app)
         application_id = driver.create()  # one real instance and application the rows can point at
@@ -130,6 +126,4 @@ def inbox(quick: bool) -> dict[str, Any]:
             out["inbox_p50_ms"] = round(common.median(lat), 2)
         out["inbox_open_tasks"] = open_count
         out["inbox_scorer_open_tasks"] = mine
-    finally:
-        common.drop("postgresql", "inbox")
     return out

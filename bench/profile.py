@@ -20,8 +20,7 @@ def main() -> None:
     parser.add_argument("--instances", type=int, default=10)
     parser.add_argument("--cprofile", action="store_true")
     args = parser.parse_args()
-    url = common.database(args.kind, "profile")
-    try:
+    with common.scratch_database(args.kind, "profile") as url:
         app = common.build_app(url, scorers=args.scorers)
         driver = common.Driver(app)
         driver.whole_instance()
@@ -44,8 +43,6 @@ def main() -> None:
             prof.disable()
             pstats.Stats(prof).sort_stats("cumulative").print_stats(45)
         app.extensions["appraisal.db_engine"].dispose()
-    finally:
-        common.drop(args.kind, "profile")
 
 
 if __name__ == "__main__":
