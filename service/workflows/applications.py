@@ -12,6 +12,7 @@ from service.auth import policies
 from service.engine import StepResult
 from service.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from service.models import Application, Campaign, OrgUnit, ProcessInstance, Task, User
+from service.repositories import rows
 from service.workflows import audit
 from service.workflows.application_rules import APPLICATION_FIELDS, field_errors, normalise
 from service.workflows.definitions import latest_definition
@@ -128,33 +129,39 @@ def missing_fields(application: Application) -> list[dict[str, str]]:
 
 
 def on_step(*, session: Session, application: Application, instance: ProcessInstance, result: StepResult) -> None:
-    """Reflect an engine step on the application: stage, status, score, outcome."""
-    application.updated_at = clock.now()
+    """Reflect an engine step on the application: stage, status, score, outcome (one UPDATE of what changed)."""
+    rows.update_row(session, application, step_changes(application, instance, result))
+
+
+def step_changes(application: Application, instance: ProcessInstance, result: StepResult) -> dict[str, Any]:
+    """The application's columns as the step leaves them."""
+    values: dict[str, Any] = {"updated_at": clock.now()}
     variables = result.variables
     if isinstance(variables.get("recusals"), list):
-        application.recusals = variables["recusals"]
+        values["recusals"] = variables["recusals"]
     score = variables.get("score_result")
     if isinstance(score, dict) and "final" in score:
-        application.final_score = Decimal(str(score["final"]))
-        application.calculation = score
-    if variables.get("final_grade"):
-        application.grade = variables["final_grade"]
+        values["final_score"] = Decimal(str(score["final"]))
+        values["calculation"] = score
+    grade = variables.get("final_grade") or application.grade
     stages = [t.properties.get("stage") for t in result.open_tasks if t.properties.get("stage")]
-    application.stage = stages[0] if stages else None
+    values["stage"] = stages[0] if stages else None
     if result.completed:
-        application.outcome = OUTCOMES.get(instance.end_event or "", instance.end_event)
-        application.status = application.outcome or "completed"
-        application.stage = None
-        if application.outcome != "awarded":
-            application.grade = application.grade if application.outcome == "not_awarded" else None
-        return
+        outcome = OUTCOMES.get(instance.end_event or "", instance.end_event)
+        values.update(outcome=outcome, status=outcome or "completed", stage=None)
+        if outcome != "awarded":
+            grade = grade if outcome == "not_awarded" else None
+        values["grade"] = grade
+        return values
+    values["grade"] = grade
     elements = {t.element_id for t in result.open_tasks}
     if "fill_application" in elements:
-        application.status = "returned" if application.submitted_at else "draft"
+        values["status"] = "returned" if application.submitted_at else "draft"
     elif "leader_signoff" in elements:
-        application.status = "awaiting_signoff"
+        values["status"] = "awaiting_signoff"
     else:
-        application.status = "in_review"
+        values["status"] = "in_review"
+    return values
 
 
 def get_application(*, session: Session, user: User, application_id: int) -> Application:

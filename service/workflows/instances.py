@@ -19,6 +19,7 @@ from service.engine.errors import ExecutionError
 from service.auth import policies
 from service.errors import BadRequest, Conflict, Forbidden, NotFound, ValidationFailed
 from service.models import Application, InstanceEvent, ProcessDefinition, ProcessInstance, Task, Timer
+from service.repositories import rows
 from service.workflows import audit, notices
 from service.workflows.definitions import latest_definition
 from service.workflows.services import Services
@@ -50,12 +51,11 @@ def apply_step(*, session: Session, instance: ProcessInstance, result: StepResul
                fired_timer_ids: set[str] | None = None) -> None:
     """Store the new state and bring tasks, timers and history in line with it."""
     now = clock.now()
-    instance.state = result.state_json
-    instance.variables = _public_variables(result.variables)
+    values: dict[str, Any] = {"state": result.state_json, "variables": _public_variables(result.variables)}
     if result.completed and instance.status == "active":
-        instance.status = "completed"
-        instance.end_event = result.end_events[-1] if result.end_events else None
-        instance.ended_at = now
+        values.update(status="completed", end_event=result.end_events[-1] if result.end_events else None,
+                      ended_at=now)
+    rows.update_row(session, instance, values, versioned=True)
     meta = instance.definition.meta["user_tasks"]
     # The rows mirror the state they were written from, so the engine's "before" (what that
     # state waited for) says which rows to close and which to add, without reading them back.

@@ -13,7 +13,7 @@ from service import clock, faults
 from service.auth import policies
 from service.errors import Conflict, Forbidden, NotFound
 from service.models import Task, User
-from service.repositories import instances as repo
+from service.repositories import instances as repo, rows
 from service.workflows import audit, task_rules
 from service.workflows.applications import on_step, unit_scope_for
 from service.workflows.instances import apply_step, engine_call
@@ -138,7 +138,8 @@ def _complete_once(session: Session, services: Services, user: User, task_id: in
         spec_key=definition.cache_key, spec_json=lambda: definition.spec_json, state_json=instance.state,
         task_id=task.engine_task_id, data=engine_data))
     now = clock.now()
-    task.state, task.completed_at, task.completed_by, task.data = "completed", now, user.id, form_data
+    rows.update_row(session, task, {"state": "completed", "completed_at": now, "completed_by": user.id,
+                                    "data": form_data})
     scope = unit_scope_for(application) if application else (lambda role: None)
     apply_step(session=session, instance=instance, result=result, actor_id=user.id, unit_scope=scope,
                application_id=task.application_id, completed_task=task)
