@@ -120,7 +120,8 @@ SPEC: dict[str, Any] = {
         "/api/process-instances": {"get": _op("Instances (federation roles)", params=_PAGE)},
         "/api/process-instances/{id}": {"get": _op("State and active elements", params=[_ID])},
         "/api/process-instances/{id}/history": {"get": _op("Everything that happened, in order", params=[_ID])},
-        "/api/tasks": {"get": _op("My tasks and my roles' tasks", params=_PAGE + [
+        "/api/tasks": {"get": _op("My tasks and my roles' tasks, soonest due first; total is exact up to 1,000 "
+                                  "(total_exact false: more than that)", params=_PAGE + [
             {"name": "state", "in": "query", "schema": {"enum": ["open", "completed", "cancelled", "all"]}},
             {"name": "assigned", "in": "query", "schema": {"enum": ["me", "none"]}},
             {"name": "role", "in": "query", "schema": {"type": "string"}},

@@ -21,11 +21,12 @@ def list_() -> dict:
     if assigned not in (None, "me", "none"):
         raise ValidationFailed([{"field": "assigned", "message": "must be 'me' or 'none'"}])
     page, size = paging()
-    rows, total = tasks.list_tasks(session=session(), user=current_user(), state=state,
-                                   role=request.args.get("role"), stage=request.args.get("stage"),
-                                   application_id=int_arg("application_id"), assigned=assigned,
-                                   page=page, page_size=size)
-    return {"items": [schemas.task(t) for t in rows], "total": total, "page": page, "page_size": size}
+    found = tasks.list_tasks(session=session(), user=current_user(), state=state,
+                             role=request.args.get("role"), stage=request.args.get("stage"),
+                             application_id=int_arg("application_id"), assigned=assigned,
+                             page=page, page_size=size)
+    return {"items": [schemas.task(t) for t in found.items], "total": found.total,
+            "total_exact": found.total_exact, "page": page, "page_size": size}
 
 
 @bp.get("/tasks/<int:task_id>")

@@ -48,14 +48,24 @@ def can_create_application(user: User) -> bool:
 
 def task_filter(user: User) -> ColumnElement[bool]:
     """Tasks ``user`` is a candidate for."""
-    return or_(
-        Task.candidate_user_id == user.id,
-        and_(
-            Task.candidate_user_id.is_(None),
-            Task.role.in_(sorted(user.roles)),
-            or_(Task.unit_id.is_(None), Task.unit_id == user.unit_id),
-        ),
-    )
+    return or_(*candidate_branches(user))
+
+
+def candidate_branches(user: User) -> list[ColumnElement[bool]]:
+    """``task_filter`` as disjoint parts, each one range of an inbox index.
+
+    Named for the user (``ix_tasks_open_candidate``), or unnamed in one of the
+    user's lanes, federation-wide or in the user's unit (``ix_tasks_open_pool``):
+    an inbox reads each part in due order and merges them, instead of sorting
+    every row the OR of them matches.
+    """
+    branches: list[ColumnElement[bool]] = [Task.candidate_user_id == user.id]
+    for role in sorted(user.roles):
+        pool = and_(Task.candidate_user_id.is_(None), Task.role == role)
+        branches.append(and_(pool, Task.unit_id.is_(None)))
+        if user.unit_id is not None:
+            branches.append(and_(pool, Task.unit_id == user.unit_id))
+    return branches
 
 
 def is_candidate(user: User, task: Task) -> bool:

@@ -72,9 +72,13 @@ class Task(Base):
         # every assigned scoring row (bench/README.md, inbox_p95_ms).
         Index("ix_tasks_open_candidate", "candidate_user_id", "due_at", "id",
               postgresql_where=text("state = 'open'"), sqlite_where=text("state = 'open'")),
-        Index("ix_tasks_open_pool", "role", "unit_id", "due_at",
+        Index("ix_tasks_open_pool", "role", "unit_id", "due_at", "id",
               postgresql_where=text("state = 'open' AND candidate_user_id IS NULL"),
               sqlite_where=text("state = 'open' AND candidate_user_id IS NULL")),
+        # Federation-wide pool rows, already in inbox order (migration 0005 says why).
+        Index("ix_tasks_open_pool_wide", "role", "due_at", "id",
+              postgresql_where=text("state = 'open' AND candidate_user_id IS NULL AND unit_id IS NULL"),
+              sqlite_where=text("state = 'open' AND candidate_user_id IS NULL AND unit_id IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -79,7 +79,8 @@ def set_language(code: str) -> Response:
 @login_required
 def inbox() -> str:
     me = user()
-    rows, total = tasks.list_tasks(session=db(), user=me, page_size=200)
+    found = tasks.list_tasks(session=db(), user=me, page_size=200)
+    rows = found.items
     apps = {a.id: a for a in db().scalars(select(Application).where(
         Application.id.in_([r.application_id for r in rows if r.application_id])))} if rows else {}
     now = clock.now()
@@ -90,7 +91,7 @@ def inbox() -> str:
     mine: list[Application] = []
     if me.roles & {"unit_submitter", "unit_leader", "vetter"}:
         mine, _ = applications.list_applications(session=db(), user=me, page_size=100)
-    return render_template("inbox.html", rows=rows, total=total, apps=apps, counts=sorted(counts.items()),
+    return render_template("inbox.html", rows=rows, total=found.total, total_exact=found.total_exact, apps=apps, counts=sorted(counts.items()),
                            overdue=overdue, mine=mine, campaigns=campaigns.list_campaigns(db()),
                            unread=dashboard.unread_count(session=db(), user=me))
 
@@ -182,7 +183,7 @@ def _application_data(schema: dict[str, Any]) -> tuple[dict[str, Any], list[dict
 
 
 def _fill_task(application_id: int) -> Any:
-    rows, _ = tasks.list_tasks(session=db(), user=user(), application_id=application_id)
+    rows = tasks.list_tasks(session=db(), user=user(), application_id=application_id).items
     return next((r for r in rows if r.form_key == APPLICATION_FORM), None)
 
 
@@ -320,7 +321,7 @@ def application_print(application_id: int) -> str:
 
 
 def _scoring_rows() -> list[dict[str, Any]]:
-    rows, _ = tasks.list_tasks(session=db(), user=user(), stage="scoring", page_size=200)
+    rows = tasks.list_tasks(session=db(), user=user(), stage="scoring", page_size=200).items
     out = []
     for task in rows:
         if task.form_key != "scoring" or not task.application_id:

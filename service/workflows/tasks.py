@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select, union_all
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -22,27 +23,60 @@ from service.workflows.services import Services
 MAX_ATTEMPTS = 8
 
 
+# An inbox counts its tasks exactly up to this many; beyond it the total says "more than".
+TASK_COUNT_CAP = 1000
+
+
+@dataclass(frozen=True)
+class TaskPage:
+    items: list[Task]
+    total: int
+    total_exact: bool  # False: there are more than ``total`` (= TASK_COUNT_CAP) tasks
+
+
 def list_tasks(*, session: Session, user: User, state: str = "open", role: str | None = None,
                stage: str | None = None, application_id: int | None = None, assigned: str | None = None,
-               page: int = 1, page_size: int = 50) -> tuple[list[Task], int]:
-    """Tasks the user is a candidate for, newest due first (Camunda's task query)."""
-    query = select(Task).where(policies.task_filter(user))
+               page: int = 1, page_size: int = 50) -> TaskPage:
+    """Tasks the user is a candidate for, soonest due first (Camunda's task query).
+
+    Open tasks are read per candidate branch (``policies.candidate_branches``),
+    each in due order from its partial index and cut at the page's end, then
+    merged: a scorer with thousands of open tasks costs a page, not a sort of
+    them all. The count stops at ``TASK_COUNT_CAP``.
+    """
+    filters: list[ColumnElement[bool]] = []
     if state != "all":
-        query = query.where(Task.state == state)
+        filters.append(Task.state == state)
     if role:
-        query = query.where(Task.role == role)
+        filters.append(Task.role == role)
     if stage:
-        query = query.where(Task.stage == stage)
+        filters.append(Task.stage == stage)
     if application_id is not None:
-        query = query.where(Task.application_id == application_id)
+        filters.append(Task.application_id == application_id)
     if assigned == "me":
-        query = query.where(Task.assignee_id == user.id)
+        filters.append(Task.assignee_id == user.id)
     elif assigned == "none":
-        query = query.where(Task.assignee_id.is_(None))
-    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    rows = session.scalars(query.order_by(Task.due_at.is_(None), Task.due_at, Task.id)
-                           .offset((page - 1) * page_size).limit(page_size))
-    return list(rows), total or 0
+        filters.append(Task.assignee_id.is_(None))
+    branches = policies.candidate_branches(user) if state == "open" else [policies.task_filter(user)]
+    end = page * page_size
+    # Each branch yields only its (id, due_at) keys, so the merge stays narrow; the page's rows are joined last.
+    parts = [select(Task.id, Task.due_at).where(branch, *filters).order_by(*_due_order(Task.__table__.c))
+             .limit(end).subquery() for branch in branches]
+    merged = union_all(*(select(part) for part in parts)).subquery()
+    keys = select(merged).order_by(*_due_order(merged.c)).offset(end - page_size).limit(page_size).subquery()
+    capped = [select(Task.id).where(branch, *filters).limit(TASK_COUNT_CAP + 1).subquery() for branch in branches]
+    count = select(func.count()).select_from(union_all(*(select(part.c.id) for part in capped)).subquery())
+    # The count rides along on every row of the page: one round trip, unless the page is empty.
+    found = session.execute(select(Task, count.scalar_subquery()).join(keys, Task.id == keys.c.id)
+                            .order_by(*_due_order(keys.c))).all()
+    items = [task for task, _ in found]
+    counted = found[0][1] if found else (session.scalar(count) or 0)
+    return TaskPage(items, min(counted, TASK_COUNT_CAP), counted <= TASK_COUNT_CAP)
+
+
+def _due_order(columns: Any) -> tuple[Any, Any]:
+    """Soonest due first, undated last, then oldest: the order the inbox indexes keep."""
+    return columns.due_at.asc().nulls_last(), columns.id.asc()
 
 
 def get_task(*, session: Session, user: User, task_id: int) -> Task:
