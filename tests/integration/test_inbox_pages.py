@@ -13,6 +13,7 @@ from service.models import Application, OrgUnit, Task, User
 from service.workflows import tasks as task_use_cases
 from tests.api_client import Api
 from tests.integration import flows
+from tests.integration.test_web_pages import logged_in
 
 USER = "res_office1"
 
@@ -85,3 +86,12 @@ def test_count_stops_at_the_cap(app: Any, monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setattr(task_use_cases, "TASK_COUNT_CAP", len(expected))
     body = api.get("/api/tasks?page_size=5", USER)
     assert (body["total"], body["total_exact"]) == (len(expected), True)
+
+
+def test_inbox_page_says_more_than_the_cap(app: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    api = Api(app)
+    _seed(app, api)
+    client, _ = logged_in(app, USER)
+    monkeypatch.setattr(task_use_cases, "TASK_COUNT_CAP", 10)
+    page = client.get("/").get_data(as_text=True)
+    assert '<span class="num" id="open-count">10+</span>' in page
