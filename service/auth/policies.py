@@ -55,7 +55,8 @@ def candidate_branches(user: User) -> list[ColumnElement[bool]]:
     """``task_filter`` as disjoint parts, each one range of an inbox index.
 
     Named for the user (``ix_tasks_open_candidate``), or unnamed in one of the
-    user's lanes, federation-wide or in the user's unit (``ix_tasks_open_pool``):
+    user's lanes, federation-wide (``ix_tasks_open_pool_wide``) or in the
+    user's unit (``ix_tasks_open_pool``):
     an inbox reads each part in due order and merges them, instead of sorting
     every row the OR of them matches.
     """

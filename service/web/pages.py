@@ -91,9 +91,9 @@ def inbox() -> str:
     mine: list[Application] = []
     if me.roles & {"unit_submitter", "unit_leader", "vetter"}:
         mine, _ = applications.list_applications(session=db(), user=me, page_size=100)
-    return render_template("inbox.html", rows=rows, total=found.total, total_exact=found.total_exact, apps=apps, counts=sorted(counts.items()),
-                           overdue=overdue, mine=mine, campaigns=campaigns.list_campaigns(db()),
-                           unread=dashboard.unread_count(session=db(), user=me))
+    return render_template("inbox.html", rows=rows, total=found.total, total_exact=found.total_exact, apps=apps,
+                           counts=sorted(counts.items()), overdue=overdue, mine=mine,
+                           campaigns=campaigns.list_campaigns(db()), unread=dashboard.unread_count(session=db(), user=me))
 
 
 # --------------------------------------------------------------------------- generic task pages

@@ -89,8 +89,8 @@ def create_application(*, session: Session, services: Services, user: User, camp
         session=session, services=services, definition=definition, business_key=f"application-{application.id}",
         data=process_data(application, campaign, unit, [s for s in scorers if s is not None]),
         started_by=user.id, unit_scope=unit_scope_for(application), application_id=application.id)
-    application.instance_id = instance.id
-    on_step(session=session, application=application, instance=instance, result=result)
+    on_step(session=session, application=application, instance=instance, result=result,
+            also={"instance_id": instance.id})
     audit.record(session, actor=user, action="create", object_type="application", object_id=application.id,
                  detail={"campaign_id": campaign.id, "unit_id": unit.id})
     session.commit()
@@ -128,13 +128,22 @@ def missing_fields(application: Application) -> list[dict[str, str]]:
     return field_errors(application_fields(application), complete=True)
 
 
-def on_step(*, session: Session, application: Application, instance: ProcessInstance, result: StepResult) -> None:
-    """Reflect an engine step on the application: stage, status, score, outcome (one UPDATE of what changed)."""
-    rows.update_row(session, application, step_changes(application, instance, result))
+def on_step(*, session: Session, application: Application, instance: ProcessInstance, result: StepResult,
+            also: dict[str, Any] | None = None) -> None:
+    """Reflect an engine step on the application: stage, status, score, outcome.
+
+    ``also`` holds other columns the caller changes in the same step (the
+    instance id at creation, a submitted form's fields), so the row gets one
+    UPDATE of everything that differs.
+    """
+    also = also or {}
+    submitted = also.get("submitted_at", application.submitted_at) is not None
+    rows.update_row(session, application, {**also, **step_changes(application, instance, result, submitted)})
 
 
-def step_changes(application: Application, instance: ProcessInstance, result: StepResult) -> dict[str, Any]:
-    """The application's columns as the step leaves them."""
+def step_changes(application: Application, instance: ProcessInstance, result: StepResult,
+                 submitted: bool) -> dict[str, Any]:
+    """The application's columns as the step leaves them (``submitted``: it has been submitted before)."""
     values: dict[str, Any] = {"updated_at": clock.now()}
     variables = result.variables
     if isinstance(variables.get("recusals"), list):
@@ -146,17 +155,16 @@ def step_changes(application: Application, instance: ProcessInstance, result: St
     grade = variables.get("final_grade") or application.grade
     stages = [t.properties.get("stage") for t in result.open_tasks if t.properties.get("stage")]
     values["stage"] = stages[0] if stages else None
+    values["grade"] = grade
     if result.completed:
         outcome = OUTCOMES.get(instance.end_event or "", instance.end_event)
         values.update(outcome=outcome, status=outcome or "completed", stage=None)
-        if outcome != "awarded":
-            grade = grade if outcome == "not_awarded" else None
-        values["grade"] = grade
+        if outcome not in ("awarded", "not_awarded"):
+            values["grade"] = None
         return values
-    values["grade"] = grade
     elements = {t.element_id for t in result.open_tasks}
     if "fill_application" in elements:
-        values["status"] = "returned" if application.submitted_at else "draft"
+        values["status"] = "returned" if submitted else "draft"
     elif "leader_signoff" in elements:
         values["status"] = "awaiting_signoff"
     else:

@@ -39,15 +39,13 @@ def prepare(session: Session, task: Task, user: User, data: dict[str, Any]) -> t
     return data, data
 
 
-def after_complete(session: Session, task: Task, data: dict[str, Any]) -> None:
-    """Copy what the application row keeps from a completed form."""
-    if task.form_key == "application" and task.application_id:
-        application = session.get(Application, task.application_id)
-        if application is not None:
-            for key in APPLICATION_FIELDS:
-                if key in data:
-                    setattr(application, key, data[key])
-            application.submitted_at = clock.now()
+def application_changes(task: Task, data: dict[str, Any]) -> dict[str, Any]:
+    """What the application row keeps from a completed form (written with the step's own changes)."""
+    if task.form_key != "application" or not task.application_id:
+        return {}
+    changes = {key: data[key] for key in APPLICATION_FIELDS if key in data}
+    changes["submitted_at"] = clock.now()
+    return changes
 
 
 def _check_scores(data: dict[str, Any], campaign: Campaign) -> None:

@@ -177,9 +177,9 @@ def _complete_once(session: Session, services: Services, user: User, task_id: in
     scope = unit_scope_for(application) if application else (lambda role: None)
     apply_step(session=session, instance=instance, result=result, actor_id=user.id, unit_scope=scope,
                application_id=task.application_id, completed_task=task)
-    task_rules.after_complete(session, task, form_data)
     if application is not None:
-        on_step(session=session, application=application, instance=instance, result=result)
+        on_step(session=session, application=application, instance=instance, result=result,
+                also=task_rules.application_changes(task, form_data))
     audit.record(session, actor=user, action="complete", object_type="task", object_id=task.id,
                  detail={"element": task.element_id, "instance_id": instance.id, "data": form_data})
     faults.point("task.complete.before_commit")
