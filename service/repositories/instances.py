@@ -1,8 +1,8 @@
 """Instance, task and timer queries."""
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, defaultload
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session, defaultload, lazyload
 
 from service.models import Application, Campaign, ProcessInstance, Task, Timer
 
@@ -15,20 +15,24 @@ def lock_instance(session: Session, instance_id: int) -> ProcessInstance | None:
     )
 
 
+# Built once: constructing this statement cost about as much Python as loading its row.
+# The application's unit stays lazy (a completion reads only unit_id), its campaign comes
+# along, and the campaign's scorer list stays lazy too.
+_LOCK_FOR_COMPLETION = (
+    select(ProcessInstance, Task, Application).join(Task, Task.instance_id == ProcessInstance.id)
+    .outerjoin(Application, Application.id == Task.application_id).where(Task.id == bindparam("task_id"))
+    .options(lazyload(Application.unit), defaultload(Application.campaign).lazyload(Campaign.scorer_rows))
+    .with_for_update(of=[ProcessInstance, Task]).execution_options(populate_existing=True)
+)
+
+
 def lock_for_completion(session: Session, task_id: int) -> tuple[Task, ProcessInstance, Application | None] | None:
     """A task and its instance, both rows locked, with the task's application, in one round trip.
 
     The instance comes first in the FROM list so PostgreSQL locks it before the
-    task row, the same order as every other writer (timers, cancels) takes. The
-    application (outer-joined, not locked) comes with its campaign; the
-    campaign's scorer list stays lazy, a completion never reads it.
+    task row, the same order as every other writer (timers, cancels) takes.
     """
-    row = session.execute(
-        select(ProcessInstance, Task, Application).join(Task, Task.instance_id == ProcessInstance.id)
-        .outerjoin(Application, Application.id == Task.application_id).where(Task.id == task_id)
-        .options(defaultload(Application.campaign).lazyload(Campaign.scorer_rows))
-        .with_for_update(of=[ProcessInstance, Task]).execution_options(populate_existing=True)
-    ).first()
+    row = session.execute(_LOCK_FOR_COMPLETION, {"task_id": task_id}).first()
     return (row[1], row[0], row[2]) if row is not None else None
 
 

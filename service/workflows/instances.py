@@ -25,6 +25,7 @@ from service.workflows.definitions import latest_definition
 from service.workflows.services import Services
 
 UnitScope = Callable[[str], int | None]
+_INSERT_EVENTS = insert(InstanceEvent.__table__)
 
 
 def start_instance(*, session: Session, services: Services, definition: ProcessDefinition, business_key: str,
@@ -83,7 +84,7 @@ def apply_step(*, session: Session, instance: ProcessInstance, result: StepResul
     notices.after_step(session=session, instance=instance, result=result, unit_scope=unit_scope,
                        application_id=application_id, created_tasks=created)
     if result.history:
-        session.execute(insert(InstanceEvent.__table__), [
+        session.execute(_INSERT_EVENTS, [
             {"instance_id": instance.id, "element_id": item.element_id, "name": item.name,
              "element_type": item.element_type, "at": now, "detail": None,
              "actor_id": actor_id if item.task_id == completed_id else None}
