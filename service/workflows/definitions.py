@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import asdict
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -14,6 +15,14 @@ from service.auth import policies
 from service.models import ProcessDefinition, User
 from service.workflows import audit
 from service.workflows.services import Services
+
+
+def engine_spec(definition: ProcessDefinition) -> dict[str, Any]:
+    """The definition as the engine takes it: its cache key, and its spec JSON as a loader.
+
+    ``spec_json`` is a deferred column, read only when the engine's spec cache misses.
+    """
+    return {"spec_key": definition.cache_key, "spec_json": lambda: definition.spec_json}
 
 
 def validate_bpmn(*, services: Services, xml: bytes, session: Session | None = None) -> dict:

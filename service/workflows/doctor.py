@@ -21,6 +21,7 @@ from service.models import Application, ProcessInstance, Task, Timer
 from service.repositories import instances as repo
 from service.workflows import audit
 from service.workflows.applications import on_step, unit_scope_for
+from service.workflows.definitions import engine_spec
 from service.workflows.instances import apply_step
 from service.workflows.services import Services
 
@@ -38,9 +39,7 @@ class Finding:
 
 
 def _engine_view(services: Services, instance: ProcessInstance) -> StepResult:
-    definition = instance.definition
-    return services.engine.inspect(spec_key=definition.cache_key, spec_json=lambda: definition.spec_json,
-                                   state_json=instance.state)
+    return services.engine.inspect(**engine_spec(instance.definition), state_json=instance.state)
 
 
 def _timer_key(engine_task_id: str, due_at: datetime) -> tuple[str, str]:

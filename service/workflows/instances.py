@@ -21,7 +21,7 @@ from service.errors import BadRequest, Conflict, Forbidden, NotFound, Validation
 from service.models import Application, InstanceEvent, ProcessDefinition, ProcessInstance, Task, Timer
 from service.repositories import rows
 from service.workflows import audit, notices
-from service.workflows.definitions import latest_definition
+from service.workflows.definitions import engine_spec, latest_definition
 from service.workflows.services import Services
 
 UnitScope = Callable[[str], int | None]
@@ -33,7 +33,7 @@ def start_instance(*, session: Session, services: Services, definition: ProcessD
                    application_id: int | None = None) -> tuple[ProcessInstance, StepResult]:
     """Create and run an instance until it waits; the caller commits."""
     try:
-        result = services.engine.start(spec_key=definition.cache_key, spec_json=lambda: definition.spec_json, data=data)
+        result = services.engine.start(**engine_spec(definition), data=data)
     except ExecutionError as exc:
         raise BadRequest(f"the process could not start: {exc}", element=exc.element_id) from None
     now = clock.now()

@@ -17,6 +17,7 @@ from service.models import Task, User
 from service.repositories import instances as repo, rows
 from service.workflows import audit, task_rules
 from service.workflows.applications import on_step, unit_scope_for
+from service.workflows.definitions import engine_spec
 from service.workflows.instances import apply_step, engine_call
 from service.workflows.services import Services
 
@@ -167,10 +168,9 @@ def _complete_once(session: Session, services: Services, user: User, task_id: in
     services.forms.sync(session)
     form_data, engine_data = task_rules.prepare(session, task, user, data)
     services.forms.validate(task.form_key, form_data)
-    definition = instance.definition
     result = engine_call(lambda: services.engine.complete_task(
-        spec_key=definition.cache_key, spec_json=lambda: definition.spec_json, state_json=instance.state,
-        task_id=task.engine_task_id, data=engine_data))
+        **engine_spec(instance.definition), state_json=instance.state, task_id=task.engine_task_id,
+        data=engine_data))
     now = clock.now()
     rows.update_row(session, task, {"state": "completed", "completed_at": now, "completed_by": user.id,
                                     "data": form_data})

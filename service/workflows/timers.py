@@ -25,6 +25,7 @@ from service.engine.errors import EngineError
 from service.models import Application, ProcessInstance, Timer
 from service.workflows import audit
 from service.workflows.applications import on_step, unit_scope_for
+from service.workflows.definitions import engine_spec
 from service.workflows.instances import apply_step
 from service.workflows.services import Services
 
@@ -93,11 +94,9 @@ def _fire_once(session: Session, services: Services, instance_id: int) -> list[i
     if not due:
         session.rollback()
         return []
-    definition = instance.definition
     try:
         with clock.frozen(now):
-            result = services.engine.fire_due_timers(spec_key=definition.cache_key, spec_json=lambda: definition.spec_json,
-                                                     state_json=instance.state)
+            result = services.engine.fire_due_timers(**engine_spec(instance.definition), state_json=instance.state)
     except EngineError as exc:
         session.rollback()
         LOGGER.error("instance %s: timer firing failed: %s", instance_id, exc)
