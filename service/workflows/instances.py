@@ -10,7 +10,7 @@ import re
 from datetime import datetime, timedelta
 from typing import Any, Callable
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from service import clock
@@ -25,7 +25,6 @@ from service.workflows.definitions import engine_spec, latest_definition
 from service.workflows.services import Services
 
 UnitScope = Callable[[str], int | None]
-_INSERT_EVENTS = insert(InstanceEvent.__table__)
 
 
 def start_instance(*, session: Session, services: Services, definition: ProcessDefinition, business_key: str,
@@ -56,7 +55,7 @@ def apply_step(*, session: Session, instance: ProcessInstance, result: StepResul
     if result.completed and instance.status == "active":
         values.update(status="completed", end_event=result.end_events[-1] if result.end_events else None,
                       ended_at=now)
-    rows.update_row(session, instance, values, versioned=True)
+    rows.update_row(session, instance, values, versioned=True)  # sent with the step's other writes (rows)
     meta = instance.definition.meta["user_tasks"]
     # The rows mirror the state they were written from, so the engine's "before" (what that
     # state waited for) says which rows to close and which to add, without reading them back.
@@ -84,7 +83,7 @@ def apply_step(*, session: Session, instance: ProcessInstance, result: StepResul
     notices.after_step(session=session, instance=instance, result=result, unit_scope=unit_scope,
                        application_id=application_id, created_tasks=created)
     if result.history:
-        session.execute(_INSERT_EVENTS, [
+        rows.insert_rows(session, InstanceEvent.__table__, [
             {"instance_id": instance.id, "element_id": item.element_id, "name": item.name,
              "element_type": item.element_type, "at": now, "detail": None,
              "actor_id": actor_id if item.task_id == completed_id else None}

@@ -66,3 +66,37 @@ def test_audit_trigger_migration_up_down_up_and_models_match(empty_url: str) -> 
                 conn.execute(text("DELETE FROM audit_log"))
     finally:
         engine.dispose()
+
+
+def _state_compression(engine: object) -> str | None:
+    with engine.connect() as conn:  # type: ignore[attr-defined]
+        return conn.execute(text(
+            "SELECT attcompression FROM pg_attribute WHERE attrelid = 'process_instances'::regclass "
+            "AND attname = 'state'")).scalar()
+
+
+def test_instance_state_is_stored_with_lz4_on_postgresql(empty_url: str) -> None:
+    if not empty_url.startswith("postgresql"):
+        pytest.skip("only PostgreSQL compresses column values")
+    cfg = alembic_config(empty_url)
+    command.upgrade(cfg, "head")
+    engine = create_engine(empty_url)
+    try:
+        assert _state_compression(engine) == "l"
+        with engine.begin() as conn:
+            conn.execute(text(
+                "INSERT INTO process_definitions (key, version, name, xml, spec_json, meta, checksum, deployed_at, comment) "
+                "VALUES ('k', 1, 'k', '', '{}', '{}', '', CURRENT_TIMESTAMP, '')"))
+            state = '{"tasks": "' + "评分任务 waiting " * 4000 + '"}'
+            conn.execute(text(
+                "INSERT INTO process_instances (definition_id, business_key, status, state, variables, revision, "
+                "started_at) SELECT id, 'b', 'active', :state, '{}', 1, CURRENT_TIMESTAMP FROM process_definitions"),
+                {"state": state})
+            method = conn.execute(text("SELECT pg_column_compression(state) FROM process_instances")).scalar()
+            assert method == "lz4"
+            assert conn.execute(text("SELECT state FROM process_instances")).scalar() == state
+        engine.dispose()
+        command.downgrade(cfg, "0005_inbox_pool_index_id")
+        assert _state_compression(engine) == "p"
+    finally:
+        engine.dispose()
