@@ -5,7 +5,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from service import clock
 from service.auth import policies
@@ -84,10 +84,9 @@ def create_application(*, session: Session, services: Services, user: User, camp
     )
     session.add(application)
     session.flush()
-    scorers = [session.get(User, row.user_id) for row in campaign.scorer_rows]
     instance, result = start_instance(
         session=session, services=services, definition=definition, business_key=f"application-{application.id}",
-        data=process_data(application, campaign, unit, [s for s in scorers if s is not None]),
+        data=process_data(application, campaign, unit, _scorers(session, campaign)),
         started_by=user.id, unit_scope=unit_scope_for(application), application_id=application.id)
     on_step(session=session, application=application, instance=instance, result=result,
             also={"instance_id": instance.id})
@@ -95,6 +94,15 @@ def create_application(*, session: Session, services: Services, user: User, camp
                  detail={"campaign_id": campaign.id, "unit_id": unit.id})
     session.commit()
     return application
+
+
+def _scorers(session: Session, campaign: Campaign) -> list[User]:
+    """The campaign's scorers in its order, in one query (their roles are not needed)."""
+    ids = [row.user_id for row in campaign.scorer_rows]
+    if not ids:
+        return []
+    found = {u.id: u for u in session.scalars(select(User).where(User.id.in_(ids)).options(lazyload(User.role_rows)))}
+    return [found[i] for i in ids if i in found]
 
 
 def update_draft(*, session: Session, user: User, application_id: int, fields: dict[str, Any]) -> Application:
