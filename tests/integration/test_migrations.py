@@ -75,9 +75,8 @@ def _state_compression(engine: object) -> str | None:
             "AND attname = 'state'")).scalar()
 
 
+@pytest.mark.parametrize("empty_url", ["postgres"], indirect=True)  # only PostgreSQL compresses column values
 def test_instance_state_is_stored_with_lz4_on_postgresql(empty_url: str) -> None:
-    if not empty_url.startswith("postgresql"):
-        pytest.skip("only PostgreSQL compresses column values")
     cfg = alembic_config(empty_url)
     command.upgrade(cfg, "head")
     engine = create_engine(empty_url)
