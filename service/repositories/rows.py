@@ -130,6 +130,9 @@ def _needs_defaults(table: Table, columns: tuple[str, ...]) -> bool:
 
 
 def _queue(session: Session) -> list[_Write]:
+    if session.in_nested_transaction():
+        # A savepoint's rollback would have to drop exactly its own writes; nothing here needs that.
+        raise RuntimeError("rows queues writes for the whole transaction, not inside a savepoint")
     queue = session.info.get(_QUEUE)
     if queue is None:
         if not session.in_transaction():

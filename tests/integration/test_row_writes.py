@@ -143,3 +143,12 @@ def test_new_objects_are_refused(app: Any) -> None:
     with app.extensions["appraisal.sessions"]() as s:
         with pytest.raises(ValueError):
             rows.update_row(s, ProcessInstance(business_key="x"), {"status": "active"})
+
+
+def test_savepoints_are_refused(app: Any) -> None:
+    instance_id = _instance_id(app)
+    with app.extensions["appraisal.sessions"]() as s:
+        instance = s.get(ProcessInstance, instance_id)
+        with s.begin_nested():
+            with pytest.raises(RuntimeError, match="savepoint"):
+                rows.update_row(s, instance, {"error": "inside"})
