@@ -1,13 +1,17 @@
 """gunicorn settings for the web service (docker-compose, the Dockerfile and the HTTP benchmarks).
 
-Sync workers, two per core: a worker spends a good part of each request waiting
-on PostgreSQL, so one per core leaves the CPU idle during those round trips
-(bench/README.md, http_task_completions_per_s). ``WEB_CONCURRENCY`` overrides.
+Sync workers, one per core (at least two, so one slow request never holds up
+every other). Since a completion's writes travel as one statement
+a worker waits little on PostgreSQL, and each worker keeps its own cache of
+deserialized workflows, so fewer workers find more of them warm: measured
+alternately on two cores, two workers answered 141–152 completions/s against
+124–125 for four and 131–139 for three (bench/README.md, fourth round).
+``WEB_CONCURRENCY`` overrides.
 """
 import multiprocessing
 import os
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
-workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2))
+workers = int(os.environ.get("WEB_CONCURRENCY", max(2, multiprocessing.cpu_count())))
 worker_class = "sync"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
