@@ -13,7 +13,7 @@ from service.models import Application, OrgUnit, Task, User
 from service.workflows import tasks as task_use_cases
 from tests.api_client import Api
 from tests.integration import flows
-from tests.integration.test_web_pages import logged_in
+from tests.web_client import logged_in
 
 USER = "res_office1"
 

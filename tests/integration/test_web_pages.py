@@ -10,19 +10,9 @@ from openpyxl import load_workbook
 from service.demo.baoding import DEMO_PASSWORD
 from tests.api_client import Api
 from tests.integration import flows
+from tests.web_client import csrf, logged_in
 
 PDF = b"%PDF-1.4\n%%EOF\n"
-
-
-def csrf(client: Any, path: str = "/login") -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).get_data(as_text=True)).group(1)
-
-
-def logged_in(app: Any, username: str) -> tuple[Any, str]:
-    client = app.test_client()
-    r = client.post("/login", data={"csrf_token": csrf(client), "username": username, "password": DEMO_PASSWORD})
-    assert r.status_code == 302, r.get_data(as_text=True)[:300]
-    return client, csrf(client, "/notifications")
 
 
 def test_login_sessions_and_csrf(app: Any) -> None:
