@@ -48,7 +48,14 @@ class _Shape:
 class _Write:
     shape: _Shape
     params: list[dict[str, Any]]
-    label: str  # for errors: "process_instances row 7 (revision 3)"
+
+    def label(self) -> str:
+        """The write for an error message: "process_instances row 7 (revision 3)"."""
+        if self.shape.kind == "insert":
+            return self.shape.table.name
+        row = self.params[0]
+        revision = f" (revision {row['row_revision']})" if self.shape.versioned else ""
+        return f"{self.shape.table.name} row {row['row_id']}{revision}"
 
 
 _SINGLE: dict[_Shape, Executable] = {}
@@ -76,14 +83,12 @@ def update_row(session: Session, obj: Any, values: dict[str, Any], *, versioned:
         flush(session)  # one statement must not write a row twice: the earlier write goes first
     params = dict(changed)
     params["row_id"] = obj.id
-    label = f"{table.name} row {obj.id}"
     if versioned:
         old = obj.revision
         params["row_revision"], params["revision"] = old, old + 1
         changed["revision"] = old + 1
-        label += f" (revision {old})"
     columns = tuple(sorted(k for k in params if k not in ("row_id", "row_revision")))
-    queue.append(_Write(_Shape("update", table, columns, versioned), [params], label))
+    queue.append(_Write(_Shape("update", table, columns, versioned), [params]))
     for name, value in changed.items():
         set_committed_value(obj, name, value)
     return True
@@ -98,7 +103,7 @@ def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
         raise ValueError("insert_rows needs every row to have the same keys")
     if _needs_defaults(table, columns):
         raise ValueError(f"insert_rows does not apply column defaults: give {table.name} rows every column")
-    _queue(session).append(_Write(_Shape("insert", table, columns, rows=len(rows)), list(rows), table.name))
+    _queue(session).append(_Write(_Shape("insert", table, columns, rows=len(rows)), list(rows)))
 
 
 def flush(session: Session) -> None:
@@ -109,16 +114,13 @@ def flush(session: Session) -> None:
     writes = list(queue)
     queue.clear()
     connection = session.connection()
-    if connection.dialect.name == "postgresql" and len(writes) > 1:
+    if connection.dialect.name == "postgresql":
         inline = [w for w in writes if w.shape.rows <= _MAX_INLINE_ROWS]
-        for write in (w for w in writes if w.shape.rows > _MAX_INLINE_ROWS):
-            _check(write, connection.execute(_single(write.shape), write.params).rowcount)
         if len(inline) > 1:
             counts = connection.execute(_combined(tuple(w.shape for w in inline)), _flat(inline)).one()
             for write, count in zip(inline, counts):
                 _check(write, count)
-            return
-        writes = inline
+            writes = [w for w in writes if w.shape.rows > _MAX_INLINE_ROWS]
     for write in writes:
         _check(write, connection.execute(_single(write.shape), write.params).rowcount)
 
@@ -143,9 +145,9 @@ def _queue(session: Session) -> list[_Write]:
 
 def _check(write: _Write, count: int) -> None:
     if write.shape.versioned and count != 1:
-        raise StaleDataError(f"{write.label} changed meanwhile")
+        raise StaleDataError(f"{write.label()} changed meanwhile")
     if write.shape.kind == "insert" and count not in (-1, write.shape.rows):
-        raise StaleDataError(f"{write.label}: {count} of {write.shape.rows} rows written")
+        raise StaleDataError(f"{write.label()}: {count} of {write.shape.rows} rows written")
 
 
 def _statement(shape: _Shape, prefix: str, inline: bool) -> Any:
