@@ -4,8 +4,12 @@ The archive holds everything needed to rebuild the campaign in an empty
 database: the organisation and people it refers to, every process version, the
 campaign and its scorers, applications with their attachments, process
 instances (state, tasks, timers, history), scores with their calculations,
-decisions, the campaign's notifications and its audit trail. Rows keep their
-ids, so references inside JSON (scores, calculations, audit details) stay true.
+decisions, the campaign's notifications (outbox rows and the in-app messages
+they delivered) and its audit trail. Rows keep their ids, so references inside
+JSON (scores, calculations, audit details) stay true. Which rows of each table
+belong to a campaign is said once, in ``PARTS``; the tables left out are in
+``EXCLUDED`` with the reason, and every table of the metadata must be in one of
+the two (tests/integration/test_archive.py enumerates them).
 
 Layout::
 
@@ -22,25 +26,113 @@ import zipfile
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterable
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable
 
-from sqlalchemy import DateTime, Float, LargeBinary, Numeric, Table, TypeDecorator, func, insert, select, text
+from sqlalchemy import (ColumnElement, DateTime, Float, LargeBinary, Numeric, String, Table, TypeDecorator, func, insert,
+                        or_, select, text)
 from sqlalchemy.orm import Session
 
 from service import clock
 from service.errors import Conflict, ValidationFailed
 from service.extensions import Base
-from service.models import Application, Campaign, Task
+from service.models import Campaign
 from service.workflows.campaigns import get_campaign
 
 FORMAT = "appraisal-flow-campaign/1"
-# Insert order: every row's references come earlier (instances before the applications that point at them).
-TABLES = ["org_units", "users", "user_roles", "process_definitions", "form_definitions", "campaigns", "campaign_scorers",
-          "process_instances", "applications", "attachments", "tasks", "timers", "instance_events", "outbox",
-          "audit_log"]
-# Shared reference rows: an existing row with the same id must be the same thing (by this natural key).
-REFERENCE_KEYS = {"org_units": "code", "users": "username", "process_definitions": "checksum",
-                  "form_definitions": "key"}
+
+
+@dataclass(frozen=True)
+class Part:
+    """How one table takes part in a campaign's archive.
+
+    ``rows`` picks the campaign's rows (``None``: every row, for shared reference
+    tables). A ``shared`` table's rows may already exist in the target, and then
+    must be the same thing: by ``natural_key`` when one is given.
+    """
+
+    rows: Callable[[int], ColumnElement[bool] | None]
+    shared: bool = False
+    natural_key: str | None = None
+
+
+def _c(table: str) -> Any:
+    return Base.metadata.tables[table].c
+
+
+def _instances(campaign_id: int) -> Any:
+    apps = _c("applications")
+    return select(apps.instance_id).where(apps.campaign_id == campaign_id, apps.instance_id.is_not(None))
+
+
+def _applications(campaign_id: int) -> Any:
+    return select(_c("applications").id).where(_c("applications").campaign_id == campaign_id)
+
+
+def _audit_rows(campaign_id: int) -> ColumnElement[bool]:
+    """The campaign's records, and every record about something no campaign owns (deployments, forms)."""
+    audit, apps, tasks = _c("audit_log"), _c("applications"), _c("tasks")
+    ids = {
+        "campaign": select(func.cast(_c("campaigns").id, String)).where(_c("campaigns").id == campaign_id),
+        "application": select(func.cast(apps.id, String)).where(apps.campaign_id == campaign_id),
+        "process_instance": select(func.cast(apps.instance_id, String)).where(
+            apps.campaign_id == campaign_id, apps.instance_id.is_not(None)),
+        "task": select(func.cast(tasks.id, String)).where(tasks.instance_id.in_(_instances(campaign_id))),
+    }
+    return or_(audit.object_type.not_in(list(ids)),
+               *((audit.object_type == kind) & audit.object_id.in_(query) for kind, query in ids.items()))
+
+
+# Every table in the metadata is either archived (PARTS) or excluded with its reason (EXCLUDED);
+# check_tables() refuses to export or import otherwise, so a new table cannot be left behind silently.
+PARTS: dict[str, Part] = {
+    "org_units": Part(lambda c: None, shared=True, natural_key="code"),
+    "users": Part(lambda c: None, shared=True, natural_key="username"),
+    "user_roles": Part(lambda c: None, shared=True),
+    "process_definitions": Part(lambda c: None, shared=True, natural_key="checksum"),
+    "form_definitions": Part(lambda c: None, shared=True, natural_key="key"),
+    "campaigns": Part(lambda c: _c("campaigns").id == c),
+    "campaign_scorers": Part(lambda c: _c("campaign_scorers").campaign_id == c),
+    "process_instances": Part(lambda c: _c("process_instances").id.in_(_instances(c))),
+    "applications": Part(lambda c: _c("applications").campaign_id == c),
+    "attachments": Part(lambda c: _c("attachments").application_id.in_(_applications(c))),
+    "tasks": Part(lambda c: _c("tasks").instance_id.in_(_instances(c))),
+    "timers": Part(lambda c: _c("timers").instance_id.in_(_instances(c))),
+    "instance_events": Part(lambda c: _c("instance_events").instance_id.in_(_instances(c))),
+    "outbox": Part(lambda c: _c("outbox").campaign_id == c),
+    # an in-app message is the delivery of the outbox row with the same dedupe key
+    "inbox_messages": Part(lambda c: _c("inbox_messages").dedupe_key.in_(
+        select(_c("outbox").dedupe_key).where(_c("outbox").campaign_id == c))),
+    "audit_log": Part(_audit_rows),
+}
+EXCLUDED: dict[str, str] = {
+    "api_tokens": "credentials of the source server: bearer tokens are not moved; people log in again on the target",
+}
+
+
+def check_tables() -> None:
+    """Refuse to run while a table is neither archived nor excluded (or both)."""
+    tables = set(Base.metadata.tables)
+    missing = sorted(tables - set(PARTS) - set(EXCLUDED))
+    both = sorted(set(PARTS) & set(EXCLUDED))
+    unknown = sorted((set(PARTS) | set(EXCLUDED)) - tables)
+    if missing or both or unknown:
+        raise RuntimeError(f"archive tables out of date: not archived nor excluded {missing}, "
+                           f"both {both}, no such table {unknown} (service/workflows/archive.py)")
+
+
+def insert_order() -> list[str]:
+    """The archived tables, each after every table it references (self-references aside)."""
+    check_tables()
+    depends = {name: {fk.column.table.name for fk in Base.metadata.tables[name].foreign_keys} - {name}
+               for name in PARTS}
+    ordered: list[str] = []
+    while len(ordered) < len(depends):
+        ready = sorted(n for n, deps in depends.items() if n not in ordered and deps <= set(ordered))
+        if not ready:
+            raise RuntimeError(f"archive tables reference each other in a cycle: {sorted(set(depends) - set(ordered))}")
+        ordered += ready
+    return ordered
 
 
 def _table(name: str) -> Table:
@@ -95,35 +187,7 @@ def _rows(session: Session, table: Table, where: Any = None) -> list[dict[str, A
 def collect(session: Session, campaign_id: int) -> dict[str, list[dict[str, Any]]]:
     """Every row the campaign consists of, by table."""
     get_campaign(session, campaign_id)
-    t = _table
-    app_ids = list(session.scalars(select(Application.id).where(Application.campaign_id == campaign_id)))
-    instance_ids = [i for i in session.scalars(select(Application.instance_id).where(Application.campaign_id == campaign_id)) if i]
-    task_ids = [str(i) for i in session.scalars(select(Task.id).where(Task.instance_id.in_(instance_ids)))]
-    audit = t("audit_log").c
-    audit_where = (
-        ((audit.object_type == "campaign") & (audit.object_id == str(campaign_id)))
-        | ((audit.object_type == "application") & audit.object_id.in_([str(i) for i in app_ids]))
-        | ((audit.object_type == "process_instance") & audit.object_id.in_([str(i) for i in instance_ids]))
-        | ((audit.object_type == "task") & audit.object_id.in_(task_ids))
-        | (audit.object_type == "process_definition")
-    )
-    return {
-        "org_units": _rows(session, t("org_units")),
-        "users": _rows(session, t("users")),
-        "user_roles": _rows(session, t("user_roles")),
-        "process_definitions": _rows(session, t("process_definitions")),
-        "form_definitions": _rows(session, t("form_definitions")),
-        "campaigns": _rows(session, t("campaigns"), t("campaigns").c.id == campaign_id),
-        "campaign_scorers": _rows(session, t("campaign_scorers"), t("campaign_scorers").c.campaign_id == campaign_id),
-        "process_instances": _rows(session, t("process_instances"), t("process_instances").c.id.in_(instance_ids)),
-        "applications": _rows(session, t("applications"), t("applications").c.campaign_id == campaign_id),
-        "attachments": _rows(session, t("attachments"), t("attachments").c.application_id.in_(app_ids)),
-        "tasks": _rows(session, t("tasks"), t("tasks").c.instance_id.in_(instance_ids)),
-        "timers": _rows(session, t("timers"), t("timers").c.instance_id.in_(instance_ids)),
-        "instance_events": _rows(session, t("instance_events"), t("instance_events").c.instance_id.in_(instance_ids)),
-        "outbox": _rows(session, t("outbox"), t("outbox").c.campaign_id == campaign_id),
-        "audit_log": _rows(session, t("audit_log"), audit_where),
-    }
+    return {name: _rows(session, _table(name), PARTS[name].rows(campaign_id)) for name in insert_order()}
 
 
 def export_campaign(*, session: Session, campaign_id: int, path: str | Path) -> dict[str, int]:
@@ -179,7 +243,7 @@ def import_archive(*, session: Session, path: str | Path) -> dict[str, int]:
             raise Conflict(f"campaign {row['id']} ({row['year']}) already exists here; import into an empty database")
     added: dict[str, int] = {}
     try:
-        for name in TABLES:
+        for name in insert_order():
             rows = [_decode(_table(name), r) for r in tables.get(name, [])]
             added[name] = _insert(session, _table(name), rows)
         session.flush()
@@ -196,14 +260,15 @@ def _insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> int:
         return 0
     pk = [c.name for c in table.primary_key.columns]
     existing = {tuple(r) for r in session.execute(select(*[table.c[k] for k in pk]))}
-    key = REFERENCE_KEYS.get(table.name)
+    part = PARTS[table.name]
+    key = part.natural_key
     fresh = []
     for row in rows:
         ident = tuple(row[k] for k in pk)
         if ident not in existing:
             fresh.append(row)
             continue
-        if table.name in REFERENCE_KEYS or table.name == "user_roles":
+        if part.shared:
             if key is not None:
                 here = session.execute(select(table.c[key]).where(table.c[pk[0]] == ident[0])).scalar()
                 if here != row[key]:
@@ -239,7 +304,7 @@ def _reset_sequences(session: Session) -> None:
     """PostgreSQL: move each id sequence past the imported ids."""
     if session.get_bind().dialect.name != "postgresql":
         return
-    for name in TABLES:
+    for name in insert_order():
         table = _table(name)
         if "id" not in table.c or not table.c.id.autoincrement:
             continue

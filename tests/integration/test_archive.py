@@ -1,18 +1,20 @@
-"""A campaign exported from SQLite and imported into an empty PostgreSQL database loses nothing."""
+"""A campaign exported from one backend and imported into an empty database of the other loses nothing."""
 from __future__ import annotations
 
 import hashlib
 import shutil
 import zipfile
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Column, Integer, Table, create_engine, select
 
 from service import cli, clock
-from service.models import Attachment, User
-from service.workflows import archive, doctor
+from service.extensions import Base
+from service.models import Attachment, InboxMessage, User
+from service.workflows import archive, dashboard, doctor, outbox
 from tests.api_client import Api
 from tests.conftest import make_app
 from tests.integration import flows
@@ -47,33 +49,81 @@ def build_campaign(app: Any) -> tuple[int, dict[str, int]]:
     return flows.campaign_id(api), {"done": done, "scoring": scoring, "draft": draft}
 
 
-def test_export_from_sqlite_import_into_empty_postgres(tmp_path: Path, sqlite_template: Path, december_clock: Any,
-                                                       pg_only_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    db = tmp_path / "source.db"
-    shutil.copy(sqlite_template, db)
-    source = make_app(f"sqlite:///{db}")
-    campaign_id, ids = build_campaign(source)
-    out = tmp_path / "backup" / f"campaign-{campaign_id}.zip"
+def deliver_notifications(app: Any) -> int:
+    """Run the outbox as the worker would, so in-app messages reach the inbox; returns how many were handed over."""
+    sessions = app.extensions["appraisal.sessions"]
+    with sessions() as db:
+        ids = outbox.claim_due(db, now=clock.now(), limit=10_000, lease=timedelta(seconds=1))
+        db.commit()
+    for message_id in ids:
+        with sessions() as db:
+            outbox.deliver(session=db, message_id=message_id, make_dispatcher=outbox.dispatcher_factory({}))
+    return len(ids)
 
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{db}")
-    assert cli.main(["export", "--campaign", str(campaign_id), "--out", str(out)]) == 0
-    with zipfile.ZipFile(out) as z:
-        names = z.namelist()
-        assert "manifest.json" in names and "tables/audit_log.json" in names
-        assert z.read(f"attachments/{next(n for n in names if n.startswith('attachments/')).split('/', 1)[1]}") == PDF
 
-    monkeypatch.setenv("DATABASE_URL", pg_only_url)
-    assert cli.main(["import", str(out)]) == 0
-    target = __import__("service").create_app(__import__("tests.conftest", fromlist=["_settings"])._settings(pg_only_url))
+def database_rows(url: str) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table in the metadata, read straight from the database, in primary-key order."""
+    engine = create_engine(url)
     try:
-        with source.extensions["appraisal.sessions"]() as a, target.extensions["appraisal.sessions"]() as b:
-            before, after = archive.collect(a, campaign_id), archive.collect(b, campaign_id)
-        for table in archive.TABLES:
-            assert after[table] == before[table], table  # row for row, column for column
-        assert len(before["audit_log"]) > 10 and len(before["attachments"]) == 1 and len(before["process_definitions"]) >= 1
+        with engine.connect() as conn:
+            return {name: [tuple(row) for row in conn.execute(select(table).order_by(*table.primary_key.columns))]
+                    for name, table in Base.metadata.tables.items()}
+    finally:
+        engine.dispose()
+
+
+def empty_sqlite(tmp_path: Path, sqlite_template: Path, name: str) -> str:
+    shutil.copy(sqlite_template, tmp_path / name)
+    return f"sqlite:///{tmp_path / name}"
+
+
+@pytest.mark.parametrize("direction", ["sqlite_to_postgres", "postgres_to_sqlite"])
+def test_a_campaign_moves_between_backends_row_for_row(direction: str, tmp_path: Path, sqlite_template: Path,
+                                                       december_clock: Any, pg_only_url: str,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every table of the metadata: the imported database holds exactly the source database's rows.
+
+    The source holds one campaign (and the shared people, units and process
+    versions), so every row of every archived table must arrive, column for
+    column, read from both databases rather than from the archive; an excluded
+    table arrives empty.
+    """
+    source_url, target_url = ((empty_sqlite(tmp_path, sqlite_template, "source.db"), pg_only_url)
+                              if direction == "sqlite_to_postgres"
+                              else (pg_only_url, empty_sqlite(tmp_path, sqlite_template, "target.db")))
+    source = make_app(source_url)
+    target = None
+    try:
+        campaign_id, ids = build_campaign(source)
+        assert deliver_notifications(source) > 0
+        with source.extensions["appraisal.sessions"]() as s:  # someone has read some of their messages
+            reader = s.scalar(select(InboxMessage.user_id).order_by(InboxMessage.id).limit(1))
+            dashboard.mark_read(session=s, user=s.get(User, reader))
+        out = tmp_path / "backup" / f"campaign-{campaign_id}.zip"
+
+        monkeypatch.setenv("DATABASE_URL", source_url)
+        assert cli.main(["export", "--campaign", str(campaign_id), "--out", str(out)]) == 0
+        with zipfile.ZipFile(out) as z:
+            names = z.namelist()
+            assert {f"tables/{t}.json" for t in archive.PARTS} <= set(names)
+            assert z.read(next(n for n in names if n.startswith("attachments/"))) == PDF
+        monkeypatch.setenv("DATABASE_URL", target_url)
+        assert cli.main(["import", str(out)]) == 0
+
+        before, after = database_rows(source_url), database_rows(target_url)
+        for table in Base.metadata.tables:
+            if table in archive.EXCLUDED:
+                assert after[table] == [], table
+                continue
+            assert after[table] == before[table], f"{table}: {len(before[table])} rows in the source, " \
+                                                  f"{len(after[table])} after import"
+        for table in ("inbox_messages", "outbox", "audit_log", "attachments", "instance_events", "timers"):
+            assert before[table], f"the source campaign should have {table} rows for this test to mean anything"
+        assert any(row for row in before["inbox_messages"] if row[-1] is not None)  # a read message stays read
+
+        target = __import__("service").create_app(__import__("tests.conftest", fromlist=["_settings"])._settings(target_url))
         with target.extensions["appraisal.sessions"]() as b:
             assert doctor.check(session=b, services=target.extensions["appraisal.services"]) == []
-
         # the imported campaign works: logins, results with calculations, and the in-flight application goes on
         api = Api(target)
         results = {r["application_id"]: r for r in api.get(f"/api/campaigns/{campaign_id}/results", "group_leader")["items"]}
@@ -87,8 +137,33 @@ def test_export_from_sqlite_import_into_empty_postgres(tmp_path: Path, sqlite_te
         # importing the same archive twice is refused, and changes nothing
         assert cli.main(["import", str(out)]) == 2
     finally:
-        target.extensions["appraisal.db_engine"].dispose()
+        if target is not None:
+            target.extensions["appraisal.db_engine"].dispose()
         source.extensions["appraisal.db_engine"].dispose()
+
+
+def test_every_table_is_archived_or_excluded_with_a_reason() -> None:
+    """A new table must be given a scope in PARTS or a reason in EXCLUDED before export runs again."""
+    assert set(archive.PARTS) | set(archive.EXCLUDED) == set(Base.metadata.tables)
+    assert not set(archive.PARTS) & set(archive.EXCLUDED)
+    # leaving a table out of the archive is a decision, made here as well as in the module
+    assert set(archive.EXCLUDED) == {"api_tokens"}
+    assert all(len(reason) > 20 for reason in archive.EXCLUDED.values())
+    order = archive.insert_order()
+    for name in order:  # every referenced table is loaded first
+        for fk in Base.metadata.tables[name].foreign_keys:
+            if fk.column.table.name != name:
+                assert order.index(fk.column.table.name) < order.index(name), (name, fk.target_fullname)
+
+    probe = Table("archive_probe_table", Base.metadata, Column("id", Integer, primary_key=True))
+    try:
+        with pytest.raises(RuntimeError, match="archive_probe_table"):
+            archive.check_tables()
+        with pytest.raises(RuntimeError, match="archive_probe_table"):
+            archive.insert_order()
+    finally:
+        Base.metadata.remove(probe)
+    archive.check_tables()
 
 
 def test_a_damaged_archive_is_refused(tmp_path: Path, app: Any) -> None:
