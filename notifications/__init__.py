@@ -35,7 +35,7 @@ from notifications.channels.sms_drivers import (
     sms_driver,
     sms_driver_names,
 )
-from notifications.datetimes import SHANGHAI, format_date, format_datetime
+from notifications.datetimes import SHANGHAI, format_date, format_datetime, format_overdue
 from notifications.dispatcher import Dispatcher
 from notifications.errors import (
     ChannelNotConfigured,
@@ -75,6 +75,7 @@ __all__ = [
     "channel_names",
     "format_date",
     "format_datetime",
+    "format_overdue",
     "normalise_locale",
     "render",
     "sms_driver",

@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-__all__ = ["SHANGHAI", "format_date", "format_datetime", "to_shanghai"]
+__all__ = ["SHANGHAI", "format_date", "format_datetime", "format_overdue", "to_shanghai"]
 
 try:
     SHANGHAI: timezone | ZoneInfo = ZoneInfo("Asia/Shanghai")
@@ -59,6 +59,24 @@ def format_date(value: DateLike, locale: str = "zh-CN") -> str:
     if locale.startswith("en"):
         return day.isoformat()
     return f"{day.year}年{day.month}月{day.day}日"
+
+
+def format_overdue(hours: int | float, locale: str = "zh-CN") -> str:
+    """How long past due: ``3天``, ``5小时``, ``不足1小时`` (en: ``3 days``, ``5 hours``, ``less than an hour``).
+
+    Whole days from 24 hours on, whole hours below that: a task late by a few
+    hours is late, and saying "0 days" (or "not yet overdue") would hide it.
+    """
+    if isinstance(hours, bool) or not isinstance(hours, (int, float)) or hours < 0:
+        raise ValueError(f"expected a non-negative number of hours, got {hours!r}")
+    whole = int(hours)
+    english = locale.startswith("en")
+    if whole >= 24:
+        days = whole // 24
+        return f"{days} day{'' if days == 1 else 's'}" if english else f"{days}天"
+    if whole >= 1:
+        return f"{whole} hour{'' if whole == 1 else 's'}" if english else f"{whole}小时"
+    return "less than an hour" if english else "不足1小时"
 
 
 def _is_bare_date(text: str) -> bool:

@@ -25,7 +25,7 @@ from typing import Any, Callable, Mapping, NoReturn
 import jinja2
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from notifications.datetimes import format_date, format_datetime
+from notifications.datetimes import format_date, format_datetime, format_overdue
 from notifications.errors import TemplateContextError, TemplateNotFound
 from notifications.message import Rendered
 
@@ -125,6 +125,7 @@ def _environment(locale: str) -> Environment:
     )
     env.filters["datetime"] = _defined_only(partial(format_datetime, locale=locale))
     env.filters["date"] = _defined_only(partial(format_date, locale=locale))
+    env.filters["overdue"] = _defined_only(partial(format_overdue, locale=locale))
     env.globals["invalid"] = _invalid
     return env
 

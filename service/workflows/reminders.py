@@ -168,6 +168,13 @@ def _campaign_reminders(session: Session, campaign: Campaign, now: datetime, rep
                     campaign_id=campaign.id, channels=channels))
 
 
+def overdue_hours(due: datetime | None, now: datetime) -> int:
+    """Whole hours past ``due`` (0 when not yet due): the templates' ``overdue`` filter words it."""
+    if due is None or now <= due:
+        return 0
+    return int((now - due).total_seconds() // 3600)
+
+
 def _task_reminders(session: Session, now: datetime, report: ReminderReport) -> None:
     horizon = now + timedelta(hours=max(float(DEFAULTS["task_due_soon_hours"]), 168))
     tasks = session.scalars(select(Task).where(Task.state == "open", Task.due_at.is_not(None), Task.due_at <= horizon)
@@ -189,7 +196,7 @@ def _task_reminders(session: Session, now: datetime, report: ReminderReport) -> 
         context = {"task_name": task.name, "application_theme": application.theme if application else "",
                    "due_at": due.isoformat(), "link": task_link(task),
                    "assignee_name": assignee.display_name if assignee else "（待认领）",
-                   "overdue_days": max((now - due).days, 0)}
+                   "overdue_hours": overdue_hours(due, now)}
         campaign_id = campaign.id if campaign else None
         kinds: list[tuple[str, str, list[Addressee]]] = []
         escalate = cfg.get("escalate_after_hours")
@@ -226,7 +233,7 @@ def _office_digest(session: Session, now: datetime, report: ReminderReport) -> N
         items.append({"task_name": task.name, "application_theme": application.theme if application else "",
                       "assignee_name": assignee.display_name if assignee else "（待认领）",
                       "due_at": task.due_at.isoformat() if task.due_at else None,
-                      "overdue_days": max((now - task.due_at).days, 0) if task.due_at else 0})
+                      "overdue_hours": overdue_hours(task.due_at, now)})
     day = local.date().isoformat()
     for user in users_with_role(session, "office"):
         report.add("office_digest", outbox.enqueue(

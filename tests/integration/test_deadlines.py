@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from service import clock
 from service.jobs.runtime import Runtime
 from service.models import Application, InboxMessage, OutboxMessage, Task, Timer, User
 from service.workflows import reminders
@@ -172,6 +173,27 @@ def test_reviewer_due_soon_overdue_escalation_and_office_digest(app: Any) -> Non
         rt.sweep_reminders()
         deliver_all(rt)
         assert len(smtp.messages) == count
+
+
+def test_office_digest_words_a_task_late_by_hours_in_hours(app: Any) -> None:
+    """Under a day late is still late: the digest says "已逾期3小时", never "尚未逾期" (it lists only overdue work)."""
+    api = make_api(app)
+    app_id = flows.create(api, "hc_submitter")["id"]
+    flows.submit(api, app_id, "hc_submitter", "hc_leader")
+    task = api.task_for("lg_member1", "preliminary_review", app_id)
+    with app.extensions["appraisal.sessions"]() as s:
+        due_at = s.get(Task, task["id"]).due_at
+    assert clock.local(due_at + timedelta(hours=3, minutes=20)).hour >= reminders.DEFAULTS["office_digest_hour"]
+    with SmtpSink() as smtp:
+        rt = runtime(app, smtp)
+        travel(due_at + timedelta(hours=3, minutes=20))
+        rt.sweep_reminders()
+        deliver_all(rt)
+        [digest] = [m for m in smtp.find("res_office1@", "【督办汇总】")]
+        text = smtp.text(digest)
+        html = next(p.get_payload(decode=True).decode() for p in digest.walk() if p.get_content_type() == "text/html")
+        for part in (text, html):
+            assert "已逾期3小时" in part and "尚未逾期" not in part and "已逾期0天" not in part
 
 
 def test_failed_delivery_backs_off_and_office_sees_states(app: Any) -> None:

@@ -5,7 +5,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from notifications import format_date, format_datetime
+from notifications import format_date, format_datetime, format_overdue
 from notifications.datetimes import to_shanghai
 
 UTC_END_OF_YEAR = datetime(2026, 12, 31, 15, 59, tzinfo=timezone.utc)
@@ -51,3 +51,17 @@ def test_bare_dates_are_shanghai_calendar_dates() -> None:
 def test_rejects_unusable_values(bad) -> None:
     with pytest.raises(ValueError):
         format_datetime(bad)
+
+
+@pytest.mark.parametrize(("hours", "zh", "en"), [
+    (0, "不足1小时", "less than an hour"), (0.9, "不足1小时", "less than an hour"), (1, "1小时", "1 hour"),
+    (23.99, "23小时", "23 hours"), (24, "1天", "1 day"), (47, "1天", "1 day"), (48, "2天", "2 days"),
+])
+def test_overdue_durations(hours, zh, en) -> None:
+    assert format_overdue(hours, "zh-CN") == zh and format_overdue(hours, "en") == en
+
+
+@pytest.mark.parametrize("bad", [-1, None, "3", True])
+def test_overdue_rejects_what_is_not_a_duration(bad) -> None:
+    with pytest.raises(ValueError):
+        format_overdue(bad)

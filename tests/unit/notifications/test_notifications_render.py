@@ -21,13 +21,13 @@ CONTRACT: dict[str, set[str]] = {
     "task_assigned": {"task_name", "application_theme", "due_at", "link"},
     "task_due_soon": {"task_name", "application_theme", "due_at", "link"},
     "task_overdue": {"task_name", "application_theme", "due_at", "assignee_name", "link"},
-    "task_escalated": {"task_name", "application_theme", "due_at", "assignee_name", "overdue_days", "link"},
+    "task_escalated": {"task_name", "application_theme", "due_at", "assignee_name", "overdue_hours", "link"},
     "office_digest": {"date", "items", "link"},
     "application_returned": {"application_theme", "stage_name", "reasons", "link"},
     "application_result": {"application_theme", "outcome", "grade", "link"},
     "consultation_due_soon": {"closes_at", "days_left", "link"},
 }
-DIGEST_ITEM_KEYS = ["task_name", "application_theme", "assignee_name", "due_at", "overdue_days"]
+DIGEST_ITEM_KEYS = ["task_name", "application_theme", "assignee_name", "due_at", "overdue_hours"]
 LOCALES = ["zh-CN", "en"]
 TEMPLATES = sorted(CONTRACT)
 XSS = '<script>alert("x")</script>'
@@ -240,7 +240,25 @@ def test_digest_lists_items_in_order(sample_context) -> None:
     assert "【督办汇总】2027年1月3日待办事项汇总（共2项）" == rendered.subject
     first, second = rendered.text.index("1. 复审评分"), rendered.text.index("2. 单位签批")
     assert first < second
-    assert "已逾期3天" in rendered.text and "尚未逾期" in rendered.text
+    assert "已逾期3天" in rendered.text and "已逾期5小时" in rendered.text
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_digest_and_escalation_never_call_an_overdue_task_not_overdue(locale: str, sample_context) -> None:
+    """The digest lists only overdue tasks: under a day late reads in hours, under an hour says so."""
+    words = {"zh-CN": ("不足1小时", "1小时", "23小时", "1天", "2天"),
+             "en": ("less than an hour", "1 hour", "23 hours", "1 day", "2 days")}[locale]
+    for hours, expected in zip((0, 1, 23, 24, 71), words):
+        digest = sample_context("office_digest")
+        for item in digest["items"]:
+            item["overdue_hours"] = hours
+        escalated = sample_context("task_escalated") | {"overdue_hours": hours}
+        for name, context in (("office_digest", digest), ("task_escalated", escalated)):
+            rendered = render(name, context, locale)
+            for part in (rendered.text, rendered.html):
+                assert expected in part and "尚未逾期" not in part and "not yet overdue" not in part, (name, hours)
+                assert "0天" not in part and "0 days" not in part
+        assert expected in render("task_escalated", escalated, locale).subject
 
 
 def test_subject_cannot_contain_line_breaks(sample_context) -> None:
