@@ -13,7 +13,17 @@ from sqlalchemy import ColumnElement, and_, or_
 from service.models import Application, Task, User
 
 FEDERATION_ROLES = frozenset({"leading_group", "group_leader", "office", "chair_office", "process_admin"})
-UNIT_ROLES = frozenset({"unit_submitter", "unit_leader"})
+
+# The one rule for lanes whose tasks belong to one unit: lane (role) → the start variable naming
+# that unit. An instance stores these once, at its start; every task of every step takes its
+# unit from there. A task of such a lane without a unit is visible to no one of that role.
+LANE_SCOPE: dict[str, str] = {"unit_submitter": "unit_id", "unit_leader": "unit_id",
+                              "vetter": "supervising_union_id"}
+# May be given as null: a unit directly under the federation has no supervising union, so its
+# instance states it and must never reach the vetter lane (a step that would is refused).
+NULLABLE_SCOPE = frozenset({"supervising_union_id"})
+SCOPE_VARIABLES = tuple(sorted(set(LANE_SCOPE.values())))
+UNIT_ROLES = frozenset(role for role, variable in LANE_SCOPE.items() if variable == "unit_id")
 
 
 def sees_all_applications(user: User) -> bool:
@@ -63,7 +73,8 @@ def candidate_branches(user: User) -> list[ColumnElement[bool]]:
     branches: list[ColumnElement[bool]] = [Task.candidate_user_id == user.id]
     for role in sorted(user.roles):
         pool = and_(Task.candidate_user_id.is_(None), Task.role == role)
-        branches.append(and_(pool, Task.unit_id.is_(None)))
+        if role not in LANE_SCOPE:
+            branches.append(and_(pool, Task.unit_id.is_(None)))
         if user.unit_id is not None:
             branches.append(and_(pool, Task.unit_id == user.unit_id))
     return branches
@@ -72,7 +83,11 @@ def candidate_branches(user: User) -> list[ColumnElement[bool]]:
 def is_candidate(user: User, task: Task) -> bool:
     if task.candidate_user_id is not None:
         return task.candidate_user_id == user.id
-    return task.role in user.roles and (task.unit_id is None or task.unit_id == user.unit_id)
+    if task.role not in user.roles:
+        return False
+    if task.role in LANE_SCOPE:
+        return task.unit_id is not None and task.unit_id == user.unit_id
+    return task.unit_id is None or task.unit_id == user.unit_id
 
 
 def can_see_task(user: User, task: Task) -> bool:

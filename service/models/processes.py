@@ -52,6 +52,10 @@ class ProcessInstance(Base):
     revision: Mapped[int] = mapped_column(Integer, default=1)
     started_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     started_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # The instance's scope, fixed at its start (policies.LANE_SCOPE says which lane takes which):
+    # every task of a unit lane belongs to ``unit_id``, every vetter task to ``supervising_union_id``.
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"))
+    supervising_union_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"))
     ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     error: Mapped[str | None] = mapped_column(Text)
 

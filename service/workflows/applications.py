@@ -23,19 +23,6 @@ OUTCOMES = {"end_awarded": "awarded", "end_not_awarded": "not_awarded", "end_rej
             "end_not_shortlisted": "not_shortlisted", "end_lapsed": "lapsed"}
 
 
-def unit_scope_for(application: Application) -> Any:
-    """Which unit a task of a given role belongs to, for this application."""
-
-    def scope(role: str) -> int | None:
-        if role in policies.UNIT_ROLES:
-            return application.unit_id
-        if role == "vetter":
-            return application.supervising_union_id
-        return None
-
-    return scope
-
-
 def process_data(application: Application, campaign: Campaign, unit: OrgUnit, scorers: list[User]) -> dict[str, Any]:
     """The start data the appraisal BPMN expects."""
     return {
@@ -87,7 +74,7 @@ def create_application(*, session: Session, services: Services, user: User, camp
     instance, result = start_instance(
         session=session, services=services, definition=definition, business_key=f"application-{application.id}",
         data=process_data(application, campaign, unit, _scorers(session, campaign)),
-        started_by=user.id, unit_scope=unit_scope_for(application), application_id=application.id)
+        started_by=user.id, application_id=application.id)
     on_step(session=session, application=application, instance=instance, result=result,
             also={"instance_id": instance.id})
     audit.record(session, actor=user, action="create", object_type="application", object_id=application.id,

@@ -20,7 +20,7 @@ from service.engine import StepResult
 from service.models import Application, ProcessInstance, Task, Timer
 from service.repositories import instances as repo
 from service.workflows import audit
-from service.workflows.applications import on_step, unit_scope_for
+from service.workflows.applications import on_step
 from service.workflows.definitions import engine_spec
 from service.workflows.instances import apply_step
 from service.workflows.services import Services
@@ -146,7 +146,6 @@ def _resync(session: Session, services: Services, instance: ProcessInstance) -> 
                                open_before=frozenset(t.engine_task_id for t in repo.open_tasks(session, instance.id)),
                                timers_before=timers_before)
     apply_step(session=session, instance=instance, result=view, actor_id=None,
-               unit_scope=unit_scope_for(application) if application else (lambda role: None),
                application_id=application.id if application else None)
     if application is not None:
         on_step(session=session, application=application, instance=instance, result=view)

@@ -17,40 +17,48 @@ from service import clock
 from service.engine import EngineError, StepResult
 from service.engine.errors import ExecutionError
 from service.auth import policies
-from service.errors import BadRequest, Conflict, Forbidden, NotFound, ValidationFailed
+from service.errors import BadRequest, Conflict, Forbidden, NotFound
 from service.models import Application, InstanceEvent, ProcessDefinition, ProcessInstance, Task, Timer
 from service.repositories import rows
-from service.workflows import audit, notices
+from service.workflows import audit, notices, scope
 from service.workflows.definitions import engine_spec, latest_definition
 from service.workflows.services import Services
 
-UnitScope = Callable[[str], int | None]
-
 
 def start_instance(*, session: Session, services: Services, definition: ProcessDefinition, business_key: str,
-                   data: dict[str, Any], started_by: int | None, unit_scope: UnitScope,
+                   data: dict[str, Any], started_by: int | None,
                    application_id: int | None = None) -> tuple[ProcessInstance, StepResult]:
-    """Create and run an instance until it waits; the caller commits."""
+    """Create and run an instance until it waits; the caller commits.
+
+    Its unit scope is taken from ``data`` here, once (``scope.resolve``: a 422
+    before anything runs if a lane's variable is missing), and kept on the row.
+    """
+    stored_scope = scope.resolve(session, definition, data)
     try:
         result = services.engine.start(**engine_spec(definition), data=data)
     except ExecutionError as exc:
         raise BadRequest(f"the process could not start: {exc}", element=exc.element_id) from None
     now = clock.now()
     instance = ProcessInstance(definition_id=definition.id, business_key=business_key, status="active",
-                               state=result.state_json, variables={}, started_by=started_by, started_at=now)
+                               state=result.state_json, variables={}, started_by=started_by, started_at=now,
+                               **stored_scope)
     instance.definition = definition
     session.add(instance)
     session.flush()
     apply_step(session=session, instance=instance, result=result, actor_id=started_by,
-               unit_scope=unit_scope, application_id=application_id)
+               application_id=application_id)
     return instance, result
 
 
 def apply_step(*, session: Session, instance: ProcessInstance, result: StepResult, actor_id: int | None,
-               unit_scope: UnitScope, application_id: int | None, completed_task: Task | None = None,
+               application_id: int | None, completed_task: Task | None = None,
                fired_timer_ids: set[str] | None = None) -> None:
-    """Store the new state and bring tasks, timers and history in line with it."""
+    """Store the new state and bring tasks, timers and history in line with it.
+
+    New tasks take their unit from the instance's stored scope (``scope.of_instance``).
+    """
     now = clock.now()
+    unit_scope = scope.of_instance(instance)
     values: dict[str, Any] = {"state": result.state_json, "variables": _public_variables(result.variables)}
     if result.completed and instance.status == "active":
         values.update(status="completed", end_event=result.end_events[-1] if result.end_events else None,
@@ -74,7 +82,8 @@ def apply_step(*, session: Session, instance: ProcessInstance, result: StepResul
         role = info.get("role", "")
         created.append(Task(
             engine_task_id=task.id, instance_id=instance.id, element_id=task.element_id, name=task.name,
-            role=role, form_key=info.get("form_key", ""), stage=info.get("stage"), unit_id=unit_scope(role),
+            role=role, form_key=info.get("form_key", ""), stage=info.get("stage"),
+            unit_id=scope.require_task_scope(instance, task.element_id, role),
             application_id=application_id, candidate_user_id=_as_user_id(task.assignee),
             state="open", due_at=_due(now, info.get("due_in")), created_at=now, reminders_sent=[],
         ))
@@ -179,8 +188,9 @@ def start_by_key(*, session: Session, services: Services, user: Any, key: str, b
                  variables: dict[str, Any]) -> ProcessInstance:
     """Start the latest version of ``key`` with ``variables`` (Camunda's start by key).
 
-    Unit-role tasks are scoped to ``variables['unit_id']``, so the draft
-    consultation reaches exactly the unit it was started for.
+    Each lane's tasks are scoped by the variable ``policies.LANE_SCOPE`` names
+    (``unit_id``, ``supervising_union_id``), so the draft consultation reaches
+    exactly the unit it was started for; missing ones are a 422.
     """
 
     if not (user.roles & {"office", "process_admin"}):
@@ -190,12 +200,9 @@ def start_by_key(*, session: Session, services: Services, user: Any, key: str, b
     definition = latest_definition(session, key)
     if definition is None:
         raise NotFound(f"process {key!r} is not deployed")
-    unit_id = variables.get("unit_id")
-    if unit_id is not None and (not isinstance(unit_id, int) or isinstance(unit_id, bool)):
-        raise ValidationFailed([{"field": "variables.unit_id", "message": "must be an integer"}])
     instance, _ = start_instance(
         session=session, services=services, definition=definition, business_key=business_key, data=variables,
-        started_by=user.id, unit_scope=lambda role: unit_id if role in policies.UNIT_ROLES else None)
+        started_by=user.id)
     audit.record(session, actor=user, action="start", object_type="process_instance", object_id=instance.id,
                  detail={"key": key, "version": definition.version, "business_key": business_key})
     session.commit()

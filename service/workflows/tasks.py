@@ -16,7 +16,7 @@ from service.errors import Conflict, Forbidden, NotFound
 from service.models import Task, User
 from service.repositories import instances as repo, rows
 from service.workflows import audit, task_rules
-from service.workflows.applications import on_step, unit_scope_for
+from service.workflows.applications import on_step
 from service.workflows.definitions import engine_spec
 from service.workflows.instances import apply_step, engine_call
 from service.workflows.services import Services
@@ -174,8 +174,7 @@ def _complete_once(session: Session, services: Services, user: User, task_id: in
     now = clock.now()
     rows.update_row(session, task, {"state": "completed", "completed_at": now, "completed_by": user.id,
                                     "data": form_data})
-    scope = unit_scope_for(application) if application else (lambda role: None)
-    apply_step(session=session, instance=instance, result=result, actor_id=user.id, unit_scope=scope,
+    apply_step(session=session, instance=instance, result=result, actor_id=user.id,
                application_id=task.application_id, completed_task=task)
     if application is not None:
         on_step(session=session, application=application, instance=instance, result=result,

@@ -24,7 +24,7 @@ from service import clock
 from service.engine.errors import EngineError
 from service.models import Application, ProcessInstance, Timer
 from service.workflows import audit
-from service.workflows.applications import on_step, unit_scope_for
+from service.workflows.applications import on_step
 from service.workflows.definitions import engine_spec
 from service.workflows.instances import apply_step
 from service.workflows.services import Services
@@ -102,8 +102,7 @@ def _fire_once(session: Session, services: Services, instance_id: int) -> list[i
         LOGGER.error("instance %s: timer firing failed: %s", instance_id, exc)
         raise
     application = session.scalar(select(Application).where(Application.instance_id == instance.id))
-    scope = unit_scope_for(application) if application else (lambda role: None)
-    apply_step(session=session, instance=instance, result=result, actor_id=None, unit_scope=scope,
+    apply_step(session=session, instance=instance, result=result, actor_id=None,
                application_id=application.id if application else None,
                fired_timer_ids={t.engine_task_id for t in due})
     if application is not None:
