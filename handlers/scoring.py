@@ -193,8 +193,7 @@ def _scorer_row(
             f"scorer {scorer}: unknown criterion {', '.join(map(str, unknown))}"
         )
     raw: dict[str, Decimal] = {}
-    contributions: dict[str, Decimal] = {}
-    for code, weight, maximum in criteria:
+    for code, _, maximum in criteria:
         if code not in values or values[code] is None:
             raise HandlerError(f"评分成员 {scorer} 缺少评分项 {code} / scorer {scorer}: missing criterion {code}")
         value = _to_decimal(values[code], f"scorer {scorer} criterion {code}")
@@ -204,12 +203,31 @@ def _scorer_row(
                 f"scorer {scorer}: criterion {code} value {value} outside 0..{maximum}"
             )
         raw[code] = value
-        contributions[code] = value / maximum * weight * _HUNDRED / weight_sum
+    contributions = _contributions(raw, criteria, weight_sum)
     total = _round2(sum(contributions.values(), Decimal(0)))
     comment = score.get("comment")
     if comment is not None and not isinstance(comment, str):
         raise HandlerError(f"评分成员 {scorer} 的评语必须是文本 / scorer {scorer}: comment must be text")
     return scorer, raw, contributions, total, comment
+
+
+def _contributions(raw: dict[str, Decimal], criteria: list[tuple[str, Decimal, Decimal]],
+                   weight_sum: Decimal) -> dict[str, Decimal]:
+    """Each criterion's share of the 0–100 total, unrounded: value / max × weight × 100 / Σ weight."""
+    return {code: raw[code] / maximum * weight * _HUNDRED / weight_sum for code, weight, maximum in criteria}
+
+
+def weighted_total(criteria: list[dict], values: dict[str, Any]) -> Decimal:
+    """A scorer's weighted 0–100 total, rounded half up to 2 decimals: the one definition of it.
+
+    ``aggregate_scores`` stores this number per scorer; the score export, the
+    pages and anything else showing a scorer's total use this function or the
+    stored value, never their own arithmetic. Invalid sheets raise
+    :class:`HandlerError` as in aggregation.
+    """
+    parsed = _check_criteria(criteria)
+    weight_sum = sum((weight for _, weight, _ in parsed), Decimal(0))
+    return _scorer_row({"scorer": 0, "criteria": values}, 0, parsed, weight_sum)[3]
 
 
 def _pick(rows: list[tuple[int, Decimal]], highest: bool) -> int:

@@ -64,12 +64,12 @@ def export_scores(campaign_id: int) -> Response:
     header = ["申报编号", "申报单位", "申报主题", "评分人"] + [f"{c['name']}（满分{c['max']}，权重{c['weight']}）" for c in criteria] \
         + ["加权合计", "评语", "提交时间"]
     ws.append(header)
-    weight_sum = sum(c["weight"] for c in criteria) or 1
     for row in sheet["rows"]:
         values = [row["criteria"].get(c["code"]) for c in criteria]
-        total = round(sum((v or 0) / c["max"] * c["weight"] for v, c in zip(values, criteria)) * 100 / weight_sum, 2)
+        total = row["total"]  # the stored calculation's (handlers.scoring.weighted_total), never recomputed here
         a = row["application"]
-        ws.append([a.id, _safe(a.unit.name), _safe(a.theme), _safe(row["scorer"]), *values, total,
+        ws.append([a.id, _safe(a.unit.name), _safe(a.theme), _safe(row["scorer"]), *values,
+                   float(total) if total is not None else None,
                    _safe(row["comment"]), clock.local(row["completed_at"]).strftime("%Y-%m-%d %H:%M")
                    if row["completed_at"] else ""])
     for cell in ws[1]:

@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 from collections import Counter
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from handlers.registry import HandlerError
+from handlers.scoring import weighted_total
 from service import clock
 from service.auth import policies
 from service.errors import Forbidden
@@ -115,7 +118,7 @@ def mark_read(*, session: Session, user: User, message_id: int | None = None) ->
 
 
 def score_sheet(*, session: Session, user: User, campaign_id: int) -> dict[str, Any]:
-    """Every submitted score of the campaign: application, scorer, criterion scores, comment."""
+    """Every submitted score of the campaign: application, scorer, criterion scores, weighted total, comment."""
     if not policies.can_see_results(user):
         raise Forbidden("only federation roles may export score sheets")
     campaign = get_campaign(session, campaign_id)
@@ -123,10 +126,29 @@ def score_sheet(*, session: Session, user: User, campaign_id: int) -> dict[str, 
                                 .where(Application.campaign_id == campaign_id, Task.form_key == "scoring",
                                        Task.state == "completed").order_by(Application.id, Task.id)))
     names = _names(session, {t.completed_by for t, _ in rows})
-    return {"campaign": campaign, "rows": [
-        {"application": a, "scorer": names.get(t.completed_by or 0, ""), "completed_at": t.completed_at,
-         "criteria": ((t.data or {}).get("score") or {}).get("criteria", {}),
-         "comment": ((t.data or {}).get("score") or {}).get("comment", "")} for t, a in rows]}
+    out = []
+    for t, a in rows:
+        score = (t.data or {}).get("score") or {}
+        out.append({"application": a, "scorer": names.get(t.completed_by or 0, ""), "completed_at": t.completed_at,
+                    "criteria": score.get("criteria", {}), "comment": score.get("comment", ""),
+                    "total": scorer_total(a, t.completed_by, score.get("criteria", {}), campaign.criteria)})
+    return {"campaign": campaign, "rows": out}
+
+
+def scorer_total(application: Application, scorer_id: int | None, values: dict[str, Any],
+                 criteria: list[dict[str, Any]]) -> Decimal | None:
+    """A scorer's weighted total as the calculation stored it; before aggregation, by the same rule.
+
+    There is one definition (``handlers.scoring.weighted_total``); a sheet it
+    refuses (e.g. a criterion added to the campaign after scoring) has no total.
+    """
+    for row in (application.calculation or {}).get("per_scorer") or []:
+        if row.get("scorer") == scorer_id and row.get("total") is not None:
+            return Decimal(str(row["total"]))
+    try:
+        return weighted_total(criteria, values)
+    except HandlerError:
+        return None
 
 
 def recused_items(*, session: Session, user: User, campaign_ids: list[int]) -> list[Application]:

@@ -1,16 +1,45 @@
 // Small page helpers: the scoring sheet's running totals and "add a row" for repeated fields.
 (function () {
+  // A plain decimal ("85.5", "30", "1e-05") as an exact fraction of BigInts; a negative or unreadable one is null.
+  function fraction(text) {
+    var m = /^\s*(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?\s*$/.exec(String(text));
+    if (!m || (!m[1] && !m[2])) return null;
+    var decimals = m[2] || '', exp = parseInt(m[3] || '0', 10) - decimals.length;
+    var n = BigInt((m[1] || '') + decimals || '0');
+    return exp >= 0 ? {n: n * 10n ** BigInt(exp), d: 1n} : {n: n, d: 10n ** BigInt(-exp)};
+  }
+  function add(a, b) { return {n: a.n * b.d + b.n * a.d, d: a.d * b.d}; }
+  function less(a, b) { return a.n * b.d < b.n * a.d; }
+
+  // A scorer's weighted total, value / max × weight × 100 / Σ weight, rounded half up to 2 decimals: the rule of
+  // handlers/scoring.py weighted_total (Decimal there, exact fractions here), so 84.445 shows 84.45 as it is stored.
+  // rows: [{value, max, weight}] as text; an empty value counts 0 and values are held within 0..max while typing.
+  function weightedTotal(rows) {
+    var sum = {n: 0n, d: 1n}, weights = {n: 0n, d: 1n};
+    for (var i = 0; i < rows.length; i++) {
+      var max = fraction(rows[i].max), weight = fraction(rows[i].weight);
+      if (!max || !weight || max.n === 0n) return '0.00';
+      weights = add(weights, weight);
+      var value = String(rows[i].value).trim() === '' ? null : fraction(rows[i].value);
+      if (!value) continue;
+      if (less(max, value)) value = max;
+      sum = add(sum, {n: value.n * max.d * weight.n, d: value.d * max.n * weight.d});
+    }
+    if (weights.n === 0n) return '0.00';
+    var n = sum.n * weights.d * 100n * 100n, d = sum.d * weights.n;  // the total in hundredths, as a fraction
+    var cents = (2n * n + d) / (2n * d);  // half up (both positive)
+    var frac = String(cents % 100n);
+    return String(cents / 100n) + '.' + (frac.length < 2 ? '0' + frac : frac);
+  }
+  window.appraisalScoring = {weightedTotal: weightedTotal};
+
   function updateTotal(section) {
-    var inputs = section.querySelectorAll('.score-input');
-    var sum = 0, weights = 0;
-    inputs.forEach(function (input) {
-      var max = parseFloat(input.dataset.max), weight = parseFloat(input.dataset.weight);
-      var value = parseFloat(input.value);
-      weights += weight;
-      if (!isNaN(value)) sum += Math.min(Math.max(value, 0), max) / max * weight;
+    var rows = [];
+    section.querySelectorAll('.score-input').forEach(function (input) {
+      rows.push({value: input.value, max: input.dataset.max, weight: input.dataset.weight});
     });
     var out = section.querySelector('output.total');
-    if (out) out.textContent = weights ? (Math.round(sum * 100 / weights * 100) / 100).toFixed(2) : '0';
+    if (out) out.textContent = weightedTotal(rows);
   }
   document.querySelectorAll('.score-item').forEach(function (section) {
     section.addEventListener('input', function () { updateTotal(section); });
