@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Flask, g
 
+from service import decoding
 from service.config import Settings
 from service.extensions import make_engine, make_session_factory
 from service.workflows.services import build_services
@@ -23,6 +24,7 @@ def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
         PERMANENT_SESSION_LIFETIME=settings.session_ttl,
         JSON_AS_ASCII=False,
     )
+    app.json = decoding.BoundedJSONProvider(app)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     engine = make_engine(settings.database_url)
     app.extensions["appraisal.settings"] = settings
@@ -40,6 +42,7 @@ def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
     from service.web.security import CookieSessions
 
     app.session_interface = CookieSessions()
+    app.before_request(decoding.check_request)  # first: no view or other check sees text it cannot store
     api.register(app)
     web.register(app)
     logging.getLogger(__name__).debug("app created for %s", settings.database_url.split("@")[-1])

@@ -6,6 +6,7 @@ migrated template file.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import uuid
@@ -40,9 +41,10 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
-def pg_url() -> Iterator[str]:
-    name = f"appraisal_test_{uuid.uuid4().hex[:10]}"
+@contextlib.contextmanager
+def pg_database(prefix: str = "appraisal_test") -> Iterator[str]:
+    """A migrated PostgreSQL database of its own, dropped afterwards."""
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
@@ -50,12 +52,20 @@ def pg_url() -> Iterator[str]:
     except Exception as exc:  # noqa: BLE001
         pytest.fail(f"PostgreSQL is required for these tests ({exc}); start it or set TEST_PG_ADMIN_URL")
     url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    migrate(_settings(url))
-    yield url
-    with admin.connect() as conn:
-        conn.execute(text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"))
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-    admin.dispose()
+    try:
+        migrate(_settings(url))
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"))
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    with pg_database() as url:
+        yield url
 
 
 def truncate_pg(url: str) -> None:

@@ -100,6 +100,7 @@ def forms_admin() -> str:
 
     from flask import current_app
 
+    from service import decoding
     from service.errors import ValidationFailed
     from service.workflows import forms
 
@@ -112,9 +113,11 @@ def forms_admin() -> str:
     if request.method == "POST":
         text = request.form.get("schema", "")
         try:
-            schema = json.loads(text)
+            schema = decoding.decode_json(text, field="schema")
         except ValueError:
             errors = [{"field": "schema", "message": "不是有效的 JSON / not valid JSON"}]
+        except ValidationFailed as exc:
+            errors = exc.errors
         else:
             try:
                 saved = forms.deploy_form(session=db(), registry=registry, user=user(), key=key, schema=schema).version

@@ -48,4 +48,13 @@ def _too_large(_: RequestEntityTooLarge) -> tuple[str, int]:
 
 @bp.errorhandler(ServiceError)
 def _service_error(exc: ServiceError) -> tuple[str, int]:
-    return render_template("error.html", status=exc.status, detail=exc.detail), exc.status
+    return render_template("error.html", status=exc.status, detail=_detail(exc)), exc.status
+
+
+def _detail(exc: ServiceError) -> str:
+    """The problem in the page's language where its errors carry a message code (e.g. the request decoding's)."""
+    errors = getattr(exc, "errors", None) or []
+    if errors and all(e.get("code") in i18n.MESSAGES for e in errors):
+        return "；".join(i18n.t(e["code"], **{k: v for k, v in e.items() if k not in ("code", "message")})
+                        for e in errors)
+    return exc.detail
