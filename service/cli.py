@@ -28,8 +28,32 @@ def load_demo(settings: Settings) -> None:
 
     engine = make_engine(settings.database_url)
     with make_session_factory(engine)() as session:
-        _load(session, build_services(settings))
+        report_bundled(_load(session, build_services(settings)))
     engine.dispose()
+
+
+def deploy_bundled(settings: Settings, replace: list[str]) -> int:
+    """``appraisal deploy-bundled [--replace KEY ...]``: exit 1 when a bundled file was left undeployed."""
+    from service.extensions import make_engine, make_session_factory
+    from service.workflows.bundled import deploy_bundled as _deploy
+    from service.workflows.services import build_services
+
+    engine = make_engine(settings.database_url)
+    with make_session_factory(engine)() as session:
+        outcomes = _deploy(session, build_services(settings), replace=replace)
+    engine.dispose()
+    for outcome in outcomes:
+        if outcome.action != "kept":
+            print(f"{outcome.path.name}: {outcome.key} v{outcome.version} {outcome.action}")
+    report_bundled(outcomes)
+    return 1 if any(o.action == "kept" for o in outcomes) else 0
+
+
+def report_bundled(outcomes: list) -> None:
+    """Tell the operator, on stderr, about every bundled file kept back by an administrator's version."""
+    for outcome in outcomes:
+        if outcome.notice:
+            print(outcome.notice, file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -40,7 +64,10 @@ def main(argv: list[str] | None = None) -> int:
     run = sub.add_parser("run", help="serve on the embedded defaults (development server)")
     run.add_argument("--host", default="127.0.0.1")
     run.add_argument("--port", type=int, default=5000)
-    sub.add_parser("deploy-bundled", help="deploy processes/*.bpmn where changed")
+    bundled = sub.add_parser("deploy-bundled", help="deploy processes/*.bpmn where changed, never over an "
+                             "administrator's version unless --replace names its key")
+    bundled.add_argument("--replace", action="append", default=[], metavar="KEY",
+                         help="deploy the bundled file of this process key even over an administrator's version")
     doctor = sub.add_parser("doctor", help="check that task and timer rows agree with every workflow state")
     doctor.add_argument("--repair", action="store_true", help="re-sync inconsistent instances from their state")
     export = sub.add_parser("export", help="write one campaign, with everything it needs, to a zip archive")
@@ -56,12 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         migrate(settings)
         load_demo(settings)
     elif args.command == "deploy-bundled":
-        from service.extensions import make_engine, make_session_factory
-        from service.workflows.demo import deploy_bundled
-        from service.workflows.services import build_services
-
-        with make_session_factory(make_engine(settings.database_url))() as session:
-            deploy_bundled(session, build_services(settings))
+        return deploy_bundled(settings, args.replace)
     elif args.command in ("doctor", "export", "import"):
         from service import cli_data
 

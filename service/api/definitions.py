@@ -49,7 +49,7 @@ def validate() -> dict:
     user = current_user()
     if not policies.can_deploy(user):
         raise Forbidden("only process administrators may validate process definitions")
-    return {"valid": True, **definitions.validate_bpmn(services=services(), xml=_uploaded_xml(), session=session())}
+    return {"valid": True, **definitions.validate_bpmn(session=session(), services=services(), xml=_uploaded_xml())}
 
 
 @bp.get("/process-definitions/<int:definition_id>")

@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from service import clock
-from service.engine import BpmnValidationError
+from service.engine import BpmnValidationError, ParsedProcess
 from service.errors import BadRequest, Forbidden, NotFound
 from service.auth import policies
 from service.models import ProcessDefinition, User
@@ -25,35 +25,51 @@ def engine_spec(definition: ProcessDefinition) -> dict[str, Any]:
     return {"spec_key": definition.cache_key, "spec_json": lambda: definition.spec_json}
 
 
-def validate_bpmn(*, services: Services, xml: bytes, session: Session | None = None) -> dict:
+def validate_bpmn(*, session: Session, services: Services, xml: bytes) -> dict:
     """Check a document without deploying it; returns its key and user tasks."""
-    if session is not None:
-        services.forms.sync(session, force=True)
-    try:
-        parsed = services.engine.parse(xml)
-    except BpmnValidationError as exc:
-        raise BadRequest(str(exc), problems=[p.as_dict() for p in exc.problems]) from None
+    parsed = prepare(session=session, services=services, xml=xml).parsed
     return {"key": parsed.key, "name": parsed.name, "user_tasks": sorted(parsed.user_tasks)}
 
 
-def deploy(*, session: Session, services: Services, xml: bytes, user: User | None, comment: str = "",
-           skip_if_unchanged: bool = False) -> ProcessDefinition:
-    """Parse, validate and store ``xml`` as the next version of its process key."""
-    if user is not None and not policies.can_deploy(user):
-        raise Forbidden("only process administrators may deploy process definitions")
+@dataclass(frozen=True)
+class Prepared:
+    """A document that passed validation: what the engine made of it, its stored text and checksum."""
+
+    parsed: ParsedProcess
+    text: str
+    checksum: str
+
+    @property
+    def key(self) -> str:
+        return self.parsed.key
+
+
+def prepare(*, session: Session, services: Services, xml: bytes | str) -> Prepared:
+    """Validate ``xml`` against the forms deployed now; raises BadRequest naming each problem."""
     services.forms.sync(session, force=True)
     try:
         parsed = services.engine.parse(xml)
     except BpmnValidationError as exc:
         raise BadRequest(str(exc), problems=[p.as_dict() for p in exc.problems]) from None
     text = xml.decode("utf-8") if isinstance(xml, bytes) else xml
-    checksum = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    latest = latest_definition(session, parsed.key)
-    if skip_if_unchanged and latest is not None and latest.checksum == checksum:
-        return latest
+    return Prepared(parsed, text, hashlib.sha256(text.encode("utf-8")).hexdigest())
+
+
+def deploy(*, session: Session, services: Services, xml: bytes | str, user: User | None,
+           comment: str = "") -> ProcessDefinition:
+    """Parse, validate and store ``xml`` as the next version of its process key."""
+    if user is not None and not policies.can_deploy(user):
+        raise Forbidden("only process administrators may deploy process definitions")
+    return store(session=session, prepared=prepare(session=session, services=services, xml=xml), user=user,
+                 comment=comment)
+
+
+def store(*, session: Session, prepared: Prepared, user: User | None, comment: str = "") -> ProcessDefinition:
+    """Store a validated document as the next version of its key, audited, and commit."""
+    parsed, checksum = prepared.parsed, prepared.checksum
     version = (session.scalar(select(func.max(ProcessDefinition.version)).where(ProcessDefinition.key == parsed.key)) or 0) + 1
     definition = ProcessDefinition(
-        key=parsed.key, version=version, name=parsed.name, xml=text, spec_json=parsed.spec_json,
+        key=parsed.key, version=version, name=parsed.name, xml=prepared.text, spec_json=parsed.spec_json,
         meta={"user_tasks": {k: asdict(v) for k, v in parsed.user_tasks.items()},
               "elements": parsed.elements, "lanes": parsed.lanes},
         checksum=checksum, deployed_by=user.id if user else None, deployed_at=clock.now(), comment=comment[:500],

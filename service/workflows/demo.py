@@ -11,7 +11,7 @@ from service.auth.passwords import hash_password
 from service.demo import baoding
 from service.models import OrgUnit, User, UserRole
 from service.workflows.campaigns import create_campaign, default_window
-from service.workflows.definitions import deploy
+from service.workflows.bundled import BundledOutcome, deploy_bundled
 from service.workflows.services import Services
 
 
@@ -45,19 +45,12 @@ def load_users(session: Session, units: dict[str, OrgUnit], password: str = baod
     return users
 
 
-def deploy_bundled(session: Session, services: Services) -> None:
-    """Deploy each bundled BPMN file unless that exact version is already deployed."""
-    for path in sorted(services.settings.processes_dir.glob("*.bpmn")):
-        deploy(session=session, services=services, xml=path.read_bytes(), user=None,
-               comment=f"bundled {path.name}", skip_if_unchanged=True)
-
-
-def load_demo(session: Session, services: Services, *, open_now: bool = True) -> None:
-    """Everything ``make run`` needs to show the whole appraisal."""
+def load_demo(session: Session, services: Services, *, open_now: bool = True) -> list[BundledOutcome]:
+    """Everything ``make run`` needs to show the whole appraisal; returns what became of each bundled file."""
     units = load_org(session)
     users = load_users(session, units)
     session.commit()
-    deploy_bundled(session, services)
+    outcomes = deploy_bundled(session, services)
     year = clock.local(clock.now()).year
     opens, closes = default_window(year)
     if open_now and not opens <= clock.now() <= closes:
@@ -70,3 +63,4 @@ def load_demo(session: Session, services: Services, *, open_now: bool = True) ->
                         criteria=baoding.DEFAULT_CRITERIA, grades=baoding.DEFAULT_GRADES,
                         no_award_grade=baoding.NO_AWARD_GRADE,
                         scorer_ids=[users[u].id for u in baoding.SCORER_USERNAMES], opens_at=opens, closes_at=closes)
+    return outcomes

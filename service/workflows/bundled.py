@@ -1,0 +1,73 @@
+"""Deploying the BPMN files bundled in ``processes/`` without overriding an administrator.
+
+``appraisal run`` and ``appraisal demo`` deploy the bundled files on every start so that an
+upgrade of the service brings its new process versions along. A process administrator may
+since have deployed a version of their own; starting the service again must never put the
+bundled file back over it. The rule, per process key:
+
+* never deployed → deploy the bundled file;
+* the latest version has the bundled file's checksum → nothing to do;
+* the latest version is itself a bundled deployment (no deploying user) → deploy the file
+  (the service was upgraded and brings a newer bundled version);
+* otherwise an administrator's version is the latest → keep it and report a notice naming the
+  command that replaces it on purpose: ``appraisal deploy-bundled --replace KEY``.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from service import clock
+from service.models import ProcessDefinition, User
+from service.workflows.definitions import latest_definition, prepare, store
+from service.workflows.services import Services
+
+LOGGER = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class BundledOutcome:
+    """What happened to one bundled file: ``deployed``, ``unchanged`` or ``kept`` (an administrator's version)."""
+
+    path: Path
+    key: str
+    action: str
+    version: int
+    notice: str = ""
+
+
+def deploy_bundled(session: Session, services: Services, *, replace: Collection[str] = ()) -> list[BundledOutcome]:
+    """Deploy each bundled file the rule above allows; ``replace`` names keys to deploy over an administrator's version."""
+    outcomes = []
+    for path in sorted(services.settings.processes_dir.glob("*.bpmn")):
+        prepared = prepare(session=session, services=services, xml=path.read_bytes())
+        latest = latest_definition(session, prepared.key)
+        if latest is not None and latest.checksum == prepared.checksum:
+            outcomes.append(BundledOutcome(path, prepared.key, "unchanged", latest.version))
+            continue
+        if latest is not None and latest.deployed_by is not None and prepared.key not in replace:
+            outcome = BundledOutcome(path, prepared.key, "kept", latest.version, _kept_notice(session, path, latest))
+            LOGGER.warning("%s", outcome.notice)
+            outcomes.append(outcome)
+            continue
+        comment = f"bundled {path.name}" + (f" (replacing v{latest.version})" if latest is not None else "")
+        definition = store(session=session, prepared=prepared, user=None, comment=comment)
+        outcomes.append(BundledOutcome(path, prepared.key, "deployed", definition.version))
+    return outcomes
+
+
+def _kept_notice(session: Session, path: Path, latest: ProcessDefinition) -> str:
+    user = session.get(User, latest.deployed_by) if latest.deployed_by is not None else None
+    who = user.username if user is not None else str(latest.deployed_by)
+    when = f"{clock.local(latest.deployed_at):%Y-%m-%d %H:%M}"
+    return (f"内置流程文件 {path.name} 与已部署的版本不同，但未部署：流程 {latest.key} 的最新版本 v{latest.version} "
+            f"由管理员 {who} 于 {when}（北京时间）部署，内置文件不会覆盖管理员的版本。如确需以内置文件替换，请运行 "
+            f"appraisal deploy-bundled --replace {latest.key}"
+            f" / Bundled {path.name} differs from the deployed process but was not deployed: the latest version "
+            f"v{latest.version} of {latest.key} was deployed by the administrator {who} at {when} Asia/Shanghai, "
+            f"and a bundled file never supersedes it. To replace it on purpose, run "
+            f"`appraisal deploy-bundled --replace {latest.key}`.")
