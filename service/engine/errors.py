@@ -7,19 +7,9 @@ EngineError
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from service.engine.problems import Problem
 
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with a BPMN document, tied to the element it concerns."""
-
-    element_id: str | None
-    message: str
-    code: str = "invalid"
-
-    def as_dict(self) -> dict[str, str | None]:
-        return {"element": self.element_id, "code": self.code, "message": self.message}
+__all__ = ["BpmnValidationError", "EngineError", "ExecutionError", "Problem", "TaskNotReady"]
 
 
 class EngineError(Exception):
@@ -27,11 +17,15 @@ class EngineError(Exception):
 
 
 class BpmnValidationError(EngineError):
+    """A document refused: ``problems`` holds every problem found, errors first, then warnings."""
+
     def __init__(self, problems: list[Problem]):
-        self.problems = problems
-        first = problems[0]
-        where = f" (element {first.element_id})" if first.element_id else ""
-        super().__init__(f"{first.message}{where}" + (f" and {len(problems) - 1} more" if len(problems) > 1 else ""))
+        self.problems = sorted(problems, key=lambda p: p.severity != "error")
+        errors = [p for p in self.problems if p.severity == "error"] or self.problems
+        first = errors[0]
+        where = f"（元素 {first.element_id}）" if first.element_id else ""
+        more = f"，另有 {len(errors) - 1} 个错误" if len(errors) > 1 else ""
+        super().__init__(f"流程文档未通过校验：{first.message}{where}{more}")
 
 
 class TaskNotReady(EngineError):

@@ -60,25 +60,32 @@ _CONSTANTS = {"True": True, "False": False, "None": None, "true": True, "false":
 
 
 class ExpressionError(ValueError):
-    """The expression is not allowed or failed to evaluate; ``expression`` names it."""
+    """The expression is not allowed or failed to evaluate; ``expression`` names it.
 
-    def __init__(self, message: str, expression: str):
+    ``kind`` says why in a word (``syntax``, ``node``, ``name``, ``function`` …, or ``runtime`` for a
+    failure while evaluating) and ``subject`` what it concerns, so validation can tell people in
+    their language (:data:`service.engine.problems.EXPRESSION_REASONS`).
+    """
+
+    def __init__(self, message: str, expression: str, kind: str = "runtime", subject: str = ""):
         super().__init__(f"{message} in expression {expression!r}")
         self.reason = message
         self.expression = expression
+        self.kind = kind
+        self.subject = subject
 
 
 @lru_cache(maxsize=4096)
 def compile_expression(expression: str) -> ast.Expression:
     """Parse and check an expression once; the tree is cached for re-use."""
     if not isinstance(expression, str) or not expression.strip():
-        raise ExpressionError("empty expression", str(expression))
+        raise ExpressionError("empty expression", str(expression), "empty")
     if len(expression) > MAX_EXPRESSION_LENGTH:
-        raise ExpressionError("expression too long", expression[:80])
+        raise ExpressionError("expression too long", expression[:80], "too_long", str(MAX_EXPRESSION_LENGTH))
     try:
         tree = ast.parse(expression.strip(), mode="eval")
     except SyntaxError as exc:
-        raise ExpressionError(f"syntax error: {exc.msg}", expression) from None
+        raise ExpressionError(f"syntax error: {exc.msg}", expression, "syntax", str(exc.msg)) from None
     for node in ast.walk(tree):
         _check_node(node, expression)
     return tree
@@ -92,22 +99,22 @@ def _check_node(node: ast.AST, expression: str) -> None:
         *_BIN_OPS, *_UNARY_OPS, *_CMP_OPS,
     )
     if not isinstance(node, allowed):
-        raise ExpressionError(f"{type(node).__name__} is not allowed", expression)
+        raise ExpressionError(f"{type(node).__name__} is not allowed", expression, "node", type(node).__name__)
     if isinstance(node, ast.Name) and node.id.startswith("_"):
-        raise ExpressionError(f"name {node.id!r} is not allowed", expression)
+        raise ExpressionError(f"name {node.id!r} is not allowed", expression, "name", node.id)
     if isinstance(node, ast.Attribute):
         if node.attr.startswith("_") or not any(node.attr in names for names in _METHODS.values()):
-            raise ExpressionError(f"attribute {node.attr!r} is not allowed", expression)
+            raise ExpressionError(f"attribute {node.attr!r} is not allowed", expression, "attribute", node.attr)
     if isinstance(node, ast.Call):
         if node.keywords:
-            raise ExpressionError("keyword arguments are not allowed", expression)
+            raise ExpressionError("keyword arguments are not allowed", expression, "keywords")
         if isinstance(node.func, ast.Name):
             if node.func.id not in _FUNCTIONS:
-                raise ExpressionError(f"function {node.func.id!r} is not allowed", expression)
+                raise ExpressionError(f"function {node.func.id!r} is not allowed", expression, "function", node.func.id)
         elif not isinstance(node.func, ast.Attribute):
-            raise ExpressionError("only named functions may be called", expression)
+            raise ExpressionError("only named functions may be called", expression, "call")
     if isinstance(node, ast.Constant) and isinstance(node.value, (bytes, complex)):
-        raise ExpressionError("bytes and complex literals are not allowed", expression)
+        raise ExpressionError("bytes and complex literals are not allowed", expression, "literal")
 
 
 def evaluate(expression: str, context: Mapping[str, Any]) -> Any:
@@ -126,6 +133,17 @@ def evaluate(expression: str, context: Mapping[str, Any]) -> Any:
 def validate(expression: str) -> None:
     """Raise ExpressionError if ``expression`` could never be evaluated safely."""
     compile_expression(expression)
+
+
+def names_read(expression: str) -> frozenset[str]:
+    """The variables ``expression`` reads from the task data (not constants, not function names).
+
+    Validation checks each against what the process can have set by the time it is evaluated.
+    """
+    tree = compile_expression(expression)
+    called = {id(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)}
+    return frozenset(node.id for node in ast.walk(tree)
+                     if isinstance(node, ast.Name) and id(node) not in called and node.id not in _CONSTANTS)
 
 
 class _Evaluator:

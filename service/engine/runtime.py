@@ -99,6 +99,8 @@ class ParsedProcess:
     user_tasks: dict[str, UserTaskInfo]
     elements: dict[str, dict[str, str]]
     lanes: dict[str, str]
+    xml: str
+    """The document as stored: decoded from its declared encoding, declared UTF-8."""
 
 
 @dataclass(frozen=True)
@@ -165,9 +167,9 @@ class Engine:
     (or memo) back.
     """
 
-    def __init__(self, *, known_roles: frozenset[str], form_exists: Callable[[str], bool] | None = None,
+    def __init__(self, *, known_roles: frozenset[str], form_fields: Callable[[str], frozenset[str] | None] | None = None,
                  spec_cache_size: int = 64, workflow_cache_size: int = 256):
-        self.rules = Rules(frozenset(known_roles), form_exists)
+        self.rules = Rules(frozenset(known_roles), form_fields)
         self._specs: OrderedDict[str, tuple[Any, dict]] = OrderedDict()
         self._spec_cache_size = spec_cache_size
         self._workflows: OrderedDict[tuple[str, str], tuple[BpmnWorkflow, SnapshotMemo]] = OrderedDict()
@@ -177,14 +179,14 @@ class Engine:
     # -- definitions -----------------------------------------------------
     def parse(self, xml: bytes | str, *, process_key: str | None = None) -> ParsedProcess:
         """Validate and parse a BPMN document; raises BpmnValidationError."""
-        root = parse_safely(xml, self.rules.max_bytes)
+        root, text = parse_safely(xml, self.rules.max_bytes)
         problems = check(root, self.rules)
         if problems:
             raise BpmnValidationError(problems)
         processes = [p for p in root.findall("bpmn:process", NS) if p.get("isExecutable") == "true"]
         chosen = next((p for p in processes if p.get("id") == process_key), None) if process_key else processes[0]
         if chosen is None:
-            raise BpmnValidationError([Problem(process_key, f"no executable process with id {process_key!r}", "no_process")])
+            raise BpmnValidationError([Problem(process_key, "no_process", {"which": f" {process_key}"})])
         key = chosen.get("id", "")
         parser = SpiffBpmnParser(validator=VALIDATOR)
         try:
@@ -192,9 +194,9 @@ class Engine:
             spec = parser.get_spec(key)
             subprocess_specs = parser.get_subprocess_specs(key)
         except ValidationException as exc:
-            raise BpmnValidationError([Problem(getattr(exc, "id", None) or None, _first_line(exc), "schema")]) from None
+            raise BpmnValidationError([Problem(getattr(exc, "id", None) or None, "schema", {"detail": _first_line(exc)})]) from None
         except SpiffWorkflowException as exc:
-            raise BpmnValidationError([Problem(None, _first_line(exc), "parse")]) from None
+            raise BpmnValidationError([Problem(None, "parse", {"detail": _first_line(exc)})]) from None
         spec_json = json.dumps({
             "spec": _REGISTRY.convert(spec),
             "subprocess_specs": {k: _REGISTRY.convert(v) for k, v in subprocess_specs.items()},
@@ -214,7 +216,7 @@ class Engine:
                     form_key=props.get("formKey", ""), stage=props.get("stage"), due_in=props.get("dueIn"),
                     assignee_variable=props.get("assigneeVariable"),
                 )
-        return ParsedProcess(key, chosen.get("name") or key, spec_json, user_tasks, elements, lanes)
+        return ParsedProcess(key, chosen.get("name") or key, spec_json, user_tasks, elements, lanes, text)
 
     # -- instances -------------------------------------------------------
     def start(self, *, spec_key: str, spec_json: SpecSource, data: dict[str, Any]) -> StepResult:

@@ -20,17 +20,14 @@ from lxml import etree
 from handlers.registry import registered_names
 from service.engine import expressions
 from service.engine.errors import BpmnValidationError, Problem
+from service.engine.problems import FORBIDDEN, expression_reason, where
+from service.engine.xmltext import decode_document
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 NS = {"bpmn": BPMN_NS, "spiffworkflow": SPIFF_NS}
 MAX_BPMN_BYTES = 2 * 1024 * 1024
 _DURATION = re.compile(r"^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$")
-_FORBIDDEN_TASKS = {
-    "scriptTask": "script tasks are not allowed: use a service task with a registered handler",
-    "businessRuleTask": "business rule tasks are not supported by this service",
-    "callActivity": "call activities are not supported by this service",
-}
 _FORBIDDEN_EXTENSIONS = {"preScript", "postScript", "unitTests", "instructionsForEndUser"}
 
 
@@ -39,31 +36,37 @@ class Rules:
     """What the service knows: roles, and which form keys exist."""
 
     known_roles: frozenset[str]
-    form_exists: Callable[[str], bool] | None = None
+    form_fields: Callable[[str], frozenset[str] | None] | None = None
+    """The top-level fields of a form by key (None: no such form); None skips form checks."""
     max_bytes: int = MAX_BPMN_BYTES
 
 
-def parse_safely(xml: bytes | str, max_bytes: int = MAX_BPMN_BYTES) -> etree._Element:
-    """Parse XML refusing DTDs, entities, network access and oversized input."""
-    data = xml.encode("utf-8") if isinstance(xml, str) else xml
-    if len(data) > max_bytes:
-        raise BpmnValidationError([Problem(None, f"document is {len(data)} bytes; the limit is {max_bytes}", "too_large")])
-    if not data.strip():
-        raise BpmnValidationError([Problem(None, "document is empty", "not_xml")])
+def parse_safely(xml: bytes | str, max_bytes: int = MAX_BPMN_BYTES) -> tuple[etree._Element, str]:
+    """Parse XML refusing DTDs, entities, network access and oversized input.
+
+    Returns the root and the document's text as it is to be stored (UTF-8, see :mod:`xmltext`).
+    """
+    size = len(xml.encode("utf-8")) if isinstance(xml, str) else len(xml)
+    if size > max_bytes:
+        raise BpmnValidationError([Problem(None, "too_large", {"size": size, "limit": max_bytes})])
+    text = decode_document(xml)
+    if not text.strip():
+        raise BpmnValidationError([Problem(None, "not_xml", {"detail": "empty document / 文档为空"})])
+    data = text.encode("utf-8")
     try:
         safe_et.fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as exc:
-        raise BpmnValidationError([Problem(None, f"DTDs and entities are not allowed ({type(exc).__name__})", "forbidden_xml")]) from None
+        raise BpmnValidationError([Problem(None, "forbidden_xml", {"kind": type(exc).__name__})]) from None
     except safe_et.ParseError as exc:
-        raise BpmnValidationError([Problem(None, f"not well-formed XML: {exc}", "not_xml")]) from None
+        raise BpmnValidationError([Problem(None, "not_xml", {"detail": str(exc)})]) from None
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_comments=True)
     try:
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:
-        raise BpmnValidationError([Problem(None, f"not well-formed XML: {exc}", "not_xml")]) from None
+        raise BpmnValidationError([Problem(None, "not_xml", {"detail": str(exc)})]) from None
     if root.tag != f"{{{BPMN_NS}}}definitions":
-        raise BpmnValidationError([Problem(None, f"root element must be bpmn:definitions in namespace {BPMN_NS}, found {root.tag}", "not_bpmn")])
-    return root
+        raise BpmnValidationError([Problem(None, "not_bpmn", {"tag": root.tag})])
+    return root, text
 
 
 def check(root: etree._Element, rules: Rules) -> list[Problem]:
@@ -72,7 +75,7 @@ def check(root: etree._Element, rules: Rules) -> list[Problem]:
     processes = root.findall("bpmn:process", NS)
     executable = [p for p in processes if p.get("isExecutable", "false") == "true"]
     if not executable:
-        problems.append(Problem(None, "no executable bpmn:process (set isExecutable=\"true\")", "no_process"))
+        problems.append(Problem(None, "no_process", {"which": ""}))
     lane_of = _lanes(root)
     handler_names = set(registered_names())
     for el in root.iter():
@@ -81,15 +84,17 @@ def check(root: etree._Element, rules: Rules) -> list[Problem]:
         local = etree.QName(el).localname
         el_id = el.get("id") or _ancestor_id(el)
         if etree.QName(el).namespace == SPIFF_NS and local in _FORBIDDEN_EXTENSIONS:
-            problems.append(Problem(el_id, f"spiffworkflow:{local} is not allowed: scripts cannot run in this service", "script"))
+            problems.append(Problem(el_id, "script", {"what": f"spiffworkflow:{local}"}))
         if etree.QName(el).namespace != BPMN_NS:
             continue
         if local not in _bpmn_element_names():
-            problems.append(Problem(el_id, f"bpmn:{local} is not a BPMN 2.0 element", "unknown_element"))
-        elif local in _FORBIDDEN_TASKS:
-            problems.append(Problem(el_id, _FORBIDDEN_TASKS[local], "forbidden_element"))
+            problems.append(Problem(el_id, "unknown_element", {"name": local}))
+        elif local in FORBIDDEN:
+            label, label_en, advice, advice_en = FORBIDDEN[local]
+            problems.append(Problem(el_id, "forbidden_element", {"name": local, "label": label, "label_en": label_en,
+                                                                 "advice": advice, "advice_en": advice_en}))
         elif local == "script":
-            problems.append(Problem(el_id, "inline scripts are not allowed", "script"))
+            problems.append(Problem(el_id, "script", {"what": "bpmn:script"}))
         elif local == "userTask":
             problems.extend(_check_user_task(el, lane_of, rules))
         elif local == "serviceTask":
@@ -144,38 +149,41 @@ def _check_user_task(el: etree._Element, lane_of: dict[str, str], rules: Rules) 
     el_id = el.get("id")
     role = lane_of.get(el_id or "")
     if role is None:
-        yield Problem(el_id, "user task is not in any lane; its lane names the role that does it", "missing_lane")
+        yield Problem(el_id, "missing_lane")
     elif role not in rules.known_roles:
-        yield Problem(el_id, f"lane {role!r} is not a known role ({', '.join(sorted(rules.known_roles))})", "unknown_role")
+        yield Problem(el_id, "unknown_role", {"lane": role, "known": ", ".join(sorted(rules.known_roles))})
     props = properties(el)
     form_key = props.get("formKey")
     if not form_key:
-        yield Problem(el_id, "user task has no formKey property", "missing_form")
-    elif rules.form_exists is not None and not rules.form_exists(form_key):
-        yield Problem(el_id, f"form {form_key!r} does not exist", "unknown_form")
+        yield Problem(el_id, "missing_form")
+    elif rules.form_fields is not None and rules.form_fields(form_key) is None:
+        yield Problem(el_id, "unknown_form", {"form": form_key})
     due_in = props.get("dueIn")
     if due_in and not _DURATION.match(due_in):
-        yield Problem(el_id, f"dueIn {due_in!r} is not an ISO 8601 duration such as P5D", "bad_duration")
+        yield Problem(el_id, "bad_duration", {"value": due_in, "reason": "不是 ISO 8601 时长（例如 P5D）",
+                                             "reason_en": "not an ISO 8601 duration such as P5D"})
 
 
 def _check_service_task(el: etree._Element, handler_names: set[str]) -> Iterable[Problem]:
     el_id = el.get("id")
     operator = el.find("bpmn:extensionElements/spiffworkflow:serviceTaskOperator", NS)
     if operator is None:
-        yield Problem(el_id, "service task names no handler (spiffworkflow:serviceTaskOperator)", "missing_handler")
+        yield Problem(el_id, "missing_handler")
         return
     name = operator.get("id", "")
     if name not in handler_names:
-        yield Problem(el_id, f"handler {name!r} is not registered (known: {', '.join(sorted(handler_names))})", "unknown_handler")
+        yield Problem(el_id, "unknown_handler", {"handler": name, "known": ", ".join(sorted(handler_names))})
     for param in operator.iterfind(".//spiffworkflow:parameter", NS):
-        yield from _check_expression(el_id, param.get("value"), f"parameter {param.get('id')}")
+        yield from _check_expression(el_id, param.get("value"), "parameter", param.get("id") or "")
 
 
-def _check_expression(el_id: str | None, text: str | None, what: str) -> Iterable[Problem]:
+def _check_expression(el_id: str | None, text: str | None, what: str, name: str = "") -> Iterable[Problem]:
+    expression = (text or "").strip()
     try:
-        expressions.validate((text or "").strip())
+        expressions.validate(expression)
     except expressions.ExpressionError as exc:
-        yield Problem(el_id, f"{what}: {exc.reason} in {(text or '').strip()!r}", "bad_expression")
+        yield Problem(el_id, "bad_expression", {"expression": expression, **where(what, name),
+                                               **expression_reason(exc.kind, exc.subject)})
 
 
 def _check_timer(el_id: str | None, text: str | None, kind: str) -> Iterable[Problem]:
@@ -191,4 +199,6 @@ def _check_timer(el_id: str | None, text: str | None, kind: str) -> Iterable[Pro
         try:
             parse_timer_literal(kind, literal)
         except ValueError as exc:
-            yield Problem(el_id, f"{kind} {literal!r}: {exc}", "bad_timer")
+            names = where(kind)
+            yield Problem(el_id, "bad_timer", {"kind": names["where"], "kind_en": names["where_en"], "value": literal,
+                                               "reason": str(exc), "reason_en": str(exc)})

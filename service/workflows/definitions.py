@@ -51,8 +51,7 @@ def prepare(*, session: Session, services: Services, xml: bytes | str) -> Prepar
         parsed = services.engine.parse(xml)
     except BpmnValidationError as exc:
         raise BadRequest(str(exc), problems=[p.as_dict() for p in exc.problems]) from None
-    text = xml.decode("utf-8") if isinstance(xml, bytes) else xml
-    return Prepared(parsed, text, hashlib.sha256(text.encode("utf-8")).hexdigest())
+    return Prepared(parsed, parsed.xml, hashlib.sha256(parsed.xml.encode("utf-8")).hexdigest())
 
 
 def deploy(*, session: Session, services: Services, xml: bytes | str, user: User | None,

@@ -66,6 +66,13 @@ class FormRegistry:
     def exists(self, key: str) -> bool:
         return key in self._schemas
 
+    def fields(self, key: str) -> frozenset[str] | None:
+        """The top-level fields a form can set (None: no such form); what BPMN validation calls "set by a form"."""
+        schema = self._schemas.get(key)
+        if schema is None:
+            return None
+        return frozenset((schema.get("properties") or {}).keys())
+
     def keys(self) -> list[str]:
         return sorted(self._schemas)
 

@@ -18,5 +18,5 @@ class Services:
 
 def build_services(settings: Settings) -> Services:
     forms = FormRegistry(settings.processes_dir / "forms")
-    engine = Engine(known_roles=frozenset(ROLES) | {"system"}, form_exists=forms.exists)
+    engine = Engine(known_roles=frozenset(ROLES) | {"system"}, form_fields=forms.fields)
     return Services(settings=settings, engine=engine, forms=forms)

@@ -1,6 +1,7 @@
 """Hostile and malformed BPMN uploads are refused with a named problem and never deployed."""
 from __future__ import annotations
 
+import codecs
 import shutil
 from pathlib import Path
 from typing import Any
@@ -145,4 +146,70 @@ def test_only_process_admins_may_upload(upload_api: Api) -> None:
     for user in ("res_office1", "hc_submitter", "scorer_org", "group_leader"):
         api.call("POST", "/api/process-definitions", user, expect=403, data=document().encode(),
                  headers={"Content-Type": "application/xml"})
+    assert definitions_count(api) == before
+
+
+def _xml_operations(api: Api) -> list[str]:
+    """Every operation whose request body is XML, from the OpenAPI document (so a new one is covered too)."""
+    spec = api.client.get("/api/openapi.json").get_json()
+    paths = [path for path, ops in spec["paths"].items() for method, op in ops.items()
+             if method == "post" and "application/xml" in (op.get("requestBody") or {}).get("content", {})]
+    assert len(paths) >= 2
+    return paths
+
+
+def _encoded(encoding: str, *, declare: str | None = None, bom: bytes = b"", process_id: str = "probe") -> bytes:
+    text = document(process_id=process_id).replace('encoding="UTF-8"', f'encoding="{declare or encoding}"')
+    return bom + text.encode(encoding)
+
+
+# (id, body, process id inside): every encoding an XML declaration or byte order mark may announce.
+ENCODINGS: list[tuple[str, bytes, str]] = [
+    ("utf-16-le-bom", _encoded("utf-16-le", declare="UTF-16", bom=codecs.BOM_UTF16_LE, process_id="enc_a"), "enc_a"),
+    ("utf-16-be-bom", _encoded("utf-16-be", declare="UTF-16", bom=codecs.BOM_UTF16_BE, process_id="enc_b"), "enc_b"),
+    ("utf-16-le-no-bom", _encoded("utf-16-le", declare="UTF-16LE", process_id="enc_c"), "enc_c"),
+    ("utf-32-bom", _encoded("utf-32-le", declare="UTF-32", bom=codecs.BOM_UTF32_LE, process_id="enc_d"), "enc_d"),
+    ("utf-8-bom", _encoded("utf-8", bom=codecs.BOM_UTF8, process_id="enc_e"), "enc_e"),
+    ("gb18030", _encoded("gb18030", process_id="enc_f"), "enc_f"),
+    ("gbk", _encoded("gbk", process_id="enc_g"), "enc_g"),
+]
+
+
+@pytest.mark.parametrize("case_id, body, process_id", ENCODINGS, ids=[c[0] for c in ENCODINGS])
+def test_any_encoding_xml_allows_is_accepted_and_stored_as_utf8(upload_api: Api, case_id: str, body: bytes,
+                                                                process_id: str) -> None:
+    api = upload_api
+    for path in _xml_operations(api):
+        r = api.call("POST", path, "process_admin", data=body, headers={"Content-Type": "application/xml"})
+        assert r.status_code in (200, 201), (case_id, path, r.status_code, r.get_data(as_text=True)[:500])
+    deployed = [d for d in api.get("/api/process-definitions", "process_admin")["items"] if d["key"] == process_id]
+    assert deployed and deployed[0]["name"] == "探针流程"
+    stored = api.call("GET", f"/api/process-definitions/{deployed[0]['id']}/xml", "process_admin", expect=200).data
+    assert stored.startswith(b"<?xml") and b'encoding="utf-8"' in stored[:100].lower(), stored[:100]
+    assert "流程".encode("utf-8") in stored
+
+
+# (id, body, code, encoding named in the message)
+BAD_ENCODINGS: list[tuple[str, bytes, str, str]] = [
+    ("unknown-name", _encoded("utf-8", declare="klingon-8"), "unsupported_encoding", "klingon-8"),
+    ("utf-7", _encoded("utf-8", declare="UTF-7"), "unsupported_encoding", "UTF-7"),
+    ("not-a-text-codec", _encoded("utf-8", declare="base64"), "unsupported_encoding", "base64"),
+    ("ebcdic", _encoded("utf-8", declare="cp037"), "unsupported_encoding", "cp037"),
+    ("gbk-bytes-declared-utf8", _encoded("gbk", declare="UTF-8"), "bad_encoding", "UTF-8"),
+    ("bom-contradicts-declaration", _encoded("utf-16-le", declare="UTF-8", bom=codecs.BOM_UTF16_LE),
+     "bad_encoding", "UTF-8"),
+    ("truncated-utf16", _encoded("utf-16-le", declare="UTF-16", bom=codecs.BOM_UTF16_LE)[:-1], "bad_encoding", "UTF-16"),
+]
+
+
+@pytest.mark.parametrize("case_id, body, code, encoding", BAD_ENCODINGS, ids=[c[0] for c in BAD_ENCODINGS])
+def test_an_unreadable_encoding_is_a_400_naming_it(upload_api: Api, case_id: str, body: bytes, code: str,
+                                                   encoding: str) -> None:
+    api = upload_api
+    before = definitions_count(api)
+    for path in _xml_operations(api):
+        r = api.call("POST", path, "process_admin", data=body, headers={"Content-Type": "application/xml"})
+        assert r.status_code == 400, (case_id, path, r.status_code, r.get_data(as_text=True)[:500])
+        [problem] = r.get_json()["problems"]
+        assert problem["code"] == code and encoding in problem["message"] and encoding in problem["message_en"]
     assert definitions_count(api) == before

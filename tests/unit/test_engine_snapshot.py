@@ -73,8 +73,8 @@ class Walk:
     """One instance driven on a caching engine, every call mirrored on a cache-less engine."""
 
     def __init__(self, base: Engine, key: str, data: dict[str, Any], now: datetime = NOW):
-        self.engine = Engine(known_roles=base.rules.known_roles, form_exists=base.rules.form_exists)
-        self.mirror = Engine(known_roles=base.rules.known_roles, form_exists=base.rules.form_exists,
+        self.engine = Engine(known_roles=base.rules.known_roles, form_fields=base.rules.form_fields)
+        self.mirror = Engine(known_roles=base.rules.known_roles, form_fields=base.rules.form_fields,
                              workflow_cache_size=0)
         self.key, self.now = key, now
         self.spec_json = self.engine.parse(BPMN).spec_json

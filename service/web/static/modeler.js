@@ -167,18 +167,22 @@
     problemsList.innerHTML = '';
   }
 
+  var english = (document.documentElement.lang || '').indexOf('en') === 0;
+
   function showProblems(problems) {
     problems.forEach(function (p) {
       var li = document.createElement('li');
-      li.textContent = (p.element ? p.element + ': ' : '') + p.message + (p.code ? ' [' + p.code + ']' : '');
+      var message = english && p.message_en ? p.message_en : p.message;
+      li.textContent = (p.element ? p.element + ': ' : '') + message + (p.code ? ' [' + p.code + ']' : '');
       li.dataset.element = p.element || '';
+      if (p.severity === 'warning') li.className = 'warning';
       problemsList.appendChild(li);
       var element = p.element && svc('elementRegistry').get(p.element);
       if (element) {
         svc('canvas').addMarker(element.id, 'has-problem');
         var badge = document.createElement('div');
         badge.className = 'bpmn-problem';
-        badge.title = p.message;
+        badge.title = message;
         badge.textContent = '! ' + (p.code || '');
         svc('overlays').add(element.id, 'problem', { position: { top: -14, left: 0 }, html: badge });
       }
