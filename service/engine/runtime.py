@@ -33,11 +33,12 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
 from service import clock
-from service.engine import timers as _timers  # noqa: F401 - installs the clocked timers
+from service.engine import timers  # installs the clocked timers on import
 from service.engine.environment import SafeEnvironment
 from service.engine.errors import BpmnValidationError, ExecutionError, Problem, TaskNotReady
 from service.engine.snapshots import Scan, SnapshotMemo, StateWriter, scan, tasks_in
 from service.engine.validation import NS, Rules, check, parse_safely, properties
+from service.timekeeping import WorkdayCalendar
 
 SERIALIZER_VERSION = "appraisal-1"
 
@@ -219,8 +220,9 @@ class Engine:
         return ParsedProcess(key, chosen.get("name") or key, spec_json, user_tasks, elements, lanes, text)
 
     # -- instances -------------------------------------------------------
-    def start(self, *, spec_key: str, spec_json: SpecSource, data: dict[str, Any]) -> StepResult:
-        """Create an instance with ``data`` and run it until it waits."""
+    def start(self, *, spec_key: str, spec_json: SpecSource, data: dict[str, Any],
+              calendar: WorkdayCalendar | None = None) -> StepResult:
+        """Create an instance with ``data`` and run it until it waits (``calendar``: working days for timers)."""
         spec, subprocess_specs = self._spec(spec_key, spec_json)
         env = SafeEnvironment()
         workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=_ScriptEngine(env))
@@ -230,10 +232,10 @@ class Engine:
             start_task.data.update(data)
         memo = SnapshotMemo()
         memo.completed = frozenset()
-        return self._keep(spec_key, workflow, memo, self._advance(workflow, env, memo, lambda: None))
+        return self._keep(spec_key, workflow, memo, self._advance(workflow, env, memo, lambda: None, calendar))
 
     def complete_task(self, *, spec_key: str, spec_json: SpecSource, state_json: str, task_id: str,
-                      data: dict[str, Any]) -> StepResult:
+                      data: dict[str, Any], calendar: WorkdayCalendar | None = None) -> StepResult:
         """Complete a ready user task with ``data`` and run on until the engine waits."""
         workflow, env, memo = self._restore(spec_key, spec_json, state_json)
         try:
@@ -247,12 +249,14 @@ class Engine:
             task.data.update(data)
             task.run()
 
-        return self._keep(spec_key, workflow, memo, self._advance(workflow, env, memo, act))
+        return self._keep(spec_key, workflow, memo, self._advance(workflow, env, memo, act, calendar))
 
-    def fire_due_timers(self, *, spec_key: str, spec_json: SpecSource, state_json: str) -> StepResult:
+    def fire_due_timers(self, *, spec_key: str, spec_json: SpecSource, state_json: str,
+                        calendar: WorkdayCalendar | None = None) -> StepResult:
         """Let every timer that is due by the service clock fire, then run on."""
         workflow, env, memo = self._restore(spec_key, spec_json, state_json)
-        return self._keep(spec_key, workflow, memo, self._advance(workflow, env, memo, workflow.refresh_timers))
+        return self._keep(spec_key, workflow, memo,
+                          self._advance(workflow, env, memo, workflow.refresh_timers, calendar))
 
     def cancel(self, *, spec_key: str, spec_json: SpecSource, state_json: str) -> StepResult:
         """Cancel the instance (e.g. its campaign was withdrawn)."""
@@ -322,11 +326,12 @@ class Engine:
         return result
 
     def _advance(self, workflow: BpmnWorkflow, env: SafeEnvironment, memo: SnapshotMemo,
-                 act: Callable[[], Any]) -> StepResult:
+                 act: Callable[[], Any], calendar: WorkdayCalendar | None = None) -> StepResult:
         _remember(workflow, memo)
         try:
-            act()
-            workflow.do_engine_steps()
+            with timers.calendar_in_use(calendar):
+                act()
+                workflow.do_engine_steps()
         except ExecutionError:
             raise
         except SpiffWorkflowException as exc:
@@ -410,7 +415,9 @@ def _timer_due(task: Any, definition: TimerEventDefinition) -> datetime | None:
         return None
     if isinstance(value, dict):
         return datetime.fromisoformat(value["next"]) if value.get("cycles", 0) != 0 else None
-    return clock.parse_iso(value) if "T" in value or "-" in value else None
+    if isinstance(value, datetime):
+        return timers.parse_instant(value)
+    return timers.parse_instant(value) if "T" in value or "-" in value else None
 
 
 def _first_line(exc: BaseException) -> str:

@@ -1,17 +1,27 @@
-"""Timer support: SpiffWorkflow's timers follow the service clock.
+"""Timer support: SpiffWorkflow's timers use the service clock and :mod:`service.timekeeping`.
 
-SpiffWorkflow reads ``datetime.now`` inside its timer module. Pointing that
-name at a subclass whose ``now`` asks :mod:`service.clock` makes timers fire by
-the same clock as the rest of the service (and lets tests move time).
+SpiffWorkflow reads ``datetime.now`` inside its timer module and ships its own ISO 8601 parser
+(months counted from the start month's length, naive dates in the *server's* zone). Both are
+replaced here, once, so that a timer fires by the same clock as the rest of the service and
+evaluates a duration exactly as validation and task due dates do: the runtime no longer has a
+parser of its own. A value that cannot be evaluated raises a SpiffWorkflow exception, which the
+engine reports as an :class:`~service.engine.errors.ExecutionError` naming the element, never a 500.
 """
 from __future__ import annotations
 
-from datetime import datetime, tzinfo
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import datetime, timedelta, tzinfo
+from typing import Any, Iterator
 
 import SpiffWorkflow.bpmn.specs.event_definitions.timer as _spiff_timer
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimeDateEventDefinition, TimerEventDefinition
+from SpiffWorkflow.exceptions import WorkflowException
 
-from service import clock
+from service import clock, timekeeping
+from service.timekeeping import Duration, DurationError, WorkdayCalendar
+
+_calendar: ContextVar[WorkdayCalendar | None] = ContextVar("timer_calendar", default=None)
 
 
 class _ClockedDatetime(datetime):
@@ -21,21 +31,94 @@ class _ClockedDatetime(datetime):
         return current.astimezone(tz) if tz is not None else current.replace(tzinfo=None)
 
 
+@contextmanager
+def calendar_in_use(calendar: WorkdayCalendar | None) -> Iterator[None]:
+    """Count working-day timer durations on ``calendar`` (a campaign's overrides) during one engine step."""
+    token = _calendar.set(calendar)
+    try:
+        yield
+    finally:
+        _calendar.reset(token)
+
+
+def _current_calendar() -> WorkdayCalendar:
+    return _calendar.get() or timekeeping.statutory_calendar()
+
+
+def parse_duration(expression: Any) -> Duration:
+    """A timer's duration, parsed by :func:`service.timekeeping.parse` (raises WorkflowException)."""
+    try:
+        return timekeeping.parse(expression)
+    except DurationError as exc:
+        raise WorkflowException(f"timer duration {exc}") from None
+
+
+def parse_instant(value: Any) -> datetime:
+    """A timer's date: ISO 8601, naive values in Asia/Shanghai (raises WorkflowException).
+
+    Returned as the clocked subclass: SpiffWorkflow's timer module tests ``isinstance(x, datetime)``
+    against the name this module replaced.
+    """
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        instant = value
+    else:
+        try:
+            instant = clock.parse_iso(str(value))
+        except ValueError:
+            raise WorkflowException(f"timer date {value!r} is not an ISO 8601 date and time") from None
+    return _ClockedDatetime(instant.year, instant.month, instant.day, instant.hour, instant.minute, instant.second,
+                            instant.microsecond, tzinfo=instant.tzinfo)
+
+
+def _from_start(parsed: Duration, start: datetime | None = None) -> timedelta:
+    start = start or clock.now()
+    return timekeeping.add(start, parsed, _current_calendar()) - start
+
+
+def _from_end(parsed: Duration, end: datetime) -> timedelta:
+    return end - timekeeping.subtract(end, parsed, _current_calendar())
+
+
+def _time_date_has_fired(self: TimeDateEventDefinition, my_task: Any) -> bool:
+    """As SpiffWorkflow's, but the value must be an instant (a duration here used to raise a TypeError)."""
+    event_value = my_task._get_internal_data("event_value")
+    if event_value is None:
+        event_value = my_task.workflow.script_engine.evaluate(my_task, self.expression)
+        my_task._set_internal_data(event_value=event_value)
+    if parse_instant(event_value) < clock.now():
+        my_task._set_internal_data(event_fired=True)
+    return bool(my_task._get_internal_data("event_fired", False))
+
+
 def install() -> None:
-    """Make SpiffWorkflow's timer definitions read the service clock."""
+    """Make SpiffWorkflow's timer definitions read the service clock and the timekeeping module."""
     _spiff_timer.datetime = _ClockedDatetime  # type: ignore[misc]
+    TimerEventDefinition.get_datetime = staticmethod(parse_instant)  # type: ignore[method-assign]
+    TimerEventDefinition.parse_iso_duration = staticmethod(parse_duration)  # type: ignore[method-assign]
+    TimerEventDefinition.get_timedelta_from_start = staticmethod(_from_start)  # type: ignore[method-assign]
+    TimerEventDefinition.get_timedelta_from_end = staticmethod(_from_end)  # type: ignore[method-assign]
+    TimeDateEventDefinition.has_fired = _time_date_has_fired  # type: ignore[method-assign]
 
 
 def parse_timer_literal(kind: str, literal: str) -> object:
-    """Parse a literal timer value the way the engine will, raising ValueError."""
+    """Evaluate a literal timer value the way the engine will; raises ValueError (a DurationError says why).
+
+    A cycle repeats its first interval's length, so its interval must be fixed (no months, years
+    or working days) — refused here rather than drifting at run time.
+    """
+    if kind == "timeDate":
+        return clock.parse_iso(literal)
+    if kind == "timeDuration":
+        return timekeeping.parse(literal)
+    for part in literal.upper().replace("--", "/").split("/")[1:]:
+        if part.startswith("P"):
+            timekeeping.parse_fixed(part)
     try:
-        if kind == "timeDate":
-            return TimerEventDefinition.get_datetime(literal)
-        if kind == "timeDuration":
-            return TimerEventDefinition.parse_iso_duration(literal)
         return TimerEventDefinition.parse_iso_recurring_interval(literal)
-    except Exception as exc:  # noqa: BLE001 - SpiffWorkflow raises bare Exception here
-        raise ValueError(f"not a valid ISO 8601 {kind}: {exc}") from None
+    except DurationError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - SpiffWorkflow raises bare Exception / IndexError here
+        raise ValueError(f"not a valid ISO 8601 repeating interval: {exc}") from None
 
 
 install()

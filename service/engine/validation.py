@@ -7,7 +7,6 @@ subset, every timer parseable. Each problem names the element it concerns.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -21,13 +20,14 @@ from handlers.registry import registered_names
 from service.engine import expressions
 from service.engine.errors import BpmnValidationError, Problem
 from service.engine.problems import FORBIDDEN, expression_reason, where
+from service.engine.timers import parse_timer_literal
 from service.engine.xmltext import decode_document
+from service import timekeeping
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 NS = {"bpmn": BPMN_NS, "spiffworkflow": SPIFF_NS}
 MAX_BPMN_BYTES = 2 * 1024 * 1024
-_DURATION = re.compile(r"^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$")
 _FORBIDDEN_EXTENSIONS = {"preScript", "postScript", "unitTests", "instructionsForEndUser"}
 
 
@@ -102,7 +102,9 @@ def check(root: etree._Element, rules: Rules) -> list[Problem]:
         elif local in {"conditionExpression", "completionCondition", "loopCardinality"}:
             problems.extend(_check_expression(el_id, el.text, local))
         elif local in {"timeDate", "timeDuration", "timeCycle"}:
-            problems.extend(_check_timer(el_id, el.text, local))
+            event = el.getparent().getparent() if el.getparent() is not None else None
+            problems.extend(_check_timer(event.get("id") if event is not None and event.get("id") else el_id,
+                                         el.text, local))
     return problems
 
 
@@ -159,9 +161,11 @@ def _check_user_task(el: etree._Element, lane_of: dict[str, str], rules: Rules) 
     elif rules.form_fields is not None and rules.form_fields(form_key) is None:
         yield Problem(el_id, "unknown_form", {"form": form_key})
     due_in = props.get("dueIn")
-    if due_in and not _DURATION.match(due_in):
-        yield Problem(el_id, "bad_duration", {"value": due_in, "reason": "不是 ISO 8601 时长（例如 P5D）",
-                                             "reason_en": "not an ISO 8601 duration such as P5D"})
+    if due_in and due_in.strip():  # empty: no due date
+        try:
+            timekeeping.parse(due_in)
+        except timekeeping.DurationError as exc:
+            yield Problem(el_id, "bad_duration", {"value": due_in, "reason": exc.message_zh, "reason_en": exc.message_en})
 
 
 def _check_service_task(el: etree._Element, handler_names: set[str]) -> Iterable[Problem]:
@@ -187,18 +191,34 @@ def _check_expression(el_id: str | None, text: str | None, what: str, name: str 
 
 
 def _check_timer(el_id: str | None, text: str | None, kind: str) -> Iterable[Problem]:
+    """A literal timer value must evaluate exactly as the engine will evaluate it (engine/timers.py)."""
     expr = (text or "").strip()
     bad = list(_check_expression(el_id, expr, kind))
     if bad:
         yield from bad
         return
-    if expr[:1] in {"'", '"'}:
-        literal = expr[1:-1]
-        from service.engine.timers import parse_timer_literal
+    if expr[:1] not in {"'", '"'}:
+        return  # an expression over the process data: its variables are checked where they are set
+    literal = expr[1:-1]
+    try:
+        parse_timer_literal(kind, literal)
+    except timekeeping.DurationError as exc:
+        yield Problem(el_id, "bad_timer", {**_timer_kind(kind), "value": literal, "reason": exc.message_zh,
+                                           "reason_en": exc.message_en})
+    except ValueError:
+        zh, en = _TIMER_FORMS[kind]
+        yield Problem(el_id, "bad_timer", {**_timer_kind(kind), "value": literal, "reason": zh, "reason_en": en})
 
-        try:
-            parse_timer_literal(kind, literal)
-        except ValueError as exc:
-            names = where(kind)
-            yield Problem(el_id, "bad_timer", {"kind": names["where"], "kind_en": names["where_en"], "value": literal,
-                                               "reason": str(exc), "reason_en": str(exc)})
+
+_TIMER_FORMS = {
+    "timeDate": ("应为 ISO 8601 日期时间，如 2026-12-31T23:59:59+08:00（不带时区按北京时间）",
+                 "write an ISO 8601 date and time such as 2026-12-31T23:59:59+08:00 (no zone: Asia/Shanghai)"),
+    "timeDuration": ("应为 ISO 8601 时长，如 P5D", "write an ISO 8601 duration such as P5D"),
+    "timeCycle": ("应为 ISO 8601 循环，如 R3/PT1H 或 R/2027-01-04T09:00:00+08:00/P1D",
+                  "write an ISO 8601 repeating interval such as R3/PT1H or R/2027-01-04T09:00:00+08:00/P1D"),
+}
+
+
+def _timer_kind(kind: str) -> dict[str, str]:
+    names = where(kind)
+    return {"kind": names["where"], "kind_en": names["where_en"]}

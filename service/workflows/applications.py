@@ -13,7 +13,7 @@ from service.engine import StepResult
 from service.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from service.models import Application, Campaign, OrgUnit, ProcessInstance, Task, User
 from service.repositories import rows
-from service.workflows import audit
+from service.workflows import audit, calendars
 from service.workflows.application_rules import APPLICATION_FIELDS, field_errors, normalise
 from service.workflows.definitions import latest_definition
 from service.workflows.instances import start_instance
@@ -74,7 +74,7 @@ def create_application(*, session: Session, services: Services, user: User, camp
     instance, result = start_instance(
         session=session, services=services, definition=definition, business_key=f"application-{application.id}",
         data=process_data(application, campaign, unit, _scorers(session, campaign)),
-        started_by=user.id, application_id=application.id)
+        started_by=user.id, application_id=application.id, calendar=calendars.for_campaign(campaign))
     on_step(session=session, application=application, instance=instance, result=result,
             also={"instance_id": instance.id})
     audit.record(session, actor=user, action="create", object_type="application", object_id=application.id,

@@ -19,7 +19,7 @@ from service import clock
 from service.engine import StepResult
 from service.models import Application, ProcessInstance, Task, Timer
 from service.repositories import instances as repo
-from service.workflows import audit
+from service.workflows import audit, calendars
 from service.workflows.applications import on_step
 from service.workflows.definitions import engine_spec
 from service.workflows.instances import apply_step
@@ -146,6 +146,7 @@ def _resync(session: Session, services: Services, instance: ProcessInstance) -> 
                                open_before=frozenset(t.engine_task_id for t in repo.open_tasks(session, instance.id)),
                                timers_before=timers_before)
     apply_step(session=session, instance=instance, result=view, actor_id=None,
-               application_id=application.id if application else None)
+               application_id=application.id if application else None,
+               calendar=calendars.for_application(application))
     if application is not None:
         on_step(session=session, application=application, instance=instance, result=view)

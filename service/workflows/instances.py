@@ -6,14 +6,14 @@ all in the caller's transaction.
 """
 from __future__ import annotations
 
-import re
-from datetime import datetime, timedelta
+import logging
+from datetime import datetime
 from typing import Any, Callable
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from service import clock
+from service import clock, timekeeping
 from service.engine import EngineError, StepResult
 from service.engine.errors import ExecutionError
 from service.auth import policies
@@ -21,21 +21,26 @@ from service.errors import BadRequest, Conflict, Forbidden, NotFound
 from service.models import Application, InstanceEvent, ProcessDefinition, ProcessInstance, Task, Timer
 from service.repositories import rows
 from service.workflows import audit, notices, scope
+from service.timekeeping import WorkdayCalendar
+from service.workflows.calendars import missing_year_warnings
 from service.workflows.definitions import engine_spec, latest_definition
 from service.workflows.services import Services
 
+LOGGER = logging.getLogger(__name__)
+
 
 def start_instance(*, session: Session, services: Services, definition: ProcessDefinition, business_key: str,
-                   data: dict[str, Any], started_by: int | None,
-                   application_id: int | None = None) -> tuple[ProcessInstance, StepResult]:
+                   data: dict[str, Any], started_by: int | None, application_id: int | None = None,
+                   calendar: WorkdayCalendar | None = None) -> tuple[ProcessInstance, StepResult]:
     """Create and run an instance until it waits; the caller commits.
 
     Its unit scope is taken from ``data`` here, once (``scope.resolve``: a 422
     before anything runs if a lane's variable is missing), and kept on the row.
+    ``calendar`` counts working-day timers and due dates (the campaign's calendar).
     """
     stored_scope = scope.resolve(session, definition, data)
     try:
-        result = services.engine.start(**engine_spec(definition), data=data)
+        result = services.engine.start(**engine_spec(definition), data=data, calendar=calendar)
     except ExecutionError as exc:
         raise BadRequest(f"the process could not start: {exc}", element=exc.element_id) from None
     now = clock.now()
@@ -46,16 +51,17 @@ def start_instance(*, session: Session, services: Services, definition: ProcessD
     session.add(instance)
     session.flush()
     apply_step(session=session, instance=instance, result=result, actor_id=started_by,
-               application_id=application_id)
+               application_id=application_id, calendar=calendar)
     return instance, result
 
 
 def apply_step(*, session: Session, instance: ProcessInstance, result: StepResult, actor_id: int | None,
                application_id: int | None, completed_task: Task | None = None,
-               fired_timer_ids: set[str] | None = None) -> None:
+               fired_timer_ids: set[str] | None = None, calendar: WorkdayCalendar | None = None) -> None:
     """Store the new state and bring tasks, timers and history in line with it.
 
-    New tasks take their unit from the instance's stored scope (``scope.of_instance``).
+    New tasks take their unit from the instance's stored scope (``scope.of_instance``);
+    ``calendar`` counts working-day due dates (``PnWD``): the application's campaign calendar.
     """
     now = clock.now()
     unit_scope = scope.of_instance(instance)
@@ -85,7 +91,7 @@ def apply_step(*, session: Session, instance: ProcessInstance, result: StepResul
             role=role, form_key=info.get("form_key", ""), stage=info.get("stage"),
             unit_id=scope.require_task_scope(instance, task.element_id, role),
             application_id=application_id, candidate_user_id=_as_user_id(task.assignee),
-            state="open", due_at=_due(now, info.get("due_in")), created_at=now, reminders_sent=[],
+            state="open", due_at=_due(now, info.get("due_in"), calendar), created_at=now, reminders_sent=[],
         ))
         session.add(created[-1])
     _sync_timers(session, instance, result, now, fired_timer_ids or set())
@@ -115,19 +121,19 @@ def _sync_timers(session: Session, instance: ProcessInstance, result: StepResult
                               kind=timer.kind, due_at=timer.due_at, state="waiting"))
 
 
-def _due(now: datetime, due_in: str | None) -> datetime | None:
-    if not due_in:
+def _due(now: datetime, due_in: str | None, calendar: WorkdayCalendar | None) -> datetime | None:
+    """A new task's due time from its ``dueIn`` (validation accepted it, so it evaluates; never fail a step)."""
+    if not due_in or not due_in.strip():
         return None
-    return now + parse_duration(due_in)
-
-
-def parse_duration(text: str) -> timedelta:
-    """A timedelta for a simple ISO 8601 duration (PnW, PnD, PTnH, PTnM, PTnS)."""
-    match = re.fullmatch(r"P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?", text)
-    if not match:
-        raise BadRequest(f"unsupported duration {text!r}")
-    weeks, days, hours, minutes, seconds = (int(g) if g else 0 for g in match.groups())
-    return timedelta(weeks=weeks, days=days, hours=hours, minutes=minutes, seconds=seconds)
+    calendar = calendar or timekeeping.statutory_calendar()
+    try:
+        due = timekeeping.add(now, timekeeping.parse(due_in), calendar)
+    except (timekeeping.DurationError, timekeeping.CalendarError) as exc:
+        LOGGER.error("dueIn %r cannot be evaluated (%s): the task gets no due date", due_in, exc)
+        return None
+    for warning in missing_year_warnings(calendar, f"期限 {due_in} / dueIn {due_in}"):
+        LOGGER.warning("%s", warning)
+    return due
 
 
 def _as_user_id(value: Any) -> int | None:

@@ -35,11 +35,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from handlers.calendar import CalendarYearMissing, WorkdayCalendar
-from handlers.registry import HandlerError
 from service import clock
 from service.models import Application, Campaign, Task, User
+from service.timekeeping import CalendarError, from_overrides, statutory_calendar
 from service.workflows import outbox
+from service.workflows.calendars import missing_year_warnings
 from service.workflows.notices import task_link
 from service.workflows.recipients import Addressee, task_recipients, users_with_role
 
@@ -77,25 +77,27 @@ def settings_for(campaign: Campaign | None) -> dict[str, Any]:
 
 def offset_times(cfg: dict[str, Any], closes_at: datetime, key: str,
                  report: ReminderReport | None = None) -> list[tuple[int, datetime]]:
-    """(days, when) for each configured offset before ``closes_at``, earliest first."""
+    """(days, when) for each configured offset before ``closes_at``, earliest first.
+
+    With ``working_days`` the offsets count the campaign's working-day calendar
+    (:mod:`service.timekeeping`); a year it has no data for counts Monday to Friday, with a warning.
+    """
     close_day = clock.local(closes_at).date()
     calendar = None
     if cfg.get("working_days"):
         try:
-            calendar = WorkdayCalendar({dt.date.fromisoformat(k): v for k, v in
-                                        (cfg.get("calendar_overrides") or {}).items()})
-        except (HandlerError, ValueError) as exc:
-            _warn(report, f"节假日调整表无效，按自然日计算提醒 / invalid calendar overrides, using calendar days: {exc}")
+            calendar = from_overrides(cfg.get("calendar_overrides"), lenient=True)
+        except CalendarError as exc:
+            _warn(report, f"节假日调整表无效，按法定节假日计算提醒 / invalid calendar overrides, using the statutory calendar: {exc}")
+            calendar = statutory_calendar()
     times = []
     for days in sorted({int(d) for d in cfg.get(key) or []}, reverse=True):
-        day = close_day - timedelta(days=days)
-        if calendar is not None:
-            try:
-                day = calendar.add_working_days(close_day, -days)
-            except CalendarYearMissing as exc:
-                _warn(report, f"{exc} 本次按自然日计算。 / Using calendar days this time.")
+        day = calendar.add_working_days(close_day, -days) if calendar is not None else close_day - timedelta(days=days)
         at = datetime.combine(day, dt.time(int(cfg.get("send_hour", 9))), clock.SHANGHAI)
         times.append((days, at.astimezone(dt.timezone.utc)))
+    if calendar is not None:
+        for warning in missing_year_warnings(calendar, "提醒日期 / reminder dates"):
+            _warn(report, warning)
     return sorted(times, key=lambda item: item[1])
 
 

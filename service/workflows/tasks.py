@@ -15,7 +15,7 @@ from service.auth import policies
 from service.errors import Conflict, Forbidden, NotFound
 from service.models import Task, User
 from service.repositories import instances as repo, rows
-from service.workflows import audit, task_rules
+from service.workflows import audit, calendars, task_rules
 from service.workflows.applications import on_step
 from service.workflows.definitions import engine_spec
 from service.workflows.instances import apply_step, engine_call
@@ -168,14 +168,15 @@ def _complete_once(session: Session, services: Services, user: User, task_id: in
     services.forms.sync(session)
     form_data, engine_data = task_rules.prepare(session, task, user, data)
     services.forms.validate(task.form_key, form_data)
+    calendar = calendars.for_application(application)
     result = engine_call(lambda: services.engine.complete_task(
         **engine_spec(instance.definition), state_json=instance.state, task_id=task.engine_task_id,
-        data=engine_data))
+        data=engine_data, calendar=calendar))
     now = clock.now()
     rows.update_row(session, task, {"state": "completed", "completed_at": now, "completed_by": user.id,
                                     "data": form_data})
     apply_step(session=session, instance=instance, result=result, actor_id=user.id,
-               application_id=task.application_id, completed_task=task)
+               application_id=task.application_id, completed_task=task, calendar=calendar)
     if application is not None:
         on_step(session=session, application=application, instance=instance, result=result,
                 also=task_rules.application_changes(task, form_data))

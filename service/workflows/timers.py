@@ -23,7 +23,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from service import clock
 from service.engine.errors import EngineError
 from service.models import Application, ProcessInstance, Timer
-from service.workflows import audit
+from service.workflows import audit, calendars
 from service.workflows.applications import on_step
 from service.workflows.definitions import engine_spec
 from service.workflows.instances import apply_step
@@ -94,17 +94,19 @@ def _fire_once(session: Session, services: Services, instance_id: int) -> list[i
     if not due:
         session.rollback()
         return []
+    application = session.scalar(select(Application).where(Application.instance_id == instance.id))
+    calendar = calendars.for_application(application)
     try:
         with clock.frozen(now):
-            result = services.engine.fire_due_timers(**engine_spec(instance.definition), state_json=instance.state)
+            result = services.engine.fire_due_timers(**engine_spec(instance.definition), state_json=instance.state,
+                                                     calendar=calendar)
     except EngineError as exc:
         session.rollback()
         LOGGER.error("instance %s: timer firing failed: %s", instance_id, exc)
         raise
-    application = session.scalar(select(Application).where(Application.instance_id == instance.id))
     apply_step(session=session, instance=instance, result=result, actor_id=None,
                application_id=application.id if application else None,
-               fired_timer_ids={t.engine_task_id for t in due})
+               fired_timer_ids={t.engine_task_id for t in due}, calendar=calendar)
     if application is not None:
         on_step(session=session, application=application, instance=instance, result=result)
     fired = [t.id for t in due if t.state == "fired"]

@@ -5,13 +5,9 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from handlers.calendar import (
-    CalendarYearMissing,
-    WorkdayCalendar,
-    covered_years,
-    working_days_before,
-)
+from handlers.calendar import working_days_before
 from handlers.registry import HandlerError, get_handler
+from service.timekeeping.calendar import CalendarError, CalendarYearMissing, WorkdayCalendar, covered_years
 
 # 2025 National Day + Mid-Autumn: 1–8 October off; Sunday 28 September and
 # Saturday 11 October are adjusted workdays (调休上班).
@@ -73,7 +69,7 @@ def test_datetime_is_treated_as_its_date(cal: WorkdayCalendar) -> None:
 
 
 def test_non_date_is_rejected(cal: WorkdayCalendar) -> None:
-    with pytest.raises(HandlerError):
+    with pytest.raises(CalendarError):
         cal.is_working_day("2025-10-01")  # type: ignore[arg-type]
 
 
@@ -86,9 +82,9 @@ def test_overrides_take_precedence_over_the_package() -> None:
 
 
 def test_override_values_must_be_booleans() -> None:
-    with pytest.raises(HandlerError):
+    with pytest.raises(CalendarError):
         WorkdayCalendar({date(2025, 10, 8): 1})  # type: ignore[dict-item]
-    with pytest.raises(HandlerError):
+    with pytest.raises(CalendarError):
         WorkdayCalendar({"2025-10-08": True})  # type: ignore[dict-item]
 
 
@@ -99,7 +95,7 @@ def test_uncovered_year_raises_calendar_year_missing(cal: WorkdayCalendar) -> No
     with pytest.raises(CalendarYearMissing) as excinfo:
         cal.is_working_day(date(UNCOVERED, 3, 2))
     error = excinfo.value
-    assert isinstance(error, HandlerError)
+    assert isinstance(error, CalendarError)
     assert error.year == UNCOVERED
     message = str(error)
     assert str(UNCOVERED) in message
@@ -206,14 +202,14 @@ def test_overrides_change_the_count() -> None:
 
 @pytest.mark.parametrize("n", [1.5, "3", True, None])
 def test_n_must_be_an_integer(cal: WorkdayCalendar, n: object) -> None:
-    with pytest.raises(HandlerError):
+    with pytest.raises(CalendarError):
         cal.add_working_days(date(2025, 9, 30), n)  # type: ignore[arg-type]
 
 
 def test_runaway_override_tables_are_stopped() -> None:
     start = date(2024, 1, 1)
     all_off = {start + timedelta(days=i): False for i in range(1, 500)}
-    with pytest.raises(HandlerError, match="consecutive"):
+    with pytest.raises(CalendarError, match="consecutive"):
         WorkdayCalendar(all_off).add_working_days(start, 1)
 
 
@@ -289,5 +285,11 @@ def test_working_days_before_rejects_bad_input(kwargs: dict) -> None:
 
 
 def test_working_days_before_in_an_uncovered_year() -> None:
-    with pytest.raises(CalendarYearMissing):
+    with pytest.raises(HandlerError, match=str(UNCOVERED)):
         working_days_before(date=f"{UNCOVERED}-06-15", days=2)
+
+
+def test_a_lenient_calendar_counts_monday_to_friday_in_a_missing_year_and_says_so() -> None:
+    cal = WorkdayCalendar(lenient=True)
+    assert cal.add_working_days(date(UNCOVERED, 1, 2), 1) == date(UNCOVERED, 1, 5)  # Friday → Monday
+    assert cal.missing_years == {UNCOVERED}

@@ -1,0 +1,167 @@
+"""The one parser of the durations a process may use: ``dueIn`` and timer durations.
+
+Two written forms, both checked here and nowhere else (validation, task due dates, timers and
+reminders all call :func:`parse`, so what validation accepts is exactly what runs):
+
+* an ISO 8601 duration ``PnYnMnDTnHnMnS`` (any non-empty subset, in that order) or ``PnW`` on its
+  own — e.g. ``P5D``, ``PT36H``, ``P1M``, ``P1Y2M``, ``P2W``, ``PT1.5H``. Only the last component
+  may carry a decimal fraction, and only when it is hours, minutes or seconds;
+* ``PnWD``: *n* working days on the Chinese statutory calendar (this service's extension, which an
+  ISO parser refuses rather than misreads). The modeler shows it as "n 个工作日".
+
+A duration is longer than zero and at most ten years. How a duration moves an instant (calendar
+months, days in Asia/Shanghai, working days to the end of the day) is :mod:`.deadlines`.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+
+MAX_NOMINAL_DAYS = 3660
+"""Ten years: a longer deadline is a typing mistake, and would overflow far-future arithmetic."""
+
+_ISO = re.compile(
+    r"^P(?!$)(?:(?P<years>\d+)Y)?(?:(?P<months>\d+)M)?(?:(?P<days>\d+)D)?"
+    r"(?:T(?=\d)(?:(?P<hours>\d+(?:[.,]\d+)?)H)?(?:(?P<minutes>\d+(?:[.,]\d+)?)M)?(?:(?P<seconds>\d+(?:[.,]\d+)?)S)?)?$")
+_WEEKS = re.compile(r"^P(?P<weeks>\d+)W$")
+_WORKING_DAYS = re.compile(r"^P(?P<working_days>\d+)WD$")
+
+REASONS: dict[str, tuple[str, str]] = {
+    "syntax": ("应为 ISO 8601 时长（如 P5D、PT36H、P1M）或工作日数（如 P10WD 表示 10 个工作日）",
+               "write an ISO 8601 duration (P5D, PT36H, P1M) or working days (P10WD for 10 working days)"),
+    "zero": ("时长必须大于零", "it must be longer than zero"),
+    "too_long": ("时长不能超过 10 年", "it must not be longer than 10 years"),
+    "fraction": ("只有最后一项（时、分或秒）可以带小数", "only the last component (hours, minutes or seconds) may have a fraction"),
+    "not_fixed": ("循环定时的间隔必须是固定长度（周、天、时、分、秒），不能用年、月或工作日",
+                  "a cycle's interval must have a fixed length (weeks, days, hours, minutes, seconds), "
+                  "not years, months or working days"),
+}
+"""Why a duration was refused, in Chinese and English, by reason code."""
+
+
+class DurationError(ValueError):
+    """A duration that cannot be evaluated; ``reason`` is a key of :data:`REASONS`."""
+
+    def __init__(self, text: str, reason: str):
+        super().__init__(f"{text!r}: {REASONS[reason][1]}")
+        self.text = text
+        self.reason = reason
+
+    @property
+    def message_zh(self) -> str:
+        return REASONS[self.reason][0]
+
+    @property
+    def message_en(self) -> str:
+        return REASONS[self.reason][1]
+
+
+@dataclass(frozen=True)
+class Duration:
+    """A parsed duration: calendar parts (years, months, days), a fixed time part, or working days."""
+
+    years: int = 0
+    months: int = 0
+    weeks: int = 0
+    days: int = 0
+    time: timedelta = timedelta(0)
+    working_days: int = 0
+
+    @property
+    def is_fixed(self) -> bool:
+        """True when its length does not depend on where it starts (no years, months or working days)."""
+        return not (self.years or self.months or self.working_days)
+
+    @property
+    def fixed_length(self) -> timedelta:
+        """The length of a fixed duration (days are 24 hours: Asia/Shanghai keeps no daylight saving)."""
+        if not self.is_fixed:
+            raise DurationError(format_duration(self), "not_fixed")
+        return timedelta(weeks=self.weeks, days=self.days) + self.time
+
+    @property
+    def nominal_days(self) -> float:
+        """Roughly how many days long (a month 31, a year 366, five working days a week), for the limit."""
+        return (self.years * 366 + self.months * 31 + self.weeks * 7 + self.days
+                + self.time / timedelta(days=1) + self.working_days * 7 / 5)
+
+
+def parse(text: str) -> Duration:
+    """Parse a duration in either written form; raises DurationError saying why not."""
+    if not isinstance(text, str):
+        raise DurationError(str(text), "syntax")
+    value = text.strip()
+    if m := _WORKING_DAYS.match(value):
+        duration = Duration(working_days=int(m["working_days"]))
+    elif m := _WEEKS.match(value):
+        duration = Duration(weeks=int(m["weeks"]))
+    elif m := _ISO.match(value):
+        duration = _iso(value, m)
+    else:
+        raise DurationError(value, "syntax")
+    if duration.nominal_days <= 0:
+        raise DurationError(value, "zero")
+    if duration.nominal_days > MAX_NOMINAL_DAYS:
+        raise DurationError(value, "too_long")
+    return duration
+
+
+def parse_fixed(text: str) -> Duration:
+    """A duration whose length does not depend on its start (what a repeating timer needs)."""
+    duration = parse(text)
+    if not duration.is_fixed:
+        raise DurationError(text.strip(), "not_fixed")
+    return duration
+
+
+def _iso(value: str, m: re.Match[str]) -> Duration:
+    parts = {k: v for k, v in m.groupdict().items() if v is not None}
+    fractional = [k for k, v in parts.items() if "." in v or "," in v]
+    if fractional and (fractional != [list(parts)[-1]] or fractional[0] not in ("hours", "minutes", "seconds")):
+        raise DurationError(value, "fraction")
+    number = {k: Decimal(v.replace(",", ".")) for k, v in parts.items()}
+    seconds = (number.get("hours", Decimal(0)) * 3600 + number.get("minutes", Decimal(0)) * 60
+               + number.get("seconds", Decimal(0)))
+    if seconds > MAX_NOMINAL_DAYS * 86400:
+        raise DurationError(value, "too_long")
+    return Duration(years=int(number.get("years", 0)), months=int(number.get("months", 0)),
+                    days=int(number.get("days", 0)),
+                    time=timedelta(microseconds=int((seconds * 1_000_000).to_integral_value())))
+
+
+def format_duration(duration: Duration) -> str:
+    """The canonical written form (``P10WD``, ``P2W``, ``P1Y2M3DT4H5M6S``)."""
+    if duration.working_days:
+        return f"P{duration.working_days}WD"
+    if duration.weeks and not (duration.years or duration.months or duration.days or duration.time):
+        return f"P{duration.weeks}W"
+    days = duration.days + 7 * duration.weeks
+    date = "".join(f"{n}{unit}" for n, unit in ((duration.years, "Y"), (duration.months, "M"), (days, "D")) if n)
+    total = Decimal(duration.time // timedelta(microseconds=1)) / 1_000_000
+    hours, rest = divmod(total, 3600)
+    minutes, seconds = divmod(rest, 60)
+    time = "".join(f"{_plain(n)}{unit}" for n, unit in ((hours, "H"), (minutes, "M"), (seconds, "S")) if n)
+    return "P" + date + (f"T{time}" if time else "")
+
+
+def describe(duration: Duration) -> tuple[str, str]:
+    """How people read it: ("10 个工作日", "10 working days"), ("1 个月 5 天", "1 month 5 days")."""
+    if duration.working_days:
+        n = duration.working_days
+        return f"{n} 个工作日", f"{n} working day{'s' if n != 1 else ''}"
+    total = Decimal(duration.time // timedelta(microseconds=1)) / 1_000_000
+    hours, rest = divmod(total, 3600)
+    minutes, seconds = divmod(rest, 60)
+    parts = [(duration.years, "年", "year"), (duration.months, "个月", "month"), (duration.weeks, "周", "week"),
+             (duration.days, "天", "day"), (hours, "小时", "hour"), (minutes, "分钟", "minute"),
+             (seconds, "秒", "second")]
+    zh = " ".join(f"{_plain(n)} {unit}" for n, unit, _ in parts if n)
+    en = " ".join(f"{_plain(n)} {unit}{'s' if n != 1 else ''}" for n, _, unit in parts if n)
+    return zh, en
+
+
+def _plain(n: int | Decimal) -> str:
+    text = format(Decimal(n).normalize(), "f") if isinstance(n, Decimal) else str(n)
+    return text
