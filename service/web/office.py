@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from io import BytesIO
 from typing import Any
-from urllib.parse import quote
 
 from flask import render_template
 from openpyxl import Workbook
@@ -12,6 +11,7 @@ from werkzeug.wrappers import Response
 
 from service import clock
 from service.workflows import campaigns, dashboard
+from service.workflows.filenames import download_headers
 from service.web.blueprint import bp
 from service.web.i18n import t
 from service.web.security import db, login_required, user
@@ -40,10 +40,7 @@ def office_home() -> Any:
 def _xlsx(workbook: Workbook, filename: str) -> Response:
     buffer = BytesIO()
     workbook.save(buffer)
-    response = Response(buffer.getvalue(), mimetype=XLSX)
-    response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return Response(buffer.getvalue(), mimetype=XLSX, headers=download_headers(filename))
 
 
 def _safe(value: Any) -> Any:

@@ -15,6 +15,7 @@ from service.errors import Conflict, NotFound, TooManyRequests, Unauthenticated,
 from service.models import Application, Campaign
 from service.workflows import applications, attachments, campaigns, dashboard, tasks
 from service.workflows.application_rules import APPLICATION_FIELDS
+from service.workflows.filenames import download_headers
 from service.web import forms
 from service.web.blueprint import bp
 from service.web.i18n import LANGUAGES, t
@@ -282,13 +283,7 @@ def attachment_upload(application_id: int) -> Any:
 @login_required
 def attachment_download(attachment_id: int) -> Response:
     row = attachments.get_attachment(session=db(), user=user(), attachment_id=attachment_id)
-    response = Response(row.content, mimetype=row.content_type)
-    from urllib.parse import quote
-
-    response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(row.filename)}"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return Response(row.content, mimetype=row.content_type, headers=download_headers(row.filename))
 
 
 @bp.get("/applications/<int:application_id>")

@@ -38,6 +38,7 @@ from service.errors import Conflict, ValidationFailed
 from service.extensions import Base
 from service.models import Campaign
 from service.workflows.campaigns import get_campaign
+from service.workflows.filenames import clean_filename
 
 FORMAT = "appraisal-flow-campaign/1"
 
@@ -197,8 +198,8 @@ def export_campaign(*, session: Session, campaign_id: int, path: str | Path) -> 
     files: dict[str, bytes] = {f"tables/{name}.json": json.dumps(rows, ensure_ascii=False, indent=1).encode("utf-8")
                                for name, rows in data.items()}
     for row in data["attachments"]:
-        safe = "".join(c for c in row["filename"] if c not in '/\\:*?"<>|') or "file"
-        files[f"attachments/{row['id']}-{safe}"] = base64.b64decode(row["content"])
+        name = clean_filename(row["filename"], default="file")
+        files[f"attachments/{row['id']}-{name}"] = base64.b64decode(row["content"])
     counts = {name: len(rows) for name, rows in data.items()}
     manifest = {"format": FORMAT, "campaign_id": campaign_id, "exported_at": clock.now().isoformat(),
                 "counts": counts, "sha256": {name: hashlib.sha256(body).hexdigest() for name, body in files.items()}}

@@ -13,6 +13,7 @@ from service.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from service.models import Attachment, Task, User
 from service.workflows import audit
 from service.workflows.applications import get_application
+from service.workflows.filenames import clean_filename
 from service.workflows.services import Services
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -49,7 +50,7 @@ def add_attachment(*, session: Session, services: Services, user: User, applicat
                                             Task.form_key == "application").limit(1)) is None:
         raise Conflict("the application is not with the unit for editing at this stage")
     settings = services.settings
-    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip()[:200] or "attachment"
+    name = clean_filename(filename or "")
     if not content:
         raise ValidationFailed([{"field": "file", "message": "文件为空 / the file is empty"}])
     if len(content) > settings.max_upload_bytes:
