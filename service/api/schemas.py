@@ -52,7 +52,8 @@ def task(t: Task) -> dict[str, Any]:
 def definition(d: ProcessDefinition) -> dict[str, Any]:
     return {"id": d.id, "key": d.key, "version": d.version, "name": d.name, "checksum": d.checksum,
             "deployed_by": d.deployed_by, "deployed_at": iso(d.deployed_at), "comment": d.comment,
-            "user_tasks": d.meta.get("user_tasks", {})}
+            "user_tasks": d.meta.get("user_tasks", {}), "start_variables": d.meta.get("start_variables", []),
+            "warnings": d.meta.get("warnings", [])}
 
 
 def instance(i: ProcessInstance, active: list[str] | None = None) -> dict[str, Any]:

@@ -37,6 +37,7 @@ from service.engine import timers  # installs the clocked timers on import
 from service.engine.environment import SafeEnvironment
 from service.engine.errors import BpmnValidationError, ExecutionError, Problem, TaskNotReady
 from service.engine.snapshots import Scan, SnapshotMemo, StateWriter, scan, tasks_in
+from service.engine.data_rules import start_variables
 from service.engine.validation import NS, Rules, check, parse_safely, properties
 from service.timekeeping import WorkdayCalendar
 
@@ -102,6 +103,10 @@ class ParsedProcess:
     lanes: dict[str, str]
     xml: str
     """The document as stored: decoded from its declared encoding, declared UTF-8."""
+    start_variables: list[str] = field(default_factory=list)
+    """What the process declares it receives at start (``ioSpecification`` data inputs)."""
+    warnings: list[Problem] = field(default_factory=list)
+    """Problems of severity warning: reported, not refused."""
 
 
 @dataclass(frozen=True)
@@ -182,7 +187,7 @@ class Engine:
         """Validate and parse a BPMN document; raises BpmnValidationError."""
         root, text = parse_safely(xml, self.rules.max_bytes)
         problems = check(root, self.rules)
-        if problems:
+        if any(p.severity == "error" for p in problems):
             raise BpmnValidationError(problems)
         processes = [p for p in root.findall("bpmn:process", NS) if p.get("isExecutable") == "true"]
         chosen = next((p for p in processes if p.get("id") == process_key), None) if process_key else processes[0]
@@ -217,7 +222,8 @@ class Engine:
                     form_key=props.get("formKey", ""), stage=props.get("stage"), due_in=props.get("dueIn"),
                     assignee_variable=props.get("assigneeVariable"),
                 )
-        return ParsedProcess(key, chosen.get("name") or key, spec_json, user_tasks, elements, lanes, text)
+        return ParsedProcess(key, chosen.get("name") or key, spec_json, user_tasks, elements, lanes, text,
+                             sorted(start_variables(chosen)), problems)
 
     # -- instances -------------------------------------------------------
     def start(self, *, spec_key: str, spec_json: SpecSource, data: dict[str, Any],

@@ -1,9 +1,15 @@
 """Checks an uploaded BPMN document before SpiffWorkflow ever sees it.
 
-The rules are the project's own on top of the BPMN schema: no scripts of any
-kind, every user task in a lane that names a role and with a form, every
-service task calling a registered handler, every expression in the safe
-subset, every timer parseable. Each problem names the element it concerns.
+Three kinds of rules, all reported by code (:mod:`service.engine.problems` is the table):
+
+* single elements, here: no scripts of any kind, every user task in a lane that names a role and
+  with a form, every service task calling a registered handler, every expression in the safe
+  subset, every ``dueIn`` and timer value one the runtime evaluates (:mod:`service.timekeeping`);
+* the flow graph (:mod:`.graph_rules`, after bpmnlint): dangling flows, unreachable elements,
+  dead ends, gateways with no way out, implicit splits and joins, missing start or end events …;
+* the process data (:mod:`.data_rules`): every variable an expression reads is set upstream.
+
+Each problem names the element it concerns. Errors refuse the document; warnings are reported.
 """
 from __future__ import annotations
 
@@ -18,7 +24,10 @@ from lxml import etree
 
 from handlers.registry import registered_names
 from service.engine import expressions
+from service.engine.data_rules import DataContext, check_scopes, start_variables
 from service.engine.errors import BpmnValidationError, Problem
+from service.engine.graph import Scope, scopes
+from service.engine.graph_rules import GRAPH_RULES, Diagram, duplicate_ids
 from service.engine.problems import FORBIDDEN, expression_reason, where
 from service.engine.timers import parse_timer_literal
 from service.engine.xmltext import decode_document
@@ -26,6 +35,7 @@ from service import timekeeping
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
+BPMNDI_NS = "http://www.omg.org/spec/BPMN/20100524/DI"
 NS = {"bpmn": BPMN_NS, "spiffworkflow": SPIFF_NS}
 MAX_BPMN_BYTES = 2 * 1024 * 1024
 _FORBIDDEN_EXTENSIONS = {"preScript", "postScript", "unitTests", "instructionsForEndUser"}
@@ -70,7 +80,41 @@ def parse_safely(xml: bytes | str, max_bytes: int = MAX_BPMN_BYTES) -> tuple[etr
 
 
 def check(root: etree._Element, rules: Rules) -> list[Problem]:
-    """Every rule violation in the document (empty when it may be deployed)."""
+    """Every problem in the document: element rules, then the graph, then the data (errors and warnings)."""
+    problems = _element_problems(root, rules)
+    problems.extend(duplicate_ids(root))
+    all_scopes = list(scopes(root))
+    drawn = frozenset(el.get("bpmnElement", "") for el in root.iter(f"{{{BPMNDI_NS}}}BPMNShape", f"{{{BPMNDI_NS}}}BPMNEdge"))
+    diagram = Diagram(root.find(f"{{{BPMNDI_NS}}}BPMNDiagram") is not None, drawn)
+    for scope in all_scopes:
+        for rule in GRAPH_RULES:
+            problems.extend(rule(scope, diagram))
+    for process in [s for s in all_scopes if s.parent is None]:
+        context = DataContext(start_variables(process.el), rules.form_fields)
+        problems.extend(check_scopes([s for s in all_scopes if _outermost(s) is process], context))
+    return _unique(problems)
+
+
+def _outermost(scope: Scope) -> Scope:
+    while scope.parent is not None:
+        scope = scope.parent
+    return scope
+
+
+def _unique(problems: list[Problem]) -> list[Problem]:
+    """One report per (element, code, message): a rule may meet the same fault from two sides."""
+    seen: set[tuple[str | None, str, str]] = set()
+    unique = []
+    for problem in problems:
+        key = (problem.element_id, problem.code, problem.message)
+        if key not in seen:
+            seen.add(key)
+            unique.append(problem)
+    return unique
+
+
+def _element_problems(root: etree._Element, rules: Rules) -> list[Problem]:
+    """The rules about single elements: what may run, lanes, forms, handlers, expressions, timers."""
     problems: list[Problem] = []
     processes = root.findall("bpmn:process", NS)
     executable = [p for p in processes if p.get("isExecutable", "false") == "true"]

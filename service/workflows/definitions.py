@@ -28,7 +28,8 @@ def engine_spec(definition: ProcessDefinition) -> dict[str, Any]:
 def validate_bpmn(*, session: Session, services: Services, xml: bytes) -> dict:
     """Check a document without deploying it; returns its key and user tasks."""
     parsed = prepare(session=session, services=services, xml=xml).parsed
-    return {"key": parsed.key, "name": parsed.name, "user_tasks": sorted(parsed.user_tasks)}
+    return {"key": parsed.key, "name": parsed.name, "user_tasks": sorted(parsed.user_tasks),
+            "start_variables": parsed.start_variables, "warnings": [w.as_dict() for w in parsed.warnings]}
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,8 @@ def store(*, session: Session, prepared: Prepared, user: User | None, comment: s
     definition = ProcessDefinition(
         key=parsed.key, version=version, name=parsed.name, xml=prepared.text, spec_json=parsed.spec_json,
         meta={"user_tasks": {k: asdict(v) for k, v in parsed.user_tasks.items()},
-              "elements": parsed.elements, "lanes": parsed.lanes},
+              "elements": parsed.elements, "lanes": parsed.lanes, "start_variables": parsed.start_variables,
+              "warnings": [w.as_dict() for w in parsed.warnings]},
         checksum=checksum, deployed_by=user.id if user else None, deployed_at=clock.now(), comment=comment[:500],
     )
     session.add(definition)

@@ -67,11 +67,12 @@ class FormRegistry:
         return key in self._schemas
 
     def fields(self, key: str) -> frozenset[str] | None:
-        """The top-level fields a form can set (None: no such form); what BPMN validation calls "set by a form"."""
+        """The top-level fields a form can set (None: no such form); what BPMN validation calls "set by a form".
+
+        Fields declared only in a conditional part of the schema (``if``/``then``, ``allOf`` …) count too.
+        """
         schema = self._schemas.get(key)
-        if schema is None:
-            return None
-        return frozenset((schema.get("properties") or {}).keys())
+        return None if schema is None else frozenset(_top_level_fields(schema))
 
     def keys(self) -> list[str]:
         return sorted(self._schemas)
@@ -149,3 +150,16 @@ def deploy_form(*, session: Session, registry: FormRegistry, user: User, key: st
 def form_versions(session: Session, key: str) -> list[FormDefinition]:
     return list(session.scalars(select(FormDefinition).where(FormDefinition.key == key)
                                 .order_by(FormDefinition.version.desc())))
+
+
+def _top_level_fields(schema: dict[str, Any]) -> set[str]:
+    names = set((schema.get("properties") or {}).keys())
+    for keyword in ("if", "then", "else", "allOf", "anyOf", "oneOf", "dependentSchemas"):
+        parts = schema.get(keyword)
+        if isinstance(parts, dict):
+            parts = list(parts.values()) if keyword == "dependentSchemas" else [parts]
+        for part in parts if isinstance(parts, list) else []:
+            if isinstance(part, dict):
+                names |= _top_level_fields(part)
+    return names
+

@@ -17,7 +17,7 @@ BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 SPIFF = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 
 
-def document(*, task: str | None = None, lane: bool = True, condition: str = "approved == True",
+def document(*, task: str | None = None, lane: bool = True, condition: str = "presenter == \"刘\"",
              prolog: str = "", namespace: str = BPMN, extra: str = "", process_id: str = "probe") -> str:
     """A small executable process: start → review (office lane) → gateway → two ends."""
     task = task or """<bpmn:userTask id="review" name="审核">

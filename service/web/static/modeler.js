@@ -181,7 +181,7 @@
       if (element) {
         svc('canvas').addMarker(element.id, 'has-problem');
         var badge = document.createElement('div');
-        badge.className = 'bpmn-problem';
+        badge.className = 'bpmn-problem' + (p.severity === 'warning' ? ' warning' : '');
         badge.title = message;
         badge.textContent = '! ' + (p.code || '');
         svc('overlays').add(element.id, 'problem', { position: { top: -14, left: 0 }, html: badge });
@@ -203,7 +203,7 @@
     result.className = '';
     result.textContent = '…';
     return post('/api/process-definitions/validate').then(function (r) {
-      if (r.ok) { result.textContent = text.valid; result.className = 'ok'; return true; }
+      if (r.ok) { result.textContent = text.valid; result.className = 'ok'; showProblems(r.body.warnings || []); return true; }
       result.textContent = text.invalid + ': ' + (r.body.detail || r.status);
       result.className = 'error';
       showProblems(r.body.problems || []);
