@@ -94,8 +94,13 @@ def _locals(node: Node) -> frozenset[str]:
 
 
 def _available(scope: Scope, entry: frozenset[str], ctx: DataContext) -> dict[str, frozenset[str]]:
-    """For each node, what may be set before it runs: the entry data and the sets of everything upstream."""
+    """For each node, what may be set before it runs: the entry data and the sets of everything upstream.
+
+    A forward data-flow fixpoint (what reaches a node is what reaches any predecessor plus what that
+    predecessor sets), so loops need no special case; a boundary event sees its activity's upstream.
+    """
     predecessors: dict[str, list[Node]] = {n: [] for n in scope.nodes}
+    successors: dict[str, list[str]] = {n: [] for n in scope.nodes}
     for node in scope.nodes.values():
         for flow in node.incoming:
             if flow.source is not None:
@@ -103,18 +108,18 @@ def _available(scope: Scope, entry: frozenset[str], ctx: DataContext) -> dict[st
     for node in scope.nodes.values():  # a boundary event fires while its activity runs: its activity's upstream
         if node.attached_to is not None:
             predecessors[node.id] = list(predecessors[node.attached_to.id])
+    for node_id, preds in predecessors.items():
+        for pred in preds:
+            successors[pred.id].append(node_id)
     own = {n.id: sets(n, ctx) for n in scope.nodes.values()}
-    available = {}
-    for node in scope.nodes.values():
-        seen: set[str] = set()
-        queue = deque(predecessors[node.id])
-        while queue:
-            upstream = queue.popleft()
-            if upstream.id in seen:
-                continue
-            seen.add(upstream.id)
-            queue.extend(predecessors[upstream.id])
-        available[node.id] = frozenset(entry.union(*(own[n] for n in seen)))
+    available: dict[str, frozenset[str]] = {n: entry for n in scope.nodes}
+    pending = deque(scope.nodes)
+    while pending:
+        node_id = pending.popleft()
+        merged = entry.union(*(available[p.id] | own[p.id] for p in predecessors[node_id]))
+        if merged != available[node_id]:
+            available[node_id] = merged
+            pending.extend(n for n in successors[node_id] if n not in pending)
     return available
 
 
