@@ -8,15 +8,15 @@ from service import clock
 from service.api import schemas
 from service.api.common import current_user, json_body, session
 from service.errors import ValidationFailed
-from service.workflows import campaigns
+from service.workflows import campaigns, viewing
 
 bp = Blueprint("campaigns", __name__)
 
 
 @bp.get("/campaigns")
 def list_() -> dict:
-    current_user()
-    return {"items": [schemas.campaign(c) for c in campaigns.list_campaigns(session())]}
+    groups = viewing.groups_for(session(), current_user(), None)
+    return {"items": [schemas.campaign(c, groups) for c in campaigns.list_campaigns(session())]}
 
 
 @bp.post("/campaigns")
@@ -36,7 +36,7 @@ def create() -> tuple[dict, int]:
         scorer_ids=body.get("scorer_ids", []), process_key=str(body.get("process_key", "innovation_appraisal")),
         max_applications_per_unit=_limit(body.get("max_applications_per_unit", 3)), reminders=body.get("reminders"),
         **times)
-    return schemas.campaign(campaign), 201
+    return schemas.campaign(campaign, viewing.groups_for(session(), user, None)), 201
 
 
 def _limit(value: object) -> int:
@@ -47,8 +47,8 @@ def _limit(value: object) -> int:
 
 @bp.get("/campaigns/<int:campaign_id>")
 def get(campaign_id: int) -> dict:
-    current_user()
-    return schemas.campaign(campaigns.get_campaign(session(), campaign_id))
+    groups = viewing.groups_for(session(), current_user(), None)
+    return schemas.campaign(campaigns.get_campaign(session(), campaign_id), groups)
 
 
 @bp.get("/campaigns/<int:campaign_id>/results")

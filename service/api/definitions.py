@@ -7,7 +7,7 @@ from service.api import schemas
 from service.api.common import current_user, json_body, services, session
 from service.auth import policies
 from service.errors import BadRequest, Forbidden, ValidationFailed
-from service.workflows import definitions, instances
+from service.workflows import definitions, instances, viewing
 
 bp = Blueprint("definitions", __name__)
 
@@ -78,4 +78,4 @@ def start(key: str) -> tuple[dict, int]:
         raise ValidationFailed([{"field": "business_key", "message": "required, at most 120 characters"}])
     instance = instances.start_by_key(session=session(), services=services(), user=user, key=key,
                                       business_key=business_key, variables=variables)
-    return schemas.instance(instance), 201
+    return schemas.instance(instance, viewing.groups_for(session(), user, None), user.id), 201

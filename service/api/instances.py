@@ -9,7 +9,7 @@ from service.api.common import current_user, paging, session
 from service.auth import policies
 from service.errors import Forbidden
 from service.models import ProcessInstance
-from service.workflows import instances
+from service.workflows import instances, viewing
 
 bp = Blueprint("instances", __name__)
 
@@ -24,17 +24,24 @@ def list_() -> dict:
     if request.args.get("status"):
         query = query.where(ProcessInstance.status == request.args["status"])
     total = session().scalar(select(func.count()).select_from(query.subquery()))
-    rows = session().scalars(query.order_by(ProcessInstance.id.desc()).offset((page - 1) * size).limit(size))
-    return {"items": [schemas.instance(i) for i in rows], "total": total, "page": page, "page_size": size}
+    rows = list(session().scalars(query.order_by(ProcessInstance.id.desc()).offset((page - 1) * size).limit(size)))
+    groups = viewing.by_instance_id(session(), user, [i.id for i in rows])
+    return {"items": [schemas.instance(i, groups[i.id], user.id) for i in rows], "total": total, "page": page,
+            "page_size": size}
 
 
 @bp.get("/process-instances/<int:instance_id>")
 def get(instance_id: int) -> dict:
-    instance = instances.get_visible_instance(session=session(), user=current_user(), instance_id=instance_id)
-    return schemas.instance(instance, instances.active_elements(session(), instance))
+    user = current_user()
+    instance = instances.get_visible_instance(session=session(), user=user, instance_id=instance_id)
+    groups = viewing.by_instance_id(session(), user, [instance.id])[instance.id]
+    return schemas.instance(instance, groups, user.id, instances.active_elements(session(), instance))
 
 
 @bp.get("/process-instances/<int:instance_id>/history")
 def history(instance_id: int) -> dict:
-    instance = instances.get_visible_instance(session=session(), user=current_user(), instance_id=instance_id)
-    return {"items": [schemas.event(e) for e in instances.history(session(), instance.id)]}
+    user = current_user()
+    instance = instances.get_visible_instance(session=session(), user=user, instance_id=instance_id)
+    groups = viewing.by_instance_id(session(), user, [instance.id])[instance.id]
+    lanes = {element: info.get("role", "") for element, info in instance.definition.meta["user_tasks"].items()}
+    return {"items": [schemas.event(e, lanes, groups, user.id) for e in instances.history(session(), instance.id)]}

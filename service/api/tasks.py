@@ -1,12 +1,14 @@
 """Tasks: mine and my roles', claim, unclaim, complete, and the form."""
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, request
 
 from service.api import schemas
 from service.api.common import current_user, int_arg, json_body, paging, services, session
 from service.errors import ValidationFailed
-from service.workflows import tasks
+from service.workflows import tasks, viewing
 
 bp = Blueprint("tasks", __name__)
 STATES = {"open", "completed", "cancelled", "all"}
@@ -21,17 +23,26 @@ def list_() -> dict:
     if assigned not in (None, "me", "none"):
         raise ValidationFailed([{"field": "assigned", "message": "must be 'me' or 'none'"}])
     page, size = paging()
-    found = tasks.list_tasks(session=session(), user=current_user(), state=state,
+    user = current_user()
+    found = tasks.list_tasks(session=session(), user=user, state=state,
                              role=request.args.get("role"), stage=request.args.get("stage"),
                              application_id=int_arg("application_id"), assigned=assigned,
                              page=page, page_size=size)
-    return {"items": [schemas.task(t) for t in found.items], "total": found.total,
+    groups = viewing.by_application_id(session(), user, {t.application_id for t in found.items})
+    return {"items": [schemas.task(t, groups[t.application_id], user.id) for t in found.items], "total": found.total,
             "total_exact": found.total_exact, "page": page, "page_size": size}
+
+
+def _shaped(task: Any, user: Any) -> dict:
+    """One task as ``user`` may see it (its application's visibility; one's own task in full)."""
+    return schemas.task(task, viewing.by_application_id(session(), user, [task.application_id])[task.application_id],
+                        user.id)
 
 
 @bp.get("/tasks/<int:task_id>")
 def get(task_id: int) -> dict:
-    return schemas.task(tasks.get_task(session=session(), user=current_user(), task_id=task_id))
+    user = current_user()
+    return _shaped(tasks.get_task(session=session(), user=user, task_id=task_id), user)
 
 
 @bp.get("/tasks/<int:task_id>/form")
@@ -41,12 +52,14 @@ def form(task_id: int) -> dict:
 
 @bp.post("/tasks/<int:task_id>/claim")
 def claim(task_id: int) -> dict:
-    return schemas.task(tasks.claim(session=session(), user=current_user(), task_id=task_id))
+    user = current_user()
+    return _shaped(tasks.claim(session=session(), user=user, task_id=task_id), user)
 
 
 @bp.post("/tasks/<int:task_id>/unclaim")
 def unclaim(task_id: int) -> dict:
-    return schemas.task(tasks.unclaim(session=session(), user=current_user(), task_id=task_id))
+    user = current_user()
+    return _shaped(tasks.unclaim(session=session(), user=user, task_id=task_id), user)
 
 
 @bp.post("/tasks/<int:task_id>/complete")
@@ -56,5 +69,5 @@ def complete(task_id: int) -> dict:
     data = body.get("variables", body)
     if not isinstance(data, dict):
         raise ValidationFailed([{"field": "variables", "message": "must be an object"}])
-    return schemas.task(tasks.complete(session=session(), services=services(), user=user,
-                                       task_id=task_id, data=data))
+    return _shaped(tasks.complete(session=session(), services=services(), user=user, task_id=task_id, data=data),
+                   user)

@@ -86,9 +86,10 @@ def export_results(campaign_id: int) -> Response:
     for rank, row in enumerate(ranking, start=1):
         calc = row.get("calculation") or {}
         dropped = "、".join(str(d.get("total")) for d in calc.get("dropped", []))
-        ws.append([rank if row["final_score"] is not None else "", row["application_id"], _safe(row["unit_name"]),
-                   _safe(row["theme"]), row["status"], row["final_score"], calc.get("method", ""),
-                   len(calc.get("kept", [])) or None, dropped, row["grade"] or ""])
+        score = row.get("final_score")  # absent where the viewer may not see it (service.auth.visibility)
+        ws.append([rank if score is not None else "", row["application_id"], _safe(row["unit_name"]),
+                   _safe(row["theme"]), row["status"], score, calc.get("method", ""),
+                   len(calc.get("kept", [])) or None, dropped, row.get("grade") or ""])
     for cell in ws[1]:
         cell.font = Font(bold=True)
     return _xlsx(wb, f"{campaign.name}-评比结果.xlsx")

@@ -9,11 +9,11 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from service import clock
-from service.auth import policies, tokens
+from service.auth import tokens, visibility
 from service.auth.ratelimit import check_login_rate
 from service.errors import Conflict, NotFound, TooManyRequests, Unauthenticated, ValidationFailed
 from service.models import Application, Campaign
-from service.workflows import applications, attachments, campaigns, dashboard, tasks
+from service.workflows import applications, attachments, campaigns, dashboard, tasks, viewing
 from service.workflows.application_rules import APPLICATION_FIELDS
 from service.workflows.filenames import download_headers
 from service.web import forms
@@ -82,16 +82,17 @@ def inbox() -> str:
     me = user()
     found = tasks.list_tasks(session=db(), user=me, page_size=200)
     rows = found.items
-    apps = {a.id: a for a in db().scalars(select(Application).where(
-        Application.id.in_([r.application_id for r in rows if r.application_id])))} if rows else {}
+    apps = {a.id: a for a in viewing.seen_all(db(), me, db().scalars(select(Application).where(
+        Application.id.in_([r.application_id for r in rows if r.application_id]))))} if rows else {}
     now = clock.now()
     counts: dict[str, int] = {}
     for row in rows:
         counts[row.name] = counts.get(row.name, 0) + 1
     overdue = sum(1 for r in rows if r.due_at and r.due_at < now)
-    mine: list[Application] = []
+    mine: list[Any] = []
     if me.roles & {"unit_submitter", "unit_leader", "vetter"}:
-        mine, _ = applications.list_applications(session=db(), user=me, page_size=100)
+        listed, _ = applications.list_applications(session=db(), user=me, page_size=100)
+        mine = viewing.seen_all(db(), me, listed)
     return render_template("inbox.html", rows=rows, total=found.total, total_exact=found.total_exact, apps=apps,
                            counts=sorted(counts.items()), overdue=overdue, mine=mine,
                            campaigns=campaigns.list_campaigns(db()), unread=dashboard.unread_count(session=db(), user=me))
@@ -100,14 +101,19 @@ def inbox() -> str:
 # --------------------------------------------------------------------------- generic task pages
 
 
-def _decision_context(task: Any, application: Application | None) -> dict[str, Any]:
-    """The group decision's ranking table and this item's calculation (grade and confirmation forms)."""
+def _decision_context(task: Any, application: Any) -> dict[str, Any]:
+    """The group decision's ranking table and each item's calculation (grade and confirmation forms),
+    as far as the viewer may see them (the rows come shaped by service.auth.visibility)."""
     if application is None or task.form_key not in ("grade_proposal", "grade_decision", "chair_confirmation"):
         return {}
     ranking = campaigns.results(session=db(), user=user(), campaign_id=application.campaign_id)
-    names = dashboard.user_names(db(), {s.get("scorer") for r in ranking for s in
-                                        ((r.get("calculation") or {}).get("per_scorer") or [])})
-    return {"ranking": ranking, "scorer_names": names}
+    return {"ranking": ranking, "scorer_names": _scorer_names(r.get("calculation") for r in ranking)}
+
+
+def _scorer_names(calculations: Any) -> dict[int, str]:
+    """Names of the scorers the (already redacted) calculations still name."""
+    return dashboard.user_names(db(), {s.get("scorer") for calc in calculations
+                                       for s in ((calc or {}).get("per_scorer") or [])})
 
 
 @bp.route("/tasks/<int:task_id>", methods=["GET", "POST"])
@@ -121,7 +127,8 @@ def task_page(task_id: int) -> Any:
     application = None
     if task.application_id:
         try:
-            application = applications.get_application(session=db(), user=user(), application_id=task.application_id)
+            application = viewing.seen(db(), user(), applications.get_application(
+                session=db(), user=user(), application_id=task.application_id))
         except NotFound:
             application = None
     schema = services().forms.schema(task.form_key)
@@ -289,24 +296,23 @@ def attachment_download(attachment_id: int) -> Response:
 @bp.get("/applications/<int:application_id>")
 @login_required
 def application_view(application_id: int) -> str:
-    application = applications.get_application(session=db(), user=user(), application_id=application_id)
+    row = applications.get_application(session=db(), user=user(), application_id=application_id)
+    groups = viewing.groups_for(db(), user(), row)
+    application = visibility.seen_application(row, groups, user().id)
     schema = services().forms.schema(APPLICATION_FORM)
     fill = _fill_task(application.id) if "unit_submitter" in user().roles else None
-    calc = application.calculation or {}
-    full = policies.sees_all_applications(user())
-    names = dashboard.user_names(db(), {s.get("scorer") for s in calc.get("per_scorer", [])}) if full else {}
     return render_template("application_view.html", application=application, schema=schema,
                            summary_fields=forms.fields_for(schema, {k: getattr(application, k) for k in APPLICATION_FIELDS}),
                            files=attachments.list_attachments(session=db(), user=user(), application_id=application.id),
-                           timeline=dashboard.timeline(session=db(), application=application, full=full), fill=fill,
-                           scorer_names=names,
-                           can_see_calc=policies.can_see_results(user()) or application.status in ("awarded", "not_awarded"))
+                           timeline=dashboard.timeline(session=db(), application=row, groups=groups, viewer_id=user().id),
+                           fill=fill, scorer_names=_scorer_names([application.calculation]))
 
 
 @bp.get("/applications/<int:application_id>/print")
 @login_required
 def application_print(application_id: int) -> str:
-    application = applications.get_application(session=db(), user=user(), application_id=application_id)
+    application = viewing.seen(db(), user(), applications.get_application(
+        session=db(), user=user(), application_id=application_id))
     schema = services().forms.schema(APPLICATION_FORM)
     fields = forms.fields_for(schema, {k: getattr(application, k) for k in APPLICATION_FIELDS})
     return render_template("application_print.html", application=application, fields=fields, copies=(1, 2))
@@ -316,14 +322,12 @@ def application_print(application_id: int) -> str:
 
 
 def _scoring_rows() -> list[dict[str, Any]]:
-    rows = tasks.list_tasks(session=db(), user=user(), stage="scoring", page_size=200).items
-    out = []
-    for task in rows:
-        if task.form_key != "scoring" or not task.application_id:
-            continue
-        application = db().get(Application, task.application_id)
-        out.append({"task": task, "application": application, "criteria": application.campaign.criteria})
-    return out
+    rows = [task for task in tasks.list_tasks(session=db(), user=user(), stage="scoring", page_size=200).items
+            if task.form_key == "scoring" and task.application_id]
+    seen = {a.id: a for a in viewing.seen_all(db(), user(), db().scalars(select(Application).where(
+        Application.id.in_([task.application_id for task in rows]))))} if rows else {}
+    return [{"task": task, "application": seen[task.application_id],
+             "criteria": seen[task.application_id].campaign.criteria} for task in rows]
 
 
 @bp.route("/scoring", methods=["GET", "POST"])

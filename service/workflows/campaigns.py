@@ -8,10 +8,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service import clock
-from service.auth import policies
+from service.auth import policies, visibility
 from service.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from service.models import Application, Campaign, CampaignScorer, User
-from service.workflows import audit
+from service.workflows import audit, viewing
 
 MAX_ID = 2**31 - 1
 
@@ -102,15 +102,21 @@ def list_campaigns(session: Session) -> list[Campaign]:
 
 
 def results(*, session: Session, user: User, campaign_id: int) -> list[dict[str, Any]]:
-    """Every application of the campaign with its outcome, grade and calculation, ranked."""
+    """Every application of the campaign with its outcome, grade and calculation, ranked.
+
+    Each row shows what the viewer may see of it (service.auth.visibility); the ranking uses only
+    the scores they may see, so the order gives nothing away either.
+    """
     if not policies.can_see_results(user):
         raise Forbidden("only federation roles may see a campaign's results")
     get_campaign(session, campaign_id)
-    rows = list(session.scalars(select(Application).where(Application.campaign_id == campaign_id)))
-    rows.sort(key=lambda a: (a.final_score is None, -(a.final_score or 0), a.id))
-    return [{
+    apps = list(session.scalars(select(Application).where(Application.campaign_id == campaign_id)))
+    groups = viewing.by_application(session, user, apps)
+    rows = [visibility.redact(visibility.APPLICATION_FIELDS, {
         "application_id": a.id, "unit_id": a.unit_id, "unit_name": a.unit.name, "theme": a.theme,
         "status": a.status, "stage": a.stage, "outcome": a.outcome, "grade": a.grade,
         "final_score": float(a.final_score) if a.final_score is not None else None,
         "calculation": a.calculation, "recusals": a.recusals,
-    } for a in rows]
+    }, groups[a.id], user.id) for a in apps]
+    rows.sort(key=lambda r: (r.get("final_score") is None, -(r.get("final_score") or 0), r["application_id"]))
+    return rows

@@ -11,12 +11,14 @@ from sqlalchemy.orm import Session
 from handlers.registry import HandlerError
 from handlers.scoring import weighted_total
 from service import clock
-from service.auth import policies
+from service.auth import policies, visibility
+from service.auth.visibility import Group
 from service.errors import Forbidden
 from service.models import (
     Application, AuditRecord, InboxMessage, InstanceEvent, OrgUnit, OutboxMessage, ProcessInstance, Task,
     User,
 )
+from service.workflows import viewing
 from service.workflows.campaigns import get_campaign
 
 APPLYING_UNIT_TYPES = ("county_union", "development_zone_union", "industry_union", "bureau_union",
@@ -49,26 +51,32 @@ def campaign_dashboard(*, session: Session, user: User, campaign_id: int) -> dic
         if app_ids else []
     reminders = list(session.scalars(select(OutboxMessage).where(OutboxMessage.campaign_id == campaign_id)
                                      .order_by(OutboxMessage.id.desc()).limit(200)))
-    names = _names(session, {r.recipient_user_id for r in reminders} | {t.assignee_id for t in overdue})
+    # Who was told about a task says who is on it: recipients show as the policy's notification records do.
+    shown = visibility.NOTIFICATION_FIELDS["recipient_name"] in viewing.groups_for(session, user, None)
+    names = _names(session, {r.recipient_user_id for r in reminders}) if shown else {}
     return {
-        "campaign": campaign, "applications": apps, "by_stage": sorted(by_stage.items()),
+        "campaign": campaign, "applications": viewing.seen_all(session, user, apps), "by_stage": sorted(by_stage.items()),
         "by_unit": sorted(by_unit.items(), key=lambda kv: (-kv[1], kv[0])), "not_applied": not_applied,
         "overdue": overdue, "reminders": reminders, "reminder_states": sorted(Counter(r.status for r in reminders).items()),
         "names": names,
     }
 
 
-def timeline(*, session: Session, application: Application, full: bool = True) -> list[dict[str, Any]]:
+ANONYMOUS_ACTOR = {"scorer": "评审组成员 / appraisal group member",
+                   "leading_group": "评比领导小组成员 / leading group member"}
+
+
+def timeline(*, session: Session, application: Application, groups: frozenset[Group],
+             viewer_id: int) -> list[dict[str, Any]]:
     """Who did what and when for one application, oldest first (audit trail and process history).
 
-    ``full`` is for federation roles; others see the steps without the appraisal group's
-    individual scores, names or internal reasons.
+    Each step's actor and what they entered show only when the viewer's ``groups`` cover them
+    (service.auth.visibility): an applicant sees that the appraisal group scored, not who or how.
     """
-    task_ids = [str(t) for t in session.scalars(select(Task.id).where(Task.application_id == application.id))]
     tasks = {str(t.id): t for t in session.scalars(select(Task).where(Task.application_id == application.id))}
     records = list(session.scalars(select(AuditRecord).where(
         ((AuditRecord.object_type == "application") & (AuditRecord.object_id == str(application.id)))
-        | ((AuditRecord.object_type == "task") & (AuditRecord.object_id.in_(task_ids or ["-"]))))))
+        | ((AuditRecord.object_type == "task") & (AuditRecord.object_id.in_(list(tasks) or ["-"]))))))
     events = []
     if application.instance_id:
         events = [e for e in session.scalars(select(InstanceEvent).where(
@@ -78,14 +86,12 @@ def timeline(*, session: Session, application: Application, full: bool = True) -
     rows = []
     for r in records:
         task = tasks.get(r.object_id) if r.object_type == "task" else None
-        actor = names.get(r.actor_id or 0, "系统 / system")
+        who, what = visibility.record_groups(task, r.actor_id, viewer_id)
+        actor = names.get(r.actor_id or 0, "系统 / system") if who in groups else \
+            ANONYMOUS_ACTOR.get(task.role if task else "", "—")
         detail = r.detail if r.action != "complete" else (r.detail or {}).get("data")
-        if not full and task is not None and task.role not in ("unit_submitter", "unit_leader", "vetter"):
-            detail = None
-            if task.form_key == "scoring":
-                actor = "评审组成员 / appraisal group member"
         rows.append({"at": r.at, "actor": actor, "action": r.action, "what": task.name if task else "",
-                     "detail": detail})
+                     "detail": detail if what in groups else None})
     for e in events:
         rows.append({"at": e.at, "actor": "系统 / system", "action": "element", "what": e.name or e.element_id,
                      "detail": None})
@@ -118,18 +124,26 @@ def mark_read(*, session: Session, user: User, message_id: int | None = None) ->
 
 
 def score_sheet(*, session: Session, user: User, campaign_id: int) -> dict[str, Any]:
-    """Every submitted score of the campaign: application, scorer, criterion scores, weighted total, comment."""
+    """Every submitted score of the campaign the viewer may see: application, scorer, criterion scores,
+    weighted total, comment (a sheet and its author only where service.auth.visibility shows them)."""
     if not policies.can_see_results(user):
         raise Forbidden("only federation roles may export score sheets")
     campaign = get_campaign(session, campaign_id)
-    rows = list(session.execute(select(Task, Application).join(Application, Task.application_id == Application.id)
-                                .where(Application.campaign_id == campaign_id, Task.form_key == "scoring",
-                                       Task.state == "completed").order_by(Application.id, Task.id)))
-    names = _names(session, {t.completed_by for t, _ in rows})
+    found = list(session.execute(select(Task, Application).join(Application, Task.application_id == Application.id)
+                                 .where(Application.campaign_id == campaign_id, Task.form_key == "scoring",
+                                        Task.state == "completed").order_by(Application.id, Task.id)))
+    groups = viewing.by_application(session, user, {a.id: a for _, a in found}.values())
+    rows = []
+    for t, a in found:
+        who, what = visibility.step_groups(lane=t.role, form_key=t.form_key, own=t.completed_by == user.id)
+        if what in groups[a.id]:
+            rows.append((t, a, who in groups[a.id]))
+    names = _names(session, {t.completed_by for t, _, named in rows if named})
     out = []
-    for t, a in rows:
+    for t, a, named in rows:
         score = (t.data or {}).get("score") or {}
-        out.append({"application": a, "scorer": names.get(t.completed_by or 0, ""), "completed_at": t.completed_at,
+        out.append({"application": visibility.seen_application(a, groups[a.id], user.id),
+                    "scorer": names.get(t.completed_by or 0, "") if named else "", "completed_at": t.completed_at,
                     "criteria": score.get("criteria", {}), "comment": score.get("comment", ""),
                     "total": scorer_total(a, t.completed_by, score.get("criteria", {}), campaign.criteria)})
     return {"campaign": campaign, "rows": out}
@@ -151,13 +165,14 @@ def scorer_total(application: Application, scorer_id: int | None, values: dict[s
         return None
 
 
-def recused_items(*, session: Session, user: User, campaign_ids: list[int]) -> list[Application]:
-    """Applications in scoring the user is recused from (shown on the scoring sheet)."""
+def recused_items(*, session: Session, user: User, campaign_ids: list[int]) -> list[visibility.Seen]:
+    """Applications in scoring the user is recused from (shown on the scoring sheet, with their own recusal)."""
     if not campaign_ids:
         return []
     apps = session.scalars(select(Application).where(Application.campaign_id.in_(campaign_ids),
                                                      Application.stage == "scoring"))
-    return [a for a in apps if any(r.get("user_id") == user.id for r in (a.recusals or []))]
+    return viewing.seen_all(session, user, [a for a in apps if any(
+        r.get("user_id") == user.id for r in (a.recusals or []))])
 
 
 def user_names(session: Session, ids: set[int | None]) -> dict[int, str]:

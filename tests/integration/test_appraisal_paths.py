@@ -60,7 +60,8 @@ def test_enterprise_is_vetted_returned_resubmitted_and_awarded(app: Any) -> None
     final = status(api, app_id, "hy_submitter")
     assert final["status"] == "awarded" and final["grade"] == "二等奖"
     assert final["effects"].startswith("覆盖职工3.2万人（区统计局数据）")
-    assert final["recusals"][0]["reason_code"] == "supervising_union"
+    assert "recusals" not in final and "calculation" not in final  # scorers stay anonymous to the applicant
+    assert status(api, app_id)["recusals"][0]["reason_code"] == "supervising_union"
 
 
 def test_rejected_at_vetting(app: Any) -> None:

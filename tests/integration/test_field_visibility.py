@@ -1,0 +1,507 @@
+"""Field-level visibility (issue 12.1): what each person sees of an application, field group by field group.
+
+One world holds an application per stage: H1 (another unit's draft), A1 (being scored: two sheets in),
+A2 (scores aggregated and a grade decided, not yet published) and A3 (published). Every free-text
+field carries a marker naming its application and field group (``mk_a2_internal_…``, each scorer's
+comment ``mk_a2_sheet_<scorer>``); the calculation's per-scorer totals and each final score are
+distinct numbers; scorers' and leading-group members' names are markers too. Then every person
+calls every GET operation of the OpenAPI document and opens every page and both Excel exports, and
+what comes back is checked three ways:
+
+* every JSON key is classified by the policy (``service/auth/visibility.py``; an unclassified key
+  fails), and the groups present are exactly the spec's ``SPEC`` ∩ what the response carries at that
+  stage (``CARRIES``) for the responses that describe one application, a subset of the spec otherwise;
+* every marker found anywhere (JSON, HTML, Excel) belongs to a group the person may see for that
+  application: a path that bypasses the policy shows up here;
+* across everything a person can open, every group the spec gives them does appear somewhere.
+
+Operations and pages that take parameters must be declared below (how to call them for the world,
+or why they carry no application data), so a new endpoint or page cannot slip through unchecked.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from io import BytesIO
+from types import SimpleNamespace
+from typing import Any, Callable, Iterator
+
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from handlers.scoring import aggregate_scores
+from service.auth import visibility
+from service.demo.baoding import DEFAULT_CRITERIA, DEMO_USERS, SCORER_USERNAMES
+from service.models import ProcessDefinition, Task
+from tests.api_client import Api
+from tests.integration import flows
+from tests.web_client import logged_in
+
+CONTENT, WORKFLOW, FEEDBACK, INTERNAL = "content", "workflow", "feedback", "internal_review"
+SUMMARY, CALC, SHEETS, IDS, GRADE, OWN, REF = ("score_summary", "calculation", "score_sheets", "scorer_identities",
+                                              "grade", "own", "reference")
+
+# ---------------------------------------------------------------- the spec (written here, not read from the policy)
+
+BASE = {CONTENT, WORKFLOW}
+UNIT_SIDE = BASE | {FEEDBACK}
+DECIDING = BASE | {FEEDBACK, INTERNAL, SUMMARY, CALC, SHEETS, IDS, GRADE}
+ONCE_PUBLISHED = {SUMMARY, GRADE}
+DECIDERS = ("lg_member1", "group_leader", "res_office1", "chair_office")
+
+# Who may open the hy applications (A1–A3) and the hc draft (H1), and what they see before publication.
+SPEC: dict[str, dict[str, set[str]]] = {
+    "hy": {"hy_submitter": UNIT_SIDE, "hy_leader": UNIT_SIDE, "jx_vetter": UNIT_SIDE,
+           "scorer_org": BASE, "scorer_hc": BASE, "process_admin": BASE, **{u: DECIDING for u in DECIDERS}},
+    "hc": {"hc_submitter": UNIT_SIDE, "hc_leader": UNIT_SIDE, "process_admin": BASE, **{u: DECIDING for u in DECIDERS}},
+}
+# A scorer who stepped aside cannot open the item, but the scoring sheet names it with their own recusal.
+RECUSED = {"scorer_jx": {CONTENT}}
+USERS = ["hy_submitter", "hy_leader", "jx_vetter", "hc_submitter", "health_vetter", "scorer_org", "scorer_hc",
+         "scorer_jx", "lg_member1", "group_leader", "res_office1", "chair_office", "process_admin"]
+APPS = ("H1", "A1", "A2", "A3")
+PUBLISHED = {"A3"}
+
+# What each kind of response carries about an application at each stage, whoever looks.
+_SCORED = {CONTENT, WORKFLOW, SUMMARY, CALC, SHEETS, IDS, GRADE}
+CARRIES: dict[str, dict[str, set[str]]] = {
+    "application": {"H1": {CONTENT, WORKFLOW}, "A1": {CONTENT, WORKFLOW, IDS}, "A2": _SCORED, "A3": _SCORED},
+    "instance": {"H1": {WORKFLOW}, "A1": {WORKFLOW, FEEDBACK, INTERNAL, IDS},
+                 "A2": {WORKFLOW, FEEDBACK, INTERNAL, IDS, CALC, SHEETS, GRADE},
+                 "A3": {WORKFLOW, FEEDBACK, INTERNAL, IDS, CALC, SHEETS, GRADE}},
+    "history": {"H1": {WORKFLOW}, "A1": {WORKFLOW, INTERNAL, IDS}, "A2": {WORKFLOW, INTERNAL, IDS},
+                "A3": {WORKFLOW, INTERNAL, IDS}},
+}
+
+
+# Data tied to no one application (the campaign's scorer pool, notification delivery records).
+CAMPAIGN_LEVEL = {**{u: {REF, OWN, WORKFLOW, IDS, INTERNAL} for u in DECIDERS}, "process_admin": {REF, OWN, WORKFLOW}}
+
+
+def may_open(user: str, app: str) -> bool:
+    return user in SPEC["hc" if app == "H1" else "hy"]
+
+
+def allowed(user: str, app: str) -> set[str]:
+    """Groups ``user`` may see of ``app`` (its own entries and reference data always)."""
+    groups = set(SPEC["hc" if app == "H1" else "hy"].get(user) or (RECUSED.get(user, set()) if app != "H1" else set()))
+    if groups and app in PUBLISHED:
+        groups |= ONCE_PUBLISHED
+    return groups | {OWN, REF}
+
+
+# ---------------------------------------------------------------- the world
+
+ELIGIBLE = [u for u in SCORER_USERNAMES if u != "scorer_jx"]  # scorer_jx's union supervises hy: recused
+NAMES = {u["username"]: u["display_name"] for u in DEMO_USERS}
+
+
+def sheet(app: str, index: int) -> dict[str, int]:
+    """Criterion values whose weighted totals end in 5 (two decimals): distinct numbers to look for."""
+    b = {"A1": 0, "A2": 4, "A3": 10}[app]
+    return {"innovation": 70 + b + index, "effectiveness": 71 + b + 2 * index, "promotion": 72 + index,
+            "recognition": 70 + 2 * index, "standardization": 80 + index}
+
+
+@dataclass
+class World:
+    ids: dict[str, int] = field(default_factory=dict)          # app key -> application id
+    instances: dict[str, int] = field(default_factory=dict)    # app key -> instance id
+    tasks: dict[str, list[int]] = field(default_factory=dict)  # app key -> task ids
+    sample: dict[str, list[int]] = field(default_factory=dict)  # app key -> a task per step (and per scorer watched)
+    campaign: int = 0
+    definition: int = 0
+    lanes: dict[str, str] = field(default_factory=dict)        # user task element -> lane (role)
+    markers: list[tuple[str, str, str, str | None]] = field(default_factory=list)  # text, app, group, scorer
+    user_ids: dict[str, int] = field(default_factory=dict)
+    scorer_ids: set[int] = field(default_factory=set)
+
+    def app_of_id(self, application_id: Any) -> str | None:
+        return next((k for k, v in self.ids.items() if v == application_id), None)
+
+    def app_of_instance(self, instance_id: Any) -> str | None:
+        return next((k for k, v in self.instances.items() if v == instance_id), None)
+
+
+def build(app: Any, api: Api) -> World:
+    w = World(campaign=flows.campaign_id(api))
+    w.ids["H1"] = flows.create(api, "hc_submitter", theme="mk_h1_content 草稿")["id"]
+    w.markers.append(("mk_h1_content", "H1", CONTENT, None))
+    for k in ("A1", "A2", "A3"):
+        m = k.lower()
+        app_id = w.ids[k] = flows.create(api, "hy_submitter", theme=f"mk_{m}_content 网格化服务")["id"]
+        api.complete("hy_submitter", "fill_application", app_id, {})
+        api.complete("hy_leader", "leader_signoff", app_id, {"signoff_decision": "approve", "leader_name": "周永强",
+                                                             "signoff_comment": f"mk_{m}_feedback_signoff"})
+        api.complete("jx_vetter", "county_vetting", app_id, {"vetting_decision": "approve",
+                                                            "vetting_reasons": f"mk_{m}_feedback_vetting"})
+        api.complete("lg_member2", "preliminary_review", app_id, {"shortlisted": True,
+                                                                 "review_reasons": f"mk_{m}_internal_review"})
+        api.complete("res_office1", "record_presentation", app_id, {
+            "presentation_date": "2027-01-08", "presenter": "孙丽华", "presentation_notes": f"mk_{m}_internal_notes"})
+        scorers = ["scorer_org", "scorer_rights"] if k == "A1" else ELIGIBLE  # A1: scorer_hc is still to score
+        sheets = []
+        for i, user in enumerate(scorers):
+            values = sheet(k, i)
+            api.complete(user, "democratic_scoring", app_id, {"score": {"criteria": values,
+                                                                        "comment": f"mk_{m}_sheet_{user}"}})
+            sheets.append({"scorer": i, "criteria": values})
+            w.markers.append((f"mk_{m}_sheet_{user}", k, SHEETS, user))
+        for marker, group in ((f"mk_{m}_content", CONTENT), (f"mk_{m}_feedback", FEEDBACK),
+                              (f"mk_{m}_internal", INTERNAL)):
+            w.markers.append((marker, k, group, None))
+        if k == "A1":
+            continue
+        calc = aggregate_scores(scores=sheets, criteria=DEFAULT_CRITERIA)
+        numbers = [f"{row['total']:.2f}" for row in calc["per_scorer"]] + [f"{calc['final']:.2f}"]
+        assert all(str(float(n)) == n and n[-1] != "0" for n in numbers), numbers  # printed alike in JSON, HTML, Excel
+        w.markers += [(n, k, CALC, None) for n in numbers[:-1]] + [(numbers[-1], k, SUMMARY, None)]
+        grade = "二等奖" if k == "A2" else "一等奖"
+        w.markers.append((grade, k, GRADE, None))
+        api.complete("res_office1", "propose_grade", app_id, {"proposed_grade": grade,
+                                                             "proposal_reasons": f"mk_{m}_internal_proposal"})
+        api.complete("group_leader", "set_grade", app_id, {"final_grade": grade,
+                                                           "decision_reasons": f"mk_{m}_internal_decision"})
+        if k == "A3":
+            api.complete("chair_office", "chair_confirmation", app_id, {"chair_decision": "confirm",
+                                                                        "chair_comment": f"mk_{m}_internal_chair"})
+    w.user_ids = {u: api.get("/api/me", u)["id"] for u in {*USERS, *SCORER_USERNAMES, "lg_member2"}}
+    w.scorer_ids = {w.user_ids[u] for u in SCORER_USERNAMES}
+    for k, app_id in w.ids.items():
+        w.instances[k] = api.get(f"/api/applications/{app_id}", "res_office1")["process_instance_id"]
+    with app.extensions["appraisal.sessions"]() as s:
+        for k, app_id in w.ids.items():
+            rows = list(s.scalars(select(Task).where(Task.application_id == app_id).order_by(Task.id)))
+            w.tasks[k] = [t.id for t in rows]
+            watched = {w.user_ids[u] for u in ("scorer_org", "scorer_hc")}
+            steps = {(t.element_id, t.candidate_user_id if t.candidate_user_id in watched else None): t.id for t in rows}
+            w.sample[k] = sorted(steps.values())
+        definition = s.scalar(select(ProcessDefinition).where(ProcessDefinition.key == "innovation_appraisal")
+                              .order_by(ProcessDefinition.version.desc()))
+        w.definition = definition.id
+        w.lanes = {e: info.get("role", "") for e, info in definition.meta["user_tasks"].items()}
+    assert api.get(f"/api/applications/{w.ids['A3']}", "res_office1")["status"] == "awarded"
+    assert api.get(f"/api/applications/{w.ids['A2']}", "res_office1")["stage"] == "confirmation"
+    return w
+
+
+# ---------------------------------------------------------------- reading responses
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == [] or value == {} or value == ""
+
+
+def _groups(spec: Any, value: Any, viewer: int) -> set[str]:
+    """The groups a (non-empty) value shows under ``spec``, down through its classified parts."""
+    spec = spec if isinstance(spec, visibility.Field) else visibility.Field(spec)
+    if spec.owner and isinstance(value, list) and all(isinstance(r, dict) and r.get(spec.owner) == viewer
+                                                      for r in value):
+        found = {OWN}
+    else:
+        found = {str(spec.group)}
+    items = [value] if isinstance(value, dict) else [v for v in value if isinstance(v, dict)] \
+        if isinstance(value, list) else []
+    for item in items:
+        for key, part in spec.parts.items():
+            if key in item and not _empty(item[key]):
+                found |= _groups(part, item[key], viewer)
+    return found
+
+
+def classify(fields: dict[str, Any], body: dict[str, Any], viewer: int, where: str) -> set[str]:
+    """Groups of the non-empty keys of ``body``; a key the policy does not classify fails the test."""
+    found: set[str] = set()
+    for key, value in body.items():
+        assert key in fields, f"{where}: the response key {key!r} is not classified by service/auth/visibility.py"
+        if not _empty(value):
+            found |= _groups(fields[key], value, viewer)
+    return found
+
+
+def task_groups(body: dict[str, Any], viewer: int, where: str) -> set[str]:
+    task = SimpleNamespace(role=body.get("role"), form_key=body.get("form_key"),
+                           candidate_user_id=body.get("candidate_user_id"), assignee_id=body.get("assignee_id"),
+                           completed_by=body.get("completed_by"))
+    return classify(visibility.task_fields(task, viewer), body, viewer, where)  # type: ignore[arg-type]
+
+
+def instance_groups(body: dict[str, Any], viewer: int, where: str) -> set[str]:
+    found = classify(dict(visibility.INSTANCE_FIELDS), {k: v for k, v in body.items() if k != "variables"}, viewer, where)
+    return found | classify(dict(visibility.VARIABLE_FIELDS), body.get("variables") or {}, viewer, where + " variables")
+
+
+def event_groups(w: World, body: dict[str, Any], viewer: int, where: str) -> set[str]:
+    return classify(visibility.event_fields(body.get("actor_id"), w.lanes.get(body.get("element_id")), viewer),
+                    body, viewer, where)
+
+
+Records = Iterator[tuple[str | None, dict[str, Any], set[str]]]  # (app key, record, its groups) per record
+
+
+@dataclass
+class Operation:
+    """A GET operation of the API: the calls that exercise it, and how to read each answer into records."""
+
+    calls: Callable[[World], list[tuple[str, str | None]]]  # (path, the app it is about, if one)
+    read: Callable[[World, Any, int, str], Records] | None  # None: carries no application data (reason given)
+    exact: str | None = None  # a CARRIES kind: the groups present must be exactly the allowed ones
+    reason: str = ""
+
+
+def _items(key: Callable[[World, dict], str | None], reader: Callable[[World, dict, int, str], set[str]]) -> Any:
+    def read(w: World, body: Any, viewer: int, where: str) -> Records:
+        for item in body["items"]:
+            yield key(w, item), item, reader(w, item, viewer, where)
+    return read
+
+
+def _one(key: Callable[[World, dict], str | None], reader: Callable[[World, dict, int, str], set[str]]) -> Any:
+    def read(w: World, body: Any, viewer: int, where: str) -> Records:
+        yield key(w, body), body, reader(w, body, viewer, where)
+    return read
+
+
+def _application(w: World, b: dict, v: int, where: str) -> set[str]:
+    return classify(dict(visibility.APPLICATION_FIELDS), b, v, where)
+
+
+def _campaign(w: World, b: dict, v: int, where: str) -> set[str]:
+    return classify(dict(visibility.CAMPAIGN_FIELDS), b, v, where)
+
+
+def _per_app(template: str, ids: Callable[[World, str], list[int]]) -> Callable[[World], list[tuple[str, str | None]]]:
+    return lambda w: [(template.format(id=i), k) for k in APPS for i in ids(w, k)]
+
+
+def _history(w: World, body: Any, viewer: int, where: str) -> Records:
+    app = w.app_of_instance(int(where.split("/")[3]))
+    for item in body["items"]:
+        yield app, item, event_groups(w, item, viewer, where)
+
+
+OPERATIONS: dict[str, Operation] = {
+    "/api/applications": Operation(lambda w: [("/api/applications?page_size=200", None)],
+                                   _items(lambda w, b: w.app_of_id(b["id"]), _application), exact="application"),
+    "/api/applications/{id}": Operation(_per_app("/api/applications/{id}", lambda w, k: [w.ids[k]]),
+                                        _one(lambda w, b: w.app_of_id(b["id"]), _application), exact="application"),
+    "/api/campaigns/{id}/results": Operation(
+        lambda w: [(f"/api/campaigns/{w.campaign}/results", None)],
+        _items(lambda w, b: w.app_of_id(b["application_id"]), _application), exact="application"),
+    "/api/process-instances": Operation(
+        lambda w: [("/api/process-instances?page_size=200", None)],
+        _items(lambda w, b: w.app_of_instance(b["id"]), lambda w, b, v, where: instance_groups(b, v, where)),
+        exact="instance"),
+    "/api/process-instances/{id}": Operation(
+        _per_app("/api/process-instances/{id}", lambda w, k: [w.instances[k]]),
+        _one(lambda w, b: w.app_of_instance(b["id"]), lambda w, b, v, where: instance_groups(b, v, where)),
+        exact="instance"),
+    "/api/process-instances/{id}/history": Operation(
+        _per_app("/api/process-instances/{id}/history", lambda w, k: [w.instances[k]]), _history, exact="history"),
+    "/api/tasks": Operation(
+        lambda w: [("/api/tasks?state=all&page_size=200", None)]
+        + [(f"/api/tasks?state=all&application_id={w.ids[k]}", k) for k in APPS],
+        _items(lambda w, b: w.app_of_id(b["application_id"]), lambda w, b, v, where: task_groups(b, v, where))),
+    "/api/tasks/{id}": Operation(
+        _per_app("/api/tasks/{id}", lambda w, k: w.tasks[k]),
+        _one(lambda w, b: w.app_of_id(b["application_id"]), lambda w, b, v, where: task_groups(b, v, where))),
+    "/api/campaigns": Operation(lambda w: [("/api/campaigns", None)], _items(lambda w, b: None, _campaign)),
+    "/api/notifications": Operation(lambda w: [("/api/notifications?page_size=200", None)],
+                                    _items(lambda w, b: None, lambda w, b, v, where: classify(
+                                        dict(visibility.NOTIFICATION_FIELDS), b, v, where))),
+    "/api/campaigns/{id}": Operation(lambda w: [(f"/api/campaigns/{w.campaign}", None)],
+                                     _one(lambda w, b: None, _campaign)),
+    "/api/tasks/{id}/form": Operation(_per_app("/api/tasks/{id}/form", lambda w, k: w.tasks[k][:3]), None,
+                                      reason="the form's JSON schema: no entered data"),
+    "/api/process-definitions/{id}": Operation(lambda w: [(f"/api/process-definitions/{w.definition}", None)], None,
+                                               reason="a process version's metadata"),
+    "/api/process-definitions/{id}/xml": Operation(
+        lambda w: [(f"/api/process-definitions/{w.definition}/xml", None)], None, reason="BPMN XML"),
+    "/api/forms/{key}": Operation(lambda w: [("/api/forms/scoring", None)], None, reason="a form's JSON schema"),
+}
+# GET operations without parameters and not listed above are called too and scanned for markers.
+
+PAGES: dict[str, Callable[[World], list[tuple[str, str | None]]] | str] = {
+    "web.application_view": _per_app("/applications/{id}", lambda w, k: [w.ids[k]]),
+    "web.application_print": _per_app("/applications/{id}/print", lambda w, k: [w.ids[k]]),
+    "web.application_edit": _per_app("/applications/{id}/edit", lambda w, k: [w.ids[k]]),
+    "web.instance_view": _per_app("/instances/{id}", lambda w, k: [w.instances[k]]),
+    "web.task_page": _per_app("/tasks/{id}", lambda w, k: w.sample[k]),
+    "web.campaign_dashboard": lambda w: [(f"/office/campaigns/{w.campaign}", None)],
+    "web.export_scores": lambda w: [(f"/office/campaigns/{w.campaign}/scores.xlsx", None)],
+    "web.export_results": lambda w: [(f"/office/campaigns/{w.campaign}/results.xlsx", None)],
+    "web.modeler": lambda w: [(f"/admin/processes/{w.definition}/edit", None)],
+    "web.diff": lambda w: [(f"/admin/processes/diff?a={w.definition}&b={w.definition}", None)],
+    "web.attachment_download": "an uploaded file, served only to those who may open its application "
+                               "(test_web_pages.py::test_attachments_are_sniffed_limited_and_served_as_downloads)",
+    "web.set_language": "switches the language and redirects",
+    "static": "static files",
+}
+# Pages without parameters and not listed above are opened too and scanned for markers.
+
+
+# ---------------------------------------------------------------- markers
+
+
+def marker_groups(w: World, text: str, viewer: str, page: bool) -> Iterator[tuple[str, str, str]]:
+    """(app, group, marker) for every marker in ``text``; a scorer's own sheet is their own.
+
+    Grade names are also the campaign's list of grades (reference data in the JSON, where the keys
+    tell a grade apart), so they count as markers on pages and in exports only.
+    """
+    for marker, app, group, scorer in w.markers:
+        if marker in text and (page or group != GRADE):
+            yield app, OWN if scorer == viewer else group, marker
+
+
+def name_groups(w: World, text: str, viewer: str) -> Iterator[tuple[str, str]]:
+    """(group, name) for scorers' and leading-group members' names in ``text`` (one's own name excepted)."""
+    for username in [*SCORER_USERNAMES, "lg_member2"]:
+        if username != viewer and NAMES[username] in text:
+            yield (IDS if username in SCORER_USERNAMES else INTERNAL), NAMES[username]
+
+
+PERSON_KEYS = {"actor_id", "candidate_user_id", "assignee_id", "completed_by", "scorer", "user_id", "created_by",
+               "recipient_user_id", "eligible_scorers", "kept", "scorer_ids", "deployed_by"}
+
+
+def person_groups(w: World, value: Any, viewer: str, key: str | None = None) -> set[str]:
+    """Groups that the people named by id anywhere in a JSON record reveal, read from the ids themselves
+    (not from the policy): a scorer's id is a scorer identity, a leading-group member's a view's author."""
+    if isinstance(value, dict):
+        return set().union(set(), *(person_groups(w, v, viewer, k) for k, v in value.items()))
+    if isinstance(value, list):
+        return set().union(set(), *(person_groups(w, v, viewer, key) for v in value))
+    if key in PERSON_KEYS and isinstance(value, int) and value != w.user_ids[viewer]:
+        return {IDS} if value in w.scorer_ids else {INTERNAL} if value == w.user_ids["lg_member2"] else set()
+    return set()
+
+
+def xlsx_text(data: bytes) -> str:
+    book = load_workbook(BytesIO(data))
+    return "\n".join(str(c) for ws in book.worksheets for row in ws.iter_rows(values_only=True) for c in row
+                     if c is not None)
+
+
+# ---------------------------------------------------------------- the test
+
+
+@dataclass
+class Findings:
+    problems: list[str] = field(default_factory=list)
+    seen: dict[tuple[str, str], set[str]] = field(default_factory=dict)  # (user, app) -> groups shown somewhere
+
+    def saw(self, user: str, app: str, groups: set[str]) -> None:
+        self.seen.setdefault((user, app), set()).update(groups)
+
+    def check_subset(self, user: str, app: str | None, groups: set[str], where: str) -> None:
+        if app is None:  # data tied to no one application: who scores and who was told is the deciders' alone
+            extra = groups - CAMPAIGN_LEVEL.get(user, {REF, OWN})
+        else:
+            extra = groups - allowed(user, app)
+            self.saw(user, app, groups)
+        if extra:
+            self.problems.append(f"{user} {where} [{app}]: shows {sorted(extra)}")
+
+
+def scan(w: World, f: Findings, user: str, text: str, where: str, subject: str | None, page: bool) -> None:
+    """Markers in a response: each must belong to a group the viewer may see for its application."""
+    for app, group, marker in marker_groups(w, text, user, page):
+        f.saw(user, app, {group})
+        if group not in allowed(user, app):
+            f.problems.append(f"{user} {where}: {marker!r} ({group} of {app})")
+    subjects = [subject] if subject else [k for k in APPS if k != "H1"]
+    for group, name in name_groups(w, text, user):
+        if not any(group in allowed(user, k) for k in subjects):
+            f.problems.append(f"{user} {where}: {name} ({group})")
+        elif subject:
+            f.saw(user, subject, {group})
+
+
+def api_paths(api: Api) -> dict[str, bool]:
+    """Every GET operation of the OpenAPI document: path -> takes parameters."""
+    spec = api.get("/api/openapi.json")
+    return {path: "{" in path for path, ops in spec["paths"].items() if "get" in ops}
+
+
+def test_every_response_shows_each_person_exactly_the_field_groups_the_policy_allows(app: Any) -> None:
+    api = Api(app)
+    w = build(app, api)
+    f = Findings()
+
+    # ---- the API: every GET operation of the OpenAPI document
+    paths = api_paths(api)
+    undeclared = sorted(p for p, params in paths.items() if params and p not in OPERATIONS)
+    assert not undeclared, f"declare how to call {undeclared} in OPERATIONS (or why it carries no application data)"
+    assert not set(OPERATIONS) - set(paths), f"OPERATIONS names operations that no longer exist: {set(OPERATIONS) - set(paths)}"
+    plain = [p for p, params in paths.items() if not params and p not in OPERATIONS]
+    for user in USERS:
+        viewer = w.user_ids[user]
+        for path, op in [*OPERATIONS.items(), *((p, None) for p in plain)]:
+            calls = op.calls(w) if op else [(path, None)]
+            for url, subject in calls:
+                r = api.call("GET", url, user)
+                assert r.status_code < 500, (user, url, r.status_code)
+                if subject is not None and op is not None and op.read is not None and op.exact:
+                    expected = 200 if may_open(user, subject) else 404
+                    if r.status_code != expected:
+                        f.problems.append(f"{user} GET {url}: {r.status_code}, expected {expected}")
+                if r.status_code != 200:
+                    continue
+                text = r.get_data(as_text=True)
+                scan(w, f, user, text, f"GET {url}", subject, page=False)
+                if op is None or op.read is None:
+                    continue
+                shown: dict[str | None, set[str]] = {}
+                for app_key, record, groups in op.read(w, json.loads(text), viewer, url):
+                    groups = groups | person_groups(w, record, user)
+                    f.check_subset(user, app_key, groups, f"GET {url}")
+                    shown.setdefault(app_key, set()).update(groups)
+                for app_key, groups in shown.items():
+                    if op.exact and app_key is not None:
+                        want = (allowed(user, app_key) & CARRIES[op.exact][app_key]) - {OWN, REF}
+                        if groups - {OWN, REF} != want:
+                            f.problems.append(f"{user} GET {url} [{app_key}]: shows {sorted(groups - {OWN, REF})}, "
+                                              f"the policy gives exactly {sorted(want)}")
+
+    # ---- the pages and the exports
+    rules = {r.endpoint: r for r in app.url_map.iter_rules() if "GET" in r.methods and not r.rule.startswith("/api")}
+    undeclared = sorted(e for e, r in rules.items() if r.arguments and e not in PAGES)
+    assert not undeclared, f"declare how to open {undeclared} in PAGES (or why it carries no application data)"
+    pages: list[tuple[str, str | None]] = []
+    for endpoint, rule in sorted(rules.items()):
+        how = PAGES.get(endpoint)
+        if callable(how):
+            pages += how(w)
+        elif how is None:
+            pages.append((rule.rule, None))
+    for user in USERS:
+        client, _ = logged_in(app, user)
+        for url, subject in pages:
+            r = client.get(url)
+            assert r.status_code < 500, (user, url, r.status_code)
+            if subject is not None and url.startswith(("/applications/", "/instances/")):
+                expected = 200 if may_open(user, subject) else 404
+                if r.status_code != expected:
+                    f.problems.append(f"{user} GET {url}: {r.status_code}, expected {expected}")
+            if r.status_code != 200:
+                continue
+            text = xlsx_text(r.data) if url.endswith(".xlsx") else r.get_data(as_text=True)
+            scan(w, f, user, text, f"page {url}", subject, page=True)
+
+    # ---- each group a person may see does appear for them somewhere
+    for user in USERS:
+        for k in APPS:
+            if not may_open(user, k):
+                continue
+            available = set().union(*(CARRIES[kind][k] for kind in CARRIES)) | (
+                {FEEDBACK, INTERNAL} if k != "H1" else set())
+            missing = (allowed(user, k) & available) - f.seen.get((user, k), set()) - {OWN, REF}
+            if missing:
+                f.problems.append(f"{user} [{k}]: never shown {sorted(missing)}, which the policy gives them")
+    assert OWN in f.seen.get(("scorer_org", "A2"), set()), "a scorer sees their own sheet"
+    recused, _ = logged_in(app, "scorer_jx")
+    sheet_page = recused.get("/scoring").get_data(as_text=True)
+    assert "mk_a1_content" in sheet_page and "依规回避" in sheet_page, "a recused scorer sees their own recusal"
+    assert not f.problems, f"{len(f.problems)} problems:\n" + "\n".join(dict.fromkeys(f.problems))
