@@ -7,6 +7,7 @@ from flask import Blueprint, request
 
 from service.api import schemas
 from service.api.common import current_user, int_arg, json_body, paging, services, session
+from service.auth import visibility
 from service.errors import ValidationFailed
 from service.workflows import tasks, viewing
 
@@ -39,6 +40,11 @@ def _shaped(task: Any, user: Any) -> dict:
                         user.id)
 
 
+def _acted(task: Any, user: Any) -> dict:
+    """The task after the user's own claim, release or completion (visibility.ACTING: nothing read after the commit)."""
+    return schemas.task(task, visibility.ACTING, user.id)
+
+
 @bp.get("/tasks/<int:task_id>")
 def get(task_id: int) -> dict:
     user = current_user()
@@ -53,13 +59,13 @@ def form(task_id: int) -> dict:
 @bp.post("/tasks/<int:task_id>/claim")
 def claim(task_id: int) -> dict:
     user = current_user()
-    return _shaped(tasks.claim(session=session(), user=user, task_id=task_id), user)
+    return _acted(tasks.claim(session=session(), user=user, task_id=task_id), user)
 
 
 @bp.post("/tasks/<int:task_id>/unclaim")
 def unclaim(task_id: int) -> dict:
     user = current_user()
-    return _shaped(tasks.unclaim(session=session(), user=user, task_id=task_id), user)
+    return _acted(tasks.unclaim(session=session(), user=user, task_id=task_id), user)
 
 
 @bp.post("/tasks/<int:task_id>/complete")
@@ -69,5 +75,5 @@ def complete(task_id: int) -> dict:
     data = body.get("variables", body)
     if not isinstance(data, dict):
         raise ValidationFailed([{"field": "variables", "message": "must be an object"}])
-    return _shaped(tasks.complete(session=session(), services=services(), user=user, task_id=task_id, data=data),
-                   user)
+    return _acted(tasks.complete(session=session(), services=services(), user=user, task_id=task_id, data=data),
+                  user)

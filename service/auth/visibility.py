@@ -72,6 +72,14 @@ ONCE_PUBLISHED = frozenset({G.SCORE_SUMMARY, G.GRADE})
 ALWAYS = frozenset({G.REFERENCE, G.OWN})
 """What every viewer gets: shared reference data and their own entries."""
 
+UNATTACHED = ALWAYS | {G.WORKFLOW}
+"""What everyone who may reach data tied to no application gets (e.g. a draft consultation's tasks;
+who may reach it is the endpoint's access rule): its workflow, besides what their roles give."""
+
+ACTING = ALWAYS | {G.WORKFLOW}
+"""What the answer to one's own claim, release or completion of a task shows: every candidate of a
+task may see its workflow, and what they entered is their own; no further lookup is needed."""
+
 _ROLE_CAPACITIES = {c.value: c for c in (Capacity.LEADING_GROUP, Capacity.GROUP_LEADER, Capacity.OFFICE,
                                          Capacity.CHAIR_OFFICE, Capacity.PROCESS_ADMIN)}
 _UNIT_ROLES = frozenset({"unit_submitter", "unit_leader"})
@@ -105,7 +113,7 @@ def capacities(user: User, application: Application | None, *, scores_it: bool =
 def groups_for(user: User, application: Application | None, *, scores_it: bool = False) -> frozenset[Group]:
     """The groups ``user`` may see of ``application`` now (None: data tied to no application)."""
     held = capacities(user, application, scores_it=scores_it)
-    seen = set(ALWAYS)
+    seen = set(ALWAYS if application is not None else UNATTACHED)
     for capacity in held:
         seen |= POLICY[capacity]
     if held and application is not None and is_published(application):

@@ -29,13 +29,13 @@ def by_application(session: Session, user: User, applications: Iterable[Applicat
     return {a.id: visibility.groups_for(user, a, scores_it=a.id in scored) for a in rows}
 
 
-def by_application_id(session: Session, user: User, application_ids: Iterable[int | None]) -> dict[int | None, frozenset[Group]]:
+def by_application_id(session: Session, user: User,
+                      application_ids: Iterable[int | None]) -> dict[int | None, frozenset[Group]]:
     """The groups per application id (None: rows tied to no application)."""
-    ids = list(application_ids)
-    found = by_application(session, user, viewers.applications_by_id(session, [i for i in ids if i is not None]).values())
-    if None in ids:
-        found[None] = visibility.groups_for(user, None)  # type: ignore[index]
-    return found  # type: ignore[return-value]
+    apps = viewers.applications_by_id(session, [i for i in application_ids if i is not None])
+    found: dict[int | None, frozenset[Group]] = dict(by_application(session, user, apps.values()))
+    found[None] = visibility.groups_for(user, None)
+    return found
 
 
 def by_instance_id(session: Session, user: User, instance_ids: Iterable[int]) -> dict[int, frozenset[Group]]:
