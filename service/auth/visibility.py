@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Mapping, Union
 
+from service.auth import policies
 from service.models import Application, Task, User
 
 
@@ -82,7 +83,6 @@ task may see its workflow, and what they entered is their own; no further lookup
 
 _ROLE_CAPACITIES = {c.value: c for c in (Capacity.LEADING_GROUP, Capacity.GROUP_LEADER, Capacity.OFFICE,
                                          Capacity.CHAIR_OFFICE, Capacity.PROCESS_ADMIN)}
-_UNIT_ROLES = frozenset({"unit_submitter", "unit_leader"})
 
 
 def is_published(application: Application) -> bool:
@@ -98,7 +98,7 @@ def capacities(user: User, application: Application | None, *, scores_it: bool =
     found = {_ROLE_CAPACITIES[r] for r in user.roles if r in _ROLE_CAPACITIES}
     if application is None:
         return frozenset(found)
-    if user.roles & _UNIT_ROLES and application.unit_id == user.unit_id:
+    if user.roles & policies.UNIT_ROLES and application.unit_id == user.unit_id:
         found.add(Capacity.APPLICANT)
     if "vetter" in user.roles and application.supervising_union_id is not None \
             and application.supervising_union_id == user.unit_id:
