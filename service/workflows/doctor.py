@@ -26,12 +26,16 @@ from service.workflows.instances import apply_step
 from service.workflows.services import Services
 
 
+KINDS = ("missing_task", "stray_task", "missing_timer", "stray_timer", "status", "unreadable")
+"""Every kind of finding ``check`` reports (tests/integration/test_doctor.py provokes each one)."""
+
+
 @dataclass(frozen=True)
 class Finding:
     """One disagreement between an instance's state and its rows."""
 
     instance_id: int
-    kind: str  # missing_task | stray_task | missing_timer | stray_timer | status | unreadable
+    kind: str  # one of KINDS
     detail: str
 
     def __str__(self) -> str:

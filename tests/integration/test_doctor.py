@@ -120,3 +120,140 @@ def test_history_shows_each_scorer_when_they_score(sqlite_app: Any) -> None:
     history = api.get(f"/api/process-instances/{instance_id}/history", "res_office1")["items"]
     scored = [h for h in history if h["element_id"] == "democratic_scoring" and h["actor_id"] is not None]
     assert [h["actor_id"] for h in scored] == [api.get("/api/me", "scorer_org")["id"]]
+
+
+# --------------------------------------------------------------------------- every kind of finding
+
+ENDS_AT_ONCE = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" targetNamespace="http://example.org/doctor">
+  <bpmn:process id="doctor_probe" name="立即结束" isExecutable="true">
+    <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:endEvent id="end"><bpmn:incoming>f1</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="end"/>
+  </bpmn:process>
+</bpmn:definitions>"""
+
+
+def _draft_instance(api: Api, app: Any) -> int:
+    """A draft waiting on fill_application and on the window-closing timers."""
+    from service.models import Application
+
+    app_id = flows.create(api, "hc_submitter")["id"]
+    with app.extensions["appraisal.sessions"]() as s:
+        return s.get(Application, app_id).instance_id
+
+
+def _stray_timer_on_an_active_instance(api: Api, app: Any) -> tuple[set[str], bool]:
+    instance_id = _draft_instance(api, app)
+    with app.extensions["appraisal.sessions"]() as s:
+        real = s.scalar(select(Timer).where(Timer.instance_id == instance_id, Timer.state == "waiting"))
+        s.add(Timer(instance_id=instance_id, engine_task_id="00000000-0000-0000-0000-0000000000aa",
+                    element_id=real.element_id, kind=real.kind, due_at=real.due_at, state="waiting"))
+        s.commit()
+    return {"stray_timer"}, True
+
+
+def _rows_left_open_on_an_ended_instance(api: Api, app: Any) -> tuple[set[str], bool]:
+    from service.models import ProcessInstance
+
+    instance_id = _draft_instance(api, app)
+    with app.extensions["appraisal.sessions"]() as s:
+        s.get(ProcessInstance, instance_id).status = "lapsed"
+        s.commit()
+    return {"stray_task", "stray_timer"}, True
+
+
+def _ended_workflow_marked_active(api: Api, app: Any) -> tuple[set[str], bool]:
+    from service.models import ProcessInstance
+
+    api.call("POST", "/api/process-definitions", "process_admin", expect=201, data=ENDS_AT_ONCE.encode(),
+             headers={"Content-Type": "application/xml"})
+    started = api.post("/api/process-definitions/key/doctor_probe/start", "res_office1", expect=201,
+                       json={"business_key": "doctor-status", "variables": {}})
+    assert started["status"] != "active"
+    with app.extensions["appraisal.sessions"]() as s:
+        s.get(ProcessInstance, started["id"]).status = "active"
+        s.commit()
+    return {"status"}, False
+
+
+def _unreadable_state(api: Api, app: Any) -> tuple[set[str], bool]:
+    from service.models import ProcessInstance
+
+    instance_id = _draft_instance(api, app)
+    with app.extensions["appraisal.sessions"]() as s:
+        s.get(ProcessInstance, instance_id).state = '{"not": "a workflow"}'
+        s.commit()
+    return {"unreadable"}, False
+
+
+def _missing_task(api: Api, app: Any) -> tuple[set[str], bool]:
+    instance_id = _draft_instance(api, app)
+    with app.extensions["appraisal.sessions"]() as s:
+        s.scalar(select(Task).where(Task.instance_id == instance_id, Task.state == "open")).state = "cancelled"
+        s.commit()
+    return {"missing_task"}, True
+
+
+def _stray_task_on_an_active_instance(api: Api, app: Any) -> tuple[set[str], bool]:
+    instance_id = _draft_instance(api, app)
+    with app.extensions["appraisal.sessions"]() as s:
+        row = s.scalar(select(Task).where(Task.instance_id == instance_id, Task.state == "open"))
+        s.add(Task(engine_task_id="00000000-0000-0000-0000-0000000000bb", instance_id=instance_id,
+                   element_id="leader_signoff", name="ghost", role="unit_leader", form_key="leader_signoff",
+                   application_id=row.application_id, unit_id=row.unit_id, state="open", created_at=row.created_at,
+                   reminders_sent=[]))
+        s.commit()
+    return {"stray_task"}, True
+
+
+def _missing_timer(api: Api, app: Any) -> tuple[set[str], bool]:
+    instance_id = _draft_instance(api, app)
+    with app.extensions["appraisal.sessions"]() as s:
+        for t in s.scalars(select(Timer).where(Timer.instance_id == instance_id)):
+            t.state = "cancelled"
+        s.commit()
+    return {"missing_timer"}, True
+
+
+SCENARIOS = {
+    "missing_task": _missing_task,
+    "stray_task": _stray_task_on_an_active_instance,
+    "stray_task (ended instance)": _rows_left_open_on_an_ended_instance,
+    "missing_timer": _missing_timer,
+    "stray_timer": _stray_timer_on_an_active_instance,
+    "status": _ended_workflow_marked_active,
+    "unreadable": _unreadable_state,
+}
+
+
+def test_every_kind_of_finding_has_a_scenario_here() -> None:
+    provoked = {name.split(" ")[0] for name in SCENARIOS}
+    assert provoked == set(doctor.KINDS), "a finding kind nobody provokes here could be switched off unnoticed"
+
+
+@pytest.mark.parametrize("scenario", sorted(SCENARIOS))
+def test_each_kind_of_finding_is_reported_and_repaired(scenario: str, app: Any) -> None:
+    api = Api(app)
+    expected, repairable = SCENARIOS[scenario](api, app)
+    found = findings(app)
+    assert {f.kind for f in found} == expected, found
+    if repairable:
+        assert {f.kind for f in repair(app)} == expected
+        assert findings(app) == []
+    else:
+        assert cli_exit_code(app) == 1  # reported, and left for a person to look at
+
+
+def cli_exit_code(app: Any) -> int:
+    import os
+
+    old = os.environ.get("DATABASE_URL")
+    os.environ["DATABASE_URL"] = app.extensions["appraisal.settings"].database_url
+    try:
+        return cli.main(["doctor"])
+    finally:
+        if old is None:
+            os.environ.pop("DATABASE_URL")
+        else:
+            os.environ["DATABASE_URL"] = old
