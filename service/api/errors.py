@@ -11,6 +11,8 @@ from werkzeug.exceptions import HTTPException
 from service.errors import ServiceError
 
 log = logging.getLogger(__name__)
+RETRY_AFTER_SECONDS = 5
+"""What a 503 for an unavailable database tells the client to wait before retrying."""
 
 
 def problem(status: int, title: str, detail: str, **extra: Any) -> Response:
@@ -38,7 +40,7 @@ def register(app: Flask) -> None:
         # Connection lost, server restarting, too many clients: a retry is the answer.
         log.warning("database unavailable on %s %s: %s", request.method, request.path, str(exc.orig).splitlines()[0])
         response = problem(503, "Service unavailable", "the database is unavailable; retry shortly (a step that did go through answers the retry with 409)")
-        response.headers["Retry-After"] = "5"
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
 
     @app.errorhandler(Exception)

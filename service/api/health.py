@@ -5,14 +5,15 @@ from flask import Blueprint
 from sqlalchemy import text
 
 from service.api.common import session
+from service.api.errors import RETRY_AFTER_SECONDS
 
 bp = Blueprint("health", __name__)
 
 
 @bp.get("/health")
-def health() -> tuple[dict, int]:
+def health() -> tuple[dict, int] | tuple[dict, int, dict[str, str]]:
     try:
         session().execute(text("SELECT 1"))
         return {"status": "ok", "database": "ok"}, 200
     except Exception as exc:  # noqa: BLE001 - health reports any database failure
-        return {"status": "degraded", "database": type(exc).__name__}, 503
+        return {"status": "degraded", "database": type(exc).__name__}, 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}

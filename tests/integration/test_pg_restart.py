@@ -105,6 +105,7 @@ def test_postgres_restart_during_completions(own_postgres: ThrowawayPostgres, de
         body = {"score": {"criteria": {"innovation": 80, "effectiveness": 80, "promotion": 80, "recognition": 80,
                                        "standardization": 80}}}
         started = threading.Event()
+        unhelpful: list[dict[str, str]] = []
 
         def scorer(user: str, task_id: int) -> None:
             client = app.test_client()
@@ -114,6 +115,9 @@ def test_postgres_restart_during_completions(own_postgres: ThrowawayPostgres, de
                 r = client.post(f"/api/tasks/{task_id}/complete", json=body,
                                 headers={"Authorization": f"Bearer {tokens[user]}"})
                 outcomes[task_id].append(r.status_code)
+                if r.status_code == 503 and not (r.headers.get("Retry-After", "").isdigit()
+                                                 and r.mimetype == "application/problem+json"):
+                    unhelpful.append(dict(r.headers))  # a 503 must say when to retry
                 if r.status_code in (200, 409):
                     return
                 time.sleep(0.2)
@@ -128,6 +132,7 @@ def test_postgres_restart_during_completions(own_postgres: ThrowawayPostgres, de
             t.join(120)
 
         assert any(503 in codes for codes in outcomes.values()), outcomes  # the restart did hit requests in flight
+        assert not unhelpful, f"503s without Retry-After: {unhelpful[:3]}"
         for task_id, codes in outcomes.items():
             assert codes and codes[-1] in (200, 409), (task_id, codes)
             assert set(codes) <= {200, 409, 503}, (task_id, codes)  # never a 500, never a wrong answer
