@@ -173,3 +173,57 @@ def test_completing_one_task_twice_at_once_applies_it_once(pg_app: Any, second: 
         completions = s.scalar(select(func.count()).select_from(AuditRecord).where(
             AuditRecord.action == "complete", AuditRecord.object_id == str(task_id)))
         assert completions == 1
+
+
+def test_a_step_computed_from_a_stale_instance_is_refused_and_writes_nothing(app: Any) -> None:
+    """The optimistic lock: a writer that read the instance before someone else's step cannot overwrite it.
+
+    Every writer today also locks the row first, so the races above never reach
+    this check; it is what stops a writer that forgot to (or an ORM update of a
+    stale object) from losing the other step or doing a task twice.
+    """
+    from sqlalchemy.orm.exc import StaleDataError
+
+    from service.models import Application, ProcessInstance
+    from service.workflows.definitions import engine_spec
+    from service.workflows.instances import apply_step
+
+    api = Api(app)
+    app_id = flows.create(api, "hc_submitter")["id"]
+    services = app.extensions["appraisal.services"]
+    sessions = app.extensions["appraisal.sessions"]
+
+    def snapshot() -> tuple[int, int, int, int]:
+        with sessions() as s:
+            instance_id = s.get(Application, app_id).instance_id
+            return (s.get(ProcessInstance, instance_id).revision,
+                    s.scalar(select(func.count()).select_from(Task).where(Task.instance_id == instance_id)),
+                    s.scalar(select(func.count()).select_from(InstanceEvent).where(InstanceEvent.instance_id == instance_id)),
+                    s.scalar(select(func.count()).select_from(AuditRecord)))
+
+    with sessions() as stale:
+        instance = stale.get(ProcessInstance, stale.get(Application, app_id).instance_id)
+        instance_id = instance.id
+        task = stale.scalar(select(Task).where(Task.instance_id == instance.id, Task.state == "open"))
+        spec = engine_spec(instance.definition)
+        stale.commit()  # the objects keep what was read (expire_on_commit=False)
+        api.complete("hc_submitter", "fill_application", app_id, {})  # meanwhile the instance moves on
+        after_the_real_step = snapshot()
+        result = services.engine.complete_task(**spec, state_json=instance.state, task_id=task.engine_task_id, data={})
+        with pytest.raises(StaleDataError):
+            apply_step(session=stale, instance=instance, result=result, actor_id=None, application_id=app_id,
+                       completed_task=task)
+            stale.commit()
+        stale.rollback()
+    assert snapshot() == after_the_real_step  # the stale step wrote nothing at all
+    assert len(api.tasks("hc_leader", application_id=app_id)) == 1  # the sign-off exists once
+
+    with sessions() as stale:  # an ORM update of a stale object: the mapper's version counter refuses it too
+        instance = stale.get(ProcessInstance, instance_id)
+        stale.commit()
+        api.complete("hc_leader", "leader_signoff", app_id, {"signoff_decision": "approve", "leader_name": "领导"})
+        after_the_real_step = snapshot()
+        instance.error = "stale ORM update"
+        with pytest.raises(StaleDataError):
+            stale.commit()
+    assert snapshot() == after_the_real_step
