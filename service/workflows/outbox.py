@@ -12,7 +12,10 @@ and ``sent`` before it returns, so a Celery job redelivered after a crash (the
 tasks use ``acks_late``) finds the row finished and does nothing. A ``sending``
 row whose lease (``next_attempt_at``) ran out is retried: the only window for a
 second copy is a crash between the SMTP hand-over and that commit, and the
-copies then share a Message-ID derived from the dedupe key.
+copies then share a Message-ID derived from the dedupe key. So the promise is:
+each e-mail is delivered once, or (after a crash in that window) exactly once
+more, with the same Message-ID; an in-app message is written in the ``sent``
+transaction and so exists once whatever happens (test_celery_worker.py).
 """
 from __future__ import annotations
 
@@ -37,7 +40,7 @@ from notifications import (
     Recipient,
     TransientDeliveryError,
 )
-from service import clock
+from service import clock, faults
 from service.models import InboxMessage, OutboxMessage
 
 LOGGER = logging.getLogger(__name__)
@@ -211,6 +214,7 @@ def deliver(*, session: Session, message_id: int, make_dispatcher: DispatcherFac
     except Exception as exc:  # noqa: BLE001 - an unexpected failure is retried like a transient one
         LOGGER.exception("outbox %s: unexpected delivery error", message_id)
         return _failed(session, message_id, exc, True, max_attempts, backoff_seconds)
+    faults.point(f"outbox.deliver.handed_over.{row.channel}")  # the window in which a crash means a second copy
     row.status, row.sent_at, row.provider_id, row.last_error = "sent", clock.now(), receipt.provider_id, None
     session.commit()
     return "sent"

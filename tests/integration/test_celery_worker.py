@@ -201,6 +201,68 @@ def test_worker_killed_after_sending_before_ack_does_not_send_twice(
     assert len(smtp.find("lg_member1@", "【待办】")) == 1
 
 
+def test_worker_killed_between_handing_mail_to_smtp_and_recording_it_sends_one_more_copy_with_the_same_message_id(
+        pg_app: Any, redis_url: str, smtp: SmtpSink, clock_file: Path, workers: list, tmp_path: Path) -> None:
+    """The one window where the outbox can send twice, and what it promises there.
+
+    Worker 1 hands an e-mail to the SMTP server and is SIGKILLed before it can
+    commit ``sent`` (fault point ``outbox.deliver.handed_over.email``). The row
+    stays ``sending``; once its lease runs out worker 2 delivers it again. The
+    promise: that e-mail arrives exactly twice, both copies with the same
+    Message-ID (so mail clients show one), every other notification once, and
+    the in-app copies (written in the ``sent`` transaction) once each.
+    """
+    from service.models import InboxMessage
+
+    armed = tmp_path / "fault-armed"
+    armed.write_text("armed")
+    env = celery_env(database_url=pg_app.extensions["appraisal.settings"].database_url, redis_url=redis_url,
+                     smtp=smtp, clock_file=clock_file, queue=f"q-{uuid.uuid4().hex[:8]}",
+                     REMINDER_SWEEP_SECONDS="3600", OUTBOX_LEASE_SECONDS="4", CELERY_VISIBILITY_TIMEOUT="3",
+                     CELERY_RESTORE_INTERVAL="1", CELERY_RESTORE_THROTTLE="1")
+    api = Api(pg_app)
+    app_id = flows.create(api, "hc_submitter")["id"]
+    flows.submit(api, app_id, "hc_submitter", "hc_leader")  # task_assigned to three members, e-mail and in-app
+    w1 = start_worker(workers, tmp_path, "w1", {**env, "APPRAISAL_FAULT_POINT": "outbox.deliver.handed_over.email",
+                                                "APPRAISAL_FAULT_ARMED_FILE": str(armed)})
+    hit = Path(str(armed) + ".hit")
+    wait_for(hit.exists, 30, what="a delivery to reach the point after the SMTP hand-over")
+    w1.kill()
+    with _sessions(pg_app) as s:
+        caught = s.scalar(select(OutboxMessage).where(OutboxMessage.status == "sending", OutboxMessage.channel == "email"))
+        assert caught is not None and caught.attempts == 1, "the killed delivery's row is left 'sending'"
+        caught_id = caught.id
+    assert message_id_of(smtp, caught_id, pg_app) is not None, "the killed delivery's mail had reached SMTP"
+    start_worker(workers, tmp_path, "w2", env)
+    wait_for(lambda: outbox_settled(pg_app), 60, what="the outbox to drain after the lease ran out")
+    with _sessions(pg_app) as s:
+        row = s.get(OutboxMessage, caught_id)
+        assert row.status == "sent" and row.attempts == 2
+        message_id = row.provider_id
+        rows = list(s.scalars(select(OutboxMessage)))
+        inbox = Counter(s.scalars(select(InboxMessage.dedupe_key)))
+    # the promise, mail by mail (recipient and subject): once, or (this one) at most once more, same Message-ID
+    mails: dict[tuple[str, str], list[str]] = {}
+    for m in smtp.messages:
+        mails.setdefault((m["X-Rcpt"], str(m["Subject"])), []).append(m["Message-ID"])
+    assert all(len(set(ids)) == 1 for ids in mails.values()), mails  # copies of one mail share its Message-ID
+    twice = {k: ids for k, ids in mails.items() if len(ids) > 1}
+    assert list(twice.values()) in ([], [[message_id, message_id]]), twice  # only the caught one, at most twice
+    assert len(mails) == sum(1 for r in rows if r.channel == "email") and all(r.status == "sent" for r in rows)
+    assert max(inbox.values()) == 1 and len(inbox) >= sum(1 for r in rows if r.channel == "inapp")
+    print(f"\ncopies of the mail caught in the window: {len(mails[next(k for k, v in mails.items() if message_id in v)])}")
+
+
+def message_id_of(smtp: SmtpSink, outbox_id: int, app: Any) -> str | None:
+    """The Message-ID an outbox row's e-mail carries, if a copy reached the SMTP server."""
+    from notifications.channels.email import message_id_for
+
+    with _sessions(app) as s:
+        key = s.get(OutboxMessage, outbox_id).dedupe_key
+    ids = {m["Message-ID"] for m in smtp.messages}
+    return next((i for i in ids if i == message_id_for(key, "example.org")), None)
+
+
 def _alive(w: CeleryProcess) -> bool:
     try:
         os.kill(w.proc.pid, 0)
