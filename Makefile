@@ -49,6 +49,14 @@ test: install chromium
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q -n 2 --dist loadgroup $(PYTEST_ARGS)
 
+## Mutation testing of the modules behind README's Guarantees table (mutmut 3; [tool.mutmut] in
+## pyproject.toml says which modules and tests). Not part of `make test`: it reruns tests per mutant.
+## Results stay in mutants/ (a rerun continues where it stopped); the survivors are listed in README.md.
+mutation: install
+	$(BIN)/python -m pip install --quiet "mutmut>=3.8,<4"
+	$(BIN)/mutmut run --max-children 2
+	$(BIN)/mutmut results
+
 lint: install
 	$(BIN)/lint-imports
 
