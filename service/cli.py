@@ -75,6 +75,8 @@ def main(argv: list[str] | None = None) -> int:
     export.add_argument("--out", required=True, help="archive file to write (.zip)")
     import_ = sub.add_parser("import", help="load an archive written by export into this database")
     import_.add_argument("archive", help="archive file (.zip)")
+    sub.add_parser("write-forms", help="write processes/forms/<key>.json of the forms defined by payload schemas "
+                   "(the application form) after changing service/schemas")
     args = parser.parse_args(argv)
     settings = Settings.from_env()
     if args.command == "migrate":
@@ -82,6 +84,11 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "demo":
         migrate(settings)
         load_demo(settings)
+    elif args.command == "write-forms":
+        from service.workflows.forms import write_code_defined
+
+        for path in write_code_defined(settings.processes_dir / "forms"):
+            print(path)
     elif args.command == "deploy-bundled":
         return deploy_bundled(settings, args.replace)
     elif args.command in ("doctor", "export", "import"):

@@ -51,8 +51,7 @@ def create_application(*, session: Session, services: Services, user: User, camp
     if not campaign.opens_at <= now <= campaign.closes_at:
         raise Conflict(f"the submission window is {clock.local(campaign.opens_at):%Y-%m-%d %H:%M} – "
                        f"{clock.local(campaign.closes_at):%Y-%m-%d %H:%M} (Asia/Shanghai); it is not open now")
-    unknown = sorted(set(fields) - set(APPLICATION_FIELDS))
-    errors = [{"field": k, "message": "unknown field"} for k in unknown] + field_errors(fields, complete=False)
+    errors = field_errors(fields, complete=False)
     if errors:
         raise ValidationFailed(errors)
     count = session.scalar(select(func.count()).select_from(Application).where(
@@ -101,8 +100,7 @@ def update_draft(*, session: Session, user: User, application_id: int, fields: d
                                                   Task.form_key == "application"))
     if open_fill is None:
         raise Conflict("the application is not with the unit for editing at this stage")
-    unknown = sorted(set(fields) - set(APPLICATION_FIELDS))
-    errors = [{"field": k, "message": "unknown field"} for k in unknown] + field_errors(fields, complete=False)
+    errors = field_errors(fields, complete=False)
     if errors:
         raise ValidationFailed(errors)
     for key, value in normalise(fields).items():

@@ -5,6 +5,10 @@ submits and gives the web pages their fields, so a new task with a new form
 needs no Python. Schemas come from ``processes/forms`` and from forms that a
 process administrator deploys through the service (``form_definitions``); a
 deployed version of a key takes precedence over the bundled file.
+
+The application form is the exception: its rules are code (drafts, the submit
+check, the API and the export share them), so its schema comes from
+:mod:`service.schemas.applications` and cannot be replaced by a deploy.
 """
 from __future__ import annotations
 
@@ -23,6 +27,10 @@ from sqlalchemy.orm import Session
 from service import clock
 from service.errors import Forbidden, NotFound, ValidationFailed
 from service.models import FormDefinition, User
+from service.schemas import applications as application_schema
+
+CODE_DEFINED: dict[str, Any] = {"application": application_schema.form_schema}
+"""Form keys whose schema is generated from a payload schema (``processes/forms/<key>.json`` is a copy)."""
 
 _KEY = re.compile(r"^[a-z][a-z0-9_]{0,79}$")
 MAX_SCHEMA_BYTES = 256 * 1024
@@ -40,7 +48,10 @@ class FormRegistry:
         self._deployed_max_id: int | None = None
         self._lock = threading.Lock()
         for path in sorted(folder.glob("*.json")):
-            self._install(path.stem, json.loads(path.read_text(encoding="utf-8")))
+            if path.stem not in CODE_DEFINED:
+                self._install(path.stem, json.loads(path.read_text(encoding="utf-8")))
+        for key, schema in CODE_DEFINED.items():
+            self._install(key, schema())
 
     def _install(self, key: str, schema: dict[str, Any]) -> None:
         Draft202012Validator.check_schema(schema)
@@ -60,7 +71,8 @@ class FormRegistry:
             latest, (FormDefinition.key == latest.c.key) & (FormDefinition.version == latest.c.v)))
         with self._lock:
             for row in rows:
-                self._install(row.key, row.schema)
+                if row.key not in CODE_DEFINED:
+                    self._install(row.key, row.schema)
             self._deployed_max_id = newest
 
     def exists(self, key: str) -> bool:
@@ -110,6 +122,9 @@ def schema_errors(key: str, schema: Any) -> list[dict[str, str]]:
     errors = []
     if not isinstance(key, str) or not _KEY.match(key):
         errors.append({"field": "key", "message": "lowercase letters, digits and _, starting with a letter"})
+    elif key in CODE_DEFINED:
+        errors.append({"field": "key", "message": "此表单由系统定义，不能在此发布 / this form is defined by the service "
+                       "and cannot be deployed"})
     if not isinstance(schema, dict):
         return errors + [{"field": "schema", "message": "must be a JSON object"}]
     if len(json.dumps(schema, ensure_ascii=False).encode("utf-8")) > MAX_SCHEMA_BYTES:
@@ -145,6 +160,21 @@ def deploy_form(*, session: Session, registry: FormRegistry, user: User, key: st
     session.commit()
     registry.sync(session, force=True)
     return row
+
+
+def code_defined_text(key: str) -> str:
+    """The file ``processes/forms/<key>.json`` of a code-defined form, as ``write-forms`` writes it."""
+    return json.dumps(CODE_DEFINED[key](), ensure_ascii=False, indent=2) + "\n"
+
+
+def write_code_defined(folder: Path) -> list[Path]:
+    """Write each code-defined form's schema into ``folder`` (the copy people and tools read)."""
+    written = []
+    for key in CODE_DEFINED:
+        path = folder / f"{key}.json"
+        path.write_text(code_defined_text(key), encoding="utf-8")
+        written.append(path)
+    return written
 
 
 def form_versions(session: Session, key: str) -> list[FormDefinition]:

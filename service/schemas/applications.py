@@ -1,0 +1,206 @@
+"""The application's fields, defined once: limits, choices, what submitting needs, titles and labels.
+
+:class:`ApplicationFields` is the one definition (a draft: every rule except
+"required"). Everything else is derived from it, so a limit cannot differ
+between places:
+
+- :class:`ApplicationSubmit`, the submit check: the same fields, with those in
+  ``REQUIRED_AT_SUBMIT`` required and not blank;
+- :func:`form_schema`, the JSON Schema the pages render and the task form
+  validates (``processes/forms/application.json`` is this, written by
+  ``appraisal forms write``; a test keeps the file equal);
+- the API's request and response schemas (``ApplicationCreate``, ``ApplicationUpdate``,
+  ``ApplicationRead``) and so the OpenAPI document;
+- the export's columns (:func:`columns`).
+
+Adding a field (e.g. issue 13's applicant) is one entry in ``ApplicationFields``
+(plus ``REQUIRED_AT_SUBMIT`` if needed), a column on the ``applications`` table
+with its migration, and ``python -m service.cli forms write``; see README *Layout*.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date as Date
+from functools import cache
+from typing import Annotated, Any, Literal, get_args
+
+from pydantic import AfterValidator, ConfigDict, Field, create_model
+from pydantic.fields import FieldInfo
+
+from service.schemas.base import Body, From, Read
+
+CATEGORIES: dict[str, tuple[str, str]] = {
+    "1": ("执行上级决策中推出的创造性措施", "Creative measures taken in carrying out higher-level decisions"),
+    "2": ("争创一流组织、一流工作中作出重大贡献", "Major contribution to building a first-class organisation and work"),
+    "3": ("破解体制机制和热点难点问题", "Breaking through institutional obstacles and pressing problems"),
+    "4": ("在工会各项工作中主动谋划的创造性举措", "Proactive creative initiatives in trade-union work (technical "
+          "innovation, harmonious labour relations, worker welfare, worker culture, etc.)"),
+    "5": ("借鉴外地经验、结合本地实际的创造性方法", "Creative methods adapting experience from elsewhere to local conditions"),
+    "6": ("多年探索完善、今年总结规范提高的经验做法", "Practice refined over years and summarised and standardised this year"),
+}
+CONDITIONS: dict[str, tuple[str, str]] = {
+    "1": ("被市委、市政府和省总以上认可并采纳", "Recognised and adopted by the municipal Party committee, the municipal "
+          "government or the provincial federation or above"),
+    "2": ("得到过市总工会以上主要领导的肯定", "Commended by principal leaders of the municipal federation or above"),
+    "3": ("在省总以上会议作经验介绍或得到省总以上肯定", "Presented as experience at a provincial-federation (or higher) "
+          "meeting, or commended at that level"),
+    "4": ("被中央和省级主要媒体推介报道", "Featured by major national or provincial media"),
+    "5": ("在基层产生较大影响、得到职工群众认可", "Wide influence at grass-roots level, recognised by workers"),
+}
+RECOGNITION_LEVELS: dict[str, tuple[str, str]] = {
+    "national": ("国家级", "National"), "provincial": ("省级", "Provincial"),
+    "municipal": ("市级", "Municipal"), "county": ("县级", "County"),
+}
+MAX_RECOGNITIONS = 50
+
+Category = Literal["1", "2", "3", "4", "5", "6"]
+Condition = Literal["1", "2", "3", "4", "5"]
+Level = Literal["national", "provincial", "municipal", "county"]
+assert set(get_args(Category)) == set(CATEGORIES) and set(get_args(Condition)) == set(CONDITIONS) \
+    and set(get_args(Level)) == set(RECOGNITION_LEVELS)
+
+
+def _labels(table: dict[str, tuple[str, str]]) -> dict[str, Any]:
+    return {"x-enum-labels": {k: zh for k, (zh, _) in table.items()},
+            "x-enum-labels-en": {k: en for k, (_, en) in table.items()}}
+
+
+def _title(zh: str, en: str, description: str | None = None, **extra: Any) -> dict[str, Any]:
+    """Field() arguments for a field's page title (Chinese), English title and help text."""
+    return {"title": zh, "description": description, "json_schema_extra": {"x-title-en": en, **extra}}
+
+
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _iso_date(value: str) -> str:
+    """A calendar date written YYYY-MM-DD (what JSON Schema's ``format: date`` accepts, nothing laxer)."""
+    try:
+        if _ISO_DATE.fullmatch(value):
+            Date.fromisoformat(value)
+            return value
+    except ValueError:
+        pass
+    raise ValueError("须为日期 YYYY-MM-DD / must be a date YYYY-MM-DD")
+
+
+def _unique(values: list[str] | None) -> list[str] | None:
+    if values is not None and len(set(values)) != len(values):
+        raise ValueError("不能重复 / must not repeat")
+    return values
+
+
+# One recognition received: by whom (level, department) and when (optional: the seed asks only who).
+# (No docstring: it would become the form's description.)
+class Recognition(Body):
+
+    model_config = ConfigDict(title="肯定记录", json_schema_extra={"x-title-en": "Recognition"})
+
+    level: Annotated[Level, Field(**_title("级别", "Level", **_labels(RECOGNITION_LEVELS)))]
+    department: Annotated[str, Field(min_length=1, max_length=200, pattern=r"\S", **_title("部门", "Department"))]
+    date: Annotated[str, AfterValidator(_iso_date), Field(**_title("日期", "Date", format="date"))] = None  # type: ignore[assignment]
+
+
+class ApplicationFields(Body):
+    """The application's fields as a draft holds them; ``null`` or ``""`` clears a field."""
+
+    model_config = ConfigDict(title="保定市总工会创新性工作申报表", json_schema_extra={
+        "$schema": "https://json-schema.org/draft/2020-12/schema", "$id": "urn:appraisal-flow:forms:application",
+        "x-title-en": "Innovation work application form", "description": "填报内容要精练具体，实事求是，不得弄虚作假。"})
+
+    theme: str | None = Field(None, max_length=200, **_title("申报主题", "Theme", "所申报创新性工作的主题"))
+    content: str | None = Field(None, max_length=10000, **_title(
+        "详细内容", "Detailed content", "所申报工作的具体内容，要有较为详细的文字说明"))
+    proposer: str | None = Field(None, max_length=200, **_title(
+        "最早提出人/单位", "First proposed by (person or unit)", "创新性工作由谁先提出"))
+    refinement: str | None = Field(None, max_length=10000, **_title("完善过程", "How it was refined", "如何逐步完善确定"))
+    effects: str | None = Field(None, max_length=10000, **_title("具体成效", "Concrete results", "取得的具体效果"))
+    recognitions: list[Recognition] | None = Field(None, max_length=MAX_RECOGNITIONS, **_title(
+        "获得肯定情况", "Recognitions received", "得到过哪些级别、哪些部门的肯定"))
+    category: Category | None = Field(None, **_title(
+        "成果范围", "Scope category", "属于六个方面中的哪一方面", **_labels(CATEGORIES)))
+    conditions: Annotated[list[Annotated[Condition, Field(json_schema_extra=_labels(CONDITIONS))]] | None,
+                          AfterValidator(_unique)] = Field(None, **_title(
+                              "具备的申报条件", "Qualifying conditions met", "至少具备以下条件之一", uniqueItems=True))
+
+
+FIELD_NAMES: tuple[str, ...] = tuple(ApplicationFields.model_fields)
+REQUIRED_AT_SUBMIT: tuple[str, ...] = ("theme", "content", "proposer", "refinement", "effects", "category", "conditions")
+REQUIRED_MESSAGES: dict[str, str] = {
+    "category": "请选择六类成果之一 / choose one of the six categories",
+    "conditions": "至少具备五个条件之一 / at least one of the five conditions",
+}
+BLANK: dict[str, Any] = {name: [] if name in ("recognitions", "conditions") else None if name == "category" else ""
+                         for name in FIELD_NAMES}
+"""What a cleared field is stored as (text columns are NOT NULL)."""
+
+
+def _required(name: str, info: FieldInfo) -> tuple[Any, FieldInfo]:
+    """The draft field ``name`` as submitting needs it: present, not null, text not blank, a list not empty."""
+    inner = next(a for a in get_args(info.annotation) if a is not type(None))
+    must = [Field(min_length=1, pattern=r"\S")] if inner is str else \
+        [Field(min_length=1)] if getattr(inner, "__origin__", None) is list else []
+    extras = [*info.metadata, *must]
+    return (Annotated[inner, *extras] if extras else inner), Field(
+        title=info.title, description=info.description, json_schema_extra=info.json_schema_extra)
+
+
+ApplicationSubmit = create_model(  # type: ignore[call-overload]
+    "ApplicationSubmit", __base__=ApplicationFields,
+    **{name: _required(name, ApplicationFields.model_fields[name]) for name in REQUIRED_AT_SUBMIT})
+ApplicationSubmit.__doc__ = "The application as it must be to be submitted (derived from ApplicationFields)."
+
+
+@cache
+def form_schema() -> dict[str, Any]:
+    """The page's form: ``ApplicationSubmit`` as a plain JSON Schema (no ``$ref``, no ``null``)."""
+    from service.schemas.base import inline_schema
+
+    schema = inline_schema(ApplicationSubmit.model_json_schema())
+    schema["required"] = list(REQUIRED_AT_SUBMIT)
+    return schema
+
+
+def columns() -> list[tuple[str, str]]:
+    """(field, Chinese title) in form order: the export's columns."""
+    return [(name, info.title or name) for name, info in ApplicationFields.model_fields.items()]
+
+
+# --------------------------------------------------------------------------- API bodies
+
+
+class ApplicationCreate(ApplicationFields):
+    """A new draft for the user's unit in a campaign; any fields may be filled in already."""
+
+    model_config = ConfigDict(title="ApplicationCreate", json_schema_extra=None)
+
+    campaign_id: int = Field(ge=1, le=2**31 - 1, title="Campaign")
+
+
+class ApplicationUpdate(ApplicationFields):
+    """Draft fields to save (PUT or PATCH: the fields sent are changed, the others kept)."""
+
+    model_config = ConfigDict(title="ApplicationUpdate", json_schema_extra=None)
+
+
+class Missing(Read):
+    field: str
+    message: str
+
+
+def _read_fields() -> dict[str, Any]:
+    """ApplicationRead's fields in the order the API sends them; the application's own fields come from
+    ApplicationFields (a new field is in every response at once)."""
+    before = {"id": int, "campaign_id": int, "unit_id": int, "unit_name": Annotated[str, From("unit.name")],
+              "supervising_union_id": int | None}
+    after = {"status": str, "stage": str | None, "outcome": str | None, "grade": str | None,
+             "final_score": float | None, "calculation": dict[str, Any] | None, "recusals": list[Any] | None,
+             "process_instance_id": Annotated[int | None, From("instance_id")], "created_at": str | None,
+             "updated_at": str | None, "submitted_at": str | None, "missing": list[Missing]}
+    own = {name: info.annotation for name, info in ApplicationFields.model_fields.items()}
+    # Every key may be absent: service.auth.visibility leaves out what the viewer may not see.
+    return {name: (kind, None) for name, kind in {**before, **own, **after}.items()}
+
+
+ApplicationRead = create_model("ApplicationRead", __base__=Read, **_read_fields())  # type: ignore[call-overload]
+ApplicationRead.__doc__ = "One application as the viewer may see it (fields the viewer may not see are left out)."
