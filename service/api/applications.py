@@ -3,26 +3,29 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, request
+from flask import Blueprint
 
 from service.api import schemas
-from service.api.common import current_user, int_arg, json_body, paging, services, session
-from service.errors import ValidationFailed
+from service.api.common import current_user, services, session
+from service.api.contract import operation
+from service.auth import policies
+from service.schemas.applications import ApplicationCreate, ApplicationQuery, ApplicationRead, ApplicationUpdate
+from service.schemas.common import Page
 from service.workflows import applications, viewing
 
 bp = Blueprint("applications", __name__)
 
 
 @bp.get("/applications")
-def list_() -> dict:
-    page, size = paging()
+@operation("Applications visible to the user", query=ApplicationQuery, response=Page[ApplicationRead])
+def list_(query: ApplicationQuery) -> dict:
     user = current_user()
     rows, total = applications.list_applications(
-        session=session(), user=user, campaign_id=int_arg("campaign_id"),
-        status=request.args.get("status"), unit_id=int_arg("unit_id"), page=page, page_size=size)
+        session=session(), user=user, campaign_id=query.campaign_id, status=query.status, unit_id=query.unit_id,
+        page=query.page, page_size=query.page_size)
     groups = viewing.by_application(session(), user, rows)
-    return {"items": [schemas.application(a, groups[a.id], user.id) for a in rows], "total": total, "page": page,
-            "page_size": size}
+    return {"items": [schemas.application(a, groups[a.id], user.id) for a in rows], "total": total,
+            "page": query.page, "page_size": query.page_size}
 
 
 def _shaped(application: Any, user: Any) -> dict:
@@ -32,18 +35,18 @@ def _shaped(application: Any, user: Any) -> dict:
 
 
 @bp.post("/applications")
-def create() -> tuple[dict, int]:
-    user = current_user()  # authenticate before looking at the body
-    body = json_body()
-    campaign_id = body.pop("campaign_id", None)
-    if not isinstance(campaign_id, int) or isinstance(campaign_id, bool) or not 1 <= campaign_id <= 2**31 - 1:
-        raise ValidationFailed([{"field": "campaign_id", "message": "required (an integer)"}])
+@operation("Create a draft application (starts its process instance)", body=ApplicationCreate, ok=201,
+           response=ApplicationRead, errors=(400, 401, 403, 409), allowed=policies.can_create_application)
+def create(body: ApplicationCreate) -> tuple[dict, int]:
+    user = current_user()
     application = applications.create_application(
-        session=session(), services=services(), user=user, campaign_id=campaign_id, fields=body)
+        session=session(), services=services(), user=user, campaign_id=body.campaign_id,
+        fields=body.model_dump(exclude_unset=True, exclude={"campaign_id"}))
     return _shaped(application, user), 201
 
 
 @bp.get("/applications/<int:application_id>")
+@operation("One application with what is still missing", response=ApplicationRead)
 def get(application_id: int) -> dict:
     user = current_user()
     application = applications.get_application(session=session(), user=user, application_id=application_id)
@@ -52,8 +55,10 @@ def get(application_id: int) -> dict:
 
 @bp.put("/applications/<int:application_id>")
 @bp.patch("/applications/<int:application_id>")
-def update(application_id: int) -> dict:
+@operation("Save draft fields (the fields sent change, the others stay)", body=ApplicationUpdate,
+           response=ApplicationRead, errors=(400, 401, 403, 404, 409))
+def update(application_id: int, body: ApplicationUpdate) -> dict:
     user = current_user()
-    application = applications.update_draft(session=session(), user=user,
-                                            application_id=application_id, fields=json_body())
+    application = applications.update_draft(session=session(), user=user, application_id=application_id,
+                                            fields=body.model_dump(exclude_unset=True))
     return _shaped(application, user)

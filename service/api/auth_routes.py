@@ -4,22 +4,20 @@ from __future__ import annotations
 from flask import Blueprint, request
 
 from service.api import schemas
-from service.api.common import current_user, iso, json_body, services, session
+from service.api.common import current_user, iso, services, session
+from service.api.contract import operation
 from service.auth import tokens
 from service.auth.ratelimit import check_login_rate
-from service.errors import ValidationFailed
+from service.schemas.auth import TokenRead, TokenRequest, UserRead
 
 bp = Blueprint("auth", __name__)
 
 
 @bp.post("/auth/token")
-def issue() -> tuple[dict, int]:
-    body = json_body()
-    username, password = body.get("username"), body.get("password")
-    errors = [{"field": f, "message": "required"} for f, v in (("username", username), ("password", password))
-              if not isinstance(v, str) or not v]
-    if errors:
-        raise ValidationFailed(errors)
+@operation("Exchange username and password for a bearer token", body=TokenRequest, ok=201, response=TokenRead,
+           errors=(400, 401, 429), secured=False)
+def issue(body: TokenRequest) -> tuple[dict, int]:
+    username, password = body.username, body.password
     check_login_rate(f"{request.remote_addr}:{username}", services().settings.login_attempts_per_minute)
     db = session()
     user = tokens.authenticate_password(db, username, password)
@@ -29,6 +27,7 @@ def issue() -> tuple[dict, int]:
 
 
 @bp.delete("/auth/token")
+@operation("Revoke the token used for this request", ok=204, errors=(401,))
 def revoke() -> tuple[str, int]:
     current_user()
     header = request.headers.get("Authorization", "")
@@ -39,5 +38,6 @@ def revoke() -> tuple[str, int]:
 
 
 @bp.get("/me")
+@operation("The authenticated user", response=UserRead, errors=(401,))
 def me() -> dict:
     return schemas.user(current_user())

@@ -1,58 +1,55 @@
 """Campaigns and their results."""
 from __future__ import annotations
 
-
 from flask import Blueprint
 
 from service import clock
 from service.api import schemas
-from service.api.common import current_user, json_body, session
+from service.api.common import current_user, session
+from service.api.contract import operation
+from service.auth import policies
 from service.errors import ValidationFailed
+from service.schemas.campaigns import CampaignCreate, CampaignRead, ResultRead
+from service.schemas.common import Items
 from service.workflows import campaigns, viewing
 
 bp = Blueprint("campaigns", __name__)
 
 
 @bp.get("/campaigns")
+@operation("Campaigns", response=Items[CampaignRead], errors=(401,))
 def list_() -> dict:
     groups = viewing.groups_for(session(), current_user(), None)
     return {"items": [schemas.campaign(c, groups) for c in campaigns.list_campaigns(session())]}
 
 
 @bp.post("/campaigns")
-def create() -> tuple[dict, int]:
+@operation("Create a year's campaign", body=CampaignCreate, ok=201, response=CampaignRead,
+           errors=(400, 401, 403, 409), allowed=policies.can_manage_campaigns)
+def create(body: CampaignCreate) -> tuple[dict, int]:
     user = current_user()
-    body = json_body()
     times = {}
     for key in ("opens_at", "closes_at"):
-        if body.get(key) is not None:
+        if getattr(body, key) is not None:
             try:
-                times[key] = clock.parse_iso(str(body[key]))
+                times[key] = clock.parse_iso(getattr(body, key))
             except ValueError:
                 raise ValidationFailed([{"field": key, "message": "must be an ISO 8601 datetime"}]) from None
     campaign = campaigns.create_campaign(
-        session=session(), user=user, year=body.get("year"), name=body.get("name", ""),
-        criteria=body.get("criteria"), grades=body.get("grades"), no_award_grade=body.get("no_award_grade"),
-        scorer_ids=body.get("scorer_ids", []), process_key=str(body.get("process_key", "innovation_appraisal")),
-        max_applications_per_unit=_limit(body.get("max_applications_per_unit", 3)), reminders=body.get("reminders"),
-        **times)
+        session=session(), user=user, year=body.year, name=body.name, criteria=body.criteria, grades=body.grades,
+        no_award_grade=body.no_award_grade, scorer_ids=body.scorer_ids, process_key=body.process_key,
+        max_applications_per_unit=body.max_applications_per_unit, reminders=body.reminders, **times)
     return schemas.campaign(campaign, viewing.groups_for(session(), user, None)), 201
 
 
-def _limit(value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 1000:
-        raise ValidationFailed([{"field": "max_applications_per_unit", "message": "must be an integer from 1 to 1000"}])
-    return value
-
-
 @bp.get("/campaigns/<int:campaign_id>")
+@operation("One campaign", response=CampaignRead)
 def get(campaign_id: int) -> dict:
     groups = viewing.groups_for(session(), current_user(), None)
     return schemas.campaign(campaigns.get_campaign(session(), campaign_id), groups)
 
 
 @bp.get("/campaigns/<int:campaign_id>/results")
+@operation("Ranked results with each calculation", response=Items[ResultRead])
 def results(campaign_id: int) -> dict:
     return {"items": campaigns.results(session=session(), user=current_user(), campaign_id=campaign_id)}
-
-

@@ -1,4 +1,4 @@
-"""Request helpers shared by the blueprints: session, current user, JSON input, paging."""
+"""Request helpers shared by the blueprints: session, current user, JSON input."""
 from __future__ import annotations
 
 from typing import Any
@@ -47,23 +47,6 @@ def json_body() -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ValidationFailed([{"field": "$", "message": "must be a JSON object"}])
     return data
-
-
-def int_arg(name: str, default: int | None = None, *, minimum: int = 1, maximum: int = 10**9) -> int | None:
-    raw = request.args.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ValidationFailed([{"field": name, "message": "must be an integer"}]) from None
-    if not minimum <= value <= maximum:
-        raise ValidationFailed([{"field": name, "message": f"must be between {minimum} and {maximum}"}])
-    return value
-
-
-def paging() -> tuple[int, int]:
-    return int_arg("page", 1) or 1, int_arg("page_size", 50, maximum=200) or 50
 
 
 def iso(value: Any) -> str | None:

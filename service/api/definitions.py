@@ -4,12 +4,19 @@ from __future__ import annotations
 from flask import Blueprint, Response, request
 
 from service.api import schemas
-from service.api.common import current_user, json_body, services, session
+from service.api.common import current_user, services, session
+from service.api.contract import operation
 from service.auth import policies
-from service.errors import BadRequest, Forbidden, ValidationFailed
+from service.errors import BadRequest, Forbidden
+from service.schemas.common import Items
+from service.schemas.definitions import DefinitionQuery, DefinitionRead, DeployQuery, StartBody, ValidationRead
+from service.schemas.instances import InstanceRead
 from service.workflows import definitions, instances, viewing
 
 bp = Blueprint("definitions", __name__)
+_XML = {"application/xml": {"schema": {"type": "string"}},
+        "multipart/form-data": {"schema": {"type": "object", "properties": {
+            "file": {"type": "string", "contentMediaType": "application/xml"}, "comment": {"type": "string"}}}}}
 
 
 def _uploaded_xml() -> bytes:
@@ -29,22 +36,26 @@ def _uploaded_xml() -> bytes:
 
 
 @bp.get("/process-definitions")
-def list_() -> dict:
-    current_user()
-    return {"items": [schemas.definition(d) for d in definitions.list_definitions(session(), request.args.get("key"))]}
+@operation("Deployed versions", query=DefinitionQuery, response=Items[DefinitionRead])
+def list_(query: DefinitionQuery) -> dict:
+    return {"items": [schemas.definition(d) for d in definitions.list_definitions(session(), query.key)]}
 
 
 @bp.post("/process-definitions")
-def deploy() -> tuple[dict, int]:
+@operation("Deploy a BPMN document as the next version of its process", query=DeployQuery, body_media=_XML, ok=201,
+           response=DefinitionRead, errors=(400, 401, 403))
+def deploy(query: DeployQuery) -> tuple[dict, int]:
     user = current_user()
     if not policies.can_deploy(user):
         raise Forbidden("only process administrators may deploy process definitions")
     definition = definitions.deploy(session=session(), services=services(), xml=_uploaded_xml(), user=user,
-                                    comment=request.args.get("comment", "") or request.form.get("comment", ""))
+                                    comment=query.comment or request.form.get("comment", ""))
     return schemas.definition(definition), 201
 
 
 @bp.post("/process-definitions/validate")
+@operation("Validate a BPMN document without deploying it", body_media=_XML, response=ValidationRead,
+           errors=(400, 401, 403))
 def validate() -> dict:
     user = current_user()
     if not policies.can_deploy(user):
@@ -53,29 +64,25 @@ def validate() -> dict:
 
 
 @bp.get("/process-definitions/<int:definition_id>")
+@operation("One version", response=DefinitionRead)
 def get(definition_id: int) -> dict:
-    current_user()
     return schemas.definition(definitions.get_definition(session(), definition_id))
 
 
 @bp.get("/process-definitions/<int:definition_id>/xml")
+@operation("The BPMN XML", content="application/xml")
 def xml(definition_id: int) -> Response:
-    current_user()
     definition = definitions.get_definition(session(), definition_id)
     return Response(definition.xml, mimetype="application/xml",
                     headers={"Content-Disposition": f'inline; filename="{definition.key}-v{definition.version}.bpmn"'})
 
 
 @bp.post("/process-definitions/key/<key>/start")
-def start(key: str) -> tuple[dict, int]:
-    user = current_user()  # authenticate before looking at the body
-    body = json_body()
-    variables = body.get("variables", {})
-    business_key = body.get("business_key", "")
-    if not isinstance(variables, dict):
-        raise ValidationFailed([{"field": "variables", "message": "must be an object"}])
-    if not isinstance(business_key, str) or not business_key or len(business_key) > 120:
-        raise ValidationFailed([{"field": "business_key", "message": "required, at most 120 characters"}])
+@operation("Start the latest version of a process (not the appraisal, which starts with an application)",
+           body=StartBody, ok=201, response=InstanceRead, errors=(400, 401, 403, 404, 409),
+           allowed=policies.can_start_directly)
+def start(key: str, body: StartBody) -> tuple[dict, int]:
+    user = current_user()
     instance = instances.start_by_key(session=session(), services=services(), user=user, key=key,
-                                      business_key=business_key, variables=variables)
+                                      business_key=body.business_key, variables=body.variables.model_extra or {})
     return schemas.instance(instance, viewing.groups_for(session(), user, None), user.id), 201

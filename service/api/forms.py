@@ -3,23 +3,28 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from service.api.common import current_user, iso, json_body, services, session
+from service.api.common import current_user, iso, services, session
+from service.api.contract import operation
+from service.auth import policies
+from service.schemas.common import Items
+from service.schemas.forms import KEY_PATTERN, FormDeploy, FormDeployed, FormRead, FormSummary
 from service.workflows import forms
 
 bp = Blueprint("forms", __name__)
+_KEY = {"key": {"type": "string", "pattern": KEY_PATTERN}}
 
 
 @bp.get("/forms")
+@operation("Form schemas by key (bundled and deployed)", response=Items[FormSummary], errors=(401,))
 def list_() -> dict:
-    current_user()
     registry = services().forms
     registry.sync(session())
     return {"items": [{"key": k, "title": registry.schema(k).get("title", k)} for k in registry.keys()]}
 
 
 @bp.get("/forms/<key>")
+@operation("A form's schema and its deployed versions", response=FormRead, path=_KEY)
 def get(key: str) -> dict:
-    current_user()
     registry = services().forms
     registry.sync(session())
     versions = forms.form_versions(session(), key)
@@ -29,9 +34,9 @@ def get(key: str) -> dict:
 
 
 @bp.put("/forms/<key>")
-def deploy(key: str) -> tuple[dict, int]:
-    user = current_user()
-    body = json_body()
-    row = forms.deploy_form(session=session(), registry=services().forms, user=user, key=key,
-                            schema=body.get("schema"))
+@operation("Deploy a new version of a form schema (process administrators)", body=FormDeploy, ok=201,
+           response=FormDeployed, path=_KEY, errors=(400, 401, 403), allowed=policies.can_deploy)
+def deploy(key: str, body: FormDeploy) -> tuple[dict, int]:
+    row = forms.deploy_form(session=session(), registry=services().forms, user=current_user(), key=key,
+                            schema=body.schema_)
     return {"key": row.key, "version": row.version, "deployed_at": iso(row.deployed_at)}, 201

@@ -5,12 +5,15 @@ from flask import Blueprint
 from sqlalchemy import text
 
 from service.api.common import session
+from service.api.contract import operation
 from service.api.errors import RETRY_AFTER_SECONDS
+from service.schemas.health import HealthRead
 
 bp = Blueprint("health", __name__)
 
 
 @bp.get("/health")
+@operation("Liveness and database check", response=HealthRead, errors=(503,), secured=False)
 def health() -> tuple[dict, int] | tuple[dict, int, dict[str, str]]:
     try:
         session().execute(text("SELECT 1"))

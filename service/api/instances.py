@@ -1,36 +1,41 @@
 """Process instances: state, active elements and full history."""
 from __future__ import annotations
 
-from flask import Blueprint, request
+from flask import Blueprint
 from sqlalchemy import func, select
 
 from service.api import schemas
-from service.api.common import current_user, paging, session
+from service.api.common import current_user, session
+from service.api.contract import operation
 from service.auth import policies
 from service.errors import Forbidden
 from service.models import ProcessInstance
+from service.schemas.common import Items, Page
+from service.schemas.instances import EventRead, InstanceQuery, InstanceRead
 from service.workflows import instances, viewing
 
 bp = Blueprint("instances", __name__)
 
 
 @bp.get("/process-instances")
-def list_() -> dict:
+@operation("Instances (federation roles)", query=InstanceQuery, response=Page[InstanceRead])
+def list_(query: InstanceQuery) -> dict:
     user = current_user()
     if not policies.sees_all_applications(user):
         raise Forbidden("listing all process instances is for federation roles; open one through its application")
-    page, size = paging()
-    query = select(ProcessInstance)
-    if request.args.get("status"):
-        query = query.where(ProcessInstance.status == request.args["status"])
-    total = session().scalar(select(func.count()).select_from(query.subquery()))
-    rows = list(session().scalars(query.order_by(ProcessInstance.id.desc()).offset((page - 1) * size).limit(size)))
+    page, size = query.page, query.page_size
+    found = select(ProcessInstance)
+    if query.status:
+        found = found.where(ProcessInstance.status == query.status)
+    total = session().scalar(select(func.count()).select_from(found.subquery()))
+    rows = list(session().scalars(found.order_by(ProcessInstance.id.desc()).offset((page - 1) * size).limit(size)))
     groups = viewing.by_instance_id(session(), user, [i.id for i in rows])
     return {"items": [schemas.instance(i, groups[i.id], user.id) for i in rows], "total": total, "page": page,
             "page_size": size}
 
 
 @bp.get("/process-instances/<int:instance_id>")
+@operation("State and active elements", response=InstanceRead)
 def get(instance_id: int) -> dict:
     user = current_user()
     instance = instances.get_visible_instance(session=session(), user=user, instance_id=instance_id)
@@ -39,6 +44,7 @@ def get(instance_id: int) -> dict:
 
 
 @bp.get("/process-instances/<int:instance_id>/history")
+@operation("Everything that happened, in order", response=Items[EventRead])
 def history(instance_id: int) -> dict:
     user = current_user()
     instance = instances.get_visible_instance(session=session(), user=user, instance_id=instance_id)

@@ -3,17 +3,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, request
+from flask import Blueprint
 
-from service.api.common import current_user, int_arg, iso, paging, session
+from service.api.common import current_user, session
+from service.api.contract import operation
 from service.auth import policies, visibility
 from service.auth.visibility import Group
-from service.errors import Forbidden, ValidationFailed
+from service.errors import Forbidden
 from service.models import OutboxMessage, User
+from service.schemas.base import shape
+from service.schemas.common import Page
+from service.schemas.notifications import NotificationQuery, NotificationRead, Status, Summary
 from service.workflows import outbox, viewing
 
 bp = Blueprint("notifications", __name__)
-STATUSES = {"pending", "sending", "sent", "failed", "dead"}
+STATUSES = set(Status.__args__)
 
 
 def _office_only(user: User) -> None:
@@ -22,28 +26,26 @@ def _office_only(user: User) -> None:
 
 
 def _row(m: OutboxMessage, groups: frozenset[Group], viewer_id: int) -> dict[str, Any]:
-    return visibility.redact(visibility.NOTIFICATION_FIELDS, {"id": m.id, "dedupe_key": m.dedupe_key, "channel": m.channel, "template": m.template,
-            "recipient_user_id": m.recipient_user_id, "recipient_name": (m.recipient or {}).get("name"),
-            "campaign_id": m.campaign_id, "status": m.status, "attempts": m.attempts,
-            "created_at": iso(m.created_at), "next_attempt_at": iso(m.next_attempt_at), "sent_at": iso(m.sent_at),
-            "last_error": m.last_error, "provider_id": m.provider_id}, groups, viewer_id)
+    body = shape(NotificationRead, m, recipient_name=(m.recipient or {}).get("name"))
+    return visibility.redact(visibility.NOTIFICATION_FIELDS, body, groups, viewer_id)
 
 
 @bp.get("/notifications")
-def list_() -> dict:
+@operation("Every notification and its delivery state (office)", query=NotificationQuery,
+           response=Page[NotificationRead])
+def list_(query: NotificationQuery) -> dict:
     user = current_user()
     _office_only(user)
-    status = request.args.get("status") or None
-    if status is not None and status not in STATUSES:
-        raise ValidationFailed([{"field": "status", "message": f"must be one of {sorted(STATUSES)}"}])
-    page, size = paging()
-    rows, total = outbox.list_messages(session=session(), status=status, campaign_id=int_arg("campaign_id"),
-                                       recipient_user_id=int_arg("recipient_user_id"), page=page, page_size=size)
+    rows, total = outbox.list_messages(session=session(), status=query.status or None, campaign_id=query.campaign_id,
+                                       recipient_user_id=query.recipient_user_id, page=query.page,
+                                       page_size=query.page_size)
     groups = viewing.groups_for(session(), user, None)
-    return {"items": [_row(m, groups, user.id) for m in rows], "total": total, "page": page, "page_size": size}
+    return {"items": [_row(m, groups, user.id) for m in rows], "total": total, "page": query.page,
+            "page_size": query.page_size}
 
 
 @bp.get("/notifications/summary")
+@operation("Notifications per delivery state (office)", response=Summary, errors=(401, 403))
 def summary() -> dict:
     _office_only(current_user())
     counts = outbox.status_counts(session())

@@ -1,147 +1,137 @@
-"""The OpenAPI 3.1 description of the JSON API, served at /api/openapi.json."""
+"""The OpenAPI 3.1 document of the JSON API, generated from the operations' declarations (never written by hand).
+
+Every rule of the app's URL map under ``/api`` must have an ``@operation``
+(service.api.contract); its models give the request body, the query parameters
+and the response, as JSON Schema from pydantic. A view without a declaration
+fails the build of the document (and so the tests), never silently drops out.
+"""
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from flask import Blueprint
+from flask import Blueprint, Flask, current_app
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+
+from service.api.contract import JSON, Operation, declared, operation
+from service.schemas.base import Open
+from service.schemas.common import MAX_ID, Problem
 
 bp = Blueprint("openapi", __name__)
 
-_PROBLEM = {"description": "Problem", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
-_ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1, "maximum": 2147483647}}
-_KEY_PARAM = {"name": "key", "in": "path", "required": True,
-              "schema": {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,79}$"}}
-_PAGE = [{"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100000}},
-         {"name": "page_size", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200}}]
+REF = "#/components/schemas/{model}"
+_PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")
+ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+KEY_SCHEMA = {"type": "string", "minLength": 1, "maxLength": 80}
+_ERRORS = {400: "Bad request", 401: "Authentication required", 403: "Forbidden", 404: "Not found",
+           409: "Conflict", 422: "Validation failed", 429: "Too many requests", 503: "Service unavailable"}
 
 
-def _op(summary: str, *, ok: int = 200, body: dict | None = None, params: list | None = None,
-        errors: tuple[int, ...] = (401, 403, 404, 422), content: str = "application/json",
-        secured: bool = True) -> dict[str, Any]:
-    op: dict[str, Any] = {"summary": summary, "responses": {str(ok): {"description": "OK"}}}
-    if ok != 204:
-        op["responses"][str(ok)]["content"] = {content: {"schema": {}}}
-    for code in errors:
-        op["responses"][str(code)] = _PROBLEM
-    if params:
-        op["parameters"] = params
-    if body is not None:
-        op["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
-    if not secured:
-        op["security"] = []
-    return op
+def api_path(rule: str) -> tuple[str, list[tuple[str, str]]]:
+    """A Flask rule as an OpenAPI path: every ``<int:…>`` is ``{id}``, every other parameter ``{key}``."""
+    params: list[tuple[str, str]] = []
+
+    def name(match: re.Match[str]) -> str:
+        kind = "id" if match.group(1) == "int" else "key"
+        params.append((kind, match.group(2)))
+        return "{" + kind + "}"
+
+    return _PARAM.sub(name, rule), params
 
 
-_obj = {"type": "object"}
-_application_fields = {
-    "theme": {"type": "string", "maxLength": 200}, "content": {"type": "string"}, "proposer": {"type": "string"},
-    "refinement": {"type": "string"}, "effects": {"type": "string"},
-    "recognitions": {"type": "array", "items": {"type": "object", "properties": {
-        "level": {"enum": ["national", "provincial", "municipal", "county"]}, "department": {"type": "string"},
-        "date": {"type": "string", "format": "date"}}}},
-    "category": {"enum": ["1", "2", "3", "4", "5", "6"]},
-    "conditions": {"type": "array", "items": {"enum": ["1", "2", "3", "4", "5"]}, "uniqueItems": True},
-}
+def operations(app: Flask) -> list[tuple[str, str, Operation, list[tuple[str, str]]]]:
+    """(path, method, operation, path parameters) for every API route; a route without a declaration raises."""
+    out = []
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        if not rule.rule.startswith("/api"):
+            continue
+        op = declared(app.view_functions[rule.endpoint])
+        if op is None:
+            raise LookupError(f"{rule.rule} ({rule.endpoint}) has no @operation declaration (service/api/contract.py)")
+        path, params = api_path(rule.rule)
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            out.append((path, method.lower(), op, params))
+    return out
 
-SPEC: dict[str, Any] = {
-    "openapi": "3.1.0",
-    "info": {"title": "Appraisal Flow API", "version": "1.0.0",
-             "description": "BPMN-driven innovation work appraisal (创新性工作评比). Errors are application/problem+json."},
-    "servers": [{"url": "/"}],
-    "components": {
-        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-        "schemas": {"Problem": {"type": "object", "properties": {
-            "type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
-            "detail": {"type": "string"}, "errors": {"type": "array"}, "problems": {"type": "array"}}}},
-    },
-    "security": [{"bearer": []}],
-    "paths": {
-        "/api/health": {"get": _op("Liveness and database check", errors=(503,), secured=False)},
-        "/api/openapi.json": {"get": _op("This document", errors=(), secured=False)},
-        "/api/auth/token": {
-            "post": _op("Exchange username and password for a bearer token", ok=201, errors=(400, 401, 422, 429), secured=False,
-                        body={"type": "object", "required": ["username", "password"], "properties": {
-                            "username": {"type": "string"}, "password": {"type": "string"}}}),
-            "delete": _op("Revoke the token used for this request", ok=204, errors=(401,)),
-        },
-        "/api/me": {"get": _op("The authenticated user", errors=(401,))},
-        "/api/org-units": {"get": _op("Organisation units", errors=(401,))},
-        "/api/campaigns": {
-            "get": _op("Campaigns", errors=(401,)),
-            "post": _op("Create a year's campaign", ok=201, errors=(400, 401, 403, 409, 422), body={
-                "type": "object", "required": ["year", "name", "criteria", "grades", "no_award_grade"], "properties": {
-                    "year": {"type": "integer"}, "name": {"type": "string"}, "criteria": {"type": "array"},
-                    "grades": {"type": "array", "items": {"type": "string"}}, "no_award_grade": {"type": "string"},
-                    "scorer_ids": {"type": "array", "items": {"type": "integer"}},
-                    "opens_at": {"type": "string", "format": "date-time"},
-                    "closes_at": {"type": "string", "format": "date-time"}}}),
-        },
-        "/api/campaigns/{id}": {"get": _op("One campaign", params=[_ID])},
-        "/api/campaigns/{id}/results": {"get": _op("Ranked results with each calculation", params=[_ID])},
-        "/api/applications": {
-            "get": _op("Applications visible to the user", params=_PAGE + [
-                {"name": "campaign_id", "in": "query", "schema": {"type": "integer", "minimum": 1}},
-                {"name": "unit_id", "in": "query", "schema": {"type": "integer", "minimum": 1}},
-                {"name": "status", "in": "query", "schema": {"type": "string"}}]),
-            "post": _op("Create a draft application (starts its process instance)", ok=201,
-                        errors=(400, 401, 403, 409, 422),
-                        body={"type": "object", "required": ["campaign_id"],
-                              "properties": {"campaign_id": {"type": "integer"}, **_application_fields}}),
-        },
-        "/api/applications/{id}": {
-            "get": _op("One application with what is still missing", params=[_ID]),
-            "put": _op("Save draft fields", params=[_ID], errors=(400, 401, 403, 404, 409, 422),
-                       body={"type": "object", "properties": _application_fields}),
-        },
-        "/api/process-definitions": {
-            "get": _op("Deployed versions", params=[{"name": "key", "in": "query", "schema": {"type": "string"}}]),
-            "post": {**_op("Deploy a BPMN document as the next version of its process", ok=201, errors=(400, 401, 403)),
-                     "requestBody": {"required": True, "content": {"application/xml": {"schema": {"type": "string"}}}}},
-        },
-        "/api/process-definitions/validate": {
-            "post": {**_op("Validate a BPMN document without deploying it", errors=(400, 401, 403)),
-                     "requestBody": {"required": True, "content": {"application/xml": {"schema": {"type": "string"}}}}},
-        },
-        "/api/process-definitions/{id}": {"get": _op("One version", params=[_ID])},
-        "/api/process-definitions/key/{key}/start": {"post": _op(
-            "Start the latest version of a process (not the appraisal, which starts with an application)", ok=201,
-            errors=(400, 401, 403, 404, 409, 422),
-            params=[{"name": "key", "in": "path", "required": True, "schema": {"type": "string", "maxLength": 80}}],
-            body={"type": "object", "required": ["business_key"], "properties": {
-                "business_key": {"type": "string", "minLength": 1, "maxLength": 120}, "variables": {"type": "object"}}})},
-        "/api/process-definitions/{id}/xml": {"get": _op("The BPMN XML", params=[_ID], content="application/xml")},
-        "/api/forms": {"get": _op("Form schemas by key (bundled and deployed)", errors=(401,))},
-        "/api/forms/{key}": {
-            "get": _op("A form's schema and its deployed versions", params=[_KEY_PARAM]),
-            "put": _op("Deploy a new version of a form schema (process administrators)", ok=201,
-                       params=[_KEY_PARAM], errors=(400, 401, 403, 422),
-                       body={"type": "object", "required": ["schema"], "properties": {"schema": {"type": "object"}}}),
-        },
-        "/api/process-instances": {"get": _op("Instances (federation roles)", params=_PAGE)},
-        "/api/process-instances/{id}": {"get": _op("State and active elements", params=[_ID])},
-        "/api/process-instances/{id}/history": {"get": _op("Everything that happened, in order", params=[_ID])},
-        "/api/tasks": {"get": _op("My tasks and my roles' tasks, soonest due first; total is exact up to 1,000 "
-                                  "(total_exact false: more than that)", params=_PAGE + [
-            {"name": "state", "in": "query", "schema": {"enum": ["open", "completed", "cancelled", "all"]}},
-            {"name": "assigned", "in": "query", "schema": {"enum": ["me", "none"]}},
-            {"name": "role", "in": "query", "schema": {"type": "string"}},
-            {"name": "stage", "in": "query", "schema": {"type": "string"}},
-            {"name": "application_id", "in": "query", "schema": {"type": "integer", "minimum": 1}}])},
-        "/api/tasks/{id}": {"get": _op("One task", params=[_ID])},
-        "/api/tasks/{id}/form": {"get": _op("The task's form schema", params=[_ID])},
-        "/api/tasks/{id}/claim": {"post": _op("Claim", params=[_ID], errors=(401, 403, 404, 409))},
-        "/api/tasks/{id}/unclaim": {"post": _op("Release a claim", params=[_ID], errors=(401, 403, 404, 409))},
-        "/api/tasks/{id}/complete": {"post": _op("Complete with form data", params=[_ID],
-                                                 errors=(400, 401, 403, 404, 409, 422), body=_obj)},
-        "/api/notifications": {"get": _op("Every notification and its delivery state (office)", params=_PAGE + [
-            {"name": "status", "in": "query", "schema": {"enum": ["pending", "sending", "sent", "failed", "dead"]}},
-            {"name": "campaign_id", "in": "query", "schema": {"type": "integer", "minimum": 1}},
-            {"name": "recipient_user_id", "in": "query", "schema": {"type": "integer", "minimum": 1}}])},
-        "/api/notifications/summary": {"get": _op("Notifications per delivery state (office)")},
-    },
-}
+
+def _query_parameters(model: type[BaseModel], schemas: dict[str, Any]) -> list[dict[str, Any]]:
+    properties = model.model_json_schema(ref_template=REF)
+    required = set(properties.get("required", []))
+    out = []
+    for name, schema in properties.get("properties", {}).items():
+        schema = {k: v for k, v in schema.items() if k != "title"}
+        out.append({"name": name, "in": "query", "required": name in required, "schema": schema})
+    schemas.update(properties.get("$defs", {}))
+    return out
+
+
+def build(app: Flask) -> dict[str, Any]:
+    found = operations(app)
+    models: list[tuple[type[BaseModel], str]] = [(Problem, "serialization")]
+    for _, _, op, _ in found:
+        if op.body is not None:
+            models.append((op.body, "validation"))
+        if op.response is not None:
+            models.append((op.response, "serialization"))
+    keyed, top = models_json_schema(list(dict.fromkeys(models)), ref_template=REF)
+    schemas: dict[str, Any] = dict(top.get("$defs", {}))
+    paths: dict[str, dict[str, Any]] = {}
+    problem = {"content": {"application/problem+json": {"schema": keyed[(Problem, "serialization")]}}}
+    for path, method, op, params in found:
+        doc: dict[str, Any] = {"summary": op.summary, "operationId": f"{method}_{path}", "responses": {}}
+        ok: dict[str, Any] = {"description": "OK"}
+        if op.response is not None:
+            ok["content"] = {op.content: {"schema": keyed[(op.response, "serialization")]}}
+        elif op.ok != 204:
+            ok["content"] = {op.content: {"schema": {"type": "string"}}}
+        doc["responses"][str(op.ok)] = ok
+        errors = set(op.errors) | ({422} if op.body is not None or op.query is not None or params else set())
+        for code in sorted(errors):
+            doc["responses"][str(code)] = {"description": _ERRORS.get(code, "Problem"), **problem}
+        parameters = [{"name": kind, "in": "path", "required": True,
+                       "schema": op.path.get(kind, ID_SCHEMA if kind == "id" else KEY_SCHEMA)} for kind, _ in params]
+        if op.query is not None:
+            parameters += _query_parameters(op.query, schemas)
+        if parameters:
+            doc["parameters"] = parameters
+        content = {JSON: {"schema": keyed[(op.body, "validation")]}} if op.body is not None else {}
+        content.update(op.body_media)
+        if content:
+            doc["requestBody"] = {"required": True, "content": content}
+        if not op.secured:
+            doc["security"] = []
+        paths.setdefault(path, {})[method] = doc
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Appraisal Flow API", "version": "1.0.0",
+                 "description": "BPMN-driven innovation work appraisal (创新性工作评比). Errors are "
+                                "application/problem+json; a 422 lists each bad field as {field, message}."},
+        "servers": [{"url": "/"}],
+        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}, "schemas": schemas},
+        "security": [{"bearer": []}],
+        "paths": paths,
+    }
+
+
+def document(app: Flask | None = None) -> dict[str, Any]:
+    """The app's document, built once per app."""
+    app = app or current_app
+    if "appraisal.openapi" not in app.extensions:
+        app.extensions["appraisal.openapi"] = build(app)
+    return app.extensions["appraisal.openapi"]
+
+
+def spec() -> dict[str, Any]:
+    """The document without a running app (an app with only the API's blueprints), for tools and tests."""
+    from service import api
+
+    bare = Flask("openapi")
+    api.register(bare)
+    return build(bare)
 
 
 @bp.get("/openapi.json")
+@operation("This document", response=Open, errors=(), secured=False)
 def openapi() -> dict:
-    return SPEC
+    return document()

@@ -5,13 +5,16 @@ from flask import Blueprint
 from sqlalchemy import select
 
 from service.api import schemas
-from service.api.common import current_user, session
+from service.api.common import session
+from service.api.contract import operation
 from service.models import OrgUnit
+from service.schemas.common import Items
+from service.schemas.orgs import OrgUnitRead
 
 bp = Blueprint("orgs", __name__)
 
 
 @bp.get("/org-units")
+@operation("Organisation units", response=Items[OrgUnitRead], errors=(401,))
 def list_() -> dict:
-    current_user()
     return {"items": [schemas.org_unit(u) for u in session().scalars(select(OrgUnit).order_by(OrgUnit.code))]}

@@ -3,35 +3,32 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, request
+from flask import Blueprint
 
 from service.api import schemas
-from service.api.common import current_user, int_arg, json_body, paging, services, session
+from service.api.common import current_user, services, session
+from service.api.contract import operation
 from service.auth import visibility
 from service.errors import ValidationFailed
+from service.schemas.base import Open
+from service.schemas.tasks import CompleteBody, TaskPage, TaskQuery, TaskRead
 from service.workflows import tasks, viewing
 
 bp = Blueprint("tasks", __name__)
-STATES = {"open", "completed", "cancelled", "all"}
+_ACTED = dict(response=TaskRead, errors=(401, 403, 404, 409))
 
 
 @bp.get("/tasks")
-def list_() -> dict:
-    state = request.args.get("state", "open")
-    if state not in STATES:
-        raise ValidationFailed([{"field": "state", "message": f"must be one of {sorted(STATES)}"}])
-    assigned = request.args.get("assigned")
-    if assigned not in (None, "me", "none"):
-        raise ValidationFailed([{"field": "assigned", "message": "must be 'me' or 'none'"}])
-    page, size = paging()
+@operation("My tasks and my roles' tasks, soonest due first; total is exact up to 1,000 (total_exact false: more "
+           "than that)", query=TaskQuery, response=TaskPage)
+def list_(query: TaskQuery) -> dict:
     user = current_user()
-    found = tasks.list_tasks(session=session(), user=user, state=state,
-                             role=request.args.get("role"), stage=request.args.get("stage"),
-                             application_id=int_arg("application_id"), assigned=assigned,
-                             page=page, page_size=size)
+    found = tasks.list_tasks(session=session(), user=user, state=query.state, role=query.role, stage=query.stage,
+                             application_id=query.application_id, assigned=query.assigned,
+                             page=query.page, page_size=query.page_size)
     groups = viewing.by_application_id(session(), user, {t.application_id for t in found.items})
     return {"items": [schemas.task(t, groups[t.application_id], user.id) for t in found.items], "total": found.total,
-            "total_exact": found.total_exact, "page": page, "page_size": size}
+            "total_exact": found.total_exact, "page": query.page, "page_size": query.page_size}
 
 
 def _shaped(task: Any, user: Any) -> dict:
@@ -46,34 +43,40 @@ def _acted(task: Any, user: Any) -> dict:
 
 
 @bp.get("/tasks/<int:task_id>")
+@operation("One task", response=TaskRead)
 def get(task_id: int) -> dict:
     user = current_user()
     return _shaped(tasks.get_task(session=session(), user=user, task_id=task_id), user)
 
 
 @bp.get("/tasks/<int:task_id>/form")
+@operation("The task's form schema (JSON Schema draft 2020-12)", response=Open)
 def form(task_id: int) -> dict:
     return tasks.form_for(session=session(), services=services(), user=current_user(), task_id=task_id)
 
 
 @bp.post("/tasks/<int:task_id>/claim")
+@operation("Claim", **_ACTED)
 def claim(task_id: int) -> dict:
     user = current_user()
     return _acted(tasks.claim(session=session(), user=user, task_id=task_id), user)
 
 
 @bp.post("/tasks/<int:task_id>/unclaim")
+@operation("Release a claim", **_ACTED)
 def unclaim(task_id: int) -> dict:
     user = current_user()
     return _acted(tasks.unclaim(session=session(), user=user, task_id=task_id), user)
 
 
 @bp.post("/tasks/<int:task_id>/complete")
-def complete(task_id: int) -> dict:
-    user = current_user()  # authenticate before looking at the body
-    body = json_body()
-    data = body.get("variables", body)
+@operation("Complete with the form's data (validated by the task's form schema)", body=CompleteBody,
+           response=TaskRead, errors=(400, 401, 403, 404, 409))
+def complete(task_id: int, body: CompleteBody) -> dict:
+    user = current_user()
+    data = body.model_extra or {}
+    data = data.get("variables", data)
     if not isinstance(data, dict):
-        raise ValidationFailed([{"field": "variables", "message": "must be an object"}])
+        raise ValidationFailed([{"field": "variables", "message": "须为对象 / must be an object"}])
     return _acted(tasks.complete(session=session(), services=services(), user=user, task_id=task_id, data=data),
                   user)

@@ -112,3 +112,17 @@ def can_manage_campaigns(user: User) -> bool:
 
 def can_see_results(user: User) -> bool:
     return sees_all_applications(user)
+
+
+def can_start_directly(user: User) -> bool:
+    """Start a process by key (not the appraisal, which starts with an application)."""
+    return bool(user.roles & {"office", "process_admin"})
+
+
+DENIED: dict[object, str] = {
+    can_create_application: "only a unit's submitter may create an application",
+    can_deploy: "only process administrators may deploy",
+    can_manage_campaigns: "only the office may create campaigns",
+    can_start_directly: "only the office or a process administrator may start a process directly",
+}
+"""What a 403 says when a role check fails (the API checks these before reading a body; use cases again)."""

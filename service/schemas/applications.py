@@ -28,6 +28,7 @@ from pydantic import AfterValidator, ConfigDict, Field, create_model
 from pydantic.fields import FieldInfo
 
 from service.schemas.base import Body, From, Read
+from service.schemas.common import Paging
 
 CATEGORIES: dict[str, tuple[str, str]] = {
     "1": ("执行上级决策中推出的创造性措施", "Creative measures taken in carrying out higher-level decisions"),
@@ -204,3 +205,9 @@ def _read_fields() -> dict[str, Any]:
 
 ApplicationRead = create_model("ApplicationRead", __base__=Read, **_read_fields())  # type: ignore[call-overload]
 ApplicationRead.__doc__ = "One application as the viewer may see it (fields the viewer may not see are left out)."
+
+
+class ApplicationQuery(Paging):
+    campaign_id: int | None = Field(None, ge=1, le=2**31 - 1)
+    unit_id: int | None = Field(None, ge=1, le=2**31 - 1)
+    status: str | None = Field(None, max_length=40)

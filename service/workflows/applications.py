@@ -43,7 +43,7 @@ def create_application(*, session: Session, services: Services, user: User, camp
                        fields: dict[str, Any]) -> Application:
     """Create a draft for the user's unit and start its process instance."""
     if not policies.can_create_application(user):
-        raise Forbidden("only a unit's submitter may create an application")
+        raise Forbidden(policies.DENIED[policies.can_create_application])
     campaign = session.get(Campaign, campaign_id)
     if campaign is None:
         raise ValidationFailed([{"field": "campaign_id", "message": f"campaign {campaign_id} does not exist"}])

@@ -50,7 +50,7 @@ def create_campaign(*, session: Session, user: User | None, year: int, name: str
                     reminders: dict[str, Any] | None = None, commit: bool = True) -> Campaign:
     """Create a year's campaign; the window defaults to 25–31 December."""
     if user is not None and not policies.can_manage_campaigns(user):
-        raise Forbidden("only the office may create campaigns")
+        raise Forbidden(policies.DENIED[policies.can_manage_campaigns])
     errors = _criteria_errors(criteria)
     if not isinstance(year, int) or not 2000 <= year <= 2100:
         errors.append({"field": "year", "message": "must be a year between 2000 and 2100"})

@@ -199,8 +199,8 @@ def start_by_key(*, session: Session, services: Services, user: Any, key: str, b
     exactly the unit it was started for; missing ones are a 422.
     """
 
-    if not (user.roles & {"office", "process_admin"}):
-        raise Forbidden("only the office or a process administrator may start a process directly")
+    if not policies.can_start_directly(user):
+        raise Forbidden(policies.DENIED[policies.can_start_directly])
     if key == "innovation_appraisal":
         raise Conflict("appraisal instances start by creating an application (POST /api/applications)")
     definition = latest_definition(session, key)

@@ -1,0 +1,44 @@
+"""Process definitions (deployed BPMN versions), their validation, and starting one by key."""
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field, StrictStr
+
+from service.schemas.base import Body, Open, Read, Query
+
+
+class DefinitionQuery(Query):
+    key: str | None = Field(None, max_length=80)
+
+
+class DeployQuery(Query):
+    comment: str = Field("", max_length=2000)
+
+
+class DefinitionRead(Read):
+    id: int
+    key: str
+    version: int
+    name: str | None
+    checksum: str
+    deployed_by: int | None
+    deployed_at: str | None
+    comment: str | None
+    user_tasks: dict[str, Any]
+    start_variables: list[Any]
+    warnings: list[dict[str, Any]]
+
+
+class ValidationRead(Read):
+    valid: bool
+    key: str
+    name: str | None
+    user_tasks: list[str]
+    start_variables: list[Any]
+    warnings: list[dict[str, Any]]
+
+
+class StartBody(Body):
+    business_key: StrictStr = Field(min_length=1, max_length=120)
+    variables: Open = Field(default_factory=Open)
