@@ -103,10 +103,12 @@ def december_clock() -> Iterator[datetime]:
 
 
 def make_app(url: str) -> Any:
+    from service.api import openapi
     from service.workflows.demo import load_demo
 
     ratelimit.reset()
     app = create_app(_settings(url))
+    openapi.check_responses(app)  # every API response in every test matches the generated document
     with app.app_context():
         with app.extensions["appraisal.sessions"]() as session:
             load_demo(session, app.extensions["appraisal.services"])

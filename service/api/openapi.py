@@ -135,3 +135,44 @@ def spec() -> dict[str, Any]:
 @operation("This document", response=Open, errors=(), secured=False)
 def openapi() -> dict:
     return document()
+
+
+def check_responses(app: Flask) -> None:
+    """Validate every JSON response of the API against the document (tests and development; costs a validation).
+
+    A response that does not match its documented schema is replaced by a 500
+    problem naming the mismatch, so the test that made the request fails and says why.
+    """
+    from flask import Response, json, request
+    from jsonschema import Draft202012Validator
+
+    from service.api.errors import problem
+
+    validators: dict[tuple[str, str, str], Draft202012Validator | None] = {}
+
+    def validator(path: str, method: str, status: str, mimetype: str) -> Draft202012Validator | None:
+        key = (path, method, status)
+        if key not in validators:
+            doc = document(app)
+            response = doc["paths"].get(path, {}).get(method, {}).get("responses", {}).get(status, {})
+            schema = response.get("content", {}).get(mimetype, {}).get("schema")
+            if schema is None and mimetype == "application/problem+json":
+                schema = {"$ref": "#/components/schemas/Problem"}
+            validators[key] = None if schema is None else Draft202012Validator(
+                {**schema, "components": doc["components"]})
+        return validators[key]
+
+    @app.after_request
+    def _check(response: Response) -> Response:
+        if request.url_rule is None or not request.path.startswith("/api") or not response.is_json:
+            return response
+        path = api_path(request.url_rule.rule)[0]
+        check = validator(path, request.method.lower(), str(response.status_code), response.mimetype)
+        if check is None:
+            return response
+        errors = sorted(check.iter_errors(json.loads(response.get_data())), key=lambda e: list(e.absolute_path))
+        if not errors:
+            return response
+        where = ".".join(str(p) for p in errors[0].absolute_path) or "$"
+        return problem(500, "Response does not match the OpenAPI document",
+                       f"{request.method} {path} {response.status_code}: {where}: {errors[0].message}")
