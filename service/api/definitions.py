@@ -14,9 +14,8 @@ from service.schemas.instances import InstanceRead
 from service.workflows import definitions, instances, viewing
 
 bp = Blueprint("definitions", __name__)
-_XML = {"application/xml": {"schema": {"type": "string"}},
-        "multipart/form-data": {"schema": {"type": "object", "properties": {
-            "file": {"type": "string", "contentMediaType": "application/xml"}, "comment": {"type": "string"}}}}}
+_XML = {"application/xml": {"schema": {"type": "string", "description": "the BPMN document (or a multipart/form-data "
+                                                                    "upload in the field 'file')"}}}
 
 
 def _uploaded_xml() -> bytes:

@@ -167,6 +167,24 @@ def columns() -> list[tuple[str, str]]:
     return [(name, info.title or name) for name, info in ApplicationFields.model_fields.items()]
 
 
+_CHOICES = {"category": CATEGORIES, "conditions": CONDITIONS}
+
+
+def cell(name: str, value: Any) -> str:
+    """A field's value as the export writes it: choices by their Chinese label, recognitions one per line."""
+    if value is None or value == "" or value == []:
+        return ""
+    if name == "recognitions":
+        return "\n".join(" ".join(p for p in (RECOGNITION_LEVELS.get(r.get("level"), (r.get("level", ""),))[0],
+                                                r.get("department", ""), r.get("date") or "") if p)
+                         for r in value if isinstance(r, dict))
+    if name in _CHOICES:
+        labels = _CHOICES[name]
+        return "\n".join(f"{v}. {labels[v][0]}" if v in labels else str(v)
+                          for v in (value if isinstance(value, list) else [value]))
+    return str(value)
+
+
 # --------------------------------------------------------------------------- API bodies
 
 

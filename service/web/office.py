@@ -10,10 +10,11 @@ from openpyxl.styles import Font
 from werkzeug.wrappers import Response
 
 from service import clock
+from service.schemas import applications as application_schema
 from service.workflows import campaigns, dashboard
 from service.workflows.filenames import download_headers
 from service.web.blueprint import bp
-from service.web.i18n import t
+from service.web.i18n import STATUSES, label, t
 from service.web.security import db, login_required, user
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -93,3 +94,21 @@ def export_results(campaign_id: int) -> Response:
     for cell in ws[1]:
         cell.font = Font(bold=True)
     return _xlsx(wb, f"{campaign.name}-评比结果.xlsx")
+
+
+@bp.get("/office/campaigns/<int:campaign_id>/applications.xlsx")
+@login_required
+def export_applications(campaign_id: int) -> Response:
+    """Every application's fields, one column per field of the application's one definition (service/schemas)."""
+    sheet = dashboard.application_sheet(session=db(), user=user(), campaign_id=campaign_id)
+    fields = application_schema.columns()
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "申报汇总"
+    ws.append(["申报编号", "申报单位", "状态", *(title for _, title in fields)])
+    for a in sheet["rows"]:
+        ws.append([a.id, _safe(a.unit.name if a.unit else ""), label(STATUSES, a.status) if a.status else "",
+                   *(_safe(application_schema.cell(name, getattr(a, name))) for name, _ in fields)])
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    return _xlsx(wb, f"{sheet['campaign'].name}-申报汇总.xlsx")

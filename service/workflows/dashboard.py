@@ -149,6 +149,17 @@ def score_sheet(*, session: Session, user: User, campaign_id: int) -> dict[str, 
     return {"campaign": campaign, "rows": out}
 
 
+def application_sheet(*, session: Session, user: User, campaign_id: int) -> dict[str, Any]:
+    """Every application of the campaign as the viewer may see it (the applications export), by id."""
+    if not policies.can_see_results(user):
+        raise Forbidden("only federation roles may export applications")
+    campaign = get_campaign(session, campaign_id)
+    apps = list(session.scalars(select(Application).where(Application.campaign_id == campaign_id)
+                                .order_by(Application.id)))
+    groups = viewing.by_application(session, user, apps)
+    return {"campaign": campaign, "rows": [visibility.seen_application(a, groups[a.id], user.id) for a in apps]}
+
+
 def scorer_total(application: Application, scorer_id: int | None, values: dict[str, Any],
                  criteria: list[dict[str, Any]]) -> Decimal | None:
     """A scorer's weighted total as the calculation stored it; before aggregation, by the same rule.
