@@ -7,7 +7,7 @@ from service.api import schemas
 from service.api.common import current_user, services, session
 from service.api.contract import operation
 from service.auth import policies
-from service.errors import BadRequest, Forbidden
+from service.errors import BadRequest
 from service.schemas.common import Items
 from service.schemas.definitions import DefinitionQuery, DefinitionRead, DeployQuery, StartBody, ValidationRead
 from service.schemas.instances import InstanceRead
@@ -42,11 +42,9 @@ def list_(query: DefinitionQuery) -> dict:
 
 @bp.post("/process-definitions")
 @operation("Deploy a BPMN document as the next version of its process", query=DeployQuery, body_media=_XML, ok=201,
-           response=DefinitionRead, errors=(400, 401, 403))
+           response=DefinitionRead, errors=(400, 401, 403), allowed=policies.can_deploy)
 def deploy(query: DeployQuery) -> tuple[dict, int]:
     user = current_user()
-    if not policies.can_deploy(user):
-        raise Forbidden("only process administrators may deploy process definitions")
     definition = definitions.deploy(session=session(), services=services(), xml=_uploaded_xml(), user=user,
                                     comment=query.comment or request.form.get("comment", ""))
     return schemas.definition(definition), 201
@@ -54,11 +52,8 @@ def deploy(query: DeployQuery) -> tuple[dict, int]:
 
 @bp.post("/process-definitions/validate")
 @operation("Validate a BPMN document without deploying it", body_media=_XML, response=ValidationRead,
-           errors=(400, 401, 403))
+           errors=(400, 401, 403), allowed=policies.can_deploy)
 def validate() -> dict:
-    user = current_user()
-    if not policies.can_deploy(user):
-        raise Forbidden("only process administrators may validate process definitions")
     return {"valid": True, **definitions.validate_bpmn(session=session(), services=services(), xml=_uploaded_xml())}
 
 

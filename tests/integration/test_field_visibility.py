@@ -331,6 +331,7 @@ PAGES: dict[str, Callable[[World], list[tuple[str, str | None]]] | str] = {
     "web.campaign_dashboard": lambda w: [(f"/office/campaigns/{w.campaign}", None)],
     "web.export_scores": lambda w: [(f"/office/campaigns/{w.campaign}/scores.xlsx", None)],
     "web.export_results": lambda w: [(f"/office/campaigns/{w.campaign}/results.xlsx", None)],
+    "web.export_applications": lambda w: [(f"/office/campaigns/{w.campaign}/applications.xlsx", None)],
     "web.modeler": lambda w: [(f"/admin/processes/{w.definition}/edit", None)],
     "web.diff": lambda w: [(f"/admin/processes/diff?a={w.definition}&b={w.definition}", None)],
     "web.attachment_download": "an uploaded file, served only to those who may open its application "
