@@ -29,7 +29,7 @@ def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
     engine = make_engine(settings.database_url)
     app.extensions["appraisal.settings"] = settings
     app.extensions["appraisal.db_engine"] = engine
-    app.extensions["appraisal.sessions"] = make_session_factory(engine)
+    app.extensions["appraisal.sessions"] = make_session_factory(engine, settings)
     app.extensions["appraisal.services"] = build_services(settings)
 
     @app.teardown_appcontext

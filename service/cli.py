@@ -27,7 +27,7 @@ def load_demo(settings: Settings) -> None:
     from service.workflows.services import build_services
 
     engine = make_engine(settings.database_url)
-    with make_session_factory(engine)() as session:
+    with make_session_factory(engine, settings)() as session:
         report_bundled(_load(session, build_services(settings)))
     engine.dispose()
 
@@ -39,7 +39,7 @@ def deploy_bundled(settings: Settings, replace: list[str]) -> int:
     from service.workflows.services import build_services
 
     engine = make_engine(settings.database_url)
-    with make_session_factory(engine)() as session:
+    with make_session_factory(engine, settings)() as session:
         outcomes = _deploy(session, build_services(settings), replace=replace)
     engine.dispose()
     for outcome in outcomes:
@@ -77,6 +77,14 @@ def main(argv: list[str] | None = None) -> int:
     import_.add_argument("archive", help="archive file (.zip)")
     sub.add_parser("write-forms", help="write processes/forms/<key>.json of the forms defined by payload schemas "
                    "(the application form) after changing service/schemas")
+    audit = sub.add_parser("audit", help="the tamper-evident audit trail")
+    audit_sub = audit.add_subparsers(dest="audit_command", required=True)
+    verify = audit_sub.add_parser("verify", help="report every audit record edited, removed or inserted directly "
+                                                 "in the database (exit status 1 if any)")
+    verify.add_argument("--archive", help="check a campaign archive (.zip) instead of the database")
+    verify.add_argument("--no-seal", action="store_true", help="only read: do not seal waiting records first")
+    verify.add_argument("--heads", help="chain heads saved earlier with --save-heads: each must still be there")
+    verify.add_argument("--save-heads", help="when the trail verifies, write its chain heads to this JSON file")
     args = parser.parse_args(argv)
     settings = Settings.from_env()
     if args.command == "migrate":
@@ -91,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
             print(path)
     elif args.command == "deploy-bundled":
         return deploy_bundled(settings, args.replace)
-    elif args.command in ("doctor", "export", "import"):
+    elif args.command in ("doctor", "export", "import", "audit"):
         from service import cli_data
 
         return cli_data.dispatch(args, settings)

@@ -34,6 +34,9 @@ class Settings:
         "application/msword",
     )
     base_url: str = "http://127.0.0.1:5000"
+    audit_key: str = ""
+    audit_old_keys: tuple[str, ...] = ()
+    audit_seal_seconds: float = 5.0
     load_demo: bool = False
     extra: Mapping[str, str] = field(default_factory=dict)
 
@@ -67,6 +70,10 @@ class Settings:
             values["max_upload_bytes"] = int(env["MAX_UPLOAD_BYTES"])
         if env.get("BASE_URL"):
             values["base_url"] = env["BASE_URL"]
+        values["audit_key"] = env.get("AUDIT_KEY", "")
+        values["audit_old_keys"] = tuple(k.strip() for k in env.get("AUDIT_OLD_KEYS", "").split(",") if k.strip())
+        if env.get("AUDIT_SEAL_SECONDS"):
+            values["audit_seal_seconds"] = float(env["AUDIT_SEAL_SECONDS"])
         values["load_demo"] = env.get("LOAD_DEMO", "0") == "1"
         values["extra"] = dict(env)
         values.update(overrides)

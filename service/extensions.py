@@ -11,6 +11,9 @@ from sqlalchemy.exc import InvalidatePoolError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from service.audit_keys import AuditKeys
+from service.config import Settings
+
 # A pooled connection idle for longer than this is pinged on checkout even when its socket is quiet.
 IDLE_PING_SECONDS = 10.0
 
@@ -104,5 +107,7 @@ def _socket_quiet(dbapi_conn: Any) -> bool:
     return not poller.poll(0)
 
 
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False)
+def make_session_factory(engine: Engine, settings: Settings) -> sessionmaker[Session]:
+    """Sessions that carry the audit keys, so every audit record written through them gets its MAC."""
+    keys = AuditKeys.from_settings(settings.audit_key, settings.audit_old_keys)
+    return sessionmaker(bind=engine, expire_on_commit=False, info={"appraisal.audit_keys": keys})

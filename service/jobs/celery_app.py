@@ -12,7 +12,9 @@ Beat entries (intervals from the settings):
   timers, and queue timers falling due before the next sweep with an ETA;
 * ``appraisal.sweep_outbox`` every ``OUTBOX_SWEEP_SECONDS`` (2 s): hand due
   outbox rows to ``appraisal.deliver_notification``;
-* ``appraisal.sweep_reminders`` every ``REMINDER_SWEEP_SECONDS`` (60 s).
+* ``appraisal.sweep_reminders`` every ``REMINDER_SWEEP_SECONDS`` (60 s);
+* ``appraisal.seal_audit`` every ``AUDIT_SEAL_SECONDS`` (5 s): seal new audit
+  records into their chains (service/workflows/audit_chain.py).
 """
 from __future__ import annotations
 
@@ -63,6 +65,8 @@ def celery_init_app(settings: Settings | None = None) -> Celery:
                              "options": {"expires": max(settings.timer_sweep_seconds * 5, 10)}},
             "sweep-outbox": {"task": "appraisal.sweep_outbox", "schedule": settings.outbox_sweep_seconds,
                              "options": {"expires": max(settings.outbox_sweep_seconds * 5, 10)}},
+            "seal-audit": {"task": "appraisal.seal_audit", "schedule": settings.audit_seal_seconds,
+                           "options": {"expires": max(settings.audit_seal_seconds * 5, 10)}},
             "sweep-reminders": {"task": "appraisal.sweep_reminders", "schedule": settings.reminder_sweep_seconds,
                                 "options": {"expires": max(settings.reminder_sweep_seconds, 10)}},
         },
@@ -122,6 +126,11 @@ def fire_instance_timers(instance_id: int) -> list[int]:
 def sweep_reminders() -> dict[str, Any]:
     report = runtime.current().sweep_reminders()
     return {"queued": report.queued, "warnings": report.warnings}
+
+
+@app.task(name="appraisal.seal_audit")
+def seal_audit() -> int:
+    return runtime.current().seal_audit().sealed
 
 
 @app.task(name="appraisal.sweep_outbox")

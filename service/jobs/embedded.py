@@ -30,12 +30,16 @@ class EmbeddedScheduler(threading.Thread):
         self.rt = rt
         self.stopping = threading.Event()
         self._last_reminders = 0.0
+        self._last_seal = 0.0
 
     def tick(self) -> None:
         """One round of every job (also handy in tests)."""
         self.rt.sweep_timers()
         for message_id in self.rt.claim_outbox():
             self.rt.deliver(message_id)
+        if time.monotonic() - self._last_seal >= self.rt.settings.audit_seal_seconds:
+            self._last_seal = time.monotonic()
+            self.rt.seal_audit()
         if time.monotonic() - self._last_reminders >= self.rt.settings.reminder_sweep_seconds:
             self._last_reminders = time.monotonic()
             self.rt.sweep_reminders()

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from service import clock
 from service.config import Settings
 from service.extensions import make_engine, make_session_factory
-from service.workflows import outbox, reminders, timers
+from service.workflows import audit_chain, outbox, reminders, timers
 from service.workflows.services import Services, build_services
 
 
@@ -32,7 +32,7 @@ class Runtime:
         settings = settings or Settings.from_env()
         engine = make_engine(settings.database_url)
         env = environ if environ is not None else (dict(settings.extra) or dict(os.environ))
-        return cls(settings, make_session_factory(engine), build_services(settings),
+        return cls(settings, make_session_factory(engine, settings), build_services(settings),
                    outbox.dispatcher_factory(env), engine)
 
     # -- the jobs, each in sessions of its own ---------------------------
@@ -55,6 +55,10 @@ class Runtime:
     def fire_instance(self, instance_id: int) -> list[int]:
         with self.sessions() as session:
             return timers.fire_timers_for_instance(session=session, services=self.services, instance_id=instance_id)
+
+    def seal_audit(self) -> audit_chain.SealReport:
+        with self.sessions() as session:
+            return audit_chain.seal(session)
 
     def sweep_reminders(self) -> reminders.ReminderReport:
         with self.sessions() as session:

@@ -4,11 +4,11 @@ from service.models.users import ApiToken, ROLES, User, UserRole
 from service.models.campaigns import Application, Campaign, CampaignScorer, Attachment
 from service.models.processes import InstanceEvent, ProcessDefinition, ProcessInstance, Task, Timer
 from service.models.messages import InboxMessage, OutboxMessage
-from service.models.audit import AuditRecord
+from service.models.audit import AuditRecord, AuditSeal
 from service.models.forms import FormDefinition
 
 __all__ = [
-    "ApiToken", "Application", "Attachment", "AuditRecord", "Campaign", "CampaignScorer", "FormDefinition", "InboxMessage",
+    "ApiToken", "Application", "Attachment", "AuditRecord", "AuditSeal", "Campaign", "CampaignScorer", "FormDefinition", "InboxMessage",
     "InstanceEvent", "OrgUnit", "OutboxMessage", "ProcessDefinition", "ProcessInstance", "ROLES", "Task",
     "Timer", "UNIT_TYPES", "User", "UserRole", "VETTING_UNIT_TYPES",
 ]

@@ -77,7 +77,7 @@ def create_application(*, session: Session, services: Services, user: User, camp
     on_step(session=session, application=application, instance=instance, result=result,
             also={"instance_id": instance.id})
     audit.record(session, actor=user, action="create", object_type="application", object_id=application.id,
-                 detail={"campaign_id": campaign.id, "unit_id": unit.id})
+                 detail={"campaign_id": campaign.id, "unit_id": unit.id}, campaign_id=campaign.id)
     session.commit()
     return application
 
@@ -103,11 +103,15 @@ def update_draft(*, session: Session, user: User, application_id: int, fields: d
     errors = field_errors(fields, complete=False)
     if errors:
         raise ValidationFailed(errors)
-    for key, value in normalise(fields).items():
+    changed = {key: value for key, value in normalise(fields).items() if getattr(application, key) != value}
+    if not changed:
+        session.rollback()  # the draft already says this: nothing to save, nothing to record
+        return application
+    for key, value in changed.items():
         setattr(application, key, value)
     application.updated_at = clock.now()
     audit.record(session, actor=user, action="update_draft", object_type="application", object_id=application.id,
-                 detail={"fields": sorted(fields)})
+                 detail={"fields": sorted(changed)}, campaign_id=application.campaign_id)
     session.commit()
     return application
 

@@ -5,7 +5,8 @@ database: the organisation and people it refers to, every process version, the
 campaign and its scorers, applications with their attachments, process
 instances (state, tasks, timers, history), scores with their calculations,
 decisions, the campaign's notifications (outbox rows and the in-app messages
-they delivered) and its audit trail. Rows keep their ids, so references inside
+they delivered) and its audit trail with its seals (the campaign's chain and
+chain 0, so ``appraisal audit verify`` checks it whole). Rows keep their ids, so references inside
 JSON (scores, calculations, audit details) stay true. Which rows of each table
 belong to a campaign is said once, in ``PARTS``; the tables left out are in
 ``EXCLUDED`` with the reason, and every table of the metadata must be in one of
@@ -29,14 +30,15 @@ from pathlib import Path
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
-from sqlalchemy import (ColumnElement, DateTime, Float, LargeBinary, Numeric, String, Table, TypeDecorator, func, insert,
-                        or_, select, text)
+from sqlalchemy import (ColumnElement, DateTime, Float, LargeBinary, Numeric, Table, TypeDecorator, func, insert,
+                        select, text)
 from sqlalchemy.orm import Session
 
 from service import clock
 from service.errors import Conflict, ValidationFailed
 from service.extensions import Base
 from service.models import Campaign
+from service.workflows import audit_chain
 from service.workflows.campaigns import get_campaign
 from service.workflows.filenames import clean_filename
 
@@ -71,17 +73,9 @@ def _applications(campaign_id: int) -> Any:
 
 
 def _audit_rows(campaign_id: int) -> ColumnElement[bool]:
-    """The campaign's records, and every record about something no campaign owns (deployments, forms)."""
-    audit, apps, tasks = _c("audit_log"), _c("applications"), _c("tasks")
-    ids = {
-        "campaign": select(func.cast(_c("campaigns").id, String)).where(_c("campaigns").id == campaign_id),
-        "application": select(func.cast(apps.id, String)).where(apps.campaign_id == campaign_id),
-        "process_instance": select(func.cast(apps.instance_id, String)).where(
-            apps.campaign_id == campaign_id, apps.instance_id.is_not(None)),
-        "task": select(func.cast(tasks.id, String)).where(tasks.instance_id.in_(_instances(campaign_id))),
-    }
-    return or_(audit.object_type.not_in(list(ids)),
-               *((audit.object_type == kind) & audit.object_id.in_(query) for kind, query in ids.items()))
+    """The campaign's chain, and chain 0 (records no campaign owns: deployments, forms), so both verify whole."""
+    audit = _c("audit_log")
+    return (audit.campaign_id == campaign_id) | audit.campaign_id.is_(None)
 
 
 # Every table in the metadata is either archived (PARTS) or excluded with its reason (EXCLUDED);
@@ -104,7 +98,9 @@ PARTS: dict[str, Part] = {
     # an in-app message is the delivery of the outbox row with the same dedupe key
     "inbox_messages": Part(lambda c: _c("inbox_messages").dedupe_key.in_(
         select(_c("outbox").dedupe_key).where(_c("outbox").campaign_id == c))),
-    "audit_log": Part(_audit_rows),
+    # shared: chain 0 travels with every campaign, so a second campaign's archive brings rows already here
+    "audit_log": Part(_audit_rows, shared=True, natural_key="mac"),
+    "audit_seals": Part(lambda c: _c("audit_seals").chain.in_([c, 0]), shared=True, natural_key="mac"),
 }
 EXCLUDED: dict[str, str] = {
     "api_tokens": "credentials of the source server: bearer tokens are not moved; people log in again on the target",
@@ -192,7 +188,14 @@ def collect(session: Session, campaign_id: int) -> dict[str, list[dict[str, Any]
 
 
 def export_campaign(*, session: Session, campaign_id: int, path: str | Path) -> dict[str, int]:
-    """Write the campaign to ``path`` (a zip); returns the row count per table."""
+    """Write the campaign to ``path`` (a zip); returns the row count per table.
+
+    The audit trail is sealed first, so the archive carries each record's
+    place in its chain and ``appraisal audit verify`` can check it after import
+    (or in the file itself, ``--archive``).
+    """
+    get_campaign(session, campaign_id)
+    audit_chain.seal(session, full=True)
     data = collect(session, campaign_id)
     session.rollback()
     files: dict[str, bytes] = {f"tables/{name}.json": json.dumps(rows, ensure_ascii=False, indent=1).encode("utf-8")
@@ -232,6 +235,13 @@ def read_archive(path: str | Path) -> tuple[dict[str, Any], dict[str, list[dict[
             if name.startswith("tables/"):
                 tables[name.removeprefix("tables/").removesuffix(".json")] = json.loads(body)
     return manifest, tables
+
+
+def audit_trail(path: str | Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """An archive's audit records and seals, as the database would give them back."""
+    _, tables = read_archive(path)
+    return ([_decode(_table("audit_log"), r) for r in tables.get("audit_log", [])],
+            [_decode(_table("audit_seals"), r) for r in tables.get("audit_seals", [])])
 
 
 def import_archive(*, session: Session, path: str | Path) -> dict[str, int]:

@@ -66,7 +66,8 @@ def add_attachment(*, session: Session, services: Services, user: User, applicat
     session.add(row)
     session.flush()
     audit.record(session, actor=user, action="attach", object_type="application", object_id=application.id,
-                 detail={"attachment_id": row.id, "filename": name, "size": len(content), "sha256": row.sha256})
+                 detail={"attachment_id": row.id, "filename": name, "size": len(content), "sha256": row.sha256},
+                 campaign_id=application.campaign_id)
     session.commit()
     return row
 

@@ -84,7 +84,7 @@ def create_campaign(*, session: Session, user: User | None, year: int, name: str
     session.add(campaign)
     session.flush()
     audit.record(session, actor=user, action="create", object_type="campaign", object_id=campaign.id,
-                 detail={"year": year, "name": name})
+                 detail={"year": year, "name": name}, campaign_id=campaign.id)
     if commit:
         session.commit()
     return campaign

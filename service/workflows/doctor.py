@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from service import clock
 from service.engine import StepResult
 from service.models import Application, ProcessInstance, Task, Timer
-from service.repositories import instances as repo
+from service.repositories import audit as audit_repo, instances as repo
 from service.workflows import audit, calendars
 from service.workflows.applications import on_step
 from service.workflows.definitions import engine_spec
@@ -113,7 +113,8 @@ def repair(*, session: Session, services: Services) -> list[Finding]:
             continue
         _resync(session, services, instance)
         audit.record(session, actor=None, action="repair", object_type="process_instance", object_id=instance.id,
-                     detail={"findings": [f"{f.kind}: {f.detail}" for f in findings]})
+                     detail={"findings": [f"{f.kind}: {f.detail}" for f in findings]},
+                     campaign_id=audit_repo.campaign_of_instance(session, instance.id))
         session.commit()
         fixed += findings
     return fixed

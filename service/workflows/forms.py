@@ -151,7 +151,11 @@ def deploy_form(*, session: Session, registry: FormRegistry, user: User, key: st
     errors = schema_errors(key, schema)
     if errors:
         raise ValidationFailed(errors)
-    version = (session.scalar(select(func.max(FormDefinition.version)).where(FormDefinition.key == key)) or 0) + 1
+    latest = latest_form(session, key)
+    if latest is not None and latest.schema == schema:
+        session.rollback()  # the same schema again is not a new version (PUT is idempotent): nothing to record
+        return latest
+    version = (latest.version if latest is not None else 0) + 1
     row = FormDefinition(key=key, version=version, schema=schema, deployed_by=user.id, deployed_at=clock.now())
     session.add(row)
     session.flush()
@@ -175,6 +179,11 @@ def write_code_defined(folder: Path) -> list[Path]:
         path.write_text(code_defined_text(key), encoding="utf-8")
         written.append(path)
     return written
+
+
+def latest_form(session: Session, key: str) -> FormDefinition | None:
+    return session.scalar(select(FormDefinition).where(FormDefinition.key == key)
+                          .order_by(FormDefinition.version.desc()).limit(1))
 
 
 def form_versions(session: Session, key: str) -> list[FormDefinition]:

@@ -14,7 +14,7 @@ from service import clock, faults
 from service.auth import policies
 from service.errors import Conflict, Forbidden, NotFound
 from service.models import Task, User
-from service.repositories import instances as repo, rows
+from service.repositories import audit as audit_repo, instances as repo, rows
 from service.workflows import audit, calendars, task_rules
 from service.workflows.applications import on_step
 from service.workflows.definitions import engine_spec
@@ -104,8 +104,12 @@ def claim(*, session: Session, user: User, task_id: int) -> Task:
         raise Forbidden("you are not a candidate for this task")
     if task.assignee_id not in (None, user.id):
         raise Conflict(f"task {task_id} is already claimed by someone else")
+    if task.assignee_id == user.id:
+        session.rollback()  # already theirs: nothing changes, nothing to record
+        return task
     task.assignee_id, task.claimed_at = user.id, clock.now()
-    audit.record(session, actor=user, action="claim", object_type="task", object_id=task.id)
+    audit.record(session, actor=user, action="claim", object_type="task", object_id=task.id,
+                 campaign_id=audit_repo.campaign_of_task(session, task))
     session.commit()
     return task
 
@@ -113,10 +117,14 @@ def claim(*, session: Session, user: User, task_id: int) -> Task:
 def unclaim(*, session: Session, user: User, task_id: int) -> Task:
     """Release a claim (the assignee, or the office reassigning work)."""
     task = _locked_open_task(session, user, task_id)
+    if task.assignee_id is None:
+        session.rollback()  # nobody holds it: nothing to release, nothing to record
+        return task
     if task.assignee_id != user.id and "office" not in user.roles:
         raise Forbidden("only the assignee or the office may release this task")
     task.assignee_id, task.claimed_at = None, None
-    audit.record(session, actor=user, action="unclaim", object_type="task", object_id=task.id)
+    audit.record(session, actor=user, action="unclaim", object_type="task", object_id=task.id,
+                 campaign_id=audit_repo.campaign_of_task(session, task))
     session.commit()
     return task
 
@@ -181,7 +189,8 @@ def _complete_once(session: Session, services: Services, user: User, task_id: in
         on_step(session=session, application=application, instance=instance, result=result,
                 also=task_rules.application_changes(task, form_data))
     audit.record(session, actor=user, action="complete", object_type="task", object_id=task.id,
-                 detail={"element": task.element_id, "instance_id": instance.id, "data": form_data})
+                 detail={"element": task.element_id, "instance_id": instance.id, "data": form_data},
+                 campaign_id=application.campaign_id if application is not None else None)
     faults.point("task.complete.before_commit")
     session.commit()
     faults.point("task.complete.after_commit")

@@ -113,7 +113,8 @@ def _fire_once(session: Session, services: Services, instance_id: int) -> list[i
     audit.record(session, actor=None, action="fire_timers", object_type="process_instance", object_id=instance.id,
                  detail={"timers": [{"id": t.id, "element": t.element_id, "due_at": t.due_at.isoformat(),
                                      "late_seconds": round((now - t.due_at).total_seconds(), 3)} for t in due],
-                         "end_event": instance.end_event})
+                         "end_event": instance.end_event},
+                 campaign_id=application.campaign_id if application else None)
     session.commit()
     return fired
 

@@ -99,3 +99,43 @@ def test_instance_state_is_stored_with_lz4_on_postgresql(empty_url: str) -> None
         assert _state_compression(engine) == "p"
     finally:
         engine.dispose()
+
+
+LEGACY = ("INSERT INTO audit_log (at, actor_id, actor_roles, action, object_type, object_id, detail) "
+          "VALUES (CURRENT_TIMESTAMP, NULL, '[]', :action, :object_type, :object_id, '{}')")
+
+
+def test_records_from_before_the_sealed_trail_get_their_campaign_and_are_adopted_by_the_first_seal(
+        empty_url: str) -> None:
+    """Migration 0008 gives old records their campaign; the first seal adopts them; later MAC-less rows are forged."""
+    from service.config import Settings
+    from service.extensions import make_session_factory
+    from service.workflows import audit_chain
+
+    cfg = alembic_config(empty_url)
+    command.upgrade(cfg, "0007_instance_scope")
+    engine = create_engine(empty_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(
+                "INSERT INTO campaigns (id, year, name, process_key, opens_at, closes_at, criteria, grades, "
+                "no_award_grade, max_applications_per_unit, reminders, created_at) VALUES (7, 2026, 'c', 'p', "
+                "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, '[]', '[]', 'n', 3, '{}', CURRENT_TIMESTAMP)"))
+            conn.execute(text(LEGACY), {"action": "create", "object_type": "campaign", "object_id": "7"})
+            conn.execute(text(LEGACY), {"action": "deploy", "object_type": "process_definition", "object_id": "1"})
+        engine.dispose()
+        command.upgrade(cfg, "head")
+        with engine.connect() as conn:
+            assert [tuple(r) for r in conn.execute(text("SELECT object_type, campaign_id FROM audit_log ORDER BY id"))] \
+                == [("campaign", 7), ("process_definition", None)]
+        sessions = make_session_factory(engine, Settings.from_env({}, database_url=empty_url, audit_key="k"))
+        with sessions() as s:
+            assert audit_chain.seal(s).sealed == 2
+        with sessions() as s:
+            assert audit_chain.verify(s).ok
+        with engine.begin() as conn:  # after the first seal, a record without a MAC was put there by hand
+            conn.execute(text(LEGACY), {"action": "forged", "object_type": "campaign", "object_id": "7"})
+        with sessions() as s:
+            assert [(f.kind, f.record_id) for f in audit_chain.verify(s).findings] == [("inserted", 3)]
+    finally:
+        engine.dispose()
