@@ -30,9 +30,10 @@ def register(app: Flask) -> None:
         return problem(exc.status, exc.title, exc.detail, **exc.extra)
 
     @app.errorhandler(HTTPException)
-    def _http_error(exc: HTTPException) -> Response | HTTPException:
+    def _http_error(exc: HTTPException) -> Response | HTTPException | tuple[str, int]:
         if not request.path.startswith("/api"):
-            return exc
+            page = app.extensions.get("appraisal.page_error")
+            return page(exc) if page is not None and (exc.code or 500) >= 400 else exc
         return problem(exc.code or 500, exc.name, exc.description or exc.name)
 
     @app.errorhandler(OperationalError)

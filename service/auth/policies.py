@@ -24,6 +24,9 @@ LANE_SCOPE: dict[str, str] = {"unit_submitter": "unit_id", "unit_leader": "unit_
 NULLABLE_SCOPE = frozenset({"supervising_union_id"})
 SCOPE_VARIABLES = tuple(sorted(set(LANE_SCOPE.values())))
 UNIT_ROLES = frozenset(role for role, variable in LANE_SCOPE.items() if variable == "unit_id")
+# 督办: the office runs the appraisal and the group leader receives escalations; both follow everyone's open
+# work read-only (they are not candidates for other roles' tasks) and may urge its handlers.
+SUPERVISING_ROLES = frozenset({"office", "group_leader"})
 
 
 def sees_all_applications(user: User) -> bool:
@@ -91,7 +94,11 @@ def is_candidate(user: User, task: Task) -> bool:
 
 
 def can_see_task(user: User, task: Task) -> bool:
-    return is_candidate(user, task) or "office" in user.roles or "process_admin" in user.roles
+    return is_candidate(user, task) or can_supervise_tasks(user) or "process_admin" in user.roles
+
+
+def can_supervise_tasks(user: User) -> bool:
+    return bool(user.roles & SUPERVISING_ROLES)
 
 
 def can_claim(user: User, task: Task) -> bool:

@@ -9,12 +9,14 @@ from __future__ import annotations
 from flask import Flask
 
 from service.web import security
-from service.web.blueprint import bp
+from service.web.blueprint import bp, error_page
 
 
 def register(app: Flask) -> None:
-    from service.web import admin, office, pages  # noqa: F401  (routes attach to bp)
+    from service.web import admin, lists, office, pages  # noqa: F401  (routes attach to bp)
 
     app.extensions["appraisal.session_user"] = security.session_user
+    # A page path that matches no route (or not this method) gets a page, not werkzeug's English text.
+    app.extensions["appraisal.page_error"] = lambda exc: error_page(exc.code or 500)
     app.before_request(security.check_csrf)
     app.register_blueprint(bp)

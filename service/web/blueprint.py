@@ -7,10 +7,12 @@ from typing import Any
 from flask import Blueprint, current_app, render_template
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from notifications import format_overdue
 from service import clock
 from service.auth import policies
 from service.errors import ServiceError
 from service.web import i18n, security
+from service.workflows.reminders import overdue_hours
 
 bp = Blueprint("web", __name__)
 
@@ -37,7 +39,17 @@ def _helpers() -> dict[str, Any]:
             lambda s: i18n.label(i18n.STAGES, s), "status_label": lambda s: i18n.label(i18n.STATUSES, s),
             "current_user": security.session_user, "now": clock.now,
             "sees_all": policies.sees_all_applications,
-            "action_label": lambda a: i18n.label(i18n.ACTIONS, a), "pick": i18n.pick}
+            "action_label": lambda a: i18n.label(i18n.ACTIONS, a), "pick": i18n.pick,
+            "role_label": lambda r: i18n.label(i18n.ROLES, r), "task_action": i18n.task_action,
+            "overdue_label": _overdue_label, "stage_codes": list(i18n.STAGES), "status_codes": list(i18n.STATUSES)}
+
+
+def _overdue_label(due: datetime | None) -> str:
+    """"已逾期3天" / "已逾期5小时" on pages, worded like the notifications (one rule for both)."""
+    now = clock.now()
+    if due is None or due >= now:
+        return ""
+    return i18n.t("overdue_by", d=format_overdue(overdue_hours(due, now), i18n.lang()))
 
 
 @bp.errorhandler(RequestEntityTooLarge)
@@ -48,7 +60,7 @@ def _too_large(_: RequestEntityTooLarge) -> tuple[str, int]:
 
 @bp.errorhandler(ServiceError)
 def _service_error(exc: ServiceError) -> tuple[str, int]:
-    return render_template("error.html", status=exc.status, detail=_detail(exc)), exc.status
+    return error_page(exc.status, _detail(exc))
 
 
 def _detail(exc: ServiceError) -> str:
@@ -58,3 +70,8 @@ def _detail(exc: ServiceError) -> str:
         return "；".join(i18n.t(e["code"], **{k: v for k, v in e.items() if k not in ("code", "message")})
                         for e in errors)
     return exc.detail
+
+
+def error_page(status: int, detail: str | None = None) -> tuple[str, int]:
+    """An error as a page in the reader's language (the API answers the same errors as problem+json)."""
+    return render_template("error.html", status=status, detail=i18n.error_text(status, detail)), status

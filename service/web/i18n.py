@@ -1,6 +1,8 @@
 """Page texts in Simplified Chinese (default) and English; ``t(key)`` picks the session's language."""
 from __future__ import annotations
 
+import re
+
 from flask import request, session
 
 LANGUAGES = ("zh-CN", "en")
@@ -144,7 +146,68 @@ MESSAGES: dict[str, dict[str, str]] = {
     "submitted_at": {"zh-CN": "提交时间", "en": "Submitted at"},
     "file": {"zh-CN": "文件", "en": "File"},
     "size": {"zh-CN": "大小", "en": "Size"},
+    "all_tasks": {"zh-CN": "全部待办", "en": "All my tasks"},
+    "supervision": {"zh-CN": "督办：全部待办", "en": "Supervision: everyone's open tasks"},
+    "overdue_only": {"zh-CN": "只看已逾期", "en": "Overdue only"},
+    "all_stages": {"zh-CN": "全部阶段", "en": "All stages"},
+    "all_statuses": {"zh-CN": "全部状态", "en": "All statuses"},
+    "all_units": {"zh-CN": "全部单位", "en": "All units"},
+    "all_campaigns": {"zh-CN": "全部评比", "en": "All campaigns"},
+    "filter": {"zh-CN": "筛选", "en": "Filter"},
+    "campaign": {"zh-CN": "评比", "en": "Campaign"},
+    "handled_by": {"zh-CN": "承办人", "en": "Handled by"},
+    "unclaimed_pool": {"zh-CN": "{role}（待认领，{n}人）", "en": "{role} (unclaimed; {n} may claim it)"},
+    "open_count": {"zh-CN": "待办任务：{n}", "en": "Open tasks: {n}"},
+    "next_step": {"zh-CN": "下一步", "en": "Next step"},
+    "your_turn": {"zh-CN": "待您办理：{name}", "en": "Your turn: {name}"},
+    "waiting_for": {"zh-CN": "待{role}办理：{name}", "en": "Waiting for {role}: {name}"},
+    "in_progress": {"zh-CN": "系统处理中", "en": "Being processed"},
+    "result_final": {"zh-CN": "评比已结束", "en": "Finished"},
+    "lapsed_note": {"zh-CN": "申报截止时尚未完成提交和签字，已作失效处理，不再进入后续评审。",
+                    "en": "It was not submitted and signed off before the window closed; it lapsed and is not reviewed."},
+    "window_open_until": {"zh-CN": "“{name}”正在申报，截止时间 {closes}", "en": "“{name}” is open for applications until {closes}"},
+    "window_closed": {"zh-CN": "当前没有正在进行的申报", "en": "No submission window is open now"},
+    "unit_limit_reached": {"zh-CN": "本单位本次评比已申报 {n} 项，达到上限", "en": "Your unit has {n} applications in this campaign, the limit"},
+    "no_applications": {"zh-CN": "暂无申报项目", "en": "No applications"},
+    "act": {"zh-CN": "办理", "en": "Act"},
+    "view": {"zh-CN": "查看", "en": "View"},
+    "sign_off": {"zh-CN": "签批", "en": "Sign off"},
+    "edit_application": {"zh-CN": "修改申报表", "en": "Edit the application"},
+    "act_on": {"zh-CN": "办理：{name}", "en": "Act: {name}"},
+    "nothing_for_you": {"zh-CN": "该申报目前没有需要您办理的事项（当前状态：{status}）",
+                        "en": "There is nothing for you to do on this application now (status: {status})"},
+    "read_only_task": {"zh-CN": "督办查看：您不是此任务的办理人，以下信息只读。",
+                       "en": "Supervision view: you do not handle this task; read only."},
+    "overdue_by": {"zh-CN": "已逾期{d}", "en": "{d} overdue"},
+    "contact": {"zh-CN": "联系方式", "en": "Contact"},
+    "created_at": {"zh-CN": "开始时间", "en": "Started"},
+    "urge": {"zh-CN": "催办", "en": "Urge"},
+    "urge_help": {"zh-CN": "向承办人发送催办通知（每人每天一次）", "en": "Send the handlers a reminder (once a day)"},
+    "urged": {"zh-CN": "已向 {n} 人发送催办通知", "en": "Reminder sent to {n} people"},
+    "urged_already": {"zh-CN": "今天已经催办过，通知未重复发送", "en": "Already urged today; not sent again"},
+    "page_prev": {"zh-CN": "上一页", "en": "Previous"},
+    "page_next": {"zh-CN": "下一页", "en": "Next"},
+    "page_of": {"zh-CN": "第 {page} 页，共 {total} 项", "en": "Page {page}, {total} in all"},
+    "error_400": {"zh-CN": "请求有误，请返回后重试。", "en": "The request was not understood; go back and try again."},
+    "error_403": {"zh-CN": "您没有办理或查看此事项的权限。", "en": "You are not allowed to see or do this."},
+    "error_404": {"zh-CN": "您要找的页面或事项不存在，或您无权查看。", "en": "The page or item does not exist, or you may not see it."},
+    "error_405": {"zh-CN": "不支持此操作。", "en": "This operation is not supported here."},
+    "error_409": {"zh-CN": "此事项的状态已经变化，当前不能进行该操作，请刷新后查看。",
+                  "en": "This item has changed and the operation is not possible now; reload to see its state."},
+    "error_422": {"zh-CN": "提交的内容有误，请修改后重试。", "en": "Some of what was submitted is not valid."},
+    "error_429": {"zh-CN": "操作过于频繁，请稍后再试。", "en": "Too many requests; try again shortly."},
+    "error_500": {"zh-CN": "系统出现错误，请稍后再试。", "en": "Something went wrong; please try again later."},
 }
+
+ROLES = {
+    "unit_submitter": ("单位填报人", "unit submitter"), "unit_leader": ("单位主要领导", "unit leader"),
+    "vetter": ("主管工会", "supervising union"), "leading_group": ("评比领导小组", "leading group"),
+    "office": ("评比办公室", "appraisal office"), "scorer": ("评审组成员", "appraisal group member"),
+    "group_leader": ("领导小组组长", "group leader"), "chair_office": ("主席办公会", "chair's office"),
+    "process_admin": ("流程管理员", "process administrator"),
+}
+# The button that opens a task of this form from its application's page (default: "办理：<task name>").
+FORM_ACTIONS = {"leader_signoff": "sign_off", "application": "edit_application"}
 
 STAGES = {
     "submit": ("申报", "Submission"), "vetting": ("主管工会初审", "Vetting"), "preliminary": ("初评", "Preliminary review"),
@@ -154,6 +217,7 @@ STAGES = {
 ACTIONS = {
     "create": ("创建申报", "Created"), "update_draft": ("保存草稿", "Saved draft"), "attach": ("上传附件", "Attached a file"),
     "complete": ("办理", "Completed"), "claim": ("认领", "Claimed"), "unclaim": ("释放", "Released"),
+    "urge": ("催办", "Urged"),
     "element": ("流程节点", "Process step"),
 }
 STATUSES = {
@@ -200,3 +264,23 @@ def title_of(schema: dict) -> str:
 def enum_label(schema: dict, value: str) -> str:
     labels = schema.get("x-enum-labels-en" if lang() == "en" else "x-enum-labels") or schema.get("x-enum-labels") or {}
     return labels.get(value, value)
+
+
+def task_action(form_key: str, name: str) -> str:
+    """The label of the button that opens a task from its application's page: "签批", or "办理：<task>"."""
+    key = FORM_ACTIONS.get(form_key)
+    return t(key) if key else t("act_on", name=name)
+
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def error_text(status: int, detail: str | None) -> str:
+    """What an error page says: the service's own words when they are in the page's language, else a
+    sentence for the status (service errors are written for the API, mostly in English)."""
+    if detail:
+        chosen = pick(detail)
+        if (lang() == "en") != bool(_CJK.search(chosen)):
+            return chosen
+    key = f"error_{status}"
+    return t(key if key in MESSAGES else "error_500")

@@ -16,7 +16,7 @@ from service.models import Application, Campaign
 from service.workflows import applications, attachments, campaigns, dashboard, tasks, viewing
 from service.workflows.application_rules import APPLICATION_FIELDS
 from service.workflows.filenames import download_headers
-from service.web import forms
+from service.web import forms, lists
 from service.web.blueprint import bp
 from service.web.i18n import LANGUAGES, t
 from service.web.security import db, login, login_required, user
@@ -95,7 +95,8 @@ def inbox() -> str:
         mine = viewing.seen_all(db(), me, listed)
     return render_template("inbox.html", rows=rows, total=found.total, total_exact=found.total_exact, apps=apps,
                            counts=sorted(counts.items()), overdue=overdue, mine=mine,
-                           campaigns=campaigns.list_campaigns(db()), unread=dashboard.unread_count(session=db(), user=me))
+                           campaigns=campaigns.list_campaigns(db()), unread=dashboard.unread_count(session=db(), user=me),
+                           supervises=policies.can_supervise_tasks(me))
 
 
 # --------------------------------------------------------------------------- generic task pages
@@ -120,6 +121,8 @@ def _scorer_names(calculations: Any) -> dict[int, str]:
 @login_required
 def task_page(task_id: int) -> Any:
     task = tasks.get_task(session=db(), user=user(), task_id=task_id)
+    if request.method == "GET" and not policies.is_candidate(user(), task):
+        return lists.supervision(task)
     if task.form_key == APPLICATION_FORM and task.application_id and task.state == "open":
         return redirect(url_for("web.application_edit", application_id=task.application_id))
     if task.form_key == "scoring" and task.state == "open":
@@ -300,12 +303,12 @@ def application_view(application_id: int) -> str:
     groups = viewing.groups_for(db(), user(), row)
     application = visibility.seen_application(row, groups, user().id)
     schema = services().forms.schema(APPLICATION_FORM)
-    fill = _fill_task(application.id) if "unit_submitter" in user().roles else None
+    mine = tasks.list_tasks(session=db(), user=user(), application_id=application.id, page_size=10).items
     return render_template("application_view.html", application=application, schema=schema,
                            summary_fields=forms.fields_for(schema, {k: getattr(application, k) for k in APPLICATION_FIELDS}),
                            files=attachments.list_attachments(session=db(), user=user(), application_id=application.id),
                            timeline=dashboard.timeline(session=db(), application=row, groups=groups, viewer_id=user().id),
-                           fill=fill, scorer_names=_scorer_names([application.calculation]))
+                           mine=mine, scorer_names=_scorer_names([application.calculation]))
 
 
 @bp.get("/applications/<int:application_id>/print")

@@ -12,7 +12,7 @@ from service.auth import policies
 from service.engine import StepResult
 from service.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from service.models import Application, Campaign, OrgUnit, ProcessInstance, Task, User
-from service.repositories import rows
+from service.repositories import rows, worklists
 from service.workflows import audit, calendars
 from service.workflows.application_rules import APPLICATION_FIELDS, field_errors, normalise
 from service.workflows.definitions import latest_definition
@@ -54,9 +54,7 @@ def create_application(*, session: Session, services: Services, user: User, camp
     errors = field_errors(fields, complete=False)
     if errors:
         raise ValidationFailed(errors)
-    count = session.scalar(select(func.count()).select_from(Application).where(
-        Application.campaign_id == campaign.id, Application.unit_id == user.unit_id,
-        Application.status.not_in(["withdrawn"])))
+    count = worklists.unit_application_count(session, campaign.id, user.unit_id)
     if count >= campaign.max_applications_per_unit:
         raise Conflict(f"this unit already has {count} applications in this campaign (limit {campaign.max_applications_per_unit})")
     definition = latest_definition(session, campaign.process_key)
@@ -186,7 +184,8 @@ def _scores(session: Session, user: User, application_id: int) -> bool:
 
 
 def list_applications(*, session: Session, user: User, campaign_id: int | None = None, status: str | None = None,
-                      unit_id: int | None = None, page: int = 1, page_size: int = 50) -> tuple[list[Application], int]:
+                      stage: str | None = None, unit_id: int | None = None, page: int = 1,
+                      page_size: int = 50) -> tuple[list[Application], int]:
     query = select(Application)
     scored = Application.id.in_(select(Task.application_id).where(Task.candidate_user_id == user.id)) \
         if "scorer" in user.roles else None
@@ -197,6 +196,8 @@ def list_applications(*, session: Session, user: User, campaign_id: int | None =
         query = query.where(Application.campaign_id == campaign_id)
     if status:
         query = query.where(Application.status == status)
+    if stage:
+        query = query.where(Application.stage == stage)
     if unit_id is not None:
         query = query.where(Application.unit_id == unit_id)
     total = session.scalar(select(func.count()).select_from(query.subquery()))

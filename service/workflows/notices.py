@@ -21,12 +21,8 @@ from sqlalchemy.orm import Session
 from service import clock
 from service.engine import StepResult
 from service.models import Application, ProcessInstance, Task, User
-from service.workflows import outbox
+from service.workflows import links, outbox
 from service.workflows.recipients import effect_wanted, resolve, task_wanted
-
-
-def task_link(task: Task) -> str:
-    return f"/tasks/{task.id}"
 
 
 def after_step(*, session: Session, instance: ProcessInstance, result: StepResult,
@@ -51,7 +47,7 @@ def after_step(*, session: Session, instance: ProcessInstance, result: StepResul
         asked = dict(request.get("context") or {})
         task = _named_task(session, instance.id, asked.get("task_element"))
         base = _task_context(session, task, theme) if task is not None else {
-            "application_theme": theme, "link": f"/applications/{application_id}" if application_id else None}
+            "application_theme": theme, "link": links.application(application_id) if application_id else None}
         context = {**base, **asked}
         if task is not None:
             if request["template"] == "task_due_soon":
@@ -63,7 +59,7 @@ def after_step(*, session: Session, instance: ProcessInstance, result: StepResul
     if any(t.id is None for t in reviewer_tasks):
         session.flush()  # the keys and links need the ids (usually resolve's autoflush has assigned them)
     for task, wanted in zip(reviewer_tasks, tasks_wanted):
-        context = {"task_name": task.name, "application_theme": theme, "link": task_link(task),
+        context = {"task_name": task.name, "application_theme": theme, "link": links.task(task.id),
                    "due_at": task.due_at.isoformat() if task.due_at else None}
         for user in people[wanted]:
             rows += outbox.rows_for(key=f"task_assigned:{task.id}:{user.id}", user=user, template="task_assigned",
@@ -81,6 +77,6 @@ def _named_task(session: Session, instance_id: int, element_id: Any) -> Task | N
 def _task_context(session: Session, task: Task, theme: str) -> dict[str, Any]:
     who = task.assignee_id or task.candidate_user_id
     assignee = session.get(User, who) if who else None
-    return {"task_name": task.name, "application_theme": theme, "link": task_link(task),
+    return {"task_name": task.name, "application_theme": theme, "link": links.task(task.id),
             "due_at": task.due_at.isoformat() if task.due_at else None,
             "assignee_name": assignee.display_name if assignee else "（待认领）"}

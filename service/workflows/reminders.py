@@ -38,9 +38,8 @@ from sqlalchemy.orm import Session
 from service import clock
 from service.models import Application, Campaign, Task, User
 from service.timekeeping import CalendarError, from_overrides, statutory_calendar
-from service.workflows import outbox
+from service.workflows import links, outbox
 from service.workflows.calendars import missing_year_warnings
-from service.workflows.notices import task_link
 from service.workflows.recipients import Addressee, task_recipients, users_with_role
 
 LOGGER = logging.getLogger(__name__)
@@ -133,7 +132,7 @@ def _campaign_reminders(session: Session, campaign: Campaign, now: datetime, rep
     channels = cfg["channels"]
     submitters = users_with_role(session, "unit_submitter")
     base = {"campaign_name": campaign.name, "year": campaign.year, "opens_at": campaign.opens_at.isoformat(),
-            "closes_at": campaign.closes_at.isoformat(), "link": "/applications"}
+            "closes_at": campaign.closes_at.isoformat(), "link": links.applications(campaign_id=campaign.id)}
     if cfg.get("window_open"):
         for user in submitters:
             report.add("window_open", outbox.enqueue(
@@ -166,7 +165,7 @@ def _campaign_reminders(session: Session, campaign: Campaign, now: datetime, rep
                     session, key=f"reminder:signoff:{application.id}:{offset}:{user.id}", user=user,
                     template="signoff_pending",
                     context={**base, "application_theme": application.theme,
-                             "link": f"/applications/{application.id}"},
+                             "link": links.application_task(application.id)},
                     campaign_id=campaign.id, channels=channels))
 
 
@@ -196,7 +195,7 @@ def _task_reminders(session: Session, now: datetime, report: ReminderReport) -> 
         assignee = session.get(User, task.assignee_id or task.candidate_user_id) \
             if (task.assignee_id or task.candidate_user_id) else None
         context = {"task_name": task.name, "application_theme": application.theme if application else "",
-                   "due_at": due.isoformat(), "link": task_link(task),
+                   "due_at": due.isoformat(), "link": links.task(task.id),
                    "assignee_name": assignee.display_name if assignee else "（待认领）",
                    "overdue_hours": overdue_hours(due, now)}
         campaign_id = campaign.id if campaign else None
@@ -240,4 +239,4 @@ def _office_digest(session: Session, now: datetime, report: ReminderReport) -> N
     for user in users_with_role(session, "office"):
         report.add("office_digest", outbox.enqueue(
             session, key=f"reminder:office_digest:{day}:{user.id}", user=user, template="office_digest",
-            context={"date": day, "items": items, "link": "/tasks"}))
+            context={"date": day, "items": items, "link": links.tasks(everyone=True, overdue=True)}))

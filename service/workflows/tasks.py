@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, select, union_all
@@ -37,7 +38,7 @@ class TaskPage:
 
 def list_tasks(*, session: Session, user: User, state: str = "open", role: str | None = None,
                stage: str | None = None, application_id: int | None = None, assigned: str | None = None,
-               page: int = 1, page_size: int = 50) -> TaskPage:
+               due_before: datetime | None = None, page: int = 1, page_size: int = 50) -> TaskPage:
     """Tasks the user is a candidate for, soonest due first (Camunda's task query).
 
     Open tasks are read per candidate branch (``policies.candidate_branches``),
@@ -54,6 +55,8 @@ def list_tasks(*, session: Session, user: User, state: str = "open", role: str |
         filters.append(Task.stage == stage)
     if application_id is not None:
         filters.append(Task.application_id == application_id)
+    if due_before is not None:
+        filters.append(Task.due_at < due_before)
     if assigned == "me":
         filters.append(Task.assignee_id == user.id)
     elif assigned == "none":

@@ -19,6 +19,7 @@ from tests.integration import flows
 USERS = ["hc_submitter", "hc_leader", "hy_submitter", "hy_leader", "jx_vetter", "health_vetter", "lg_member1",
          "group_leader", "res_office1", "scorer_org", "chair_office", "process_admin"]
 FEDERATION = {"lg_member1", "group_leader", "res_office1", "chair_office", "process_admin"}
+SUPERVISORS = {"res_office1": 200, "group_leader": 200, "process_admin": 200}  # see every task, do none of others
 
 
 @dataclass
@@ -78,19 +79,19 @@ def rules(w: dict[str, Any]) -> list[Rule]:
         Rule("GET", f"/api/applications/{w['hy']}", hy_readers, 404),
         Rule("GET", f"/api/process-instances/{w['hc_inst']}", hc_readers, 404),
         Rule("GET", f"/api/process-instances/{w['hy_inst']}/history", hy_readers, 404),
-        # tasks: the candidates, plus the office and the administrator who oversee them
-        Rule("GET", f"/api/tasks/{w['review']}", {"lg_member1": 200, "res_office1": 200, "process_admin": 200}, 404),
-        Rule("GET", f"/api/tasks/{w['vetting']}/form", {"jx_vetter": 200, "res_office1": 200, "process_admin": 200}, 404),
-        Rule("POST", f"/api/tasks/{w['review']}/claim", {"lg_member1": 200, "res_office1": 403, "process_admin": 403}, 404,
+        # tasks: the candidates, plus those who oversee them (office and group leader: 督办; the administrator)
+        Rule("GET", f"/api/tasks/{w['review']}", {"lg_member1": 200, **SUPERVISORS}, 404),
+        Rule("GET", f"/api/tasks/{w['vetting']}/form", {"jx_vetter": 200, **SUPERVISORS}, 404),
+        Rule("POST", f"/api/tasks/{w['review']}/claim", {"lg_member1": 200, **{u: 403 for u in SUPERVISORS}}, 404,
              mutating=True),
         Rule("PUT", f"/api/applications/{w['hc_draft']}", {"hc_submitter": 200, "hc_leader": 403, **{u: 403 for u in FEDERATION}},
              404, body={"theme": "改过的题目"}, mutating=True),
         Rule("PATCH", f"/api/applications/{w['hc_draft']}", {"hc_submitter": 200, "hc_leader": 403,
                                                               **{u: 403 for u in FEDERATION}},
              404, body={"effects": "改过的成效"}, mutating=True),
-        Rule("POST", f"/api/tasks/{w['vetting']}/complete", {"jx_vetter": 200, "res_office1": 403, "process_admin": 403}, 404,
+        Rule("POST", f"/api/tasks/{w['vetting']}/complete", {"jx_vetter": 200, **{u: 403 for u in SUPERVISORS}}, 404,
              body={"vetting_decision": "approve"}, mutating=True),
-        Rule("POST", f"/api/tasks/{w['fill']}/complete", {"hc_submitter": 200, "res_office1": 403, "process_admin": 403}, 404,
+        Rule("POST", f"/api/tasks/{w['fill']}/complete", {"hc_submitter": 200, **{u: 403 for u in SUPERVISORS}}, 404,
              body={}, mutating=True),
         # writes
         Rule("POST", "/api/applications", {"hc_submitter": 201, "hy_submitter": 201}, 403,

@@ -93,6 +93,14 @@ _SAMPLES: dict[str, dict[str, Any]] = {
         "grade": "一等奖",
         "link": "https://appraisal.example.cn/applications/9",
     },
+    "task_urged": {
+        "task_name": "复审评分",
+        "application_theme": "智能巡检机器人在变电站运维中的应用",
+        "due_at": _DUE,
+        "urged_by": "孟庆华",
+        "overdue_hours": 30,
+        "link": "https://appraisal.example.cn/tasks/16",
+    },
     "consultation_due_soon": {
         "closes_at": _DUE,
         "days_left": 2,

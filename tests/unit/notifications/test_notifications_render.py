@@ -22,6 +22,7 @@ CONTRACT: dict[str, set[str]] = {
     "task_due_soon": {"task_name", "application_theme", "due_at", "link"},
     "task_overdue": {"task_name", "application_theme", "due_at", "assignee_name", "link"},
     "task_escalated": {"task_name", "application_theme", "due_at", "assignee_name", "overdue_hours", "link"},
+    "task_urged": {"task_name", "application_theme", "due_at", "urged_by", "overdue_hours", "link"},
     "office_digest": {"date", "items", "link"},
     "application_returned": {"application_theme", "stage_name", "reasons", "link"},
     "application_result": {"application_theme", "outcome", "grade", "link"},

@@ -1,0 +1,96 @@
+"""The list pages notifications lead to: applications, tasks (mine, or everyone's for 督办), and urging.
+
+Paths are built by ``service.workflows.links``; each page shows its reader what
+to do next and the button to do it (``data-action`` marks those buttons for the
+tests that follow every notification link).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from service.auth import policies
+from service.workflows import applications, campaigns, worklists
+from service.web import i18n
+from service.web.blueprint import bp
+from service.web.i18n import t
+from service.web.security import db, login_required, user
+
+PAGE_SIZE = 50
+
+
+def _page() -> int:
+    return max(request.args.get("page", 1, type=int) or 1, 1)
+
+
+def _choice(name: str, table: dict[str, Any]) -> str | None:
+    """A filter value from the query string, if it is one of the known codes (anything else: no filter)."""
+    value = request.args.get(name)
+    return value if value in table else None
+
+
+@bp.get("/applications")
+@login_required
+def applications_list() -> str:
+    me = user()
+    campaign_id = request.args.get("campaign", type=int)
+    filters = {"campaign_id": campaign_id, "status": _choice("status", i18n.STATUSES),
+               "stage": _choice("stage", i18n.STAGES), "unit_id": request.args.get("unit", type=int)}
+    page = _page()
+    rows, total = worklists.application_rows(session=db(), user=me, page=page, page_size=PAGE_SIZE, **filters)
+    return render_template("applications.html", rows=rows, total=total, page=page, page_size=PAGE_SIZE,
+                           filters=filters, campaigns=campaigns.list_campaigns(db()),
+                           units=worklists.units_to_filter(session=db(), user=me, campaign_id=campaign_id),
+                           entry=worklists.new_application(session=db(), user=me))
+
+
+@bp.get("/applications/<int:application_id>/task")
+@login_required
+def application_task(application_id: int) -> Response:
+    """"My task on this application": its form if the reader has one open, else the application's page."""
+    application = applications.get_application(session=db(), user=user(), application_id=application_id)
+    task = worklists.my_task_on(session=db(), user=user(), application_id=application.id)
+    if task is not None:
+        return redirect(url_for("web.task_page", task_id=task.id))
+    flash(t("nothing_for_you", status=i18n.label(i18n.STATUSES, application.status)), "info")
+    return redirect(url_for("web.application_view", application_id=application.id))
+
+
+@bp.get("/tasks")
+@login_required
+def task_list() -> str:
+    me = user()
+    everyone = request.args.get("scope") == "all" and policies.can_supervise_tasks(me)
+    overdue = request.args.get("overdue") == "1"
+    stage = _choice("stage", i18n.STAGES)
+    page = _page()
+    if everyone:
+        rows, total = worklists.everyones_tasks(session=db(), user=me, overdue=overdue, stage=stage, page=page,
+                                                page_size=PAGE_SIZE)
+        exact = True
+    else:
+        found = worklists.my_tasks(session=db(), user=me, overdue=overdue, stage=stage, page=page, page_size=PAGE_SIZE)
+        rows, total, exact = found.items, found.total, found.total_exact
+    return render_template("tasks.html", rows=rows, total=total, total_exact=exact, page=page, page_size=PAGE_SIZE,
+                           everyone=everyone, overdue=overdue, stage=stage, apps=worklists.applications_of(db(), rows),
+                           handlers=worklists.handlers(db(), rows) if everyone else {},
+                           supervises=policies.can_supervise_tasks(me))
+
+
+def supervision(task: Any) -> str:
+    """A task page for someone who oversees it but does not do it (the office, the group leader): read only."""
+    application = worklists.applications_of(db(), [task]).get(task.application_id or 0)
+    return render_template("task_supervision.html", task=task, application=application,
+                           handlers=worklists.handlers(db(), [task])[task.id],
+                           role_name=i18n.label(i18n.ROLES, task.role),
+                           supervises=policies.can_supervise_tasks(user()))
+
+
+@bp.post("/tasks/<int:task_id>/urge")
+@login_required
+def task_urge(task_id: int) -> Response:
+    told = worklists.urge(session=db(), user=user(), task_id=task_id)
+    flash(t("urged", n=told) if told else t("urged_already"), "ok" if told else "info")
+    return redirect(url_for("web.task_page", task_id=task_id))

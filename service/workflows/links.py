@@ -1,0 +1,48 @@
+"""Where a notification sends its reader: every path a notification links to is built here.
+
+A notification's context carries ``link`` as a site path built by one of these
+functions; the outbox prefixes ``BASE_URL`` when it renders the message, and the
+in-app inbox keeps the path. The pages behind the paths live in ``service/web``
+(``lists.py``, ``pages.py``); ``tests/integration/test_notification_links.py``
+opens every link of every notification as its recipient, so a path here that no
+page serves, or a page that offers its reader nothing to do, fails there.
+
+Targets:
+
+* an application's page (what happened to it, its status and result);
+* "my task on this application": whatever the reader has to do on it now (the
+  main leader's sign-off, the submitter's form), resolved when the link is opened,
+  so an e-mail read late still lands somewhere sensible;
+* the applications list (the unit's applications; "new application" while a window is open);
+* a task (its form for a candidate; a read-only supervision view for the office
+  and the group leader, with the "urge" action);
+* the task list, optionally the overdue tasks of everyone (the office's digest).
+"""
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+
+def application(application_id: int) -> str:
+    return f"/applications/{application_id}"
+
+
+def application_task(application_id: int) -> str:
+    return f"/applications/{application_id}/task"
+
+
+def applications(*, campaign_id: int | None = None) -> str:
+    return "/applications" + _query(campaign=campaign_id)
+
+
+def task(task_id: int) -> str:
+    return f"/tasks/{task_id}"
+
+
+def tasks(*, everyone: bool = False, overdue: bool = False) -> str:
+    return "/tasks" + _query(scope="all" if everyone else None, overdue=1 if overdue else None)
+
+
+def _query(**params: object) -> str:
+    given = {k: v for k, v in params.items() if v is not None}
+    return f"?{urlencode(given)}" if given else ""

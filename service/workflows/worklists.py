@@ -1,0 +1,139 @@
+"""What people have to do, as lists: the applications page, the task list, supervision (督办) and urging.
+
+Every notification links to one of these pages or to a single task or application
+(``links``); each page shows its reader what to do next and the button to do it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from service import clock
+from service.auth import policies
+from service.errors import Conflict, Forbidden
+from service.models import Application, Campaign, Task, User
+from service.repositories import worklists as repo
+from service.workflows import audit, links, outbox
+from service.workflows.applications import list_applications
+from service.workflows.recipients import Addressee, Wanted, resolve, task_recipients, task_wanted
+from service.workflows.reminders import overdue_hours, settings_for
+from service.workflows.tasks import TaskPage, get_task, list_tasks
+
+# Until the window closes these wait on the unit, and the close lapses them (the BPMN's boundary timers).
+WITH_THE_UNIT = ("draft", "returned", "awaiting_signoff")
+
+
+@dataclass(frozen=True)
+class ApplicationRow:
+    application: Application
+    open_tasks: list[Task]  # what the application waits for now, soonest due first
+    mine: list[Task]  # those the reader may do
+    due_at: datetime | None  # the earliest open task's due time; while with the unit, the window's close
+
+
+@dataclass(frozen=True)
+class NewApplication:
+    """The "new application" entry: the open window, and whether the unit may still apply in it."""
+
+    campaign: Campaign | None
+    count: int = 0
+
+    @property
+    def allowed(self) -> bool:
+        return self.campaign is not None and self.count < self.campaign.max_applications_per_unit
+
+
+def application_rows(*, session: Session, user: User, campaign_id: int | None = None, status: str | None = None,
+                     stage: str | None = None, unit_id: int | None = None, page: int = 1,
+                     page_size: int = 50) -> tuple[list[ApplicationRow], int]:
+    """The applications ``user`` may see, one page, each with what it waits for and the reader's part in it."""
+    items, total = list_applications(session=session, user=user, campaign_id=campaign_id, status=status,
+                                     stage=stage, unit_id=unit_id, page=page, page_size=page_size)
+    waiting = repo.open_tasks_by_application(session, [a.id for a in items])
+    rows = []
+    for application in items:
+        open_tasks = waiting.get(application.id, [])
+        dues = [t.due_at for t in open_tasks if t.due_at is not None]
+        due = min(dues) if dues else (application.campaign.closes_at if application.status in WITH_THE_UNIT
+                                      else None)
+        rows.append(ApplicationRow(application, open_tasks, [t for t in open_tasks if policies.is_candidate(user, t)],
+                                   due))
+    return rows, total
+
+
+def new_application(*, session: Session, user: User) -> NewApplication | None:
+    """None for someone who cannot apply; else the open window (if any) and the unit's count in it."""
+    if not policies.can_create_application(user):
+        return None
+    campaign = repo.open_campaign(session, clock.now())
+    if campaign is None:
+        return NewApplication(None)
+    return NewApplication(campaign, repo.unit_application_count(session, campaign.id, user.unit_id))
+
+
+def units_to_filter(*, session: Session, user: User, campaign_id: int | None) -> list[Any]:
+    """The unit filter's choices: only for those who see every unit's applications."""
+    return repo.units_with_applications(session, campaign_id) if policies.sees_all_applications(user) else []
+
+
+def my_task_on(*, session: Session, user: User, application_id: int) -> Task | None:
+    """The open task on this application the reader is to do now (the leader's sign-off, the submitter's form)."""
+    rows = list_tasks(session=session, user=user, application_id=application_id, page_size=5).items
+    return rows[0] if rows else None
+
+
+def my_tasks(*, session: Session, user: User, overdue: bool = False, stage: str | None = None, page: int = 1,
+             page_size: int = 50) -> TaskPage:
+    return list_tasks(session=session, user=user, stage=stage, due_before=clock.now() if overdue else None,
+                      page=page, page_size=page_size)
+
+
+def everyones_tasks(*, session: Session, user: User, overdue: bool = False, stage: str | None = None,
+                    page: int = 1, page_size: int = 50) -> tuple[list[Task], int]:
+    """Every open task (督办), for the office and the group leader."""
+    if not policies.can_supervise_tasks(user):
+        raise Forbidden("only the appraisal office and the group leader follow everyone's tasks")
+    return repo.open_tasks_page(session, due_before=clock.now() if overdue else None, stage=stage, page=page,
+                                page_size=page_size)
+
+
+def applications_of(session: Session, tasks: list[Task]) -> dict[int, Application]:
+    return repo.applications_by_id(session, [t.application_id for t in tasks])
+
+
+def handlers(session: Session, tasks: list[Task]) -> dict[int, list[Addressee]]:
+    """Who handles each task: its assignee, else its named candidate, else everyone who may claim it."""
+    wanted: dict[int, Wanted] = {t.id: task_wanted(t) for t in tasks}
+    people = resolve(session, wanted.values())
+    return {task_id: people[w] for task_id, w in wanted.items()}
+
+
+def urge(*, session: Session, user: User, task_id: int) -> int:
+    """Remind a task's handlers that it waits (催办); at most once a day per supervisor. Returns people told."""
+    if not policies.can_supervise_tasks(user):
+        raise Forbidden("only the appraisal office and the group leader may urge a task")
+    task = get_task(session=session, user=user, task_id=task_id)
+    if task.state != "open":
+        raise Conflict(f"task {task_id} is {task.state}")
+    application = session.get(Application, task.application_id) if task.application_id else None
+    campaign = session.get(Campaign, application.campaign_id) if application else None
+    now = clock.now()
+    context = {"task_name": task.name, "application_theme": application.theme if application else "",
+               "due_at": task.due_at.isoformat() if task.due_at else None, "urged_by": user.display_name,
+               "overdue_hours": overdue_hours(task.due_at, now), "link": links.task(task.id)}
+    day = clock.local(now).date().isoformat()
+    told = 0
+    for person in task_recipients(session, task):
+        added = outbox.enqueue(session, key=f"urge:{task.id}:{user.id}:{day}:{person.id}", user=person,
+                               template="task_urged", context=context, campaign_id=campaign.id if campaign else None,
+                               channels=settings_for(campaign)["channels"])
+        told += 1 if added else 0
+    if told:
+        audit.record(session, actor=user, action="urge", object_type="task", object_id=task.id,
+                     detail={"people": told})
+    session.commit()
+    return told
+

@@ -1,0 +1,276 @@
+"""Every notification leads its reader to a page where they can act (the class test for issue 12.13).
+
+A demo campaign runs while the service clock moves: the window opens, units draft,
+submit, sign, are returned, vetted, rejected, not shortlisted, scored and awarded;
+reminders, escalations, urges and the window's close go out. After each step every
+new notification is delivered for real (e-mail to an SMTP server on loopback, in-app
+to the inbox), every link in it is extracted, and each is opened with a logged-in
+page client AS ITS RECIPIENT: it must answer 200 in Chinese and offer what the
+message asks the reader to do (``EXPECTED``).
+
+Nothing is hand-listed that could go stale unnoticed: the templates come from
+``notifications.template_names()``, the places that queue them from a scan of
+``service/workflows`` and of the bundled BPMN's ``notify`` service tasks, and the
+links from the rendered messages. A new template, a new place that sends one, or a
+new link in a message is followed automatically or fails here until it is.
+"""
+from __future__ import annotations
+
+import re
+from html import unescape
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from datetime import timedelta
+from email.message import Message
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from notifications import render, template_names
+from service.auth import ratelimit
+from service.models import InboxMessage, OutboxMessage, Task, User
+from tests.api_client import Api
+from tests.integration import flows
+from tests.integration.deadline_support import SmtpSink, shanghai
+from tests.integration.deadline_support import travel as _travel
+from tests.integration.test_deadlines import deliver_all, runtime
+from tests.web_client import logged_in
+
+ROOT = Path(__file__).resolve().parents[2]
+TASK_FORM = ('class="task-form"', 'id="claim"', 'id="scoring-form"', 'id="application-form"')
+APPLY = ('data-action="new-application"', 'data-action="edit-application"')
+
+# What the page behind a template's link must offer its reader (any one of the markers).
+EXPECTED: dict[str, tuple[str, tuple[str, ...]]] = {
+    "window_open": ("the applications list with 'new application' (or the unit's draft)", APPLY),
+    "submission_due_soon": ("the unit's draft to finish, or 'new application'", APPLY),
+    "signoff_pending": ("the main leader's sign-off form", ('name="signoff_decision"',)),
+    "task_assigned": ("the task's form, its claim button or the scoring sheet", TASK_FORM),
+    "task_due_soon": ("the task's form, its claim button or the scoring sheet", TASK_FORM),
+    "task_overdue": ("the task's form, its claim button or the scoring sheet", TASK_FORM),
+    "task_urged": ("the task's form, its claim button or the scoring sheet", TASK_FORM),
+    "task_escalated": ("the overdue task, read-only, with 催办", ('data-action="urge"',)),
+    "office_digest": ("everyone's overdue tasks, each to open", ('data-action="supervise"',)),
+}
+# Templates no part of the service sends yet, and why. Once one is sent, it must leave this list for EXPECTED.
+NOT_SENT = {
+    "application_result": "results reach units with issue 14 item 9 (everyone is told)",
+    "application_returned": "returns reach units with issue 14 item 9 (everyone is told)",
+    "consultation_due_soon": "draft_consultation.bpmn has no reminder that sends it",
+}
+# Which modules queue notifications, and the dedupe-key prefixes of the rows each writes.
+SENDERS = {
+    "service/workflows/reminders.py": ("reminder:",),
+    "service/workflows/notices.py": ("task_assigned:", "notify:"),
+    "service/workflows/worklists.py": ("urge:",),
+}
+LINK_IN_TEXT = re.compile(r"https?://[^\s<>\"'，。；）]+")
+HREF = re.compile(r'href="([^"]+)"')
+
+
+def _hrefs(html: str) -> set[str]:
+    return {unescape(h) for h in HREF.findall(html)}
+
+
+@dataclass
+class Walk:
+    """The campaign under way: the app, its API, the mail sink, and what has been followed."""
+
+    app: Any
+    api: Api
+    smtp: SmtpSink
+    rt: Any
+    base_url: str
+    seen_outbox: int = 0
+    clients: dict[str, Any] = field(default_factory=dict)
+    followed: dict[str, int] = field(default_factory=dict)  # template -> links opened
+    sources: set[tuple[str, str]] = field(default_factory=set)  # (template, dedupe-key prefix)
+
+    def travel(self, at: Any) -> None:
+        _travel(at)
+        self.api.tokens.clear()
+        self.clients.clear()  # page sessions end after SESSION_TTL; log in again
+
+    def client(self, username: str) -> Any:
+        if username not in self.clients:
+            ratelimit.reset()  # the walk logs the same people in many times within a real minute
+            self.clients[username] = logged_in(self.app, username)[0]
+        return self.clients[username]
+
+    def check(self, step: str) -> None:
+        """Deliver what is queued, then open every link of every new notification as its recipient."""
+        deliver_all(self.rt)
+        with self.app.extensions["appraisal.sessions"]() as s:
+            rows = list(s.scalars(select(OutboxMessage).where(OutboxMessage.id > self.seen_outbox)
+                                  .order_by(OutboxMessage.id)))
+            users = {u.id: u.username for u in s.scalars(select(User))}
+            inbox = {m.dedupe_key: m for m in s.scalars(select(InboxMessage))}
+        if rows:
+            self.seen_outbox = rows[-1].id
+        for row in rows:
+            assert row.status == "sent", (step, row.template, row.status, row.last_error)
+            self.sources.add((row.template, _prefix(row.dedupe_key)))
+            links = self._links(row, inbox)
+            assert links, f"{step}: {row.template} to {users[row.recipient_user_id]} carries no link"
+            assert row.template in EXPECTED, (
+                f"{row.template} is sent ({step}) but EXPECTED does not say what its link must offer; add it")
+            for link in sorted(links):
+                self._follow(step, row.template, users[row.recipient_user_id], link)
+
+    def _links(self, row: OutboxMessage, inbox: dict[str, InboxMessage]) -> set[str]:
+        """Every link in the message as delivered, and the same set in the other language's rendering."""
+        if row.channel == "email":
+            mail = next(m for m in self.smtp.messages if m["Message-ID"] == row.provider_id)
+            found = set(LINK_IN_TEXT.findall(_part(mail, "text/plain"))) | _hrefs(_part(mail, "text/html"))
+        elif row.channel == "inapp":
+            message = inbox[row.dedupe_key]
+            found = set(LINK_IN_TEXT.findall(message.body)) | ({message.link} if message.link else set())
+        else:
+            raise AssertionError(f"no link check for channel {row.channel}")
+        context = dict(row.context)
+        if isinstance(context.get("link"), str) and context["link"].startswith("/"):
+            context["link"] = self.base_url + context["link"]
+        english = render(row.template, context, "en")
+        assert set(LINK_IN_TEXT.findall(english.text)) | _hrefs(english.html) == found, row.template
+        return found
+
+    def _follow(self, step: str, template: str, username: str, link: str) -> None:
+        where = f"{step}: {template} to {username}: {link}"
+        assert link.startswith(self.base_url + "/"), f"{where} leaves the service"
+        response = self.client(username).get(link[len(self.base_url):], follow_redirects=True)
+        page = response.get_data(as_text=True)
+        assert response.status_code == 200, f"{where} answers {response.status_code}: {page[:300]}"
+        assert response.request.path != "/login", f"{where} sends a logged-in reader to the login page"
+        assert '<html lang="zh-CN">' in page, f"{where} is not a Chinese page"
+        what, markers = EXPECTED[template]
+        assert any(m in page for m in markers), f"{where} does not offer {what} (looked for {markers})"
+        self.followed[template] = self.followed.get(template, 0) + 1
+
+
+def _part(mail: Message, content_type: str) -> str:
+    for part in mail.walk():
+        if part.get_content_type() == content_type:
+            return part.get_payload(decode=True).decode(part.get_content_charset() or "utf-8")
+    return ""
+
+
+def _prefix(dedupe_key: str) -> str:
+    return dedupe_key.split(":", 1)[0] + ":"
+
+
+def _senders_in_code() -> set[tuple[str, str]]:
+    """(module, template) for every template name written in a module of service/workflows."""
+    names = set(template_names())
+    found = set()
+    for path in sorted((ROOT / "service" / "workflows").glob("*.py")):
+        for name in set(re.findall(r'"([a-z_]+)"', path.read_text(encoding="utf-8"))) & names:
+            found.add((str(path.relative_to(ROOT)), name))
+    return found
+
+
+def _notify_templates_in_bpmn() -> set[str]:
+    """The template of every ``notify`` service task in the bundled processes."""
+    found = set()
+    for path in sorted((ROOT / "processes").glob("*.bpmn")):
+        for operator in ET.parse(path).iter("{http://spiffworkflow.org/bpmn/schema/1.0/core}serviceTaskOperator"):
+            if operator.get("id") != "notify":
+                continue
+            for parameter in operator.iter("{http://spiffworkflow.org/bpmn/schema/1.0/core}parameter"):
+                if parameter.get("id") == "template":
+                    found.add(parameter.get("value", "").strip('"'))
+    return found
+
+
+def _task(app: Any, application_id: int, element: str) -> Task:
+    with app.extensions["appraisal.sessions"]() as s:
+        return s.scalar(select(Task).where(Task.application_id == application_id, Task.element_id == element,
+                                           Task.state == "open"))
+
+
+def test_every_notification_link_opens_a_page_where_its_reader_can_act(app: Any) -> None:
+    api = Api(app)
+    with SmtpSink() as smtp:
+        walk = Walk(app, api, smtp, runtime(app, smtp), app.extensions["appraisal.settings"].base_url.rstrip("/"))
+        # 26 December: the window is open; every unit submitter is told
+        walk.rt.sweep_reminders()
+        walk.check("window open")
+        hc = flows.create(api, "hc_submitter")["id"]  # stays a draft: lapses
+        hy = flows.create(api, "hy_submitter")["id"]
+        api.complete("hy_submitter", "fill_application", hy, {})  # never signed: lapses
+        rz = flows.create(api, "rz_submitter")["id"]
+        flows.submit(api, rz, "rz_submitter", "rz_leader")  # to its supervising union: vetting, overdue, rejected
+        jx = flows.create(api, "jx_submitter")["id"]
+        flows.submit(api, jx, "jx_submitter", "jx_leader")
+        econ = flows.create(api, "econ_submitter")["id"]
+        flows.submit(api, econ, "econ_submitter", "econ_leader")
+        htz = flows.create(api, "htz_submitter")["id"]
+        api.complete("htz_submitter", "fill_application", htz, {})
+        api.complete("htz_leader", "leader_signoff", htz, {"signoff_decision": "return", "leader_name": "罗红梅",
+                                                            "signoff_comment": "请补充成效数据"})
+        walk.check("drafts, submissions, a return")
+        flows.submit(api, htz, "htz_submitter", "htz_leader")
+        api.complete("lg_member1", "preliminary_review", jx, {"shortlisted": False, "review_reasons": "创新性不足"})
+        api.complete("lg_member1", "preliminary_review", econ, {"shortlisted": True, "review_reasons": "创新性突出"})
+        walk.check("resubmission, preliminary review")
+
+        # 28 December 09:00: three days left — drafts, units without an application, unsigned applications
+        walk.travel(shanghai(2026, 12, 28, 9, 0, 1))
+        walk.rt.sweep_reminders()
+        walk.check("three days before the close")
+        # 30 December: the vetting is due within a day
+        vetting = _task(app, rz, "county_vetting")
+        walk.travel(vetting.due_at - timedelta(hours=12))
+        walk.rt.sweep_reminders()
+        walk.check("vetting due soon")
+        # 31 December, after the close: the window closes; overdue vetting; the office's digest
+        walk.travel(shanghai(2026, 12, 31, 23, 59, 59) + timedelta(seconds=1))
+        assert walk.rt.sweep_timers().fired
+        walk.rt.sweep_reminders()
+        walk.check("the window closes")
+        # a day after the vetting's due time: escalated to the group leader, who urges the vetter
+        walk.travel(vetting.due_at + timedelta(hours=25))
+        walk.rt.sweep_reminders()
+        walk.check("escalation")
+        leader = walk.client("group_leader")
+        page = leader.get(f"/tasks/{vetting.id}").get_data(as_text=True)
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        assert leader.post(f"/tasks/{vetting.id}/urge", data={"csrf_token": token}).status_code == 302
+        walk.check("urged")
+        api.complete("health_vetter", "county_vetting", rz, {"vetting_decision": "reject",
+                                                              "vetting_reasons": "不符合申报条件"})
+        walk.check("rejected in vetting")
+
+        # the presentation reminder from the BPMN (a non-interrupting timer's notify task), then scoring to award
+        presentation = _task(app, econ, "record_presentation")
+        walk.travel(presentation.created_at + timedelta(days=8, seconds=1))
+        assert walk.rt.sweep_timers().fired
+        walk.rt.sweep_reminders()
+        walk.check("presentation reminder")
+        api.complete("res_office1", "record_presentation", econ, {
+            "presentation_date": "2027-01-08", "presenter": "林晓东", "presentation_notes": "陈述15分钟"})
+        walk.check("scoring opens")
+        flows.score_all(api, econ)
+        walk.check("scored")
+        api.complete("res_office1", "propose_grade", econ, {"proposed_grade": "一等奖", "proposal_reasons": "得分第一"})
+        walk.check("grade proposed")
+        api.complete("group_leader", "set_grade", econ, {"final_grade": "一等奖", "decision_reasons": "同意"})
+        walk.check("grade set")
+        flows.confirm(api, econ)
+        walk.check("confirmed")
+
+    assert api.get(f"/api/applications/{econ}", "res_office1")["status"] == "awarded"
+    assert {api.get(f"/api/applications/{i}", "res_office1")["status"] for i in (hc, hy)} == {"lapsed"}
+    sent = {template for template, _ in walk.sources}
+    # every template is either sent (and followed) or listed as not sent by anything, with the reason
+    assert not sent & set(NOT_SENT), f"now sent, so move to EXPECTED: {sorted(sent & set(NOT_SENT))}"
+    assert sent | set(NOT_SENT) == set(template_names()), sorted(set(template_names()) - sent - set(NOT_SENT))
+    assert set(walk.followed) == sent
+    # every place that queues a template did so in this walk
+    for module, template in sorted(_senders_in_code()):
+        assert module in SENDERS, f"{module} queues notifications; add its dedupe-key prefixes to SENDERS"
+        if template in NOT_SENT:
+            continue
+        assert any((template, prefix) in walk.sources for prefix in SENDERS[module]), (module, template)
+    for template in sorted(_notify_templates_in_bpmn()):
+        assert (template, "notify:") in walk.sources, f"the BPMN's notify task for {template} never ran"
