@@ -40,7 +40,7 @@ def _helpers() -> dict[str, Any]:
             "current_user": security.session_user, "now": clock.now,
             "sees_all": policies.sees_all_applications,
             "action_label": lambda a: i18n.label(i18n.ACTIONS, a), "pick": i18n.pick,
-            "role_label": lambda r: i18n.label(i18n.ROLES, r), "task_action": i18n.task_action,
+            "role_label": lambda r: i18n.label(i18n.ROLES, r), "delivery_label": lambda d: i18n.label(i18n.DELIVERY, d), "task_action": i18n.task_action,
             "overdue_label": _overdue_label, "stage_codes": list(i18n.STAGES), "status_codes": list(i18n.STATUSES)}
 
 

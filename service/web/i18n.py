@@ -157,6 +157,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     "campaign": {"zh-CN": "评比", "en": "Campaign"},
     "handled_by": {"zh-CN": "承办人", "en": "Handled by"},
     "unclaimed_pool": {"zh-CN": "{role}（待认领，{n}人）", "en": "{role} (unclaimed; {n} may claim it)"},
+    "lapsed_applications": {"zh-CN": "逾期失效的申报", "en": "Lapsed applications"},
+    "lapsed_at": {"zh-CN": "失效时间", "en": "Lapsed at"},
+    "stopped_at": {"zh-CN": "截止时停留环节", "en": "Waiting at"},
+    "unit_told": {"zh-CN": "已通知本单位", "en": "Unit told"},
+    "not_told": {"zh-CN": "未通知", "en": "Not told"},
     "open_count": {"zh-CN": "待办任务：{n}", "en": "Open tasks: {n}"},
     "next_step": {"zh-CN": "下一步", "en": "Next step"},
     "your_turn": {"zh-CN": "待您办理：{name}", "en": "Your turn: {name}"},
@@ -199,6 +204,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "error_500": {"zh-CN": "系统出现错误，请稍后再试。", "en": "Something went wrong; please try again later."},
 }
 
+DELIVERY = {
+    "pending": ("待发送", "pending"), "sending": ("发送中", "sending"), "sent": ("已发送", "sent"),
+    "failed": ("发送失败", "failed"), "dead": ("已放弃发送", "given up"),
+}
 ROLES = {
     "unit_submitter": ("单位填报人", "unit submitter"), "unit_leader": ("单位主要领导", "unit leader"),
     "vetter": ("主管工会", "supervising union"), "leading_group": ("评比领导小组", "leading group"),

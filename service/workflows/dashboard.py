@@ -18,6 +18,7 @@ from service.models import (
     Application, AuditRecord, InboxMessage, InstanceEvent, OrgUnit, OutboxMessage, ProcessInstance, Task,
     User,
 )
+from service.repositories import lapses
 from service.workflows import viewing
 from service.workflows.campaigns import get_campaign
 
@@ -58,8 +59,37 @@ def campaign_dashboard(*, session: Session, user: User, campaign_id: int) -> dic
         "campaign": campaign, "applications": viewing.seen_all(session, user, apps), "by_stage": sorted(by_stage.items()),
         "by_unit": sorted(by_unit.items(), key=lambda kv: (-kv[1], kv[0])), "not_applied": not_applied,
         "overdue": overdue, "reminders": reminders, "reminder_states": sorted(Counter(r.status for r in reminders).items()),
-        "names": names,
+        "names": names, "lapsed": lapsed(session, user, campaign_id, names_shown=shown),
     }
+
+
+LAPSE_NOTICE = "application_lapsed"
+
+
+def lapsed(session: Session, user: User, campaign_id: int, *, names_shown: bool) -> list[dict[str, Any]]:
+    """Applications the window's close lapsed: when, at which step, and whom the lapse notice reached.
+
+    ``told`` holds one entry per person with the least advanced state of their
+    channels (a notice "sent" by in-app but still "pending" by e-mail is pending);
+    the people are named only where the policy shows notification recipients.
+    """
+    found = lapses.lapsed_applications(session, campaign_id)
+    steps = lapses.stopped_at(session, [a.id for a, _ in found])
+    rank = {"failed": 0, "dead": 0, "pending": 1, "sending": 2, "sent": 3}
+    told: dict[int, dict[int, str]] = {}
+    for row in lapses.notices(session, campaign_id, LAPSE_NOTICE):
+        application_id = (row.context or {}).get("application_id")
+        if isinstance(application_id, int) and row.recipient_user_id is not None:
+            people = told.setdefault(application_id, {})
+            known = people.get(row.recipient_user_id)
+            if known is None or rank.get(row.status, 1) < rank.get(known, 1):
+                people[row.recipient_user_id] = row.status
+    names = _names(session, {u for people in told.values() for u in people}) if names_shown else {}
+    seen = viewing.seen_all(session, user, [a for a, _ in found])
+    return [{"application": shown, "at": instance.ended_at if instance is not None and instance.ended_at
+             else a.updated_at, "step": steps[a.id].name if a.id in steps else "",
+             "told": [(names.get(u, "—"), state) for u, state in sorted(told.get(a.id, {}).items())]}
+            for (a, instance), shown in zip(found, seen)]
 
 
 ANONYMOUS_ACTOR = {"scorer": "评审组成员 / appraisal group member",

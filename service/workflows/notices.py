@@ -39,20 +39,20 @@ def after_step(*, session: Session, instance: ProcessInstance, result: StepResul
     revision = instance.revision or 0
     notify_wanted = [effect_wanted(e.result, unit_scope) for e in notify_calls]
     tasks_wanted = [task_wanted(t) for t in reviewer_tasks]
-    people = resolve(session, [*notify_wanted, *tasks_wanted])
+    people = resolve(session, [*(w for ws in notify_wanted for w in ws), *tasks_wanted])
     now = clock.now()
     rows: list[dict[str, Any]] = []
     for index, (effect, wanted) in enumerate(zip(notify_calls, notify_wanted)):
         request: dict[str, Any] = effect.result
         asked = dict(request.get("context") or {})
         task = _named_task(session, instance.id, asked.get("task_element"))
-        base = _task_context(session, task, theme) if task is not None else {
-            "application_theme": theme, "link": links.application(application_id) if application_id else None}
+        base = _task_context(session, task, theme) if task is not None else _application_context(application)
         context = {**base, **asked}
         if task is not None:
             if request["template"] == "task_due_soon":
                 task.reminders_sent = sorted(set(task.reminders_sent or []) | {"due_soon"})
-        for user in people[wanted]:
+        told = {person.id: person for w in wanted for person in people[w]}  # once each, whatever their roles
+        for user in told.values():
             rows += outbox.rows_for(key=f"notify:{instance.id}:{revision}:{index}:{user.id}", user=user,
                                     template=request["template"], context=context, campaign_id=campaign_id,
                                     now=now)
@@ -80,3 +80,13 @@ def _task_context(session: Session, task: Task, theme: str) -> dict[str, Any]:
     return {"task_name": task.name, "application_theme": theme, "link": links.task(task.id),
             "due_at": task.due_at.isoformat() if task.due_at else None,
             "assignee_name": assignee.display_name if assignee else "（待认领）"}
+
+
+def _application_context(application: Application | None) -> dict[str, Any]:
+    """What a notice about an application (not one of its tasks) may say: theme, campaign, window, its page."""
+    if application is None:
+        return {"application_theme": "", "link": None}
+    campaign = application.campaign
+    return {"application_id": application.id, "application_theme": application.theme or "",
+            "campaign_name": campaign.name, "closes_at": campaign.closes_at.isoformat(),
+            "link": links.application(application.id)}

@@ -52,18 +52,18 @@ def task_wanted(task: Task) -> Wanted:
     return Pool(task.role, task.unit_id)
 
 
-def effect_wanted(request: dict[str, Any], unit_scope: Callable[[str], int | None]) -> Wanted:
-    """Whom a ``notify`` handler's result ({to: role | unit_role | user, ...}) addresses."""
+def effect_wanted(request: dict[str, Any], unit_scope: Callable[[str], int | None]) -> list[Wanted]:
+    """Whom a ``notify`` handler's result ({to: role | unit_role | user, role: one or a list, ...}) addresses."""
     to = request.get("to")
     if to == "user" and isinstance(request.get("user_id"), int):
-        return int(request["user_id"])
-    role = request.get("role") or ""
+        return [int(request["user_id"])]
+    given = request.get("role") or []
+    roles = [r for r in (given if isinstance(given, list) else [given]) if isinstance(r, str) and r]
     if to == "unit_role":
-        unit_id = unit_scope(role)
-        return Pool(role, unit_id) if unit_id is not None else None
+        return [Pool(role, unit_scope(role)) for role in roles if unit_scope(role) is not None]
     if to == "role":
-        return Pool(role, None)
-    return None
+        return [Pool(role, None) for role in roles]
+    return []
 
 
 def resolve(session: Session, wanted: Iterable[Wanted]) -> dict[Wanted, list[Addressee]]:

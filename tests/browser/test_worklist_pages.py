@@ -7,11 +7,12 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from service.models import Task
+from service.models import Application, Task
 from tests.api_client import Api
-from tests.browser.conftest import PHONE
+from tests.browser.conftest import ARTIFACTS, PHONE
 from tests.integration import flows
 from tests.integration.deadline_support import travel
+from tests.integration.test_deadlines import runtime
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("browser")]
 
@@ -55,6 +56,7 @@ def test_what_a_notification_opens_in_the_browser(person: Any, live_app: Any) ->
     with live_app.extensions["appraisal.sessions"]() as s:
         vetting = s.scalar(select(Task).where(Task.application_id == vetted, Task.element_id == "county_vetting"))
     travel(vetting.due_at + timedelta(hours=26))
+    assert len(runtime(live_app).sweep_timers().fired) == 2  # the window closed: the draft and the unsigned lapse
     group_leader = person("group_leader")
     page = group_leader.go("/tasks?scope=all&overdue=1")
     assert "已逾期1天" in page.inner_text(f'tr[data-task-id="{vetting.id}"]')
@@ -77,3 +79,23 @@ def test_what_a_notification_opens_in_the_browser(person: Any, live_app: Any) ->
     group_leader.shot("links-09-supervision-en")
     page = group_leader.go("/no/such/page")
     assert "does not exist" in page.inner_text("p.error")
+
+    # application_lapsed → the application says it lapsed; the office's dashboard lists it and who was told
+    submitter = person("hc_submitter")
+    page = submitter.go(f"/applications/{draft}")
+    assert "已作失效处理" in page.inner_text("#lapsed-note")
+    submitter.shot("links-10-lapsed-application")
+    office = person("res_office1")
+    page = office.go("/office")
+    assert page.locator("#lapsed tr[data-application]").count() == 2
+    assert "填写申报表" in page.inner_text(f'#lapsed tr[data-application="{draft}"]')
+    page.locator("#lapsed").screenshot(path=str(ARTIFACTS / "links-11-dashboard-lapsed.png"))
+    # the lapse path is in the diagram: boundary timer → notify task → end, coloured as completed
+    with live_app.extensions["appraisal.sessions"]() as s:
+        instance_id = s.get(Application, draft).instance_id
+    page = office.go(f"/instances/{instance_id}")
+    page.wait_for_selector("#viewer[data-ready='1']")
+    for element in ("submission_window_closed", "notify_lapsed_unsubmitted", "end_lapsed"):
+        assert page.locator(f'[data-element-id="{element}"].el-completed').count() == 1, element
+    assert page.locator('[data-element-id="notify_lapsed_unsigned"].el-pending').count() == 1
+    office.shot("links-12-lapsed-path-in-the-diagram")

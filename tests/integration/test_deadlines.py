@@ -6,6 +6,7 @@ tasks and the embedded scheduler call. Mail goes to an aiosmtpd server on loopba
 from __future__ import annotations
 
 from datetime import timedelta
+from email.header import decode_header, make_header
 from typing import Any
 
 from sqlalchemy import func, select
@@ -84,6 +85,60 @@ def test_window_close_lapses_unsubmitted_drafts_once(app: Any) -> None:
         assert len(fired) == 2 and all(0 <= (t.fired_at - t.due_at).total_seconds() < 5 for t in fired)
         assert s.scalar(select(func.count()).select_from(Task).where(
             Task.application_id.in_([draft, signing]), Task.state == "open")) == 0
+
+
+def test_a_lapsed_application_tells_its_units_submitter_and_leader_and_shows_on_the_dashboard(app: Any) -> None:
+    """The close lapses a draft and an unsigned application through the BPMN's notify tasks: both people of
+    each unit get a Chinese e-mail (and in-app message) saying why, linking to the application; the office's
+    dashboard lists them with the step each stopped at and whom the notice reached."""
+    from tests.web_client import logged_in
+
+    api = make_api(app)
+    draft = flows.create(api, "hc_submitter")["id"]
+    unsigned = flows.create(api, "hy_submitter")["id"]
+    api.complete("hy_submitter", "fill_application", unsigned, {})
+    submitted = flows.create(api, "rz_submitter")["id"]
+    flows.submit(api, submitted, "rz_submitter", "rz_leader")
+    with SmtpSink() as smtp:
+        rt = runtime(app, smtp)
+        travel(shanghai(2026, 12, 31, 23, 59, 59) + timedelta(seconds=1))
+        assert len(rt.sweep_timers().fired) == 2
+        assert rt.sweep_timers().fired == []
+        deliver_all(rt)
+        lapsed = {to: smtp.find(f"{to}@", "【申报失效】") for to in
+                  ("hc_submitter", "hc_leader", "hy_submitter", "hy_leader", "rz_submitter", "rz_leader")}
+        assert [len(lapsed[u]) for u in lapsed] == [1, 1, 1, 1, 0, 0]
+        theme = flows.GOOD_APPLICATION["theme"]
+        assert str(make_header(decode_header(lapsed["hc_leader"][0]["Subject"]))) == f"【申报失效】“{theme}”未在截止前提交"
+        assert "未在截止前经主要领导签字" in str(make_header(decode_header(lapsed["hy_submitter"][0]["Subject"])))
+        hc_text, hy_text = smtp.text(lapsed["hc_submitter"][0]), smtp.text(lapsed["hy_leader"][0])
+        assert "截止时仍未提交主要领导签字" in hc_text and "2026年12月31日 23:59" in hc_text
+        assert "截止时尚未经主要领导审核签字" in hy_text and "已作失效处理" in hy_text
+        assert f"/applications/{draft}" in hc_text and f"/applications/{unsigned}" in hy_text
+        with app.extensions["appraisal.sessions"]() as s:
+            inapp = s.scalar(select(func.count()).select_from(InboxMessage).where(
+                InboxMessage.user_id == user_id(app, "hc_leader"), InboxMessage.subject.startswith("【申报失效】")))
+        assert inapp == 1
+        # a second sweep, or a later one, tells nobody again
+        travel(shanghai(2027, 1, 1, 9, 0))
+        rt.sweep_timers()
+        rt.sweep_reminders()
+        deliver_all(rt)
+        assert sum(len(smtp.find(f"{u}@", "【申报失效】")) for u in lapsed) == 4
+    office, _ = logged_in(app, "res_office1")
+    page = office.get("/office").headers["Location"]
+    page = office.get(page).get_data(as_text=True)
+    section = page[page.index('id="lapsed"'):page.index('id="lapsed"') + 4000]
+    assert "逾期失效的申报 (2)" in section
+    for application_id, step, people in ((draft, "填写申报表", ("陈思远", "黄国栋")),
+                                         (unsigned, "主要领导签字", ("孙丽华", "周永强"))):
+        row = section[section.index(f'data-application="{application_id}"'):]
+        row = row[:row.index("</tr>")]
+        assert step in row and all(f"{name}（已发送）" in row for name in people), row
+    assert f'data-application="{submitted}"' not in section
+    # the people told open the application and see it lapsed
+    submitter, _ = logged_in(app, "hc_submitter")
+    assert 'id="lapsed-note"' in submitter.get(f"/applications/{draft}").get_data(as_text=True)
 
 
 def test_unit_reminders_go_out_once_at_the_right_time_in_chinese(app: Any) -> None:

@@ -94,6 +94,10 @@ INNOVATION_SERVICE_TASKS = {
                                  {"template": ("str", '"task_due_soon"'), "to": ("str", '"role"'),
                                   "role": ("str", '"office"'),
                                   "context": ("any", '{"task_element": "record_presentation"}')}),
+    **{task: ("notify", "lapse_notice",
+              {"template": ("str", '"application_lapsed"'), "to": ("str", '"unit_role"'),
+               "role": ("any", '["unit_submitter", "unit_leader"]'), "context": ("any", f'{{"lapse": "{lapse}"}}')})
+       for task, lapse in (("notify_lapsed_unsubmitted", "not_submitted"), ("notify_lapsed_unsigned", "not_signed"))},
 }
 FORM_KEYS = {"application", "leader_signoff", "vetting", "preliminary_review", "presentation", "scoring",
              "grade_proposal", "grade_decision", "chair_confirmation", "draft_comments", "feedback_receipt"}
@@ -508,8 +512,9 @@ def test_scoring_multi_instance_contract(parser):
 
 
 @pytest.mark.parametrize("process_id,boundaries", [
-    ("innovation_appraisal", {"submission_window_closed": ("fill_application", "window_closes_at", "end_lapsed"),
-                              "signoff_window_closed": ("leader_signoff", "window_closes_at", "end_lapsed")}),
+    ("innovation_appraisal", {
+        "submission_window_closed": ("fill_application", "window_closes_at", "notify_lapsed_unsubmitted"),
+        "signoff_window_closed": ("leader_signoff", "window_closes_at", "notify_lapsed_unsigned")}),
     ("draft_consultation", {"comments_deadline": ("draft_comments", "deadline", "end_overdue"),
                             "signoff_deadline": ("leader_signoff", "deadline", "end_overdue")}),
 ])
@@ -728,10 +733,15 @@ def test_user_tasks_report_their_lane_names(parser, forms):
 # ---------------------------------------------------------------- timers (the service fires them itself;
 # here SpiffWorkflow's own clock does, to show the boundary events are wired to the right ends)
 
+LAPSE_NOTICE = {"template": "application_lapsed", "to": "unit_role", "role": ["unit_submitter", "unit_leader"]}
+
+
 def test_submission_window_closing_lapses_the_application(parser, forms):
+    NOTIFIED.clear()
     run = Run(parser, forms, "innovation_appraisal", start_data(window_closes_at=PAST), INNOVATION)
     assert run.ended_at() == "end_lapsed"
     assert not run.done
+    assert NOTIFIED == [{**LAPSE_NOTICE, "context": {"lapse": "not_submitted"}}]  # the unit is told why
 
 
 def test_signoff_window_closing_lapses_the_application(parser, forms):
@@ -741,11 +751,13 @@ def test_signoff_window_closing_lapses_the_application(parser, forms):
                if t.task_spec.bpmn_id == "signoff_window_closed"]
     # the deadline was evaluated when the timer started waiting; move it into the past
     timer.internal_data["event_value"] = PAST
+    NOTIFIED.clear()
     run.wf.refresh_timers()
     run.wf.do_engine_steps()
     assert run.ended_at() == "end_lapsed"
     assert [t.task_spec.bpmn_id for t in run.wf.get_tasks(state=TaskState.CANCELLED)
             if t.task_spec.bpmn_id == "leader_signoff"] == ["leader_signoff"]
+    assert NOTIFIED == [{**LAPSE_NOTICE, "context": {"lapse": "not_signed"}}]
 
 
 def test_presentation_reminder_notifies_without_interrupting(parser, forms):

@@ -101,6 +101,13 @@ _SAMPLES: dict[str, dict[str, Any]] = {
         "overdue_hours": 30,
         "link": "https://appraisal.example.cn/tasks/16",
     },
+    "application_lapsed": {
+        "application_theme": "智能巡检机器人在变电站运维中的应用",
+        "campaign_name": "2026年度职工创新性工作评比",
+        "closes_at": _DUE,
+        "lapse": "not_signed",
+        "link": "https://appraisal.example.cn/applications/9",
+    },
     "consultation_due_soon": {
         "closes_at": _DUE,
         "days_left": 2,

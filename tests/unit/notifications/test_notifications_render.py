@@ -27,6 +27,7 @@ CONTRACT: dict[str, set[str]] = {
     "application_returned": {"application_theme", "stage_name", "reasons", "link"},
     "application_result": {"application_theme", "outcome", "grade", "link"},
     "consultation_due_soon": {"closes_at", "days_left", "link"},
+    "application_lapsed": {"application_theme", "campaign_name", "closes_at", "lapse", "link"},
 }
 DIGEST_ITEM_KEYS = ["task_name", "application_theme", "assignee_name", "due_at", "overdue_hours"]
 LOCALES = ["zh-CN", "en"]
@@ -284,3 +285,19 @@ def _strip_values(text: str, context: dict) -> str:
     for value in sorted(_strings(context), key=len, reverse=True):
         text = text.replace(value, "")
     return text
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_lapse_notice_says_why_and_copes_with_an_untitled_draft(locale: str, sample_context) -> None:
+    words = {"zh-CN": {"not_submitted": "仍未提交主要领导签字", "not_signed": "尚未经主要领导审核签字"},
+             "en": {"not_submitted": "had not been submitted", "not_signed": "had not been signed off"}}[locale]
+    for lapse, expected in words.items():
+        context = sample_context("application_lapsed") | {"lapse": lapse}
+        rendered = render("application_lapsed", context, locale)
+        assert expected in rendered.text and expected in rendered.html
+        assert ("2026年12月31日 23:59" if locale == "zh-CN" else "2026-12-31 23:59") in rendered.text
+    untitled = render("application_lapsed", sample_context("application_lapsed") | {"application_theme": ""}, locale)
+    assert ("尚未填写主题" if locale == "zh-CN" else "no title yet") in untitled.text + untitled.subject
+    assert "“”" not in untitled.text + untitled.subject
+    with pytest.raises(TemplateContextError):
+        render("application_lapsed", sample_context("application_lapsed") | {"lapse": "withdrawn"}, locale)
