@@ -21,8 +21,17 @@ from service.web.security import db, login_required, user
 PAGE_SIZE = 50
 
 
+MAX_ID = 2**31 - 1  # ids are 32-bit in the schema: anything larger matches nothing, and must not reach the database
+
+
+def _id(name: str) -> int | None:
+    """A positive id from the query string; anything else (text, huge, negative) means no filter."""
+    value = request.args.get(name, type=int)
+    return value if value is not None and 0 < value <= MAX_ID else None
+
+
 def _page() -> int:
-    return max(request.args.get("page", 1, type=int) or 1, 1)
+    return min(max(request.args.get("page", 1, type=int) or 1, 1), 100_000)
 
 
 def _choice(name: str, table: dict[str, Any]) -> str | None:
@@ -35,9 +44,9 @@ def _choice(name: str, table: dict[str, Any]) -> str | None:
 @login_required
 def applications_list() -> str:
     me = user()
-    campaign_id = request.args.get("campaign", type=int)
+    campaign_id = _id("campaign")
     filters = {"campaign_id": campaign_id, "status": _choice("status", i18n.STATUSES),
-               "stage": _choice("stage", i18n.STAGES), "unit_id": request.args.get("unit", type=int)}
+               "stage": _choice("stage", i18n.STAGES), "unit_id": _id("unit")}
     page = _page()
     rows, total = worklists.application_rows(session=db(), user=me, page=page, page_size=PAGE_SIZE, **filters)
     return render_template("applications.html", rows=rows, total=total, page=page, page_size=PAGE_SIZE,

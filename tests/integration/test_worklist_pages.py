@@ -61,6 +61,9 @@ def test_applications_list_shows_each_reader_their_part(app: Any) -> None:
         unit = s.get(Application, hc).unit_id
     assert _rows(_page(office, f"/applications?unit={unit}")) == [str(hc)]
     assert len(_rows(_page(office, "/applications?status=nonsense&stage=%00&unit=x&page=-3"))) == 3  # ignored
+    huge = "9" * 30
+    assert len(_rows(_page(office, f"/applications?campaign={huge}&unit=-{huge}&page={huge}"))) == 0  # page 100000
+    assert len(_rows(_page(office, f"/applications?campaign={huge}&unit={huge}"))) == 3
     assert 'name="unit"' in page
     assert 'name="unit"' not in _page(submitter, "/applications")  # a unit sees only itself: no unit filter
 
@@ -147,6 +150,7 @@ def test_group_leader_supervises_an_overdue_task_read_only_and_urges_once_a_day(
     assert 'data-action="urge"' in page and "督办查看" in page and "已逾期1天" in page
     assert "杜秀梅" in page  # who holds it (lg_member2), with a way to reach them
     assert 'class="task-form"' not in page and 'id="claim"' not in page  # read-only: not their task
+    assert leader.post(f"/tasks/{task['id']}/urge", data={}).status_code == 400  # a form post needs its CSRF token
     assert leader.post(f"/tasks/{task['id']}/urge", data={"csrf_token": csrf}).status_code == 302
     assert "已向 1 人发送催办通知" in _page(leader, f"/tasks/{task['id']}")
     assert leader.post(f"/tasks/{task['id']}/urge", data={"csrf_token": csrf}).status_code == 302
