@@ -83,16 +83,16 @@ def task_list() -> str:
         found = worklists.my_tasks(session=db(), user=me, overdue=overdue, stage=stage, page=page, page_size=PAGE_SIZE)
         rows, total, exact = found.items, found.total, found.total_exact
     return render_template("tasks.html", rows=rows, total=total, total_exact=exact, page=page, page_size=PAGE_SIZE,
-                           everyone=everyone, overdue=overdue, stage=stage, apps=worklists.applications_of(db(), rows),
-                           handlers=worklists.handlers(db(), rows) if everyone else {},
+                           everyone=everyone, overdue=overdue, stage=stage, apps=worklists.applications_of(db(), me, rows),
+                           handlers=worklists.handlers(db(), me, rows) if everyone else {},
                            supervises=policies.can_supervise_tasks(me))
 
 
 def supervision(task: Any) -> str:
     """A task page for someone who oversees it but does not do it (the office, the group leader): read only."""
-    application = worklists.applications_of(db(), [task]).get(task.application_id or 0)
+    application = worklists.applications_of(db(), user(), [task]).get(task.application_id or 0)
     return render_template("task_supervision.html", task=task, application=application,
-                           handlers=worklists.handlers(db(), [task])[task.id],
+                           handlers=worklists.handlers(db(), user(), [task])[task.id],
                            role_name=i18n.label(i18n.ROLES, task.role),
                            supervises=policies.can_supervise_tasks(user()))
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from service import clock
-from service.auth import tokens, visibility
+from service.auth import policies, tokens, visibility
 from service.auth.ratelimit import check_login_rate
 from service.errors import Conflict, NotFound, TooManyRequests, Unauthenticated, ValidationFailed
 from service.models import Application, Campaign

@@ -12,11 +12,11 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from service import clock
-from service.auth import policies
+from service.auth import policies, visibility
 from service.errors import Conflict, Forbidden
 from service.models import Application, Campaign, Task, User
 from service.repositories import worklists as repo
-from service.workflows import audit, links, outbox
+from service.workflows import audit, links, outbox, viewing
 from service.workflows.applications import list_applications
 from service.workflows.recipients import Addressee, Wanted, resolve, task_recipients, task_wanted
 from service.workflows.reminders import overdue_hours, settings_for
@@ -28,7 +28,7 @@ WITH_THE_UNIT = ("draft", "returned", "awaiting_signoff")
 
 @dataclass(frozen=True)
 class ApplicationRow:
-    application: Application
+    application: Any  # as the reader may see it (service.auth.visibility.Seen)
     open_tasks: list[Task]  # what the application waits for now, soonest due first
     mine: list[Task]  # those the reader may do
     due_at: datetime | None  # the earliest open task's due time; while with the unit, the window's close
@@ -54,13 +54,12 @@ def application_rows(*, session: Session, user: User, campaign_id: int | None = 
                                      stage=stage, unit_id=unit_id, page=page, page_size=page_size)
     waiting = repo.open_tasks_by_application(session, [a.id for a in items])
     rows = []
-    for application in items:
+    for application, seen in zip(items, viewing.seen_all(session, user, items)):
         open_tasks = waiting.get(application.id, [])
         dues = [t.due_at for t in open_tasks if t.due_at is not None]
         due = min(dues) if dues else (application.campaign.closes_at if application.status in WITH_THE_UNIT
                                       else None)
-        rows.append(ApplicationRow(application, open_tasks, [t for t in open_tasks if policies.is_candidate(user, t)],
-                                   due))
+        rows.append(ApplicationRow(seen, open_tasks, [t for t in open_tasks if policies.is_candidate(user, t)], due))
     return rows, total
 
 
@@ -100,15 +99,23 @@ def everyones_tasks(*, session: Session, user: User, overdue: bool = False, stag
                                 page_size=page_size)
 
 
-def applications_of(session: Session, tasks: list[Task]) -> dict[int, Application]:
-    return repo.applications_by_id(session, [t.application_id for t in tasks])
+def applications_of(session: Session, user: User, tasks: list[Task]) -> dict[int, Any]:
+    """The applications of these tasks by id, as ``user`` may see them."""
+    found = repo.applications_by_id(session, [t.application_id for t in tasks]).values()
+    return {seen.id: seen for seen in viewing.seen_all(session, user, found)}
 
 
-def handlers(session: Session, tasks: list[Task]) -> dict[int, list[Addressee]]:
-    """Who handles each task: its assignee, else its named candidate, else everyone who may claim it."""
-    wanted: dict[int, Wanted] = {t.id: task_wanted(t) for t in tasks}
+def handlers(session: Session, user: User, tasks: list[Task]) -> dict[int, list[Addressee] | None]:
+    """Who handles each task: its assignee, else its named candidate, else everyone who may claim it.
+
+    None where the reader may not know who is on it (the visibility policy's people of the task's
+    lane: anonymous scorers, individual leading-group members): the page then names only the role.
+    """
+    groups = viewing.by_application_id(session, user, [t.application_id for t in tasks])
+    shown = {t.id for t in tasks if visibility.task_fields(t, user.id)["assignee_id"] in groups[t.application_id]}
+    wanted: dict[int, Wanted] = {t.id: task_wanted(t) for t in tasks if t.id in shown}
     people = resolve(session, wanted.values())
-    return {task_id: people[w] for task_id, w in wanted.items()}
+    return {t.id: people[wanted[t.id]] if t.id in shown else None for t in tasks}
 
 
 def urge(*, session: Session, user: User, task_id: int) -> int:

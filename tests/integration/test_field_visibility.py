@@ -337,6 +337,9 @@ PAGES: dict[str, Callable[[World], list[tuple[str, str | None]]] | str] = {
     "web.attachment_download": "an uploaded file, served only to those who may open its application "
                                "(test_web_pages.py::test_attachments_are_sniffed_limited_and_served_as_downloads)",
     "web.set_language": "switches the language and redirects",
+    "web.application_task": "redirects to the reader's open task on the application, or to its page (both opened "
+                            "here); 404 for others (test_worklist_pages.py::"
+                            "test_application_task_entry_opens_the_readers_task_or_says_there_is_none)",
     "static": "static files",
 }
 # Pages without parameters and not listed above are opened too and scanned for markers.
