@@ -99,8 +99,9 @@ def rules(w: dict[str, Any]) -> list[Rule]:
         Rule("POST", "/api/campaigns", {"res_office1": 201, "process_admin": 201}, 403, body="campaign", mutating=True),
         Rule("POST", "/api/process-definitions", {"process_admin": 201}, 403, body=bundled, xml=True, mutating=True),
         Rule("POST", "/api/process-definitions/validate", {"process_admin": 200}, 403, body=bundled, xml=True),
-        Rule("POST", f"/api/tasks/{w['review']}/unclaim", {"lg_member1": 200, "res_office1": 200, "process_admin": 403},
-             404, mutating=True),  # after the claim above: its assignee, then the office
+        Rule("POST", f"/api/tasks/{w['review']}/unclaim", {"lg_member1": 200, "res_office1": 200, "process_admin": 403,
+                                                           "group_leader": 403},
+             404, mutating=True),  # after the claim above: its assignee, then the office (the group leader only sees it)
         Rule("POST", "/api/process-definitions/key/draft_consultation/start", {"res_office1": 201, "process_admin": 201},
              403, body={"business_key": "matrix", "variables": {
                  "unit_id": w["hy_unit"], "supervising_union_id": w["hy_union"], "unit_name": "恒远",
