@@ -140,7 +140,7 @@ def urge(*, session: Session, user: User, task_id: int) -> int:
         told += 1 if added else 0
     if told:
         audit.record(session, actor=user, action="urge", object_type="task", object_id=task.id,
-                     detail={"people": told})
+                     detail={"people": told}, campaign_id=campaign.id if campaign else None)
     session.commit()
     return told
 

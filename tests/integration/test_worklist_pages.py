@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from service import clock
-from service.models import AuditRecord, OutboxMessage, Task
+from service.models import Application, AuditRecord, OutboxMessage, Task
 from tests.api_client import Api
 from tests.integration import flows
 from tests.integration.deadline_support import travel
@@ -56,7 +56,6 @@ def test_applications_list_shows_each_reader_their_part(app: Any) -> None:
     assert _rows(_page(office, "/applications?status=awaiting_signoff")) == [str(hy)]
     assert _rows(_page(office, "/applications?stage=preliminary")) == [str(jx)]
     with app.extensions["appraisal.sessions"]() as s:
-        from service.models import Application
 
         unit = s.get(Application, hc).unit_id
     assert _rows(_page(office, f"/applications?unit={unit}")) == [str(hc)]
@@ -160,7 +159,8 @@ def test_group_leader_supervises_an_overdue_task_read_only_and_urges_once_a_day(
         assert {r.recipient_user_id for r in rows} == {s.get(Task, task["id"]).assignee_id}
         assert {r.channel for r in rows} == {"email", "inapp"}
         assert rows[0].context["urged_by"] == "孟庆华" and rows[0].context["overdue_hours"] == 30
-        assert s.scalar(select(func.count()).select_from(AuditRecord).where(AuditRecord.action == "urge")) == 1
+        [urged] = s.scalars(select(AuditRecord).where(AuditRecord.action == "urge"))
+        assert urged.campaign_id == s.get(Application, app_id).campaign_id  # in the campaign's audit chain
     # the office may urge too; the reviewers themselves, and unit people, may not
     office, office_csrf = logged_in(app, "res_office1")
     assert office.post(f"/tasks/{task['id']}/urge", data={"csrf_token": office_csrf}).status_code == 302
