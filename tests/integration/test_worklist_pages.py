@@ -56,7 +56,6 @@ def test_applications_list_shows_each_reader_their_part(app: Any) -> None:
     assert _rows(_page(office, "/applications?status=awaiting_signoff")) == [str(hy)]
     assert _rows(_page(office, "/applications?stage=preliminary")) == [str(jx)]
     with app.extensions["appraisal.sessions"]() as s:
-
         unit = s.get(Application, hc).unit_id
     assert _rows(_page(office, f"/applications?unit={unit}")) == [str(hc)]
     assert len(_rows(_page(office, "/applications?status=nonsense&stage=%E2%80%AE&unit=x&page=-3"))) == 3  # ignored
