@@ -114,6 +114,8 @@ NO_CHANGE_CASES = {
     "start": "always starts a new process instance",
     "deploy": "an uploaded BPMN is a new version by request (the bundled deploy skips an unchanged file)",
     "fire_timers": "written only when due timers fire, in the transaction that fires them",
+    "urge": "tested (test_worklist_pages.py::test_group_leader_supervises_an_overdue_task_read_only_and_urges_once_a_day): "
+            "a second urge the same day queues no notice and writes no record",
 }
 
 
