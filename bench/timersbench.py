@@ -111,7 +111,7 @@ def timer_sweep(quick: bool) -> dict[str, Any]:
 def _celery_sweep(url: str, now: Any, rounds: int) -> tuple[list[float], int]:
     """Time the Celery sweep's own work: find the due instances, send one message each."""
     from service.config import Settings
-    from service.jobs.celery_app import TIMER_BATCH, celery_init_app
+    from service.jobs.celery_app import celery_init_app
     from service.jobs.runtime import Runtime
 
     queue = f"appraisal_bench_sweep_{common.RUN_ID}"
@@ -127,8 +127,8 @@ def _celery_sweep(url: str, now: Any, rounds: int) -> tuple[list[float], int]:
             t0 = time.perf_counter()
             due = rt.due_timer_instances()
             with celery.producer_or_acquire() as producer:
-                for start in range(0, len(due), TIMER_BATCH):
-                    celery.send_task("appraisal.fire_timer_batch", args=[due[start:start + TIMER_BATCH]],
+                for start in range(0, len(due), settings.timer_batch):
+                    celery.send_task("appraisal.fire_timer_batch", args=[due[start:start + settings.timer_batch]],
                                      queue=queue, producer=producer)
             times.append((time.perf_counter() - t0) * 1000)
             enqueued = len(due)

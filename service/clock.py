@@ -12,6 +12,8 @@ from datetime import datetime, timedelta, timezone
 from typing import Callable, Iterator
 from zoneinfo import ZoneInfo
 
+from service import config
+
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 _override: ContextVar[Callable[[], datetime] | None] = ContextVar("clock_override", default=None)
@@ -45,7 +47,7 @@ def now() -> datetime:
     fn = _override.get()
     if fn is not None:
         return fn()
-    path = os.environ.get(CLOCK_FILE_ENV)
+    path = config.current().clock_offset_file
     if path:
         return datetime.now(timezone.utc) + _file_offset(path)
     return datetime.now(timezone.utc) + _global_offset

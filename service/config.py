@@ -1,8 +1,15 @@
-"""Settings, all read from the environment (secrets never live in the code)."""
+"""Settings, all read from the environment (secrets never live in the code).
+
+This is the only module of ``service/`` that reads ``os.environ`` (a test keeps it so):
+an app is built from ``Settings.from_env()`` (or settings a test constructs), and the few
+process-wide switches read outside a request (the test clock file, fault points, snapshot
+verification, Celery's module-level app) ask :func:`current`, this process's settings.
+"""
 from __future__ import annotations
 
 import os
 import secrets
+import threading
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -38,6 +45,21 @@ class Settings:
     audit_old_keys: tuple[str, ...] = ()
     audit_seal_seconds: float = 5.0
     load_demo: bool = False
+    run_jobs: bool = True
+    timer_batch: int = 25
+    celery_queue: str = "appraisal"
+    celery_visibility_timeout: float = 3600.0
+    celery_restore_interval: float = 10.0
+    celery_restore_throttle: int = 10
+    celery_redis_socket_timeout: float = 30.0
+    # Test-only switches, never set in production (README Settings, "for tests").
+    clock_offset_file: str | None = None
+    fault_point: str | None = None
+    fault_armed_file: str | None = None
+    fault_pause_seconds: float = 120.0
+    verify_snapshots: bool = False
+    #: The whole environment it was read from: the notification channels read their
+    #: SMTP_* / SMS_* variables from it (notifications.Dispatcher.from_env).
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -75,6 +97,39 @@ class Settings:
         if env.get("AUDIT_SEAL_SECONDS"):
             values["audit_seal_seconds"] = float(env["AUDIT_SEAL_SECONDS"])
         values["load_demo"] = env.get("LOAD_DEMO", "0") == "1"
+        values["run_jobs"] = env.get("RUN_JOBS", "1") != "0"
+        for name, cast in (("TIMER_BATCH", int), ("CELERY_QUEUE", str), ("CELERY_VISIBILITY_TIMEOUT", float),
+                           ("CELERY_RESTORE_INTERVAL", float), ("CELERY_RESTORE_THROTTLE", int),
+                           ("CELERY_REDIS_SOCKET_TIMEOUT", float)):
+            if env.get(name):
+                values[name.lower()] = cast(env[name])
+        values["clock_offset_file"] = env.get("APPRAISAL_CLOCK_OFFSET_FILE") or None
+        values["fault_point"] = env.get("APPRAISAL_FAULT_POINT") or None
+        values["fault_armed_file"] = env.get("APPRAISAL_FAULT_ARMED_FILE") or None
+        if env.get("APPRAISAL_FAULT_PAUSE_SECONDS"):
+            values["fault_pause_seconds"] = float(env["APPRAISAL_FAULT_PAUSE_SECONDS"])
+        values["verify_snapshots"] = env.get("APPRAISAL_VERIFY_SNAPSHOTS") == "1"
         values["extra"] = dict(env)
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]
+
+
+_lock = threading.Lock()
+_current: Settings | None = None
+
+
+def current() -> Settings:
+    """This process's settings, read from its environment once."""
+    global _current
+    if _current is None:
+        with _lock:
+            if _current is None:
+                _current = Settings.from_env()
+    return _current
+
+
+def set_current(settings: Settings | None) -> None:
+    """Replace this process's settings (``None``: read the environment again on next use); for tests."""
+    global _current
+    with _lock:
+        _current = settings

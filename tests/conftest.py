@@ -17,7 +17,7 @@ from typing import Any, Iterator
 import pytest
 from sqlalchemy import create_engine, text
 
-from service import clock, create_app
+from service import clock, config, create_app
 from service.auth import ratelimit
 from service.cli import migrate
 from service.config import Settings
@@ -26,6 +26,7 @@ from service.extensions import Base
 # Every engine snapshot in the suite is checked against SpiffWorkflow's full serialization
 # (service/engine/snapshots.py writes the state incrementally); subprocesses inherit it.
 os.environ.setdefault("APPRAISAL_VERIFY_SNAPSHOTS", "1")
+config.set_current(None)  # read the environment again (service/config.py is its only reader)
 
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 

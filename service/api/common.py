@@ -1,15 +1,17 @@
 """Request helpers shared by the blueprints: session, current user, JSON input."""
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import current_app, g, request
 from sqlalchemy.orm import Session
 
 from service.auth import tokens
 from service.errors import BadRequest, Unauthenticated, ValidationFailed
-from service.models import User
 from service.workflows.services import Services
+
+if TYPE_CHECKING:  # types only: routes and pages never touch tables (import contract)
+    from service.models import User
 
 
 def session() -> Session:

@@ -2,14 +2,12 @@
 from __future__ import annotations
 
 from flask import Blueprint
-from sqlalchemy import func, select
 
 from service.api import schemas
 from service.api.common import current_user, session
 from service.api.contract import operation
 from service.auth import policies
 from service.errors import Forbidden
-from service.models import ProcessInstance
 from service.schemas.common import Items, Page
 from service.schemas.instances import EventRead, InstanceQuery, InstanceRead
 from service.workflows import instances, viewing
@@ -24,11 +22,7 @@ def list_(query: InstanceQuery) -> dict:
     if not policies.sees_all_applications(user):
         raise Forbidden("listing all process instances is for federation roles; open one through its application")
     page, size = query.page, query.page_size
-    found = select(ProcessInstance)
-    if query.status:
-        found = found.where(ProcessInstance.status == query.status)
-    total = session().scalar(select(func.count()).select_from(found.subquery()))
-    rows = list(session().scalars(found.order_by(ProcessInstance.id.desc()).offset((page - 1) * size).limit(size)))
+    rows, total = instances.list_instances(session=session(), status=query.status, page=page, page_size=size)
     groups = viewing.by_instance_id(session(), user, [i.id for i in rows])
     return {"items": [schemas.instance(i, groups[i.id], user.id) for i in rows], "total": total, "page": page,
             "page_size": size}

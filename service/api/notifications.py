@@ -1,7 +1,7 @@
 """The office's view of notification delivery: every outbox row and its state."""
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint
 
@@ -10,11 +10,13 @@ from service.api.contract import operation
 from service.auth import policies, visibility
 from service.auth.visibility import Group
 from service.errors import Forbidden
-from service.models import OutboxMessage, User
 from service.schemas.base import shape
 from service.schemas.common import Page
 from service.schemas.notifications import NotificationQuery, NotificationRead, Status, Summary
 from service.workflows import outbox, viewing
+
+if TYPE_CHECKING:  # types only: routes and pages never touch tables (import contract)
+    from service.models import OutboxMessage, User
 
 bp = Blueprint("notifications", __name__)
 STATUSES = set(Status.__args__)

@@ -6,11 +6,10 @@ viewer's groups (service.workflows.viewing).
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from service.auth import visibility
 from service.auth.visibility import Group
-from service.models import Application, Campaign, InstanceEvent, OrgUnit, ProcessDefinition, ProcessInstance, Task, User
 from service.schemas.applications import ApplicationRead
 from service.schemas.auth import UserRead
 from service.schemas.base import shape
@@ -19,6 +18,9 @@ from service.schemas.definitions import DefinitionRead
 from service.schemas.instances import EventRead, InstanceRead
 from service.schemas.orgs import OrgUnitRead
 from service.schemas.tasks import TaskRead
+
+if TYPE_CHECKING:  # types only: routes and pages never touch tables (import contract)
+    from service.models import Application, Campaign, InstanceEvent, OrgUnit, ProcessDefinition, ProcessInstance, Task, User
 
 
 def user(u: User) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy import ColumnElement, and_, or_
 
+from service.models import ROLES as ROLES  # the roles a lane may name (the modeler offers them)
 from service.models import Application, Task, User
 
 FEDERATION_ROLES = frozenset({"leading_group", "group_leader", "office", "chair_office", "process_admin"})

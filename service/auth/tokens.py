@@ -61,6 +61,12 @@ def user_for_token(session: Session, plain: str) -> User:
     return user
 
 
+def active_user(session: Session, user_id: int) -> User | None:
+    """The user with this id if the account is active (a browser session's login)."""
+    user = session.get(User, user_id)
+    return user if user is not None and user.is_active else None
+
+
 def revoke_token(session: Session, plain: str) -> None:
     row = session.scalar(select(ApiToken).where(ApiToken.token_hash == digest(plain)))
     if row is not None and row.revoked_at is None:

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import json
 import marshal
-import os
 from dataclasses import dataclass
 from typing import Any, Callable
 from uuid import UUID
@@ -33,7 +32,8 @@ from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.util.deep_merge import DeepMerge
 from SpiffWorkflow.util.task import TaskState
 
-VERIFY_ENV = "APPRAISAL_VERIFY_SNAPSHOTS"
+from service import config
+
 """Set to ``1`` to check every incremental snapshot against a full serialization (tests)."""
 
 # get_tasks() stops descending at this depth (BpmnTaskIterator's default max_depth).
@@ -107,7 +107,7 @@ class StateWriter:
         memo.fragments = fresh
         head, tail = self._header(workflow)
         text = f"{head}, \"tasks\": {{{', '.join(pieces)}}}, {tail}"
-        if os.environ.get(VERIFY_ENV) == "1":
+        if config.current().verify_snapshots:
             self._verify(workflow, text)
         return text
 

@@ -19,38 +19,35 @@ Beat entries (intervals from the settings):
 from __future__ import annotations
 
 import logging
-import os
 from typing import Any
 
 from celery import Celery
 from celery.signals import worker_process_init
 
+from service import config
 from service.config import Settings
 from service.jobs import runtime
 
 LOGGER = logging.getLogger(__name__)
-# Due instances per message: few messages per sweep, yet several workers share a large batch.
-TIMER_BATCH = int(os.environ.get("TIMER_BATCH", "25"))
 
 
 def celery_init_app(settings: Settings | None = None) -> Celery:
-    """A Celery app configured from ``settings`` (the environment by default)."""
-    settings = settings or Settings.from_env()
+    """A Celery app configured from ``settings`` (this process's settings by default)."""
+    settings = settings or config.current()
     broker = settings.redis_url or "memory://"
     celery = Celery("appraisal", broker=broker, include=[__name__])
-    env = os.environ
     transport = {
         # An unacknowledged job (its worker died) goes back to the queue after this long.
-        "visibility_timeout": float(env.get("CELERY_VISIBILITY_TIMEOUT", "3600")),
-        "unacked_restore_interval": float(env.get("CELERY_RESTORE_INTERVAL", "10")),
-        "unacked_restore_throttle": int(env.get("CELERY_RESTORE_THROTTLE", "10")),
+        "visibility_timeout": settings.celery_visibility_timeout,
+        "unacked_restore_interval": settings.celery_restore_interval,
+        "unacked_restore_throttle": settings.celery_restore_throttle,
         # Never hang on a Redis that vanished without closing the connection.
-        "socket_timeout": float(env.get("CELERY_REDIS_SOCKET_TIMEOUT", "30")),
+        "socket_timeout": settings.celery_redis_socket_timeout,
         "socket_connect_timeout": 5.0,
         "health_check_interval": 10,
     }
     celery.conf.update(
-        task_default_queue=env.get("CELERY_QUEUE", "appraisal"),
+        task_default_queue=settings.celery_queue,
         task_acks_late=True,
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
@@ -95,9 +92,10 @@ def sweep_timers() -> dict[str, Any]:
     rt = runtime.current()
     due = rt.due_timer_instances()
     upcoming = rt.upcoming_timers(rt.settings.timer_sweep_seconds)
+    batch = rt.settings.timer_batch  # due instances per message: few messages, yet workers share a large batch
     with app.producer_or_acquire() as producer:  # one connection for the whole batch
-        for start in range(0, len(due), TIMER_BATCH):
-            fire_timer_batch.apply_async(args=[due[start:start + TIMER_BATCH]], producer=producer)
+        for start in range(0, len(due), batch):
+            fire_timer_batch.apply_async(args=[due[start:start + batch]], producer=producer)
         for instance_id, countdown in upcoming:
             fire_instance_timers.apply_async(args=[instance_id], countdown=countdown, producer=producer)
     return {"dispatched": due, "scheduled": [i for i, _ in upcoming]}

@@ -9,7 +9,6 @@ waiting timer if that comes sooner, so timers fire on time here too.
 from __future__ import annotations
 
 import logging
-import os
 import subprocess
 import sys
 import threading
@@ -75,11 +74,11 @@ def background_jobs(settings: Settings) -> Iterator[None]:
     and a beat as child processes (stopped when the server stops); set
     ``RUN_JOBS=0`` when they run elsewhere (docker-compose, other machines).
     """
-    if os.environ.get("RUN_JOBS", "1") == "0":
+    if not settings.run_jobs:
         yield
         return
     if not settings.redis_url:
-        scheduler = start(Runtime.build(settings, environ=dict(os.environ)))
+        scheduler = start(Runtime.build(settings))
         try:
             yield
         finally:

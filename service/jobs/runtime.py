@@ -5,14 +5,13 @@ the fork and never shares a database connection across processes.
 """
 from __future__ import annotations
 
-import os
 import threading
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from service import clock
+from service import clock, config
 from service.config import Settings
 from service.extensions import make_engine, make_session_factory
 from service.workflows import audit_chain, outbox, reminders, timers
@@ -29,9 +28,9 @@ class Runtime:
 
     @classmethod
     def build(cls, settings: Settings | None = None, environ: dict[str, str] | None = None) -> "Runtime":
-        settings = settings or Settings.from_env()
+        settings = settings or config.current()
         engine = make_engine(settings.database_url)
-        env = environ if environ is not None else (dict(settings.extra) or dict(os.environ))
+        env = environ if environ is not None else dict(settings.extra)
         return cls(settings, make_session_factory(engine, settings), build_services(settings),
                    outbox.dispatcher_factory(env), engine)
 
@@ -91,7 +90,7 @@ _current: Runtime | None = None
 
 
 def current() -> Runtime:
-    """This process's runtime, from the environment."""
+    """This process's runtime, from this process's settings."""
     global _current
     with _lock:
         if _current is None:

@@ -1,7 +1,7 @@
 """Instance, task and timer queries."""
 from __future__ import annotations
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session, defaultload, lazyload
 
 from service.models import Application, Campaign, ProcessInstance, Task, Timer
@@ -46,3 +46,13 @@ def open_tasks(session: Session, instance_id: int) -> list[Task]:
 
 def waiting_timers(session: Session, instance_id: int) -> list[Timer]:
     return list(session.scalars(select(Timer).where(Timer.instance_id == instance_id, Timer.state == "waiting")))
+
+
+def page_of_instances(session: Session, *, status: str | None, page: int, page_size: int) -> tuple[list[ProcessInstance], int]:
+    """One page of instances, newest first, and how many there are (optionally of one status)."""
+    found = select(ProcessInstance)
+    if status:
+        found = found.where(ProcessInstance.status == status)
+    total = session.scalar(select(func.count()).select_from(found.subquery())) or 0
+    rows = list(session.scalars(found.order_by(ProcessInstance.id.desc()).offset((page - 1) * page_size).limit(page_size)))
+    return rows, total

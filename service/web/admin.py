@@ -9,7 +9,6 @@ from lxml import etree
 
 from service.auth import policies
 from service.errors import Forbidden
-from service.models import ROLES
 from service.workflows import dashboard, definitions, instances
 from service.web.blueprint import bp
 from service.web.security import db, login_required, user
@@ -42,7 +41,7 @@ def modeler(definition_id: int) -> str:
     from flask import current_app
 
     forms = current_app.extensions["appraisal.services"].forms.keys()
-    return render_template("modeler.html", definition=definition, roles=[r for r in ROLES] + ["system"], forms=forms)
+    return render_template("modeler.html", definition=definition, roles=[r for r in policies.ROLES] + ["system"], forms=forms)
 
 
 def _task_changes(old: dict[str, Any], new: dict[str, Any]) -> list[dict[str, Any]]:

@@ -1,18 +1,16 @@
 """Login, the task inbox, task forms, the application form, attachments, scoring and notifications."""
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from service import clock
 from service.auth import policies, tokens, visibility
 from service.auth.ratelimit import check_login_rate
 from service.errors import Conflict, NotFound, TooManyRequests, Unauthenticated, ValidationFailed
-from service.models import Application, Campaign
 from service.workflows import applications, attachments, campaigns, dashboard, tasks, viewing
 from service.workflows.application_rules import APPLICATION_FIELDS
 from service.workflows.filenames import download_headers
@@ -20,6 +18,9 @@ from service.web import forms, lists
 from service.web.blueprint import bp
 from service.web.i18n import LANGUAGES, t
 from service.web.security import db, login, login_required, user
+
+if TYPE_CHECKING:  # types only: routes and pages never touch tables (import contract)
+    from service.models import Application, Campaign
 
 APPLICATION_FORM = "application"
 
@@ -82,8 +83,8 @@ def inbox() -> str:
     me = user()
     found = tasks.list_tasks(session=db(), user=me, page_size=200)
     rows = found.items
-    apps = {a.id: a for a in viewing.seen_all(db(), me, db().scalars(select(Application).where(
-        Application.id.in_([r.application_id for r in rows if r.application_id]))))} if rows else {}
+    apps = {a.id: a for a in viewing.seen_all(db(), me, applications.applications_by_id(
+        session=db(), ids=[r.application_id for r in rows if r.application_id]))} if rows else {}
     now = clock.now()
     counts: dict[str, int] = {}
     for row in rows:
@@ -327,8 +328,8 @@ def application_print(application_id: int) -> str:
 def _scoring_rows() -> list[dict[str, Any]]:
     rows = [task for task in tasks.list_tasks(session=db(), user=user(), stage="scoring", page_size=200).items
             if task.form_key == "scoring" and task.application_id]
-    seen = {a.id: a for a in viewing.seen_all(db(), user(), db().scalars(select(Application).where(
-        Application.id.in_([task.application_id for task in rows]))))} if rows else {}
+    seen = {a.id: a for a in viewing.seen_all(db(), user(), applications.applications_by_id(
+        session=db(), ids=[task.application_id for task in rows]))} if rows else {}
     return [{"task": task, "application": seen[task.application_id],
              "criteria": seen[task.application_id].campaign.criteria} for task in rows]
 

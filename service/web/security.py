@@ -4,7 +4,7 @@ from __future__ import annotations
 import functools
 import hmac
 import secrets
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from flask import Flask, current_app, g, json, redirect, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
@@ -13,7 +13,10 @@ from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from service import clock
-from service.models import User
+from service.auth import tokens
+
+if TYPE_CHECKING:  # types only: routes and pages never touch tables (import contract)
+    from service.models import User
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
@@ -53,9 +56,7 @@ def session_user() -> User | None:
     if isinstance(uid, int):
         ttl = current_app.extensions["appraisal.settings"].session_ttl
         if clock.now().timestamp() - float(session.get("login_at", 0)) <= ttl.total_seconds():
-            candidate = db().get(User, uid)
-            if candidate is not None and candidate.is_active:
-                user = candidate
+            user = tokens.active_user(db(), uid)
         if user is None:
             session.clear()
     g.web_user = user

@@ -12,6 +12,7 @@ from service.auth import policies
 from service.engine import StepResult
 from service.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from service.models import Application, Campaign, OrgUnit, ProcessInstance, Task, User
+from service.repositories import applications as application_repo
 from service.repositories import rows, worklists
 from service.workflows import audit, calendars
 from service.workflows.application_rules import APPLICATION_FIELDS, field_errors, normalise
@@ -181,6 +182,11 @@ def _scores(session: Session, user: User, application_id: int) -> bool:
         return False
     return session.scalar(select(func.count()).select_from(Task).where(
         Task.application_id == application_id, Task.candidate_user_id == user.id)) > 0
+
+
+def applications_by_id(*, session: Session, ids: list[int]) -> list[Application]:
+    """The applications with these ids, unfiltered: the caller shapes them for the reader (viewing.seen_all)."""
+    return application_repo.by_ids(session, ids)
 
 
 def list_applications(*, session: Session, user: User, campaign_id: int | None = None, status: str | None = None,

@@ -19,6 +19,7 @@ from service.engine.errors import ExecutionError
 from service.auth import policies
 from service.errors import BadRequest, Conflict, Forbidden, NotFound
 from service.models import Application, InstanceEvent, ProcessDefinition, ProcessInstance, Task, Timer
+from service.repositories import instances as instance_repo
 from service.repositories import rows
 from service.workflows import audit, notices, scope
 from service.timekeeping import WorkdayCalendar
@@ -161,6 +162,11 @@ def engine_call(fn: Callable[[], StepResult]) -> StepResult:
         raise BadRequest(f"the process failed at {exc.element_id or 'an element'}: {exc}", element=exc.element_id) from None
     except EngineError as exc:
         raise Conflict(str(exc)) from None
+
+
+def list_instances(*, session: Session, status: str | None, page: int, page_size: int) -> tuple[list[ProcessInstance], int]:
+    """One page of every instance (federation roles; the caller checks), newest first, and the total."""
+    return instance_repo.page_of_instances(session, status=status, page=page, page_size=page_size)
 
 
 def get_visible_instance(*, session: Session, user: Any, instance_id: int) -> ProcessInstance:

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import os
 from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable, Mapping, Protocol
 
@@ -50,9 +49,9 @@ DEFAULT_CHANNELS = ("email", "inapp")
 DispatcherFactory = Callable[[InAppSink], Dispatcher]
 
 
-def dispatcher_factory(environ: Mapping[str, str] | None = None) -> DispatcherFactory:
-    """Dispatchers configured from SMTP_* / SMS_* in ``environ`` (default: the process environment)."""
-    env = dict(os.environ if environ is None else environ)
+def dispatcher_factory(environ: Mapping[str, str]) -> DispatcherFactory:
+    """Dispatchers configured from SMTP_* / SMS_* in ``environ`` (``Settings.extra``: the environment read)."""
+    env = dict(environ)
     return lambda sink: Dispatcher.from_env(env, inapp_sink=sink)
 
 

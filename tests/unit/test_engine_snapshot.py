@@ -10,6 +10,7 @@ what the ``get_tasks`` scans find.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import datetime, timedelta, timezone
 from typing import Any, Iterator
@@ -20,11 +21,11 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.util.task import TaskState
 
-from service import clock
+from service import clock, config
 from service.config import ROOT, Settings
 from service.engine import StepResult
 from service.engine.runtime import _WRITER, Engine
-from service.engine.snapshots import VERIFY_ENV, SnapshotMemo, completed_in, scan, tasks_in
+from service.engine.snapshots import SnapshotMemo, completed_in, scan, tasks_in
 from service.workflows.services import build_services
 
 BPMN = (ROOT / "processes" / "innovation_appraisal.bpmn").read_bytes()
@@ -33,8 +34,10 @@ CRITERIA = ("innovation", "effectiveness", "promotion", "recognition", "standard
 
 
 @pytest.fixture(autouse=True)
-def verify_every_snapshot(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(VERIFY_ENV, "1")
+def verify_every_snapshot() -> Iterator[None]:
+    config.set_current(dataclasses.replace(config.current(), verify_snapshots=True))  # APPRAISAL_VERIFY_SNAPSHOTS=1
+    yield
+    config.set_current(None)
 
 
 @pytest.fixture(scope="module")
