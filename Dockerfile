@@ -5,6 +5,9 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 
 FROM python:3.11-slim
+# System packages, as `make system-deps` installs them: CJK fonts so Chinese renders (not as boxes).
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-noto-cjk \
+    && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY pyproject.toml README.md alembic.ini gunicorn.conf.py ./
 COPY service service

@@ -29,10 +29,20 @@ $(VENDOR)/.stamp: package.json package-lock.json
 
 assets: $(VENDOR)/.stamp
 
+## Debian packages, installed with apt-get as root (sudo otherwise) when missing; waits for another apt.
+APT := $(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600
+
 ## Debian's chromium for the browser tests (Playwright cannot download browsers here).
 chromium:
-	@test -x /usr/bin/chromium || { if [ "$$(id -u)" = 0 ]; then apt-get update && apt-get install -y chromium; \
-	  else sudo apt-get update && sudo apt-get install -y chromium; fi; }
+	@test -x /usr/bin/chromium || { $(APT) update && $(APT) install -y chromium; }
+
+## What the service needs from the system: Debian's Noto CJK fonts, so Chinese renders in the browser
+## (and the browser tests' screenshots) on a fresh machine instead of as empty boxes.
+SYSTEM_PACKAGES := fonts-noto-cjk
+system-deps:
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null \
+	  | grep -q 'ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then $(APT) update && $(APT) install -y --no-install-recommends $$missing; fi
 
 ## Serve the demo on 127.0.0.1:5000 (SQLite file in instance/, demo data loaded).
 run: install
@@ -45,7 +55,7 @@ beat: install
 	mkdir -p instance && $(BIN)/celery -A service.jobs.celery_app beat --loglevel=INFO -s instance/celerybeat-schedule
 
 ## The whole suite: architecture contracts, then every test (SQLite and PostgreSQL).
-test: install chromium
+test: install chromium system-deps
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q -n 2 --dist loadgroup $(PYTEST_ARGS)
 

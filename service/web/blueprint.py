@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, Response, current_app, render_template, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from notifications import format_overdue
@@ -20,7 +20,14 @@ bp = Blueprint("web", __name__)
 @bp.before_request
 def _sync_forms() -> None:
     """Pages render forms deployed by any process, not only the bundled files."""
-    current_app.extensions["appraisal.services"].forms.sync(security.db())
+    if request.endpoint != "web.favicon":
+        current_app.extensions["appraisal.services"].forms.sync(security.db())
+
+
+@bp.get("/favicon.ico")
+def favicon() -> Response:
+    """The site's icon, for documents without an icon link (browsers ask for this path by default)."""
+    return current_app.send_static_file("favicon.ico")
 
 
 @bp.app_template_filter("local")

@@ -49,7 +49,9 @@ def test_unit_to_award_through_the_pages(person: Any, live_app: Any) -> None:
     missing = page.locator("#missing li").all_inner_texts()
     assert len(missing) == 6 and any("详细内容" in m for m in missing)
     sub.shot("02-application-draft-missing")
-    page.click("#submit-application")  # incomplete: every error next to its field
+    with sub.expecting(422, rf"/applications/{app_id}/edit"):
+        page.click("#submit-application")  # incomplete: every error next to its field
+        page.wait_for_selector('[data-field="content"] .field-error')
     assert "必填" in field_error(page, "content")
     assert "六类" in field_error(page, "category")
     assert "条件" in field_error(page, "conditions")
@@ -66,8 +68,9 @@ def test_unit_to_award_through_the_pages(person: Any, live_app: Any) -> None:
     page.click("#save-draft")
     page.wait_for_selector("#missing .ok")
     page.set_input_files("#f-file", files=[{"name": "说明.txt", "mimeType": "text/plain", "buffer": b"plain text"}])
-    page.click("#upload")
-    assert "PDF" in field_error(page, "file")
+    with sub.expecting(422, rf"/applications/{app_id}/attachments"):
+        page.click("#upload")
+        assert "PDF" in field_error(page, "file")
     page.set_input_files("#f-file", files=[{"name": "成效证明.pdf", "mimeType": "application/pdf", "buffer": PDF}])
     page.click("#upload")
     page.wait_for_selector("ul.files li >> text=成效证明.pdf")
@@ -81,8 +84,9 @@ def test_unit_to_award_through_the_pages(person: Any, live_app: Any) -> None:
     leader = person("hy_leader")
     page = open_task(leader, "leader_signoff", shot="06-inbox-leader")
     page.check('input[name="signoff_decision"][value="approve"]')
-    page.click("form.task-form button[type=submit]")
-    assert "必填" in field_error(page, "leader_name")
+    with leader.expecting(422, r"/tasks/\d+"):
+        page.click("form.task-form button[type=submit]")
+        assert "必填" in field_error(page, "leader_name")
     page.fill("#f-leader_name", "韩志刚")
     leader.shot("07-leader-signoff")
     submit_task(page)
@@ -126,8 +130,9 @@ def test_unit_to_award_through_the_pages(person: Any, live_app: Any) -> None:
         if i == 0:  # leave one blank: the error sits next to that criterion, nothing is submitted
             for k in range(4):
                 inputs.nth(k).fill("90")
-            page.click("#submit-scores")
-            assert page.locator(".score-item .field-error").count() == 1
+            with scorer.expecting(422, r"/scoring"):
+                page.click("#submit-scores")
+                assert page.locator(".score-item .field-error").count() == 1
             item = page.locator(f'.score-item[data-application="{app_id}"]')
             inputs = item.locator("input.score-input")
         for k in range(5):
@@ -157,8 +162,9 @@ def test_unit_to_award_through_the_pages(person: Any, live_app: Any) -> None:
     chair = person("chair_office")
     page = open_task(chair, "chair_confirmation")
     page.check('input[name="chair_decision"][value="send_back"]')
-    page.click("form.task-form button[type=submit]")
-    assert "必填" in field_error(page, "chair_comment")
+    with chair.expecting(422, r"/tasks/\d+"):
+        page.click("form.task-form button[type=submit]")
+        assert "必填" in field_error(page, "chair_comment")
     page.check('input[name="chair_decision"][value="confirm"]')
     chair.shot("15-chair-confirmation")
     submit_task(page)
@@ -201,8 +207,9 @@ def test_unit_to_award_through_the_pages(person: Any, live_app: Any) -> None:
     # --- phone width: inbox, a task form and the scoring sheet stay usable
     phone = person("hy_submitter", viewport=PHONE)
     page = phone.go("/applications/new")
-    page.click("#submit-application")
-    assert "必填" in field_error(page, "theme")
+    with phone.expecting(422, r"/applications/new"):
+        page.click("#submit-application")
+        assert "必填" in field_error(page, "theme")
     phone.shot("22-phone-application-errors")
     page = phone.go("/")
     phone.shot("23-phone-inbox")
@@ -269,8 +276,9 @@ def test_modeler_changes_a_due_date_and_deploys_version_2(person: Any, live_app:
     page.select_option("#element-picker", "preliminary_review")
     page.fill("#prop-dueIn", "14 days")
     page.press("#prop-dueIn", "Tab")
-    page.click("#validate")
-    page.wait_for_selector(".bpmn-problem")  # the engine's rule, shown on the diagram
+    with admin.expecting(400, r"/api/process-definitions/validate"):
+        page.click("#validate")
+        page.wait_for_selector(".bpmn-problem")  # the engine's rule, shown on the diagram
     assert "bad_duration" in page.inner_text("#problems")
     admin.shot("31-modeler-problem-on-diagram")
     page.fill("#prop-dueIn", "P14D")

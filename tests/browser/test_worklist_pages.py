@@ -71,13 +71,15 @@ def test_what_a_notification_opens_in_the_browser(person: Any, live_app: Any) ->
     group_leader.shot("links-07-urged")
 
     # the office digest → everyone's overdue tasks; errors are pages in Chinese, and in English after the switch
-    page = group_leader.go("/tasks/999999")
+    with group_leader.expecting(404, r"/tasks/999999"):
+        page = group_leader.go("/tasks/999999")
     assert "不存在" in page.inner_text("p.error")
     group_leader.shot("links-08-error-zh")
     page = group_leader.go("/lang/en?next=/tasks%3Fscope%3Dall")
     assert "Supervision" in page.inner_text("h1")
     group_leader.shot("links-09-supervision-en")
-    page = group_leader.go("/no/such/page")
+    with group_leader.expecting(404, r"/no/such/page"):
+        page = group_leader.go("/no/such/page")
     assert "does not exist" in page.inner_text("p.error")
 
     # application_lapsed → the application says it lapsed; the office's dashboard lists it and who was told

@@ -341,6 +341,7 @@ PAGES: dict[str, Callable[[World], list[tuple[str, str | None]]] | str] = {
                             "here); 404 for others (test_worklist_pages.py::"
                             "test_application_task_entry_opens_the_readers_task_or_says_there_is_none)",
     "static": "static files",
+    "web.favicon": "the site's icon, a static file",
 }
 # Pages without parameters and not listed above are opened too and scanned for markers.
 

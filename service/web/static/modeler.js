@@ -10,7 +10,7 @@
   var csrf = document.querySelector('meta[name="csrf-token"]').content;
   var roles = root.dataset.roles.split(',');
   var forms = root.dataset.forms.split(',');
-  var modeler = new BpmnJS({ container: '#canvas', keyboard: { bindTo: document },
+  var modeler = new BpmnJS({ container: '#canvas',
                              moddleExtensions: { spiffworkflow: window.SPIFFWORKFLOW_MODDLE } });
   var picker = document.getElementById('element-picker');
   var props = document.getElementById('props');
