@@ -1,22 +1,19 @@
 """Task use cases: list, claim, unclaim, complete (Camunda's task service)."""
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, select, union_all
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from service import clock, faults
 from service.auth import policies
 from service.errors import Conflict, Forbidden, NotFound
 from service.models import Task, User
 from service.repositories import audit as audit_repo, instances as repo, rows
-from service.workflows import audit, calendars, task_rules
+from service.workflows import audit, calendars, retries, task_rules
 from service.workflows.applications import on_step
 from service.workflows.definitions import engine_spec
 from service.workflows.instances import apply_step, engine_call
@@ -139,26 +136,18 @@ def form_for(*, session: Session, services: Services, user: User, task_id: int) 
 
 
 def complete(*, session: Session, services: Services, user: User, task_id: int, data: dict[str, Any]) -> Task:
-    """Complete a task with data and run the process on; retries a lost race on the instance."""
-    for attempt in range(MAX_ATTEMPTS):
-        try:
-            return _complete_once(session, services, user, task_id, data)
-        except (StaleDataError, OperationalError) as exc:
-            session.rollback()
-            if isinstance(exc, OperationalError) and not _retryable(exc):
-                raise  # e.g. the database went away: not a conflict, the API answers 503
-            if attempt == MAX_ATTEMPTS - 1:
-                raise Conflict("the process changed while completing the task; please retry") from None
-            time.sleep(0.01 * (attempt + 1))
-        except Exception:
-            session.rollback()
-            raise
-    raise AssertionError("unreachable")
+    """Complete a task with data and run the process on; retries a lost race on the instance.
 
-
-def _retryable(exc: OperationalError) -> bool:
-    text = str(exc.orig).lower()
-    return any(s in text for s in ("deadlock", "could not serialize", "database is locked"))
+    A race lost eight times is a 409; any other database error (the database went
+    away) is raised as it is, which the API answers with 503 (service/workflows/retries.py).
+    """
+    try:
+        return retries.run(session, lambda: _complete_once(session, services, user, task_id, data),
+                           attempts=MAX_ATTEMPTS, wait_step=0.01)
+    except Exception as exc:
+        if retries.retryable(exc):
+            raise Conflict("the process changed while completing the task; please retry") from None
+        raise
 
 
 def _complete_once(session: Session, services: Services, user: User, task_id: int, data: dict[str, Any]) -> Task:

@@ -10,20 +10,17 @@ re-read under the lock, so a timer that has just fired is not fired again.
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from service import clock
 from service.engine.errors import EngineError
 from service.models import Application, ProcessInstance, Timer
-from service.workflows import audit, calendars
+from service.workflows import audit, calendars, retries
 from service.workflows.applications import on_step
 from service.workflows.definitions import engine_spec
 from service.workflows.instances import apply_step
@@ -66,18 +63,19 @@ def next_due(session: Session) -> datetime | None:
 
 
 def fire_timers_for_instance(*, session: Session, services: Services, instance_id: int) -> list[int]:
-    """Fire the instance's due timers and run it on; returns the fired timer ids ([] if none/busy)."""
-    for attempt in range(5):
-        try:
-            return _fire_once(session, services, instance_id)
-        except (StaleDataError, OperationalError) as exc:
-            session.rollback()
-            LOGGER.info("instance %s changed while firing timers (%s); retrying", instance_id, type(exc).__name__)
-            time.sleep(0.02 * (attempt + 1))
-        except Exception:
-            session.rollback()
-            raise
-    return []
+    """Fire the instance's due timers and run it on; returns the fired timer ids ([] if none/busy).
+
+    A race lost five times leaves the timers to the next sweep; any other error is raised
+    (the sweep and the Celery batch record it per instance and go on).
+    """
+    try:
+        return retries.run(session, lambda: _fire_once(session, services, instance_id), attempts=5, wait_step=0.02)
+    except Exception as exc:
+        if retries.retryable(exc):
+            LOGGER.info("instance %s kept changing while firing timers (%s); the next sweep retries",
+                        instance_id, type(exc).__name__)
+            return []
+        raise
 
 
 def _fire_once(session: Session, services: Services, instance_id: int) -> list[int]:

@@ -1,0 +1,61 @@
+"""Retrying a transaction that lost a race, with tenacity, on the database's error codes.
+
+A use case that owns its transaction hands its one attempt to :func:`run`; the
+attempt is rolled back on any error and run again only when the error says a
+concurrent transaction won and trying again is the answer:
+
+* PostgreSQL SQLSTATE ``40001`` (serialization_failure) and ``40P01``
+  (deadlock_detected), read from the driver's exception (psycopg's ``sqlstate``),
+  never from its message text;
+* SQLite ``SQLITE_BUSY`` / ``SQLITE_LOCKED`` ("database is locked"), by the
+  primary result code in ``sqlite3.Error.sqlite_errorcode``;
+* our own optimistic check, :class:`StaleDataError` (a versioned row changed
+  meanwhile: service/repositories/rows.py).
+
+Anything else (the database went away, a constraint, a bug) is raised at once,
+after the rollback: a lost connection is the API's 503, not a retry.
+"""
+from __future__ import annotations
+
+from typing import Callable, TypeVar
+
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_incrementing
+
+T = TypeVar("T")
+
+RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})  # serialization_failure, deadlock_detected
+SQLITE_BUSY, SQLITE_LOCKED = 5, 6  # primary result codes (extended codes keep them in the low byte)
+
+
+def retryable(exc: BaseException) -> bool:
+    """Whether ``exc`` says a concurrent transaction won (so the same attempt may succeed now)."""
+    if isinstance(exc, StaleDataError):
+        return True
+    if not isinstance(exc, DBAPIError):
+        return False
+    orig = exc.orig
+    if getattr(orig, "sqlstate", None) in RETRYABLE_SQLSTATES:
+        return True
+    code = getattr(orig, "sqlite_errorcode", None)
+    return isinstance(code, int) and code & 0xFF in (SQLITE_BUSY, SQLITE_LOCKED)
+
+
+def run(session: Session, attempt: Callable[[], T], *, attempts: int, wait_step: float) -> T:
+    """``attempt()`` until it returns, at most ``attempts`` times; each failure is rolled back first.
+
+    Waits ``wait_step``, 2×, 3× … seconds between attempts. When the last attempt
+    also lost its race, its error is raised (the caller turns it into its answer).
+    """
+    def once() -> T:
+        try:
+            return attempt()
+        except BaseException:
+            session.rollback()
+            raise
+
+    retrying = Retrying(retry=retry_if_exception(retryable), stop=stop_after_attempt(attempts),
+                        wait=wait_incrementing(start=wait_step, increment=wait_step), reraise=True)
+    return retrying(once)
