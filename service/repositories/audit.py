@@ -87,3 +87,10 @@ def chain_entries(session: Session, chain: int) -> Iterator[tuple[AuditSeal, Aud
 
 def count_records(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(AuditRecord)) or 0
+
+
+def of_application(session: Session, application_id: int, task_ids: list[str]) -> list[AuditRecord]:
+    """The audit records of an application and of its tasks (ids as stored: strings)."""
+    return list(session.scalars(select(AuditRecord).where(
+        ((AuditRecord.object_type == "application") & (AuditRecord.object_id == str(application_id)))
+        | ((AuditRecord.object_type == "task") & (AuditRecord.object_id.in_(task_ids or ["-"]))))))

@@ -1,10 +1,13 @@
 """Instance, task and timer queries."""
 from __future__ import annotations
 
-from sqlalchemy import bindparam, func, select
+from datetime import datetime
+from typing import Any, Iterable
+
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session, defaultload, lazyload
 
-from service.models import Application, Campaign, ProcessInstance, Task, Timer
+from service.models import Application, Campaign, InstanceEvent, ProcessInstance, Task, Timer
 
 
 def lock_instance(session: Session, instance_id: int) -> ProcessInstance | None:
@@ -56,3 +59,55 @@ def page_of_instances(session: Session, *, status: str | None, page: int, page_s
     total = session.scalar(select(func.count()).select_from(found.subquery())) or 0
     rows = list(session.scalars(found.order_by(ProcessInstance.id.desc()).offset((page - 1) * page_size).limit(page_size)))
     return rows, total
+
+
+def by_id(session: Session, instance_id: int) -> ProcessInstance | None:
+    return session.get(ProcessInstance, instance_id)
+
+
+def history(session: Session, instance_id: int) -> list[InstanceEvent]:
+    """Everything that happened to the instance, in order."""
+    return list(session.scalars(select(InstanceEvent).where(InstanceEvent.instance_id == instance_id)
+                                .order_by(InstanceEvent.id)))
+
+
+def waiting_elements(session: Session, instance_id: int) -> set[str]:
+    """Elements with an open task or a waiting timer (from the indexed rows)."""
+    tasks = session.scalars(select(Task.element_id).where(Task.instance_id == instance_id, Task.state == "open"))
+    timers = session.scalars(select(Timer.element_id).where(Timer.instance_id == instance_id, Timer.state == "waiting"))
+    return set(tasks) | set(timers)
+
+
+def cancel_open_tasks(session: Session, instance_id: int, engine_task_ids: list[Any], at: datetime) -> None:
+    """Close the open task rows of engine tasks the step ended without completing them."""
+    session.execute(update(Task).where(Task.instance_id == instance_id, Task.state == "open",
+                                       Task.engine_task_id.in_(engine_task_ids))
+                    .values(state="cancelled", completed_at=at))
+
+
+def close_waiting_timers(session: Session, instance_id: int, engine_task_ids: list[Any], *, state: str,
+                         fired_at: datetime | None) -> None:
+    """Mark the waiting timer rows of these engine tasks ``fired`` or ``cancelled``."""
+    session.execute(update(Timer).where(Timer.instance_id == instance_id, Timer.state == "waiting",
+                                        Timer.engine_task_id.in_(engine_task_ids))
+                    .values(state=state, fired_at=fired_at))
+
+
+def ids_to_check(session: Session) -> set[int]:
+    """Active instances, and ended ones that still have an open task or a waiting timer (the doctor's list)."""
+    ids = set(session.scalars(select(ProcessInstance.id).where(ProcessInstance.status == "active")))
+    ids |= set(session.scalars(select(Task.instance_id).where(Task.state == "open")))
+    ids |= set(session.scalars(select(Timer.instance_id).where(Timer.state == "waiting")))
+    return ids
+
+
+def closed_tasks_of_engine_tasks(session: Session, instance_id: int, engine_task_ids: Iterable[Any]) -> list[Task]:
+    """Task rows of these engine tasks that are no longer open."""
+    return list(session.scalars(select(Task).where(Task.instance_id == instance_id,
+                                                   Task.engine_task_id.in_(list(engine_task_ids)),
+                                                   Task.state != "open")))
+
+
+def ended_timers(session: Session, instance_id: int) -> list[Timer]:
+    """The instance's timer rows that are no longer waiting (fired or cancelled)."""
+    return list(session.scalars(select(Timer).where(Timer.instance_id == instance_id, Timer.state != "waiting")))

@@ -1,6 +1,8 @@
 """Organisation units."""
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -10,3 +12,13 @@ from service.models import OrgUnit
 def units_by_code(session: Session) -> list[OrgUnit]:
     """Every organisation unit, in code order."""
     return list(session.scalars(select(OrgUnit).order_by(OrgUnit.code)))
+
+
+def existing_unit_ids(session: Session, ids: Iterable[int]) -> set[int]:
+    """Which of these unit ids exist."""
+    return set(session.scalars(select(OrgUnit.id).where(OrgUnit.id.in_(set(ids)))))
+
+
+def units_of_types(session: Session, types: Iterable[str]) -> list[OrgUnit]:
+    """Units of these types, in code order."""
+    return list(session.scalars(select(OrgUnit).where(OrgUnit.type.in_(list(types))).order_by(OrgUnit.code)))

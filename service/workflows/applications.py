@@ -4,15 +4,17 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, lazyload
+from sqlalchemy.orm import Session
 
 from service import clock
 from service.auth import policies
 from service.engine import StepResult
 from service.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from service.models import Application, Campaign, OrgUnit, ProcessInstance, Task, User
+from service.models import Application, Campaign, OrgUnit, ProcessInstance, User
 from service.repositories import applications as application_repo
+from service.repositories import campaigns as campaign_repo
+from service.repositories import tasks as task_repo
+from service.repositories import users as user_repo
 from service.repositories import rows, worklists
 from service.workflows import audit, calendars
 from service.workflows.application_rules import APPLICATION_FIELDS, field_errors, normalise
@@ -45,7 +47,7 @@ def create_application(*, session: Session, services: Services, user: User, camp
     """Create a draft for the user's unit and start its process instance."""
     if not policies.can_create_application(user):
         raise Forbidden(policies.DENIED[policies.can_create_application])
-    campaign = session.get(Campaign, campaign_id)
+    campaign = campaign_repo.by_id(session, campaign_id)
     if campaign is None:
         raise ValidationFailed([{"field": "campaign_id", "message": f"campaign {campaign_id} does not exist"}])
     now = clock.now()
@@ -86,7 +88,7 @@ def _scorers(session: Session, campaign: Campaign) -> list[User]:
     ids = [row.user_id for row in campaign.scorer_rows]
     if not ids:
         return []
-    found = {u.id: u for u in session.scalars(select(User).where(User.id.in_(ids)).options(lazyload(User.role_rows)))}
+    found = {u.id: u for u in user_repo.by_ids_without_roles(session, ids)}
     return [found[i] for i in ids if i in found]
 
 
@@ -95,8 +97,7 @@ def update_draft(*, session: Session, user: User, application_id: int, fields: d
     application = get_application(session=session, user=user, application_id=application_id)
     if "unit_submitter" not in user.roles or application.unit_id != user.unit_id:
         raise Forbidden("only the unit's submitter may edit this application")
-    open_fill = session.scalar(select(Task).where(Task.application_id == application.id, Task.state == "open",
-                                                  Task.form_key == "application"))
+    open_fill = task_repo.open_form_task(session, application.id, "application")
     if open_fill is None:
         raise Conflict("the application is not with the unit for editing at this stage")
     errors = field_errors(fields, complete=False)
@@ -169,7 +170,7 @@ def step_changes(application: Application, instance: ProcessInstance, result: St
 
 
 def get_application(*, session: Session, user: User, application_id: int) -> Application:
-    application = session.get(Application, application_id)
+    application = application_repo.by_id(session, application_id)
     if application is None:
         raise NotFound(f"application {application_id} does not exist")
     if not policies.can_see_application(user, application, scores_it=_scores(session, user, application.id)):
@@ -180,8 +181,7 @@ def get_application(*, session: Session, user: User, application_id: int) -> App
 def _scores(session: Session, user: User, application_id: int) -> bool:
     if "scorer" not in user.roles:
         return False
-    return session.scalar(select(func.count()).select_from(Task).where(
-        Task.application_id == application_id, Task.candidate_user_id == user.id)) > 0
+    return task_repo.counts_scorer(session, application_id, user.id)
 
 
 def applications_by_id(*, session: Session, ids: list[int]) -> list[Application]:
@@ -192,20 +192,7 @@ def applications_by_id(*, session: Session, ids: list[int]) -> list[Application]
 def list_applications(*, session: Session, user: User, campaign_id: int | None = None, status: str | None = None,
                       stage: str | None = None, unit_id: int | None = None, page: int = 1,
                       page_size: int = 50) -> tuple[list[Application], int]:
-    query = select(Application)
-    scored = Application.id.in_(select(Task.application_id).where(Task.candidate_user_id == user.id)) \
-        if "scorer" in user.roles else None
-    clause = policies.application_filter(user, scored)
-    if clause is not None:
-        query = query.where(clause)
-    if campaign_id is not None:
-        query = query.where(Application.campaign_id == campaign_id)
-    if status:
-        query = query.where(Application.status == status)
-    if stage:
-        query = query.where(Application.stage == stage)
-    if unit_id is not None:
-        query = query.where(Application.unit_id == unit_id)
-    total = session.scalar(select(func.count()).select_from(query.subquery()))
-    rows = session.scalars(query.order_by(Application.id).offset((page - 1) * page_size).limit(page_size))
-    return list(rows), total or 0
+    scored = application_repo.scored_by(user.id) if "scorer" in user.roles else None
+    return application_repo.page_of_applications(
+        session, visible=policies.application_filter(user, scored), campaign_id=campaign_id, status=status,
+        stage=stage, unit_id=unit_id, page=page, page_size=page_size)

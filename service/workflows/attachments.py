@@ -5,12 +5,13 @@ import hashlib
 import zipfile
 from io import BytesIO
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service import clock
 from service.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from service.models import Attachment, Task, User
+from service.models import Attachment, User
+from service.repositories import attachments as repo
+from service.repositories import tasks as task_repo
 from service.workflows import audit
 from service.workflows.applications import get_application
 from service.workflows.filenames import clean_filename
@@ -46,8 +47,7 @@ def add_attachment(*, session: Session, services: Services, user: User, applicat
     application = get_application(session=session, user=user, application_id=application_id)
     if "unit_submitter" not in user.roles or application.unit_id != user.unit_id:
         raise Forbidden("only the unit's submitter may attach files")
-    if session.scalar(select(Task.id).where(Task.application_id == application.id, Task.state == "open",
-                                            Task.form_key == "application").limit(1)) is None:
+    if not task_repo.has_open_form_task(session, application.id, "application"):
         raise Conflict("the application is not with the unit for editing at this stage")
     settings = services.settings
     name = clean_filename(filename or "")
@@ -74,12 +74,11 @@ def add_attachment(*, session: Session, services: Services, user: User, applicat
 
 def list_attachments(*, session: Session, user: User, application_id: int) -> list[Attachment]:
     get_application(session=session, user=user, application_id=application_id)
-    return list(session.scalars(select(Attachment).where(Attachment.application_id == application_id)
-                                .order_by(Attachment.id)))
+    return repo.of_application(session, application_id)
 
 
 def get_attachment(*, session: Session, user: User, attachment_id: int) -> Attachment:
-    row = session.get(Attachment, attachment_id)
+    row = repo.by_id(session, attachment_id)
     if row is None:
         raise NotFound(f"attachment {attachment_id} does not exist")
     get_application(session=session, user=user, application_id=row.application_id)

@@ -22,7 +22,8 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from service import clock
-from service.models import ProcessDefinition, User
+from service.models import ProcessDefinition
+from service.repositories import users as user_repo
 from service.workflows.definitions import latest_definition, prepare, store
 from service.workflows.services import Services
 
@@ -61,7 +62,7 @@ def deploy_bundled(session: Session, services: Services, *, replace: Collection[
 
 
 def _kept_notice(session: Session, path: Path, latest: ProcessDefinition) -> str:
-    user = session.get(User, latest.deployed_by) if latest.deployed_by is not None else None
+    user = user_repo.by_id(session, latest.deployed_by) if latest.deployed_by is not None else None
     who = user.username if user is not None else str(latest.deployed_by)
     when = f"{clock.local(latest.deployed_at):%Y-%m-%d %H:%M}"
     return (f"内置流程文件 {path.name} 与已部署的版本不同，但未部署：流程 {latest.key} 的最新版本 v{latest.version} "

@@ -4,13 +4,15 @@ from __future__ import annotations
 from datetime import datetime, time
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service import clock
 from service.auth import policies, visibility
 from service.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from service.models import Application, Campaign, CampaignScorer, User
+from service.models import Campaign, CampaignScorer, User
+from service.repositories import applications as application_repo
+from service.repositories import campaigns as repo
+from service.repositories import users as user_repo
 from service.workflows import audit, viewing
 
 MAX_ID = 2**31 - 1
@@ -65,7 +67,7 @@ def create_campaign(*, session: Session, user: User | None, year: int, name: str
         errors.append({"field": "scorer_ids", "message": "must be a list of user ids"})
     else:
         for i in scorer_ids:
-            scorer = session.get(User, i)
+            scorer = user_repo.by_id(session, i)
             if scorer is None or "scorer" not in scorer.roles:
                 errors.append({"field": "scorer_ids", "message": f"user {i} is not a scorer"})
     if errors:
@@ -74,7 +76,7 @@ def create_campaign(*, session: Session, user: User | None, year: int, name: str
     opens_at, closes_at = opens_at or default_open, closes_at or default_close
     if closes_at <= opens_at:
         raise ValidationFailed([{"field": "closes_at", "message": "must be after opens_at"}])
-    if session.scalar(select(Campaign).where(Campaign.year == year, Campaign.process_key == process_key)):
+    if repo.of_year(session, year, process_key) is not None:
         raise Conflict(f"a {process_key} campaign for {year} already exists (once a year)")
     campaign = Campaign(year=year, name=name.strip(), process_key=process_key, opens_at=opens_at, closes_at=closes_at,
                         criteria=criteria, grades=grades, no_award_grade=no_award_grade,
@@ -91,14 +93,14 @@ def create_campaign(*, session: Session, user: User | None, year: int, name: str
 
 
 def get_campaign(session: Session, campaign_id: int) -> Campaign:
-    campaign = session.get(Campaign, campaign_id)
+    campaign = repo.by_id(session, campaign_id)
     if campaign is None:
         raise NotFound(f"campaign {campaign_id} does not exist")
     return campaign
 
 
 def list_campaigns(session: Session) -> list[Campaign]:
-    return list(session.scalars(select(Campaign).order_by(Campaign.year.desc())))
+    return repo.newest_first(session)
 
 
 def results(*, session: Session, user: User, campaign_id: int) -> list[dict[str, Any]]:
@@ -110,7 +112,7 @@ def results(*, session: Session, user: User, campaign_id: int) -> list[dict[str,
     if not policies.can_see_results(user):
         raise Forbidden("only federation roles may see a campaign's results")
     get_campaign(session, campaign_id)
-    apps = list(session.scalars(select(Application).where(Application.campaign_id == campaign_id)))
+    apps = application_repo.of_campaign(session, campaign_id)
     groups = viewing.by_application(session, user, apps)
     rows = [visibility.redact(visibility.APPLICATION_FIELDS, {
         "application_id": a.id, "unit_id": a.unit_id, "unit_name": a.unit.name, "theme": a.theme,

@@ -5,7 +5,6 @@ from collections import Counter
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handlers.registry import HandlerError
@@ -14,11 +13,14 @@ from service import clock
 from service.auth import policies, visibility
 from service.auth.visibility import Group
 from service.errors import Forbidden
-from service.models import (
-    Application, AuditRecord, InboxMessage, InstanceEvent, OrgUnit, OutboxMessage, ProcessInstance, Task,
-    User,
-)
-from service.repositories import lapses
+from service.models import Application, InboxMessage, ProcessInstance, User
+from service.repositories import applications as application_repo
+from service.repositories import audit as audit_repo
+from service.repositories import instances as instance_repo
+from service.repositories import lapses, org
+from service.repositories import outbox as outbox_repo
+from service.repositories import tasks as task_repo
+from service.repositories import users as user_repo
 from service.workflows import viewing
 from service.workflows.campaigns import get_campaign
 
@@ -27,10 +29,7 @@ APPLYING_UNIT_TYPES = ("county_union", "development_zone_union", "industry_union
 
 
 def _names(session: Session, ids: set[int | None]) -> dict[int, str]:
-    ids = {i for i in ids if i is not None}
-    if not ids:
-        return {}
-    return {u.id: u.display_name for u in session.scalars(select(User).where(User.id.in_(ids)))}
+    return user_repo.display_names(session, ids)
 
 
 def campaign_dashboard(*, session: Session, user: User, campaign_id: int) -> dict[str, Any]:
@@ -38,20 +37,15 @@ def campaign_dashboard(*, session: Session, user: User, campaign_id: int) -> dic
     if not policies.sees_all_applications(user):
         raise Forbidden("the campaign dashboard is for federation roles")
     campaign = get_campaign(session, campaign_id)
-    apps = list(session.scalars(select(Application).where(Application.campaign_id == campaign_id)
-                                .order_by(Application.id)))
+    apps = application_repo.of_campaign_by_id(session, campaign_id)
     by_stage = Counter(a.stage or a.status for a in apps)
     by_unit = Counter(a.unit.name for a in apps)
     applied = {a.unit_id for a in apps}
-    not_applied = [u for u in session.scalars(select(OrgUnit).where(OrgUnit.type.in_(APPLYING_UNIT_TYPES))
-                                              .order_by(OrgUnit.code)) if u.id not in applied]
+    not_applied = [u for u in org.units_of_types(session, APPLYING_UNIT_TYPES) if u.id not in applied]
     now = clock.now()
     app_ids = [a.id for a in apps]
-    overdue = list(session.scalars(select(Task).where(Task.state == "open", Task.due_at < now,
-                                                      Task.application_id.in_(app_ids)).order_by(Task.due_at))) \
-        if app_ids else []
-    reminders = list(session.scalars(select(OutboxMessage).where(OutboxMessage.campaign_id == campaign_id)
-                                     .order_by(OutboxMessage.id.desc()).limit(200)))
+    overdue = task_repo.overdue_of_applications(session, app_ids, now)
+    reminders = outbox_repo.latest_of_campaign(session, campaign_id, limit=200)
     # Who was told about a task says who is on it: recipients show as the policy's notification records do.
     shown = visibility.NOTIFICATION_FIELDS["recipient_name"] in viewing.groups_for(session, user, None)
     names = _names(session, {r.recipient_user_id for r in reminders}) if shown else {}
@@ -103,15 +97,12 @@ def timeline(*, session: Session, application: Application, groups: frozenset[Gr
     Each step's actor and what they entered show only when the viewer's ``groups`` cover them
     (service.auth.visibility): an applicant sees that the appraisal group scored, not who or how.
     """
-    tasks = {str(t.id): t for t in session.scalars(select(Task).where(Task.application_id == application.id))}
-    records = list(session.scalars(select(AuditRecord).where(
-        ((AuditRecord.object_type == "application") & (AuditRecord.object_id == str(application.id)))
-        | ((AuditRecord.object_type == "task") & (AuditRecord.object_id.in_(list(tasks) or ["-"]))))))
+    tasks = {str(t.id): t for t in task_repo.of_application(session, application.id)}
+    records = audit_repo.of_application(session, application.id, list(tasks))
     events = []
     if application.instance_id:
-        events = [e for e in session.scalars(select(InstanceEvent).where(
-            InstanceEvent.instance_id == application.instance_id).order_by(InstanceEvent.id))
-            if e.element_type not in ("UserTask",) and not e.element_type.endswith("Gateway")]
+        events = [e for e in instance_repo.history(session, application.instance_id)
+                  if e.element_type not in ("UserTask",) and not e.element_type.endswith("Gateway")]
     names = _names(session, {r.actor_id for r in records})
     rows = []
     for r in records:
@@ -130,25 +121,20 @@ def timeline(*, session: Session, application: Application, groups: frozenset[Gr
 
 
 def instance_for(session: Session, application: Application) -> ProcessInstance | None:
-    return session.get(ProcessInstance, application.instance_id) if application.instance_id else None
+    return instance_repo.by_id(session, application.instance_id) if application.instance_id else None
 
 
 def inbox(*, session: Session, user: User, limit: int = 100) -> list[InboxMessage]:
-    return list(session.scalars(select(InboxMessage).where(InboxMessage.user_id == user.id)
-                                .order_by(InboxMessage.id.desc()).limit(limit)))
+    return outbox_repo.inbox_of(session, user.id, limit)
 
 
 def unread_count(*, session: Session, user: User) -> int:
-    return len(list(session.scalars(select(InboxMessage.id).where(InboxMessage.user_id == user.id,
-                                                                  InboxMessage.read_at.is_(None)))))
+    return outbox_repo.unread_count(session, user.id)
 
 
 def mark_read(*, session: Session, user: User, message_id: int | None = None) -> None:
     """Mark one message (or all) as read."""
-    query = select(InboxMessage).where(InboxMessage.user_id == user.id, InboxMessage.read_at.is_(None))
-    if message_id is not None:
-        query = query.where(InboxMessage.id == message_id)
-    for row in session.scalars(query):
+    for row in outbox_repo.unread(session, user.id, message_id):
         row.read_at = clock.now()
     session.commit()
 
@@ -159,9 +145,7 @@ def score_sheet(*, session: Session, user: User, campaign_id: int) -> dict[str, 
     if not policies.can_see_results(user):
         raise Forbidden("only federation roles may export score sheets")
     campaign = get_campaign(session, campaign_id)
-    found = list(session.execute(select(Task, Application).join(Application, Task.application_id == Application.id)
-                                 .where(Application.campaign_id == campaign_id, Task.form_key == "scoring",
-                                        Task.state == "completed").order_by(Application.id, Task.id)))
+    found = task_repo.completed_scoring_of_campaign(session, campaign_id)
     groups = viewing.by_application(session, user, {a.id: a for _, a in found}.values())
     rows = []
     for t, a in found:
@@ -184,8 +168,7 @@ def application_sheet(*, session: Session, user: User, campaign_id: int) -> dict
     if not policies.can_see_results(user):
         raise Forbidden("only federation roles may export applications")
     campaign = get_campaign(session, campaign_id)
-    apps = list(session.scalars(select(Application).where(Application.campaign_id == campaign_id)
-                                .order_by(Application.id)))
+    apps = application_repo.of_campaign_by_id(session, campaign_id)
     groups = viewing.by_application(session, user, apps)
     return {"campaign": campaign, "rows": [visibility.seen_application(a, groups[a.id], user.id) for a in apps]}
 
@@ -210,8 +193,7 @@ def recused_items(*, session: Session, user: User, campaign_ids: list[int]) -> l
     """Applications in scoring the user is recused from (shown on the scoring sheet, with their own recusal)."""
     if not campaign_ids:
         return []
-    apps = session.scalars(select(Application).where(Application.campaign_id.in_(campaign_ids),
-                                                     Application.stage == "scoring"))
+    apps = application_repo.in_scoring(session, campaign_ids)
     return viewing.seen_all(session, user, [a for a in apps if any(
         r.get("user_id") == user.id for r in (a.recusals or []))])
 

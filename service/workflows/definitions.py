@@ -5,7 +5,6 @@ import hashlib
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from service import clock
@@ -13,6 +12,7 @@ from service.engine import BpmnValidationError, ParsedProcess
 from service.errors import BadRequest, Forbidden, NotFound
 from service.auth import policies
 from service.models import ProcessDefinition, User
+from service.repositories import definitions as repo
 from service.workflows import audit
 from service.workflows.services import Services
 
@@ -67,7 +67,7 @@ def deploy(*, session: Session, services: Services, xml: bytes | str, user: User
 def store(*, session: Session, prepared: Prepared, user: User | None, comment: str = "") -> ProcessDefinition:
     """Store a validated document as the next version of its key, audited, and commit."""
     parsed, checksum = prepared.parsed, prepared.checksum
-    version = (session.scalar(select(func.max(ProcessDefinition.version)).where(ProcessDefinition.key == parsed.key)) or 0) + 1
+    version = repo.highest_version(session, parsed.key) + 1
     definition = ProcessDefinition(
         key=parsed.key, version=version, name=parsed.name, xml=prepared.text, spec_json=parsed.spec_json,
         meta={"user_tasks": {k: asdict(v) for k, v in parsed.user_tasks.items()},
@@ -84,19 +84,15 @@ def store(*, session: Session, prepared: Prepared, user: User | None, comment: s
 
 
 def latest_definition(session: Session, key: str) -> ProcessDefinition | None:
-    return session.scalar(select(ProcessDefinition).where(ProcessDefinition.key == key)
-                          .order_by(ProcessDefinition.version.desc()).limit(1))
+    return repo.latest(session, key)
 
 
 def get_definition(session: Session, definition_id: int) -> ProcessDefinition:
-    definition = session.get(ProcessDefinition, definition_id)
+    definition = repo.by_id(session, definition_id)
     if definition is None:
         raise NotFound(f"process definition {definition_id} does not exist")
     return definition
 
 
 def list_definitions(session: Session, key: str | None = None) -> list[ProcessDefinition]:
-    query = select(ProcessDefinition).order_by(ProcessDefinition.key, ProcessDefinition.version.desc())
-    if key:
-        query = query.where(ProcessDefinition.key == key)
-    return list(session.scalars(query))
+    return repo.all_versions(session, key)

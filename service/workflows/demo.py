@@ -3,13 +3,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service import clock
 from service.auth.passwords import hash_password
 from service.demo import baoding
 from service.models import OrgUnit, User, UserRole
+from service.repositories import campaigns as campaign_repo
+from service.repositories import org
+from service.repositories import users as user_repo
 from service.workflows.campaigns import create_campaign, default_window
 from service.workflows.bundled import BundledOutcome, deploy_bundled
 from service.workflows.services import Services
@@ -17,7 +19,7 @@ from service.workflows.services import Services
 
 def load_org(session: Session) -> dict[str, OrgUnit]:
     """Insert the fixture's units (idempotent by code)."""
-    units = {u.code: u for u in session.scalars(select(OrgUnit))}
+    units = {u.code: u for u in org.units_by_code(session)}
     for row in baoding.ORG_UNITS:
         if row["code"] in units:
             continue
@@ -30,7 +32,7 @@ def load_org(session: Session) -> dict[str, OrgUnit]:
 
 
 def load_users(session: Session, units: dict[str, OrgUnit], password: str = baoding.DEMO_PASSWORD) -> dict[str, User]:
-    users = {u.username: u for u in session.scalars(select(User))}
+    users = user_repo.by_username(session)
     hashed = hash_password(password)
     for row in baoding.DEMO_USERS:
         if row["username"] in users:
@@ -56,9 +58,7 @@ def load_demo(session: Session, services: Services, *, open_now: bool = True) ->
     if open_now and not opens <= clock.now() <= closes:
         # Outside 25–31 December the demo opens a window around today so it can be tried.
         opens, closes = clock.now() - timedelta(days=1), clock.now() + timedelta(days=6)
-    from service.models import Campaign
-
-    if session.scalar(select(Campaign).where(Campaign.year == year)) is None:
+    if campaign_repo.of_year(session, year) is None:
         create_campaign(session=session, user=None, year=year, name=f"{year}年度创新性工作评比",
                         criteria=baoding.DEFAULT_CRITERIA, grades=baoding.DEFAULT_GRADES,
                         no_award_grade=baoding.NO_AWARD_GRADE,

@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service import clock
 from service.engine import StepResult
-from service.models import Application, ProcessInstance, Task, Timer
+from service.models import ProcessInstance
+from service.repositories import applications as application_repo
 from service.repositories import audit as audit_repo, instances as repo
 from service.workflows import audit, calendars
 from service.workflows.applications import on_step
@@ -87,12 +87,10 @@ def check_instance(session: Session, services: Services, instance: ProcessInstan
 
 def check(*, session: Session, services: Services) -> list[Finding]:
     """Check every active instance, and every ended one that still has open rows."""
-    ids = set(session.scalars(select(ProcessInstance.id).where(ProcessInstance.status == "active")))
-    ids |= set(session.scalars(select(Task.instance_id).where(Task.state == "open")))
-    ids |= set(session.scalars(select(Timer.instance_id).where(Timer.state == "waiting")))
+    ids = repo.ids_to_check(session)
     findings: list[Finding] = []
     for instance_id in sorted(ids):
-        instance = session.get(ProcessInstance, instance_id)
+        instance = repo.by_id(session, instance_id)
         if instance is not None:
             findings += check_instance(session, services, instance)
     session.rollback()
@@ -131,15 +129,14 @@ def _resync(session: Session, services: Services, instance: ProcessInstance) -> 
     view = _engine_view(services, instance)
     ready = {t.id for t in view.open_tasks}
     # A row the state still waits for but that was closed is reopened (its id is unique).
-    for row in session.scalars(select(Task).where(Task.instance_id == instance.id, Task.engine_task_id.in_(ready),
-                                                  Task.state != "open")):
+    for row in repo.closed_tasks_of_engine_tasks(session, instance.id, ready):
         row.state, row.completed_at, row.completed_by, row.assignee_id = "open", None, None, None
     waiting = {_timer_key(t.id, t.due_at) for t in view.timers}
-    for row in session.scalars(select(Timer).where(Timer.instance_id == instance.id, Timer.state != "waiting")):
+    for row in repo.ended_timers(session, instance.id):
         if _timer_key(row.engine_task_id, row.due_at) in waiting:
             row.state, row.fired_at = "waiting", None
     session.flush()
-    application = session.scalar(select(Application).where(Application.instance_id == instance.id))
+    application = application_repo.of_instance(session, instance.id)
     # The indexed variables are kept: a restored state's last task may not carry them all.
     merged: dict[str, Any] = {**(instance.variables or {}), **view.variables}
     # "Before" is what the rows say now, so apply_step closes the strays and adds the missing.

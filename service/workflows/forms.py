@@ -21,12 +21,12 @@ from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import SchemaError
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from service import clock
 from service.errors import Forbidden, NotFound, ValidationFailed
 from service.models import FormDefinition, User
+from service.repositories import forms as repo
 from service.schemas import applications as application_schema
 
 CODE_DEFINED: dict[str, Any] = {"application": application_schema.form_schema}
@@ -62,13 +62,11 @@ class FormRegistry:
         """Pick up forms deployed by any process; at most one cheap query a second."""
         if not force and time.monotonic() - self._synced_at < self._sync_interval:
             return
-        newest = session.scalar(select(func.max(FormDefinition.id)))
+        newest = repo.newest_id(session)
         self._synced_at = time.monotonic()
         if newest is None or newest == self._deployed_max_id:
             return
-        latest = select(FormDefinition.key, func.max(FormDefinition.version).label("v")).group_by(FormDefinition.key).subquery()
-        rows = session.scalars(select(FormDefinition).join(
-            latest, (FormDefinition.key == latest.c.key) & (FormDefinition.version == latest.c.v)))
+        rows = repo.latest_of_each_key(session)
         with self._lock:
             for row in rows:
                 if row.key not in CODE_DEFINED:
@@ -182,13 +180,11 @@ def write_code_defined(folder: Path) -> list[Path]:
 
 
 def latest_form(session: Session, key: str) -> FormDefinition | None:
-    return session.scalar(select(FormDefinition).where(FormDefinition.key == key)
-                          .order_by(FormDefinition.version.desc()).limit(1))
+    return repo.latest(session, key)
 
 
 def form_versions(session: Session, key: str) -> list[FormDefinition]:
-    return list(session.scalars(select(FormDefinition).where(FormDefinition.key == key)
-                                .order_by(FormDefinition.version.desc())))
+    return repo.versions(session, key)
 
 
 def _top_level_fields(schema: dict[str, Any]) -> set[str]:

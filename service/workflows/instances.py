@@ -10,7 +10,6 @@ import logging
 from datetime import datetime
 from typing import Any, Callable
 
-from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from service import clock, timekeeping
@@ -18,8 +17,10 @@ from service.engine import EngineError, StepResult
 from service.engine.errors import ExecutionError
 from service.auth import policies
 from service.errors import BadRequest, Conflict, Forbidden, NotFound
-from service.models import Application, InstanceEvent, ProcessDefinition, ProcessInstance, Task, Timer
+from service.models import InstanceEvent, ProcessDefinition, ProcessInstance, Task, Timer
+from service.repositories import applications as application_repo
 from service.repositories import instances as instance_repo
+from service.repositories import tasks as task_repo
 from service.repositories import rows
 from service.workflows import audit, notices, scope
 from service.timekeeping import WorkdayCalendar
@@ -78,9 +79,7 @@ def apply_step(*, session: Session, instance: ProcessInstance, result: StepResul
     completed_id = completed_task.engine_task_id if completed_task is not None else None
     gone = sorted(result.open_before - open_now - {completed_id})
     if gone:
-        session.execute(update(Task).where(Task.instance_id == instance.id, Task.state == "open",
-                                           Task.engine_task_id.in_(gone))
-                        .values(state="cancelled", completed_at=now))
+        instance_repo.cancel_open_tasks(session, instance.id, gone, now)
     created: list[Task] = []
     for task in result.open_tasks:
         if task.id in result.open_before or task.id == completed_id:
@@ -113,9 +112,8 @@ def _sync_timers(session: Session, instance: ProcessInstance, result: StepResult
     ended = {engine_id for engine_id, _ in result.timers_before - waiting_now}
     for state, ids in (("fired", sorted(ended & fired)), ("cancelled", sorted(ended - fired))):
         if ids:
-            session.execute(update(Timer).where(Timer.instance_id == instance.id, Timer.state == "waiting",
-                                                Timer.engine_task_id.in_(ids))
-                            .values(state=state, fired_at=now if state == "fired" else None))
+            instance_repo.close_waiting_timers(session, instance.id, ids, state=state,
+                                               fired_at=now if state == "fired" else None)
     for timer in result.timers:
         if (timer.id, timer.due_at) not in result.timers_before or timer.id in ended:
             session.add(Timer(instance_id=instance.id, engine_task_id=timer.id, element_id=timer.element_id,
@@ -172,28 +170,25 @@ def list_instances(*, session: Session, status: str | None, page: int, page_size
 def get_visible_instance(*, session: Session, user: Any, instance_id: int) -> ProcessInstance:
     """The instance if the user may see it (through its application or a federation role)."""
 
-    instance = session.get(ProcessInstance, instance_id)
+    instance = instance_repo.by_id(session, instance_id)
     if instance is None:
         raise NotFound(f"process instance {instance_id} does not exist")
     if policies.sees_all_applications(user):
         return instance
-    application = session.scalar(select(Application).where(Application.instance_id == instance.id))
-    if application is not None and policies.can_see_application(user, application, scores_it=session.scalar(
-            select(Task.id).where(Task.application_id == application.id, Task.candidate_user_id == user.id).limit(1)) is not None):
+    application = application_repo.of_instance(session, instance.id)
+    if application is not None and policies.can_see_application(
+            user, application, scores_it=task_repo.is_candidate_on(session, application.id, user.id)):
         return instance
     raise NotFound(f"process instance {instance_id} does not exist")
 
 
 def history(session: Session, instance_id: int) -> list[InstanceEvent]:
-    return list(session.scalars(select(InstanceEvent).where(InstanceEvent.instance_id == instance_id)
-                                .order_by(InstanceEvent.id)))
+    return instance_repo.history(session, instance_id)
 
 
 def active_elements(session: Session, instance: ProcessInstance) -> list[str]:
     """Elements waiting now, read from the indexed task and timer rows."""
-    tasks = session.scalars(select(Task.element_id).where(Task.instance_id == instance.id, Task.state == "open"))
-    timers = session.scalars(select(Timer.element_id).where(Timer.instance_id == instance.id, Timer.state == "waiting"))
-    return sorted(set(tasks) | set(timers))
+    return sorted(instance_repo.waiting_elements(session, instance.id))
 
 
 def start_by_key(*, session: Session, services: Services, user: Any, key: str, business_key: str,

@@ -15,12 +15,14 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service import clock
 from service.engine import StepResult
-from service.models import Application, ProcessInstance, Task, User
+from service.models import Application, ProcessInstance, Task
+from service.repositories import applications as application_repo
+from service.repositories import tasks as task_repo
+from service.repositories import users as user_repo
 from service.workflows import links, outbox
 from service.workflows.recipients import effect_wanted, resolve, task_wanted
 
@@ -33,7 +35,7 @@ def after_step(*, session: Session, instance: ProcessInstance, result: StepResul
     reviewer_tasks = [t for t in created_tasks if t.due_at is not None]
     if not notify_calls and not reviewer_tasks:
         return
-    application = session.get(Application, application_id) if application_id else None
+    application = application_repo.by_id(session, application_id) if application_id else None
     campaign_id = application.campaign_id if application else None
     theme = application.theme if application else ""
     revision = instance.revision or 0
@@ -70,13 +72,12 @@ def after_step(*, session: Session, instance: ProcessInstance, result: StepResul
 def _named_task(session: Session, instance_id: int, element_id: Any) -> Task | None:
     if not isinstance(element_id, str):
         return None
-    return session.scalar(select(Task).where(Task.instance_id == instance_id, Task.element_id == element_id,
-                                             Task.state == "open").order_by(Task.id).limit(1))
+    return task_repo.open_task_at(session, instance_id, element_id)
 
 
 def _task_context(session: Session, task: Task, theme: str) -> dict[str, Any]:
     who = task.assignee_id or task.candidate_user_id
-    assignee = session.get(User, who) if who else None
+    assignee = user_repo.by_id(session, who) if who else None
     return {"task_name": task.name, "application_theme": theme, "link": links.task(task.id),
             "due_at": task.due_at.isoformat() if task.due_at else None,
             "assignee_name": assignee.display_name if assignee else "（待认领）"}

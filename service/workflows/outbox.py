@@ -19,15 +19,11 @@ transaction and so exists once whatever happens (test_celery_worker.py).
 """
 from __future__ import annotations
 
-import functools
 import logging
 from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable, Mapping, Protocol
 
-from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.dml import ReturningInsert
 
 from notifications import (
     ChannelNotConfigured,
@@ -41,6 +37,7 @@ from notifications import (
 )
 from service import clock, faults
 from service.models import InboxMessage, OutboxMessage
+from service.repositories import outbox as repo
 
 LOGGER = logging.getLogger(__name__)
 
@@ -117,51 +114,17 @@ def rows_for(*, key: str, user: Reachable, template: str, context: dict[str, Any
 
 
 def insert_rows(session: Session, rows: Iterable[dict[str, Any]]) -> int:
-    """Write outbox rows (from ``rows_for``) in the caller's transaction; returns how many were new.
-
-    One prepared INSERT ... ON CONFLICT (dedupe_key) DO NOTHING RETURNING id is
-    executed with all the rows: SQLAlchemy's "insertmanyvalues" sends it as a
-    single multi-row statement (up to 1000 rows a page) on SQLite and
-    PostgreSQL, where a plain executemany would be one statement per row.
-    A key repeated in ``rows`` keeps its first row, as separate inserts would.
-    """
-    unique: dict[str, dict[str, Any]] = {}
-    for row in rows:
-        unique.setdefault(row["dedupe_key"], row)
-    if not unique:
-        return 0
-    statement = _insert_statement(session.get_bind().dialect.name)
-    return len(session.execute(statement, list(unique.values())).all())
-
-
-@functools.cache
-def _insert_statement(dialect: str) -> ReturningInsert[tuple[int]]:
-    """Built once per dialect: constructing the statement cost a third of each old ``enqueue``."""
-    table = OutboxMessage.__table__
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(table.c.id)
+    """Write outbox rows (from ``rows_for``) in the caller's transaction, one statement; returns how many were new."""
+    return repo.insert_new(session, rows)
 
 
 def claim_due(session: Session, *, now: datetime, limit: int, lease: timedelta) -> list[int]:
     """Ids of rows to hand to deliverers now, their lease pushed forward; the caller commits.
 
-    Uses the (status, next_attempt_at) index; on PostgreSQL concurrent sweeps
-    skip each other's rows (FOR UPDATE SKIP LOCKED), on SQLite the write lock
-    taken by BEGIN IMMEDIATE serialises them.
+    A ``sending`` row found here outlived its lease: its deliverer died mid-send. It goes back
+    to ``pending`` so the next deliverer takes it; the new lease keeps other sweeps off meanwhile.
     """
-    query = (select(OutboxMessage.id)
-             .where(OutboxMessage.status.in_(("pending", "sending")), OutboxMessage.next_attempt_at <= now)
-             .order_by(OutboxMessage.next_attempt_at).limit(limit))
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    ids = list(session.scalars(query))
-    if ids:
-        # A ``sending`` row found here outlived its lease: its deliverer died mid-send. Back to
-        # ``pending`` so the next deliverer takes it; the new lease keeps other sweeps off meanwhile.
-        session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(ids))
-                        .values(next_attempt_at=now + lease, status="pending")
-                        .execution_options(synchronize_session=False))
-    return ids
+    return repo.claim_due(session, now=now, limit=limit, lease=lease)
 
 
 def backoff(attempts: int, base: float) -> timedelta:
@@ -173,12 +136,11 @@ def deliver(*, session: Session, message_id: int, make_dispatcher: DispatcherFac
             backoff_seconds: float = 30.0, lease_seconds: float = 120.0, base_url: str = "") -> str:
     """Deliver one outbox row if it still needs delivering; returns its status afterwards."""
     now = clock.now()
-    query = select(OutboxMessage).where(OutboxMessage.id == message_id)
     skip = session.get_bind().dialect.name == "postgresql"
-    row = session.scalar(query.with_for_update(skip_locked=skip).execution_options(populate_existing=True))
+    row = repo.lock_message(session, message_id, skip_locked=skip)
     if row is None:
         session.rollback()
-        return "busy" if skip and session.get(OutboxMessage, message_id) is not None else "missing"
+        return "busy" if skip and repo.message(session, message_id) is not None else "missing"
     if row.status in FINAL or (row.status == "sending" and row.next_attempt_at > now):
         status = row.status
         session.rollback()
@@ -188,7 +150,7 @@ def deliver(*, session: Session, message_id: int, make_dispatcher: DispatcherFac
     session.commit()
 
     def sink(user_id: int, subject: str, text: str, link: str | None, key: str) -> str:
-        existing = session.scalar(select(InboxMessage.id).where(InboxMessage.dedupe_key == key))
+        existing = repo.inbox_id_for(session, key)
         if existing is not None:
             return str(existing)
         message = InboxMessage(user_id=user_id, subject=subject[:300], body=text, link=link, dedupe_key=key,
@@ -222,7 +184,7 @@ def deliver(*, session: Session, message_id: int, make_dispatcher: DispatcherFac
 def _failed(session: Session, message_id: int, exc: BaseException, transient: bool, max_attempts: int,
             backoff_seconds: float) -> str:
     session.rollback()
-    row = session.get(OutboxMessage, message_id, populate_existing=True)
+    row = repo.message(session, message_id, fresh=True)
     assert row is not None
     row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
     if not transient:
@@ -242,22 +204,9 @@ def list_messages(*, session: Session, status: str | None = None, campaign_id: i
                   recipient_user_id: int | None = None, page: int = 1,
                   page_size: int = 50) -> tuple[list[OutboxMessage], int]:
     """Outbox rows newest first, for the office's delivery view."""
-    from sqlalchemy import func
-
-    query = select(OutboxMessage)
-    if status:
-        query = query.where(OutboxMessage.status == status)
-    if campaign_id is not None:
-        query = query.where(OutboxMessage.campaign_id == campaign_id)
-    if recipient_user_id is not None:
-        query = query.where(OutboxMessage.recipient_user_id == recipient_user_id)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(query.order_by(OutboxMessage.id.desc()).offset((page - 1) * page_size).limit(page_size))
-    return list(rows), total
+    return repo.page_of_messages(session, status=status, campaign_id=campaign_id,
+                                 recipient_user_id=recipient_user_id, page=page, page_size=page_size)
 
 
 def status_counts(session: Session) -> dict[str, int]:
-    from sqlalchemy import func
-
-    return {status: count for status, count in session.execute(
-        select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status))}
+    return repo.status_counts(session)

@@ -12,10 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, NamedTuple
 
-from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from service.models import Task, User, UserRole
+from service.models import Task
+from service.repositories import users as user_repo
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,9 +40,6 @@ class Pool(NamedTuple):
 
 Wanted = int | Pool | None
 """A user id, a role pool, or nobody."""
-
-_COLUMNS = (User.id, User.display_name, User.email, User.phone, User.locale, User.is_active, User.unit_id)
-
 
 def task_wanted(task: Task) -> Wanted:
     """Whom a notification about ``task`` goes to: its assignee, else its candidate, else its pool."""
@@ -76,15 +73,10 @@ def resolve(session: Session, wanted: Iterable[Wanted]) -> dict[Wanted, list[Add
     pools = sorted((w for w in distinct if isinstance(w, Pool)), key=lambda p: (p.role, p.unit_id or 0))
     out: dict[Wanted, list[Addressee]] = {w: [] for w in distinct}
     if ids:
-        for row in session.execute(select(*_COLUMNS).where(User.id.in_(ids), User.is_active.is_(True))):
+        for row in user_repo.active_contacts(session, ids):
             out[row.id] = [Addressee(*row)]
     if pools:
-        matches = [UserRole.role == p.role if p.unit_id is None else and_(UserRole.role == p.role,
-                                                                          User.unit_id == p.unit_id)
-                   for p in pools]
-        query = (select(*_COLUMNS, UserRole.role).join(UserRole, UserRole.user_id == User.id)
-                 .where(User.is_active.is_(True), or_(*matches)).order_by(User.id))
-        for *columns, role in session.execute(query):
+        for *columns, role in user_repo.active_contacts_in_pools(session, [(p.role, p.unit_id) for p in pools]):
             person = Addressee(*columns)
             for pool in pools:
                 if pool.role == role and (pool.unit_id is None or pool.unit_id == person.unit_id):

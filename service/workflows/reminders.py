@@ -32,11 +32,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service import clock
-from service.models import Application, Campaign, Task, User
+from service.models import Campaign
+from service.repositories import applications as application_repo
+from service.repositories import campaigns as campaign_repo
+from service.repositories import tasks as task_repo
+from service.repositories import users as user_repo
 from service.timekeeping import CalendarError, from_overrides, statutory_calendar
 from service.workflows import links, outbox
 from service.workflows.calendars import missing_year_warnings
@@ -119,7 +122,7 @@ def sweep(*, session: Session, base_url: str = "") -> ReminderReport:
     """Queue every reminder due now; one transaction, committed here."""
     now = clock.now()
     report = ReminderReport()
-    for campaign in session.scalars(select(Campaign).where(Campaign.opens_at <= now, Campaign.closes_at > now)):
+    for campaign in campaign_repo.open_at(session, now):
         _campaign_reminders(session, campaign, now, report)
     _task_reminders(session, now, report)
     _office_digest(session, now, report)
@@ -143,8 +146,7 @@ def _campaign_reminders(session: Session, campaign: Campaign, now: datetime, rep
                             campaign.closes_at, now)
     if offset is not None:
         by_unit: dict[int, set[str]] = {}
-        for unit_id, status in session.execute(select(Application.unit_id, Application.status)
-                                               .where(Application.campaign_id == campaign.id)):
+        for unit_id, status in application_repo.unit_statuses(session, campaign.id):
             by_unit.setdefault(unit_id, set()).add(status)
         for user in submitters:
             statuses = by_unit.get(user.unit_id, set())
@@ -158,8 +160,7 @@ def _campaign_reminders(session: Session, campaign: Campaign, now: datetime, rep
     offset = current_offset(offset_times(cfg, campaign.closes_at, "signoff_days_before", report),
                             campaign.closes_at, now)
     if offset is not None:
-        for application in session.scalars(select(Application).where(
-                Application.campaign_id == campaign.id, Application.status == "awaiting_signoff")):
+        for application in application_repo.of_campaign_in_status(session, campaign.id, "awaiting_signoff"):
             for user in users_with_role(session, "unit_leader", application.unit_id):
                 report.add("signoff_pending", outbox.enqueue(
                     session, key=f"reminder:signoff:{application.id}:{offset}:{user.id}", user=user,
@@ -178,21 +179,20 @@ def overdue_hours(due: datetime | None, now: datetime) -> int:
 
 def _task_reminders(session: Session, now: datetime, report: ReminderReport) -> None:
     horizon = now + timedelta(hours=max(float(DEFAULTS["task_due_soon_hours"]), 168))
-    tasks = session.scalars(select(Task).where(Task.state == "open", Task.due_at.is_not(None), Task.due_at <= horizon)
-                            .order_by(Task.due_at))
+    tasks = task_repo.open_due_by(session, horizon)
     campaigns: dict[int, Campaign | None] = {}
     for task in tasks:
         sent = set(task.reminders_sent or [])
         if "escalated" in sent:
             continue
-        application = session.get(Application, task.application_id) if task.application_id else None
+        application = application_repo.by_id(session, task.application_id) if task.application_id else None
         if application is not None and application.campaign_id not in campaigns:
-            campaigns[application.campaign_id] = session.get(Campaign, application.campaign_id)
+            campaigns[application.campaign_id] = campaign_repo.by_id(session, application.campaign_id)
         campaign = campaigns.get(application.campaign_id) if application is not None else None
         cfg = settings_for(campaign)
         due = task.due_at
         assert due is not None
-        assignee = session.get(User, task.assignee_id or task.candidate_user_id) \
+        assignee = user_repo.by_id(session, task.assignee_id or task.candidate_user_id) \
             if (task.assignee_id or task.candidate_user_id) else None
         context = {"task_name": task.name, "application_theme": application.theme if application else "",
                    "due_at": due.isoformat(), "link": links.task(task.id),
@@ -222,14 +222,13 @@ def _office_digest(session: Session, now: datetime, report: ReminderReport) -> N
     local = clock.local(now)
     if hour is None or local.hour < int(hour):
         return
-    overdue = list(session.scalars(select(Task).where(Task.state == "open", Task.due_at.is_not(None),
-                                                      Task.due_at <= now).order_by(Task.due_at).limit(200)))
+    overdue = task_repo.open_due_by(session, now, limit=200)
     if not overdue:
         return
     items = []
     for task in overdue:
-        application = session.get(Application, task.application_id) if task.application_id else None
-        assignee = session.get(User, task.assignee_id or task.candidate_user_id) \
+        application = application_repo.by_id(session, task.application_id) if task.application_id else None
+        assignee = user_repo.by_id(session, task.assignee_id or task.candidate_user_id) \
             if (task.assignee_id or task.candidate_user_id) else None
         items.append({"task_name": task.name, "application_theme": application.theme if application else "",
                       "assignee_name": assignee.display_name if assignee else "（待认领）",

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.auth import policies
 from service.errors import BadRequest, ValidationFailed
-from service.models import OrgUnit, ProcessDefinition, ProcessInstance
+from service.models import ProcessDefinition, ProcessInstance
+from service.repositories import org
 
 UnitScope = Callable[[str], int | None]
 
@@ -49,7 +49,7 @@ def resolve(session: Session, definition: ProcessDefinition, variables: dict[str
         else:
             errors.append({"field": field, "message": f"must be the id of an existing unit (tasks {tasks})"})
     if wanted:
-        found = set(session.scalars(select(OrgUnit.id).where(OrgUnit.id.in_(set(wanted.values())))))
+        found = org.existing_unit_ids(session, wanted.values())
         for variable, value in wanted.items():
             if value in found:
                 scope[variable] = value

@@ -11,14 +11,16 @@ from sqlalchemy.orm import Session
 
 from service import clock
 from service.errors import ValidationFailed
-from service.models import Application, Campaign, Task, User
+from service.models import Campaign, Task, User
+from service.repositories import applications as application_repo
+from service.repositories import campaigns as campaign_repo
 from service.workflows.application_rules import APPLICATION_FIELDS, field_errors, normalise
 
 
 def prepare(session: Session, task: Task, user: User, data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """(form data to validate against the schema, data to hand to the engine)."""
-    application = session.get(Application, task.application_id) if task.application_id else None
-    campaign = session.get(Campaign, application.campaign_id) if application else None
+    application = application_repo.by_id(session, task.application_id) if task.application_id else None
+    campaign = campaign_repo.by_id(session, application.campaign_id) if application else None
     if task.form_key == "application" and application is not None:
         merged = {k: getattr(application, k) for k in APPLICATION_FIELDS}
         merged.update({k: v for k, v in data.items()})

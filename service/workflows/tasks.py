@@ -5,7 +5,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select, union_all
 from sqlalchemy.orm import Session
 
 from service import clock, faults
@@ -13,6 +12,7 @@ from service.auth import policies
 from service.errors import Conflict, Forbidden, NotFound
 from service.models import Task, User
 from service.repositories import audit as audit_repo, instances as repo, rows
+from service.repositories import tasks as task_repo
 from service.workflows import audit, calendars, retries, task_rules
 from service.workflows.applications import on_step
 from service.workflows.definitions import engine_spec
@@ -43,45 +43,16 @@ def list_tasks(*, session: Session, user: User, state: str = "open", role: str |
     merged: a scorer with thousands of open tasks costs a page, not a sort of
     them all. The count stops at ``TASK_COUNT_CAP``.
     """
-    filters: list[ColumnElement[bool]] = []
-    if state != "all":
-        filters.append(Task.state == state)
-    if role:
-        filters.append(Task.role == role)
-    if stage:
-        filters.append(Task.stage == stage)
-    if application_id is not None:
-        filters.append(Task.application_id == application_id)
-    if due_before is not None:
-        filters.append(Task.due_at < due_before)
-    if assigned == "me":
-        filters.append(Task.assignee_id == user.id)
-    elif assigned == "none":
-        filters.append(Task.assignee_id.is_(None))
     branches = policies.candidate_branches(user) if state == "open" else [policies.task_filter(user)]
-    end = page * page_size
-    # Each branch yields only its (id, due_at) keys, so the merge stays narrow; the page's rows are joined last.
-    parts = [select(Task.id, Task.due_at).where(branch, *filters).order_by(*_due_order(Task.__table__.c))
-             .limit(end).subquery() for branch in branches]
-    merged = union_all(*(select(part) for part in parts)).subquery()
-    keys = select(merged).order_by(*_due_order(merged.c)).offset(end - page_size).limit(page_size).subquery()
-    capped = [select(Task.id).where(branch, *filters).limit(TASK_COUNT_CAP + 1).subquery() for branch in branches]
-    count = select(func.count()).select_from(union_all(*(select(part.c.id) for part in capped)).subquery())
-    # The count rides along on every row of the page: one round trip, unless the page is empty.
-    found = session.execute(select(Task, count.scalar_subquery()).join(keys, Task.id == keys.c.id)
-                            .order_by(*_due_order(keys.c))).all()
-    items = [task for task, _ in found]
-    counted = found[0][1] if found else (session.scalar(count) or 0)
+    items, counted = task_repo.page_in_due_order(
+        session, branches=branches, state=state, role=role, stage=stage, application_id=application_id,
+        due_before=due_before, assignee_id=user.id if assigned == "me" else None, unassigned=assigned == "none",
+        page=page, page_size=page_size, cap=TASK_COUNT_CAP)
     return TaskPage(items, min(counted, TASK_COUNT_CAP), counted <= TASK_COUNT_CAP)
 
 
-def _due_order(columns: Any) -> tuple[Any, Any]:
-    """Soonest due first, undated last, then oldest: the order the inbox indexes keep."""
-    return columns.due_at.asc().nulls_last(), columns.id.asc()
-
-
 def get_task(*, session: Session, user: User, task_id: int) -> Task:
-    task = session.get(Task, task_id)
+    task = task_repo.by_id(session, task_id)
     if task is None or not policies.can_see_task(user, task):
         raise NotFound(f"task {task_id} does not exist")
     return task

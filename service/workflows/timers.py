@@ -12,14 +12,13 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from service import clock
 from service.engine.errors import EngineError
-from service.models import Application, ProcessInstance, Timer
+from service.repositories import applications as application_repo
+from service.repositories import timers as repo
 from service.workflows import audit, calendars, retries
 from service.workflows.applications import on_step
 from service.workflows.definitions import engine_spec
@@ -37,29 +36,11 @@ class SweepReport:
     errors: dict[int, str] = field(default_factory=dict)
 
 
-def due_query(now: datetime, limit: int = 200) -> Select[Any]:
-    """Instances with a waiting timer due by ``now``, earliest first: a range scan of ix_timers_waiting_due."""
-    return (select(Timer.instance_id, func.min(Timer.due_at).label("due"))
-            .where(Timer.state == "waiting", Timer.due_at <= now)
-            .group_by(Timer.instance_id).order_by(func.min(Timer.due_at)).limit(limit))
-
-
-def due_instance_ids(session: Session, *, now: datetime, limit: int = 200) -> list[int]:
-    return [r.instance_id for r in session.execute(due_query(now, limit))]
-
-
-def upcoming(session: Session, *, after: datetime, until: datetime, limit: int = 200) -> list[tuple[int, datetime]]:
-    """(instance id, due_at) of waiting timers due in (after, until]: what to queue with an ETA."""
-    rows = session.execute(
-        select(Timer.instance_id, Timer.due_at)
-        .where(Timer.state == "waiting", Timer.due_at > after, Timer.due_at <= until)
-        .order_by(Timer.due_at).limit(limit))
-    return [(r.instance_id, r.due_at) for r in rows]
-
-
-def next_due(session: Session) -> datetime | None:
-    """When the earliest waiting timer is due (None if nothing waits)."""
-    return session.scalar(select(func.min(Timer.due_at)).where(Timer.state == "waiting"))
+# The queries live in service/repositories/timers.py; the jobs and the sweep call them through here.
+due_query = repo.due_query
+due_instance_ids = repo.due_instance_ids
+upcoming = repo.upcoming
+next_due = repo.next_due
 
 
 def fire_timers_for_instance(*, session: Session, services: Services, instance_id: int) -> list[int]:
@@ -81,18 +62,15 @@ def fire_timers_for_instance(*, session: Session, services: Services, instance_i
 def _fire_once(session: Session, services: Services, instance_id: int) -> list[int]:
     now = clock.now()
     skip = session.get_bind().dialect.name == "postgresql"
-    instance = session.scalar(
-        select(ProcessInstance).where(ProcessInstance.id == instance_id)
-        .with_for_update(of=ProcessInstance, skip_locked=skip).execution_options(populate_existing=True))
+    instance = repo.lock_instance_to_fire(session, instance_id, skip_locked=skip)
     if instance is None or instance.status != "active":
         session.rollback()
         return []
-    due = list(session.scalars(select(Timer).where(
-        Timer.instance_id == instance_id, Timer.state == "waiting", Timer.due_at <= now)))
+    due = repo.due_of_instance(session, instance_id, now)
     if not due:
         session.rollback()
         return []
-    application = session.scalar(select(Application).where(Application.instance_id == instance.id))
+    application = application_repo.of_instance(session, instance.id)
     calendar = calendars.for_application(application)
     try:
         with clock.frozen(now):

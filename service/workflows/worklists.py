@@ -14,7 +14,9 @@ from sqlalchemy.orm import Session
 from service import clock
 from service.auth import policies, visibility
 from service.errors import Conflict, Forbidden
-from service.models import Application, Campaign, Task, User
+from service.models import Campaign, Task, User
+from service.repositories import applications as application_repo
+from service.repositories import campaigns as campaign_repo
 from service.repositories import worklists as repo
 from service.workflows import audit, links, outbox, viewing
 from service.workflows.applications import list_applications
@@ -125,8 +127,8 @@ def urge(*, session: Session, user: User, task_id: int) -> int:
     task = get_task(session=session, user=user, task_id=task_id)
     if task.state != "open":
         raise Conflict(f"task {task_id} is {task.state}")
-    application = session.get(Application, task.application_id) if task.application_id else None
-    campaign = session.get(Campaign, application.campaign_id) if application else None
+    application = application_repo.by_id(session, task.application_id) if task.application_id else None
+    campaign = campaign_repo.by_id(session, application.campaign_id) if application else None
     now = clock.now()
     context = {"task_name": task.name, "application_theme": application.theme if application else "",
                "due_at": task.due_at.isoformat() if task.due_at else None, "urged_by": user.display_name,
