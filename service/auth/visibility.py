@@ -127,11 +127,13 @@ def groups_for(user: User, application: Application | None, *, scores_it: bool =
 @dataclass(frozen=True)
 class Field:
     """A field's group; ``parts`` classify keys inside its value (a dict, or each dict of a list) more
-    strictly, and with ``owner`` the rows of a list that name the viewer under that key are their own."""
+    strictly, ``rest`` the keys ``parts`` does not name (default: the field's own group), and with
+    ``owner`` the rows of a list that name the viewer under that key are their own."""
 
     group: Group
     parts: Mapping[str, "Spec"] = field(default_factory=dict)
     owner: str | None = None
+    rest: Group | None = None
 
 
 Spec = Union[Group, Field]
@@ -210,11 +212,12 @@ EVENT_FIELDS: Mapping[str, Spec | str] = {
 PEOPLE_BY_LANE: Mapping[str, Group] = {"scorer": G.SCORER_IDENTITIES, "leading_group": G.INTERNAL_REVIEW}
 """Who did a step is workflow, except in these lanes (anonymous scorers, individual leading-group views)."""
 
-DATA_BY_FORM: Mapping[str, Group] = {
+DATA_BY_FORM: Mapping[str, Spec] = {
     "application": G.CONTENT,
     "leader_signoff": G.FEEDBACK,
     "vetting": G.FEEDBACK,
-    "preliminary_review": G.INTERNAL_REVIEW,
+    # the leading group's views and reasons are internal; the reason it gives the unit is the unit's feedback
+    "preliminary_review": Field(G.FEEDBACK, parts={"unit_reasons": G.FEEDBACK}, rest=G.INTERNAL_REVIEW),
     "presentation": G.INTERNAL_REVIEW,
     "scoring": G.SCORE_SHEETS,
     "grade_proposal": G.INTERNAL_REVIEW,
@@ -224,8 +227,8 @@ DATA_BY_FORM: Mapping[str, Group] = {
 """What a completed form holds; a form not listed here (e.g. one deployed later) is internal until classified."""
 
 
-def step_groups(*, lane: str | None, form_key: str | None, own: bool) -> tuple[Group, Group]:
-    """(group of who did a step, group of what they entered); one's own step is one's own."""
+def step_groups(*, lane: str | None, form_key: str | None, own: bool) -> tuple[Group, Spec]:
+    """(group of who did a step, spec of what they entered); one's own step is one's own."""
     if own:
         return G.OWN, G.OWN
     return PEOPLE_BY_LANE.get(lane or "", G.WORKFLOW), DATA_BY_FORM.get(form_key or "", G.INTERNAL_REVIEW)
@@ -248,7 +251,7 @@ def event_fields(actor_id: int | None, lane: str | None, viewer_id: int | None) 
     return _bind(EVENT_FIELDS, step_groups(lane=lane, form_key=None, own=own)[0], G.INTERNAL_REVIEW)
 
 
-def record_groups(task: Task | None, actor_id: int | None, viewer_id: int | None) -> tuple[Group, Group]:
+def record_groups(task: Task | None, actor_id: int | None, viewer_id: int | None) -> tuple[Group, Spec]:
     """(who, what) of an audit record about an application (its unit's own edits) or one of its tasks."""
     if task is None:
         return G.WORKFLOW, G.CONTENT
@@ -286,20 +289,31 @@ def shown_value(spec: Spec, value: Any, groups: frozenset[Group], viewer_id: int
             return _HIDDEN
     elif spec.group not in groups:
         return _HIDDEN
-    if not spec.parts:
+    if not spec.parts and spec.rest is None:
         return value
     if isinstance(value, dict):
-        return _parts(spec.parts, value, groups, viewer_id)
+        return _parts(spec, value, groups, viewer_id)
     if isinstance(value, list):
-        return [_parts(spec.parts, v, groups, viewer_id) if isinstance(v, dict) else v for v in value]
+        return [_parts(spec, v, groups, viewer_id) if isinstance(v, dict) else v for v in value]
     return value
 
 
-def _parts(parts: Mapping[str, Spec], value: dict[str, Any], groups: frozenset[Group],
-           viewer_id: int | None) -> dict[str, Any]:
+def covers(spec: Spec, groups: frozenset[Group]) -> bool:
+    """Does a viewer with ``groups`` see anything of a field classified ``spec``?"""
+    return (spec.group if isinstance(spec, Field) else spec) in groups
+
+
+def seen_data(spec: Spec, value: Any, groups: frozenset[Group], viewer_id: int | None) -> Any:
+    """What of ``value`` (e.g. a completed form's data) the viewer sees under ``spec``; None: nothing."""
+    shown = shown_value(spec, value, groups, viewer_id)
+    return None if shown is _HIDDEN or shown == {} else shown
+
+
+def _parts(spec: Field, value: dict[str, Any], groups: frozenset[Group], viewer_id: int | None) -> dict[str, Any]:
     out = {}
     for key, item in value.items():
-        shown = shown_value(parts[key], item, groups, viewer_id) if key in parts else item
+        part = spec.parts.get(key, spec.rest)
+        shown = shown_value(part, item, groups, viewer_id) if part is not None else item
         if shown is not _HIDDEN:
             out[key] = shown
     return out

@@ -11,7 +11,7 @@ from service import clock
 from service.auth import policies, tokens, visibility
 from service.auth.ratelimit import check_login_rate
 from service.errors import Conflict, NotFound, TooManyRequests, Unauthenticated, ValidationFailed
-from service.workflows import applications, attachments, campaigns, dashboard, tasks, viewing
+from service.workflows import applications, attachments, campaigns, dashboard, feedback, tasks, viewing
 from service.workflows.application_rules import APPLICATION_FIELDS
 from service.workflows.filenames import download_headers
 from service.web import forms, lists
@@ -208,9 +208,11 @@ def _render_application(application: Application | None, values: dict[str, Any],
     titles = {name: forms.fields_for(schema)[i].label for i, name in enumerate(schema.get("properties", {}))}
     files = attachments.list_attachments(session=db(), user=user(), application_id=application.id) \
         if application is not None else []
+    told = feedback.told(session=db(), application=application, groups=viewing.groups_for(db(), user(), application),
+                         viewer_id=user().id) if application is not None else None
     return render_template("application_form.html", application=application, schema=schema,
                            fields=forms.fields_for(schema, values), errors=by_field, general=general,
-                           missing=missing, titles=titles, files=files,
+                           missing=missing, titles=titles, files=files, feedback=told,
                            max_mb=services().settings.max_upload_bytes // (1024 * 1024)), status
 
 
@@ -309,7 +311,9 @@ def application_view(application_id: int) -> str:
                            summary_fields=forms.fields_for(schema, {k: getattr(application, k) for k in APPLICATION_FIELDS}),
                            files=attachments.list_attachments(session=db(), user=user(), application_id=application.id),
                            timeline=dashboard.timeline(session=db(), application=row, groups=groups, viewer_id=user().id),
-                           mine=mine, scorer_names=_scorer_names([application.calculation]))
+                           mine=mine, scorer_names=_scorer_names([application.calculation]),
+                           feedback=feedback.told(session=db(), application=row, groups=groups, viewer_id=user().id),
+                           applicant=visibility.Capacity.APPLICANT in visibility.capacities(user(), row))
 
 
 @bp.get("/applications/<int:application_id>/print")

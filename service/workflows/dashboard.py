@@ -112,7 +112,7 @@ def timeline(*, session: Session, application: Application, groups: frozenset[Gr
             ANONYMOUS_ACTOR.get(task.role if task else "", "—")
         detail = r.detail if r.action != "complete" else (r.detail or {}).get("data")
         rows.append({"at": r.at, "actor": actor, "action": r.action, "what": task.name if task else "",
-                     "detail": detail if what in groups else None})
+                     "detail": visibility.seen_data(what, detail, groups, viewer_id)})
     for e in events:
         rows.append({"at": e.at, "actor": "系统 / system", "action": "element", "what": e.name or e.element_id,
                      "detail": None})
@@ -150,7 +150,7 @@ def score_sheet(*, session: Session, user: User, campaign_id: int) -> dict[str, 
     rows = []
     for t, a in found:
         who, what = visibility.step_groups(lane=t.role, form_key=t.form_key, own=t.completed_by == user.id)
-        if what in groups[a.id]:
+        if visibility.covers(what, groups[a.id]):
             rows.append((t, a, who in groups[a.id]))
     names = _names(session, {t.completed_by for t, _, named in rows if named})
     out = []

@@ -79,7 +79,8 @@ def test_not_shortlisted(app: Any) -> None:
     api = Api(app)
     app_id = flows.create(api, "econ_submitter")["id"]
     flows.submit(api, app_id, "econ_submitter", "econ_leader")
-    api.complete("lg_member2", "preliminary_review", app_id, {"shortlisted": False, "review_reasons": "创新性不足"})
+    api.complete("lg_member2", "preliminary_review", app_id, {"shortlisted": False, "review_reasons": "创新性不足",
+                                                                "unit_reasons": "与往年项目重复"})
     assert status(api, app_id)["status"] == "not_shortlisted"
 
 

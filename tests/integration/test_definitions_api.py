@@ -33,7 +33,8 @@ def test_new_version_runs_new_instances_while_old_ones_stay_pinned(app: Any) -> 
     now = clock.now()
     assert abs(clock.parse_iso(due[old["id"]]) - (now + timedelta(days=7))) < timedelta(minutes=5)
     assert abs(clock.parse_iso(due[new["id"]]) - (now + timedelta(days=2))) < timedelta(minutes=5)
-    api.complete("lg_member1", "preliminary_review", old["id"], {"shortlisted": False, "review_reasons": "一般"})
+    api.complete("lg_member1", "preliminary_review", old["id"], {"shortlisted": False, "review_reasons": "一般",
+                                                                 "unit_reasons": "创新性不足"})
     assert api.get(f"/api/applications/{old['id']}", "res_office1")["status"] == "not_shortlisted"
 
 

@@ -204,9 +204,10 @@ def _groups(spec: Any, value: Any, viewer: int) -> set[str]:
     items = [value] if isinstance(value, dict) else [v for v in value if isinstance(v, dict)] \
         if isinstance(value, list) else []
     for item in items:
-        for key, part in spec.parts.items():
-            if key in item and not _empty(item[key]):
-                found |= _groups(part, item[key], viewer)
+        for key, value_part in item.items():
+            part = spec.parts.get(key, spec.rest)
+            if part is not None and not _empty(value_part):
+                found |= _groups(part, value_part, viewer)
     return found
 
 

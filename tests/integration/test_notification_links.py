@@ -53,11 +53,13 @@ EXPECTED: dict[str, tuple[str, tuple[str, ...]]] = {
     "task_escalated": ("the overdue task, read-only, with 催办", ('data-action="urge"',)),
     "office_digest": ("everyone's overdue tasks, each to open", ('data-action="supervise"',)),
     "application_lapsed": ("the application's page saying it lapsed and why", ('id="lapsed-note"',)),
+    "application_returned": ("the returned application with the reasons it was returned", ('id="unit-feedback"',)),
+    "application_result": ("the application's result, with the reasons when it was not accepted or not shortlisted",
+                           ('id="unit-feedback"', 'id="result-note"')),
+    "presentation_invited": ("the application's page inviting the unit to present", ('id="presentation-note"',)),
 }
 # Templates no part of the service sends yet, and why. Once one is sent, it must leave this list for EXPECTED.
 NOT_SENT = {
-    "application_result": "results reach units with issue 14 item 9 (everyone is told)",
-    "application_returned": "returns reach units with issue 14 item 9 (everyone is told)",
     "consultation_due_soon": "draft_consultation.bpmn has no reminder that sends it",
 }
 # Which modules queue notifications, and the dedupe-key prefixes of the rows each writes.
@@ -214,7 +216,8 @@ def test_every_notification_link_opens_a_page_where_its_reader_can_act(app: Any)
                                                             "signoff_comment": "请补充成效数据"})
         walk.check("drafts, submissions, a return")
         flows.submit(api, htz, "htz_submitter", "htz_leader")
-        api.complete("lg_member1", "preliminary_review", jx, {"shortlisted": False, "review_reasons": "创新性不足"})
+        api.complete("lg_member1", "preliminary_review", jx, {"shortlisted": False, "review_reasons": "创新性不足",
+                                                              "unit_reasons": "与往年项目重复"})
         api.complete("lg_member1", "preliminary_review", econ, {"shortlisted": True, "review_reasons": "创新性突出"})
         walk.check("resubmission, preliminary review")
 

@@ -98,7 +98,24 @@ INNOVATION_SERVICE_TASKS = {
               {"template": ("str", '"application_lapsed"'), "to": ("str", '"unit_role"'),
                "role": ("any", '["unit_submitter", "unit_leader"]'), "context": ("any", f'{{"lapse": "{lapse}"}}')})
        for task, lapse in (("notify_lapsed_unsubmitted", "not_submitted"), ("notify_lapsed_unsigned", "not_signed"))},
+    # everyone is told (issue 14.9): returns with their reasons, results, the invitation to present
+    **{task: ("notify", result, {"template": ("str", f'"{template}"'), "to": ("str", '"unit_role"'),
+                                 "role": ("any", '["unit_submitter", "unit_leader"]'), "context": ("any", context)})
+       for task, result, template, context in (
+           ("notify_returned_by_leader", "return_notice", "application_returned",
+            '{"stage_name": "主要领导签字", "reasons": signoff_comment}'),
+           ("notify_returned_by_vetter", "return_notice", "application_returned",
+            '{"stage_name": "主管工会初审", "reasons": vetting_reasons}'),
+           ("notify_rejected", "result_notice", "application_result",
+            '{"outcome": "rejected", "grade": None, "reasons": vetting_reasons}'),
+           ("notify_not_shortlisted", "result_notice", "application_result",
+            '{"outcome": "not_shortlisted", "grade": None, "reasons": unit_reasons}'),
+           ("notify_invited", "invitation_notice", "presentation_invited", '{}'),
+           ("notify_not_awarded", "result_notice", "application_result", '{"outcome": "not_awarded", "grade": None}'),
+           ("notify_awarded", "result_notice", "application_result", '{"outcome": "awarded", "grade": final_grade}'),
+       )},
 }
+UNIT = {"to": "unit_role", "role": ["unit_submitter", "unit_leader"]}
 FORM_KEYS = {"application", "leader_signoff", "vetting", "preliminary_review", "presentation", "scoring",
              "grade_proposal", "grade_decision", "chair_confirmation", "draft_comments", "feedback_receipt"}
 
@@ -699,8 +716,49 @@ def test_leader_return_goes_back_to_the_submitter(parser, forms):
 def test_not_shortlisted(parser, forms):
     run = Run(parser, forms, "innovation_appraisal", start_data(), INNOVATION)
     submit(run)
-    run.complete("preliminary_review", {"shortlisted": False, "review_reasons": "创新性不足。"})
+    NOTIFIED.clear()
+    run.complete("preliminary_review", {"shortlisted": False, "review_reasons": "创新性不足。",
+                                        "unit_reasons": "与往年项目重复。"})
     assert run.ended_at() == "end_not_shortlisted"
+    # the unit is told why, in the words the group chose for it (never its internal review reasons)
+    assert NOTIFIED == [{**UNIT, "template": "application_result",
+                         "context": {"outcome": "not_shortlisted", "grade": None, "reasons": "与往年项目重复。"}}]
+
+
+def test_every_return_and_result_tells_the_unit(parser, forms):
+    run = Run(parser, forms, "innovation_appraisal", start_data(supervising_union_id=9, needs_vetting=True),
+              INNOVATION)
+    NOTIFIED.clear()
+    run.complete("fill_application", APPLICATION)
+    run.complete("leader_signoff", RETURN)
+    assert NOTIFIED[-1] == {**UNIT, "template": "application_returned",
+                            "context": {"stage_name": "主要领导签字", "reasons": RETURN["signoff_comment"]}}
+    run.complete("fill_application", APPLICATION)
+    run.complete("leader_signoff", APPROVE)
+    run.complete("county_vetting", {"vetting_decision": "return", "vetting_reasons": "缺少佐证材料"})
+    assert NOTIFIED[-1] == {**UNIT, "template": "application_returned",
+                            "context": {"stage_name": "主管工会初审", "reasons": "缺少佐证材料"}}
+    run.complete("fill_application", APPLICATION)
+    run.complete("leader_signoff", APPROVE)
+    run.complete("county_vetting", {"vetting_decision": "approve"})
+    run.complete("preliminary_review", {"shortlisted": True, "review_reasons": "好"})
+    assert NOTIFIED[-1] == {**UNIT, "template": "presentation_invited", "context": {}}
+    assert len(NOTIFIED) == 3
+    run.complete("record_presentation", {"presentation_date": "2027-01-08", "presenter": "林", "presentation_notes": "好"})
+    score_all(run)
+    decide(run, "一等奖")
+    assert run.ended_at() == "end_awarded"
+    assert NOTIFIED[-1] == {**UNIT, "template": "application_result", "context": {"outcome": "awarded", "grade": "一等奖"}}
+
+
+def test_a_rejected_application_tells_the_unit_why(parser, forms):
+    run = Run(parser, forms, "innovation_appraisal", start_data(supervising_union_id=9, needs_vetting=True),
+              INNOVATION)
+    NOTIFIED.clear()
+    submit(run, vetting=["reject"])
+    assert run.ended_at() == "end_rejected"
+    assert NOTIFIED[-1]["template"] == "application_result" and NOTIFIED[-1]["context"]["outcome"] == "rejected"
+    assert NOTIFIED[-1]["context"]["reasons"]
 
 
 def test_chair_send_back_then_confirm(parser, forms):

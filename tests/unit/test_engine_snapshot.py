@@ -133,10 +133,10 @@ class Walk:
 def test_whole_instance_with_revision_loops_scoring_timer_and_send_back(base: Engine) -> None:
     walk = Walk(base, "w1", start_data(scorers=6, supervising_union_id=7, needs_vetting=True))
     walk.complete("fill_application", {"theme": "初稿"})
-    walk.complete("leader_signoff", {"signoff_decision": "return", "leader_name": "领导"})
+    walk.complete("leader_signoff", {"signoff_decision": "return", "leader_name": "领导", "signoff_comment": "补充"})
     walk.complete("fill_application", {"theme": "修改稿"})
     walk.complete("leader_signoff", {"signoff_decision": "approve", "leader_name": "领导"})
-    walk.complete("county_vetting", {"vetting_decision": "return"})
+    walk.complete("county_vetting", {"vetting_decision": "return", "vetting_reasons": "补充"})
     walk.complete("fill_application", {"theme": "再改稿"})
     walk.complete("leader_signoff", {"signoff_decision": "approve", "leader_name": "领导"})
     walk.complete("county_vetting", {"vetting_decision": "approve"})
@@ -308,7 +308,7 @@ def test_subprocesses_are_written_whole_and_scanned_with_get_tasks() -> None:
 
 def test_scan_stops_where_get_tasks_stops(base: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     walk = Walk(base, "w7", start_data(scorers=3))
-    for element, data in [("fill_application", {}), ("leader_signoff", {"signoff_decision": "return"}),
+    for element, data in [("fill_application", {}), ("leader_signoff", {"signoff_decision": "return", "signoff_comment": "补充"}),
                           ("fill_application", {})]:
         walk.complete(element, data)
     workflow, _ = walk.live()

@@ -79,3 +79,15 @@ def test_ones_own_task_is_ones_own_and_private_lanes_hide_their_people() -> None
     assert visibility.event_fields(8, "leading_group", 1)["actor_id"] == G.INTERNAL_REVIEW
     assert visibility.event_fields(8, "vetter", 1)["actor_id"] == G.WORKFLOW
     assert visibility.step_groups(lane="office", form_key="some_new_form", own=False)[1] == G.INTERNAL_REVIEW
+
+
+def test_the_unit_sees_the_reason_given_to_it_and_never_the_leading_groups_own() -> None:
+    task = SimpleNamespace(role="leading_group", form_key="preliminary_review", candidate_user_id=None,
+                           assignee_id=8, completed_by=8)
+    data = {"shortlisted": False, "review_reasons": "内部", "unit_reasons": "告知单位", "added_later": "?"}
+    spec = visibility.task_fields(task, 1)["data"]  # type: ignore[arg-type]
+    applicant = frozenset({G.CONTENT, G.WORKFLOW, G.FEEDBACK})
+    assert visibility.seen_data(spec, data, applicant, 1) == {"unit_reasons": "告知单位"}
+    assert visibility.seen_data(spec, data, frozenset({G.FEEDBACK, G.INTERNAL_REVIEW}), 4) == data
+    assert visibility.seen_data(spec, {"shortlisted": True, "review_reasons": "内部"}, applicant, 1) is None
+    assert visibility.seen_data(spec, data, frozenset({G.CONTENT, G.WORKFLOW}), 1) is None  # a scorer

@@ -108,6 +108,11 @@ _SAMPLES: dict[str, dict[str, Any]] = {
         "lapse": "not_signed",
         "link": "https://appraisal.example.cn/applications/9",
     },
+    "presentation_invited": {
+        "application_theme": "智能巡检机器人在变电站运维中的应用",
+        "campaign_name": "2026年度职工创新性工作评比",
+        "link": "https://appraisal.example.cn/applications/9",
+    },
     "consultation_due_soon": {
         "closes_at": _DUE,
         "days_left": 2,

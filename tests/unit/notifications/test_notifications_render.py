@@ -28,6 +28,7 @@ CONTRACT: dict[str, set[str]] = {
     "application_result": {"application_theme", "outcome", "grade", "link"},
     "consultation_due_soon": {"closes_at", "days_left", "link"},
     "application_lapsed": {"application_theme", "campaign_name", "closes_at", "lapse", "link"},
+    "presentation_invited": {"application_theme", "campaign_name", "link"},
 }
 DIGEST_ITEM_KEYS = ["task_name", "application_theme", "assignee_name", "due_at", "overdue_hours"]
 LOCALES = ["zh-CN", "en"]
@@ -301,3 +302,23 @@ def test_lapse_notice_says_why_and_copes_with_an_untitled_draft(locale: str, sam
     assert "“”" not in untitled.text + untitled.subject
     with pytest.raises(TemplateContextError):
         render("application_lapsed", sample_context("application_lapsed") | {"lapse": "withdrawn"}, locale)
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_a_result_gives_the_unit_its_reasons_when_there_are_some(locale: str, sample_context) -> None:
+    context = sample_context("application_result") | {"outcome": "not_shortlisted", "grade": None}
+    plain = render("application_result", context, locale)
+    told = render("application_result", context | {"reasons": "与往年项目<重复>"}, locale)
+    assert "与往年项目<重复>" in told.text and "与往年项目&lt;重复&gt;" in told.html
+    assert "<重复>" not in plain.text and ("理由" not in plain.text if locale == "zh-CN" else "reasons" not in plain.text)
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_an_invitation_names_the_session_when_one_is_scheduled(locale: str, sample_context) -> None:
+    context = sample_context("presentation_invited")
+    unscheduled = render("presentation_invited", context, locale).text
+    scheduled = render("presentation_invited", context | {"session_date": "2027-01-08 09:00", "session_place": "市总工会三楼会议室",
+                                                           "session_order": 3}, locale).text
+    assert "2027-01-08 09:00" in scheduled and "市总工会三楼会议室" in scheduled and "3" in scheduled
+    assert "2027-01-08" not in unscheduled
+    assert ("请留意后续通知" in unscheduled) if locale == "zh-CN" else ("watch for its notice" in unscheduled)
