@@ -9,7 +9,7 @@ from service.api.common import current_user, session
 from service.api.contract import operation
 from service.auth import policies
 from service.errors import ValidationFailed
-from service.schemas.campaigns import CampaignCreate, CampaignRead, ResultRead
+from service.schemas.campaigns import CampaignCreate, CampaignRead, ResultRead, ScorersUpdate
 from service.schemas.common import Items
 from service.workflows import campaigns, viewing
 
@@ -53,3 +53,13 @@ def get(campaign_id: int) -> dict:
 @operation("Ranked results with each calculation", response=Items[ResultRead])
 def results(campaign_id: int) -> dict:
     return {"items": campaigns.results(session=session(), user=current_user(), campaign_id=campaign_id)}
+
+
+@bp.put("/campaigns/<int:campaign_id>/scorers")
+@operation("Replace the campaign's scorers (office); a retried scorer selection re-reads them", body=ScorersUpdate,
+           response=CampaignRead, errors=(401, 403, 404, 422), allowed=policies.can_manage_campaigns)
+def update_scorers(campaign_id: int, body: ScorersUpdate) -> dict:
+    user = current_user()
+    campaign = campaigns.update_scorers(session=session(), user=user, campaign_id=campaign_id,
+                                        scorer_ids=body.scorer_ids)
+    return schemas.campaign(campaign, viewing.groups_for(session(), user, None))

@@ -127,7 +127,13 @@ def can_start_directly(user: User) -> bool:
     return bool(user.roles & {"office", "process_admin"})
 
 
+def can_handle_incidents(user: User) -> bool:
+    """See what failed in running instances and retry it (Camunda's Cockpit: the office and the administrator)."""
+    return bool(user.roles & {"office", "process_admin"})
+
+
 DENIED: dict[object, str] = {
+    can_handle_incidents: "only the office or a process administrator may see and retry incidents",
     can_create_application: "only a unit's submitter may create an application",
     can_deploy: "only process administrators may deploy",
     can_manage_campaigns: "only the office may create campaigns",

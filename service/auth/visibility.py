@@ -192,6 +192,14 @@ NOTIFICATION_FIELDS: Mapping[str, Spec] = {
 }
 """A notification's delivery record (the office's view of the outbox)."""
 
+INCIDENT_FIELDS: Mapping[str, Spec] = {
+    **dict.fromkeys(("id", "instance_id", "application_id", "element_id", "element_name", "state", "error",
+                     "attempts", "created_at", "failed_at", "resolved_at"), G.WORKFLOW),
+    # what a failed scorer selection was given names the scorers; whose step met it may be a scorer's
+    **dict.fromkeys(("data", "caused_by", "resolved_by"), G.SCORER_IDENTITIES),
+}
+"""An incident (the office's and the process administrator's view of what failed)."""
+
 PEOPLE = "people"
 DATA = "data"
 TASK_FIELDS: Mapping[str, Spec | str] = {

@@ -7,6 +7,7 @@ from service.engine.errors import BpmnValidationError, EngineError, Problem, Tas
 from service.engine.runtime import (
     Effect,
     Engine,
+    Failure,
     HistoryItem,
     OpenTask,
     ParsedProcess,
@@ -16,6 +17,6 @@ from service.engine.runtime import (
 )
 
 __all__ = [
-    "BpmnValidationError", "Effect", "Engine", "EngineError", "HistoryItem", "OpenTask",
+    "BpmnValidationError", "Effect", "Engine", "EngineError", "Failure", "HistoryItem", "OpenTask",
     "ParsedProcess", "Problem", "StepResult", "TaskNotReady", "UserTaskInfo", "WaitingTimer",
 ]

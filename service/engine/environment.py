@@ -46,9 +46,12 @@ class SafeEnvironment(BasePythonScriptEngineEnvironment):
         if found is None:
             raise ExecutionError(f"no handler registered under {operation_name!r}")
         params = {name: spec["value"] for name, spec in (operation_params or {}).items()}
+        data = {"handler": operation_name, "params": params}
         try:
             result = found.fn(**params)
         except HandlerError as exc:
-            raise ExecutionError(f"handler {operation_name!r}: {exc}") from exc
+            raise ExecutionError(f"handler {operation_name!r}: {exc}", data=data) from exc
+        except Exception as exc:  # noqa: BLE001 - a handler's bug is an incident at its element, not a 500
+            raise ExecutionError(f"handler {operation_name!r} raised {type(exc).__name__}: {exc}", data=data) from exc
         self.calls.append(ServiceCall(operation_name, params, result))
         return json.dumps(result, ensure_ascii=False)

@@ -33,6 +33,9 @@ class TaskNotReady(EngineError):
 
 
 class ExecutionError(EngineError):
-    def __init__(self, message: str, element_id: str | None = None):
+    """A step failed; ``data`` says what the failing element was given (a handler's name and parameters)."""
+
+    def __init__(self, message: str, element_id: str | None = None, data: dict | None = None):
         super().__init__(message)
         self.element_id = element_id
+        self.data = data or {}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -143,6 +144,20 @@ class Effect:
     result: Any
 
 
+@dataclass(frozen=True)
+class Failure:
+    """An element that failed while the engine ran (a handler raised, an expression failed): an incident.
+
+    The step that met it still completes; the instance waits at ``element_id``
+    (its task in ERROR) until :meth:`Engine.retry` runs it again.
+    """
+    task_id: str
+    element_id: str
+    name: str
+    message: str
+    data: dict[str, Any]
+
+
 @dataclass
 class StepResult:
     state_json: str
@@ -157,6 +172,11 @@ class StepResult:
     # timer rows by difference instead of reading them back.
     open_before: frozenset[str] = frozenset()
     timers_before: frozenset[tuple[str, datetime]] = frozenset()
+    failure: Failure | None = None
+    """What failed in this step (an incident opens, or a retried one fails again)."""
+    errored: frozenset[str] = frozenset()
+    errored_before: frozenset[str] = frozenset()
+    """Engine ids of the failed elements after and before the step: those that left the set were resolved."""
 
 
 class Engine:
@@ -264,6 +284,23 @@ class Engine:
         return self._keep(spec_key, workflow, memo,
                           self._advance(workflow, env, memo, workflow.refresh_timers, calendar))
 
+    def retry(self, *, spec_key: str, spec_json: SpecSource, state_json: str, task_id: str,
+              data: dict[str, Any] | None = None, calendar: WorkdayCalendar | None = None) -> StepResult:
+        """Run a failed element again (its data updated with ``data``) and run on; a new failure is in the result."""
+        workflow, env, memo = self._restore(spec_key, spec_json, state_json)
+        try:
+            task = workflow.get_task_from_id(UUID(task_id))
+        except Exception:  # noqa: BLE001 - SpiffWorkflow raises its own TaskNotFoundException
+            raise TaskNotReady(f"task {task_id} does not exist in this instance") from None
+        if task is None or task.state != TaskState.ERROR:
+            raise TaskNotReady(f"task {task_id} has not failed")
+
+        def act() -> None:
+            task.data.update(data or {})
+            task._set_state(TaskState.READY)
+
+        return self._keep(spec_key, workflow, memo, self._advance(workflow, env, memo, act, calendar))
+
     def cancel(self, *, spec_key: str, spec_json: SpecSource, state_json: str) -> StepResult:
         """Cancel the instance (e.g. its campaign was withdrawn)."""
         workflow, env, memo = self._restore(spec_key, spec_json, state_json)
@@ -334,22 +371,29 @@ class Engine:
     def _advance(self, workflow: BpmnWorkflow, env: SafeEnvironment, memo: SnapshotMemo,
                  act: Callable[[], Any], calendar: WorkdayCalendar | None = None) -> StepResult:
         _remember(workflow, memo)
+        failure, since = None, time.time()
         try:
             with timers.calendar_in_use(calendar):
                 act()
                 workflow.do_engine_steps()
-        except ExecutionError:
-            raise
-        except SpiffWorkflowException as exc:
-            task = getattr(exc, "task", None)
-            element = task.task_spec.bpmn_id if task is not None else None
-            raise ExecutionError(_first_line(exc), element) from None
-        return self._snapshot(workflow, env, memo)
+        except Exception as exc:  # noqa: BLE001 - an element that failed is an incident; anything else is raised
+            failure = _failure(workflow, since, exc)
+            if failure is None:
+                if isinstance(exc, ExecutionError):
+                    raise
+                if isinstance(exc, SpiffWorkflowException):
+                    task = getattr(exc, "task", None)
+                    element = task.task_spec.bpmn_id if task is not None else None
+                    raise ExecutionError(_first_line(exc), element) from None
+                raise
+        return self._snapshot(workflow, env, memo, failure)
 
-    def _snapshot(self, workflow: BpmnWorkflow, env: SafeEnvironment, memo: SnapshotMemo) -> StepResult:
+    def _snapshot(self, workflow: BpmnWorkflow, env: SafeEnvironment, memo: SnapshotMemo,
+                  failure: Failure | None = None) -> StepResult:
         """The step's result; the state is written incrementally unless the workflow cache is off."""
         assert memo.completed is not None  # set by _remember before the step
         before, open_before, timers_before = memo.completed, memo.open_ids, memo.timer_keys
+        errored_before = memo.errored_ids
         state_json = _WRITER.incremental(workflow, memo) if self._workflow_cache_size > 0 else _WRITER.full(workflow)
         tasks = scan(workflow)
         open_tasks, waiting = _waiting_for(tasks)
@@ -366,7 +410,8 @@ class Engine:
         effects = [Effect(c.operation, c.params, c.result) for c in env.calls]
         _record(memo, tasks, open_tasks, waiting)
         return StepResult(state_json, open_tasks, waiting, bool(workflow.completed), end_events,
-                          variables, history, effects, open_before, timers_before)
+                          variables, history, effects, open_before, timers_before,
+                          failure, memo.errored_ids, errored_before)
 
 
 def _waiting_for(tasks: Scan) -> tuple[list[OpenTask], list[WaitingTimer]]:
@@ -402,6 +447,7 @@ def _record(memo: SnapshotMemo, tasks: Scan, open_tasks: list[OpenTask], waiting
     memo.completed = tasks.completed_ids()
     memo.open_ids = frozenset(t.id for t in open_tasks)
     memo.timer_keys = frozenset((t.id, t.due_at) for t in waiting)
+    memo.errored_ids = frozenset(str(t.id) for t in tasks.errored)
 
 
 def _remember(workflow: BpmnWorkflow, memo: SnapshotMemo) -> None:
@@ -413,6 +459,21 @@ def _remember(workflow: BpmnWorkflow, memo: SnapshotMemo) -> None:
     if memo.completed is None:
         tasks = scan(workflow)
         _record(memo, tasks, *_waiting_for(tasks))
+
+
+def _failure(workflow: BpmnWorkflow, since: float, exc: BaseException) -> Failure | None:
+    """The element that failed in this step (in ERROR since ``since``), unless it is a person's own task."""
+    failed = sorted((t for t in tasks_in(workflow, TaskState.ERROR) if t.last_state_change >= since),
+                    key=lambda t: t.last_state_change)
+    if not failed or failed[-1].task_spec.manual:
+        return None
+    task = failed[-1]
+    spec = task.task_spec
+    data = getattr(exc, "data", None) if isinstance(exc, ExecutionError) else None
+    message = _first_line(exc) if isinstance(exc, (ExecutionError, SpiffWorkflowException)) \
+        else f"{type(exc).__name__}: {_first_line(exc)}"
+    return Failure(str(task.id), spec.bpmn_id or spec.name, spec.bpmn_name or spec.bpmn_id or spec.name, message,
+                   dict(data or {}))
 
 
 def _timer_due(task: Any, definition: TimerEventDefinition) -> datetime | None:

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 import marshal
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable
 from uuid import UUID
 
@@ -39,6 +39,7 @@ from service import config
 # get_tasks() stops descending at this depth (BpmnTaskIterator's default max_depth).
 _MAX_DEPTH = 1000
 _COMPLETED, _READY, _WAITING, _FUTURE = TaskState.COMPLETED, TaskState.READY, TaskState.WAITING, TaskState.FUTURE
+_ERROR = TaskState.ERROR
 # What TaskConverter.to_dict writes (SpiffWorkflow 3.2); a fragment with other fields is never reused.
 _TASK_FIELDS = frozenset({"id", "parent", "children", "last_state_change", "state", "task_spec", "triggered",
                           "internal_data", "data", "delta", "typename"})
@@ -63,13 +64,14 @@ class _Fragment:
 class SnapshotMemo:
     """What the last snapshot of one live workflow produced; valid only for that workflow object."""
 
-    __slots__ = ("fragments", "completed", "open_ids", "timer_keys")
+    __slots__ = ("fragments", "completed", "open_ids", "timer_keys", "errored_ids")
 
     def __init__(self) -> None:
         self.fragments: dict[UUID, _Fragment] = {}
         self.completed: frozenset[UUID] | None = None
         self.open_ids: frozenset[str] = frozenset()
         self.timer_keys: frozenset[tuple[str, Any]] = frozenset()
+        self.errored_ids: frozenset[str] = frozenset()
 
 
 class StateWriter:
@@ -217,6 +219,8 @@ class Scan:
     ready: list[Any]
     waiting: list[Any]
     completed: list[Any]
+    errored: list[Any] = field(default_factory=list)
+    """Tasks that failed when run (an incident each, until retried)."""
 
     def completed_ids(self) -> frozenset[UUID]:
         return frozenset(t.id for t in self.completed)
@@ -232,11 +236,13 @@ def scan(workflow: BpmnWorkflow) -> Scan:
     iterator also descends into subprocess trees) keep the iterator-based scans.
     """
     if workflow.subprocesses:
-        return Scan(tasks_in(workflow, _READY), tasks_in(workflow, _WAITING), completed_in(workflow))
+        return Scan(tasks_in(workflow, _READY), tasks_in(workflow, _WAITING), completed_in(workflow),
+                    tasks_in(workflow, _ERROR))
     tasks = workflow.tasks
     ready: list[Any] = []
     waiting: list[Any] = []
     completed: list[Any] = []
+    errored: list[Any] = []
     stack: list[tuple[Any, int, bool]] = [(workflow.task_tree, 0, True)]
     while stack:
         task, depth, definite = stack.pop()
@@ -247,11 +253,13 @@ def scan(workflow: BpmnWorkflow) -> Scan:
             ready.append(task)
         elif definite and state == _WAITING:
             waiting.append(task)
+        elif state == _ERROR:
+            errored.append(task)
         children = task._children
         if children and depth < _MAX_DEPTH:
             below = definite and state >= _FUTURE
             stack.extend((tasks.get(child), depth + 1, below) for child in reversed(children))
-    return Scan(ready, waiting, completed)
+    return Scan(ready, waiting, completed, errored)
 
 
 def tasks_in(workflow: BpmnWorkflow, state: int) -> list[Any]:

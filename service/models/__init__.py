@@ -2,13 +2,13 @@
 from service.models.org import OrgUnit, UNIT_TYPES, VETTING_UNIT_TYPES
 from service.models.users import ApiToken, ROLES, User, UserRole
 from service.models.campaigns import Application, Campaign, CampaignScorer, Attachment
-from service.models.processes import InstanceEvent, ProcessDefinition, ProcessInstance, Task, Timer
+from service.models.processes import Incident, InstanceEvent, ProcessDefinition, ProcessInstance, Task, Timer
 from service.models.messages import InboxMessage, OutboxMessage
 from service.models.audit import AuditRecord, AuditSeal
 from service.models.forms import FormDefinition
 
 __all__ = [
-    "ApiToken", "Application", "Attachment", "AuditRecord", "AuditSeal", "Campaign", "CampaignScorer", "FormDefinition", "InboxMessage",
+    "ApiToken", "Application", "Attachment", "AuditRecord", "AuditSeal", "Campaign", "CampaignScorer", "FormDefinition", "InboxMessage", "Incident",
     "InstanceEvent", "OrgUnit", "OutboxMessage", "ProcessDefinition", "ProcessInstance", "ROLES", "Task",
     "Timer", "UNIT_TYPES", "User", "UserRole", "VETTING_UNIT_TYPES",
 ]

@@ -139,3 +139,34 @@ class InstanceEvent(Base):
     at: Mapped[datetime] = mapped_column(UtcDateTime())
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     detail: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
+
+
+class Incident(Base):
+    """An element that failed while its instance ran (Camunda's ACT_RU_INCIDENT).
+
+    The instance waits at ``element_id`` (its engine task in ERROR) until the
+    office fixes the cause and retries; ``error``, ``data`` and ``failed_at`` are
+    the latest failure's, ``attempts`` counts the failures.
+    """
+
+    __tablename__ = "incidents"
+    __table_args__ = (
+        Index("ix_incidents_state_failed", "state", "failed_at"),
+        Index("ix_incidents_instance_state", "instance_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instances.id"))
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id"), index=True)
+    engine_task_id: Mapped[str] = mapped_column(String(36))
+    element_id: Mapped[str] = mapped_column(String(120))
+    element_name: Mapped[str] = mapped_column(String(200))
+    state: Mapped[str] = mapped_column(String(20))
+    error: Mapped[str] = mapped_column(Text)
+    data: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    failed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    caused_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    resolved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -71,6 +71,7 @@ PARTS: dict[str, Part] = {
     "tasks": Part(lambda c: _c("tasks").instance_id.in_(_instances(c))),
     "timers": Part(lambda c: _c("timers").instance_id.in_(_instances(c))),
     "instance_events": Part(lambda c: _c("instance_events").instance_id.in_(_instances(c))),
+    "incidents": Part(lambda c: _c("incidents").instance_id.in_(_instances(c))),
     "outbox": Part(lambda c: _c("outbox").campaign_id == c),
     # an in-app message is the delivery of the outbox row with the same dedupe key
     "inbox_messages": Part(lambda c: _c("inbox_messages").dedupe_key.in_(

@@ -24,6 +24,12 @@ class CampaignCreate(Body):
     reminders: dict[str, Any] | None = None
 
 
+class ScorersUpdate(Body):
+    """The campaign's scorers, in order (replaces the list; the use case checks each is a scorer)."""
+
+    scorer_ids: list[StrictInt] = Field(max_length=500)
+
+
 class CampaignRead(Read):
     id: int | None = None
     year: int | None = None

@@ -2,14 +2,17 @@
 from __future__ import annotations
 
 import difflib
+import re
 from typing import Any
 
-from flask import render_template, request
+from flask import current_app, flash, redirect, render_template, request, url_for
 from lxml import etree
+from werkzeug.wrappers import Response
 
 from service.auth import policies
 from service.errors import Forbidden
-from service.workflows import dashboard, definitions, instances
+from service.workflows import dashboard, definitions, incidents, instances
+from service.web.i18n import t
 from service.web.blueprint import bp
 from service.web.security import db, login_required, user
 
@@ -87,7 +90,27 @@ def instance_view(instance_id: int) -> str:
     instance = instances.get_visible_instance(session=db(), user=user(), instance_id=instance_id)
     active = instances.active_elements(db(), instance)
     done = sorted({e.element_id for e in instances.history(db(), instance.id)} - set(active))
-    return render_template("instance.html", instance=instance, active=active, completed=done)
+    failed = incidents.open_for_instance(session=db(), user=user(), instance_id=instance.id)
+    return render_template("instance.html", instance=instance, active=active, completed=done, incidents=failed)
+
+
+_BACK = re.compile(r"/(office/campaigns|instances)/[0-9]{1,10}")
+
+
+@bp.post("/incidents/<int:incident_id>/retry")
+@login_required
+def incident_retry(incident_id: int) -> Response:
+    """The office's retry of a failed element, from the dashboard or the instance page; back where it came from."""
+    retried = incidents.retry(session=db(), services=current_app.extensions["appraisal.services"], user=user(),
+                              incident_id=incident_id)
+    if retried.state == "resolved":
+        flash(t("retry_resolved"), "ok")
+    else:
+        flash(t("retry_failed", error=retried.error), "error")
+    back = request.form.get("back", "")
+    if _BACK.fullmatch(back):  # only the pages that offer the button: never a redirect elsewhere
+        return redirect(back)
+    return redirect(url_for("web.instance_view", instance_id=retried.instance_id))
 
 
 

@@ -158,6 +158,17 @@ MESSAGES: dict[str, dict[str, str]] = {
     "handled_by": {"zh-CN": "承办人", "en": "Handled by"},
     "unclaimed_pool": {"zh-CN": "{role}（待认领，{n}人）", "en": "{role} (unclaimed; {n} may claim it)"},
     "lapsed_applications": {"zh-CN": "逾期失效的申报", "en": "Lapsed applications"},
+    "incidents": {"zh-CN": "流程异常", "en": "Incidents"},
+    "incidents_help": {"zh-CN": "流程在以下环节执行失败并停在该处。请先修正原因（如在评比活动中补充评分成员），再点“重试”。",
+                       "en": "The process failed at these elements and waits there. Fix the cause (e.g. add scorers to "
+                             "the campaign), then retry."},
+    "incident_element": {"zh-CN": "异常环节", "en": "Failed element"},
+    "incident_error": {"zh-CN": "错误信息", "en": "Error"},
+    "incident_failed_at": {"zh-CN": "最近失败时间", "en": "Last failed"},
+    "incident_attempts": {"zh-CN": "失败次数", "en": "Failures"},
+    "retry": {"zh-CN": "重试", "en": "Retry"},
+    "retry_resolved": {"zh-CN": "重试成功，流程已继续", "en": "Retried: the process has moved on"},
+    "retry_failed": {"zh-CN": "重试仍然失败：{error}", "en": "The retry failed again: {error}"},
     "lapsed_at": {"zh-CN": "失效时间", "en": "Lapsed at"},
     "stopped_at": {"zh-CN": "截止时停留环节", "en": "Waiting at"},
     "unit_told": {"zh-CN": "已通知本单位", "en": "Unit told"},
@@ -235,6 +246,7 @@ ACTIONS = {
     "create": ("创建申报", "Created"), "update_draft": ("保存草稿", "Saved draft"), "attach": ("上传附件", "Attached a file"),
     "complete": ("办理", "Completed"), "claim": ("认领", "Claimed"), "unclaim": ("释放", "Released"),
     "urge": ("催办", "Urged"),
+    "incident": ("流程异常", "Incident"), "retry_incident": ("重试异常环节", "Retried a failed step"),
     "element": ("流程节点", "Process step"),
 }
 STATUSES = {

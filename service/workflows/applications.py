@@ -35,11 +35,25 @@ def process_data(application: Application, campaign: Campaign, unit: OrgUnit, sc
         "supervising_union_id": application.supervising_union_id,
         "needs_vetting": application.supervising_union_id is not None,
         "window_closes_at": clock.local(campaign.closes_at).isoformat(),
-        "scorers": [{"user_id": u.id, "unit_id": u.unit_id, "name": u.display_name} for u in scorers],
+        "scorers": scorer_data(scorers),
         "criteria": campaign.criteria,
         "grades": campaign.grades,
         "no_award_grade": campaign.no_award_grade,
     }
+
+
+def scorer_data(scorers: list[User]) -> list[dict[str, Any]]:
+    """The ``scorers`` variable the appraisal BPMN reads: who scores, with the unit recusal is decided by."""
+    return [{"user_id": u.id, "unit_id": u.unit_id, "name": u.display_name} for u in scorers]
+
+
+def current_campaign_data(session: Session, application: Application) -> dict[str, Any]:
+    """What a retried element of an application's process re-reads from its campaign (the office's fixes)."""
+    campaign = session.get(Campaign, application.campaign_id)
+    if campaign is None:
+        return {}
+    return {"scorers": scorer_data(_scorers(session, campaign)), "criteria": campaign.criteria,
+            "grades": campaign.grades, "no_award_grade": campaign.no_award_grade}
 
 
 def create_application(*, session: Session, services: Services, user: User, campaign_id: int,

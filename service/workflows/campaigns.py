@@ -62,14 +62,7 @@ def create_campaign(*, session: Session, user: User | None, year: int, name: str
         errors.append({"field": "grades", "message": "at least two grade names are required"})
     elif no_award_grade not in grades:
         errors.append({"field": "no_award_grade", "message": "must be one of the grades"})
-    if not isinstance(scorer_ids, list) or not all(
-            isinstance(i, int) and not isinstance(i, bool) and 1 <= i <= MAX_ID for i in scorer_ids):
-        errors.append({"field": "scorer_ids", "message": "must be a list of user ids"})
-    else:
-        for i in scorer_ids:
-            scorer = user_repo.by_id(session, i)
-            if scorer is None or "scorer" not in scorer.roles:
-                errors.append({"field": "scorer_ids", "message": f"user {i} is not a scorer"})
+    errors.extend(_scorer_errors(session, scorer_ids))
     if errors:
         raise ValidationFailed(errors)
     default_open, default_close = default_window(year)
@@ -89,6 +82,39 @@ def create_campaign(*, session: Session, user: User | None, year: int, name: str
                  detail={"year": year, "name": name}, campaign_id=campaign.id)
     if commit:
         session.commit()
+    return campaign
+
+
+def _scorer_errors(session: Session, scorer_ids: Any) -> list[dict[str, str]]:
+    if not isinstance(scorer_ids, list) or not all(
+            isinstance(i, int) and not isinstance(i, bool) and 1 <= i <= MAX_ID for i in scorer_ids):
+        return [{"field": "scorer_ids", "message": "must be a list of user ids"}]
+    errors = []
+    for i in scorer_ids:
+        scorer = user_repo.by_id(session, i)
+        if scorer is None or "scorer" not in scorer.roles:
+            errors.append({"field": "scorer_ids", "message": f"user {i} is not a scorer"})
+    return errors
+
+
+def update_scorers(*, session: Session, user: User, campaign_id: int, scorer_ids: list[int]) -> Campaign:
+    """Replace the campaign's scorers. Applications re-read them when a failed scorer selection is
+    retried (an incident's retry); scoring tasks already open keep their scorers."""
+    if not policies.can_manage_campaigns(user):
+        raise Forbidden(policies.DENIED[policies.can_manage_campaigns])
+    campaign = get_campaign(session, campaign_id)
+    errors = _scorer_errors(session, scorer_ids)
+    if errors:
+        raise ValidationFailed(errors)
+    wanted = list(dict.fromkeys(scorer_ids))
+    before = [r.user_id for r in campaign.scorer_rows]
+    if set(wanted) == set(before):  # the rows keep no order (PostgreSQL returns them as it finds them)
+        session.rollback()  # already so: nothing changes, nothing to record
+        return campaign
+    campaign.scorer_rows = [CampaignScorer(user_id=i) for i in wanted]
+    audit.record(session, actor=user, action="update_scorers", object_type="campaign", object_id=campaign.id,
+                 detail={"before": before, "after": wanted}, campaign_id=campaign.id)
+    session.commit()
     return campaign
 
 

@@ -21,7 +21,7 @@ from service.repositories import lapses, org
 from service.repositories import outbox as outbox_repo
 from service.repositories import tasks as task_repo
 from service.repositories import users as user_repo
-from service.workflows import viewing
+from service.workflows import incidents, viewing
 from service.workflows.campaigns import get_campaign
 
 APPLYING_UNIT_TYPES = ("county_union", "development_zone_union", "industry_union", "bureau_union",
@@ -54,6 +54,7 @@ def campaign_dashboard(*, session: Session, user: User, campaign_id: int) -> dic
         "by_unit": sorted(by_unit.items(), key=lambda kv: (-kv[1], kv[0])), "not_applied": not_applied,
         "overdue": overdue, "reminders": reminders, "reminder_states": sorted(Counter(r.status for r in reminders).items()),
         "names": names, "lapsed": lapsed(session, user, campaign_id, names_shown=shown),
+        "incidents": incidents.open_in_campaign(session=session, user=user, campaign_id=campaign_id),
     }
 
 

@@ -19,6 +19,7 @@ from service.auth import policies
 from service.errors import BadRequest, Conflict, Forbidden, NotFound
 from service.models import InstanceEvent, ProcessDefinition, ProcessInstance, Task, Timer
 from service.repositories import applications as application_repo
+from service.repositories import incidents as incident_rows
 from service.repositories import instances as instance_repo
 from service.repositories import tasks as task_repo
 from service.repositories import rows
@@ -95,6 +96,8 @@ def apply_step(*, session: Session, instance: ProcessInstance, result: StepResul
         ))
         session.add(created[-1])
     _sync_timers(session, instance, result, now, fired_timer_ids or set())
+    if result.failure is not None or result.errored_before:
+        _sync_incidents(session, instance, result, now, actor_id, application_id)
     notices.after_step(session=session, instance=instance, result=result, unit_scope=unit_scope,
                        application_id=application_id, created_tasks=created)
     if result.history:
@@ -118,6 +121,22 @@ def _sync_timers(session: Session, instance: ProcessInstance, result: StepResult
         if (timer.id, timer.due_at) not in result.timers_before or timer.id in ended:
             session.add(Timer(instance_id=instance.id, engine_task_id=timer.id, element_id=timer.element_id,
                               kind=timer.kind, due_at=timer.due_at, state="waiting"))
+
+
+def _sync_incidents(session: Session, instance: ProcessInstance, result: StepResult, now: datetime,
+                    actor_id: int | None, application_id: int | None) -> None:
+    """Open an incident where the step failed (audited), resolve those no longer failed."""
+    opened = incident_rows.write_step(session, instance_id=instance.id, application_id=application_id,
+                                      failure=result.failure, errored=result.errored,
+                                      errored_before=result.errored_before, now=now, actor_id=actor_id)
+    if opened is not None:
+        session.flush()
+        application = application_repo.by_id(session, application_id) if application_id else None
+        audit.record(session, actor=None, action="incident", object_type="process_instance", object_id=instance.id,
+                     detail={"incident_id": opened.id, "element": opened.element_id, "error": opened.error,
+                             "caused_by": actor_id},
+                     campaign_id=application.campaign_id if application is not None else None)
+        LOGGER.warning("instance %s: incident %s at %s: %s", instance.id, opened.id, opened.element_id, opened.error)
 
 
 def _due(now: datetime, due_in: str | None, calendar: WorkdayCalendar | None) -> datetime | None:

@@ -53,6 +53,7 @@ def world(api: Api) -> dict[str, Any]:
         "definition": api.get("/api/process-definitions", "process_admin")["items"][0]["id"],
         "hy_unit": api.get(f"/api/applications/{hy['id']}", "res_office1")["unit_id"],
         "hy_union": api.get(f"/api/applications/{hy['id']}", "res_office1")["supervising_union_id"],
+        "scorers": api.get(f"/api/campaigns/{flows.campaign_id(api)}", "res_office1")["scorer_ids"],
     }
 
 
@@ -108,6 +109,11 @@ def rules(w: dict[str, Any]) -> list[Rule]:
                  "deadline": (clock.local(clock.now()) + timedelta(days=3)).isoformat()}}, mutating=True),
         Rule("GET", "/api/notifications", {"res_office1": 200, "process_admin": 200}, 403),
         Rule("GET", "/api/notifications/summary", {"res_office1": 200, "process_admin": 200}, 403),
+        Rule("GET", "/api/incidents", {"res_office1": 200, "process_admin": 200}, 403),
+        # the role check comes first: those who may retry learn that no such incident exists
+        Rule("POST", "/api/incidents/999999/retry", {"res_office1": 404, "process_admin": 404}, 403, mutating=True),
+        Rule("PUT", f"/api/campaigns/{w['campaign']}/scorers", {"res_office1": 200, "process_admin": 200}, 403,
+             body={"scorer_ids": w["scorers"]}, mutating=True),
         Rule("GET", "/api/forms", everyone, 200),
         Rule("GET", "/api/forms/application", everyone, 200),
         Rule("PUT", "/api/forms/matrix_form", {"process_admin": 201}, 403, mutating=True, body={"schema": {
@@ -171,6 +177,7 @@ def test_the_matrix_has_a_rule_for_every_operation_in_the_openapi_document(sqlit
     operations = {(method.upper(), path): op for path, ops in spec["paths"].items() for method, op in ops.items()}
     ids = {k: 1 for k in ("hc", "hy", "hc_draft", "hc_inst", "hy_inst", "review", "vetting", "fill", "campaign",
                           "definition", "hy_unit", "hy_union")}
+    ids["scorers"] = [1]
     covered: dict[tuple[str, str], Rule] = {}
     for rule in rules(ids):
         matches = [key for key in operations if key[0] == rule.method and re.fullmatch(

@@ -114,6 +114,11 @@ NO_CHANGE_CASES = {
     "start": "always starts a new process instance",
     "deploy": "an uploaded BPMN is a new version by request (the bundled deploy skips an unchanged file)",
     "fire_timers": "written only when due timers fire, in the transaction that fires them",
+    "incident": "written only when a step fails, in the transaction that opens the incident (a retry that fails "
+                "again updates it and is recorded as retry_incident)",
+    "retry_incident": "always runs the failed element again (a retry of a resolved incident is a 409 and records nothing)",
+    "update_scorers": "tested (test_incidents.py::test_no_eligible_scorer_is_an_incident_the_office_fixes_and_retries): "
+                      "the list it already has records nothing",
     "urge": "tested (test_worklist_pages.py::test_group_leader_supervises_an_overdue_task_read_only_and_urges_once_a_day): "
             "a second urge the same day queues no notice and writes no record",
 }

@@ -1,4 +1,4 @@
-// The instance viewer: completed elements green, active yellow, the rest grey.
+// The instance viewer: completed elements green, active yellow, failed (an incident) red, the rest grey.
 (function () {
   var root = document.getElementById('viewer');
   if (typeof BpmnJS === 'undefined') {
@@ -8,6 +8,7 @@
   var viewer = new BpmnJS({ container: root });
   var completed = root.dataset.completed ? root.dataset.completed.split(',') : [];
   var active = root.dataset.active ? root.dataset.active.split(',') : [];
+  var failed = root.dataset.failed ? root.dataset.failed.split(',') : [];
   fetch(root.dataset.xmlUrl, { credentials: 'same-origin' })
     .then(function (r) { return r.text(); })
     .then(function (xml) { return viewer.importXML(xml); })
@@ -17,7 +18,8 @@
       viewer.get('elementRegistry').forEach(function (e) {
         if (e.type === 'label' || e.type === 'bpmn:Process' || e.type === 'bpmn:Collaboration' || e.type === 'bpmn:Participant'
             || e.type === 'bpmn:Lane' || e.type === 'bpmn:SequenceFlow') return;
-        var marker = active.indexOf(e.id) >= 0 ? 'el-active' : (completed.indexOf(e.id) >= 0 ? 'el-completed' : 'el-pending');
+        var marker = failed.indexOf(e.id) >= 0 ? 'el-failed' : active.indexOf(e.id) >= 0 ? 'el-active'
+          : (completed.indexOf(e.id) >= 0 ? 'el-completed' : 'el-pending');
         canvas.addMarker(e.id, marker);
       });
       root.dataset.ready = '1';

@@ -1,0 +1,120 @@
+"""Incidents (Camunda's Cockpit): what failed while an instance ran, and the office's retry.
+
+A handler or expression that fails does not refuse the step that reached it:
+the step commits, its instance waits at the failed element, and an incident row
+(``repositories.incidents``, written by ``instances.apply_step``) says what
+failed, with what and when. The office fixes the cause (for the appraisal: the
+campaign's scorers, criteria or grades, which a retry re-reads) and retries; a
+retry that fails again keeps the incident open with the new error.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from service import clock
+from service.auth import policies
+from service.engine.errors import TaskNotReady
+from service.errors import Conflict, Forbidden, NotFound
+from service.models import Application, Incident, User
+from service.repositories import incidents as repo, instances as instance_repo
+from service.workflows import audit, calendars
+from service.workflows.applications import current_campaign_data, on_step
+from service.workflows.definitions import engine_spec
+from service.workflows.instances import apply_step, engine_call
+from service.workflows.services import Services
+
+MAX_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class IncidentPage:
+    items: list[Incident]
+    total: int
+
+
+def list_incidents(*, session: Session, user: User, state: str | None = "open", campaign_id: int | None = None,
+                   instance_id: int | None = None, page: int = 1, page_size: int = 50) -> IncidentPage:
+    """Incidents, latest failure first (office and process administrator)."""
+    _allowed(user)
+    items, total = repo.list_incidents(session, state=state if state != "all" else None, campaign_id=campaign_id,
+                                       instance_id=instance_id, page=page, page_size=page_size)
+    return IncidentPage(items, total)
+
+
+def open_in_campaign(*, session: Session, user: User, campaign_id: int) -> list[Incident]:
+    """The campaign's open incidents for its dashboard (none for those who may not handle them)."""
+    if not policies.can_handle_incidents(user):
+        return []
+    return [incident for incident, _ in repo.open_in_campaign(session, campaign_id)]
+
+
+def open_for_instance(*, session: Session, user: User, instance_id: int) -> list[Incident]:
+    """The instance's open incidents for its page (none for those who may not handle them)."""
+    if not policies.can_handle_incidents(user):
+        return []
+    return repo.open_for_instance(session, instance_id)
+
+
+def retry(*, session: Session, services: Services, user: User, incident_id: int) -> Incident:
+    """Run the failed element again with its campaign's current data; resolved, or open with the new error."""
+    _allowed(user)
+    for attempt in range(MAX_ATTEMPTS):
+        try:
+            return _retry_once(session, services, user, incident_id)
+        except (StaleDataError, OperationalError) as exc:
+            session.rollback()
+            if isinstance(exc, OperationalError) and "lock" not in str(exc.orig).lower():
+                raise
+            if attempt == MAX_ATTEMPTS - 1:
+                raise Conflict("the process changed while retrying; please retry") from None
+            time.sleep(0.01 * (attempt + 1))
+        except Exception:
+            session.rollback()
+            raise
+    raise AssertionError("unreachable")
+
+
+def _retry_once(session: Session, services: Services, user: User, incident_id: int) -> Incident:
+    found = session.get(Incident, incident_id)
+    if found is None:
+        raise NotFound(f"incident {incident_id} does not exist")
+    instance = instance_repo.lock_instance(session, found.instance_id)  # the instance first, as every writer
+    incident = repo.lock_incident(session, incident_id)
+    if instance is None or incident is None:
+        raise NotFound(f"incident {incident_id} does not exist")
+    if incident.state != repo.OPEN:
+        raise Conflict(f"incident {incident_id} is already {incident.state}")
+    application = session.get(Application, incident.application_id) if incident.application_id else None
+    calendar = calendars.for_application(application)
+    data = current_campaign_data(session, application) if application is not None else {}
+    before = incident.attempts
+    try:
+        result = engine_call(lambda: services.engine.retry(
+            **engine_spec(instance.definition), state_json=instance.state, task_id=incident.engine_task_id,
+            data=data, calendar=calendar))
+    except TaskNotReady:  # the state no longer has it failed (repaired by hand): nothing to run
+        raise Conflict(f"incident {incident_id} no longer matches its instance") from None
+    apply_step(session=session, instance=instance, result=result, actor_id=user.id,
+               application_id=incident.application_id, calendar=calendar)
+    if application is not None:
+        on_step(session=session, application=application, instance=instance, result=result)
+    session.flush()
+    resolved = incident.state == repo.RESOLVED
+    audit.record(session, actor=user, action="retry_incident", object_type="incident", object_id=incident.id,
+                 detail={"instance_id": instance.id, "element": incident.element_id,
+                         "outcome": "resolved" if resolved else "failed_again",
+                         "error": None if resolved else incident.error, "attempts": incident.attempts,
+                         "attempts_before": before, "at": clock.now().isoformat()},
+                 campaign_id=application.campaign_id if application is not None else None)
+    session.commit()
+    return incident
+
+
+def _allowed(user: User) -> None:
+    if not policies.can_handle_incidents(user):
+        raise Forbidden(policies.DENIED[policies.can_handle_incidents])
