@@ -82,7 +82,7 @@ def _check_applicant(unit_id: Any, supervising_union_id: Any) -> None:
         _require_int(supervising_union_id, "supervising_union_id")
 
 
-def _recusal_reason(scorer_unit: Any, unit_id: int, supervising_union_id: int | None) -> str | None:
+def recusal_reason(scorer_unit: Any, unit_id: int, supervising_union_id: int | None) -> str | None:
     """Why a scorer from ``scorer_unit`` must step aside, or None if they may score."""
     if scorer_unit is None:
         return None
@@ -115,7 +115,7 @@ def _classify(
             _require_int(scorer_unit, f"scorers[{index}].unit_id")
         if user_id not in order:
             order.append(user_id)
-        reason = _recusal_reason(scorer_unit, unit_id, supervising_union_id)
+        reason = recusal_reason(scorer_unit, unit_id, supervising_union_id)
         if reason is not None and user_id not in recused:
             recused[user_id] = (str(scorer.get("name") or ""), reason)
     eligible = [user_id for user_id in order if user_id not in recused]

@@ -11,8 +11,9 @@ from service.api.contract import operation
 from service.auth import visibility
 from service.errors import ValidationFailed
 from service.schemas.base import Open
-from service.schemas.tasks import CompleteBody, TaskPage, TaskQuery, TaskRead
-from service.workflows import tasks, viewing
+from service.auth import policies
+from service.schemas.tasks import CompleteBody, DelegateBody, ReassignBody, TaskPage, TaskQuery, TaskRead
+from service.workflows import assignments, tasks, viewing
 
 bp = Blueprint("tasks", __name__)
 _ACTED = dict(response=TaskRead, errors=(401, 403, 404, 409))
@@ -80,3 +81,23 @@ def complete(task_id: int, body: CompleteBody) -> dict:
         raise ValidationFailed([{"field": "variables", "message": "须为对象 / must be an object"}])
     return _acted(tasks.complete(session=session(), services=services(), user=user, task_id=task_id, data=data),
                   user)
+
+
+@bp.post("/tasks/<int:task_id>/reassign")
+@operation("Reassign an open task to another eligible person, with a reason (office); both people are told",
+           body=ReassignBody, response=TaskRead, errors=(401, 403, 404, 409, 422), allowed=policies.can_reassign)
+def reassign(task_id: int, body: ReassignBody) -> dict:
+    user = current_user()
+    done = assignments.reassign(session=session(), user=user, task_id=task_id, to_user_id=body.user_id,
+                                reason=body.reason)
+    return _shaped(done.task, user)
+
+
+@bp.post("/tasks/<int:task_id>/delegate")
+@operation("Delegate the task you hold to a colleague of the same role and unit; both are told",
+           body=DelegateBody, response=TaskRead, errors=(401, 403, 404, 409, 422))
+def delegate(task_id: int, body: DelegateBody) -> dict:
+    user = current_user()
+    done = assignments.delegate(session=session(), user=user, task_id=task_id, to_user_id=body.user_id,
+                                reason=body.reason)
+    return _shaped(done.task, user)

@@ -87,11 +87,21 @@ def candidate_branches(user: User) -> list[ColumnElement[bool]]:
 def is_candidate(user: User, task: Task) -> bool:
     if task.candidate_user_id is not None:
         return task.candidate_user_id == user.id
+    return holds_lane(user, task)
+
+
+def holds_lane(user: User, task: Task) -> bool:
+    """The user has the task's role within the task's unit scope (whoever the task is named for)."""
     if task.role not in user.roles:
         return False
     if task.role in LANE_SCOPE:
         return task.unit_id is not None and task.unit_id == user.unit_id
     return task.unit_id is None or task.unit_id == user.unit_id
+
+
+def can_reassign(user: User) -> bool:
+    """Give any open task to another eligible person (the office runs the appraisal)."""
+    return "office" in user.roles
 
 
 def can_see_task(user: User, task: Task) -> bool:
@@ -133,6 +143,7 @@ def can_handle_incidents(user: User) -> bool:
 
 
 DENIED: dict[object, str] = {
+    can_reassign: "only the appraisal office may reassign a task",
     can_handle_incidents: "only the office or a process administrator may see and retry incidents",
     can_create_application: "only a unit's submitter may create an application",
     can_deploy: "only process administrators may deploy",

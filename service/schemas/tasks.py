@@ -5,7 +5,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from service.schemas.base import From, Open, Read
+from service.schemas.base import Body, From, Open, Read
 from service.schemas.common import MAX_ID, Page, Paging
 
 
@@ -20,6 +20,20 @@ class TaskQuery(Paging):
 class CompleteBody(Open):
     """The form's answers, as the form schema of the task (GET /api/tasks/{id}/form) declares them;
     ``{"variables": {...}}`` is accepted as well."""
+
+
+class ReassignBody(Body):
+    """Who takes the task, and why (the reason goes to both people and the audit trail)."""
+
+    user_id: int = Field(ge=1, le=MAX_ID)
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class DelegateBody(Body):
+    """The colleague (same role, same unit) who takes the task over; a reason is optional."""
+
+    user_id: int = Field(ge=1, le=MAX_ID)
+    reason: str = Field("", max_length=500)
 
 
 class TaskRead(Read):

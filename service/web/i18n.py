@@ -246,6 +246,7 @@ ACTIONS = {
     "create": ("创建申报", "Created"), "update_draft": ("保存草稿", "Saved draft"), "attach": ("上传附件", "Attached a file"),
     "complete": ("办理", "Completed"), "claim": ("认领", "Claimed"), "unclaim": ("释放", "Released"),
     "urge": ("催办", "Urged"),
+    "reassign": ("改派", "Reassigned"), "delegate": ("转交", "Delegated"),
     "incident": ("流程异常", "Incident"), "retry_incident": ("重试异常环节", "Retried a failed step"),
     "element": ("流程节点", "Process step"),
 }

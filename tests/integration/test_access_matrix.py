@@ -109,6 +109,12 @@ def rules(w: dict[str, Any]) -> list[Rule]:
                  "deadline": (clock.local(clock.now()) + timedelta(days=3)).isoformat()}}, mutating=True),
         Rule("GET", "/api/notifications", {"res_office1": 200, "process_admin": 200}, 403),
         Rule("GET", "/api/notifications/summary", {"res_office1": 200, "process_admin": 200}, 403),
+        # only the office reassigns (here to no one who exists: 422); only the holder delegates (released above:
+        # nobody holds the review, so its candidate must claim it first), and those who cannot see it get 404
+        Rule("POST", f"/api/tasks/{w['review']}/reassign", {"res_office1": 422}, 403,
+             body={"user_id": 999999, "reason": "权限测试"}, mutating=True),
+        Rule("POST", f"/api/tasks/{w['review']}/delegate", {"lg_member1": 403, **{u: 403 for u in SUPERVISORS}}, 404,
+             body={"user_id": 999999}, mutating=True),
         Rule("GET", "/api/incidents", {"res_office1": 200, "process_admin": 200}, 403),
         # the role check comes first: those who may retry learn that no such incident exists
         Rule("POST", "/api/incidents/999999/retry", {"res_office1": 404, "process_admin": 404}, 403, mutating=True),

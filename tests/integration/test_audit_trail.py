@@ -119,6 +119,9 @@ NO_CHANGE_CASES = {
     "retry_incident": "always runs the failed element again (a retry of a resolved incident is a 409 and records nothing)",
     "update_scorers": "tested (test_incidents.py::test_no_eligible_scorer_is_an_incident_the_office_fixes_and_retries): "
                       "the list it already has records nothing",
+    "reassign": "tested (test_reassignment.py::test_the_office_reassigns_a_claimed_review_and_both_people_are_told): "
+                "reassigning to the person who holds it records and tells nothing",
+    "delegate": "the same use case as reassign (assignments._hand_over): handing a task to its holder records nothing",
     "urge": "tested (test_worklist_pages.py::test_group_leader_supervises_an_overdue_task_read_only_and_urges_once_a_day): "
             "a second urge the same day queues no notice and writes no record",
 }

@@ -50,6 +50,8 @@ EXPECTED: dict[str, tuple[str, tuple[str, ...]]] = {
     "task_due_soon": ("the task's form, its claim button or the scoring sheet", TASK_FORM),
     "task_overdue": ("the task's form, its claim button or the scoring sheet", TASK_FORM),
     "task_urged": ("the task's form, its claim button or the scoring sheet", TASK_FORM),
+    "task_reassigned": ("the task's form, its claim button or the scoring sheet", TASK_FORM),
+    "task_handed_over": ("the reader's own task list", ('id="task-filters"',)),
     "task_escalated": ("the overdue task, read-only, with 催办", ('data-action="urge"',)),
     "office_digest": ("everyone's overdue tasks, each to open", ('data-action="supervise"',)),
     "application_lapsed": ("the application's page saying it lapsed and why", ('id="lapsed-note"',)),
@@ -67,6 +69,7 @@ SENDERS = {
     "service/workflows/reminders.py": ("reminder:",),
     "service/workflows/notices.py": ("task_assigned:", "notify:"),
     "service/workflows/worklists.py": ("urge:",),
+    "service/workflows/assignments.py": ("reassign:", "delegate:"),
 }
 LINK_IN_TEXT = re.compile(r"https?://[^\s<>\"'，。；）]+")
 HREF = re.compile(r'href="([^"]+)"')
@@ -218,8 +221,18 @@ def test_every_notification_link_opens_a_page_where_its_reader_can_act(app: Any)
         flows.submit(api, htz, "htz_submitter", "htz_leader")
         api.complete("lg_member1", "preliminary_review", jx, {"shortlisted": False, "review_reasons": "创新性不足",
                                                               "unit_reasons": "与往年项目重复"})
-        api.complete("lg_member1", "preliminary_review", econ, {"shortlisted": True, "review_reasons": "创新性突出"})
         walk.check("resubmission, preliminary review")
+        # econ's review: claimed, delegated to a colleague, then given back by the office
+        review = _task(app, econ, "preliminary_review").id
+        api.post(f"/api/tasks/{review}/claim", "lg_member1")
+        lg2 = api.get("/api/me", "lg_member2")["id"]
+        api.post(f"/api/tasks/{review}/delegate", "lg_member1", json={"user_id": lg2, "reason": "出差"})
+        walk.check("delegated")
+        lg1 = api.get("/api/me", "lg_member1")["id"]
+        api.post(f"/api/tasks/{review}/reassign", "res_office1", json={"user_id": lg1, "reason": "已返回"})
+        walk.check("reassigned")
+        api.complete("lg_member1", "preliminary_review", econ, {"shortlisted": True, "review_reasons": "创新性突出"})
+        walk.check("preliminary review")
 
         # 28 December 09:00: three days left — drafts, units without an application, unsigned applications
         walk.travel(shanghai(2026, 12, 28, 9, 0, 1))

@@ -101,6 +101,21 @@ _SAMPLES: dict[str, dict[str, Any]] = {
         "overdue_hours": 30,
         "link": "https://appraisal.example.cn/tasks/16",
     },
+    "task_reassigned": {
+        "task_name": "民主测评",
+        "application_theme": "智能巡检机器人在变电站运维中的应用",
+        "due_at": _DUE,
+        "reason": "原评分成员出差",
+        "kind": "reassign",
+        "link": "https://appraisal.example.cn/tasks/16",
+    },
+    "task_handed_over": {
+        "task_name": "民主测评",
+        "application_theme": "智能巡检机器人在变电站运维中的应用",
+        "reason": "原评分成员出差",
+        "kind": "delegate",
+        "link": "https://appraisal.example.cn/tasks",
+    },
     "application_lapsed": {
         "application_theme": "智能巡检机器人在变电站运维中的应用",
         "campaign_name": "2026年度职工创新性工作评比",
