@@ -177,6 +177,8 @@ class StepResult:
     errored: frozenset[str] = frozenset()
     errored_before: frozenset[str] = frozenset()
     """Engine ids of the failed elements after and before the step: those that left the set were resolved."""
+    extensions: list[timers.Extension] = field(default_factory=list)
+    """Date timers on re-entered activities that were already past: each waits its grace period instead."""
 
 
 class Engine:
@@ -261,7 +263,8 @@ class Engine:
         return self._keep(spec_key, workflow, memo, self._advance(workflow, env, memo, lambda: None, calendar))
 
     def complete_task(self, *, spec_key: str, spec_json: SpecSource, state_json: str, task_id: str,
-                      data: dict[str, Any], calendar: WorkdayCalendar | None = None) -> StepResult:
+                      data: dict[str, Any], calendar: WorkdayCalendar | None = None,
+                      grace_working_days: int | None = None) -> StepResult:
         """Complete a ready user task with ``data`` and run on until the engine waits."""
         workflow, env, memo = self._restore(spec_key, spec_json, state_json)
         try:
@@ -275,17 +278,19 @@ class Engine:
             task.data.update(data)
             task.run()
 
-        return self._keep(spec_key, workflow, memo, self._advance(workflow, env, memo, act, calendar))
+        return self._keep(spec_key, workflow, memo,
+                          self._advance(workflow, env, memo, act, calendar, grace_working_days))
 
     def fire_due_timers(self, *, spec_key: str, spec_json: SpecSource, state_json: str,
-                        calendar: WorkdayCalendar | None = None) -> StepResult:
+                        calendar: WorkdayCalendar | None = None, grace_working_days: int | None = None) -> StepResult:
         """Let every timer that is due by the service clock fire, then run on."""
         workflow, env, memo = self._restore(spec_key, spec_json, state_json)
         return self._keep(spec_key, workflow, memo,
-                          self._advance(workflow, env, memo, workflow.refresh_timers, calendar))
+                          self._advance(workflow, env, memo, workflow.refresh_timers, calendar, grace_working_days))
 
     def retry(self, *, spec_key: str, spec_json: SpecSource, state_json: str, task_id: str,
-              data: dict[str, Any] | None = None, calendar: WorkdayCalendar | None = None) -> StepResult:
+              data: dict[str, Any] | None = None, calendar: WorkdayCalendar | None = None,
+              grace_working_days: int | None = None) -> StepResult:
         """Run a failed element again (its data updated with ``data``) and run on; a new failure is in the result."""
         workflow, env, memo = self._restore(spec_key, spec_json, state_json)
         try:
@@ -299,7 +304,8 @@ class Engine:
             task.data.update(data or {})
             task._set_state(TaskState.READY)
 
-        return self._keep(spec_key, workflow, memo, self._advance(workflow, env, memo, act, calendar))
+        return self._keep(spec_key, workflow, memo,
+                          self._advance(workflow, env, memo, act, calendar, grace_working_days))
 
     def cancel(self, *, spec_key: str, spec_json: SpecSource, state_json: str) -> StepResult:
         """Cancel the instance (e.g. its campaign was withdrawn)."""
@@ -369,11 +375,14 @@ class Engine:
         return result
 
     def _advance(self, workflow: BpmnWorkflow, env: SafeEnvironment, memo: SnapshotMemo,
-                 act: Callable[[], Any], calendar: WorkdayCalendar | None = None) -> StepResult:
+                 act: Callable[[], Any], calendar: WorkdayCalendar | None = None,
+                 grace_working_days: int | None = None) -> StepResult:
+        """Act, run until the engine waits, snapshot; ``grace_working_days``: see :func:`timers.grace_in_use`."""
         _remember(workflow, memo)
         failure, since = None, time.time()
+        extensions: list[timers.Extension] = []
         try:
-            with timers.calendar_in_use(calendar):
+            with timers.calendar_in_use(calendar), timers.grace_in_use(grace_working_days) as extensions:
                 act()
                 workflow.do_engine_steps()
         except Exception as exc:  # noqa: BLE001 - an element that failed is an incident; anything else is raised
@@ -386,7 +395,9 @@ class Engine:
                     element = task.task_spec.bpmn_id if task is not None else None
                     raise ExecutionError(_first_line(exc), element) from None
                 raise
-        return self._snapshot(workflow, env, memo, failure)
+        result = self._snapshot(workflow, env, memo, failure)
+        result.extensions = list(extensions)
+        return result
 
     def _snapshot(self, workflow: BpmnWorkflow, env: SafeEnvironment, memo: SnapshotMemo,
                   failure: Failure | None = None) -> StepResult:

@@ -11,17 +11,32 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from typing import Any, Iterator
 
 import SpiffWorkflow.bpmn.specs.event_definitions.timer as _spiff_timer
+from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimeDateEventDefinition, TimerEventDefinition
 from SpiffWorkflow.exceptions import WorkflowException
+from SpiffWorkflow.util.task import TaskState
 
 from service import clock, timekeeping
 from service.timekeeping import Duration, DurationError, WorkdayCalendar
 
 _calendar: ContextVar[WorkdayCalendar | None] = ContextVar("timer_calendar", default=None)
+_grace: ContextVar[int | None] = ContextVar("timer_grace_working_days", default=None)
+_extended: ContextVar[list[Extension] | None] = ContextVar("timer_extensions", default=None)
+
+
+@dataclass(frozen=True)
+class Extension:
+    """A date timer on an activity entered again after its date: it waits a grace period instead of firing."""
+    timer_element_id: str
+    activity_element_id: str
+    original: str
+    due_at: datetime
+    working_days: int
 
 
 class _ClockedDatetime(datetime):
@@ -39,6 +54,46 @@ def calendar_in_use(calendar: WorkdayCalendar | None) -> Iterator[None]:
         yield
     finally:
         _calendar.reset(token)
+
+
+@contextmanager
+def grace_in_use(working_days: int | None) -> Iterator[list[Extension]]:
+    """During one engine step, a date timer armed already past on a re-entered activity waits ``working_days``
+    working days (on the step's calendar) from now instead of firing; yields the extensions granted."""
+    granted: list[Extension] = []
+    tokens = (_grace.set(working_days), _extended.set(granted))
+    try:
+        yield granted
+    finally:
+        _grace.reset(tokens[0])
+        _extended.reset(tokens[1])
+
+
+def _reentered_activity(my_task: Any) -> str | None:
+    """The activity a boundary event is attached to, if this instance completed it before (a return to it)."""
+    parent = my_task.parent
+    if parent is None or not isinstance(my_task.task_spec, BoundaryEvent):
+        return None
+    attached = next((c.task_spec.bpmn_id for c in parent.children if not isinstance(c.task_spec, BoundaryEvent)), None)
+    if attached is None:
+        return None
+    done = (t for t in my_task.workflow.get_tasks(state=TaskState.ANY_MASK) if t.state == TaskState.COMPLETED)
+    return attached if any(t.task_spec.bpmn_id == attached for t in done) else None
+
+
+def _with_grace(my_task: Any, value: Any) -> Any:
+    """``value`` itself, or the grace deadline if it has passed and the activity is entered again."""
+    days = _grace.get()
+    if not days or parse_instant(value) >= clock.now():
+        return value
+    activity = _reentered_activity(my_task)
+    if activity is None:
+        return value
+    due = timekeeping.add(clock.now(), timekeeping.parse(f"P{days}WD"), _current_calendar())
+    granted = _extended.get()
+    if granted is not None:
+        granted.append(Extension(my_task.task_spec.bpmn_id, activity, str(value), due, days))
+    return due.isoformat()
 
 
 def _current_calendar() -> WorkdayCalendar:
@@ -83,7 +138,7 @@ def _time_date_has_fired(self: TimeDateEventDefinition, my_task: Any) -> bool:
     """As SpiffWorkflow's, but the value must be an instant (a duration here used to raise a TypeError)."""
     event_value = my_task._get_internal_data("event_value")
     if event_value is None:
-        event_value = my_task.workflow.script_engine.evaluate(my_task, self.expression)
+        event_value = _with_grace(my_task, my_task.workflow.script_engine.evaluate(my_task, self.expression))
         my_task._set_internal_data(event_value=event_value)
     if parse_instant(event_value) < clock.now():
         my_task._set_internal_data(event_fired=True)

@@ -26,6 +26,7 @@ from service.workflows import audit, calendars
 from service.workflows.applications import current_campaign_data, on_step
 from service.workflows.definitions import engine_spec
 from service.workflows.instances import apply_step, engine_call
+from service.workflows.reminders import grace_for
 from service.workflows.services import Services
 
 MAX_ATTEMPTS = 5
@@ -96,7 +97,7 @@ def _retry_once(session: Session, services: Services, user: User, incident_id: i
     try:
         result = engine_call(lambda: services.engine.retry(
             **engine_spec(instance.definition), state_json=instance.state, task_id=incident.engine_task_id,
-            data=data, calendar=calendar))
+            data=data, calendar=calendar, grace_working_days=grace_for(application)))
     except TaskNotReady:  # the state no longer has it failed (repaired by hand): nothing to run
         raise Conflict(f"incident {incident_id} no longer matches its instance") from None
     apply_step(session=session, instance=instance, result=result, actor_id=user.id,

@@ -95,6 +95,10 @@ def apply_step(*, session: Session, instance: ProcessInstance, result: StepResul
             state="open", due_at=_due(now, info.get("due_in"), calendar), created_at=now, reminders_sent=[],
         ))
         session.add(created[-1])
+    for extension in result.extensions:  # a deadline already past on a re-entered task: its grace period
+        for task in created:
+            if task.element_id == extension.activity_element_id:
+                task.due_at = extension.due_at
     _sync_timers(session, instance, result, now, fired_timer_ids or set())
     if result.failure is not None or result.errored_before:
         _sync_incidents(session, instance, result, now, actor_id, application_id)

@@ -4,7 +4,9 @@
   request whose context names ``task_element`` (e.g. a non-interrupting boundary
   timer's reminder) is filled in from that open task (name, due time, assignee,
   link), and a ``task_due_soon`` sent this way stands in for the generic sweep's;
-* every new reviewer task (one with a due date) tells its candidates ``task_assigned``.
+* every new reviewer task (one with a due date) tells its candidates ``task_assigned``;
+* a task entered again after its deadline had passed (a return after the window's close) tells its
+  candidates ``deadline_extended``: its new due date, the campaign's grace period.
 
 A step that opens many tasks at once (seven or a hundred parallel scorers) must
 not pay a query per task and a statement per row: the recipients of the whole
@@ -32,8 +34,10 @@ def after_step(*, session: Session, instance: ProcessInstance, result: StepResul
                created_tasks: list[Task]) -> None:
     """Queue the step's notifications; the caller commits them with the step."""
     notify_calls = [e for e in result.effects if e.operation == "notify" and isinstance(e.result, dict)]
-    reviewer_tasks = [t for t in created_tasks if t.due_at is not None]
-    if not notify_calls and not reviewer_tasks:
+    extended = {x.activity_element_id: x for x in result.extensions}
+    graced = [t for t in created_tasks if t.element_id in extended]
+    reviewer_tasks = [t for t in created_tasks if t.due_at is not None and t.element_id not in extended]
+    if not notify_calls and not reviewer_tasks and not graced:
         return
     application = application_repo.by_id(session, application_id) if application_id else None
     campaign_id = application.campaign_id if application else None
@@ -41,7 +45,8 @@ def after_step(*, session: Session, instance: ProcessInstance, result: StepResul
     revision = instance.revision or 0
     notify_wanted = [effect_wanted(e.result, unit_scope) for e in notify_calls]
     tasks_wanted = [task_wanted(t) for t in reviewer_tasks]
-    people = resolve(session, [*(w for ws in notify_wanted for w in ws), *tasks_wanted])
+    graced_wanted = [task_wanted(t) for t in graced]
+    people = resolve(session, [*(w for ws in notify_wanted for w in ws), *tasks_wanted, *graced_wanted])
     now = clock.now()
     rows: list[dict[str, Any]] = []
     for index, (effect, wanted) in enumerate(zip(notify_calls, notify_wanted)):
@@ -58,13 +63,20 @@ def after_step(*, session: Session, instance: ProcessInstance, result: StepResul
             rows += outbox.rows_for(key=f"notify:{instance.id}:{revision}:{index}:{user.id}", user=user,
                                     template=request["template"], context=context, campaign_id=campaign_id,
                                     now=now)
-    if any(t.id is None for t in reviewer_tasks):
+    if any(t.id is None for t in [*reviewer_tasks, *graced]):
         session.flush()  # the keys and links need the ids (usually resolve's autoflush has assigned them)
     for task, wanted in zip(reviewer_tasks, tasks_wanted):
         context = {"task_name": task.name, "application_theme": theme, "link": links.task(task.id),
                    "due_at": task.due_at.isoformat() if task.due_at else None}
         for user in people[wanted]:
             rows += outbox.rows_for(key=f"task_assigned:{task.id}:{user.id}", user=user, template="task_assigned",
+                                    context=context, campaign_id=campaign_id, now=now)
+    for task, wanted in zip(graced, graced_wanted):
+        extension = extended[task.element_id]
+        context = {"task_name": task.name, "application_theme": theme, "link": links.task(task.id),
+                   "due_at": extension.due_at.isoformat(), "working_days": extension.working_days}
+        for user in people[wanted]:
+            rows += outbox.rows_for(key=f"deadline:{task.id}:{user.id}", user=user, template="deadline_extended",
                                     context=context, campaign_id=campaign_id, now=now)
     outbox.insert_rows(session, rows)
 

@@ -59,6 +59,7 @@ DEFAULTS: dict[str, Any] = {
     "escalate_after_hours": 24,
     "office_digest_hour": 8,
     "channels": ["email", "inapp"],
+    "grace_working_days": 5,
 }
 OPEN_DRAFT_STATUSES = ("draft", "returned")
 
@@ -75,6 +76,23 @@ class ReminderReport:
 
 def settings_for(campaign: Campaign | None) -> dict[str, Any]:
     return {**DEFAULTS, **((campaign.reminders or {}) if campaign is not None else {})}
+
+
+GRACE_MAX = 60
+
+
+def grace_for(application: Application | None) -> int | None:
+    """The campaign's grace period in working days for a deadline already past when a task is re-entered
+    (``grace_working_days``; 0 or null: none, the step lapses as the BPMN says and the unit is told so)."""
+    if application is None:
+        return None
+    days = settings_for(application.campaign).get("grace_working_days")
+    if isinstance(days, bool) or not isinstance(days, int) or not 0 < days <= GRACE_MAX:
+        if days not in (None, 0):
+            LOGGER.warning("campaign %s: grace_working_days %r is not 1..%s; no grace period",
+                           application.campaign_id, days, GRACE_MAX)
+        return None
+    return days
 
 
 def offset_times(cfg: dict[str, Any], closes_at: datetime, key: str,

@@ -17,6 +17,7 @@ from service.workflows import audit, calendars, retries, task_rules
 from service.workflows.applications import on_step
 from service.workflows.definitions import engine_spec
 from service.workflows.instances import apply_step, engine_call
+from service.workflows.reminders import grace_for
 from service.workflows.services import Services
 
 MAX_ATTEMPTS = 8
@@ -142,7 +143,7 @@ def _complete_once(session: Session, services: Services, user: User, task_id: in
     calendar = calendars.for_application(application)
     result = engine_call(lambda: services.engine.complete_task(
         **engine_spec(instance.definition), state_json=instance.state, task_id=task.engine_task_id,
-        data=engine_data, calendar=calendar))
+        data=engine_data, calendar=calendar, grace_working_days=grace_for(application)))
     now = clock.now()
     rows.update_row(session, task, {"state": "completed", "completed_at": now, "completed_by": user.id,
                                     "data": form_data})

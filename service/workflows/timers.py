@@ -23,6 +23,7 @@ from service.workflows import audit, calendars, retries
 from service.workflows.applications import on_step
 from service.workflows.definitions import engine_spec
 from service.workflows.instances import apply_step
+from service.workflows.reminders import grace_for
 from service.workflows.services import Services
 
 LOGGER = logging.getLogger(__name__)
@@ -75,7 +76,7 @@ def _fire_once(session: Session, services: Services, instance_id: int) -> list[i
     try:
         with clock.frozen(now):
             result = services.engine.fire_due_timers(**engine_spec(instance.definition), state_json=instance.state,
-                                                     calendar=calendar)
+                                                     calendar=calendar, grace_working_days=grace_for(application))
     except EngineError as exc:
         session.rollback()
         LOGGER.error("instance %s: timer firing failed: %s", instance_id, exc)

@@ -50,6 +50,7 @@ EXPECTED: dict[str, tuple[str, tuple[str, ...]]] = {
     "task_due_soon": ("the task's form, its claim button or the scoring sheet", TASK_FORM),
     "task_overdue": ("the task's form, its claim button or the scoring sheet", TASK_FORM),
     "task_urged": ("the task's form, its claim button or the scoring sheet", TASK_FORM),
+    "deadline_extended": ("the returned task's form, due on its new date", TASK_FORM),
     "task_reassigned": ("the task's form, its claim button or the scoring sheet", TASK_FORM),
     "task_handed_over": ("the reader's own task list", ('id="task-filters"',)),
     "task_escalated": ("the overdue task, read-only, with 催办", ('data-action="urge"',)),
@@ -67,7 +68,7 @@ NOT_SENT = {
 # Which modules queue notifications, and the dedupe-key prefixes of the rows each writes.
 SENDERS = {
     "service/workflows/reminders.py": ("reminder:",),
-    "service/workflows/notices.py": ("task_assigned:", "notify:"),
+    "service/workflows/notices.py": ("task_assigned:", "notify:", "deadline:"),
     "service/workflows/worklists.py": ("urge:",),
     "service/workflows/assignments.py": ("reassign:", "delegate:"),
 }
@@ -209,6 +210,8 @@ def test_every_notification_link_opens_a_page_where_its_reader_can_act(app: Any)
         api.complete("hy_submitter", "fill_application", hy, {})  # never signed: lapses
         rz = flows.create(api, "rz_submitter")["id"]
         flows.submit(api, rz, "rz_submitter", "rz_leader")  # to its supervising union: vetting, overdue, rejected
+        rz2 = flows.create(api, "rz_submitter", theme="第二项申报")["id"]
+        flows.submit(api, rz2, "rz_submitter", "rz_leader")  # returned after the close: the grace period
         jx = flows.create(api, "jx_submitter")["id"]
         flows.submit(api, jx, "jx_submitter", "jx_leader")
         econ = flows.create(api, "econ_submitter")["id"]
@@ -248,6 +251,9 @@ def test_every_notification_link_opens_a_page_where_its_reader_can_act(app: Any)
         assert walk.rt.sweep_timers().fired
         walk.rt.sweep_reminders()
         walk.check("the window closes")
+        api.complete("health_vetter", "county_vetting", rz2, {"vetting_decision": "return",
+                                                               "vetting_reasons": "请补充成效数据"})
+        walk.check("returned after the close")
         # a day after the vetting's due time: escalated to the group leader, who urges the vetter
         walk.travel(vetting.due_at + timedelta(hours=25))
         walk.rt.sweep_reminders()

@@ -101,6 +101,13 @@ _SAMPLES: dict[str, dict[str, Any]] = {
         "overdue_hours": 30,
         "link": "https://appraisal.example.cn/tasks/16",
     },
+    "deadline_extended": {
+        "task_name": "填写申报表",
+        "application_theme": "智能巡检机器人在变电站运维中的应用",
+        "due_at": _DUE,
+        "working_days": 5,
+        "link": "https://appraisal.example.cn/tasks/16",
+    },
     "task_reassigned": {
         "task_name": "民主测评",
         "application_theme": "智能巡检机器人在变电站运维中的应用",

@@ -23,6 +23,7 @@ CONTRACT: dict[str, set[str]] = {
     "task_overdue": {"task_name", "application_theme", "due_at", "assignee_name", "link"},
     "task_escalated": {"task_name", "application_theme", "due_at", "assignee_name", "overdue_hours", "link"},
     "task_urged": {"task_name", "application_theme", "due_at", "urged_by", "overdue_hours", "link"},
+    "deadline_extended": {"task_name", "application_theme", "due_at", "working_days", "link"},
     "task_reassigned": {"task_name", "application_theme", "due_at", "reason", "kind", "link"},
     "task_handed_over": {"task_name", "application_theme", "reason", "kind", "link"},
     "office_digest": {"date", "items", "link"},
