@@ -46,6 +46,10 @@ def write_step(session: Session, *, instance_id: int, application_id: int | None
     return opened
 
 
+def by_id(session: Session, incident_id: int) -> Incident | None:
+    return session.get(Incident, incident_id)
+
+
 def lock_incident(session: Session, incident_id: int) -> Incident | None:
     """The incident row, locked for this transaction."""
     return session.scalar(select(Incident).where(Incident.id == incident_id).with_for_update()

@@ -49,7 +49,7 @@ def scorer_data(scorers: list[User]) -> list[dict[str, Any]]:
 
 def current_campaign_data(session: Session, application: Application) -> dict[str, Any]:
     """What a retried element of an application's process re-reads from its campaign (the office's fixes)."""
-    campaign = session.get(Campaign, application.campaign_id)
+    campaign = campaign_repo.by_id(session, application.campaign_id)
     if campaign is None:
         return {}
     return {"scorers": scorer_data(_scorers(session, campaign)), "criteria": campaign.criteria,

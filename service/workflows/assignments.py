@@ -20,8 +20,12 @@ from handlers.scoring import recusal_reason
 from service import clock
 from service.auth import policies
 from service.errors import Conflict, Forbidden, ValidationFailed
-from service.models import Application, Campaign, Task, User
-from service.repositories import assignments as repo, instances as instance_repo
+from service.models import Task, User
+from service.repositories import applications as application_repo
+from service.repositories import assignments as repo
+from service.repositories import campaigns as campaign_repo
+from service.repositories import instances as instance_repo
+from service.repositories import users as user_repo
 from service.workflows import audit, links, outbox
 from service.workflows.reminders import settings_for
 from service.workflows.tasks import get_task
@@ -76,8 +80,8 @@ def eligibility_errors(session: Session, task: Task, target: User) -> list[str]:
     if task.candidate_user_id is not None and repo.holds_same_step(session, task, target.id):
         errors.append("已在办理同一申报的同一环节 / already holds this step of the same item")
     if task.role == "scorer" and task.application_id is not None:
-        application = session.get(Application, task.application_id)
-        campaign = session.get(Campaign, application.campaign_id) if application else None
+        application = application_repo.by_id(session, task.application_id)
+        campaign = campaign_repo.by_id(session, application.campaign_id) if application else None
         if campaign is not None and target.id not in {r.user_id for r in campaign.scorer_rows}:
             errors.append("不是本次评比的评分成员 / is not a scorer of this campaign")
         if application is not None and recusal_reason(target.unit_id, application.unit_id,
@@ -100,7 +104,7 @@ def _locked(session: Session, user: User, task_id: int) -> Task:
 
 
 def _target(session: Session, user_id: int) -> User:
-    target = session.get(User, user_id)
+    target = user_repo.by_id(session, user_id)
     if target is None:
         raise ValidationFailed([{"field": "user_id", "message": f"用户 {user_id} 不存在 / no such user"}])
     return target
@@ -118,8 +122,8 @@ def _hand_over(session: Session, *, actor: User, task: Task, target: User, reaso
     if task.candidate_user_id is not None:
         task.candidate_user_id = target.id
     task.assignee_id, task.claimed_at = target.id, now
-    application = session.get(Application, task.application_id) if task.application_id else None
-    campaign = session.get(Campaign, application.campaign_id) if application else None
+    application = application_repo.by_id(session, task.application_id) if task.application_id else None
+    campaign = campaign_repo.by_id(session, application.campaign_id) if application else None
     campaign_id = campaign.id if campaign else None
     detail = {"from": previous, "to": target.id, "reason": reason, "element": task.element_id}
     if action == "delegate":
@@ -137,7 +141,7 @@ def _hand_over(session: Session, *, actor: User, task: Task, target: User, reaso
                                                           "due_at": task.due_at.isoformat() if task.due_at else None},
                    campaign_id=campaign_id, channels=channels)
     if previous is not None:
-        before = session.get(User, previous)
+        before = user_repo.by_id(session, previous)
         if before is not None:
             outbox.enqueue(session, key=f"{action}:{task.id}:{stamp}:{previous}", user=before,
                            template="task_handed_over", context={**context, "link": links.tasks()},

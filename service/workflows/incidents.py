@@ -9,20 +9,19 @@ retry that fails again keeps the incident open with the new error.
 """
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from service import clock
 from service.auth import policies
 from service.engine.errors import TaskNotReady
 from service.errors import Conflict, Forbidden, NotFound
-from service.models import Application, Incident, User
-from service.repositories import incidents as repo, instances as instance_repo
-from service.workflows import audit, calendars
+from service.models import Incident, User
+from service.repositories import applications as application_repo
+from service.repositories import incidents as repo
+from service.repositories import instances as instance_repo
+from service.workflows import audit, calendars, retries
 from service.workflows.applications import current_campaign_data, on_step
 from service.workflows.definitions import engine_spec
 from service.workflows.instances import apply_step, engine_call
@@ -62,26 +61,22 @@ def open_for_instance(*, session: Session, user: User, instance_id: int) -> list
 
 
 def retry(*, session: Session, services: Services, user: User, incident_id: int) -> Incident:
-    """Run the failed element again with its campaign's current data; resolved, or open with the new error."""
+    """Run the failed element again with its campaign's current data; resolved, or open with the new error.
+
+    A race lost on the instance is retried (``retries``); lost every time, it is a 409.
+    """
     _allowed(user)
-    for attempt in range(MAX_ATTEMPTS):
-        try:
-            return _retry_once(session, services, user, incident_id)
-        except (StaleDataError, OperationalError) as exc:
-            session.rollback()
-            if isinstance(exc, OperationalError) and "lock" not in str(exc.orig).lower():
-                raise
-            if attempt == MAX_ATTEMPTS - 1:
-                raise Conflict("the process changed while retrying; please retry") from None
-            time.sleep(0.01 * (attempt + 1))
-        except Exception:
-            session.rollback()
-            raise
-    raise AssertionError("unreachable")
+    try:
+        return retries.run(session, lambda: _retry_once(session, services, user, incident_id),
+                           attempts=MAX_ATTEMPTS, wait_step=0.01)
+    except Exception as exc:
+        if retries.retryable(exc):
+            raise Conflict("the process changed while retrying; please retry") from None
+        raise
 
 
 def _retry_once(session: Session, services: Services, user: User, incident_id: int) -> Incident:
-    found = session.get(Incident, incident_id)
+    found = repo.by_id(session, incident_id)
     if found is None:
         raise NotFound(f"incident {incident_id} does not exist")
     instance = instance_repo.lock_instance(session, found.instance_id)  # the instance first, as every writer
@@ -90,7 +85,7 @@ def _retry_once(session: Session, services: Services, user: User, incident_id: i
         raise NotFound(f"incident {incident_id} does not exist")
     if incident.state != repo.OPEN:
         raise Conflict(f"incident {incident_id} is already {incident.state}")
-    application = session.get(Application, incident.application_id) if incident.application_id else None
+    application = application_repo.by_id(session, incident.application_id) if incident.application_id else None
     calendar = calendars.for_application(application)
     data = current_campaign_data(session, application) if application is not None else {}
     before = incident.attempts
