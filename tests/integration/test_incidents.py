@@ -4,6 +4,7 @@ On SQLite and PostgreSQL, through the HTTP API and the pages, with the real engi
 """
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -136,3 +137,33 @@ def test_incidents_are_for_the_office_and_the_administrator_and_shown_on_their_p
     lg, lg_token = logged_in(app, "lg_member1")
     assert lg.post(f"/incidents/{incident['id']}/retry", data={"csrf_token": lg_token}).status_code == 403
     assert "流程异常" not in lg.get(f"/instances/{incident['instance_id']}").get_data(as_text=True)
+
+
+def test_a_timer_step_whose_handler_fails_is_an_incident_and_the_sweep_goes_on(
+        app: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from service.models import Timer
+    from tests.integration.test_deadlines import make_api, runtime, travel
+
+    api = make_api(app)
+    app_id = _to_presentation(api)
+    with app.extensions["appraisal.sessions"]() as s:
+        reminder_at = s.scalar(select(Timer.due_at).where(Timer.element_id == "presentation_due_soon"))
+    real = registry.get_handler("notify")
+    assert real is not None
+
+    def broken(**_: Any) -> Any:
+        raise ConnectionError("mail relay unreachable")
+
+    monkeypatch.setitem(registry._REGISTRY, "notify", registry.Handler("notify", broken, "broken"))
+    travel(reminder_at + timedelta(seconds=1))
+    report = runtime(app).sweep_timers()
+    assert len(report.fired) == 1 and not report.errors  # the timer fired; its failed reminder is an incident
+    [incident] = _incidents(api)
+    assert incident["element_id"] == "remind_presentation_task" and "ConnectionError" in incident["error"]
+    assert incident["caused_by"] is None  # no person's step met it
+    assert runtime(app).sweep_timers().fired == []  # fired once, not again at every sweep
+
+    monkeypatch.setitem(registry._REGISTRY, "notify", real)
+    assert api.post(f"/api/incidents/{incident['id']}/retry", "res_office1")["state"] == "resolved"
+    api.complete("res_office1", "record_presentation", app_id, PRESENTATION)  # the office's task was never blocked
+    assert [t for t in api.tasks("scorer_org", application_id=app_id)]
