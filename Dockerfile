@@ -5,8 +5,10 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 
 FROM python:3.11-slim
-# System packages, as `make system-deps` installs them: CJK fonts so Chinese renders (not as boxes).
+# System packages, as `make system-deps` installs them: CJK fonts so Chinese renders (not as boxes);
+# Pango and HarfBuzz for WeasyPrint's PDFs.
 RUN apt-get update && apt-get install -y --no-install-recommends fonts-noto-cjk \
+    libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY pyproject.toml README.md alembic.ini gunicorn.conf.py ./

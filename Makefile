@@ -37,8 +37,9 @@ chromium:
 	@test -x /usr/bin/chromium || { $(APT) update && $(APT) install -y chromium; }
 
 ## What the service needs from the system: Debian's Noto CJK fonts, so Chinese renders in the browser
-## (and the browser tests' screenshots) on a fresh machine instead of as empty boxes.
-SYSTEM_PACKAGES := fonts-noto-cjk
+## (and the browser tests' screenshots) and in the PDFs on a fresh machine instead of as empty boxes;
+## Pango, its FreeType backend and HarfBuzz's subsetter, which WeasyPrint lays out and embeds text with.
+SYSTEM_PACKAGES := fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
 system-deps:
 	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null \
 	  | grep -q 'ok installed' || echo $$p; done); \

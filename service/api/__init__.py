@@ -7,8 +7,8 @@ from flask import Flask
 from werkzeug.routing import IntegerConverter
 
 from service.api import (
-    applications, auth_routes, campaigns, definitions, errors, forms, health, incidents, instances, notifications,
-    openapi, orgs, tasks,
+    applications, auth_routes, campaigns, definitions, documents, errors, forms, health, incidents, instances,
+    notifications, openapi, orgs, tasks,
 )
 
 
@@ -23,6 +23,6 @@ class DatabaseId(IntegerConverter):
 def register(app: Flask) -> None:
     app.url_map.converters["int"] = DatabaseId
     errors.register(app)
-    for module in (health, auth_routes, campaigns, applications, definitions, instances, tasks, orgs, notifications,
-                   incidents, forms, openapi):
+    for module in (health, auth_routes, campaigns, applications, documents, definitions, instances, tasks, orgs,
+                   notifications, incidents, forms, openapi):
         app.register_blueprint(module.bp, url_prefix="/api")

@@ -132,6 +132,16 @@ def can_see_results(user: User) -> bool:
     return sees_all_applications(user)
 
 
+DECIDING_ROLES = frozenset({"leading_group", "group_leader", "office", "chair_office"})
+"""The office and the roles that decide the awards (the leading group, its leader, the chair's office)."""
+
+
+def can_issue_award_documents(user: User) -> bool:
+    """The commendation list and the certificates: the office and the deciding roles. Until a public
+    notice (公示, issue 14) publishes the list, nobody else."""
+    return bool(user.roles & DECIDING_ROLES)
+
+
 def can_start_directly(user: User) -> bool:
     """Start a process by key (not the appraisal, which starts with an application)."""
     return bool(user.roles & {"office", "process_admin"})
@@ -149,5 +159,6 @@ DENIED: dict[object, str] = {
     can_deploy: "only process administrators may deploy",
     can_manage_campaigns: "only the office may create campaigns",
     can_start_directly: "only the office or a process administrator may start a process directly",
+    can_issue_award_documents: "only the office and the deciding roles may print the commendation list and certificates",
 }
 """What a 403 says when a role check fails (the API checks these before reading a body; use cases again)."""

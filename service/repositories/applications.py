@@ -21,8 +21,25 @@ def by_id(session: Session, application_id: int) -> Application | None:
     return session.get(Application, application_id)
 
 
-def of_campaign(session: Session, campaign_id: int) -> list[Application]:
-    return list(session.scalars(select(Application).where(Application.campaign_id == campaign_id)))
+WITH_THE_UNIT = ("draft", "returned", "awaiting_signoff")
+"""Until the window closes these wait on the unit (the close lapses them: the BPMN's boundary timers)."""
+NOT_ENTERED = (*WITH_THE_UNIT, "lapsed")
+"""Never (or not yet) entered into the appraisal: drafts, items back with their unit, and those that lapsed
+(withdrawn by letting the window close). The results, the score sheets and their exports leave them out."""
+
+
+def entered_of_campaign(session: Session, campaign_id: int) -> list[Application]:
+    """The campaign's applications that reached the federation, whatever came of them, by id."""
+    return list(session.scalars(select(Application).where(Application.campaign_id == campaign_id,
+                                                          Application.status.not_in(NOT_ENTERED))
+                                .order_by(Application.id)))
+
+
+def awarded_of_campaign(session: Session, campaign_id: int) -> list[Application]:
+    """The campaign's awarded applications (the chair's office confirmed the grade), by id."""
+    return list(session.scalars(select(Application).where(Application.campaign_id == campaign_id,
+                                                          Application.status == "awarded")
+                                .order_by(Application.id)))
 
 
 def of_instance(session: Session, instance_id: int) -> Application | None:

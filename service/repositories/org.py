@@ -22,3 +22,9 @@ def existing_unit_ids(session: Session, ids: Iterable[int]) -> set[int]:
 def units_of_types(session: Session, types: Iterable[str]) -> list[OrgUnit]:
     """Units of these types, in code order."""
     return list(session.scalars(select(OrgUnit).where(OrgUnit.type.in_(list(types))).order_by(OrgUnit.code)))
+
+
+def federation(session: Session) -> OrgUnit | None:
+    """The federation at the root of the organisation (the issuer of the award documents)."""
+    return session.scalar(select(OrgUnit).where(OrgUnit.type == "federation", OrgUnit.parent_id.is_(None))
+                          .order_by(OrgUnit.id))

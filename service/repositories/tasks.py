@@ -8,6 +8,7 @@ from sqlalchemy import ColumnElement, func, select, union_all
 from sqlalchemy.orm import Session
 
 from service.models import Application, Task
+from service.repositories.applications import NOT_ENTERED
 
 
 def open_task_at(session: Session, instance_id: int, element_id: str) -> Task | None:
@@ -109,8 +110,22 @@ def of_application(session: Session, application_id: int) -> list[Task]:
 
 
 def completed_scoring_of_campaign(session: Session, campaign_id: int) -> list[tuple[Task, Application]]:
-    """Every completed scoring task of the campaign with its application, by application then task."""
+    """Every completed scoring task of the campaign's entered applications (``applications.NOT_ENTERED``
+    left out) with its application, by application then task."""
     return [(t, a) for t, a in session.execute(
         select(Task, Application).join(Application, Task.application_id == Application.id)
-        .where(Application.campaign_id == campaign_id, Task.form_key == "scoring", Task.state == "completed")
+        .where(Application.campaign_id == campaign_id, Application.status.not_in(NOT_ENTERED),
+               Task.form_key == "scoring", Task.state == "completed")
         .order_by(Application.id, Task.id))]
+
+
+def confirmed_at(session: Session, application_ids: list[int]) -> dict[int, datetime]:
+    """When the chair's office confirmed each application's award (its completed confirmation task)."""
+    if not application_ids:
+        return {}
+    found: dict[int, datetime] = {}
+    for task in session.scalars(select(Task).where(Task.application_id.in_(application_ids),
+                                                   Task.element_id == "chair_confirmation", Task.state == "completed",
+                                                   Task.completed_at.is_not(None)).order_by(Task.id)):
+        found[task.application_id or 0] = task.completed_at  # type: ignore[assignment]
+    return found

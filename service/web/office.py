@@ -6,7 +6,8 @@ from typing import Any
 
 from flask import render_template
 from openpyxl import Workbook
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
 from werkzeug.wrappers import Response
 
 from service import clock
@@ -14,7 +15,7 @@ from service.schemas import applications as application_schema
 from service.workflows import campaigns, dashboard
 from service.workflows.filenames import download_headers
 from service.web.blueprint import bp
-from service.web.i18n import STATUSES, label, t
+from service.web.i18n import MESSAGES, STATUSES, label, t
 from service.web.security import db, login_required, user
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -51,48 +52,89 @@ def _safe(value: Any) -> Any:
     return value
 
 
+def _zh(table: dict[str, tuple[str, str]], code: str | None) -> str:
+    """A code's Chinese name (the exports are Chinese documents whatever the page language)."""
+    return table[code][0] if code in table else (code or "")
+
+
+def _width(value: Any) -> int:
+    """Display width of a cell's text: a CJK character is two columns wide."""
+    text = f"{value:.2f}" if isinstance(value, float) else str(value if value is not None else "")
+    return sum(2 if ord(c) > 0x2E7F else 1 for c in max(text.splitlines() or [""], key=len))
+
+
+def _sheet(ws: Any, title: str, header: list[str], rows: list[list[Any]], *, scores: tuple[str, ...] = (),
+           widest: int = 60) -> None:
+    """A sheet people print: the title over the table, a frozen bold header, columns as wide as their
+    text (within ``widest``), scores shown with two decimals."""
+    ws.append([_safe(title)])
+    ws.append(header)
+    for row in rows:
+        ws.append(row)
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(header))
+    ws["A1"].font = Font(bold=True, size=14)
+    ws["A1"].alignment = Alignment(horizontal="center", vertical="center")
+    ws.row_dimensions[1].height = 28
+    for cell in ws[2]:
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="E8EEF4")
+        cell.alignment = Alignment(vertical="center", wrap_text=True)
+    ws.freeze_panes = "A3"  # the title and the header stay in view
+    ws.auto_filter.ref = f"A2:{get_column_letter(len(header))}{max(len(rows) + 2, 2)}"
+    for i, name in enumerate(header, start=1):
+        letter = get_column_letter(i)
+        if name in scores:
+            for (cell,) in ws.iter_rows(min_row=3, min_col=i, max_col=i):
+                cell.number_format = "0.00"
+        widths = [_width(name)] + [_width(row[i - 1]) for row in rows]
+        ws.column_dimensions[letter].width = min(max(max(widths) + 2, 8), widest)
+    ws.print_title_rows = "1:2"
+
+
 @bp.get("/office/campaigns/<int:campaign_id>/scores.xlsx")
 @login_required
 def export_scores(campaign_id: int) -> Response:
+    """评分表: every submitted sheet of the entered applications, with the stored weighted totals."""
     sheet = dashboard.score_sheet(session=db(), user=user(), campaign_id=campaign_id)
     criteria = sheet["campaign"].criteria
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "评分表"
-    header = ["申报编号", "申报单位", "申报主题", "评分人"] + [f"{c['name']}（满分{c['max']}，权重{c['weight']}）" for c in criteria] \
-        + ["加权合计", "评语", "提交时间"]
-    ws.append(header)
+    header = ["申报编号", "申报单位", "申报主题", "状态", "评分人"] \
+        + [f"{c['name']}（满分{c['max']}，权重{c['weight']}）" for c in criteria] + ["加权合计", "评语", "提交时间"]
+    rows = []
     for row in sheet["rows"]:
         values = [row["criteria"].get(c["code"]) for c in criteria]
         total = row["total"]  # the stored calculation's (handlers.scoring.weighted_total), never recomputed here
         a = row["application"]
-        ws.append([a.id, _safe(a.unit.name), _safe(a.theme), _safe(row["scorer"]), *values,
-                   float(total) if total is not None else None,
-                   _safe(row["comment"]), clock.local(row["completed_at"]).strftime("%Y-%m-%d %H:%M")
-                   if row["completed_at"] else ""])
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
+        rows.append([a.id, _safe(a.unit.name), _safe(a.theme), _zh(STATUSES, a.status), _safe(row["scorer"]), *values,
+                     float(total) if total is not None else None, _safe(row["comment"]),
+                     clock.local(row["completed_at"]).strftime("%Y-%m-%d %H:%M") if row["completed_at"] else ""])
+    wb = Workbook()
+    _sheet(wb.active, f"{sheet['campaign'].name}评分表", header, rows, scores=("加权合计",))
+    wb.active.title = "评分表"
     return _xlsx(wb, f"{sheet['campaign'].name}-评分表.xlsx")
 
 
 @bp.get("/office/campaigns/<int:campaign_id>/results.xlsx")
 @login_required
 def export_results(campaign_id: int) -> Response:
+    """评比结果: the entered applications ranked by their stored final score (equal scores, equal rank: 并列)."""
     campaign = campaigns.get_campaign(db(), campaign_id)
     ranking = campaigns.results(session=db(), user=user(), campaign_id=campaign_id)
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "评比结果"
-    ws.append(["排名", "申报编号", "申报单位", "申报主题", "状态", "最终得分", "计算方法", "有效评分数", "去掉的分数", "等次"])
-    for rank, row in enumerate(ranking, start=1):
+    header = ["排名", "申报编号", "申报单位", "申报主题", "状态", "最终得分", "计算方法", "有效评分数", "去掉的分数", "等次"]
+    rows, rank, previous = [], 0, None
+    for position, row in enumerate(ranking, start=1):
         calc = row.get("calculation") or {}
-        dropped = "、".join(str(d.get("total")) for d in calc.get("dropped", []))
+        dropped = "、".join(f"{float(d['total']):.2f}" for d in calc.get("dropped", []) if d.get("total") is not None)
         score = row.get("final_score")  # absent where the viewer may not see it (service.auth.visibility)
-        ws.append([rank if score is not None else "", row["application_id"], _safe(row["unit_name"]),
-                   _safe(row["theme"]), row["status"], score, calc.get("method", ""),
-                   len(calc.get("kept", [])) or None, dropped, row.get("grade") or ""])
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
+        if score is not None and score != previous:
+            rank, previous = position, score
+        method = calc.get("method")
+        rows.append([rank if score is not None else "", row["application_id"], _safe(row["unit_name"]),
+                     _safe(row["theme"]), _zh(STATUSES, row.get("status")), score,
+                     MESSAGES[f"method_{method}"]["zh-CN"] if f"method_{method}" in MESSAGES else (method or ""),
+                     len(calc.get("kept", [])) or None, dropped, row.get("grade") or ""])
+    wb = Workbook()
+    _sheet(wb.active, f"{campaign.name}评比结果", header, rows, scores=("最终得分",))
+    wb.active.title = "评比结果"
     return _xlsx(wb, f"{campaign.name}-评比结果.xlsx")
 
 

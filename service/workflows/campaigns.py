@@ -130,15 +130,16 @@ def list_campaigns(session: Session) -> list[Campaign]:
 
 
 def results(*, session: Session, user: User, campaign_id: int) -> list[dict[str, Any]]:
-    """Every application of the campaign with its outcome, grade and calculation, ranked.
+    """Every application entered into the campaign with its outcome, grade and calculation, ranked.
 
+    Drafts, items back with their unit and lapsed ones were never entered (``results.NOT_ENTERED``).
     Each row shows what the viewer may see of it (service.auth.visibility); the ranking uses only
     the scores they may see, so the order gives nothing away either.
     """
     if not policies.can_see_results(user):
         raise Forbidden("only federation roles may see a campaign's results")
     get_campaign(session, campaign_id)
-    apps = application_repo.of_campaign(session, campaign_id)
+    apps = application_repo.entered_of_campaign(session, campaign_id)
     groups = viewing.by_application(session, user, apps)
     rows = [visibility.redact(visibility.APPLICATION_FIELDS, {
         "application_id": a.id, "unit_id": a.unit_id, "unit_name": a.unit.name, "theme": a.theme,

@@ -55,6 +55,8 @@ def campaign_dashboard(*, session: Session, user: User, campaign_id: int) -> dic
         "overdue": overdue, "reminders": reminders, "reminder_states": sorted(Counter(r.status for r in reminders).items()),
         "names": names, "lapsed": lapsed(session, user, campaign_id, names_shown=shown),
         "incidents": incidents.open_in_campaign(session=session, user=user, campaign_id=campaign_id),
+        "award_documents": policies.can_issue_award_documents(user),
+        "awarded": {a.id for a in apps if a.status == "awarded"},
     }
 
 
@@ -141,8 +143,9 @@ def mark_read(*, session: Session, user: User, message_id: int | None = None) ->
 
 
 def score_sheet(*, session: Session, user: User, campaign_id: int) -> dict[str, Any]:
-    """Every submitted score of the campaign the viewer may see: application, scorer, criterion scores,
-    weighted total, comment (a sheet and its author only where service.auth.visibility shows them)."""
+    """Every submitted score of the campaign's entered applications the viewer may see: application, scorer,
+    criterion scores, weighted total, comment (a sheet and its author only where service.auth.visibility
+    shows them)."""
     if not policies.can_see_results(user):
         raise Forbidden("only federation roles may export score sheets")
     campaign = get_campaign(session, campaign_id)

@@ -18,14 +18,12 @@ from service.models import Campaign, Task, User
 from service.repositories import applications as application_repo
 from service.repositories import campaigns as campaign_repo
 from service.repositories import worklists as repo
+from service.repositories.applications import WITH_THE_UNIT  # with the unit until the window closes
 from service.workflows import audit, links, outbox, viewing
 from service.workflows.applications import list_applications
 from service.workflows.recipients import Addressee, Wanted, resolve, task_recipients, task_wanted
 from service.workflows.reminders import overdue_hours, settings_for
 from service.workflows.tasks import TaskPage, get_task, list_tasks
-
-# Until the window closes these wait on the unit, and the close lapses them (the BPMN's boundary timers).
-WITH_THE_UNIT = ("draft", "returned", "awaiting_signoff")
 
 
 @dataclass(frozen=True)

@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 import re
+from io import BytesIO
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
+from openpyxl import load_workbook
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from tests.api_client import Api
@@ -199,6 +202,21 @@ def test_unit_to_award_through_the_pages(person: Any, live_app: Any) -> None:
     with page.expect_download() as download:
         page.click("#export-results")
     assert download.value.suggested_filename.endswith("评比结果.xlsx")
+    results = load_workbook(BytesIO(download.value.path().read_bytes())).active
+    assert results.freeze_panes == "A3" and results["A1"].value.endswith("评比结果")
+    assert [row[4] for row in results.iter_rows(min_row=3, values_only=True) if row[1] == app_id] == ["已获奖"]
+    # the award documents: the commendation list and the certificate, opened and read
+    page.locator("#commendation-list").scroll_into_view_if_needed()
+    office.shot("20b-dashboard-documents")
+    with page.expect_download(timeout=90000) as download:  # typesetting takes seconds on a busy machine
+        page.click("#commendation-list", no_wait_after=True)
+    assert download.value.suggested_filename.endswith("表彰名单.pdf")
+    listed = "".join(p.extract_text() for p in PdfReader(download.value.path()).pages)
+    assert "表彰名单" in listed and "一等奖" in listed and "网格化服务" in re.sub(r"\s+", "", listed)
+    with page.expect_download(timeout=90000) as download:
+        page.click(f'tr[data-application="{app_id}"] a.certificate', no_wait_after=True)
+    certificate = re.sub(r"\s+", "", PdfReader(download.value.path()).pages[0].extract_text())
+    assert "荣誉证书" in certificate and "被评为一等奖" in certificate
     page = office.go(f"/instances/{live_app_instance(live_app, app_id)}")
     page.wait_for_selector("#viewer[data-ready='1']")
     assert page.locator(".el-completed").count() > 5

@@ -19,6 +19,7 @@ from tests.integration import flows
 USERS = ["hc_submitter", "hc_leader", "hy_submitter", "hy_leader", "jx_vetter", "health_vetter", "lg_member1",
          "group_leader", "res_office1", "scorer_org", "chair_office", "process_admin"]
 FEDERATION = {"lg_member1", "group_leader", "res_office1", "chair_office", "process_admin"}
+DECIDING = FEDERATION - {"process_admin"}  # the office, the leading group, its leader, the chair's office
 SUPERVISORS = {"res_office1": 200, "group_leader": 200, "process_admin": 200}  # see every task, do none of others
 
 
@@ -75,6 +76,10 @@ def rules(w: dict[str, Any]) -> list[Rule]:
         Rule("GET", "/api/applications", everyone, 200),
         Rule("GET", f"/api/campaigns/{w['campaign']}/results", fed, 403),
         Rule("GET", "/api/process-instances", fed, 403),
+        # the award documents: the office and the deciding roles (nothing is awarded yet here: 409)
+        Rule("GET", f"/api/campaigns/{w['campaign']}/commendation-list.pdf", {u: 200 for u in DECIDING}, 403),
+        Rule("GET", f"/api/campaigns/{w['campaign']}/certificates.pdf", {u: 409 for u in DECIDING}, 403),
+        Rule("GET", f"/api/applications/{w['hc']}/certificate.pdf", {u: 409 for u in DECIDING}, 403),
         # own unit / supervising union / federation see an application; any other unit gets 404
         Rule("GET", f"/api/applications/{w['hc']}", hc_readers, 404),
         Rule("GET", f"/api/applications/{w['hy']}", hy_readers, 404),

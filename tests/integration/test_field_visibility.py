@@ -5,7 +5,8 @@ A2 (scores aggregated and a grade decided, not yet published) and A3 (published)
 field carries a marker naming its application and field group (``mk_a2_internal_…``, each scorer's
 comment ``mk_a2_sheet_<scorer>``); the calculation's per-scorer totals and each final score are
 distinct numbers; scorers' and leading-group members' names are markers too. Then every person
-calls every GET operation of the OpenAPI document and opens every page and both Excel exports, and
+calls every GET operation of the OpenAPI document (the award PDFs' text included) and opens every page
+and both Excel exports, and
 what comes back is checked three ways:
 
 * every JSON key is classified by the policy (``service/auth/visibility.py``; an unclassified key
@@ -28,6 +29,7 @@ from types import SimpleNamespace
 from typing import Any, Callable, Iterator
 
 from openpyxl import load_workbook
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from handlers.scoring import aggregate_scores
@@ -320,6 +322,13 @@ OPERATIONS: dict[str, Operation] = {
     "/api/process-definitions/{id}/xml": Operation(
         lambda w: [(f"/api/process-definitions/{w.definition}/xml", None)], None, reason="BPMN XML"),
     "/api/forms/{key}": Operation(lambda w: [("/api/forms/scoring", None)], None, reason="a form's JSON schema"),
+    # the award documents: PDFs, whose text is scanned for markers like every other response
+    "/api/campaigns/{id}/commendation-list.pdf": Operation(
+        lambda w: [(f"/api/campaigns/{w.campaign}/commendation-list.pdf", None)], None, reason="a PDF"),
+    "/api/campaigns/{id}/certificates.pdf": Operation(
+        lambda w: [(f"/api/campaigns/{w.campaign}/certificates.pdf", None)], None, reason="a PDF"),
+    "/api/applications/{id}/certificate.pdf": Operation(
+        _per_app("/api/applications/{id}/certificate.pdf", lambda w, k: [w.ids[k]]), None, reason="a PDF"),
 }
 # GET operations without parameters and not listed above are called too and scanned for markers.
 
@@ -382,6 +391,12 @@ def person_groups(w: World, value: Any, viewer: str, key: str | None = None) -> 
     if key in PERSON_KEYS and isinstance(value, int) and value != w.user_ids[viewer]:
         return {IDS} if value in w.scorer_ids else {INTERNAL} if value == w.user_ids["lg_member2"] else set()
     return set()
+
+
+def pdf_text(data: bytes) -> str:
+    """A PDF's text, as laid out and with the layout's line breaks taken out (a table cell may wrap a marker)."""
+    text = "\n".join(page.extract_text() for page in PdfReader(BytesIO(data)).pages)
+    return text + "\n" + re.sub(r"\s+", "", text)
 
 
 def xlsx_text(data: bytes) -> str:
@@ -455,8 +470,8 @@ def test_every_response_shows_each_person_exactly_the_field_groups_the_policy_al
                         f.problems.append(f"{user} GET {url}: {r.status_code}, expected {expected}")
                 if r.status_code != 200:
                     continue
-                text = r.get_data(as_text=True)
-                scan(w, f, user, text, f"GET {url}", subject, page=False)
+                text = pdf_text(r.data) if r.mimetype == "application/pdf" else r.get_data(as_text=True)
+                scan(w, f, user, text, f"GET {url}", subject, page=r.mimetype == "application/pdf")
                 if op is None or op.read is None:
                     continue
                 shown: dict[str | None, set[str]] = {}

@@ -60,7 +60,7 @@ def test_score_export_totals_are_the_stored_calculation(app: Any) -> None:
     office, _ = logged_in(app, "res_office1")
     sheet_rows = list(load_workbook(BytesIO(office.get(f"/office/campaigns/{campaign_id}/scores.xlsx").data))
                       .active.iter_rows(values_only=True))
-    header, rows = sheet_rows[0], sheet_rows[1:]
+    header, rows = sheet_rows[1], sheet_rows[2:]  # under the title row
     app_col, scorer_col, total_col = header.index("申报编号"), header.index("评分人"), header.index("加权合计")
     exported = {(r[app_col], r[scorer_col]): Decimal(str(r[total_col])) for r in rows}
 

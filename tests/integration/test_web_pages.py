@@ -68,9 +68,10 @@ def test_exports_print_and_admin_pages(app: Any) -> None:
     flows.score_all(api, app_id)
     office, _ = logged_in(app, "res_office1")
     results = load_workbook(BytesIO(office.get("/office/campaigns/1/results.xlsx").data)).active
-    assert results["B2"].value == app_id and results["F2"].value == 84.5
+    assert results["B2"].value == "申报编号" and results["F2"].value == "最终得分"  # under the title row
+    assert results["B3"].value == app_id and results["F3"].value == 84.5
     scores = load_workbook(BytesIO(office.get("/office/campaigns/1/scores.xlsx").data)).active
-    assert scores.max_row == 9  # header + eight scorers (one recused)
+    assert scores.max_row == 10  # title, header + eight scorers (one recused)
     page = office.get(f"/applications/{app_id}/print").get_data(as_text=True)
     assert page.count('class="copy"') == 2
     assert office.get("/admin/processes").status_code == 403
