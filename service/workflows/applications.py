@@ -1,6 +1,7 @@
 """Applications: drafting, starting their process, and reflecting each step."""
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -15,8 +16,9 @@ from service.repositories import applications as application_repo
 from service.repositories import campaigns as campaign_repo
 from service.repositories import tasks as task_repo
 from service.repositories import users as user_repo
-from service.repositories import rows, worklists
-from service.workflows import audit, calendars
+from service.repositories import worklists
+from service.repositories.steps import StepPlan
+from service.workflows import audit, calendars, steps
 from service.workflows.application_rules import APPLICATION_FIELDS, field_errors, normalise
 from service.workflows.definitions import latest_definition
 from service.workflows.instances import start_instance
@@ -85,14 +87,14 @@ def create_application(*, session: Session, services: Services, user: User, camp
     )
     session.add(application)
     session.flush()
-    instance, result = start_instance(
+    instance, result, plan = start_instance(
         session=session, services=services, definition=definition, business_key=f"application-{application.id}",
         data=process_data(application, campaign, unit, _scorers(session, campaign)),
         started_by=user.id, application_id=application.id, calendar=calendars.for_campaign(campaign))
-    on_step(session=session, application=application, instance=instance, result=result,
-            also={"instance_id": instance.id})
+    plan_changes(plan, application=application, instance=instance, result=result, also={"instance_id": instance.id})
     audit.record(session, actor=user, action="create", object_type="application", object_id=application.id,
-                 detail={"campaign_id": campaign.id, "unit_id": unit.id}, campaign_id=campaign.id)
+                 detail={"campaign_id": campaign.id, "unit_id": unit.id}, campaign_id=campaign.id, plan=plan)
+    steps.write_step(session=session, plan=plan, instance=instance, result=result, application_id=application.id)
     session.commit()
     return application
 
@@ -139,9 +141,9 @@ def missing_fields(application: Application) -> list[dict[str, str]]:
     return field_errors(application_fields(application), complete=True)
 
 
-def on_step(*, session: Session, application: Application, instance: ProcessInstance, result: StepResult,
-            also: dict[str, Any] | None = None) -> None:
-    """Reflect an engine step on the application: stage, status, score, outcome.
+def plan_changes(plan: StepPlan, *, application: Application, instance: ProcessInstance, result: StepResult,
+                 also: dict[str, Any] | None = None) -> None:
+    """Plan the engine step's effect on the application: stage, status, score, outcome (a pure function).
 
     ``also`` holds other columns the caller changes in the same step (the
     instance id at creation, a submitted form's fields), so the row gets one
@@ -149,13 +151,14 @@ def on_step(*, session: Session, application: Application, instance: ProcessInst
     """
     also = also or {}
     submitted = also.get("submitted_at", application.submitted_at) is not None
-    rows.update_row(session, application, {**also, **step_changes(application, instance, result, submitted)})
+    end_event = plan.planned(instance, "end_event")
+    plan.change(application, {**also, **step_changes(application, end_event, result, submitted, plan.at)})
 
 
-def step_changes(application: Application, instance: ProcessInstance, result: StepResult,
-                 submitted: bool) -> dict[str, Any]:
+def step_changes(application: Application, end_event: str | None, result: StepResult, submitted: bool,
+                 now: datetime) -> dict[str, Any]:
     """The application's columns as the step leaves them (``submitted``: it has been submitted before)."""
-    values: dict[str, Any] = {"updated_at": clock.now()}
+    values: dict[str, Any] = {"updated_at": now}
     variables = result.variables
     if isinstance(variables.get("recusals"), list):
         values["recusals"] = variables["recusals"]
@@ -168,7 +171,7 @@ def step_changes(application: Application, instance: ProcessInstance, result: St
     values["stage"] = stages[0] if stages else None
     values["grade"] = grade
     if result.completed:
-        outcome = OUTCOMES.get(instance.end_event or "", instance.end_event)
+        outcome = OUTCOMES.get(end_event or "", end_event)
         values.update(outcome=outcome, status=outcome or "completed", stage=None)
         if outcome not in ("awarded", "not_awarded"):
             values["grade"] = None

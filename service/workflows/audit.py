@@ -9,20 +9,21 @@ from sqlalchemy.orm import Session
 
 from service import clock
 from service.models import AuditRecord, User
-from service.repositories import rows
+from service.repositories import steps as writer
+from service.repositories.steps import StepPlan
 from service.workflows import audit_chain
 
 
 def record(session: Session, *, actor: User | None, action: str, object_type: str, object_id: object,
-           detail: dict[str, Any] | None = None, campaign_id: int | None = None) -> None:
-    """Add one audit record, with its MAC, to the current transaction.
+           detail: dict[str, Any] | None = None, campaign_id: int | None = None, plan: StepPlan | None = None) -> None:
+    """Add one audit record, with its MAC, to the current transaction (to the step's ``plan`` when given).
 
     ``campaign_id`` names the campaign the record belongs to (its chain, and
     its campaign's archive); records about nothing a campaign owns leave it out.
-    A queued plain INSERT rather than an ORM object: nothing reads the row back
-    in the transaction, and on a task completion it travels with the step's
-    other writes (``rows``). The MAC is computed here, in Python, so writing a
-    record takes no lock and no statement of its own (audit_chain says why).
+    A plain INSERT rather than an ORM object: nothing reads the row back in the
+    transaction, and on an engine step it travels with the step's other writes
+    (service/repositories/steps.py). The MAC is computed here, in Python, so writing a
+    record takes no lock and no statement of its own on a step (audit_chain says why).
     """
     keys = audit_chain.keys_of(session)
     row = {
@@ -32,4 +33,7 @@ def record(session: Session, *, actor: User | None, action: str, object_type: st
         "campaign_id": campaign_id, "nonce": secrets.token_hex(16), "key_id": keys.current_id,
     }
     row["mac"] = audit_chain.record_mac(keys, keys.current_id, row)
-    rows.insert_rows(session, AuditRecord.__table__, [row])
+    if plan is not None:
+        plan.audit.append(row)
+    else:
+        writer.insert_now(session, AuditRecord.__table__, [row])

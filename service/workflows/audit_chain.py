@@ -1,9 +1,9 @@
 """The tamper-evident audit trail: a keyed MAC per record, sealed into chains, and verified.
 
-Writing a record (``audit.record``) costs no lock and no statement of its own:
-the record carries an HMAC of its content under ``AUDIT_KEY`` (with a random
-nonce, so no two records are alike) and goes out with the transaction's other
-writes. The **seal** job then links committed records, in the order it finds
+Writing a record (``audit.record``) takes no lock, and on an engine step no
+statement of its own: the record carries an HMAC of its content under
+``AUDIT_KEY`` (with a random nonce, so no two records are alike) and goes out
+with the step's other writes (one INSERT outside a step). The **seal** job then links committed records, in the order it finds
 them, into one chain per campaign (chain 0: records no campaign owns, such as
 deployments): each seal stores the record's MAC and an HMAC over (chain,
 position, record id, record MAC, previous seal's MAC). Sealing runs under a

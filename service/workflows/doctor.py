@@ -3,7 +3,7 @@
 The serialized workflow is the engine's truth; ``tasks`` and ``timers`` are
 indexes of it written in the same transaction. ``check`` compares them for every
 instance and reports each disagreement; ``repair`` re-syncs the rows from the
-state through :func:`apply_step`, the same code a normal step uses.
+state through ``steps.plan_step`` and ``steps.write_step``, the same code a normal step uses.
 """
 from __future__ import annotations
 
@@ -19,10 +19,9 @@ from service.engine import StepResult
 from service.models import ProcessInstance
 from service.repositories import applications as application_repo
 from service.repositories import audit as audit_repo, instances as repo
-from service.workflows import audit, calendars
-from service.workflows.applications import on_step
+from service.workflows import audit, calendars, steps
+from service.workflows.applications import plan_changes
 from service.workflows.definitions import engine_spec
-from service.workflows.instances import apply_step
 from service.workflows.services import Services
 
 
@@ -139,7 +138,7 @@ def _resync(session: Session, services: Services, instance: ProcessInstance) -> 
     application = application_repo.of_instance(session, instance.id)
     # The indexed variables are kept: a restored state's last task may not carry them all.
     merged: dict[str, Any] = {**(instance.variables or {}), **view.variables}
-    # "Before" is what the rows say now, so apply_step closes the strays and adds the missing.
+    # "Before" is what the rows say now, so the step's plan closes the strays and adds the missing.
     waiting_rows = {_timer_key(t.engine_task_id, t.due_at): (t.engine_task_id, t.due_at)
                     for t in repo.waiting_timers(session, instance.id)}
     timers_before = (frozenset((t.id, t.due_at) for t in view.timers if _timer_key(t.id, t.due_at) in waiting_rows)
@@ -147,8 +146,9 @@ def _resync(session: Session, services: Services, instance: ProcessInstance) -> 
     view = dataclasses.replace(view, variables=merged, state_json=instance.state,
                                open_before=frozenset(t.engine_task_id for t in repo.open_tasks(session, instance.id)),
                                timers_before=timers_before)
-    apply_step(session=session, instance=instance, result=view, actor_id=None,
-               application_id=application.id if application else None,
-               calendar=calendars.for_application(application))
+    application_id = application.id if application else None
+    plan = steps.plan_step(instance=instance, result=view, actor_id=None, application_id=application_id, now=now,
+                           calendar=calendars.for_application(application))
     if application is not None:
-        on_step(session=session, application=application, instance=instance, result=view)
+        plan_changes(plan, application=application, instance=instance, result=view)
+    steps.write_step(session=session, plan=plan, instance=instance, result=view, application_id=application_id)

@@ -2,7 +2,7 @@
 
 A handler or expression that fails does not refuse the step that reached it:
 the step commits, its instance waits at the failed element, and an incident row
-(``repositories.incidents``, written by ``instances.apply_step``) says what
+(``repositories.incidents``, written with the step by ``steps.write_step``) says what
 failed, with what and when. The office fixes the cause (for the appraisal: the
 campaign's scorers, criteria or grades, which a retry re-reads) and retries; a
 retry that fails again keeps the incident open with the new error.
@@ -21,10 +21,10 @@ from service.models import Incident, User
 from service.repositories import applications as application_repo
 from service.repositories import incidents as repo
 from service.repositories import instances as instance_repo
-from service.workflows import audit, calendars, retries
-from service.workflows.applications import current_campaign_data, on_step
+from service.workflows import audit, calendars, retries, steps
+from service.workflows.applications import current_campaign_data, plan_changes
 from service.workflows.definitions import engine_spec
-from service.workflows.instances import apply_step, engine_call
+from service.workflows.instances import engine_call
 from service.workflows.reminders import grace_for
 from service.workflows.services import Services
 
@@ -95,10 +95,12 @@ def _retry_once(session: Session, services: Services, user: User, incident_id: i
             data=data, calendar=calendar, grace_working_days=grace_for(application)))
     except TaskNotReady:  # the state no longer has it failed (repaired by hand): nothing to run
         raise Conflict(f"incident {incident_id} no longer matches its instance") from None
-    apply_step(session=session, instance=instance, result=result, actor_id=user.id,
-               application_id=incident.application_id, calendar=calendar)
+    plan = steps.plan_step(instance=instance, result=result, actor_id=user.id,
+                           application_id=incident.application_id, now=clock.now(), calendar=calendar)
     if application is not None:
-        on_step(session=session, application=application, instance=instance, result=result)
+        plan_changes(plan, application=application, instance=instance, result=result)
+    steps.write_step(session=session, plan=plan, instance=instance, result=result,
+                     application_id=incident.application_id, actor_id=user.id)
     session.flush()
     resolved = incident.state == repo.RESOLVED
     audit.record(session, actor=user, action="retry_incident", object_type="incident", object_id=incident.id,

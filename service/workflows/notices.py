@@ -11,7 +11,9 @@
 A step that opens many tasks at once (seven or a hundred parallel scorers) must
 not pay a query per task and a statement per row: the recipients of the whole
 step are loaded together (``recipients.resolve``) and its rows are written with
-one multi-row INSERT (``outbox.insert_rows``).
+one multi-row INSERT, with the ``reminders_sent`` marks it sets, by the step writer
+(service/repositories/steps.py ``write_notifications``), after the step's own rows (the
+links name the tasks the step opened).
 """
 from __future__ import annotations
 
@@ -24,7 +26,9 @@ from service.engine import StepResult
 from service.models import Application, ProcessInstance, Task
 from service.repositories import applications as application_repo
 from service.repositories import tasks as task_repo
+from service.repositories import steps as writer
 from service.repositories import users as user_repo
+from service.repositories.steps import RowChange
 from service.workflows import links, outbox
 from service.workflows.recipients import effect_wanted, resolve, task_wanted
 
@@ -49,6 +53,7 @@ def after_step(*, session: Session, instance: ProcessInstance, result: StepResul
     people = resolve(session, [*(w for ws in notify_wanted for w in ws), *tasks_wanted, *graced_wanted])
     now = clock.now()
     rows: list[dict[str, Any]] = []
+    marks: list[RowChange] = []
     for index, (effect, wanted) in enumerate(zip(notify_calls, notify_wanted)):
         request: dict[str, Any] = effect.result
         asked = dict(request.get("context") or {})
@@ -57,14 +62,12 @@ def after_step(*, session: Session, instance: ProcessInstance, result: StepResul
         context = {**base, **asked}
         if task is not None:
             if request["template"] == "task_due_soon":
-                task.reminders_sent = sorted(set(task.reminders_sent or []) | {"due_soon"})
+                marks.append(RowChange(task, {"reminders_sent": sorted(set(task.reminders_sent or []) | {"due_soon"})}))
         told = {person.id: person for w in wanted for person in people[w]}  # once each, whatever their roles
         for user in told.values():
             rows += outbox.rows_for(key=f"notify:{instance.id}:{revision}:{index}:{user.id}", user=user,
                                     template=request["template"], context=context, campaign_id=campaign_id,
                                     now=now)
-    if any(t.id is None for t in [*reviewer_tasks, *graced]):
-        session.flush()  # the keys and links need the ids (usually resolve's autoflush has assigned them)
     for task, wanted in zip(reviewer_tasks, tasks_wanted):
         context = {"task_name": task.name, "application_theme": theme, "link": links.task(task.id),
                    "due_at": task.due_at.isoformat() if task.due_at else None}
@@ -78,7 +81,7 @@ def after_step(*, session: Session, instance: ProcessInstance, result: StepResul
         for user in people[wanted]:
             rows += outbox.rows_for(key=f"deadline:{task.id}:{user.id}", user=user, template="deadline_extended",
                                     context=context, campaign_id=campaign_id, now=now)
-    outbox.insert_rows(session, rows)
+    writer.write_notifications(session, rows, marks)
 
 
 def _named_task(session: Session, instance_id: int, element_id: Any) -> Task | None:

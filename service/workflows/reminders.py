@@ -35,7 +35,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from service import clock
-from service.models import Campaign
+from service.models import Application, Campaign
 from service.repositories import applications as application_repo
 from service.repositories import campaigns as campaign_repo
 from service.repositories import tasks as task_repo

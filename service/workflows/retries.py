@@ -10,7 +10,7 @@ concurrent transaction won and trying again is the answer:
 * SQLite ``SQLITE_BUSY`` / ``SQLITE_LOCKED`` ("database is locked"), by the
   primary result code in ``sqlite3.Error.sqlite_errorcode``;
 * our own optimistic check, :class:`StaleDataError` (a versioned row changed
-  meanwhile: service/repositories/rows.py).
+  meanwhile: service/repositories/steps.py).
 
 Anything else (the database went away, a constraint, a bug) is raised at once,
 after the rollback: a lost connection is the API's 503, not a retry.

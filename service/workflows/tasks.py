@@ -11,12 +11,12 @@ from service import clock, faults
 from service.auth import policies
 from service.errors import Conflict, Forbidden, NotFound
 from service.models import Task, User
-from service.repositories import audit as audit_repo, instances as repo, rows
+from service.repositories import audit as audit_repo, instances as repo
 from service.repositories import tasks as task_repo
-from service.workflows import audit, calendars, retries, task_rules
-from service.workflows.applications import on_step
+from service.workflows import audit, calendars, retries, steps, task_rules
+from service.workflows.applications import plan_changes
 from service.workflows.definitions import engine_spec
-from service.workflows.instances import apply_step, engine_call
+from service.workflows.instances import engine_call
 from service.workflows.reminders import grace_for
 from service.workflows.services import Services
 
@@ -144,17 +144,17 @@ def _complete_once(session: Session, services: Services, user: User, task_id: in
     result = engine_call(lambda: services.engine.complete_task(
         **engine_spec(instance.definition), state_json=instance.state, task_id=task.engine_task_id,
         data=engine_data, calendar=calendar, grace_working_days=grace_for(application)))
-    now = clock.now()
-    rows.update_row(session, task, {"state": "completed", "completed_at": now, "completed_by": user.id,
-                                    "data": form_data})
-    apply_step(session=session, instance=instance, result=result, actor_id=user.id,
-               application_id=task.application_id, completed_task=task, calendar=calendar)
+    plan = steps.plan_step(instance=instance, result=result, actor_id=user.id, application_id=task.application_id,
+                           now=clock.now(), completed_task=task, calendar=calendar)
+    plan.change(task, {"state": "completed", "completed_at": plan.at, "completed_by": user.id, "data": form_data})
     if application is not None:
-        on_step(session=session, application=application, instance=instance, result=result,
-                also=task_rules.application_changes(task, form_data))
+        plan_changes(plan, application=application, instance=instance, result=result,
+                     also=task_rules.application_changes(task, form_data))
     audit.record(session, actor=user, action="complete", object_type="task", object_id=task.id,
                  detail={"element": task.element_id, "instance_id": instance.id, "data": form_data},
-                 campaign_id=application.campaign_id if application is not None else None)
+                 campaign_id=application.campaign_id if application is not None else None, plan=plan)
+    steps.write_step(session=session, plan=plan, instance=instance, result=result,
+                     application_id=task.application_id, actor_id=user.id)
     faults.point("task.complete.before_commit")
     session.commit()
     faults.point("task.complete.after_commit")

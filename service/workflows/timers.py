@@ -19,10 +19,9 @@ from service import clock
 from service.engine.errors import EngineError
 from service.repositories import applications as application_repo
 from service.repositories import timers as repo
-from service.workflows import audit, calendars, retries
-from service.workflows.applications import on_step
+from service.workflows import audit, calendars, retries, steps
+from service.workflows.applications import plan_changes
 from service.workflows.definitions import engine_spec
-from service.workflows.instances import apply_step
 from service.workflows.reminders import grace_for
 from service.workflows.services import Services
 
@@ -81,17 +80,18 @@ def _fire_once(session: Session, services: Services, instance_id: int) -> list[i
         session.rollback()
         LOGGER.error("instance %s: timer firing failed: %s", instance_id, exc)
         raise
-    apply_step(session=session, instance=instance, result=result, actor_id=None,
-               application_id=application.id if application else None,
-               fired_timer_ids={t.engine_task_id for t in due}, calendar=calendar)
+    application_id = application.id if application else None
+    plan = steps.plan_step(instance=instance, result=result, actor_id=None, application_id=application_id, now=now,
+                           fired_timer_ids={t.engine_task_id for t in due}, calendar=calendar)
     if application is not None:
-        on_step(session=session, application=application, instance=instance, result=result)
-    fired = [t.id for t in due if t.state == "fired"]
+        plan_changes(plan, application=application, instance=instance, result=result)
+    fired = [t.id for t in due if t.engine_task_id in set(plan.fired_timers)]
     audit.record(session, actor=None, action="fire_timers", object_type="process_instance", object_id=instance.id,
                  detail={"timers": [{"id": t.id, "element": t.element_id, "due_at": t.due_at.isoformat(),
                                      "late_seconds": round((now - t.due_at).total_seconds(), 3)} for t in due],
-                         "end_event": instance.end_event},
-                 campaign_id=application.campaign_id if application else None)
+                         "end_event": plan.planned(instance, "end_event")},
+                 campaign_id=application.campaign_id if application else None, plan=plan)
+    steps.write_step(session=session, plan=plan, instance=instance, result=result, application_id=application_id)
     session.commit()
     return fired
 

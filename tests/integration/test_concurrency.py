@@ -186,7 +186,7 @@ def test_a_step_computed_from_a_stale_instance_is_refused_and_writes_nothing(app
 
     from service.models import Application, ProcessInstance
     from service.workflows.definitions import engine_spec
-    from service.workflows.instances import apply_step
+    from service.workflows import steps
 
     api = Api(app)
     app_id = flows.create(api, "hc_submitter")["id"]
@@ -211,8 +211,9 @@ def test_a_step_computed_from_a_stale_instance_is_refused_and_writes_nothing(app
         after_the_real_step = snapshot()
         result = services.engine.complete_task(**spec, state_json=instance.state, task_id=task.engine_task_id, data={})
         with pytest.raises(StaleDataError):
-            apply_step(session=stale, instance=instance, result=result, actor_id=None, application_id=app_id,
-                       completed_task=task)
+            plan = steps.plan_step(instance=instance, result=result, actor_id=None, application_id=app_id,
+                                   now=clock.now(), completed_task=task)
+            steps.write_step(session=stale, plan=plan, instance=instance, result=result, application_id=app_id)
             stale.commit()
         stale.rollback()
     assert snapshot() == after_the_real_step  # the stale step wrote nothing at all

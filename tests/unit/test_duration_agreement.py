@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from service import clock, timekeeping
 from service.config import Settings
 from service.engine import BpmnValidationError
-from service.workflows.instances import _due
+from service.workflows.steps import _due
 from service.workflows.services import build_services
 from tests.unit.test_timekeeping import duration_texts
 
