@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
 
-from bench import campaign, common, engine_overhead, httpbench, timersbench, validation
+from bench import campaign, common, engine_overhead, httpbench, orgimport, timersbench, validation
 
 BENCHMARKS: dict[str, Callable[[bool], dict[str, Any]]] = {
     "engine_overhead": engine_overhead.engine_overhead,
@@ -30,6 +30,7 @@ BENCHMARKS: dict[str, Callable[[bool], dict[str, Any]]] = {
     "timer_lateness": timersbench.timer_lateness,
     "campaign": campaign.campaign,
     "bpmn_validation": validation.bpmn_validation,
+    "org_import": orgimport.org_import,
 }
 
 

@@ -77,6 +77,14 @@ def main(argv: list[str] | None = None) -> int:
     import_.add_argument("archive", help="archive file (.zip)")
     sub.add_parser("write-forms", help="write processes/forms/<key>.json of the forms defined by payload schemas "
                    "(the application form) after changing service/schemas")
+    first = sub.add_parser("first-office", help="an empty database's federation unit and first office account; "
+                                                "prints the account's one-time link to set its password")
+    first.add_argument("--unit-code", required=True)
+    first.add_argument("--unit-name", required=True)
+    first.add_argument("--username", required=True)
+    first.add_argument("--name", required=True, help="the person's name")
+    first.add_argument("--email")
+    first.add_argument("--phone")
     audit = sub.add_parser("audit", help="the tamper-evident audit trail")
     audit_sub = audit.add_subparsers(dest="audit_command", required=True)
     verify = audit_sub.add_parser("verify", help="report every audit record edited, removed or inserted directly "
@@ -99,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
             print(path)
     elif args.command == "deploy-bundled":
         return deploy_bundled(settings, args.replace)
-    elif args.command in ("doctor", "export", "import", "audit"):
+    elif args.command in ("doctor", "export", "import", "audit", "first-office"):
         from service import cli_data
 
         return cli_data.dispatch(args, settings)

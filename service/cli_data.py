@@ -29,6 +29,15 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
         with make_session_factory(engine, settings)() as session:
             if args.command == "doctor":
                 return doctor(session, services, repair=args.repair)
+            if args.command == "first-office":
+                from service.workflows import orgs
+
+                link = orgs.first_office(session=session, unit_code=args.unit_code, unit_name=args.unit_name,
+                                         username=args.username, display_name=args.name, email=args.email,
+                                         phone=args.phone, link_ttl=settings.password_link_ttl)
+                print(f"{args.username}: set the password at {settings.base_url.rstrip('/')}{link} "
+                      f"(once, within {settings.password_link_ttl}); also sent by e-mail/SMS when configured")
+                return 0
             if args.command == "audit":
                 from service.workflows import audit_chain
 

@@ -26,6 +26,7 @@ class Settings:
     processes_dir: Path = ROOT / "processes"
     token_ttl: timedelta = timedelta(hours=12)
     session_ttl: timedelta = timedelta(hours=8)
+    password_link_ttl: timedelta = timedelta(hours=72)
     login_attempts_per_minute: int = 10
     timer_sweep_seconds: float = 2.0
     reminder_sweep_seconds: float = 60.0
@@ -77,6 +78,8 @@ class Settings:
             values["token_ttl"] = timedelta(minutes=int(env["TOKEN_TTL_MINUTES"]))
         if env.get("SESSION_TTL_MINUTES"):
             values["session_ttl"] = timedelta(minutes=int(env["SESSION_TTL_MINUTES"]))
+        if env.get("PASSWORD_LINK_TTL_HOURS"):
+            values["password_link_ttl"] = timedelta(hours=float(env["PASSWORD_LINK_TTL_HOURS"]))
         if env.get("LOGIN_ATTEMPTS_PER_MINUTE"):
             values["login_attempts_per_minute"] = int(env["LOGIN_ATTEMPTS_PER_MINUTE"])
         if env.get("TIMER_SWEEP_SECONDS"):

@@ -16,7 +16,7 @@ from service.schemas.base import shape
 from service.schemas.campaigns import CampaignRead
 from service.schemas.definitions import DefinitionRead
 from service.schemas.instances import EventRead, InstanceRead
-from service.schemas.orgs import OrgUnitRead
+from service.schemas.orgs import OrgUnitRead, PersonRead
 from service.schemas.tasks import TaskRead
 
 if TYPE_CHECKING:  # types only: routes and pages never touch tables (import contract)
@@ -29,6 +29,11 @@ def user(u: User) -> dict[str, Any]:
 
 def org_unit(u: OrgUnit) -> dict[str, Any]:
     return shape(OrgUnitRead, u)
+
+
+def person(u: User) -> dict[str, Any]:
+    """A person as the office manages them: never the password hash, only whether one is set."""
+    return shape(PersonRead, u, roles=sorted(u.roles), has_password=u.password_hash.startswith("$argon2"))
 
 
 def campaign(c: Campaign, groups: frozenset[Group]) -> dict[str, Any]:

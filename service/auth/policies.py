@@ -128,6 +128,11 @@ def can_manage_campaigns(user: User) -> bool:
     return bool(user.roles & {"office", "process_admin"})
 
 
+def can_manage_org(user: User) -> bool:
+    """Units, people, their roles and password resets: the office."""
+    return "office" in user.roles
+
+
 def can_see_results(user: User) -> bool:
     return sees_all_applications(user)
 
@@ -158,6 +163,7 @@ DENIED: dict[object, str] = {
     can_create_application: "only a unit's submitter may create an application",
     can_deploy: "only process administrators may deploy",
     can_manage_campaigns: "only the office may create campaigns",
+    can_manage_org: "only the office may manage units and people",
     can_start_directly: "only the office or a process administrator may start a process directly",
     can_issue_award_documents: "only the office and the deciding roles may print the commendation list and certificates",
 }

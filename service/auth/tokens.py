@@ -67,3 +67,13 @@ def revoke_token(session: Session, plain: str) -> None:
     row = repo.token_by_digest(session, digest(plain))
     if row is not None and row.revoked_at is None:
         row.revoked_at = clock.now()
+
+
+def revoke_all_credentials(session: Session, user: User) -> int:
+    """Revoke every live API token of ``user`` (deactivation, password reset); returns how many.
+
+    The one place a person's credentials are withdrawn. Browser sessions are
+    refused for an inactive user on their next request (``web.security.session_user``);
+    server-side sessions, when they exist, are ended here too.
+    """
+    return repo.revoke_live_tokens(session, user.id, clock.now())

@@ -1,10 +1,14 @@
 """Organisation units: the federation, its unions and their enterprises."""
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, String
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Boolean, ForeignKey, Integer, LargeBinary, String, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.extensions import Base
+from service.models.types import JsonType, UtcDateTime
 
 UNIT_TYPES = (
     "federation", "federation_department", "county_union", "development_zone_union",
@@ -23,6 +27,7 @@ class OrgUnit(Base):
     name_en: Mapped[str] = mapped_column(String(200), default="")
     type: Mapped[str] = mapped_column(String(40), index=True)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"), index=True)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     parent: Mapped["OrgUnit | None"] = relationship(remote_side=[id], lazy="joined", join_depth=1)
 
@@ -32,3 +37,19 @@ class OrgUnit(Base):
         if self.type == "enterprise" and self.parent is not None and self.parent.type in VETTING_UNIT_TYPES:
             return self.parent.id
         return None
+
+
+class OrgImport(Base):
+    """An organisation workbook the office uploaded: kept for its dry run, its import and the record."""
+
+    __tablename__ = "org_imports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    filename: Mapped[str] = mapped_column(String(200))
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    summary: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
+    error_count: Mapped[int] = mapped_column(Integer, default=0)
+    imported_at: Mapped[datetime | None] = mapped_column(UtcDateTime())

@@ -82,6 +82,9 @@ PARTS: dict[str, Part] = {
 }
 EXCLUDED: dict[str, str] = {
     "api_tokens": "credentials of the source server: bearer tokens are not moved; people log in again on the target",
+    "password_links": "credentials of the source server: one-time password links work only where they were sent",
+    "org_imports": "the office's uploaded organisation workbooks: about the organisation, not a campaign; "
+                   "the units and people they made are archived (org_units, users)",
 }
 
 

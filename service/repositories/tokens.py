@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from service.models import ApiToken, User
@@ -25,3 +25,11 @@ def token_by_digest(session: Session, digest: str) -> ApiToken | None:
 
 def user_named(session: Session, username: str) -> User | None:
     return session.scalar(select(User).where(User.username == username))
+
+
+def revoke_live_tokens(session: Session, user_id: int, now: datetime) -> int:
+    """Mark every unexpired, unrevoked token of the user revoked now; how many."""
+    result = session.execute(update(ApiToken).where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None),
+                                                    ApiToken.expires_at > now)
+                             .values(revoked_at=now).execution_options(synchronize_session=False))
+    return int(result.rowcount or 0)

@@ -16,7 +16,9 @@ Targets:
 * the applications list (the unit's applications; "new application" while a window is open);
 * a task (its form for a candidate; a read-only supervision view for the office
   and the group leader, with the "urge" action);
-* the task list, optionally the overdue tasks of everyone (the office's digest).
+* the task list, optionally the overdue tasks of everyone (the office's digest);
+* a one-time link to set one's password (a new account's, or after the office's reset): it
+  works without logging in, once.
 """
 from __future__ import annotations
 
@@ -41,6 +43,10 @@ def task(task_id: int) -> str:
 
 def tasks(*, everyone: bool = False, overdue: bool = False) -> str:
     return "/tasks" + _query(scope="all" if everyone else None, overdue=1 if overdue else None)
+
+
+def set_password(token: str) -> str:
+    return f"/password/{token}"
 
 
 def _query(**params: object) -> str:

@@ -118,6 +118,11 @@ def insert_rows(session: Session, rows: Iterable[dict[str, Any]]) -> int:
     return repo.insert_new(session, rows)
 
 
+def insert_many(session: Session, rows: list[dict[str, Any]]) -> None:
+    """``insert_rows`` for thousands of rows whose count nobody reads (an organisation import's invitations)."""
+    repo.insert_many(session, rows)
+
+
 def claim_due(session: Session, *, now: datetime, limit: int, lease: timedelta) -> list[int]:
     """Ids of rows to hand to deliverers now, their lease pushed forward; the caller commits.
 

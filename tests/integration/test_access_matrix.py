@@ -33,6 +33,7 @@ class Rule:
     xml: bool = False
     mutating: bool = field(default=False)
     public: bool = False             # answers without a token too (``default``)
+    content_type: str | None = None  # a body sent as it is (e.g. a workbook), with this type
 
 
 
@@ -55,6 +56,8 @@ def world(api: Api) -> dict[str, Any]:
         "hy_unit": api.get(f"/api/applications/{hy['id']}", "res_office1")["unit_id"],
         "hy_union": api.get(f"/api/applications/{hy['id']}", "res_office1")["supervising_union_id"],
         "scorers": api.get(f"/api/campaigns/{flows.campaign_id(api)}", "res_office1")["scorer_ids"],
+        "person": api.get("/api/users?q=lg_member2", "res_office1")["items"][0]["id"],
+        "workbook": api.call("GET", "/api/org-workbook", "res_office1", 200).data,
     }
 
 
@@ -125,6 +128,27 @@ def rules(w: dict[str, Any]) -> list[Rule]:
         Rule("POST", "/api/incidents/999999/retry", {"res_office1": 404, "process_admin": 404}, 403, mutating=True),
         Rule("PUT", f"/api/campaigns/{w['campaign']}/scorers", {"res_office1": 200, "process_admin": 200}, 403,
              body={"scorer_ids": w["scorers"]}, mutating=True),
+        # the organisation: units readable by everyone; units, people and the workbook managed by the office
+        Rule("GET", f"/api/org-units/{w['hy_union']}", everyone, 200),
+        Rule("PATCH", f"/api/org-units/{w['hy_union']}", {"res_office1": 200}, 403, body={"name_en": "Matrix"},
+             mutating=True),
+        Rule("POST", "/api/org-units", {"res_office1": 201}, 403, mutating=True,
+             body={"code": "MATRIX-1", "name": "权限测试单位", "type": "enterprise", "parent_id": w["hy_union"]}),
+        Rule("GET", "/api/users", {"res_office1": 200}, 403),
+        Rule("GET", f"/api/users/{w['person']}", {"res_office1": 200}, 403),
+        Rule("PATCH", f"/api/users/{w['person']}", {"res_office1": 200}, 403, body={"display_name": "权限测试"},
+             mutating=True),
+        Rule("POST", "/api/users", {"res_office1": 201}, 403, mutating=True, body={
+            "username": "matrix_user", "display_name": "权限测试", "unit_id": w["hy_union"], "roles": ["vetter"],
+            "email": "matrix@example.com"}),
+        Rule("POST", f"/api/users/{w['person']}/password-reset", {"res_office1": 202}, 403, mutating=True),
+        Rule("GET", "/api/org-workbook", {"res_office1": 200}, 403),
+        Rule("GET", "/api/org-workbook/template", {"res_office1": 200}, 403),
+        Rule("POST", "/api/org-workbook", {"res_office1": 200}, 403, body=w["workbook"],
+             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        Rule("POST", "/api/me/password", {}, 422, body={"current_password": "not-it", "new_password": "long-enough-1"}),
+        Rule("POST", "/api/auth/password-link", {}, 404, public=True,
+             body={"token": "not-a-link", "password": "long-enough-1"}),
         Rule("GET", "/api/forms", everyone, 200),
         Rule("GET", "/api/forms/application", everyone, 200),
         Rule("PUT", "/api/forms/matrix_form", {"process_admin": 201}, 403, mutating=True, body={"schema": {
@@ -140,8 +164,8 @@ def rules(w: dict[str, Any]) -> list[Rule]:
 
 def send(api: Api, rule: Rule, user: str | None, year: list[int]) -> int:
     kw: dict[str, Any] = {}
-    if rule.xml:
-        kw = {"data": rule.body, "headers": {"Content-Type": "application/xml"}}
+    if rule.xml or rule.content_type:
+        kw = {"data": rule.body, "headers": {"Content-Type": rule.content_type or "application/xml"}}
     elif rule.body == "campaign":
         year[0] += 1
         kw = {"json": {"year": year[0], "name": f"{year[0]}年度评比", "grades": ["一等奖", "不授奖"], "no_award_grade": "不授奖",
@@ -187,7 +211,7 @@ def test_the_matrix_has_a_rule_for_every_operation_in_the_openapi_document(sqlit
     spec = Api(sqlite_app).get("/api/openapi.json")
     operations = {(method.upper(), path): op for path, ops in spec["paths"].items() for method, op in ops.items()}
     ids = {k: 1 for k in ("hc", "hy", "hc_draft", "hc_inst", "hy_inst", "review", "vetting", "fill", "campaign",
-                          "definition", "hy_unit", "hy_union")}
+                          "definition", "hy_unit", "hy_union", "person", "workbook")}
     ids["scorers"] = [1]
     covered: dict[tuple[str, str], Rule] = {}
     for rule in rules(ids):

@@ -31,6 +31,14 @@ from tests.conftest import make_app, pg_database
 from tests.integration import flows
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("api-fuzz")]
+
+
+@schemathesis.serializer("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+def _workbook(ctx: Any, value: Any) -> bytes:
+    """The organisation workbook's body as generated (a binary string: bytes, or text sent as UTF-8)."""
+    if isinstance(value, bytes):
+        return value
+    return str(value).encode("utf-8", "surrogatepass")
 STATUSES: list[tuple[str, int]] = []
 USERS = ["res_office1", "process_admin", "hc_submitter"]
 
@@ -165,7 +173,9 @@ def inject_unstorable(case: Any, data: st.DataObject) -> str | None:
         case.body = changed
     elif is_key:
         container[changed] = container.pop(key)
-        field = field.rsplit(".", 1)[0] + "." + _shown(changed) if "." in field else _shown(changed)
+        shown = _shown(key)  # the parent's path is what precedes the key (which may itself contain dots)
+        parent = field[:-len(shown) - 1] if len(field) > len(shown) else ""
+        field = f"{parent}.{_shown(changed)}" if parent else _shown(changed)
     else:
         container[key] = changed
     return field

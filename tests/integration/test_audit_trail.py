@@ -122,6 +122,18 @@ NO_CHANGE_CASES = {
     "reassign": "tested (test_reassignment.py::test_the_office_reassigns_a_claimed_review_and_both_people_are_told): "
                 "reassigning to the person who holds it records and tells nothing",
     "delegate": "the same use case as reassign (assignments._hand_over): handing a task to its holder records nothing",
+    "create_unit": "always creates a unit row (a taken code is a 422)",
+    "update_unit": "tested (test_org_accounts.py::test_office_manages_units_and_people_and_every_change_is_audited): "
+                   "an edit with the values the unit has records nothing",
+    "create_person": "always creates a person row (a taken username is a 422)",
+    "update_person": "tested (test_org_accounts.py::test_office_manages_units_and_people_and_every_change_is_audited): "
+                     "an edit with the values the person has records nothing",
+    "send_password_link": "always sends a new link (a new account, or the office's reset by request)",
+    "set_password": "a link works once (test_org_accounts.py::test_a_password_link_works_once_and_expires); "
+                    "changing one's own password is by request",
+    "release_task": "written only for a claimed task of a person being deactivated, in that transaction",
+    "import_org": "tested (test_org_workbook.py::test_import_is_all_or_nothing_and_a_second_import_changes_nothing): "
+                  "a workbook that changes nothing writes no record",
     "urge": "tested (test_worklist_pages.py::test_group_leader_supervises_an_overdue_task_read_only_and_urges_once_a_day): "
             "a second urge the same day queues no notice and writes no record",
 }

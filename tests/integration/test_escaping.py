@@ -124,7 +124,9 @@ def _world(app: Any) -> dict[str, list[int]]:
     with app.extensions["appraisal.sessions"]() as s:
         return {"application_id": list(s.scalars(select(Application.id))), "task_id": list(s.scalars(select(Task.id))),
                 "instance_id": list(s.scalars(select(ProcessInstance.id))),
-                "definition_id": list(s.scalars(select(ProcessDefinition.id))), "campaign_id": [1]}
+                "definition_id": list(s.scalars(select(ProcessDefinition.id))), "campaign_id": [1],
+                "unit_id": list(s.scalars(select(OrgUnit.id).limit(5))),
+                "person_id": list(s.scalars(select(User.id).limit(5))), "token": ["no-such-link"]}
 
 
 def _pages(app: Any, ids: dict[str, list[int]]) -> list[str]:
@@ -138,7 +140,7 @@ def _pages(app: Any, ids: dict[str, list[int]]) -> list[str]:
         assert set(rule.arguments) <= set(ids), f"add ids for {rule.rule}"
         paths = [rule.rule]
         for name in rule.arguments:
-            paths = [p.replace(f"<int:{name}>", str(i)) for p in paths for i in ids[name]]
+            paths = [p.replace(f"<int:{name}>", str(i)).replace(f"<{name}>", str(i)) for p in paths for i in ids[name]]
         urls += paths
     with app.extensions["appraisal.sessions"]() as s:
         versions = sorted(s.scalars(select(ProcessDefinition.id).where(ProcessDefinition.key == "draft_consultation")))

@@ -329,6 +329,9 @@ OPERATIONS: dict[str, Operation] = {
         lambda w: [(f"/api/campaigns/{w.campaign}/certificates.pdf", None)], None, reason="a PDF"),
     "/api/applications/{id}/certificate.pdf": Operation(
         _per_app("/api/applications/{id}/certificate.pdf", lambda w, k: [w.ids[k]]), None, reason="a PDF"),
+    "/api/org-units/{id}": Operation(lambda w: [("/api/org-units/1", None)], None, reason="a unit: no application data"),
+    "/api/users/{id}": Operation(lambda w: [(f"/api/users/{w.user_ids['hc_submitter']}", None)], None,
+                                 reason="a person's account (the office's): no application data"),
 }
 # GET operations without parameters and not listed above are called too and scanned for markers.
 
@@ -350,6 +353,9 @@ PAGES: dict[str, Callable[[World], list[tuple[str, str | None]]] | str] = {
     "web.application_task": "redirects to the reader's open task on the application, or to its page (both opened "
                             "here); 404 for others (test_worklist_pages.py::"
                             "test_application_task_entry_opens_the_readers_task_or_says_there_is_none)",
+    "web.org_unit_edit": lambda w: [("/office/org/units/1", None)],
+    "web.org_person_edit": lambda w: [(f"/office/org/people/{w.user_ids['hc_submitter']}", None)],
+    "web.password_link": "a one-time link's password form: no application data (test_org_accounts.py)",
     "static": "static files",
     "web.favicon": "the site's icon, a static file",
 }
@@ -470,8 +476,14 @@ def test_every_response_shows_each_person_exactly_the_field_groups_the_policy_al
                         f.problems.append(f"{user} GET {url}: {r.status_code}, expected {expected}")
                 if r.status_code != 200:
                     continue
-                text = pdf_text(r.data) if r.mimetype == "application/pdf" else r.get_data(as_text=True)
-                scan(w, f, user, text, f"GET {url}", subject, page=r.mimetype == "application/pdf")
+                spreadsheet = r.mimetype.endswith("spreadsheetml.sheet")  # the organisation workbook
+                if r.mimetype == "application/pdf":
+                    text = pdf_text(r.data)
+                elif spreadsheet:
+                    text = xlsx_text(r.data)
+                else:
+                    text = r.get_data(as_text=True)
+                scan(w, f, user, text, f"GET {url}", subject, page=r.mimetype == "application/pdf" or spreadsheet)
                 if op is None or op.read is None:
                     continue
                 shown: dict[str | None, set[str]] = {}

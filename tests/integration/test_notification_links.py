@@ -30,6 +30,7 @@ from sqlalchemy import select
 from notifications import render, template_names
 from service.auth import ratelimit
 from service.models import InboxMessage, OutboxMessage, Task, User
+from service.demo.baoding import DEMO_PASSWORD
 from tests.api_client import Api
 from tests.integration import flows
 from tests.integration.deadline_support import SmtpSink, shanghai
@@ -60,7 +61,12 @@ EXPECTED: dict[str, tuple[str, tuple[str, ...]]] = {
     "application_result": ("the application's result, with the reasons when it was not accepted or not shortlisted",
                            ('id="unit-feedback"', 'id="result-note"')),
     "presentation_invited": ("the application's page inviting the unit to present", ('id="presentation-note"',)),
+    "account_invite": ("the form that sets the new account's password", ('id="password-form"',)),
+    "password_reset": ("the form that sets a new password", ('id="password-form"',)),
+    "task_released": ("the released task's claim button or form", TASK_FORM),
 }
+# Links that stand in for a login (one-time password links): opened by a reader who is not logged in.
+WITHOUT_LOGIN = frozenset({"account_invite", "password_reset"})
 # Templates no part of the service sends yet, and why. Once one is sent, it must leave this list for EXPECTED.
 NOT_SENT = {
     "consultation_due_soon": "draft_consultation.bpmn has no reminder that sends it",
@@ -71,6 +77,8 @@ SENDERS = {
     "service/workflows/notices.py": ("task_assigned:", "notify:", "deadline:"),
     "service/workflows/worklists.py": ("urge:",),
     "service/workflows/assignments.py": ("reassign:", "delegate:"),
+    "service/workflows/accounts.py": ("password_link:", "task_released:"),
+    "service/workflows/org_workbook.py": ("password_link:",),
 }
 LINK_IN_TEXT = re.compile(r"https?://[^\s<>\"'，。；）]+")
 HREF = re.compile(r'href="([^"]+)"')
@@ -145,7 +153,8 @@ class Walk:
     def _follow(self, step: str, template: str, username: str, link: str) -> None:
         where = f"{step}: {template} to {username}: {link}"
         assert link.startswith(self.base_url + "/"), f"{where} leaves the service"
-        response = self.client(username).get(link[len(self.base_url):], follow_redirects=True)
+        client = self.app.test_client() if template in WITHOUT_LOGIN else self.client(username)
+        response = client.get(link[len(self.base_url):], follow_redirects=True)
         page = response.get_data(as_text=True)
         assert response.status_code == 200, f"{where} answers {response.status_code}: {page[:300]}"
         assert response.request.path != "/login", f"{where} sends a logged-in reader to the login page"
@@ -236,6 +245,25 @@ def test_every_notification_link_opens_a_page_where_its_reader_can_act(app: Any)
         walk.check("reassigned")
         api.complete("lg_member1", "preliminary_review", econ, {"shortlisted": True, "review_reasons": "创新性突出"})
         walk.check("preliminary review")
+
+        # the office opens an account (a one-time link to set its password), then resets it (a new link)
+        unit = api.get(f"/api/applications/{htz}", "res_office1")["unit_id"]
+        person = api.post("/api/users", "res_office1", expect=201, json={
+            "username": "walk_new", "display_name": "新同事", "unit_id": unit, "roles": ["unit_submitter"],
+            "email": "walk_new@example.com"})
+        walk.check("account opened")
+        api.post(f"/api/users/{person['id']}/password-reset", "res_office1", expect=202)
+        walk.check("password reset")
+        with app.extensions["appraisal.sessions"]() as s:  # the new colleague sets a password with the link
+            link = s.scalars(select(OutboxMessage).where(OutboxMessage.template == "password_reset")).first()
+            token = link.context["link"].rsplit("/", 1)[1]
+        api.client.post("/api/auth/password-link", json={"token": token, "password": DEMO_PASSWORD})
+        # a leading-group member who had claimed a review is deactivated: the others are told it is back in the pool
+        review = api.task_for("lg_member2", "preliminary_review", htz)
+        api.post(f"/api/tasks/{review['id']}/claim", "lg_member2")
+        lg2 = api.get("/api/users?q=lg_member2", "res_office1")["items"][0]["id"]
+        api.call("PATCH", f"/api/users/{lg2}", "res_office1", 200, json={"is_active": False})
+        walk.check("a member deactivated")
 
         # 28 December 09:00: three days left — drafts, units without an application, unsigned applications
         walk.travel(shanghai(2026, 12, 28, 9, 0, 1))

@@ -36,7 +36,8 @@ def test_a_wrong_csrf_token_is_refused_on_every_form_and_cookie_write(sqlite_app
     draft = flows.create(api, "hc_submitter")["id"]
     task = api.task_for("hc_submitter", "fill_application", draft)["id"]
     ids = {"application_id": str(draft), "task_id": str(task), "definition_id": "1", "instance_id": "1",
-           "campaign_id": "1", "attachment_id": "1"}
+           "campaign_id": "1", "attachment_id": "1", "unit_id": "1", "person_id": "1", "import_id": "1",
+           "token": "a-one-time-link"}
     posts = []
     for rule in app.url_map.iter_rules():
         if "POST" in (rule.methods or set()) and not rule.rule.startswith(("/api", "/static")):
@@ -115,7 +116,8 @@ def test_an_unreachable_database_is_a_503_with_retry_after_on_every_operation(tm
             if (method, path) in needs_no_database:
                 continue
             concrete = path.replace("{id}", "1").replace("{key}", "innovation_appraisal")
-            body = {"username": "hc_submitter", "password": "x"} if path == "/api/auth/token" else {}
+            body = {"/api/auth/token": {"username": "hc_submitter", "password": "x"},
+                    "/api/auth/password-link": {"token": "a-link", "password": "long-enough-1"}}.get(path, {})
             r = client.open(concrete, method=method.upper(), json=body,
                             headers={"Authorization": "Bearer some-token"})
             assert r.status_code == 503, (method, path, r.status_code, r.get_data(as_text=True)[:200])

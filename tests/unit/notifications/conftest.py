@@ -140,6 +140,22 @@ _SAMPLES: dict[str, dict[str, Any]] = {
         "days_left": 2,
         "link": "https://appraisal.example.cn/consultation",
     },
+    "account_invite": {
+        "username": "new_leader",
+        "expires_at": _DUE,
+        "link": "https://appraisal.example.cn/password/one-time-token",
+    },
+    "password_reset": {
+        "username": "new_leader",
+        "expires_at": _DUE,
+        "link": "https://appraisal.example.cn/password/one-time-token",
+    },
+    "task_released": {
+        "task_name": "初评",
+        "released_from": "张三",
+        "due_at": _DUE,
+        "link": "https://appraisal.example.cn/tasks/16",
+    },
 }
 
 

@@ -32,6 +32,9 @@ CONTRACT: dict[str, set[str]] = {
     "consultation_due_soon": {"closes_at", "days_left", "link"},
     "application_lapsed": {"application_theme", "campaign_name", "closes_at", "lapse", "link"},
     "presentation_invited": {"application_theme", "campaign_name", "link"},
+    "account_invite": {"username", "expires_at", "link"},
+    "password_reset": {"username", "expires_at", "link"},
+    "task_released": {"task_name", "released_from", "due_at", "link"},
 }
 DIGEST_ITEM_KEYS = ["task_name", "application_theme", "assignee_name", "due_at", "overdue_hours"]
 LOCALES = ["zh-CN", "en"]
