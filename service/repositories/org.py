@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from service.models import ApiToken, OrgImport, OrgUnit, PasswordLink, Task, User, UserRole
@@ -147,3 +148,56 @@ def user_ids_by_username(session: Session, usernames: list[str]) -> dict[str, in
         out.update({name: i for i, name in session.execute(select(User.id, User.username)
                                                            .where(User.username.in_(chunk)))})
     return out
+
+
+def unit(session: Session, unit_id: int) -> OrgUnit | None:
+    return session.get(OrgUnit, unit_id)
+
+
+def person(session: Session, person_id: int) -> User | None:
+    return session.get(User, person_id)
+
+
+# --------------------------------------------------------------------------- the workbook's bulk writes
+# A few statements per table, whatever the number of rows (executemany: SQLite's in C, psycopg's pipelined).
+
+
+def insert_units(session: Session, rows: list[dict]) -> None:
+    session.execute(insert(OrgUnit.__table__), rows)
+
+
+def update_units(session: Session, rows: list[dict]) -> None:
+    """Set the given columns (the same in every row) of each unit by id."""
+    _update_by_id(session, OrgUnit.__table__, rows)
+
+
+def insert_people(session: Session, rows: list[dict]) -> None:
+    session.execute(insert(User.__table__), rows)
+
+
+def update_people(session: Session, rows: list[dict]) -> None:
+    _update_by_id(session, User.__table__, rows)
+
+
+def insert_roles(session: Session, rows: list[dict]) -> None:
+    if rows:
+        session.execute(insert(UserRole.__table__), rows)
+
+
+def replace_roles(session: Session, user_ids: list[int], rows: list[dict]) -> None:
+    """The people's roles become exactly ``rows``."""
+    session.execute(delete(UserRole).where(UserRole.user_id.in_(user_ids)))
+    insert_roles(session, rows)
+
+
+def insert_links(session: Session, rows: list[dict]) -> None:
+    session.execute(insert(PasswordLink.__table__), rows)
+
+
+def _update_by_id(session: Session, table: Any, rows: list[dict]) -> None:
+    if not rows:
+        return
+    columns = [c for c in rows[0] if c != "id"]
+    statement = update(table).where(table.c.id == bindparam("b_id")).values(
+        {c: bindparam(f"b_{c}") for c in columns})
+    session.execute(statement, [{f"b_{k}": v for k, v in row.items()} for row in rows])

@@ -79,7 +79,7 @@ def send_link(session: Session, *, user: User, purpose: str, by: User | None, tt
 
 def reset_password(*, session: Session, user: User, person_id: int, ttl: timedelta) -> dict[str, Any]:
     """The office's reset: the old password and every credential stop working, and a new link is sent."""
-    person = session.get(User, person_id)
+    person = org_repo.person(session, person_id)
     if person is None:
         raise NotFound(f"person {person_id} does not exist")
     if not person.is_active:
@@ -100,7 +100,7 @@ def link_holder(session: Session, token: str) -> PasswordLink:
     link = org_repo.live_link(session, digest(token))
     if link is None or link.used_at is not None or link.expires_at <= clock.now():
         raise NotFound("此链接无效、已使用或已过期 / the link is invalid, used or expired")
-    person = session.get(User, link.user_id)
+    person = org_repo.person(session, link.user_id)
     if person is None or not person.is_active:
         raise NotFound("此链接无效、已使用或已过期 / the link is invalid, used or expired")
     return link
@@ -110,7 +110,7 @@ def set_password_with_link(*, session: Session, token: str, password: str) -> Us
     """Set the password of the link's person; the link (and any other of theirs) is used up."""
     link = link_holder(session, token)
     _check_password(password, "password")
-    person = session.get(User, link.user_id)
+    person = org_repo.person(session, link.user_id)
     assert person is not None
     now = clock.now()
     person.password_hash = hash_password(password)

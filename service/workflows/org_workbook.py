@@ -31,13 +31,12 @@ from lxml import etree
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
-from sqlalchemy import bindparam, delete, insert, update
 from sqlalchemy.orm import Session
 
 from service import clock
 from service.auth import policies
 from service.errors import Forbidden, NotFound, ValidationFailed
-from service.models import OrgImport, OrgUnit, PasswordLink, User, UserRole
+from service.models import OrgImport, User
 from service.repositories import org as org_repo
 from service.schemas.orgs import (
     CODE_PATTERN, EMAIL_PATTERN, PHONE_PATTERN, ROLE_LABELS, UNIT_TYPE_LABELS, USERNAME_PATTERN,
@@ -614,31 +613,25 @@ def _apply_units(session: Session, rows: list[dict[str, Any]]) -> dict[str, int]
     """Insert new units and update changed ones (parents last, once every code has an id)."""
     new = [r for r in rows if r["result"] == "create"]
     if new:
-        session.execute(insert(OrgUnit.__table__), [{"code": r["code"], "name": r["name"], "name_en": r["name_en"],
-                                           "type": r["type_code"], "parent_id": None,
-                                           "is_active": r["active"] is not False} for r in new])
+        org_repo.insert_units(session, [{"code": r["code"], "name": r["name"], "name_en": r["name_en"],
+                                         "type": r["type_code"], "parent_id": None,
+                                         "is_active": r["active"] is not False} for r in new])
     code_to_id = {u[1].lower(): u[0] for u in org_repo.unit_rows(session)}
     changed = [r for r in rows if r["result"] == "update"]
     if changed:
-        session.execute(update(OrgUnit.__table__).where(OrgUnit.__table__.c.id == bindparam("b_id")).values(
-            code=bindparam("b_code"), name=bindparam("b_name"), type=bindparam("b_type")), [
-            {"b_id": r["id"], "b_code": r["code"], "b_name": r["name"], "b_type": r["type_code"]} for r in changed])
+        org_repo.update_units(session, [{"id": r["id"], "code": r["code"], "name": r["name"], "type": r["type_code"]}
+                                        for r in changed])
         named = [r for r in changed if "name_en" in r["present"]]
         if named:
-            session.execute(update(OrgUnit.__table__).where(OrgUnit.__table__.c.id == bindparam("b_id"))
-                            .values(name_en=bindparam("b_name_en")),
-                            [{"b_id": r["id"], "b_name_en": r["name_en"]} for r in named])
+            org_repo.update_units(session, [{"id": r["id"], "name_en": r["name_en"]} for r in named])
         statused = [r for r in changed if r["active"] is not None]
         if statused:
-            session.execute(update(OrgUnit.__table__).where(OrgUnit.__table__.c.id == bindparam("b_id"))
-                            .values(is_active=bindparam("b_active")),
-                            [{"b_id": r["id"], "b_active": r["active"]} for r in statused])
+            org_repo.update_units(session, [{"id": r["id"], "is_active": r["active"]} for r in statused])
     parented = [r for r in new if r["parent_code"]] + [r for r in changed if "parent_code" in r["changed"]]
     if parented:
-        session.execute(update(OrgUnit.__table__).where(OrgUnit.__table__.c.id == bindparam("b_id"))
-                        .values(parent_id=bindparam("b_parent")), [
-            {"b_id": code_to_id[r["code"].lower()],
-             "b_parent": code_to_id[r["parent_code"].lower()] if r["parent_code"] else None} for r in parented])
+        org_repo.update_units(session, [
+            {"id": code_to_id[r["code"].lower()],
+             "parent_id": code_to_id[r["parent_code"].lower()] if r["parent_code"] else None} for r in parented])
     return code_to_id
 
 
@@ -665,30 +658,25 @@ def _apply_people(session: Session, rows: list[dict[str, Any]], code_to_id: dict
                    "password_hash": accounts.NO_PASSWORD, "unit_id": code_to_id[r["unit_key"]],
                    "email": r["email"] or None, "phone": r["phone"] or None, "locale": "zh-CN",
                    "is_active": r["active"], "created_at": now} for r in new]
-        session.execute(insert(User.__table__), values)
+        org_repo.insert_people(session, values)
         id_of = org_repo.user_ids_by_username(session, [v["username"] for v in values])
         ids = [id_of[v["username"]] for v in values]
         created = [_NewPerson(i, v["username"], v["display_name"], v["email"], v["phone"])
                    for i, v in zip(ids, values) if v["is_active"]]
         role_rows = [{"user_id": i, "role": role} for i, r in zip(ids, new) for role in sorted(r["roles_set"])]
         if role_rows:
-            session.execute(insert(UserRole.__table__), role_rows)
+            org_repo.insert_roles(session, role_rows)
     changed = [r for r in rows if r["result"] == "update"]
     deactivated = [r["id"] for r in changed if "active" in r["changed"] and not r["new"]["active"]]
     if changed:
-        t = User.__table__
-        session.execute(update(t).where(t.c.id == bindparam("b_id")).values(
-            username=bindparam("b_username"), display_name=bindparam("b_name"), unit_id=bindparam("b_unit"),
-            phone=bindparam("b_phone"), email=bindparam("b_email"), is_active=bindparam("b_active")), [
-            {"b_id": r["id"], "b_username": r["new"]["username"], "b_name": r["new"]["display_name"],
-             "b_unit": code_to_id[r["new"]["unit"]], "b_phone": r["new"]["phone"], "b_email": r["new"]["email"],
-             "b_active": r["new"]["active"]} for r in changed])
+        org_repo.update_people(session, [
+            {"id": r["id"], "username": r["new"]["username"], "display_name": r["new"]["display_name"],
+             "unit_id": code_to_id[r["new"]["unit"]], "phone": r["new"]["phone"], "email": r["new"]["email"],
+             "is_active": r["new"]["active"]} for r in changed])
         recast = [r for r in changed if "roles" in r["changed"]]
         if recast:
-            session.execute(delete(UserRole).where(UserRole.user_id.in_([r["id"] for r in recast])))
-            role_rows = [{"user_id": r["id"], "role": role} for r in recast for role in sorted(r["new"]["roles"])]
-            if role_rows:
-                session.execute(insert(UserRole.__table__), role_rows)
+            org_repo.replace_roles(session, [r["id"] for r in recast],
+                                   [{"user_id": r["id"], "role": role} for r in recast for role in sorted(r["new"]["roles"])])
     session.expire_all()
     return created, deactivated
 
@@ -705,5 +693,5 @@ def _send_links(session: Session, created: list[_NewPerson], by: User, ttl: time
         links.append(link)
         rows += notes
     if links:
-        session.execute(insert(PasswordLink.__table__), links)
+        org_repo.insert_links(session, links)
         outbox.insert_many(session, rows)

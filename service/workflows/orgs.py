@@ -29,7 +29,7 @@ def _office(user: User) -> None:
 
 
 def get_unit(session: Session, unit_id: int) -> OrgUnit:
-    unit = session.get(OrgUnit, unit_id)
+    unit = org_repo.unit(session, unit_id)
     if unit is None:
         raise NotFound(f"unit {unit_id} does not exist")
     return unit
@@ -46,13 +46,13 @@ def all_units(session: Session) -> list[OrgUnit]:
 
 
 def username_of(session: Session, person_id: int) -> str:
-    person = session.get(User, person_id)
+    person = org_repo.person(session, person_id)
     return person.username if person else ""
 
 
 def get_person(*, session: Session, user: User, person_id: int) -> User:
     _office(user)
-    person = session.get(User, person_id)
+    person = org_repo.person(session, person_id)
     if person is None:
         raise NotFound(f"person {person_id} does not exist")
     return person
@@ -68,7 +68,7 @@ def list_people(*, session: Session, user: User, unit_id: int | None = None, q: 
 def _parent_errors(session: Session, unit: OrgUnit | None, parent_id: int | None) -> list[dict[str, str]]:
     if parent_id is None:
         return []
-    parent = session.get(OrgUnit, parent_id)
+    parent = org_repo.unit(session, parent_id)
     if parent is None:
         return [{"field": "parent_id", "message": f"上级单位 {parent_id} 不存在 / unit {parent_id} does not exist"}]
     if not parent.is_active:
@@ -78,7 +78,7 @@ def _parent_errors(session: Session, unit: OrgUnit | None, parent_id: int | None
         if node.id == unit.id or node.id in seen:
             return [{"field": "parent_id", "message": "上级单位不能是本单位或其下级 / a unit cannot be under itself"}]
         seen.add(node.id)
-        node = session.get(OrgUnit, node.parent_id) if node.parent_id else None
+        node = org_repo.unit(session, node.parent_id) if node.parent_id else None
     return []
 
 
@@ -128,7 +128,7 @@ def update_unit(*, session: Session, user: User, unit_id: int, changes: dict[str
 
 
 def _unit_for_person(session: Session, unit_id: int) -> list[dict[str, str]]:
-    unit = session.get(OrgUnit, unit_id)
+    unit = org_repo.unit(session, unit_id)
     if unit is None:
         return [{"field": "unit_id", "message": f"单位 {unit_id} 不存在 / unit {unit_id} does not exist"}]
     if not unit.is_active:
