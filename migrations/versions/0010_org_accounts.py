@@ -1,7 +1,7 @@
 """organisation managed by the office: units can be deactivated, one-time password links, kept import files
 
-Revision ID: 0009_org_accounts
-Revises: 0008_audit_chain
+Revision ID: 0010_org_accounts
+Revises: 0009_incidents
 Create Date: 2026-11-29 18:00:00
 """
 from alembic import op
@@ -10,8 +10,8 @@ from sqlalchemy.dialects import postgresql
 
 import service.models.types
 
-revision = "0009_org_accounts"
-down_revision = "0008_audit_chain"
+revision = "0010_org_accounts"
+down_revision = "0009_incidents"
 branch_labels = None
 depends_on = None
 
