@@ -160,6 +160,7 @@ def configure_campaign(session: Any, scorers: int) -> None:
     for uid in ids:
         session.add(CampaignScorer(campaign_id=campaign.id, user_id=uid))
     campaign.max_applications_per_unit = 1_000_000
+    campaign.applicant_unit_ids = None
     session.commit()
     session.expire_all()
 

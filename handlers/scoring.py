@@ -15,13 +15,61 @@ mean of exactly 84.445 rounds to 84.45 (binary floats would give 84.44).
 from __future__ import annotations
 
 import math
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from handlers.registry import HandlerError, handler
 
 TRIM_THRESHOLD = 5
-"""With at least this many scores, the single highest and lowest totals are dropped."""
+"""With at least this many scores, the single highest and lowest totals are dropped (the default rule)."""
+
+ROUNDINGS = {"half_up": (ROUND_HALF_UP, "四舍五入", "rounded half up"),
+             "half_even": (ROUND_HALF_EVEN, "四舍六入五成双", "rounded half to even")}
+DEFAULT_RULES: dict[str, Any] = {"trim_min_count": TRIM_THRESHOLD, "trim_each_side": 1, "decimals": 2,
+                                 "rounding": "half_up"}
+"""The aggregation's rules as the seed describes them; a campaign may set others (``scoring_rules``)."""
+
+
+def check_rules(rules: Any) -> dict[str, Any]:
+    """The scoring rules, defaults filled in; raises HandlerError naming a bad one.
+
+    ``trim_min_count``: with at least this many score sheets, ``trim_each_side`` highest and as many
+    lowest totals are dropped before the mean (0 each side: never trimmed); ``decimals`` and
+    ``rounding`` (``half_up`` 四舍五入 or ``half_even``) apply to each scorer's total and the final score.
+    """
+    if rules is None:
+        return dict(DEFAULT_RULES)
+    if not isinstance(rules, dict):
+        raise HandlerError("评分规则必须是对象 / scoring rules must be an object")
+    unknown = sorted(set(rules) - set(DEFAULT_RULES))
+    if unknown:
+        raise HandlerError(f"未知的评分规则 {', '.join(map(str, unknown))} / unknown scoring rule {', '.join(map(str, unknown))}")
+    merged = {**DEFAULT_RULES, **rules}
+    for key, low, high in (("trim_min_count", 1, 1000), ("trim_each_side", 0, 10), ("decimals", 0, 4)):
+        if not _is_int(merged[key]) or not low <= merged[key] <= high:
+            raise HandlerError(f"评分规则 {key} 须为 {low}–{high} 的整数 / scoring rule {key} must be an integer {low}..{high}")
+    if merged["trim_each_side"] and merged["trim_min_count"] <= 2 * merged["trim_each_side"]:
+        raise HandlerError("去掉最高、最低分后须至少留下一份评分 / trimming must leave at least one score sheet")
+    if merged["rounding"] not in ROUNDINGS:
+        raise HandlerError(f"评分规则 rounding 须为 {', '.join(ROUNDINGS)} / rounding must be one of {', '.join(ROUNDINGS)}")
+    return merged
+
+
+def describe_rules(rules: Any) -> tuple[str, str]:
+    """The rules in words (Chinese, English): what the scoring page shows before anyone scores."""
+    r = check_rules(rules)
+    _, zh_round, en_round = ROUNDINGS[r["rounding"]]
+    if r["trim_each_side"]:
+        zh_trim = f"评分满{r['trim_min_count']}份时，去掉{r['trim_each_side']}个最高分和{r['trim_each_side']}个最低分后取平均分"
+        en_trim = (f"with {r['trim_min_count']} or more score sheets, the {r['trim_each_side']} highest and "
+                   f"{r['trim_each_side']} lowest totals are dropped before the mean")
+    else:
+        zh_trim, en_trim = "取全部评分的平均分，不去掉最高分和最低分", "the mean of all totals, none dropped"
+    zh = (f"每位评分成员的得分 = Σ(分项得分 ÷ 满分 × 权重) × 100 ÷ 权重之和，{zh_round}保留{r['decimals']}位小数；"
+          f"{zh_trim}，最终得分{zh_round}保留{r['decimals']}位小数。")
+    en = (f"Each scorer's total = Σ(value ÷ max × weight) × 100 ÷ Σ weight, {en_round} to {r['decimals']} "
+          f"decimals; {en_trim}; the final score is {en_round} to {r['decimals']} decimals.")
+    return zh, en
 
 _CENT = Decimal("0.01")
 _HUNDRED = Decimal(100)
@@ -66,6 +114,13 @@ def _to_decimal(value: Any, what: str) -> Decimal:
 def _round2(value: Decimal) -> Decimal:
     """Commercial rounding (四舍五入) to 2 decimals, as used on score sheets."""
     return value.quantize(_CENT, rounding=ROUND_HALF_UP)
+
+
+def _rounder(rules: dict[str, Any]) -> Any:
+    """The campaign's rounding of a total (its decimals and mode)."""
+    step = Decimal(1).scaleb(-rules["decimals"])
+    mode = ROUNDINGS[rules["rounding"]][0]
+    return lambda value: value.quantize(step, rounding=mode)
 
 
 def _num(value: Decimal) -> float:
@@ -176,7 +231,8 @@ def _check_criteria(criteria: Any) -> list[tuple[str, Decimal, Decimal]]:
 
 
 def _scorer_row(
-    score: Any, index: int, criteria: list[tuple[str, Decimal, Decimal]], weight_sum: Decimal
+    score: Any, index: int, criteria: list[tuple[str, Decimal, Decimal]], weight_sum: Decimal,
+    round_total: Any = _round2,
 ) -> tuple[int, dict[str, Decimal], dict[str, Decimal], Decimal, Any]:
     """One score sheet: (scorer, raw values, contributions, rounded total, comment)."""
     if not isinstance(score, dict):
@@ -204,7 +260,7 @@ def _scorer_row(
             )
         raw[code] = value
     contributions = _contributions(raw, criteria, weight_sum)
-    total = _round2(sum(contributions.values(), Decimal(0)))
+    total = round_total(sum(contributions.values(), Decimal(0)))
     comment = score.get("comment")
     if comment is not None and not isinstance(comment, str):
         raise HandlerError(f"评分成员 {scorer} 的评语必须是文本 / scorer {scorer}: comment must be text")
@@ -217,7 +273,7 @@ def _contributions(raw: dict[str, Decimal], criteria: list[tuple[str, Decimal, D
     return {code: raw[code] / maximum * weight * _HUNDRED / weight_sum for code, weight, maximum in criteria}
 
 
-def weighted_total(criteria: list[dict], values: dict[str, Any]) -> Decimal:
+def weighted_total(criteria: list[dict], values: dict[str, Any], rules: dict[str, Any] | None = None) -> Decimal:
     """A scorer's weighted 0–100 total, rounded half up to 2 decimals: the one definition of it.
 
     ``aggregate_scores`` stores this number per scorer; the score export, the
@@ -227,7 +283,7 @@ def weighted_total(criteria: list[dict], values: dict[str, Any]) -> Decimal:
     """
     parsed = _check_criteria(criteria)
     weight_sum = sum((weight for _, weight, _ in parsed), Decimal(0))
-    return _scorer_row({"scorer": 0, "criteria": values}, 0, parsed, weight_sum)[3]
+    return _scorer_row({"scorer": 0, "criteria": values}, 0, parsed, weight_sum, _rounder(check_rules(rules)))[3]
 
 
 def _pick(rows: list[tuple[int, Decimal]], highest: bool) -> int:
@@ -240,22 +296,27 @@ def _pick(rows: list[tuple[int, Decimal]], highest: bool) -> int:
 
 
 @handler("aggregate_scores")
-def aggregate_scores(*, scores: list[dict], criteria: list[dict]) -> dict:
+def aggregate_scores(*, scores: list[dict], criteria: list[dict], rules: dict[str, Any] | None = None) -> dict:
     """Weighted 0–100 total per scorer, then a (trimmed) mean, with every step shown.
 
-    Per scorer: total = Σ (value/max × weight) × 100 / Σ weight, rounded to 2
-    decimals (half up) like a paper score sheet. The item's final score is the
-    mean of those totals; with 5 or more scores one highest and one lowest total
-    are dropped first (on ties, the first such sheet in input order). The final
-    is rounded half up to 2 decimals. ``per_criterion_mean`` is the plain mean of
-    raw values over all sheets, for the record only.
+    Per scorer: total = Σ (value/max × weight) × 100 / Σ weight, rounded like a
+    paper score sheet. The item's final score is the mean of those totals; with
+    enough scores the highest and lowest totals are dropped first (on ties, the
+    first such sheet in input order). ``rules`` (the campaign's ``scoring_rules``,
+    see :func:`check_rules`) say how many sheets trigger trimming, how many are
+    dropped each side and how totals are rounded; without them: 5 or more sheets
+    drop one highest and one lowest, 2 decimals half up (四舍五入).
+    ``per_criterion_mean`` is the plain mean of raw values over all sheets, for
+    the record only (always 2 decimals half up).
     """
     parsed = _check_criteria(criteria)
+    rule = check_rules(rules)
+    round_total = _rounder(rule)
     if not isinstance(scores, list) or not scores:
         raise HandlerError("没有评分记录 / no scores to aggregate")
     weight_sum = sum((weight for _, weight, _ in parsed), Decimal(0))
 
-    sheets = [_scorer_row(score, index, parsed, weight_sum) for index, score in enumerate(scores)]
+    sheets = [_scorer_row(score, index, parsed, weight_sum, round_total) for index, score in enumerate(scores)]
     seen: set[int] = set()
     for scorer, *_ in sheets:
         if scorer in seen:
@@ -276,16 +337,17 @@ def aggregate_scores(*, scores: list[dict], criteria: list[dict]) -> dict:
     remaining = [(scorer, total) for scorer, _, _, total, _ in sheets]
     dropped: list[dict] = []
     count = len(sheets)
-    if count >= TRIM_THRESHOLD:
+    if rule["trim_each_side"] and count >= rule["trim_min_count"]:
         method = "trimmed_mean"
         for why, highest in (("highest", True), ("lowest", False)):
-            scorer, total = remaining.pop(_pick(remaining, highest))
-            dropped.append({"scorer": scorer, "total": _num(total), "why": why})
+            for _ in range(rule["trim_each_side"]):
+                scorer, total = remaining.pop(_pick(remaining, highest))
+                dropped.append({"scorer": scorer, "total": _num(total), "why": why})
     else:
         method = "mean"
 
     kept_totals = [total for _, total in remaining]
-    final = _round2(sum(kept_totals, Decimal(0)) / len(kept_totals))
+    final = round_total(sum(kept_totals, Decimal(0)) / len(kept_totals))
     per_criterion_mean = {
         code: _num(_round2(sum((raw[code] for _, raw, _, _, _ in sheets), Decimal(0)) / count))
         for code, _, _ in parsed
@@ -299,4 +361,5 @@ def aggregate_scores(*, scores: list[dict], criteria: list[dict]) -> dict:
         "final": _num(final),
         "per_criterion_mean": per_criterion_mean,
         "criteria": [dict(criterion) for criterion in criteria],
+        **({"rules": rule} if rules is not None else {}),
     }

@@ -180,7 +180,9 @@ INSTANCE_FIELDS: Mapping[str, Spec] = {
 
 CAMPAIGN_FIELDS: Mapping[str, Spec] = {
     **dict.fromkeys(("id", "year", "name", "process_key", "opens_at", "closes_at", "criteria", "grades",
-                     "no_award_grade", "max_applications_per_unit", "reminders"), G.REFERENCE),
+                     "no_award_grade", "max_applications_per_unit", "reminders", "scoring_rules",
+                     "scoring_rules_text", "scoring_rules_text_en", "min_eligible_scorers", "applicant_unit_ids",
+                     "process_version", "opened_at", "copied_from_id"), G.REFERENCE),
     "scorer_ids": G.SCORER_IDENTITIES,
 }
 

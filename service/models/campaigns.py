@@ -26,9 +26,22 @@ class Campaign(Base):
     criteria: Mapped[list[dict[str, Any]]] = mapped_column(JsonType)
     grades: Mapped[list[str]] = mapped_column(JsonType)
     no_award_grade: Mapped[str] = mapped_column(String(40))
-    max_applications_per_unit: Mapped[int] = mapped_column(Integer, default=3)
+    max_applications_per_unit: Mapped[int | None] = mapped_column(Integer)
+    """At most this many applications per unit (rejected, withdrawn and lapsed ones not counted); None: no limit."""
     reminders: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    process_version: Mapped[int | None] = mapped_column(Integer)
+    """The version of ``process_key`` new applications start on; None: the latest deployed."""
+    scoring_rules: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
+    """Trimming and rounding of the aggregation (service.workflows.campaign_rules.scoring_rules fills defaults)."""
+    min_eligible_scorers: Mapped[int | None] = mapped_column(Integer)
+    """The readiness check wants each applicant unit to keep this many scorers after recusal."""
+    applicant_unit_ids: Mapped[list[int] | None] = mapped_column(JsonType)
+    """The units that may apply; None: every unit of a type that may apply."""
+    opened_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    """When the office opened the window (submissions need it); None: still being set up."""
+    opened_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    copied_from_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"))
 
     scorer_rows: Mapped[list["CampaignScorer"]] = relationship(lazy="selectin", cascade="all, delete-orphan")
 
@@ -69,6 +82,13 @@ class Application(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
     submitted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    applicant_type: Mapped[str | None] = mapped_column(String(20))
+    applicant_name: Mapped[str] = mapped_column(String(200), default="")
+    contact_person: Mapped[str] = mapped_column(String(50), default="")
+    contact_phone: Mapped[str] = mapped_column(String(30), default="")
+    signed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    """The main leader who signed the application off (from their account)."""
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
     unit: Mapped[OrgUnit] = relationship(foreign_keys=[unit_id], lazy="joined")
     campaign: Mapped[Campaign] = relationship(lazy="joined")

@@ -63,7 +63,8 @@ def open_campaign(session: Session, now: datetime) -> Campaign | None:
 
 
 def unit_application_count(session: Session, campaign_id: int, unit_id: int) -> int:
-    """Applications a unit holds in a campaign, as the per-unit limit counts them (withdrawn ones do not)."""
+    """Applications a unit holds in a campaign, as the per-unit limit counts them (rejected and withdrawn
+    ones do not)."""
     return session.scalar(select(func.count()).select_from(Application).where(
         Application.campaign_id == campaign_id, Application.unit_id == unit_id,
-        Application.status.not_in(["withdrawn"]))) or 0
+        Application.status.not_in(["withdrawn", "rejected"]))) or 0

@@ -20,8 +20,49 @@ class CampaignCreate(Body):
     opens_at: StrictStr | None = Field(None, json_schema_extra={"format": "date-time"})
     closes_at: StrictStr | None = Field(None, json_schema_extra={"format": "date-time"})
     process_key: StrictStr = Field("innovation_appraisal", max_length=80)
-    max_applications_per_unit: StrictInt = Field(3, ge=1, le=1000)
+    max_applications_per_unit: StrictInt | None = Field(None, ge=1, le=1000)
     reminders: dict[str, Any] | None = None
+    scoring_rules: dict[str, Any] | None = None
+    min_eligible_scorers: StrictInt | None = Field(None, ge=1, le=1000)
+    applicant_unit_ids: list[StrictInt] | None = Field(None, max_length=100000)
+    process_version: StrictInt | None = Field(None, ge=1, le=2**31 - 1)
+
+
+class CampaignCopy(Body):
+    """Copy a campaign (default: the newest) to a new year (default: the next)."""
+
+    source_id: StrictInt | None = Field(None, ge=1, le=2**31 - 1)
+    year: StrictInt | None = Field(None, ge=2000, le=2100)
+    name: StrictStr | None = Field(None, max_length=200)
+    reason: StrictStr = Field("", max_length=500)
+
+
+class CampaignUpdate(Body):
+    """Settings to change (those sent), the reason (required), and ``dry_run`` to see the effects only."""
+
+    reason: StrictStr | None = Field(None, max_length=500)
+    dry_run: bool = False
+    name: StrictStr | None = Field(None, max_length=200)
+    year: StrictInt | None = None
+    opens_at: StrictStr | None = Field(None, json_schema_extra={"format": "date-time"})
+    closes_at: StrictStr | None = Field(None, json_schema_extra={"format": "date-time"})
+    criteria: list[dict[str, Any]] | None = Field(None, max_length=100)
+    grades: list[StrictStr] | None = Field(None, max_length=20)
+    no_award_grade: StrictStr | None = Field(None, max_length=40)
+    scorer_ids: list[StrictInt] | None = Field(None, max_length=10000)
+    scoring_rules: dict[str, Any] | None = None
+    reminders: dict[str, Any] | None = None
+    process_key: StrictStr | None = Field(None, max_length=80)
+    process_version: StrictInt | None = Field(None, ge=1, le=2**31 - 1)
+    max_applications_per_unit: StrictInt | None = Field(None, ge=1, le=1000)
+    min_eligible_scorers: StrictInt | None = Field(None, ge=1, le=1000)
+    applicant_unit_ids: list[StrictInt] | None = Field(None, max_length=100000)
+
+
+class CampaignOpen(Body):
+    """Open the window; ``override_reason`` opens it despite fatal readiness problems."""
+
+    override_reason: StrictStr | None = Field(None, max_length=500)
 
 
 class ScorersUpdate(Body):
@@ -43,6 +84,50 @@ class CampaignRead(Read):
     scorer_ids: list[int] | None = None
     max_applications_per_unit: int | None = None
     reminders: dict[str, Any] | None = None
+    scoring_rules: dict[str, Any] | None = None
+    scoring_rules_text: str | None = None
+    scoring_rules_text_en: str | None = None
+    min_eligible_scorers: int | None = None
+    applicant_unit_ids: list[int] | None = None
+    process_version: int | None = None
+    opened_at: str | None = None
+    copied_from_id: int | None = None
+
+
+class Effect(Read):
+    field: str | None = None
+    label: str | None = None
+    message: str | None = None
+    message_en: str | None = None
+    refused: bool | None = None
+
+
+class CampaignEditRead(Read):
+    """The campaign after the edit (or as it stays, for a dry run) and what the edit affects."""
+
+    campaign: CampaignRead | None = None
+    effects: list[Effect] | None = None
+    applied: bool | None = None
+
+
+class ReadinessProblem(Read):
+    code: str | None = None
+    severity: str | None = None
+    message: str | None = None
+    message_en: str | None = None
+    link: str | None = None
+    unit_id: int | None = None
+
+
+class ReadinessRead(Read):
+    """Whether the campaign can open its window, and every problem with the page that fixes it."""
+
+    campaign_id: int | None = None
+    ready: bool | None = None
+    fatal: int | None = None
+    warnings: int | None = None
+    problems: list[ReadinessProblem] | None = None
+    opened_at: str | None = None
 
 
 class ResultRead(Read):

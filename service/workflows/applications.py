@@ -18,7 +18,7 @@ from service.repositories import tasks as task_repo
 from service.repositories import users as user_repo
 from service.repositories import worklists
 from service.repositories.steps import StepPlan
-from service.workflows import audit, calendars, steps
+from service.workflows import audit, calendars, campaign_setup, steps
 from service.workflows.application_rules import APPLICATION_FIELDS, field_errors, normalise
 from service.workflows.definitions import latest_definition
 from service.workflows.instances import start_instance
@@ -28,8 +28,9 @@ OUTCOMES = {"end_awarded": "awarded", "end_not_awarded": "not_awarded", "end_rej
             "end_not_shortlisted": "not_shortlisted", "end_lapsed": "lapsed"}
 
 
-def process_data(application: Application, campaign: Campaign, unit: OrgUnit, scorers: list[User]) -> dict[str, Any]:
-    """The start data the appraisal BPMN expects."""
+def process_data(session: Session, application: Application, campaign: Campaign, unit: OrgUnit) -> dict[str, Any]:
+    """The start data the appraisal BPMN expects; the campaign's part is refreshed at every step before
+    scoring (``campaign_setup.process_variables``), so scoring uses the campaign's list and rules of then."""
     return {
         "application_id": application.id,
         "unit_id": unit.id,
@@ -37,10 +38,7 @@ def process_data(application: Application, campaign: Campaign, unit: OrgUnit, sc
         "supervising_union_id": application.supervising_union_id,
         "needs_vetting": application.supervising_union_id is not None,
         "window_closes_at": clock.local(campaign.closes_at).isoformat(),
-        "scorers": scorer_data(scorers),
-        "criteria": campaign.criteria,
-        "grades": campaign.grades,
-        "no_award_grade": campaign.no_award_grade,
+        **campaign_setup.process_variables(session, campaign),
     }
 
 
@@ -54,8 +52,7 @@ def current_campaign_data(session: Session, application: Application) -> dict[st
     campaign = campaign_repo.by_id(session, application.campaign_id)
     if campaign is None:
         return {}
-    return {"scorers": scorer_data(_scorers(session, campaign)), "criteria": campaign.criteria,
-            "grades": campaign.grades, "no_award_grade": campaign.no_award_grade}
+    return campaign_setup.process_variables(session, campaign)
 
 
 def create_application(*, session: Session, services: Services, user: User, campaign_id: int,
@@ -67,16 +64,22 @@ def create_application(*, session: Session, services: Services, user: User, camp
     if campaign is None:
         raise ValidationFailed([{"field": "campaign_id", "message": f"campaign {campaign_id} does not exist"}])
     now = clock.now()
-    if not campaign.opens_at <= now <= campaign.closes_at:
-        raise Conflict(f"the submission window is {clock.local(campaign.opens_at):%Y-%m-%d %H:%M} – "
-                       f"{clock.local(campaign.closes_at):%Y-%m-%d %H:%M} (Asia/Shanghai); it is not open now")
+    if now > campaign.closes_at:
+        raise Conflict(f"申报已于 {clock.local(campaign.closes_at):%Y-%m-%d %H:%M} 截止 / the submission window "
+                       f"closed at {clock.local(campaign.closes_at):%Y-%m-%d %H:%M} (Asia/Shanghai)")
+    if campaign.applicant_unit_ids is not None and user.unit_id not in campaign.applicant_unit_ids:
+        raise Forbidden("本单位不在本次评比的申报范围内 / your unit is not among the units that may apply in this campaign")
     errors = field_errors(fields, complete=False)
     if errors:
         raise ValidationFailed(errors)
-    count = worklists.unit_application_count(session, campaign.id, user.unit_id)
-    if count >= campaign.max_applications_per_unit:
-        raise Conflict(f"this unit already has {count} applications in this campaign (limit {campaign.max_applications_per_unit})")
-    definition = latest_definition(session, campaign.process_key)
+    limit = campaign.max_applications_per_unit
+    if limit is not None:
+        count = worklists.unit_application_count(session, campaign.id, user.unit_id)
+        if count >= limit:
+            raise Conflict(f"本单位在本次评比已有 {count} 份申报（上限 {limit} 份；被退回或撤回的不计） / this unit already "
+                           f"has {count} applications in this campaign (limit {limit}; rejected or withdrawn ones "
+                           "do not count)")
+    definition = campaign_definition(session, campaign)
     if definition is None:
         raise Conflict(f"process {campaign.process_key!r} is not deployed")
     unit = user.unit
@@ -89,7 +92,7 @@ def create_application(*, session: Session, services: Services, user: User, camp
     session.flush()
     instance, result, plan = start_instance(
         session=session, services=services, definition=definition, business_key=f"application-{application.id}",
-        data=process_data(application, campaign, unit, _scorers(session, campaign)),
+        data=process_data(session, application, campaign, unit),
         started_by=user.id, application_id=application.id, calendar=calendars.for_campaign(campaign))
     plan_changes(plan, application=application, instance=instance, result=result, also={"instance_id": instance.id})
     audit.record(session, actor=user, action="create", object_type="application", object_id=application.id,
@@ -99,13 +102,11 @@ def create_application(*, session: Session, services: Services, user: User, camp
     return application
 
 
-def _scorers(session: Session, campaign: Campaign) -> list[User]:
-    """The campaign's scorers in its order, in one query (their roles are not needed)."""
-    ids = [row.user_id for row in campaign.scorer_rows]
-    if not ids:
-        return []
-    found = {u.id: u for u in user_repo.by_ids_without_roles(session, ids)}
-    return [found[i] for i in ids if i in found]
+def campaign_definition(session: Session, campaign: Campaign) -> Any:
+    """The process version the campaign's new applications start on (pinned, else the latest)."""
+    if campaign.process_version is not None:
+        return campaign_repo.definition_version(session, campaign.process_key, campaign.process_version)
+    return latest_definition(session, campaign.process_key)
 
 
 def update_draft(*, session: Session, user: User, application_id: int, fields: dict[str, Any]) -> Application:

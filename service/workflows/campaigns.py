@@ -25,7 +25,7 @@ def default_window(year: int) -> tuple[datetime, datetime]:
     return clock.parse_iso(opens.isoformat()), clock.parse_iso(closes.isoformat())
 
 
-def _criteria_errors(criteria: Any) -> list[dict[str, str]]:
+def criteria_errors(criteria: Any) -> list[dict[str, str]]:
     if not isinstance(criteria, list) or not criteria:
         return [{"field": "criteria", "message": "at least one criterion is required"}]
     errors, codes = [], set()
@@ -45,24 +45,40 @@ def _criteria_errors(criteria: Any) -> list[dict[str, str]]:
     return errors
 
 
-def create_campaign(*, session: Session, user: User | None, year: int, name: str, criteria: list[dict],
-                    grades: list[str], no_award_grade: str, scorer_ids: list[int],
-                    opens_at: datetime | None = None, closes_at: datetime | None = None,
-                    process_key: str = "innovation_appraisal", max_applications_per_unit: int = 3,
-                    reminders: dict[str, Any] | None = None, commit: bool = True) -> Campaign:
-    """Create a year's campaign; the window defaults to 25–31 December."""
-    if user is not None and not policies.can_manage_campaigns(user):
-        raise Forbidden(policies.DENIED[policies.can_manage_campaigns])
-    errors = _criteria_errors(criteria)
-    if not isinstance(year, int) or not 2000 <= year <= 2100:
+def setting_errors(session: Session, *, year: Any, name: Any, criteria: Any, grades: Any, no_award_grade: Any,
+                   scorer_ids: Any) -> list[dict[str, str]]:
+    """What is wrong with a campaign's year, name, criteria, grades and scorers (creation and edits share it)."""
+    errors = criteria_errors(criteria)
+    if isinstance(year, bool) or not isinstance(year, int) or not 2000 <= year <= 2100:
         errors.append({"field": "year", "message": "must be a year between 2000 and 2100"})
     if not isinstance(name, str) or not name.strip():
         errors.append({"field": "name", "message": "required"})
+    elif len(name) > 200:
+        errors.append({"field": "name", "message": "at most 200 characters"})
     if not isinstance(grades, list) or len(grades) < 2 or not all(isinstance(g, str) and g for g in grades):
         errors.append({"field": "grades", "message": "at least two grade names are required"})
     elif no_award_grade not in grades:
         errors.append({"field": "no_award_grade", "message": "must be one of the grades"})
     errors.extend(_scorer_errors(session, scorer_ids))
+    return errors
+
+
+def create_campaign(*, session: Session, user: User | None, year: int, name: str, criteria: list[dict],
+                    grades: list[str], no_award_grade: str, scorer_ids: list[int],
+                    opens_at: datetime | None = None, closes_at: datetime | None = None,
+                    process_key: str = "innovation_appraisal", max_applications_per_unit: int | None = None,
+                    reminders: dict[str, Any] | None = None, opened: bool = False, commit: bool = True,
+                    **settings: Any) -> Campaign:
+    """Create a year's campaign; the window defaults to 25–31 December.
+
+    The window is not open until the office opens it (readiness check, ``campaign_setup.open_window``);
+    ``opened`` opens it at once (the demo, fixtures). ``settings``: the other columns the set-up page
+    edits (``scoring_rules``, ``min_eligible_scorers``, ``applicant_unit_ids``, ``process_version``).
+    """
+    if user is not None and not policies.can_manage_campaigns(user):
+        raise Forbidden(policies.DENIED[policies.can_manage_campaigns])
+    errors = setting_errors(session, year=year, name=name, criteria=criteria, grades=grades,
+                            no_award_grade=no_award_grade, scorer_ids=scorer_ids)
     if errors:
         raise ValidationFailed(errors)
     default_open, default_close = default_window(year)
@@ -71,10 +87,11 @@ def create_campaign(*, session: Session, user: User | None, year: int, name: str
         raise ValidationFailed([{"field": "closes_at", "message": "must be after opens_at"}])
     if repo.of_year(session, year, process_key) is not None:
         raise Conflict(f"a {process_key} campaign for {year} already exists (once a year)")
+    now = clock.now()
     campaign = Campaign(year=year, name=name.strip(), process_key=process_key, opens_at=opens_at, closes_at=closes_at,
                         criteria=criteria, grades=grades, no_award_grade=no_award_grade,
                         max_applications_per_unit=max_applications_per_unit, reminders=reminders or {},
-                        created_at=clock.now())
+                        created_at=now, opened_at=now if opened else None, **settings)
     campaign.scorer_rows = [CampaignScorer(user_id=i) for i in dict.fromkeys(scorer_ids)]
     session.add(campaign)
     session.flush()

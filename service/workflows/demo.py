@@ -62,5 +62,7 @@ def load_demo(session: Session, services: Services, *, open_now: bool = True) ->
         create_campaign(session=session, user=None, year=year, name=f"{year}年度创新性工作评比",
                         criteria=baoding.DEFAULT_CRITERIA, grades=baoding.DEFAULT_GRADES,
                         no_award_grade=baoding.NO_AWARD_GRADE,
-                        scorer_ids=[users[u].id for u in baoding.SCORER_USERNAMES], opens_at=opens, closes_at=closes)
+                        scorer_ids=[users[u].id for u in baoding.SCORER_USERNAMES], opens_at=opens, closes_at=closes,
+                        opened=True, applicant_unit_ids=sorted({u.unit_id for u in users.values()
+                                                                if "unit_submitter" in u.roles}))
     return outcomes

@@ -52,3 +52,23 @@ def set_password(token: str) -> str:
 def _query(**params: object) -> str:
     given = {k: v for k, v in params.items() if v is not None}
     return f"?{urlencode(given)}" if given else ""
+
+
+# Pages that fix a readiness problem (campaign set-up, organisation, forms, processes).
+
+
+def campaign_setup(campaign_id: int, section: str | None = None) -> str:
+    return f"/office/campaigns/{campaign_id}/setup" + (f"#{section}" if section else "")
+
+
+def org_unit(unit_id: int) -> str:
+    """The organisation page of one unit: its people and their roles."""
+    return f"/admin/org-units/{unit_id}"
+
+
+def forms_admin() -> str:
+    return "/admin/forms"
+
+
+def processes_admin() -> str:
+    return "/admin/processes"

@@ -10,10 +10,11 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from service import clock
-from service.errors import ValidationFailed
+from service.errors import Conflict, ValidationFailed
 from service.models import Campaign, Task, User
 from service.repositories import applications as application_repo
 from service.repositories import campaigns as campaign_repo
+from service.workflows.campaign_setup import submission_window_error
 from service.workflows.application_rules import APPLICATION_FIELDS, field_errors, normalise
 
 
@@ -22,6 +23,9 @@ def prepare(session: Session, task: Task, user: User, data: dict[str, Any]) -> t
     application = application_repo.by_id(session, task.application_id) if task.application_id else None
     campaign = campaign_repo.by_id(session, application.campaign_id) if application else None
     if task.form_key == "application" and application is not None:
+        closed = submission_window_error(campaign) if campaign is not None else None
+        if closed:
+            raise Conflict(closed)
         merged = {k: getattr(application, k) for k in APPLICATION_FIELDS}
         merged.update({k: v for k, v in data.items()})
         merged = {k: v for k, v in normalise(merged).items() if v not in (None, "")}

@@ -13,7 +13,7 @@ from service.errors import Conflict, Forbidden, NotFound
 from service.models import Task, User
 from service.repositories import audit as audit_repo, instances as repo
 from service.repositories import tasks as task_repo
-from service.workflows import audit, calendars, retries, steps, task_rules
+from service.workflows import audit, calendars, campaign_setup, retries, steps, task_rules
 from service.workflows.applications import plan_changes
 from service.workflows.definitions import engine_spec
 from service.workflows.instances import engine_call
@@ -140,6 +140,8 @@ def _complete_once(session: Session, services: Services, user: User, task_id: in
     services.forms.sync(session)
     form_data, engine_data = task_rules.prepare(session, task, user, data)
     services.forms.validate(task.form_key, form_data)
+    if application is not None:  # before scoring, the process takes the campaign's settings as they are now
+        engine_data = {**engine_data, **campaign_setup.refreshed_for_step(session, task, application.campaign)}
     calendar = calendars.for_application(application)
     result = engine_call(lambda: services.engine.complete_task(
         **engine_spec(instance.definition), state_json=instance.state, task_id=task.engine_task_id,

@@ -106,6 +106,14 @@ def rules(w: dict[str, Any]) -> list[Rule]:
         Rule("POST", "/api/applications", {"hc_submitter": 201, "hy_submitter": 201}, 403,
              body={"campaign_id": w["campaign"], "theme": "权限测试"}, mutating=True),
         Rule("POST", "/api/campaigns", {"res_office1": 201, "process_admin": 201}, 403, body="campaign", mutating=True),
+        # campaign set-up: the office (and the process administrator) only
+        Rule("GET", f"/api/campaigns/{w['campaign']}/readiness", {"res_office1": 200, "process_admin": 200}, 403),
+        Rule("PATCH", f"/api/campaigns/{w['campaign']}", {"res_office1": 200, "process_admin": 200}, 403,
+             body={"reminders": {"send_hour": 10}, "reason": "权限测试", "dry_run": True}, mutating=True),
+        Rule("POST", "/api/campaigns/copy", {"res_office1": 201, "process_admin": 201}, 403, body="copy",
+             mutating=True),
+        Rule("POST", f"/api/campaigns/{w['campaign']}/open", {"res_office1": 409, "process_admin": 409}, 403,
+             mutating=True),  # the demo's window is open already
         Rule("POST", "/api/process-definitions", {"process_admin": 201}, 403, body=bundled, xml=True, mutating=True),
         Rule("POST", "/api/process-definitions/validate", {"process_admin": 200}, 403, body=bundled, xml=True),
         Rule("POST", f"/api/tasks/{w['review']}/unclaim", {"lg_member1": 200, "res_office1": 200, "process_admin": 403,
@@ -170,6 +178,9 @@ def send(api: Api, rule: Rule, user: str | None, year: list[int]) -> int:
         year[0] += 1
         kw = {"json": {"year": year[0], "name": f"{year[0]}年度评比", "grades": ["一等奖", "不授奖"], "no_award_grade": "不授奖",
                        "criteria": [{"code": "c", "name": "创新", "weight": 1, "max": 100}]}}
+    elif rule.body == "copy":
+        year[0] += 1
+        kw = {"json": {"year": year[0], "reason": "权限测试"}}
     elif rule.body == "login":  # a login of its own for each caller (its limit is per client and username)
         from service.auth import ratelimit
         from service.demo.baoding import DEMO_PASSWORD

@@ -134,6 +134,10 @@ NO_CHANGE_CASES = {
     "release_task": "written only for a claimed task of a person being deactivated, in that transaction",
     "import_org": "tested (test_org_workbook.py::test_import_is_all_or_nothing_and_a_second_import_changes_nothing): "
                   "a workbook that changes nothing writes no record",
+    "copy_campaign": "always creates a campaign row",
+    "edit_campaign": "tested (test_campaign_setup.py::test_edits_need_a_reason_are_audited_and_an_edit_that_changes_"
+                     "nothing_records_nothing): an edit that changes nothing records nothing",
+    "open_window": "opening an open window is a 409 and records nothing",
     "urge": "tested (test_worklist_pages.py::test_group_leader_supervises_an_overdue_task_read_only_and_urges_once_a_day): "
             "a second urge the same day queues no notice and writes no record",
 }

@@ -75,7 +75,8 @@ def twenty_scorer_campaign(app: Any) -> tuple[int, list[str]]:
         campaign = create_campaign(
             session=s, user=None, year=clock.local(clock.now()).year + 1, name="并发测试评比",
             criteria=baoding.DEFAULT_CRITERIA, grades=baoding.DEFAULT_GRADES, no_award_grade=baoding.NO_AWARD_GRADE,
-            scorer_ids=ids, opens_at=clock.now() - timedelta(hours=1), closes_at=clock.now() + timedelta(days=3))
+            scorer_ids=ids, opens_at=clock.now() - timedelta(hours=1), closes_at=clock.now() + timedelta(days=3),
+            opened=True)
         assert len(names) == 20
         return campaign.id, names
 

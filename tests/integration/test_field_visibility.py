@@ -332,6 +332,9 @@ OPERATIONS: dict[str, Operation] = {
     "/api/org-units/{id}": Operation(lambda w: [("/api/org-units/1", None)], None, reason="a unit: no application data"),
     "/api/users/{id}": Operation(lambda w: [(f"/api/users/{w.user_ids['hc_submitter']}", None)], None,
                                  reason="a person's account (the office's): no application data"),
+    "/api/campaigns/{id}/readiness": Operation(lambda w: [(f"/api/campaigns/{w.campaign}/readiness", None)], None,
+                                               reason="the office's set-up check: units, roles and settings, no "
+                                                      "application data"),
 }
 # GET operations without parameters and not listed above are called too and scanned for markers.
 

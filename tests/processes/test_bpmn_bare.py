@@ -89,7 +89,8 @@ INNOVATION_SERVICE_TASKS = {
     "select_scorers_task": ("select_scorers", "eligible_scorers", SCORER_PARAMS),
     "record_recusals_task": ("record_recusals", "recusals", SCORER_PARAMS),
     "aggregate_scores_task": ("aggregate_scores", "score_result",
-                              {"scores": ("any", "scores"), "criteria": ("any", "criteria")}),
+                              {"scores": ("any", "scores"), "criteria": ("any", "criteria"),
+                               "rules": ("any", "scoring_rules")}),
     "remind_presentation_task": ("notify", "presentation_reminder",
                                  {"template": ("str", '"task_due_soon"'), "to": ("str", '"role"'),
                                   "role": ("str", '"office"'),
@@ -149,7 +150,7 @@ def record_recusals(scorers, unit_id, supervising_union_id):
             if _conflicted(s, unit_id, supervising_union_id)]
 
 
-def aggregate_scores(scores, criteria):
+def aggregate_scores(scores, criteria, rules=None):
     totals = [sum(s["criteria"].values()) for s in scores]
     return {"count": len(totals), "mean": sum(totals) / len(totals) if totals else None}
 
@@ -220,6 +221,7 @@ def start_data(**overrides):
         "criteria": CRITERIA,
         "grades": GRADES,
         "no_award_grade": "不予奖励",
+        "scoring_rules": {"trim_min_count": 5, "trim_each_side": 1, "decimals": 2, "rounding": "half_up"},
     }
     data.update(overrides)
     return data

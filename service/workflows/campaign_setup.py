@@ -1,0 +1,405 @@
+"""Setting a campaign up: copy last year's, edit it with a reason, see what an edit affects, open the window.
+
+The campaign's settings are the one source of what its items use: the scorers,
+criteria, grades and scoring rules are handed to an item's process when it
+starts *and again at every step before scoring* (:func:`process_variables`,
+called by the task completion), so an item not yet at scoring always scores
+with the campaign's current list and rules. An item at or past scoring keeps
+what it started scoring with.
+
+Edits need a reason and are audited with every change. Before the campaign is
+in use (no application yet) anything may change; once it is, :func:`impact`
+says what each change does to the items, and a change that would break
+running items (criteria, grades or scoring rules once anything reached scoring,
+the close while items still wait for it, the process version) is refused with
+a message saying why.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from handlers.registry import HandlerError
+from handlers.scoring import check_rules, describe_rules
+from service import clock
+from service.auth import policies
+from service.errors import Conflict, Forbidden, ValidationFailed
+from service.models import Campaign, CampaignScorer, Task, User
+from service.repositories import campaigns as repo
+from service.workflows import audit
+from service.workflows.campaigns import get_campaign, setting_errors
+from service.workflows.definitions import latest_definition
+
+BEFORE_SCORING = ("submit", "vetting", "preliminary", "presentation")
+"""Stages of the appraisal before scoring begins: an item here takes the campaign's current settings."""
+
+DEFAULT_MIN_ELIGIBLE_SCORERS = 5
+"""Readiness: scorers each applicant unit keeps after recusal, unless the campaign says otherwise
+(five, because the seed's trimming drops the highest and lowest of five or more)."""
+
+MAX_REASON = 500
+
+EDITABLE: dict[str, tuple[str, str]] = {
+    "name": ("名称", "name"), "year": ("年度", "year"), "opens_at": ("申报开始时间", "window opens"),
+    "closes_at": ("申报截止时间", "window closes"), "criteria": ("评分项目", "criteria"),
+    "grades": ("奖励等次", "grades"), "no_award_grade": ("不授奖等次", "no-award grade"),
+    "scorer_ids": ("评审组成员", "scorers"), "scoring_rules": ("评分规则", "scoring rules"),
+    "reminders": ("提醒设置", "reminders"), "process_key": ("流程", "process"),
+    "process_version": ("流程版本", "process version"),
+    "max_applications_per_unit": ("每单位申报上限", "applications per unit"),
+    "min_eligible_scorers": ("回避后最少评分人数", "scorers left after recusal"),
+    "applicant_unit_ids": ("可申报单位", "units that may apply"),
+}
+"""Every setting the office may edit, with its Chinese and English label."""
+
+SCORING_BOUND = ("criteria", "grades", "no_award_grade", "scoring_rules")
+"""Settings an item uses from scoring on: frozen once any item has reached scoring."""
+
+
+# --------------------------------------------------------------------------- what the process receives
+
+
+def scoring_rules(campaign: Campaign) -> dict[str, Any]:
+    """The campaign's scoring rules with the defaults filled in."""
+    return check_rules(campaign.scoring_rules)
+
+
+def rules_text(campaign: Campaign) -> tuple[str, str]:
+    """The scoring rules in words (Chinese, English), as scorers see them before they score."""
+    return describe_rules(campaign.scoring_rules)
+
+
+def process_variables(session: Session, campaign: Campaign) -> dict[str, Any]:
+    """What the appraisal process takes from its campaign, as the campaign says now."""
+    return {
+        "scorers": [{"user_id": i, "unit_id": u, "name": n} for i, u, n in repo.current_scorers(session, campaign.id)],
+        "criteria": campaign.criteria,
+        "grades": campaign.grades,
+        "no_award_grade": campaign.no_award_grade,
+        "scoring_rules": scoring_rules(campaign),
+    }
+
+
+def refreshed_for_step(session: Session, task: Task, campaign: Campaign | None) -> dict[str, Any]:
+    """The campaign's current settings for a step completed before scoring (nothing at or after it)."""
+    if campaign is None or task.stage not in BEFORE_SCORING:
+        return {}
+    return process_variables(session, campaign)
+
+
+def submission_window_error(campaign: Campaign) -> str | None:
+    """Why an application cannot be submitted now (the window is not open), or None."""
+    now = clock.now()
+    window = (f"{clock.local(campaign.opens_at):%Y-%m-%d %H:%M} – {clock.local(campaign.closes_at):%Y-%m-%d %H:%M}")
+    if campaign.opened_at is None:
+        return f"申报窗口尚未开启（{window}），草稿可先保存 / the submission window has not been opened yet; save the draft"
+    if now < campaign.opens_at:
+        return f"申报窗口为 {window}，尚未开始，草稿可先保存 / the window ({window}, Asia/Shanghai) has not begun"
+    if now > campaign.closes_at:
+        return f"申报已于 {clock.local(campaign.closes_at):%Y-%m-%d %H:%M} 截止 / the window closed"
+    return None
+
+
+# --------------------------------------------------------------------------- settings as values
+
+
+def settings_of(session: Session, campaign: Campaign) -> dict[str, Any]:
+    """Every editable setting, as JSON values (times in ISO 8601, Asia/Shanghai)."""
+    return {
+        "name": campaign.name, "year": campaign.year,
+        "opens_at": clock.local(campaign.opens_at).isoformat(), "closes_at": clock.local(campaign.closes_at).isoformat(),
+        "criteria": campaign.criteria, "grades": campaign.grades, "no_award_grade": campaign.no_award_grade,
+        "scorer_ids": repo.scorer_ids(session, campaign.id), "scoring_rules": scoring_rules(campaign),
+        "reminders": campaign.reminders or {}, "process_key": campaign.process_key,
+        "process_version": campaign.process_version,
+        "max_applications_per_unit": campaign.max_applications_per_unit,
+        "min_eligible_scorers": min_eligible_scorers(campaign),
+        "applicant_unit_ids": campaign.applicant_unit_ids,
+    }
+
+
+def min_eligible_scorers(campaign: Campaign) -> int:
+    return campaign.min_eligible_scorers if campaign.min_eligible_scorers is not None else DEFAULT_MIN_ELIGIBLE_SCORERS
+
+
+def _time(value: Any, field: str) -> datetime:
+    try:
+        return clock.parse_iso(value)
+    except (TypeError, ValueError):
+        raise ValidationFailed([{"field": field, "message": "须为 ISO 8601 时间 / must be an ISO 8601 datetime"}]) from None
+
+
+def _check(session: Session, values: dict[str, Any]) -> None:
+    """Every rule a campaign's settings must meet, over the whole set (an edit is checked as the result)."""
+    errors = setting_errors(session, year=values["year"], name=values["name"], criteria=values["criteria"],
+                            grades=values["grades"], no_award_grade=values["no_award_grade"],
+                            scorer_ids=values["scorer_ids"])
+    try:
+        check_rules(values["scoring_rules"])
+    except HandlerError as exc:
+        errors.append({"field": "scoring_rules", "message": str(exc)})
+    for key in ("max_applications_per_unit", "min_eligible_scorers"):
+        v = values[key]
+        if v is not None and (isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= 1000):
+            errors.append({"field": key, "message": "须为 1–1000 的整数或不设 / must be an integer 1..1000 or null"})
+    units = values["applicant_unit_ids"]
+    if units is not None:
+        known = {u.id for u in repo.all_units(session)}
+        if not isinstance(units, list) or not all(isinstance(u, int) and not isinstance(u, bool) for u in units):
+            errors.append({"field": "applicant_unit_ids", "message": "须为单位编号列表 / must be a list of unit ids"})
+        else:
+            for u in units:
+                if u not in known:
+                    errors.append({"field": "applicant_unit_ids", "message": f"单位 {u} 不存在 / unit {u} does not exist"})
+    if not isinstance(values["reminders"], dict):
+        errors.append({"field": "reminders", "message": "须为对象 / must be an object"})
+    version = values["process_version"]
+    if version is not None and (isinstance(version, bool) or not isinstance(version, int)
+                                or repo.definition_version(session, values["process_key"], version) is None):
+        errors.append({"field": "process_version",
+                       "message": f"流程 {values['process_key']} 没有第 {version} 版 / no such version of the process"})
+    if errors:
+        raise ValidationFailed(errors)
+    if _time(values["closes_at"], "closes_at") <= _time(values["opens_at"], "opens_at"):
+        raise ValidationFailed([{"field": "closes_at", "message": "须晚于开始时间 / must be after opens_at"}])
+
+
+def _apply(session: Session, campaign: Campaign, values: dict[str, Any]) -> None:
+    for key in ("name", "year", "criteria", "grades", "no_award_grade", "scoring_rules", "reminders", "process_key",
+                "process_version", "max_applications_per_unit", "min_eligible_scorers", "applicant_unit_ids"):
+        setattr(campaign, key, values[key])
+    campaign.name = values["name"].strip()
+    campaign.opens_at = _time(values["opens_at"], "opens_at")
+    campaign.closes_at = _time(values["closes_at"], "closes_at")
+    wanted = list(dict.fromkeys(values["scorer_ids"]))
+    have = {row.user_id: row for row in campaign.scorer_rows}
+    for user_id in set(have) - set(wanted):
+        campaign.scorer_rows.remove(have[user_id])
+    for user_id in wanted:
+        if user_id not in have:
+            campaign.scorer_rows.append(CampaignScorer(user_id=user_id))
+
+
+def _reason(reason: Any) -> str:
+    if not isinstance(reason, str) or not reason.strip():
+        raise ValidationFailed([{"field": "reason", "message": "请说明修改原因 / a reason is required"}])
+    if len(reason) > MAX_REASON:
+        raise ValidationFailed([{"field": "reason", "message": f"至多 {MAX_REASON} 字 / at most {MAX_REASON} characters"}])
+    return reason.strip()
+
+
+def _manage(user: User) -> None:
+    if not policies.can_manage_campaigns(user):
+        raise Forbidden(policies.DENIED[policies.can_manage_campaigns])
+
+
+# --------------------------------------------------------------------------- copy
+
+
+def _shift_year(value: datetime, years: int) -> datetime:
+    local = clock.local(value)
+    try:
+        moved = local.replace(year=local.year + years)
+    except ValueError:  # 29 February
+        moved = local.replace(year=local.year + years, day=28)
+    return clock.parse_iso(moved.isoformat())
+
+
+def copy_campaign(*, session: Session, user: User, source_id: int | None = None, year: int | None = None,
+                  name: str | None = None, reason: str = "") -> Campaign:
+    """A new campaign with everything of ``source_id`` (default: the newest), its window moved to ``year``.
+
+    Copied: window (same dates, next year), criteria with weights and maxima, grades, scorers
+    (those still active scorers), scoring rules, reminder settings, process and version (the
+    version the source ran, pinned), limits and the units that may apply. The copy is not open:
+    the office checks readiness and opens its window.
+    """
+    _manage(user)
+    source = get_campaign(session, source_id) if source_id is not None else repo.latest_campaign(session)
+    if source is None:
+        raise Conflict("没有可复制的评比 / there is no campaign to copy")
+    year = source.year + 1 if year is None else year
+    if isinstance(year, bool) or not isinstance(year, int) or not 2000 <= year <= 2100:
+        raise ValidationFailed([{"field": "year", "message": "须为 2000–2100 的年份 / must be a year 2000..2100"}])
+    if repo.campaign_of_year(session, year, source.process_key) is not None:
+        raise Conflict(f"{year} 年度的评比已存在（每年一次） / a {source.process_key} campaign for {year} already exists")
+    listed = repo.scorer_ids(session, source.id)
+    still = {i for i, _, _ in repo.current_scorers(session, source.id)} & repo.users_with_role(session, listed, "scorer")
+    version = source.process_version
+    if version is None:
+        latest = latest_definition(session, source.process_key)
+        version = latest.version if latest is not None else None
+    shift = year - source.year
+    campaign = Campaign(
+        year=year, name=(name or source.name.replace(str(source.year), str(year))).strip()[:200],
+        process_key=source.process_key, process_version=version,
+        opens_at=_shift_year(source.opens_at, shift), closes_at=_shift_year(source.closes_at, shift),
+        criteria=[dict(c) for c in source.criteria], grades=list(source.grades), no_award_grade=source.no_award_grade,
+        max_applications_per_unit=source.max_applications_per_unit, reminders=dict(source.reminders or {}),
+        scoring_rules=scoring_rules(source), min_eligible_scorers=source.min_eligible_scorers,
+        applicant_unit_ids=list(source.applicant_unit_ids) if source.applicant_unit_ids is not None else None,
+        copied_from_id=source.id, created_at=clock.now())
+    campaign.scorer_rows = [CampaignScorer(user_id=i) for i in listed if i in still]
+    session.add(campaign)
+    session.flush()
+    audit.record(session, actor=user, action="copy_campaign", object_type="campaign", object_id=campaign.id,
+                 detail={"from": source.id, "year": year, "name": campaign.name, "reason": reason.strip()[:MAX_REASON],
+                         "scorers_not_copied": sorted(set(listed) - still)}, campaign_id=campaign.id)
+    session.commit()
+    return campaign
+
+
+# --------------------------------------------------------------------------- edit with a reason
+
+
+@dataclass(frozen=True)
+class Effect:
+    field: str
+    message: str
+    message_en: str
+    refused: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"field": self.field, "label": EDITABLE[self.field][0], "message": self.message,
+                "message_en": self.message_en, "refused": self.refused}
+
+
+def impact(session: Session, campaign: Campaign, before: dict[str, Any], after: dict[str, Any]) -> list[Effect]:
+    """What each changed setting does to the campaign's items; ``refused`` where it would break running ones."""
+    changed = [k for k in EDITABLE if before[k] != after[k]]
+    if not changed:
+        return []
+    total = repo.application_count(session, campaign.id)
+    if total == 0:
+        return [Effect(k, "评比尚未使用，修改立即生效", "not in use yet: takes effect at once") for k in changed]
+    by_stage = repo.running_by_stage(session, campaign.id)
+    waiting = sum(n for s, n in by_stage.items() if s in BEFORE_SCORING or s == "")
+    at_scoring = sum(n for s, n in by_stage.items() if s not in BEFORE_SCORING and s != "")
+    reached = repo.scored_count(session, campaign.id) + at_scoring
+    in_submit = by_stage.get("submit", 0)
+    effects = []
+    for key in changed:
+        if key in SCORING_BOUND and reached:
+            effects.append(Effect(key, f"已有 {reached} 份申报进入或完成评分，修改{EDITABLE[key][0]}会使评分前后标准不一，不能修改",
+                                  f"{reached} application(s) reached or finished scoring; changing the {EDITABLE[key][1]} "
+                                  "now would score items by different standards", True))
+        elif key in SCORING_BOUND:
+            effects.append(Effect(key, f"适用于全部 {waiting} 份尚未评分的申报（评分开始时按新设置）",
+                                  f"applies to all {waiting} application(s) not yet at scoring", False))
+        elif key == "scorer_ids":
+            added = sorted(set(after[key]) - set(before[key]))
+            removed = sorted(set(before[key]) - set(after[key]))
+            effects.append(Effect(key, f"增加 {len(added)} 人、减少 {len(removed)} 人；适用于 {waiting} 份尚未评分的申报"
+                                       f"（评分开始时按新名单确定评分人）；{at_scoring} 份正在评分的申报保持原评分人",
+                                  f"{len(added)} added, {len(removed)} removed; applies to {waiting} application(s) not "
+                                  f"yet at scoring; {at_scoring} being scored keep their scorers"))
+        elif key == "closes_at" and in_submit:
+            effects.append(Effect(key, f"{in_submit} 份申报正在填写或签字，其截止计时已按原截止时间设定；"
+                                       "请待这些申报提交或失效后再修改截止时间",
+                                  f"{in_submit} application(s) are being filled in or signed with their deadline set "
+                                  "to the old close; change the close once they are submitted or lapsed", True))
+        elif key in ("process_key", "process_version", "year"):
+            effects.append(Effect(key, f"评比已有 {total} 份申报，不能再修改{EDITABLE[key][0]}",
+                                  f"the campaign has {total} application(s): its {EDITABLE[key][1]} can no longer change",
+                                  True))
+        elif key == "applicant_unit_ids" and after[key] is not None \
+                and (repo.running_units(session, campaign.id) - set(after[key])):
+            gone = sorted(repo.running_units(session, campaign.id) - set(after[key]))
+            effects.append(Effect(key, f"单位 {', '.join(map(str, gone))} 有正在办理的申报，不能移出可申报单位",
+                                  f"units {', '.join(map(str, gone))} hold running applications and cannot be removed",
+                                  True))
+        elif key == "max_applications_per_unit":
+            effects.append(Effect(key, "只影响今后新建的申报；已有申报不受影响",
+                                  "applies to new applications only; existing ones stay"))
+        elif key in ("opens_at", "closes_at"):
+            effects.append(Effect(key, "新的申报窗口适用于今后的提交", "the new window applies to submissions from now on"))
+        else:
+            effects.append(Effect(key, "立即生效", "takes effect at once"))
+    return effects
+
+
+def edit_campaign(*, session: Session, user: User, campaign_id: int, changes: dict[str, Any], reason: Any,
+                  dry_run: bool = False) -> tuple[Campaign, list[dict[str, Any]]]:
+    """Change settings with a reason; returns the campaign and what the change affects.
+
+    A change that would break running items is a 409 listing each such effect (nothing changes);
+    ``dry_run`` only reports. An edit that changes nothing records nothing.
+    """
+    _manage(user)
+    campaign = get_campaign(session, campaign_id)
+    unknown = sorted(set(changes) - set(EDITABLE))
+    if unknown:
+        raise ValidationFailed([{"field": k, "message": "不可修改的设置 / not an editable setting"} for k in unknown])
+    before = settings_of(session, campaign)
+    after = {**before, **changes}
+    if after["scoring_rules"] is not None:
+        try:
+            after["scoring_rules"] = check_rules(after["scoring_rules"])
+        except HandlerError as exc:
+            raise ValidationFailed([{"field": "scoring_rules", "message": str(exc)}]) from None
+    else:
+        after["scoring_rules"] = check_rules(None)
+    if "scorer_ids" in changes and isinstance(changes["scorer_ids"], list):
+        after["scorer_ids"] = sorted(dict.fromkeys(changes["scorer_ids"]))
+    for key in ("opens_at", "closes_at"):  # compare times as times
+        after[key] = clock.local(_time(after[key], key)).isoformat()
+    _check(session, after)
+    if after["year"] != before["year"] and repo.campaign_of_year(session, after["year"], after["process_key"]):
+        raise Conflict(f"{after['year']} 年度的评比已存在 / a campaign for {after['year']} already exists")
+    effects = impact(session, campaign, before, after)
+    refused = [e for e in effects if e.refused]
+    if not dry_run:
+        reason_text = _reason(reason)
+    if refused and not dry_run:
+        raise Conflict("；".join(e.message for e in refused), effects=[e.as_dict() for e in effects])
+    if dry_run or not effects:
+        session.rollback()
+        return campaign, [e.as_dict() for e in effects]
+    diff = {k: {"from": before[k], "to": after[k]} for k in EDITABLE if before[k] != after[k]}
+    if "scorer_ids" in diff:
+        diff["scorer_ids"] = {"added": sorted(set(after["scorer_ids"]) - set(before["scorer_ids"])),
+                              "removed": sorted(set(before["scorer_ids"]) - set(after["scorer_ids"]))}
+    _apply(session, campaign, after)
+    audit.record(session, actor=user, action="edit_campaign", object_type="campaign", object_id=campaign.id,
+                 detail={"reason": reason_text, "changes": diff, "effects": [e.as_dict() for e in effects]},
+                 campaign_id=campaign.id)
+    session.commit()
+    return campaign, [e.as_dict() for e in effects]
+
+
+# --------------------------------------------------------------------------- opening the window
+
+
+def open_window(*, session: Session, services: Any, user: User, campaign_id: int,
+                override_reason: str | None = None) -> tuple[Campaign, dict[str, Any]]:
+    """Open the campaign's window: units may submit from ``opens_at`` to ``closes_at``.
+
+    The readiness check runs first; a fatal problem refuses (409 listing the problems) unless
+    the office overrides with a reason, which the audit record keeps with the problems it overrode.
+    """
+    from service.workflows.readiness import check_readiness
+
+    _manage(user)
+    campaign = get_campaign(session, campaign_id)
+    if campaign.opened_at is not None:
+        raise Conflict(f"申报窗口已于 {clock.local(campaign.opened_at):%Y-%m-%d %H:%M} 开启 / the window is already open")
+    report = check_readiness(session=session, services=services, campaign=campaign)
+    fatal = [p for p in report["problems"] if p["severity"] == "fatal"]
+    override = None
+    if fatal:
+        if override_reason is None or not str(override_reason).strip():
+            raise Conflict(f"就绪检查发现 {len(fatal)} 个严重问题，不能开启申报窗口（可填写原因强行开启） / "
+                           f"{len(fatal)} fatal readiness problem(s): the window cannot open without an override",
+                           problems=report["problems"])
+        override = _reason(override_reason)
+    campaign.opened_at = clock.now()
+    campaign.opened_by = user.id
+    audit.record(session, actor=user, action="open_window", object_type="campaign", object_id=campaign.id,
+                 detail={"override_reason": override, "overridden": [{"code": p["code"], "message": p["message"]}
+                                                                     for p in fatal]},
+                 campaign_id=campaign.id)
+    session.commit()
+    return campaign, report
