@@ -114,3 +114,19 @@ def newest_first(session: Session) -> list[Campaign]:
 def open_at(session: Session, now: datetime) -> list[Campaign]:
     """Campaigns whose submission window contains ``now``."""
     return list(session.scalars(select(Campaign).where(Campaign.opens_at <= now, Campaign.closes_at > now)))
+
+
+def scorer_candidates(session: Session) -> list[User]:
+    """Everyone holding the scorer role (active first), for the set-up page's choice."""
+    return list(session.scalars(select(User).join(UserRole, UserRole.user_id == User.id)
+                                .where(UserRole.role == "scorer").order_by(User.is_active.desc(), User.id)))
+
+
+def process_versions(session: Session, key: str) -> list[int]:
+    """The deployed versions of process ``key``, newest first."""
+    return list(session.scalars(select(ProcessDefinition.version).where(ProcessDefinition.key == key)
+                                .order_by(ProcessDefinition.version.desc())))
+
+
+def campaigns_newest_first(session: Session) -> list[Campaign]:
+    return list(session.scalars(select(Campaign).order_by(Campaign.year.desc(), Campaign.id.desc())))

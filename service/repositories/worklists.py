@@ -62,6 +62,13 @@ def open_campaign(session: Session, now: datetime) -> Campaign | None:
                           .order_by(Campaign.opens_at.desc(), Campaign.id.desc()).limit(1))
 
 
+def campaign_to_apply(session: Session, now: datetime) -> Campaign | None:
+    """The campaign a unit applies to now: the one whose window contains ``now``, else the next not yet
+    closed (drafts may be started before its window opens; submitting waits for it)."""
+    return open_campaign(session, now) or session.scalar(
+        select(Campaign).where(Campaign.closes_at >= now).order_by(Campaign.opens_at.asc(), Campaign.id.asc()).limit(1))
+
+
 def unit_application_count(session: Session, campaign_id: int, unit_id: int) -> int:
     """Applications a unit holds in a campaign, as the per-unit limit counts them (rejected and withdrawn
     ones do not)."""

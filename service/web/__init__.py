@@ -13,7 +13,7 @@ from service.web.blueprint import bp, error_page
 
 
 def register(app: Flask) -> None:
-    from service.web import admin, lists, office, org, pages  # noqa: F401  (routes attach to bp)
+    from service.web import admin, campaign_pages, lists, office, org, pages  # noqa: F401  (routes attach to bp)
 
     app.extensions["appraisal.session_user"] = security.session_user
     # A page path that matches no route (or not this method) gets a page, not werkzeug's English text.

@@ -4,7 +4,7 @@ from __future__ import annotations
 from io import BytesIO
 from typing import Any
 
-from flask import render_template
+from flask import current_app, render_template
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -12,7 +12,8 @@ from werkzeug.wrappers import Response
 
 from service import clock
 from service.schemas import applications as application_schema
-from service.workflows import campaigns, dashboard
+from service.auth import policies
+from service.workflows import campaigns, dashboard, readiness
 from service.workflows.filenames import download_headers
 from service.web.blueprint import bp
 from service.web.i18n import MESSAGES, STATUSES, label, t
@@ -25,6 +26,9 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @login_required
 def campaign_dashboard(campaign_id: int) -> str:
     data = dashboard.campaign_dashboard(session=db(), user=user(), campaign_id=campaign_id)
+    if policies.can_manage_campaigns(user()):  # the office sees the readiness check and opens the window here too
+        data["readiness"] = readiness.check_readiness(session=db(), services=current_app.extensions[
+            "appraisal.services"], campaign=data["campaign"])
     return render_template("dashboard.html", **data)
 
 

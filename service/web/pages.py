@@ -11,7 +11,8 @@ from service import clock
 from service.auth import policies, tokens, visibility
 from service.auth.ratelimit import check_login_rate
 from service.errors import Conflict, NotFound, TooManyRequests, Unauthenticated, ValidationFailed
-from service.workflows import applications, attachments, campaigns, dashboard, feedback, tasks, viewing
+from service.workflows import (applications, attachments, campaign_setup, campaigns, dashboard, feedback, tasks,
+                               viewing, worklists)
 from service.workflows.application_rules import APPLICATION_FIELDS
 from service.workflows.filenames import download_headers
 from service.web import forms, lists
@@ -176,11 +177,7 @@ def task_claim(task_id: int) -> Response:
 
 
 def _open_campaign() -> Campaign | None:
-    now = clock.now()
-    for campaign in campaigns.list_campaigns(db()):
-        if campaign.opens_at <= now <= campaign.closes_at:
-            return campaign
-    return None
+    return worklists.campaign_to_apply(session=db())
 
 
 def _application_data(schema: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, str]]]:
@@ -335,7 +332,8 @@ def _scoring_rows() -> list[dict[str, Any]]:
     seen = {a.id: a for a in viewing.seen_all(db(), user(), applications.applications_by_id(
         session=db(), ids=[task.application_id for task in rows]))} if rows else {}
     return [{"task": task, "application": seen[task.application_id],
-             "criteria": seen[task.application_id].campaign.criteria} for task in rows]
+             "criteria": seen[task.application_id].campaign.criteria,
+             "rules": campaign_setup.rules_text(seen[task.application_id].campaign)} for task in rows]
 
 
 @bp.route("/scoring", methods=["GET", "POST"])

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from handlers.registry import HandlerError
 from handlers.scoring import check_rules, describe_rules
 from service import clock
-from service.auth import policies
+from service.auth import policies, visibility
 from service.errors import Conflict, Forbidden, ValidationFailed
 from service.models import Campaign, CampaignScorer, Task, User
 from service.repositories import campaigns as repo
@@ -273,8 +273,13 @@ def impact(session: Session, campaign: Campaign, before: dict[str, Any], after: 
     if not changed:
         return []
     total = repo.application_count(session, campaign.id)
+    added = sorted(set(after["scorer_ids"]) - set(before["scorer_ids"]))
+    removed = sorted(set(before["scorer_ids"]) - set(after["scorer_ids"]))
+    delta = (f"增加 {len(added)} 人、减少 {len(removed)} 人；", f"{len(added)} added, {len(removed)} removed; ")
     if total == 0:
-        return [Effect(k, "评比尚未使用，修改立即生效", "not in use yet: takes effect at once") for k in changed]
+        return [Effect(k, (delta[0] if k == "scorer_ids" else "") + "评比尚未使用，修改立即生效",
+                       (delta[1] if k == "scorer_ids" else "") + "not in use yet: takes effect at once")
+                for k in changed]
     by_stage = repo.running_by_stage(session, campaign.id)
     waiting = sum(n for s, n in by_stage.items() if s in BEFORE_SCORING or s == "")
     at_scoring = sum(n for s, n in by_stage.items() if s not in BEFORE_SCORING and s != "")
@@ -290,11 +295,9 @@ def impact(session: Session, campaign: Campaign, before: dict[str, Any], after: 
             effects.append(Effect(key, f"适用于全部 {waiting} 份尚未评分的申报（评分开始时按新设置）",
                                   f"applies to all {waiting} application(s) not yet at scoring", False))
         elif key == "scorer_ids":
-            added = sorted(set(after[key]) - set(before[key]))
-            removed = sorted(set(before[key]) - set(after[key]))
-            effects.append(Effect(key, f"增加 {len(added)} 人、减少 {len(removed)} 人；适用于 {waiting} 份尚未评分的申报"
+            effects.append(Effect(key, f"{delta[0]}适用于 {waiting} 份尚未评分的申报"
                                        f"（评分开始时按新名单确定评分人）；{at_scoring} 份正在评分的申报保持原评分人",
-                                  f"{len(added)} added, {len(removed)} removed; applies to {waiting} application(s) not "
+                                  f"{delta[1]}applies to {waiting} application(s) not "
                                   f"yet at scoring; {at_scoring} being scored keep their scorers"))
         elif key == "closes_at" and in_submit:
             effects.append(Effect(key, f"{in_submit} 份申报正在填写或签字，其截止计时已按原截止时间设定；"
@@ -403,3 +406,40 @@ def open_window(*, session: Session, services: Any, user: User, campaign_id: int
                  campaign_id=campaign.id)
     session.commit()
     return campaign, report
+
+
+# --------------------------------------------------------------------------- the set-up page
+
+
+def setup_view(*, session: Session, services: Any, user: User, campaign_id: int) -> dict[str, Any]:
+    """Everything the set-up page shows: the settings, the choices, the readiness check, whether in use."""
+    from service.workflows.readiness import APPLICANT_UNIT_TYPES, check_readiness
+
+    _manage(user)
+    campaign = get_campaign(session, campaign_id)
+    settings = settings_of(session, campaign)
+    # who scores is the scorer-identities group (the process administrator manages campaigns without it)
+    sees_scorers = visibility.G.SCORER_IDENTITIES in visibility.groups_for(user, None)
+    units = repo.all_units(session)
+    chosen = set(settings["applicant_unit_ids"] or [])
+    zh, en = rules_text(campaign)
+    return {
+        "campaign": campaign, "settings": settings, "rules_text": zh, "rules_text_en": en,
+        "readiness": check_readiness(session=session, services=services, campaign=campaign),
+        "in_use": repo.application_count(session, campaign.id),
+        "scorers": [{"id": u.id, "name": u.display_name, "unit": u.unit.name, "active": u.is_active,
+                     "chosen": u.id in settings["scorer_ids"]} for u in repo.scorer_candidates(session)]
+        if sees_scorers else None,
+        "units": [{"id": u.id, "name": u.name, "type": u.type,
+                   "chosen": u.id in chosen if settings["applicant_unit_ids"] is not None
+                   else u.type in APPLICANT_UNIT_TYPES} for u in units if u.type != "federation"],
+        "all_units": settings["applicant_unit_ids"] is None,
+        "versions": repo.process_versions(session, campaign.process_key),
+        "editable": EDITABLE,
+    }
+
+
+def campaign_list(*, session: Session, user: User) -> list[Campaign]:
+    """Every campaign, newest first (the office's list, with "copy last year's")."""
+    _manage(user)
+    return repo.campaigns_newest_first(session)

@@ -40,10 +40,26 @@ class NewApplication:
 
     campaign: Campaign | None
     count: int = 0
+    unit_id: int | None = None
+
+    @property
+    def unit_may_apply(self) -> bool:
+        """The campaign names no units that may apply, or names the reader's."""
+        return self.campaign is not None and (self.campaign.applicant_unit_ids is None
+                                              or self.unit_id in self.campaign.applicant_unit_ids)
+
+    @property
+    def window_open(self) -> bool:
+        """Submitting is possible now (drafts may be started before)."""
+        return self.campaign is not None and self.campaign.opened_at is not None \
+            and self.campaign.opens_at <= clock.now() <= self.campaign.closes_at
 
     @property
     def allowed(self) -> bool:
-        return self.campaign is not None and self.count < self.campaign.max_applications_per_unit
+        if self.campaign is None or not self.unit_may_apply:
+            return False
+        limit = self.campaign.max_applications_per_unit
+        return limit is None or self.count < limit
 
 
 def application_rows(*, session: Session, user: User, campaign_id: int | None = None, status: str | None = None,
@@ -67,10 +83,15 @@ def new_application(*, session: Session, user: User) -> NewApplication | None:
     """None for someone who cannot apply; else the open window (if any) and the unit's count in it."""
     if not policies.can_create_application(user):
         return None
-    campaign = repo.open_campaign(session, clock.now())
+    campaign = campaign_to_apply(session=session)
     if campaign is None:
         return NewApplication(None)
-    return NewApplication(campaign, repo.unit_application_count(session, campaign.id, user.unit_id))
+    return NewApplication(campaign, repo.unit_application_count(session, campaign.id, user.unit_id), user.unit_id)
+
+
+def campaign_to_apply(*, session: Session) -> Campaign | None:
+    """The campaign a new application goes to now (its window open, else the next not yet closed)."""
+    return repo.campaign_to_apply(session, clock.now())
 
 
 def units_to_filter(*, session: Session, user: User, campaign_id: int | None) -> list[Any]:

@@ -264,3 +264,28 @@ def test_a_ready_campaign_opens_without_an_override(app: Any) -> None:
     [record] = _audit(app, "open_window", cid)
     assert record["override_reason"] is None and record["overridden"] == []
     assert SCORER_USERNAMES  # the demo's scorers all carried over
+
+
+def test_scorers_see_the_campaigns_scoring_rules_on_their_scoring_page_before_they_score(app: Any) -> None:
+    from tests.web_client import logged_in
+
+    api = Api(app)
+    cid = flows.campaign_id(api)
+    app_id = flows.create(api, "hc_submitter")["id"]
+    flows.submit(api, app_id, "hc_submitter", "hc_leader")
+    _edit(api, cid, scoring_rules={"trim_min_count": 7, "trim_each_side": 1}, reason="七份以上才去掉最高最低分")
+    flows.review_to_scoring(api, app_id)
+    client, _ = logged_in(app, "scorer_org")
+    html = client.get("/scoring").get_data(as_text=True)
+    assert "计分规则" in html and "评分满7份时，去掉1个最高分和1个最低分后取平均分" in html
+    # the office's pages: the list, the set-up page with the readiness check, the dashboard's card
+    office, _ = logged_in(app, "res_office1")
+    assert "复制上一年度评比" in office.get("/office/campaigns").get_data(as_text=True)
+    page = office.get(f"/office/campaigns/{cid}/setup").get_data(as_text=True)
+    assert 'id="readiness"' in page and "评审组成员" in page and "评分满7份" in page
+    assert 'id="readiness"' in office.get(f"/office/campaigns/{cid}").get_data(as_text=True)
+    admin, _ = logged_in(app, "process_admin")  # manages campaigns, but who scores is not theirs to see
+    page = admin.get(f"/office/campaigns/{cid}/setup").get_data(as_text=True)
+    assert "评审组成员名单仅评比办公室可见" in page and "唐国强" not in page
+    submitter, _ = logged_in(app, "hc_submitter")
+    assert submitter.get(f"/office/campaigns/{cid}/setup").status_code == 403

@@ -345,6 +345,10 @@ PAGES: dict[str, Callable[[World], list[tuple[str, str | None]]] | str] = {
     "web.instance_view": _per_app("/instances/{id}", lambda w, k: [w.instances[k]]),
     "web.task_page": _per_app("/tasks/{id}", lambda w, k: w.sample[k]),
     "web.campaign_dashboard": lambda w: [(f"/office/campaigns/{w.campaign}", None)],
+    "web.campaign_setup_page": "the office's campaign set-up: the campaign's own settings (its grade names are also "
+                               "markers here) and no application data; the scorers' names only to those who may see "
+                               "scorer identities (test_campaign_setup.py::test_scorers_see_the_campaigns_scoring_"
+                               "rules_on_their_scoring_page_before_they_score)",
     "web.export_scores": lambda w: [(f"/office/campaigns/{w.campaign}/scores.xlsx", None)],
     "web.export_results": lambda w: [(f"/office/campaigns/{w.campaign}/results.xlsx", None)],
     "web.export_applications": lambda w: [(f"/office/campaigns/{w.campaign}/applications.xlsx", None)],

@@ -68,6 +68,9 @@ def test_applications_list_shows_each_reader_their_part(app: Any) -> None:
 
 def test_new_application_entry_follows_the_window_and_the_unit_limit(app: Any) -> None:
     api = Api(app)
+    # the seed sets no per-unit limit; a campaign may (an edit with a reason)
+    api.call("PATCH", f"/api/campaigns/{flows.campaign_id(api)}", "res_office1", 200,
+             json={"max_applications_per_unit": 3, "reason": "每单位限报3项"})
     for _ in range(3):
         flows.create(api, "hc_submitter")
     submitter, _ = logged_in(app, "hc_submitter")
