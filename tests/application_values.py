@@ -72,7 +72,8 @@ def values(name: str) -> st.SearchStrategy[Any]:
 
 
 GOOD = st.fixed_dictionaries({name: st.just(v) for name, v in {
-    "theme": "主题", "content": "内容", "proposer": "提出人", "refinement": "完善", "effects": "成效",
+    "applicant_type": "collective", "applicant_name": "某班组", "contact_person": "联系人",
+    "contact_phone": "0312-1234567", "theme": "主题", "content": "内容", "proposer": "提出人", "refinement": "完善", "effects": "成效",
     "category": "4", "conditions": ["2"], "recognitions": []}.items() if name in PROPS})
 
 

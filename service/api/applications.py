@@ -9,7 +9,8 @@ from service.api import schemas
 from service.api.common import current_user, services, session
 from service.api.contract import operation
 from service.auth import policies
-from service.schemas.applications import ApplicationCreate, ApplicationQuery, ApplicationRead, ApplicationUpdate
+from service.schemas.applications import (ApplicationCreate, ApplicationQuery, ApplicationRead, ApplicationUpdate,
+                                          ApplicationWithdraw)
 from service.schemas.common import Page
 from service.workflows import applications, viewing
 
@@ -61,4 +62,15 @@ def update(application_id: int, body: ApplicationUpdate) -> dict:
     user = current_user()
     application = applications.update_draft(session=session(), user=user, application_id=application_id,
                                             fields=body.model_dump(exclude_unset=True))
+    return _shaped(application, user)
+
+
+@bp.post("/applications/<int:application_id>/withdraw")
+@operation("Withdraw the unit's application before shortlisting (its process is cancelled; it no longer counts "
+           "against the unit's limit)", body=ApplicationWithdraw, response=ApplicationRead,
+           errors=(401, 403, 404, 409))
+def withdraw(application_id: int, body: ApplicationWithdraw) -> dict:
+    user = current_user()
+    application = applications.withdraw_application(session=session(), services=services(), user=user,
+                                                     application_id=application_id, reason=body.reason)
     return _shaped(application, user)

@@ -148,7 +148,9 @@ RECUSALS = Field(G.SCORER_IDENTITIES, owner="user_id")
 APPLICATION_FIELDS: Mapping[str, Spec] = {
     **dict.fromkeys(("id", "application_id", "campaign_id", "unit_id", "unit", "unit_name", "supervising_union_id",
                      "theme", "content", "proposer", "refinement", "effects", "recognitions", "category",
-                     "conditions", "created_by", "created_at", "updated_at", "submitted_at", "missing"), G.CONTENT),
+                     "conditions", "created_by", "created_at", "updated_at", "submitted_at", "missing",
+                     "applicant_type", "applicant_name", "contact_person", "contact_phone"), G.CONTENT),
+    "signed_by": G.CONTENT, "withdrawn_at": G.WORKFLOW,  # the signature is on the paper form itself
     "campaign": G.REFERENCE,
     **dict.fromkeys(("status", "stage", "instance_id", "process_instance_id"), G.WORKFLOW),
     "outcome": G.GRADE, "grade": G.GRADE,

@@ -282,6 +282,10 @@ NO_AWARD_GRADE = "不授奖"
 
 # A complete application, as the demo walk-through, the tests and the benchmarks submit it.
 SAMPLE_APPLICATION: dict = {
+    "applicant_type": "collective",
+    "applicant_name": "竞秀区总工会网格化服务工作专班",
+    "contact_person": "刘晓燕",
+    "contact_phone": "0312-5551234",
     "theme": "“职工之家”网格化服务机制",
     "content": "将辖区划分为服务网格，每个网格配备工会联络员，实现职工诉求24小时响应。",
     "proposer": "竞秀区总工会主席办公会于2026年3月首先提出",

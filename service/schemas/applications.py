@@ -52,13 +52,15 @@ RECOGNITION_LEVELS: dict[str, tuple[str, str]] = {
     "national": ("国家级", "National"), "provincial": ("省级", "Provincial"),
     "municipal": ("市级", "Municipal"), "county": ("县级", "County"),
 }
+APPLICANT_TYPES: dict[str, tuple[str, str]] = {"collective": ("集体", "A collective"), "individual": ("个人", "An individual")}
 MAX_RECOGNITIONS = 50
 
 Category = Literal["1", "2", "3", "4", "5", "6"]
 Condition = Literal["1", "2", "3", "4", "5"]
 Level = Literal["national", "provincial", "municipal", "county"]
+ApplicantType = Literal["collective", "individual"]
 assert set(get_args(Category)) == set(CATEGORIES) and set(get_args(Condition)) == set(CONDITIONS) \
-    and set(get_args(Level)) == set(RECOGNITION_LEVELS)
+    and set(get_args(Level)) == set(RECOGNITION_LEVELS) and set(get_args(ApplicantType)) == set(APPLICANT_TYPES)
 
 
 def _labels(table: dict[str, tuple[str, str]]) -> dict[str, Any]:
@@ -109,6 +111,12 @@ class ApplicationFields(Body):
         "$schema": "https://json-schema.org/draft/2020-12/schema", "$id": "urn:appraisal-flow:forms:application",
         "x-title-en": "Innovation work application form", "description": "填报内容要精练具体，实事求是，不得弄虚作假。"})
 
+    applicant_type: ApplicantType | None = Field(None, **_title(
+        "申报者", "Applicant", "申报者为集体或个人", **_labels(APPLICANT_TYPES)))
+    applicant_name: str | None = Field(None, max_length=200, **_title(
+        "申报者名称或姓名", "Applicant's name", "集体填写名称（如某班组、某部门），个人填写姓名"))
+    contact_person: str | None = Field(None, max_length=50, **_title("联系人", "Contact person"))
+    contact_phone: str | None = Field(None, max_length=30, **_title("联系电话", "Contact phone"))
     theme: str | None = Field(None, max_length=200, **_title("申报主题", "Theme", "所申报创新性工作的主题"))
     content: str | None = Field(None, max_length=10000, **_title(
         "详细内容", "Detailed content", "所申报工作的具体内容，要有较为详细的文字说明"))
@@ -126,13 +134,15 @@ class ApplicationFields(Body):
 
 
 FIELD_NAMES: tuple[str, ...] = tuple(ApplicationFields.model_fields)
-REQUIRED_AT_SUBMIT: tuple[str, ...] = ("theme", "content", "proposer", "refinement", "effects", "category", "conditions")
+REQUIRED_AT_SUBMIT: tuple[str, ...] = ("applicant_type", "applicant_name", "contact_person", "contact_phone", "theme",
+                                       "content", "proposer", "refinement", "effects", "category", "conditions")
 REQUIRED_MESSAGES: dict[str, str] = {
+    "applicant_type": "请选择申报者为集体或个人 / choose a collective or an individual",
     "category": "请选择六类成果之一 / choose one of the six categories",
     "conditions": "至少具备五个条件之一 / at least one of the five conditions",
 }
-BLANK: dict[str, Any] = {name: [] if name in ("recognitions", "conditions") else None if name == "category" else ""
-                         for name in FIELD_NAMES}
+BLANK: dict[str, Any] = {name: [] if name in ("recognitions", "conditions")
+                         else None if name in ("category", "applicant_type") else "" for name in FIELD_NAMES}
 """What a cleared field is stored as (text columns are NOT NULL)."""
 
 
@@ -167,7 +177,7 @@ def columns() -> list[tuple[str, str]]:
     return [(name, info.title or name) for name, info in ApplicationFields.model_fields.items()]
 
 
-_CHOICES = {"category": CATEGORIES, "conditions": CONDITIONS}
+_CHOICES = {"category": CATEGORIES, "conditions": CONDITIONS, "applicant_type": APPLICANT_TYPES}
 
 
 def cell(name: str, value: Any) -> str:
@@ -214,7 +224,8 @@ def _read_fields() -> dict[str, Any]:
               "supervising_union_id": int | None}
     after = {"status": str, "stage": str | None, "outcome": str | None, "grade": str | None,
              "final_score": float | None, "calculation": dict[str, Any] | None, "recusals": list[Any] | None,
-             "process_instance_id": Annotated[int | None, From("instance_id")], "created_at": str | None,
+             "process_instance_id": Annotated[int | None, From("instance_id")], "signed_by": int | None,
+             "withdrawn_at": str | None, "created_at": str | None,
              "updated_at": str | None, "submitted_at": str | None, "missing": list[Missing]}
     own = {name: info.annotation for name, info in ApplicationFields.model_fields.items()}
     # Every key may be absent: service.auth.visibility leaves out what the viewer may not see.
@@ -223,6 +234,12 @@ def _read_fields() -> dict[str, Any]:
 
 ApplicationRead = create_model("ApplicationRead", __base__=Read, **_read_fields())  # type: ignore[call-overload]
 ApplicationRead.__doc__ = "One application as the viewer may see it (fields the viewer may not see are left out)."
+
+
+class ApplicationWithdraw(Body):
+    """Withdraw the unit's application before shortlisting (optionally saying why)."""
+
+    reason: str = Field("", max_length=500)
 
 
 class ApplicationQuery(Paging):

@@ -12,7 +12,7 @@ from service.errors import Conflict, ValidationFailed
 from service.web.blueprint import bp
 from service.web.i18n import MESSAGES, lang, t
 from service.web.security import db, login_required, user
-from service.workflows import campaign_setup
+from service.workflows import applications, campaign_setup
 
 _TEXTS = {  # until the gettext catalogue lands (i18n helper), the set-up page's texts live here
     "campaigns": {"zh-CN": "评比活动", "en": "Campaigns"},
@@ -51,6 +51,9 @@ _TEXTS = {  # until the gettext catalogue lands (i18n helper), the set-up page's
     "drafts_before_window": {"zh-CN": "申报窗口尚未开启（{opens} 起可提交），可先填写并保存草稿",
                              "en": "The window has not opened yet (submissions from {opens}); drafts can be saved now"},
     "unit_not_invited": {"zh-CN": "本单位不在本次评比的申报范围内", "en": "Your unit is not among the units that may apply"},
+    "withdraw": {"zh-CN": "撤回申报", "en": "Withdraw"},
+    "withdraw_reason": {"zh-CN": "撤回原因", "en": "Reason"},
+    "withdrawn_note": {"zh-CN": "申报已撤回，不计入本单位申报数", "en": "Withdrawn: it no longer counts against your unit's limit"},
     "scoring_rules": {"zh-CN": "计分规则", "en": "How the score is calculated"},
     "rules_section": {"zh-CN": "评分规则（评分人评分前可见）", "en": "Scoring rules (shown to scorers before they score)"},
     "trim_min_count": {"zh-CN": "评分满几份时去掉最高、最低分", "en": "Trim from this many score sheets"},
@@ -217,3 +220,13 @@ def _changes(section: str, form: Any) -> dict[str, Any]:
             raise ValidationFailed([{"field": "reminders", "message": "不是有效的 JSON / not valid JSON"}]) from None
         return {"reminders": value}
     raise ValidationFailed([{"field": "section", "message": "未知的设置 / unknown section"}])
+
+
+@bp.post("/applications/<int:application_id>/withdraw")
+@login_required
+def application_withdraw(application_id: int) -> Response:
+    """The unit's submitter withdraws an application before shortlisting (issue 13: applicants)."""
+    applications.withdraw_application(session=db(), services=_services(), user=user(),
+                                      application_id=application_id, reason=request.form.get("reason", ""))
+    flash(t("withdrawn_note"), "ok")
+    return redirect(url_for("web.application_view", application_id=application_id))

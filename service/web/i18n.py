@@ -257,6 +257,7 @@ STATUSES = {
     "draft": ("草稿", "Draft"), "returned": ("已退回", "Returned"), "awaiting_signoff": ("待领导签字", "Awaiting sign-off"),
     "in_review": ("评审中", "In review"), "awarded": ("已获奖", "Awarded"), "not_awarded": ("未获奖", "Not awarded"),
     "rejected": ("未通过审核", "Rejected"), "not_shortlisted": ("未入选", "Not shortlisted"), "lapsed": ("逾期未报", "Lapsed"),
+    "withdrawn": ("已撤回", "Withdrawn"),
 }
 
 

@@ -11,6 +11,7 @@ from service import clock
 from service.auth import policies, tokens, visibility
 from service.auth.ratelimit import check_login_rate
 from service.errors import Conflict, NotFound, TooManyRequests, Unauthenticated, ValidationFailed
+from service.schemas.applications import BLANK
 from service.workflows import (applications, attachments, campaign_setup, campaigns, dashboard, feedback, tasks,
                                viewing, worklists)
 from service.workflows.application_rules import APPLICATION_FIELDS
@@ -184,10 +185,8 @@ def _application_data(schema: dict[str, Any]) -> tuple[dict[str, Any], list[dict
     """Draft fields from the form; blank text clears a field."""
     data, errors = forms.parse(schema, request.form)
     for name in APPLICATION_FIELDS:
-        if name in ("recognitions", "conditions"):
-            data.setdefault(name, [])
-        elif name != "category":
-            data.setdefault(name, "")
+        if BLANK[name] is not None:  # a choice left unpicked (category, applicant type) stays as it was
+            data.setdefault(name, BLANK[name])
     return data, errors
 
 
@@ -310,7 +309,8 @@ def application_view(application_id: int) -> str:
                            timeline=dashboard.timeline(session=db(), application=row, groups=groups, viewer_id=user().id),
                            mine=mine, scorer_names=_scorer_names([application.calculation]),
                            feedback=feedback.told(session=db(), application=row, groups=groups, viewer_id=user().id),
-                           applicant=visibility.Capacity.APPLICANT in visibility.capacities(user(), row))
+                           applicant=visibility.Capacity.APPLICANT in visibility.capacities(user(), row),
+                           may_withdraw=applications.may_withdraw(user(), row))
 
 
 @bp.get("/applications/<int:application_id>/print")

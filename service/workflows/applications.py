@@ -14,6 +14,7 @@ from service.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from service.models import Application, Campaign, OrgUnit, ProcessInstance, User
 from service.repositories import applications as application_repo
 from service.repositories import campaigns as campaign_repo
+from service.repositories import instances as instance_repo
 from service.repositories import tasks as task_repo
 from service.repositories import users as user_repo
 from service.repositories import worklists
@@ -21,7 +22,8 @@ from service.repositories.steps import StepPlan
 from service.workflows import audit, calendars, campaign_setup, steps
 from service.workflows.application_rules import APPLICATION_FIELDS, field_errors, normalise
 from service.workflows.definitions import latest_definition
-from service.workflows.instances import start_instance
+from service.workflows.definitions import engine_spec
+from service.workflows.instances import engine_call, start_instance
 from service.workflows.services import Services
 
 OUTCOMES = {"end_awarded": "awarded", "end_not_awarded": "not_awarded", "end_rejected": "rejected",
@@ -107,6 +109,46 @@ def campaign_definition(session: Session, campaign: Campaign) -> Any:
     if campaign.process_version is not None:
         return campaign_repo.definition_version(session, campaign.process_key, campaign.process_version)
     return latest_definition(session, campaign.process_key)
+
+
+WITHDRAWABLE_STAGES = ("submit", "vetting", "preliminary")
+"""A unit may withdraw its application until the leading group has shortlisted it (preliminary review done)."""
+
+
+def may_withdraw(user: User, application: Application) -> bool:
+    """Whether ``user`` may withdraw ``application`` now (its unit's submitter, before shortlisting)."""
+    return application.unit_id == user.unit_id and "unit_submitter" in user.roles \
+        and application.status in ("draft", "returned", "awaiting_signoff", "in_review") \
+        and application.stage in WITHDRAWABLE_STAGES
+
+
+def withdraw_application(*, session: Session, services: Services, user: User, application_id: int,
+                         reason: str = "") -> Application:
+    """The unit's submitter withdraws its application before shortlisting: its process is cancelled (open
+    tasks and timers closed), it no longer counts against the unit's limit. Audited."""
+    application = get_application(session=session, user=user, application_id=application_id)
+    if application.unit_id != user.unit_id or "unit_submitter" not in user.roles:
+        raise Forbidden("只有本单位的填报人可以撤回申报 / only the unit's submitter may withdraw it")
+    if application.status == "withdrawn":
+        raise Conflict("申报已撤回 / the application is already withdrawn")
+    if not may_withdraw(user, application):
+        raise Conflict("申报已通过初评遴选或已办结，不能撤回 / the application was shortlisted or has ended: it cannot be "
+                       "withdrawn")
+    instance = instance_repo.lock_instance(session, application.instance_id) if application.instance_id else None
+    now = clock.now()
+    if instance is not None and instance.status == "active":
+        result = engine_call(lambda: services.engine.cancel(**engine_spec(instance.definition),
+                                                            state_json=instance.state))
+        plan = steps.plan_step(instance=instance, result=result, actor_id=user.id, application_id=application.id,
+                               now=now, calendar=calendars.for_application(application))
+        steps.write_step(session=session, plan=plan, instance=instance, result=result,
+                         application_id=application.id, actor_id=user.id)
+    application.status, application.outcome, application.stage = "withdrawn", "withdrawn", None
+    application.withdrawn_at = application.updated_at = now
+    audit.record(session, actor=user, action="withdraw", object_type="application", object_id=application.id,
+                 detail={"reason": (reason or "").strip()[:500]}, campaign_id=application.campaign_id)
+    session.commit()
+    return application
 
 
 def update_draft(*, session: Session, user: User, application_id: int, fields: dict[str, Any]) -> Application:

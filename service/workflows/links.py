@@ -63,7 +63,7 @@ def campaign_setup(campaign_id: int, section: str | None = None) -> str:
 
 def org_unit(unit_id: int) -> str:
     """The organisation page of one unit: its people and their roles."""
-    return f"/admin/org-units/{unit_id}"
+    return f"/office/org/units/{unit_id}"
 
 
 def forms_admin() -> str:

@@ -38,6 +38,10 @@ def prepare(session: Session, task: Task, user: User, data: dict[str, Any]) -> t
         score = dict(data.get("score", {}))
         score["scorer"] = user.id
         return data, {"score": score}
+    if task.form_key == "leader_signoff":
+        # the signing leader is the account signing (recorded()); a typed name is no longer asked for
+        data = {k: v for k, v in data.items() if k != "leader_name"}
+        return data, data
     if task.form_key in {"grade_proposal", "grade_decision"} and campaign is not None:
         field = "proposed_grade" if task.form_key == "grade_proposal" else "final_grade"
         if data.get(field) not in campaign.grades:
@@ -45,8 +49,18 @@ def prepare(session: Session, task: Task, user: User, data: dict[str, Any]) -> t
     return data, data
 
 
+def recorded(task: Task, user: User) -> dict[str, Any]:
+    """What a completed form records from the account that completes it (after the form is validated):
+    the leader's sign-off names the signing leader."""
+    if task.form_key == "leader_signoff":
+        return {"signed_by": user.id, "leader_name": user.display_name}
+    return {}
+
+
 def application_changes(task: Task, data: dict[str, Any]) -> dict[str, Any]:
     """What the application row keeps from a completed form (written with the step's own changes)."""
+    if task.form_key == "leader_signoff" and task.application_id and data.get("signoff_decision") == "approve":
+        return {"signed_by": data.get("signed_by")}
     if task.form_key != "application" or not task.application_id:
         return {}
     changes = {key: data[key] for key in APPLICATION_FIELDS if key in data}

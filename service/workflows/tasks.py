@@ -140,6 +140,8 @@ def _complete_once(session: Session, services: Services, user: User, task_id: in
     services.forms.sync(session)
     form_data, engine_data = task_rules.prepare(session, task, user, data)
     services.forms.validate(task.form_key, form_data)
+    signed = task_rules.recorded(task, user)
+    form_data, engine_data = {**form_data, **signed}, {**engine_data, **signed}
     if application is not None:  # before scoring, the process takes the campaign's settings as they are now
         engine_data = {**engine_data, **campaign_setup.refreshed_for_step(session, task, application.campaign)}
     calendar = calendars.for_application(application)

@@ -50,7 +50,7 @@ def test_unit_to_award_through_the_pages(person: Any, live_app: Any) -> None:
     page.wait_for_url(re.compile(r"/applications/\d+/edit"))
     app_id = int(re.search(r"/applications/(\d+)/edit", page.url).group(1))
     missing = page.locator("#missing li").all_inner_texts()
-    assert len(missing) == 6 and any("详细内容" in m for m in missing)
+    assert len(missing) == 10 and any("详细内容" in m for m in missing) and any("联系电话" in m for m in missing)
     sub.shot("02-application-draft-missing")
     with sub.expecting(422, rf"/applications/{app_id}/edit"):
         page.click("#submit-application")  # incomplete: every error next to its field
@@ -60,7 +60,8 @@ def test_unit_to_award_through_the_pages(person: Any, live_app: Any) -> None:
     assert "条件" in field_error(page, "conditions")
     sub.shot("03-application-errors")
     g = flows.GOOD_APPLICATION
-    for name in ("content", "proposer", "refinement", "effects"):
+    page.check('input[name="applicant_type"][value="collective"]')  # 申报者：集体或个人
+    for name in ("applicant_name", "contact_person", "contact_phone", "content", "proposer", "refinement", "effects"):
         page.fill(f"#f-{name}", g[name])
     page.check('input[name="category"][value="4"]')
     for c in g["conditions"]:
@@ -86,11 +87,12 @@ def test_unit_to_award_through_the_pages(person: Any, live_app: Any) -> None:
     # --- its main leader signs off (an error first, shown next to the field)
     leader = person("hy_leader")
     page = open_task(leader, "leader_signoff", shot="06-inbox-leader")
-    page.check('input[name="signoff_decision"][value="approve"]')
+    page.check('input[name="signoff_decision"][value="return"]')
     with leader.expecting(422, r"/tasks/\d+"):
         page.click("form.task-form button[type=submit]")
-        assert "必填" in field_error(page, "leader_name")
-    page.fill("#f-leader_name", "韩志刚")
+        assert "必填" in field_error(page, "signoff_comment")  # returning needs a reason
+    assert page.locator("#f-leader_name").count() == 0  # the signing leader is the account, not typed
+    page.check('input[name="signoff_decision"][value="approve"]')
     leader.shot("07-leader-signoff")
     submit_task(page)
 

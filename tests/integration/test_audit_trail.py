@@ -138,6 +138,7 @@ NO_CHANGE_CASES = {
     "edit_campaign": "tested (test_campaign_setup.py::test_edits_need_a_reason_are_audited_and_an_edit_that_changes_"
                      "nothing_records_nothing): an edit that changes nothing records nothing",
     "open_window": "opening an open window is a 409 and records nothing",
+    "withdraw": "withdrawing a withdrawn application is a 409 and records nothing",
     "urge": "tested (test_worklist_pages.py::test_group_leader_supervises_an_overdue_task_read_only_and_urges_once_a_day): "
             "a second urge the same day queues no notice and writes no record",
 }

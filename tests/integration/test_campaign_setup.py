@@ -198,9 +198,9 @@ def _missing_form(s: Any, cid: int) -> None:
 
 
 RULES: dict[str, tuple[Callable[[Any, int], None], str, str]] = {
-    "no_submitter": (_deactivate("hc_submitter"), "保定鸿川汽车零部件集团有限公司工会", "/admin/org-units/"),
-    "no_leader": (_deactivate("hc_leader"), "保定鸿川汽车零部件集团有限公司工会", "/admin/org-units/"),
-    "no_vetter": (_deactivate("jx_vetter"), "竞秀区总工会", "/admin/org-units/"),
+    "no_submitter": (_deactivate("hc_submitter"), "保定鸿川汽车零部件集团有限公司工会", "/office/org/units/"),
+    "no_leader": (_deactivate("hc_leader"), "保定鸿川汽车零部件集团有限公司工会", "/office/org/units/"),
+    "no_vetter": (_deactivate("jx_vetter"), "竞秀区总工会", "/office/org/units/"),
     "too_few_scorers": (_set(min_eligible_scorers=9), "回避后只剩 8 名评分成员", "/setup#scorers"),
     "no_scorers": (lambda s, cid: [s.delete(r) for r in s.get(Campaign, cid).scorer_rows], "没有在职的评分成员",
                    "/setup#scorers"),
@@ -289,3 +289,94 @@ def test_scorers_see_the_campaigns_scoring_rules_on_their_scoring_page_before_th
     assert "评审组成员名单仅评比办公室可见" in page and "唐国强" not in page
     submitter, _ = logged_in(app, "hc_submitter")
     assert submitter.get(f"/office/campaigns/{cid}/setup").status_code == 403
+
+
+# --------------------------------------------------------------------------- applicants (issue 13 item 5)
+
+
+def test_a_unit_withdraws_an_application_before_shortlisting_and_it_no_longer_counts(app: Any) -> None:
+    api = Api(app)
+    cid = flows.campaign_id(api)
+    _edit(api, cid, max_applications_per_unit=2, reason="每单位限报2项")
+    draft = flows.create(api, "hy_submitter")["id"]
+    vetting = flows.create(api, "hy_submitter")["id"]
+    flows.submit(api, vetting, "hy_submitter", "hy_leader")  # with 竞秀区's vetter
+    r = api.post("/api/applications", "hy_submitter", expect=409, json={"campaign_id": cid, **flows.GOOD_APPLICATION})
+    assert "上限 2 份" in r.get_json()["detail"]
+    api.post(f"/api/applications/{vetting}/withdraw", "hc_submitter", expect=404, json={})  # another unit's
+    api.post(f"/api/applications/{vetting}/withdraw", "jx_vetter", expect=403, json={})
+    api.post(f"/api/applications/{vetting}/withdraw", "hy_leader", expect=403, json={})  # the submitter's act
+    body = api.post(f"/api/applications/{vetting}/withdraw", "hy_submitter", json={"reason": "材料需重新整理"})
+    assert body["status"] == "withdrawn" and body["withdrawn_at"]
+    assert not [t for t in api.tasks("jx_vetter") if t["application_id"] == vetting]  # its open task is closed
+    api.post(f"/api/applications/{vetting}/withdraw", "hy_submitter", expect=409, json={})
+    api.post(f"/api/applications/{draft}/withdraw", "hy_submitter", json={})
+    # withdrawn ones do not count against the limit
+    flows.create(api, "hy_submitter")
+    flows.create(api, "hy_submitter")
+    api.post("/api/applications", "hy_submitter", expect=409, json={"campaign_id": cid, **flows.GOOD_APPLICATION})
+    [record] = _audit(app, "withdraw", vetting)
+    assert record["reason"] == "材料需重新整理"
+    # after shortlisting it can no longer be withdrawn
+    shortlisted = flows.create(api, "hc_submitter")["id"]
+    flows.submit(api, shortlisted, "hc_submitter", "hc_leader")
+    flows.review_to_scoring(api, shortlisted)
+    r = api.post(f"/api/applications/{shortlisted}/withdraw", "hc_submitter", expect=409, json={})
+    assert "不能撤回" in r.get_json()["detail"]
+    from service.workflows.doctor import check  # task and timer rows agree with the cancelled workflows
+    with _db(app) as s:
+        assert not check(session=s, services=app.extensions["appraisal.services"]), "doctor finds nothing"
+
+
+def test_rejected_applications_do_not_count_against_the_limit(app: Any) -> None:
+    api = Api(app)
+    cid = flows.campaign_id(api)
+    _edit(api, cid, max_applications_per_unit=1, reason="每单位限报1项")
+    first = flows.create(api, "hy_submitter")["id"]
+    flows.submit(api, first, "hy_submitter", "hy_leader")
+    api.post("/api/applications", "hy_submitter", expect=409, json={"campaign_id": cid, **flows.GOOD_APPLICATION})
+    api.complete("jx_vetter", "county_vetting", first, {"vetting_decision": "reject", "vetting_reasons": "不符合条件"})
+    assert api.get(f"/api/applications/{first}", "hy_submitter")["status"] == "rejected"
+    flows.create(api, "hy_submitter")
+
+
+def test_the_applicant_is_a_collective_or_an_individual_with_a_contact_and_the_leader_signs_from_the_account(
+        app: Any) -> None:
+    api = Api(app)
+    cid = flows.campaign_id(api)
+    fields = {k: v for k, v in flows.GOOD_APPLICATION.items()
+              if k not in ("applicant_type", "applicant_name", "contact_person", "contact_phone")}
+    app_id = api.post("/api/applications", "hc_submitter", expect=201, json={"campaign_id": cid, **fields})["id"]
+    draft = api.get(f"/api/applications/{app_id}", "hc_submitter")
+    assert {m["field"] for m in draft["missing"]} == {"applicant_type", "applicant_name", "contact_person",
+                                                      "contact_phone"}
+    r = api.complete("hc_submitter", "fill_application", app_id, {}, expect=422)
+    assert "集体或个人" in str(r.get_json()["errors"])
+    api.call("PATCH", f"/api/applications/{app_id}", "hc_submitter", 422, json={"applicant_type": "team"})
+    api.call("PATCH", f"/api/applications/{app_id}", "hc_submitter", 200, json={
+        "applicant_type": "individual", "applicant_name": "陈思远", "contact_person": "陈思远",
+        "contact_phone": "13800000000"})
+    api.complete("hc_submitter", "fill_application", app_id, {})
+    # the leader signs: no name typed (one typed by an old client is ignored), the account is recorded
+    api.complete("hc_leader", "leader_signoff", app_id, {"signoff_decision": "approve", "leader_name": "别人"})
+    body = api.get(f"/api/applications/{app_id}", "hc_submitter")
+    assert body["applicant_type"] == "individual" and body["contact_phone"] == "13800000000"
+    assert body["signed_by"] == _user_id(app, "hc_leader")
+    with _db(app) as s:
+        data = s.scalar(select(Task.data).where(Task.application_id == app_id, Task.element_id == "leader_signoff"))
+    assert data["leader_name"] == "黄国栋" and data["signed_by"] == _user_id(app, "hc_leader")
+
+
+def test_the_submitter_withdraws_from_the_application_page(app: Any) -> None:
+    from tests.web_client import logged_in
+
+    api = Api(app)
+    app_id = flows.create(api, "hc_submitter")["id"]
+    leader, _ = logged_in(app, "hc_leader")
+    assert 'id="withdraw-form"' not in leader.get(f"/applications/{app_id}").get_data(as_text=True)
+    client, token = logged_in(app, "hc_submitter")
+    assert 'id="withdraw-form"' in client.get(f"/applications/{app_id}").get_data(as_text=True)
+    r = client.post(f"/applications/{app_id}/withdraw", data={"csrf_token": token, "reason": "重复申报"},
+                    follow_redirects=True)
+    page = r.get_data(as_text=True)
+    assert r.status_code == 200 and "已撤回" in page and 'id="withdraw-form"' not in page

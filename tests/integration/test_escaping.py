@@ -59,7 +59,7 @@ def _rename_people_places_and_the_campaign(app: Any) -> None:
 
 def _walk_one_application_to_the_end(api: Api, app_id: int) -> None:
     api.complete("hc_submitter", "fill_application", app_id, {})
-    api.complete("hc_leader", "leader_signoff", app_id, {"signoff_decision": "approve", "leader_name": probe("leader-name"),
+    api.complete("hc_leader", "leader_signoff", app_id, {"signoff_decision": "approve",
                                                          "signoff_comment": probe("signoff-comment")})
     api.complete("lg_member1", "preliminary_review", app_id, {"shortlisted": True, "review_reasons": probe("review-reasons")})
     api.complete("res_office1", "record_presentation", app_id, {
@@ -167,7 +167,7 @@ def test_every_page_escapes_every_field_a_person_supplied(sqlite_app: Any) -> No
             raw += [f"{username} {url}: …{page[max(m.start() - 80, 0):m.start() + 40]}…" for m in re.finditer("<x-p-", page)]
             shown |= set(re.findall(r"x-p-([a-z0-9-]+)", page))
     assert not raw, "text shown unescaped:\n" + "\n".join(raw[:10])
-    expected = {*APPLICATION_TEXT, "department", "file-name", "leader-name", "signoff-comment", "review-reasons",
+    expected = {*APPLICATION_TEXT, "department", "file-name", "signoff-comment", "review-reasons",
                 "presenter", "presentation-notes", "score-comment", "proposal-reasons", "decision-reasons",
                 "chair-comment", "campaign-name", "criterion-name", "user-name", "bpmn-name", "deploy-comment",
                 "form-title", "form-field-title", "business-key"}

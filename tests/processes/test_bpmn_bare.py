@@ -277,6 +277,10 @@ class Run:
 
 
 APPLICATION = {
+    "applicant_type": "individual",
+    "applicant_name": "王某",
+    "contact_person": "王某",
+    "contact_phone": "0312-1234567",
     "theme": "职工技术创新“金点子”征集",
     "content": "面向全县职工征集技术革新建议，评选后推广应用。",
     "proposer": "县总工会经济技术部",
@@ -286,8 +290,8 @@ APPLICATION = {
     "category": "4",
     "conditions": ["3", "5"],
 }
-APPROVE = {"signoff_decision": "approve", "leader_name": "张某"}
-RETURN = {"signoff_decision": "return", "leader_name": "张某", "signoff_comment": "成效数据需补充出处。"}
+APPROVE = {"signoff_decision": "approve"}  # the signing leader is recorded from the account, not typed
+RETURN = {"signoff_decision": "return", "signoff_comment": "成效数据需补充出处。"}
 SHORTLIST = {"shortlisted": True, "review_reasons": "特色鲜明，具有推广价值。"}
 PRESENTATION = {"presentation_date": "2010-01-08", "presenter": "李某", "presentation_notes": "讲述内容、过程、效果。"}
 
@@ -588,8 +592,9 @@ def _valid(schema, data):
 def test_conditional_requirements(forms):
     sign = forms["leader_signoff"]
     assert _valid(sign, APPROVE)
-    assert not _valid(sign, {"signoff_decision": "return", "leader_name": "张某"})
-    assert not _valid(sign, {"signoff_decision": "return", "leader_name": "张某", "signoff_comment": ""})
+    assert not _valid(sign, {"signoff_decision": "return"})
+    assert not _valid(sign, {"signoff_decision": "return", "signoff_comment": ""})
+    assert not _valid(sign, {"signoff_decision": "approve", "leader_name": "张某"})  # no typed name
     assert _valid(sign, RETURN)
     vet = forms["vetting"]
     assert _valid(vet, {"vetting_decision": "approve"})
@@ -613,6 +618,9 @@ def test_application_form(forms):
     assert not _valid(app, {**APPLICATION, "category": "7"})
     assert not _valid(app, {**APPLICATION, "theme": "题" * 201})
     assert not _valid(app, {**APPLICATION, "unexpected": 1})
+    assert set(app["properties"]["applicant_type"]["enum"]) == {"collective", "individual"}  # 集体或个人
+    for field in ("applicant_type", "applicant_name", "contact_person", "contact_phone"):
+        assert not _valid(app, {k: v for k, v in APPLICATION.items() if k != field}), field
     assert not _valid(app, {**APPLICATION, "recognitions": [{"level": "village", "department": "某部门"}]})
     assert not _valid(app, {**APPLICATION, "recognitions": [{"level": "county", "department": "某部门",
                                                                 "date": "2009-13-45"}]})

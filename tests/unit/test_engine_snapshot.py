@@ -50,7 +50,8 @@ def start_data(scorers: int = 6, **kw: Any) -> dict[str, Any]:
             "needs_vetting": False, "window_closes_at": "2026-12-31T23:59:59+08:00",
             "scorers": [{"user_id": i, "unit_id": 100 + i, "name": f"评分成员{i}"} for i in range(1, scorers + 1)],
             "criteria": [{"code": c, "name": c.upper(), "weight": 0.2, "max": 100} for c in CRITERIA],
-            "grades": ["一等奖", "二等奖", "不授奖"], "no_award_grade": "不授奖"}
+            "grades": ["一等奖", "二等奖", "不授奖"], "no_award_grade": "不授奖",
+            "scoring_rules": {"trim_min_count": 5, "trim_each_side": 1, "decimals": 2, "rounding": "half_up"}}
     data.update(kw)
     return data
 

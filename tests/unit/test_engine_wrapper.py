@@ -24,7 +24,8 @@ def start_data(**kw: object) -> dict:
             "needs_vetting": False, "window_closes_at": "2026-12-31T23:59:59+08:00",
             "scorers": [{"user_id": i, "unit_id": 100 + i, "name": f"s{i}"} for i in range(1, 6)],
             "criteria": [{"code": "a", "name": "A", "weight": 1, "max": 100}],
-            "grades": ["一等奖", "不授奖"], "no_award_grade": "不授奖"}
+            "grades": ["一等奖", "不授奖"], "no_award_grade": "不授奖",
+            "scoring_rules": {"trim_min_count": 5, "trim_each_side": 1, "decimals": 2, "rounding": "half_up"}}
     data.update(kw)
     return data
 

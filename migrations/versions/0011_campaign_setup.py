@@ -8,15 +8,15 @@ Campaigns that already exist were in use: their window counts as opened when
 they were created. Applications gain the applicant (collective or individual),
 a contact person and phone, the signing leader and the withdrawal time.
 
-Revision ID: 0009_campaign_setup
-Revises: 0008_audit_chain
+Revision ID: 0011_campaign_setup
+Revises: 0010_org_accounts
 """
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision = "0009_campaign_setup"
-down_revision = "0008_audit_chain"
+revision = "0011_campaign_setup"
+down_revision = "0010_org_accounts"
 branch_labels = None
 depends_on = None
 
