@@ -39,9 +39,11 @@ def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
             db.close()
 
     from service import api, web
+    from service.web import headers
     from service.web.security import CookieSessions
 
     app.session_interface = CookieSessions()
+    headers.register(app, secure_cookies=settings.session_cookie_secure)  # every response, errors and static too
     app.before_request(decoding.check_request)  # first: no view or other check sees text it cannot store
     api.register(app)
     web.register(app)

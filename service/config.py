@@ -27,6 +27,7 @@ class Settings:
     token_ttl: timedelta = timedelta(hours=12)
     session_ttl: timedelta = timedelta(hours=8)
     password_link_ttl: timedelta = timedelta(hours=72)
+    session_cookie_secure: bool = False
     login_attempts_per_minute: int = 10
     timer_sweep_seconds: float = 2.0
     reminder_sweep_seconds: float = 60.0
@@ -80,6 +81,7 @@ class Settings:
             values["session_ttl"] = timedelta(minutes=int(env["SESSION_TTL_MINUTES"]))
         if env.get("PASSWORD_LINK_TTL_HOURS"):
             values["password_link_ttl"] = timedelta(hours=float(env["PASSWORD_LINK_TTL_HOURS"]))
+        values["session_cookie_secure"] = env.get("SESSION_COOKIE_SECURE", "0").lower() in ("1", "true", "yes")
         if env.get("LOGIN_ATTEMPTS_PER_MINUTE"):
             values["login_attempts_per_minute"] = int(env["LOGIN_ATTEMPTS_PER_MINUTE"])
         if env.get("TIMER_SWEEP_SECONDS"):

@@ -12,6 +12,7 @@ from service.schemas.common import Items
 from service.schemas.definitions import DefinitionQuery, DefinitionRead, DeployQuery, StartBody, ValidationRead
 from service.schemas.instances import InstanceRead
 from service.workflows import definitions, instances, viewing
+from service.workflows.filenames import download_headers
 
 bp = Blueprint("definitions", __name__)
 _XML = {"application/xml": {"schema": {"type": "string", "description": "the BPMN document (or a multipart/form-data "
@@ -67,8 +68,9 @@ def get(definition_id: int) -> dict:
 @operation("The BPMN XML", content="application/xml")
 def xml(definition_id: int) -> Response:
     definition = definitions.get_definition(session(), definition_id)
+    # Uploaded text: a download that a browser never renders as an active (script-running) document.
     return Response(definition.xml, mimetype="application/xml",
-                    headers={"Content-Disposition": f'inline; filename="{definition.key}-v{definition.version}.bpmn"'})
+                    headers=download_headers(f"{definition.key}-v{definition.version}.bpmn"))
 
 
 @bp.post("/process-definitions/key/<key>/start")

@@ -51,7 +51,7 @@ def content_disposition(filename: str, disposition: str = "attachment") -> str:
 
 
 # What every user-supplied file is served with: never rendered as an active document, never sniffed.
-DOWNLOAD_CSP = "default-src 'none'; sandbox"
+DOWNLOAD_CSP = "default-src 'none'; frame-ancestors 'none'; sandbox"
 
 
 def download_headers(filename: str) -> dict[str, str]:

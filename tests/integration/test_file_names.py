@@ -40,7 +40,7 @@ def test_an_attachment_name_is_stored_shown_served_and_archived_without_dangerou
     served = client.get(f"/attachments/{attachment_id}")
     assert served.headers["Content-Disposition"] == (
         "attachment; filename=\"__fdp.exe.pdf\"; filename*=UTF-8''%E5%8F%91%E7%A5%A8fdp.exe.pdf")
-    assert served.headers["Content-Security-Policy"] == "default-src 'none'; sandbox"
+    assert served.headers["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'none'; sandbox"
     path = tmp_path / "campaign.zip"
     with app.extensions["appraisal.sessions"]() as s:
         archive.export_campaign(session=s, campaign_id=campaign_id, path=path)

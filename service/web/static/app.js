@@ -70,4 +70,7 @@
       rows.appendChild(copy);
     });
   });
+  document.querySelectorAll('[data-action="print"]').forEach(function (button) {
+    button.addEventListener('click', function () { window.print(); });
+  });
 })();
