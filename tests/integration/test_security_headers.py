@@ -51,7 +51,8 @@ def _paths(app: Any, ids: dict[str, str]) -> list[tuple[str, str]]:
     for rule in app.url_map.iter_rules():
         path = rule.rule
         for name in rule.arguments:
-            path = re.sub(rf"<(?:[a-z]+:)?{name}>", ids[name], path)
+            # a parameter this test does not know yet still gets an answer (a 404 carries the headers too)
+            path = re.sub(rf"<(?:[a-z]+:)?{name}>", ids.get(name, "1"), path)
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
             found.append((method, path))
     return found
