@@ -90,15 +90,21 @@ def refreshed_for_step(session: Session, task: Task, campaign: Campaign | None) 
     return process_variables(session, campaign)
 
 
-def submission_window_error(campaign: Campaign) -> str | None:
-    """Why an application cannot be submitted now (the window is not open), or None."""
+def submission_window_error(campaign: Campaign, extended_until: datetime | None = None) -> str | None:
+    """Why an application cannot be submitted now (the window is not open), or None.
+
+    ``extended_until`` is a re-entered task's own due date: a return after the
+    close gives the unit the campaign's grace period (grace_working_days), and
+    inside it the resubmission is allowed.
+    """
     now = clock.now()
     window = (f"{clock.local(campaign.opens_at):%Y-%m-%d %H:%M} – {clock.local(campaign.closes_at):%Y-%m-%d %H:%M}")
     if campaign.opened_at is None:
         return f"申报窗口尚未开启（{window}），草稿可先保存 / the submission window has not been opened yet; save the draft"
     if now < campaign.opens_at:
         return f"申报窗口为 {window}，尚未开始，草稿可先保存 / the window ({window}, Asia/Shanghai) has not begun"
-    if now > campaign.closes_at:
+    if now > campaign.closes_at and not (extended_until is not None and campaign.closes_at < extended_until
+                                         and now <= extended_until):
         return f"申报已于 {clock.local(campaign.closes_at):%Y-%m-%d %H:%M} 截止 / the window closed"
     return None
 

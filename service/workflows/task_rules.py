@@ -23,7 +23,7 @@ def prepare(session: Session, task: Task, user: User, data: dict[str, Any]) -> t
     application = application_repo.by_id(session, task.application_id) if task.application_id else None
     campaign = campaign_repo.by_id(session, application.campaign_id) if application else None
     if task.form_key == "application" and application is not None:
-        closed = submission_window_error(campaign) if campaign is not None else None
+        closed = submission_window_error(campaign, extended_until=task.due_at) if campaign is not None else None
         if closed:
             raise Conflict(closed)
         merged = {k: getattr(application, k) for k in APPLICATION_FIELDS}
