@@ -1,14 +1,15 @@
 """Token issue and revocation, and who am I."""
 from __future__ import annotations
 
-from flask import Blueprint, request
+from flask import Blueprint, current_app, request
 
 from service.api import schemas
 from service.api.common import current_user, iso, services, session
 from service.api.contract import operation
 from service.auth import tokens
 from service.auth.ratelimit import check_login_rate
-from service.schemas.auth import TokenRead, TokenRequest, UserRead
+from service.schemas.auth import PasswordChange, TokenRead, TokenRequest, UserRead
+from service.workflows import accounts
 
 bp = Blueprint("auth", __name__)
 
@@ -41,3 +42,16 @@ def revoke() -> tuple[str, int]:
 @operation("The authenticated user", response=UserRead, errors=(401,))
 def me() -> dict:
     return schemas.user(current_user())
+
+
+@bp.post("/me/password")
+@operation("Change your password; every other token and browser login of yours stops working (the one used here "
+           "continues)", body=PasswordChange, ok=204, errors=(401, 422))
+def change_password(body: PasswordChange) -> tuple[str, int]:
+    user = current_user()
+    header = request.headers.get("Authorization", "")
+    keep_token = header[7:].strip() if header.lower().startswith("bearer ") else None
+    keep_login = None if keep_token else current_app.extensions["appraisal.session_login"]()
+    accounts.change_password(session=session(), user=user, current=body.current_password, new=body.new_password,
+                                keep_token=keep_token, keep_login=keep_login)
+    return "", 204

@@ -12,7 +12,7 @@ from service.auth import policies
 from service.errors import BadRequest
 from service.schemas.common import Items, Page
 from service.schemas.orgs import (
-    ChangePassword, ImportQuery, ImportReport, OrgUnitCreate, OrgUnitQuery, OrgUnitRead, OrgUnitUpdate,
+    ImportQuery, ImportReport, OrgUnitCreate, OrgUnitQuery, OrgUnitRead, OrgUnitUpdate,
     PasswordLinkRead, PersonCreate, PersonQuery, PersonRead, PersonUpdate, SetPassword,
 )
 from service.workflows import accounts, org_workbook, orgs
@@ -112,14 +112,6 @@ def reset_password(person_id: int) -> tuple[dict, int]:
            secured=False)
 def set_password(body: SetPassword) -> tuple[str, int]:
     accounts.set_password_with_link(session=session(), token=body.token, password=body.password)
-    return "", 204
-
-
-@bp.post("/me/password")
-@operation("Change one's own password", body=ChangePassword, ok=204, errors=(401, 422))
-def change_password(body: ChangePassword) -> tuple[str, int]:
-    accounts.change_password(session=session(), user=current_user(), current=body.current_password,
-                             new=body.new_password)
     return "", 204
 
 

@@ -1,4 +1,4 @@
-"""Bearer tokens: random, shown once, stored only as a SHA-256 digest."""
+"""Bearer tokens: random, shown once, stored only as a SHA-256 digest; and revoking all of a person's credentials."""
 from __future__ import annotations
 
 import hashlib
@@ -69,11 +69,15 @@ def revoke_token(session: Session, plain: str) -> None:
         row.revoked_at = clock.now()
 
 
-def revoke_all_credentials(session: Session, user: User) -> int:
-    """Revoke every live API token of ``user`` (deactivation, password reset); returns how many.
+def revoke_all_credentials(session: Session, user: User, *, keep_token: str | None = None,
+                           keep_login: str | None = None) -> int:
+    """Revoke every live API token and browser login of ``user``; returns how many.
 
-    The one place a person's credentials are withdrawn. Browser sessions are
-    refused for an inactive user on their next request (``web.security.session_user``);
-    server-side sessions, when they exist, are ended here too.
+    The one place a person's credentials are withdrawn: one's own password change
+    (which may keep the token or login it was made with: ``keep_*`` are plain
+    values), the office's password reset and deactivation (all in
+    ``workflows.accounts``). Runs in the caller's transaction.
     """
-    return repo.revoke_live_tokens(session, user.id, clock.now())
+    return repo.revoke_live_credentials(session, user.id, clock.now(),
+                                        keep_token_digest=digest(keep_token) if keep_token is not None else None,
+                                        keep_login_digest=digest(keep_login) if keep_login is not None else None)

@@ -1,6 +1,6 @@
 """Tables. Importing this package registers every model on ``Base.metadata``."""
 from service.models.org import OrgImport, OrgUnit, UNIT_TYPES, VETTING_UNIT_TYPES
-from service.models.users import ApiToken, PasswordLink, ROLES, User, UserRole
+from service.models.users import ApiToken, BrowserSession, PasswordLink, ROLES, User, UserRole
 from service.models.campaigns import Application, Campaign, CampaignScorer, Attachment
 from service.models.processes import Incident, InstanceEvent, ProcessDefinition, ProcessInstance, Task, Timer
 from service.models.messages import InboxMessage, OutboxMessage
@@ -8,7 +8,7 @@ from service.models.audit import AuditRecord, AuditSeal
 from service.models.forms import FormDefinition
 
 __all__ = [
-    "ApiToken", "Application", "Attachment", "AuditRecord", "AuditSeal", "Campaign", "CampaignScorer", "FormDefinition", "InboxMessage", "Incident",
+    "ApiToken", "Application", "Attachment", "AuditRecord", "AuditSeal", "BrowserSession", "Campaign", "CampaignScorer", "FormDefinition", "InboxMessage", "Incident",
     "InstanceEvent", "OrgImport", "OrgUnit", "PasswordLink", "OutboxMessage", "ProcessDefinition", "ProcessInstance", "ROLES", "Task",
     "Timer", "UNIT_TYPES", "User", "UserRole", "VETTING_UNIT_TYPES",
 ]

@@ -1,4 +1,4 @@
-"""People, their roles and their API tokens."""
+"""People, their roles, their API tokens and their browser sessions."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -71,3 +71,21 @@ class PasswordLink(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
     used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class BrowserSession(Base):
+    """A browser login: the cookie carries a random id, only its SHA-256 is stored here.
+
+    The server decides whether it still counts: logging out, a password change
+    or the account's deactivation sets ``revoked_at``, and a copied cookie stops
+    working at once.
+    """
+
+    __tablename__ = "browser_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())

@@ -85,6 +85,7 @@ EXCLUDED: dict[str, str] = {
     "password_links": "credentials of the source server: one-time password links work only where they were sent",
     "org_imports": "the office's uploaded organisation workbooks: about the organisation, not a campaign; "
                    "the units and people they made are archived (org_units, users)",
+    "browser_sessions": "credentials of the source server: browser logins are not moved; people log in again on the target",
 }
 
 

@@ -1,4 +1,4 @@
-"""API tokens and the users they belong to (looked up by the token's digest)."""
+"""API tokens and the users they belong to (looked up by the token's digest); withdrawing all of a person's credentials."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, joinedload
 
-from service.models import ApiToken, User
+from service.models import ApiToken, BrowserSession, User
 
 # Built once: constructing the statement is a measurable part of every API request.
 _USER_FOR_DIGEST = (select(User, ApiToken.revoked_at, ApiToken.expires_at).join(ApiToken, ApiToken.user_id == User.id)
@@ -27,9 +27,14 @@ def user_named(session: Session, username: str) -> User | None:
     return session.scalar(select(User).where(User.username == username))
 
 
-def revoke_live_tokens(session: Session, user_id: int, now: datetime) -> int:
-    """Mark every unexpired, unrevoked token of the user revoked now; how many."""
-    result = session.execute(update(ApiToken).where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None),
-                                                    ApiToken.expires_at > now)
-                             .values(revoked_at=now).execution_options(synchronize_session=False))
-    return int(result.rowcount or 0)
+def revoke_live_credentials(session: Session, user_id: int, now: datetime, *, keep_token_digest: str | None = None,
+                            keep_login_digest: str | None = None) -> int:
+    """Revoke the user's live API tokens and browser logins but the kept ones; how many were revoked."""
+    count = 0
+    for model, keep in ((ApiToken, keep_token_digest), (BrowserSession, keep_login_digest)):
+        statement = update(model).where(model.user_id == user_id, model.revoked_at.is_(None), model.expires_at > now)
+        if keep is not None:
+            statement = statement.where(model.token_hash != keep)
+        result = session.execute(statement.values(revoked_at=now).execution_options(synchronize_session=False))
+        count += int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return count

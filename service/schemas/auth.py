@@ -3,14 +3,41 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from service.schemas.base import Body, From, Read
+
+# The one password rule (API, the password page, and whoever sets a password next).
+PASSWORD_MIN_LENGTH = 10
+PASSWORD_RULE = (f"至少 {PASSWORD_MIN_LENGTH} 个字符，不能全是数字或全是字母 / "
+                 f"at least {PASSWORD_MIN_LENGTH} characters, not only digits or only letters")
+
+
+def password_problem(password: str) -> str | None:
+    """Why ``password`` may not be chosen, or None."""
+    if len(password) < PASSWORD_MIN_LENGTH or password.isdigit() or password.isalpha():
+        return PASSWORD_RULE
+    return None
+
+
+def _strong(password: str) -> str:
+    problem = password_problem(password)
+    if problem:
+        raise ValueError(problem)
+    return password
+
+
+NewPassword = Annotated[str, Field(max_length=1000, description=PASSWORD_RULE), AfterValidator(_strong)]
 
 
 class TokenRequest(Body):
     username: str = Field(min_length=1, max_length=200)
     password: str = Field(min_length=1, max_length=1000)
+
+
+class PasswordChange(Body):
+    current_password: str = Field(min_length=1, max_length=1000)
+    new_password: NewPassword
 
 
 class UserRead(Read):

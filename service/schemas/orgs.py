@@ -145,11 +145,6 @@ class SetPassword(Body):
     password: StrictStr = Field(min_length=10, max_length=200)
 
 
-class ChangePassword(Body):
-    current_password: StrictStr = Field(min_length=1, max_length=200)
-    new_password: StrictStr = Field(min_length=10, max_length=200)
-
-
 class ImportQuery(Query):
     dry_run: bool = True
 

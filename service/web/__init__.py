@@ -13,9 +13,10 @@ from service.web.blueprint import bp, error_page
 
 
 def register(app: Flask) -> None:
-    from service.web import admin, campaign_pages, lists, office, org, pages  # noqa: F401  (routes attach to bp)
+    from service.web import account, admin, campaign_pages, lists, office, org, pages  # noqa: F401  (routes attach to bp)
 
     app.extensions["appraisal.session_user"] = security.session_user
+    app.extensions["appraisal.session_login"] = security.current_login
     # A page path that matches no route (or not this method) gets a page, not werkzeug's English text.
     app.extensions["appraisal.page_error"] = lambda exc: error_page(exc.code or 500)
     app.before_request(security.check_csrf)

@@ -273,25 +273,3 @@ def password_link(token: str) -> Any:
                 return redirect(url_for("web.login"))
     username = orgs.username_of(db(), link.user_id)
     return render_template("password_set.html", errors=errors, username=username), 422 if errors else 200
-
-
-@bp.route("/account/password", methods=["GET", "POST"])
-@login_required
-def account_password() -> Any:
-    errors: list[dict[str, str]] = []
-    if request.method == "POST":
-        new = request.form.get("new_password", "")
-        if new != request.form.get("confirm", ""):
-            errors = [{"field": "confirm", "message": t("password_mismatch")}]
-        else:
-            try:
-                accounts.change_password(session=db(), user=user(), current=request.form.get("current_password", ""),
-                                         new=new)
-            except ValidationFailed as exc:
-                db().rollback()
-                errors = exc.errors
-            else:
-                flash(t("password_changed"), "ok")
-                return redirect(url_for("web.account_password"))
-    return render_template("password_change.html", errors=errors), 422 if errors else 200
-

@@ -20,6 +20,7 @@ from service.web import forms, lists
 from service.web.blueprint import bp
 from service.web.i18n import LANGUAGES, t
 from service.web.security import db, login, login_required, user
+from service.web.security import logout as end_login
 
 if TYPE_CHECKING:  # types only: routes and pages never touch tables (import contract)
     from service.models import Application, Campaign
@@ -62,10 +63,7 @@ def login_page() -> Any:
 
 @bp.post("/logout")
 def logout() -> Response:
-    chosen = session.get("lang")
-    session.clear()
-    if chosen:
-        session["lang"] = chosen
+    end_login()
     return redirect(url_for("web.login"))
 
 

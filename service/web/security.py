@@ -12,8 +12,7 @@ from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from service import clock
-from service.auth import tokens
+from service.auth import logins
 
 if TYPE_CHECKING:  # types only: routes and pages never touch tables (import contract)
     from service.models import User
@@ -48,27 +47,51 @@ def db() -> Session:
 
 
 def session_user() -> User | None:
-    """The user logged in through the browser session, or None (also the API's cookie loader)."""
+    """The user logged in through the browser session, or None (also the API's cookie loader).
+
+    The cookie names a login kept on the server (``service.auth.logins``): logged out,
+    revoked or expired there, the cookie is worth nothing, wherever it was copied to.
+    """
     if "web_user" in g:
         return g.web_user
     user = None
-    uid = session.get("uid")
-    if isinstance(uid, int):
-        ttl = current_app.extensions["appraisal.settings"].session_ttl
-        if clock.now().timestamp() - float(session.get("login_at", 0)) <= ttl.total_seconds():
-            user = tokens.active_user(db(), uid)
+    sid = session.get("sid")
+    if isinstance(sid, str):
+        user = logins.user_for(db(), sid)
         if user is None:
             session.clear()
+    elif "uid" in session:  # a cookie from before logins were kept on the server
+        session.clear()
     g.web_user = user
     return user
 
 
+def current_login() -> str | None:
+    """The plain id of this browser's login (to keep it when the password is changed here)."""
+    sid = session.get("sid")
+    return sid if isinstance(sid, str) and session_user() is not None else None
+
+
 def login(user: User) -> None:
+    """Start a server-side login for ``user`` in a fresh cookie session (committed)."""
     session.clear()
     session.permanent = True
-    session["uid"] = user.id
-    session["login_at"] = clock.now().timestamp()
+    session["sid"] = logins.start(db(), user, current_app.extensions["appraisal.settings"].session_ttl)
+    db().commit()
     session["csrf"] = secrets.token_urlsafe(32)
+
+
+def logout() -> None:
+    """End this browser's login on the server (committed) and forget it here; the language choice stays."""
+    sid = session.get("sid")
+    if isinstance(sid, str):
+        logins.end(db(), sid)
+        db().commit()
+    chosen = session.get("lang")
+    session.clear()
+    g.pop("web_user", None)
+    if chosen:
+        session["lang"] = chosen
 
 
 def csrf_token() -> str:
@@ -89,7 +112,7 @@ def check_csrf() -> Response | None:
     if request.path.startswith("/api"):
         if request.headers.get("Authorization", "").lower().startswith("bearer "):
             return None
-        if session.get("uid") is None or _csrf_ok(request.headers.get("X-CSRF-Token")):
+        if session.get("sid") is None or _csrf_ok(request.headers.get("X-CSRF-Token")):
             return None
         body = {"type": "about:blank", "title": "Forbidden", "status": 403, "instance": request.path,
                 "detail": "a cookie-authenticated request must send the X-CSRF-Token header"}

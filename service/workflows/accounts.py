@@ -26,11 +26,12 @@ from service.errors import NotFound, ValidationFailed
 from service.models import PasswordLink, User
 from service.repositories import audit as audit_repo
 from service.repositories import org as org_repo
+from service.schemas.auth import PASSWORD_MIN_LENGTH, password_problem
 from service.workflows import audit, links, outbox
 from service.workflows.recipients import Pool, resolve
 
 NO_PASSWORD = "!"  # no Argon2 hash: no password verifies against it
-MIN_PASSWORD = 10
+MIN_PASSWORD = PASSWORD_MIN_LENGTH
 
 
 def digest(token: str) -> str:
@@ -121,22 +122,26 @@ def set_password_with_link(*, session: Session, token: str, password: str) -> Us
     return person
 
 
-def change_password(*, session: Session, user: User, current: str, new: str) -> None:
-    """A person changes their own password; their other tokens stop working."""
+def change_password(*, session: Session, user: User, current: str, new: str, keep_token: str | None = None,
+                    keep_login: str | None = None) -> int:
+    """A person changes their own password; every other token and browser login of theirs is revoked
+    (the one it was made with, ``keep_*``, continues). Returns how many were revoked."""
     if not verify_password(user.password_hash, current):
         raise ValidationFailed([{"field": "current_password", "message": "当前密码不正确 / the current password is wrong"}])
     _check_password(new, "new_password")
     user.password_hash = hash_password(new)
+    revoked = tokens.revoke_all_credentials(session, user, keep_token=keep_token, keep_login=keep_login)
     org_repo.retire_links(session, user.id, clock.now())
     audit.record(session, actor=user, action="set_password", object_type="user", object_id=user.id,
-                 detail={"by": "self"})
+                 detail={"by": "self", "revoked": revoked})
     session.commit()
+    return revoked
 
 
 def _check_password(password: str, field: str) -> None:
-    if len(password) < MIN_PASSWORD or password.isdigit() or password.isalpha():
-        raise ValidationFailed([{"field": field, "message": f"至少 {MIN_PASSWORD} 个字符，不能全是数字或全是字母 / "
-                                                            f"at least {MIN_PASSWORD} characters, not only digits or only letters"}])
+    problem = password_problem(password)
+    if problem:
+        raise ValidationFailed([{"field": field, "message": problem}])
 
 
 def deactivate(session: Session, *, person: User, by: User | None) -> list[int]:

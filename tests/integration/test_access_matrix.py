@@ -69,6 +69,9 @@ def rules(w: dict[str, Any]) -> list[Rule]:
     bundled = (Path(__file__).resolve().parents[2] / "processes" / "draft_consultation.bpmn").read_bytes()
     return [
         Rule("GET", "/api/me", everyone, 200),
+        # everyone changes their own password only (a wrong current password here: 422, nothing changes)
+        Rule("POST", "/api/me/password", {u: 422 for u in USERS}, 422,
+             body={"current_password": "not-the-password-1", "new_password": "a-new-password-2027"}),
         Rule("GET", "/api/campaigns", everyone, 200),
         Rule("GET", f"/api/campaigns/{w['campaign']}", everyone, 200),
         Rule("GET", "/api/org-units", everyone, 200),

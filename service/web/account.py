@@ -1,0 +1,35 @@
+"""The person's own account: changing the password (linked from every page's header)."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+
+from service.errors import ValidationFailed
+from service.schemas.auth import PASSWORD_MIN_LENGTH, PASSWORD_RULE
+from service.web.blueprint import bp
+from service.web.i18n import t
+from service.web.security import current_login, db, login_required, user
+from service.workflows import accounts
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def account_password() -> Any:
+    errors: list[dict[str, str]] = []
+    if request.method == "POST":
+        new = request.form.get("new_password", "")
+        if new != request.form.get("repeat_password", ""):
+            errors = [{"field": "repeat_password", "message": t("passwords_differ")}]
+        else:
+            try:
+                accounts.change_password(session=db(), user=user(), current=request.form.get("current_password", ""),
+                                            new=new, keep_login=current_login())
+            except ValidationFailed as exc:
+                db().rollback()
+                errors = exc.errors
+            else:
+                flash(t("password_changed"), "success")
+                return redirect(url_for("web.account_password"))
+    return render_template("account_password.html", errors=errors, rule=PASSWORD_RULE,
+                           min_length=PASSWORD_MIN_LENGTH), (422 if errors else 200)
