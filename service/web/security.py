@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 import functools
-import hmac
-import secrets
 from typing import TYPE_CHECKING, Any, Callable
 
 from flask import Flask, current_app, g, json, redirect, request, session, url_for
+from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
 from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy.orm import Session
@@ -18,6 +17,7 @@ if TYPE_CHECKING:  # types only: routes and pages never touch tables (import con
     from service.models import User
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+csrf = CSRFProtect()  # WTF_CSRF_CHECK_DEFAULT is off: check_csrf below decides when it applies
 
 
 class CookieSessions(SecureCookieSessionInterface):
@@ -78,7 +78,6 @@ def login(user: User) -> None:
     session.permanent = True
     session["sid"] = logins.start(db(), user, current_app.extensions["appraisal.settings"].session_ttl)
     db().commit()
-    session["csrf"] = secrets.token_urlsafe(32)
 
 
 def logout() -> None:
@@ -95,31 +94,30 @@ def logout() -> None:
 
 
 def csrf_token() -> str:
-    if "csrf" not in session:
-        session["csrf"] = secrets.token_urlsafe(32)
-    return session["csrf"]
-
-
-def _csrf_ok(given: str | None) -> bool:
-    expected = session.get("csrf")
-    return bool(expected and given and hmac.compare_digest(str(expected), str(given)))
+    """This session's CSRF token for a form or the X-CSRF-Token header (Flask-WTF: signed, tied to the session)."""
+    return generate_csrf()
 
 
 def check_csrf() -> Response | None:
-    """Before every request: form POSTs need the hidden token; cookie-authenticated API writes need the header."""
-    if request.method in SAFE_METHODS:
+    """Before every request (Flask-WTF's check, our rule of when it applies).
+
+    Form POSTs need the hidden token; API writes made with the session cookie need it in
+    ``X-CSRF-Token``; bearer-token requests carry no ambient credential and are exempt, as are
+    API requests without a login (they can only be refused) and static files.
+    """
+    if request.method in SAFE_METHODS or request.path.startswith("/static"):
         return None
-    if request.path.startswith("/api"):
-        if request.headers.get("Authorization", "").lower().startswith("bearer "):
-            return None
-        if session.get("sid") is None or _csrf_ok(request.headers.get("X-CSRF-Token")):
-            return None
-        body = {"type": "about:blank", "title": "Forbidden", "status": 403, "instance": request.path,
-                "detail": "a cookie-authenticated request must send the X-CSRF-Token header"}
-        return Response(json.dumps(body), status=403, mimetype="application/problem+json")
-    if request.path.startswith("/static"):
+    api = request.path.startswith("/api")
+    if api and (request.headers.get("Authorization", "").lower().startswith("bearer ") or session.get("sid") is None):
         return None
-    if not _csrf_ok(request.form.get("csrf_token")):
+    try:
+        csrf.protect()
+    except CSRFError as exc:
+        if api:
+            body = {"type": "about:blank", "title": "Forbidden", "status": 403, "instance": request.path,
+                    "detail": f"a cookie-authenticated request must send this session's X-CSRF-Token header "
+                              f"({exc.description})"}
+            return Response(json.dumps(body), status=403, mimetype="application/problem+json")
         from service.web.i18n import t
 
         if request.endpoint == "web.login":

@@ -9,6 +9,7 @@ from sqlalchemy import event
 from service.demo.baoding import DEMO_PASSWORD, SCORER_USERNAMES
 from tests.api_client import Api
 from tests.integration import flows
+from tests.web_client import csrf
 
 
 @pytest.mark.postgres
@@ -52,7 +53,8 @@ def test_bearer_calls_get_no_cookie_and_browser_logins_still_do(sqlite_app: Any)
     assert browser.get("/login").status_code == 200
     cookie = browser.get_cookie("session")
     assert cookie is not None
-    token = sqlite_app.session_interface.get_signing_serializer(sqlite_app).loads(cookie.value)["csrf"]
+    assert "csrf_token" in sqlite_app.session_interface.get_signing_serializer(sqlite_app).loads(cookie.value)
+    token = csrf(browser)  # the login form's token (Flask-WTF signs the session's secret)
     login = browser.post("/login", data={"username": "hc_submitter", "password": DEMO_PASSWORD, "csrf_token": token})
     assert login.status_code in (302, 303), login.get_data(as_text=True)[:300]
     assert browser.get("/api/me").get_json()["username"] == "hc_submitter"

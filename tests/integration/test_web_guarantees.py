@@ -1,15 +1,20 @@
 """Guarantees of the pages and the API that a plausible bug would break: each test here fails on one.
 
-- a wrong (not only a missing) CSRF token is refused on every form and on cookie-authenticated API writes;
+- a wrong (not only a missing) CSRF token is refused on every form and on cookie-authenticated API writes, also one
+  of the right shape (signed by the server for another secret, this secret signed with another key or too long ago,
+  the token from before the login);
 - attachments: only the unit's submitter, only while the application is with the unit, served sandboxed;
 - an unreachable database is a 503 with ``Retry-After`` on every operation that needs it.
 """
 from __future__ import annotations
 
 import secrets
+import time
 from io import BytesIO
+from unittest import mock
 from typing import Any
 
+from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import func, select
 
 from service import create_app
@@ -27,11 +32,31 @@ def _count(app: Any, model: Any) -> int:
         return s.scalar(select(func.count()).select_from(model))
 
 
+def _wrong_tokens_of_the_right_shape(app: Any, client: Any, token: str, before_login: str) -> list[str]:
+    """Tokens that look like this session's (Flask-WTF: the session's secret, timestamped and signed) but are not."""
+    raw = app.session_interface.get_signing_serializer(app).loads(client.get_cookie("session").value)["csrf_token"]
+    signer = URLSafeTimedSerializer(app.secret_key, salt="wtf-csrf-token")
+    assert signer.loads(token) == raw  # the shape: what the server issues
+    with mock.patch("itsdangerous.timed.time.time", return_value=time.time() - 10 * 24 * 3600):
+        expired = signer.dumps(raw)  # this session's secret, signed ten days ago
+    return [
+        signer.dumps(secrets.token_hex(20)),  # signed with the server's key, for a secret no session holds
+        URLSafeTimedSerializer("another-key", salt="wtf-csrf-token").dumps(raw),  # this secret, the wrong key
+        expired,
+        before_login,  # the login form's token: a login starts a new session secret
+    ]
+
+
 def test_a_wrong_csrf_token_is_refused_on_every_form_and_cookie_write(sqlite_app: Any) -> None:
     app = sqlite_app
-    client, token = logged_in(app, "hc_submitter")
+    client = app.test_client()
+    before_login = csrf(client)
+    assert client.post("/login", data={"csrf_token": before_login, "username": "hc_submitter",
+                                       "password": "demo-pass-2026"}).status_code == 302
+    token = csrf(client, "/notifications")
     _, someone_elses = logged_in(app, "hy_submitter")
     assert someone_elses != token
+    right_shape = _wrong_tokens_of_the_right_shape(app, client, token, before_login)
     api = Api(app)
     draft = flows.create(api, "hc_submitter")["id"]
     task = api.task_for("hc_submitter", "fill_application", draft)["id"]
@@ -47,7 +72,8 @@ def test_a_wrong_csrf_token_is_refused_on_every_form_and_cookie_write(sqlite_app
             posts.append(path)
     assert "/applications/new" in posts and "/logout" in posts
     applications_before = _count(app, Application)
-    for wrong in (secrets.token_urlsafe(32), someone_elses, token[:-1] + ("A" if token[-1] != "A" else "B")):
+    for wrong in (secrets.token_urlsafe(32), someone_elses, token[:-1] + ("A" if token[-1] != "A" else "B"),
+                  *right_shape):
         for path in posts:
             data = {"csrf_token": wrong, "action": "save", "theme": "伪造的请求", "username": "hc_submitter",
                     "password": "demo-pass-2026"}
