@@ -47,5 +47,8 @@ def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
     app.before_request(decoding.check_request)  # first: no view or other check sees text it cannot store
     api.register(app)
     web.register(app)
+    from service.auth import ratelimit
+
+    ratelimit.init(app, settings)  # after the blueprints: the login limits attach to their endpoints
     logging.getLogger(__name__).debug("app created for %s", settings.database_url.split("@")[-1])
     return app

@@ -29,6 +29,7 @@ class Settings:
     password_link_ttl: timedelta = timedelta(hours=72)
     session_cookie_secure: bool = False
     login_attempts_per_minute: int = 10
+    login_attempts_per_address_per_minute: int = 30
     timer_sweep_seconds: float = 2.0
     reminder_sweep_seconds: float = 60.0
     outbox_batch: int = 100
@@ -84,6 +85,8 @@ class Settings:
         values["session_cookie_secure"] = env.get("SESSION_COOKIE_SECURE", "0").lower() in ("1", "true", "yes")
         if env.get("LOGIN_ATTEMPTS_PER_MINUTE"):
             values["login_attempts_per_minute"] = int(env["LOGIN_ATTEMPTS_PER_MINUTE"])
+        if env.get("LOGIN_ATTEMPTS_PER_ADDRESS_PER_MINUTE"):
+            values["login_attempts_per_address_per_minute"] = int(env["LOGIN_ATTEMPTS_PER_ADDRESS_PER_MINUTE"])
         if env.get("TIMER_SWEEP_SECONDS"):
             values["timer_sweep_seconds"] = float(env["TIMER_SWEEP_SECONDS"])
         if env.get("REMINDER_SWEEP_SECONDS"):

@@ -7,7 +7,6 @@ from service.api import schemas
 from service.api.common import current_user, iso, services, session
 from service.api.contract import operation
 from service.auth import tokens
-from service.auth.ratelimit import check_login_rate
 from service.schemas.auth import PasswordChange, TokenRead, TokenRequest, UserRead
 from service.workflows import accounts
 
@@ -18,10 +17,8 @@ bp = Blueprint("auth", __name__)
 @operation("Exchange username and password for a bearer token", body=TokenRequest, ok=201, response=TokenRead,
            errors=(400, 401, 429), secured=False)
 def issue(body: TokenRequest) -> tuple[dict, int]:
-    username, password = body.username, body.password
-    check_login_rate(f"{request.remote_addr}:{username}", services().settings.login_attempts_per_minute)
-    db = session()
-    user = tokens.authenticate_password(db, username, password)
+    db = session()  # limited per username and client address (service.auth.ratelimit)
+    user = tokens.authenticate_password(db, body.username, body.password)
     plain, row = tokens.issue_token(db, user, services().settings.token_ttl)
     db.commit()
     return {"token": plain, "token_type": "Bearer", "expires_at": iso(row.expires_at), "user": schemas.user(user)}, 201
@@ -46,7 +43,7 @@ def me() -> dict:
 
 @bp.post("/me/password")
 @operation("Change your password; every other token and browser login of yours stops working (the one used here "
-           "continues)", body=PasswordChange, ok=204, errors=(401, 422))
+           "continues)", body=PasswordChange, ok=204, errors=(401, 422, 429))
 def change_password(body: PasswordChange) -> tuple[str, int]:
     user = current_user()
     header = request.headers.get("Authorization", "")

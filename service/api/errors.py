@@ -5,9 +5,11 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, json, request
+from flask_limiter.errors import RateLimitExceeded
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
+from service.auth import ratelimit
 from service.errors import ServiceError
 
 log = logging.getLogger(__name__)
@@ -35,6 +37,17 @@ def register(app: Flask) -> None:
             page = app.extensions.get("appraisal.page_error")
             return page(exc) if page is not None and (exc.code or 500) >= 400 else exc
         return problem(exc.code or 500, exc.name, exc.description or exc.name)
+
+    @app.errorhandler(RateLimitExceeded)
+    def _too_many(exc: RateLimitExceeded) -> Response:
+        seconds = ratelimit.retry_after()
+        detail = ratelimit.message(seconds)
+        if request.path.startswith("/api"):
+            response = problem(429, "Too many requests", detail, retry_after=seconds)
+        else:  # a page in the reader's language
+            response = app.make_response(app.extensions["appraisal.page_error"](exc, detail))
+        response.headers["Retry-After"] = str(seconds)
+        return response
 
     @app.errorhandler(OperationalError)
     def _database_unavailable(exc: OperationalError) -> Response:

@@ -1,35 +1,98 @@
-"""A small fixed-window login limiter, per client address and username.
+"""Login rate limits (Flask-Limiter), per client address and per username.
 
-It lives in process memory: with several web workers the effective limit is
-per worker, which still stops password guessing at any useful rate.
+Counted in Redis when ``REDIS_URL`` is set, so every gunicorn worker (and every
+web server on that Redis) shares one count; in process memory in the embedded
+mode. Each app gets its own ``Limiter`` (``init``), attached by endpoint name to
+the two logins (``POST /api/auth/token``, the login form) and the two password
+changes (they check the current password, so they are a login too). A refused
+request is a 429 with ``Retry-After`` (``retry_after()``; the error handlers
+shape it: problem+json for the API, a page in the reader's language).
+
+Limits, per clock window of one minute from the first attempt:
+- per username: ``LOGIN_ATTEMPTS_PER_MINUTE``, whatever address it comes from, shared by both logins;
+- per client address: ``LOGIN_ATTEMPTS_PER_ADDRESS_PER_MINUTE``, whatever usernames it tries;
+- a password change: the username limit, keyed by the credential it is sent with.
 """
 from __future__ import annotations
 
-import threading
+import hashlib
+import math
 import time
+import weakref
+from typing import Any
 
-from service.errors import TooManyRequests
+from flask import Flask, g, request, session
+from flask_limiter import Limiter, RequestLimit
 
-_lock = threading.Lock()
-_windows: dict[str, tuple[int, int]] = {}
+from service.config import Settings
+
+LOGINS = ("auth.issue", "web.login")
+PASSWORD_CHANGES = ("auth.change_password", "web.account_password")
+MESSAGE = "登录尝试过多，请 {seconds} 秒后再试 / too many login attempts; try again in {seconds} seconds"
+_memory: "weakref.WeakSet[Limiter]" = weakref.WeakSet()
 
 
-def check_login_rate(key: str, per_minute: int) -> None:
-    """Count one attempt for ``key``; raise TooManyRequests past the limit."""
-    window = int(time.monotonic() // 60)
-    with _lock:
-        start, count = _windows.get(key, (window, 0))
-        if start != window:
-            start, count = window, 0
-        count += 1
-        _windows[key] = (start, count)
-        if len(_windows) > 10000:
-            for k in [k for k, (w, _) in _windows.items() if w != window]:
-                _windows.pop(k, None)
-    if count > per_minute:
-        raise TooManyRequests("too many login attempts; wait a minute and try again")
+def _digest(value: str) -> str:
+    return hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def client_address() -> str:
+    return "address:" + (request.remote_addr or "unknown")
+
+
+def attempted_username() -> str:
+    """The username a login tries (JSON body or form), hashed: usernames never appear in Redis keys."""
+    data = request.get_json(silent=True) if request.is_json else None
+    name = data.get("username") if isinstance(data, dict) else request.form.get("username")
+    return "username:" + _digest(name.strip() if isinstance(name, str) else "")
+
+
+def credential() -> str:
+    """The credential a password change is sent with (bearer token or browser login)."""
+    header = request.headers.get("Authorization", "")
+    sid = session.get("sid")
+    return "credential:" + _digest(header if header.lower().startswith("bearer ") else str(sid or request.remote_addr))
+
+
+def _remember_retry_after(limit: RequestLimit) -> None:
+    """on_breach: how long until the breached window ends (the longest, if several)."""
+    seconds = max(1, math.ceil(limit.reset_at - time.time()))
+    g.ratelimit_retry_after = max(seconds, g.get("ratelimit_retry_after", 0))
+
+
+def retry_after() -> int:
+    """Seconds the client should wait, for the 429 this request is answered with."""
+    return int(g.get("ratelimit_retry_after", 60))
+
+
+def message(seconds: int) -> str:
+    return MESSAGE.format(seconds=seconds)
+
+
+def init(app: Flask, settings: Settings) -> Limiter:
+    """The app's limiter, with the login limits attached (after the blueprints are registered)."""
+    limiter = Limiter(client_address, storage_uri=settings.redis_url or "memory://", strategy="fixed-window",
+                      key_prefix="appraisal", headers_enabled=False, on_breach=_remember_retry_after,
+                      in_memory_fallback_enabled=True)  # Redis gone: each worker still limits on its own
+    limiter.init_app(app)
+    per_username = f"{settings.login_attempts_per_minute}/minute"
+    per_address = f"{settings.login_attempts_per_address_per_minute}/minute"
+
+    def attach(endpoints: tuple[str, ...], scope: str, key: Any) -> None:
+        for endpoint in endpoints:  # decorated limits are checked by the wrapper, when the view is called
+            view = limiter.shared_limit(per_username, scope=scope, key_func=key, methods=["POST"])(
+                app.view_functions[endpoint])
+            app.view_functions[endpoint] = limiter.shared_limit(per_address, scope="login-address",
+                                                                key_func=client_address, methods=["POST"])(view)
+
+    attach(LOGINS, "login-username", attempted_username)
+    attach(PASSWORD_CHANGES, "password-credential", credential)
+    if not settings.redis_url:
+        _memory.add(limiter)
+    return limiter
 
 
 def reset() -> None:
-    with _lock:
-        _windows.clear()
+    """Forget every in-memory count (tests); counts kept in Redis are never flushed from here."""
+    for limiter in list(_memory):
+        limiter.reset()

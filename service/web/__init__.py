@@ -19,7 +19,7 @@ def register(app: Flask) -> None:
     app.extensions["appraisal.session_user"] = security.session_user
     app.extensions["appraisal.session_login"] = security.current_login
     # A page path that matches no route (or not this method) gets a page, not werkzeug's English text.
-    app.extensions["appraisal.page_error"] = lambda exc: error_page(exc.code or 500)
+    app.extensions["appraisal.page_error"] = lambda exc, detail=None: error_page(exc.code or 500, detail)
     app.config.update(WTF_CSRF_CHECK_DEFAULT=False, WTF_CSRF_HEADERS=["X-CSRF-Token"],
                       # a form stays valid as long as a login may last (the token is tied to the session anyway)
                       WTF_CSRF_TIME_LIMIT=int(app.extensions["appraisal.settings"].session_ttl.total_seconds()))

