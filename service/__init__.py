@@ -5,6 +5,7 @@ import logging
 from typing import Any
 
 from flask import Flask, g
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from service import decoding
 from service.config import Settings
@@ -25,6 +26,9 @@ def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
         JSON_AS_ASCII=False,
     )
     app.json = decoding.BoundedJSONProvider(app)
+    if settings.forwarded_hops:  # behind that many proxies: the client's address and scheme from X-Forwarded-For/-Proto
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.forwarded_hops,  # type: ignore[method-assign]
+                                x_proto=settings.forwarded_hops)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     engine = make_engine(settings.database_url)
     app.extensions["appraisal.settings"] = settings

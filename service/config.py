@@ -28,6 +28,7 @@ class Settings:
     session_ttl: timedelta = timedelta(hours=8)
     password_link_ttl: timedelta = timedelta(hours=72)
     session_cookie_secure: bool = False
+    forwarded_hops: int = 0
     login_attempts_per_minute: int = 10
     login_attempts_per_address_per_minute: int = 30
     timer_sweep_seconds: float = 2.0
@@ -83,6 +84,8 @@ class Settings:
         if env.get("PASSWORD_LINK_TTL_HOURS"):
             values["password_link_ttl"] = timedelta(hours=float(env["PASSWORD_LINK_TTL_HOURS"]))
         values["session_cookie_secure"] = env.get("SESSION_COOKIE_SECURE", "0").lower() in ("1", "true", "yes")
+        if env.get("FORWARDED_HOPS"):
+            values["forwarded_hops"] = int(env["FORWARDED_HOPS"])
         if env.get("LOGIN_ATTEMPTS_PER_MINUTE"):
             values["login_attempts_per_minute"] = int(env["LOGIN_ATTEMPTS_PER_MINUTE"])
         if env.get("LOGIN_ATTEMPTS_PER_ADDRESS_PER_MINUTE"):

@@ -22,12 +22,12 @@ PASSWORD = "probe-pass-2026"
 REDIS = "redis://127.0.0.1:6379/10"
 
 
-def _workers(app: Any, redis_url: str | None) -> list[Any]:
+def _workers(app: Any, redis_url: str | None, **overrides: Any) -> list[Any]:
     """Two app instances on one database, as two gunicorn workers are (each its own process and Limiter)."""
     settings = Settings.from_env({"SECRET_KEY": "test-secret"},
                                  database_url=app.extensions["appraisal.settings"].database_url,
                                  redis_url=redis_url, login_attempts_per_minute=PER_USERNAME,
-                                 login_attempts_per_address_per_minute=PER_ADDRESS)
+                                 login_attempts_per_address_per_minute=PER_ADDRESS, **overrides)
     return [create_app(settings), create_app(settings)]
 
 
@@ -98,3 +98,20 @@ def test_without_redis_each_worker_counts_alone(sqlite_app: Any) -> None:
         codes = [_token(worker, username, "wrong-guess", _address()).status_code for _ in range(PER_USERNAME + 1)]
         assert codes == [401] * PER_USERNAME + [429], codes
         worker.extensions["appraisal.db_engine"].dispose()
+
+
+def test_behind_a_proxy_the_limit_counts_the_forwarded_client_address(sqlite_app: Any) -> None:
+    """FORWARDED_HOPS=1: each client behind the proxy has its own count; without it X-Forwarded-For is ignored."""
+    (direct, _), (proxied, _) = _workers(sqlite_app, None), _workers(sqlite_app, None, forwarded_hops=1)
+
+    def attempts(worker: Any, forwarded: str) -> list[int]:
+        return [worker.test_client().post("/api/auth/token", json={"username": f"u{secrets.token_hex(3)}",
+                                                                   "password": "x"},
+                                          headers={"X-Forwarded-For": forwarded},
+                                          environ_base={"REMOTE_ADDR": "10.0.0.1"}).status_code
+                for _ in range(PER_ADDRESS)]
+
+    assert attempts(proxied, "203.0.113.5") == [401] * PER_ADDRESS
+    assert attempts(proxied, "203.0.113.6") == [401] * PER_ADDRESS  # another client behind the same proxy
+    assert attempts(direct, "203.0.113.5") == [401] * PER_ADDRESS
+    assert attempts(direct, "203.0.113.6")[0] == 429  # a forged header does not make a new client
