@@ -10,7 +10,8 @@ shape it: problem+json for the API, a page in the reader's language).
 
 Limits, per clock window of one minute from the first attempt:
 - per username: ``LOGIN_ATTEMPTS_PER_MINUTE``, whatever address it comes from, shared by both logins;
-- per client address: ``LOGIN_ATTEMPTS_PER_ADDRESS_PER_MINUTE``, whatever usernames it tries;
+- per client address: ``LOGIN_ATTEMPTS_PER_ADDRESS_PER_MINUTE`` failed attempts (401, or 422 for a wrong current
+  password), whatever usernames it tries: people behind one NAT who log in successfully do not use it up;
 - a password change: the username limit, keyed by the credential it is sent with.
 """
 from __future__ import annotations
@@ -54,6 +55,11 @@ def credential() -> str:
     return "credential:" + _digest(header if header.lower().startswith("bearer ") else str(sid or request.remote_addr))
 
 
+def _failed(response: Any) -> bool:
+    """An attempt that counts against the client address: a wrong password (or an unknown user)."""
+    return response.status_code in (401, 422)
+
+
 def _remember_retry_after(limit: RequestLimit) -> None:
     """on_breach: how long until the breached window ends (the longest, if several)."""
     seconds = max(1, math.ceil(limit.reset_at - time.time()))
@@ -83,7 +89,8 @@ def init(app: Flask, settings: Settings) -> Limiter:
             view = limiter.shared_limit(per_username, scope=scope, key_func=key, methods=["POST"])(
                 app.view_functions[endpoint])
             app.view_functions[endpoint] = limiter.shared_limit(per_address, scope="login-address",
-                                                                key_func=client_address, methods=["POST"])(view)
+                                                                key_func=client_address, methods=["POST"],
+                                                                deduct_when=_failed)(view)
 
     attach(LOGINS, "login-username", attempted_username)
     attach(PASSWORD_CHANGES, "password-credential", credential)

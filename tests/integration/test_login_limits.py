@@ -86,6 +86,9 @@ def test_two_workers_share_the_login_limit_per_username_and_per_address(sqlite_a
     assert codes == [401] * PER_ADDRESS, codes
     _check_429(_token(a, f"nobody_{secrets.token_hex(3)}", "guess", address))
     assert _token(a, username + "_other", "guess", _address()).status_code == 401  # other addresses go on
+    office = _address()  # successful logins from one address (an office behind NAT) do not use its limit up
+    codes = [_token((a, b)[i % 2], _probe_user(sqlite_app), PASSWORD, office).status_code for i in range(PER_ADDRESS + 2)]
+    assert codes == [201] * (PER_ADDRESS + 2), codes
     for worker in (a, b):
         worker.extensions["appraisal.db_engine"].dispose()
 
