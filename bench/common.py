@@ -184,9 +184,8 @@ def start_data(session: Any) -> dict[str, Any]:
 
     user = session.scalar(select(User).where(User.username == SUBMITTER))
     campaign = session.scalar(select(Campaign))
-    scorers = [session.get(User, row.user_id) for row in campaign.scorer_rows]
     fake = Application(id=1, supervising_union_id=user.unit.supervising_union_id)
-    return process_data(fake, campaign, user.unit, scorers)
+    return process_data(session, fake, campaign, user.unit)
 
 
 def bare_answer(task: Any) -> dict[str, Any]:
