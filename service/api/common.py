@@ -51,5 +51,26 @@ def json_body() -> dict[str, Any]:
     return data
 
 
+def uploaded_file(what: str, too_large_problems: list[dict[str, Any]] | None = None) -> bytes:
+    """The uploaded document (``what`` names it in the errors): the request body or the multipart field ``file``.
+
+    Reads at most one byte more than ``MAX_UPLOAD_BYTES``, so a body sent without a Content-Length is still caught by
+    the caller's own size rule instead of being read whole.
+    """
+    limit = services().settings.max_upload_bytes
+    if request.content_length is not None and request.content_length > limit:
+        extra = {"problems": too_large_problems} if too_large_problems else {}
+        raise BadRequest(f"the {what} is larger than {limit} bytes", **extra)
+    if request.files:
+        upload = request.files.get("file")
+        if upload is None:
+            raise BadRequest(f"send the {what} as the request body or the multipart field 'file'")
+        return upload.read(limit + 1)
+    data = request.get_data(cache=False)
+    if not data:
+        raise BadRequest(f"send the {what} as the request body or the multipart field 'file'")
+    return data
+
+
 def iso(value: Any) -> str | None:
     return value.isoformat() if value is not None else None

@@ -4,10 +4,9 @@ from __future__ import annotations
 from flask import Blueprint, Response, request
 
 from service.api import schemas
-from service.api.common import current_user, services, session
+from service.api.common import current_user, services, session, uploaded_file
 from service.api.contract import operation
 from service.auth import policies
-from service.errors import BadRequest
 from service.schemas.common import Items
 from service.schemas.definitions import DefinitionQuery, DefinitionRead, DeployQuery, StartBody, ValidationRead
 from service.schemas.instances import InstanceRead
@@ -20,19 +19,8 @@ _XML = {"application/xml": {"schema": {"type": "string", "description": "the BPM
 
 
 def _uploaded_xml() -> bytes:
-    limit = services().settings.max_upload_bytes
-    if request.content_length is not None and request.content_length > limit:
-        raise BadRequest(f"the upload is larger than {limit} bytes", problems=[
-            {"element": None, "code": "too_large", "message": "document too large"}])
-    if request.files:
-        upload = request.files.get("file")
-        if upload is None:
-            raise BadRequest("send the BPMN as the multipart field 'file'")
-        return upload.read(limit + 1)
-    data = request.get_data(cache=False)
-    if not data:
-        raise BadRequest("send the BPMN XML as the request body or the multipart field 'file'")
-    return data
+    return uploaded_file("BPMN XML", too_large_problems=[
+        {"element": None, "code": "too_large", "message": "document too large"}])
 
 
 @bp.get("/process-definitions")

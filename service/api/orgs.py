@@ -3,13 +3,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response
 
 from service.api import schemas
-from service.api.common import current_user, services, session
+from service.api.common import current_user, services, session, uploaded_file
 from service.api.contract import operation
 from service.auth import policies
-from service.errors import BadRequest
 from service.schemas.common import Items, Page
 from service.schemas.orgs import (
     ImportQuery, ImportReport, OrgUnitCreate, OrgUnitQuery, OrgUnitRead, OrgUnitUpdate,
@@ -136,24 +135,9 @@ def template() -> Response:
            query=ImportQuery, body_media=_WORKBOOK, response=ImportReport, errors=(400, 401, 403, 422),
            allowed=policies.can_manage_org)
 def import_(query: ImportQuery) -> dict:
-    content = _uploaded()
+    content = uploaded_file("workbook (.xlsx)")
     user = current_user()
     if query.dry_run:
         return org_workbook.plan(session=session(), user=user, content=content).report(dry_run=True, imported=False)
     return org_workbook.run(session=session(), user=user, content=content,
                             link_ttl=services().settings.password_link_ttl)
-
-
-def _uploaded() -> bytes:
-    limit = services().settings.max_upload_bytes
-    if request.content_length is not None and request.content_length > limit:
-        raise BadRequest(f"the workbook is larger than {limit} bytes")
-    if request.files:
-        upload = request.files.get("file")
-        if upload is None:
-            raise BadRequest("send the workbook as the request body or the multipart field 'file'")
-        return upload.read(limit + 1)
-    data = request.get_data(cache=False)
-    if not data:
-        raise BadRequest("send the workbook (.xlsx) as the request body")
-    return data
