@@ -41,7 +41,8 @@ def create(body: CampaignCreate) -> tuple[dict, int]:
         no_award_grade=body.no_award_grade, scorer_ids=body.scorer_ids, process_key=body.process_key,
         max_applications_per_unit=body.max_applications_per_unit, reminders=body.reminders,
         scoring_rules=body.scoring_rules, min_eligible_scorers=body.min_eligible_scorers,
-        applicant_unit_ids=body.applicant_unit_ids, process_version=body.process_version, **times)
+        applicant_unit_ids=body.applicant_unit_ids, process_version=body.process_version,
+        scoring_quorum=body.scoring_quorum, grade_quotas=body.grade_quotas, **times)
     return schemas.campaign(campaign, viewing.groups_for(session(), user, None)), 201
 
 

@@ -157,7 +157,21 @@ def can_handle_incidents(user: User) -> bool:
     return bool(user.roles & {"office", "process_admin"})
 
 
+def can_run_meetings(user: User) -> bool:
+    """Schedule and record presentation sessions, enter paper score sheets, close or re-staff scoring, propose
+    the grades of the list: the appraisal office."""
+    return "office" in user.roles
+
+
+def can_decide_grades(user: User) -> bool:
+    """Set the grades of the whole ranked list in one decision: the leading group's leader."""
+    return "group_leader" in user.roles
+
+
 DENIED: dict[object, str] = {
+    can_run_meetings: "only the appraisal office may do this / 仅评比办公室可办理",
+    can_decide_grades: "only the group leader decides the grades / 仅领导小组组长可确定等次",
+    can_see_results: "only federation roles may see a campaign's results",
     can_reassign: "only the appraisal office may reassign a task",
     can_handle_incidents: "only the office or a process administrator may see and retry incidents",
     can_create_application: "only a unit's submitter may create an application",

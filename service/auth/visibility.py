@@ -155,6 +155,8 @@ APPLICATION_FIELDS: Mapping[str, Spec] = {
     **dict.fromkeys(("status", "stage", "instance_id", "process_instance_id"), G.WORKFLOW),
     "outcome": G.GRADE, "grade": G.GRADE,
     "final_score": G.SCORE_SUMMARY,
+    "rank": G.SCORE_SUMMARY, "tied": G.SCORE_SUMMARY,  # the place in the ranked list is read off the scores
+    "proposed_grade": G.INTERNAL_REVIEW, "proposal_reasons": G.INTERNAL_REVIEW,  # the office's proposal
     "calculation": CALCULATION,
     "recusals": RECUSALS,
 }
@@ -184,7 +186,7 @@ CAMPAIGN_FIELDS: Mapping[str, Spec] = {
     **dict.fromkeys(("id", "year", "name", "process_key", "opens_at", "closes_at", "criteria", "grades",
                      "no_award_grade", "max_applications_per_unit", "reminders", "scoring_rules",
                      "scoring_rules_text", "scoring_rules_text_en", "min_eligible_scorers", "applicant_unit_ids",
-                     "process_version", "opened_at", "copied_from_id"), G.REFERENCE),
+                     "process_version", "opened_at", "copied_from_id", "scoring_quorum", "grade_quotas"), G.REFERENCE),
     "scorer_ids": G.SCORER_IDENTITIES,
 }
 

@@ -1,7 +1,8 @@
 """Tables. Importing this package registers every model on ``Base.metadata``."""
 from service.models.org import OrgImport, OrgUnit, UNIT_TYPES, VETTING_UNIT_TYPES
 from service.models.users import ApiToken, BrowserSession, PasswordLink, ROLES, User, UserRole
-from service.models.campaigns import Application, Campaign, CampaignScorer, Attachment
+from service.models.campaigns import (Application, Attachment, Campaign, CampaignScorer, PresentationSession,
+                                      PresentationSlot)
 from service.models.processes import Incident, InstanceEvent, ProcessDefinition, ProcessInstance, Task, Timer
 from service.models.messages import InboxMessage, OutboxMessage
 from service.models.audit import AuditRecord, AuditSeal
@@ -9,6 +10,6 @@ from service.models.forms import FormDefinition
 
 __all__ = [
     "ApiToken", "Application", "Attachment", "AuditRecord", "AuditSeal", "BrowserSession", "Campaign", "CampaignScorer", "FormDefinition", "InboxMessage", "Incident",
-    "InstanceEvent", "OrgImport", "OrgUnit", "PasswordLink", "OutboxMessage", "ProcessDefinition", "ProcessInstance", "ROLES", "Task",
+    "InstanceEvent", "OrgImport", "OrgUnit", "PasswordLink", "PresentationSession", "PresentationSlot", "OutboxMessage", "ProcessDefinition", "ProcessInstance", "ROLES", "Task",
     "Timer", "UNIT_TYPES", "User", "UserRole", "VETTING_UNIT_TYPES",
 ]

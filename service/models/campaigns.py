@@ -5,7 +5,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ForeignKey, Integer, LargeBinary, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, LargeBinary, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.extensions import Base
@@ -42,6 +42,10 @@ class Campaign(Base):
     """When the office opened the window (submissions need it); None: still being set up."""
     opened_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     copied_from_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"))
+    scoring_quorum: Mapped[int | None] = mapped_column(Integer)
+    """The office may close an item's scoring once this many sheets are in; None: every eligible scorer scores."""
+    grade_quotas: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
+    """Per grade, at most ``{"max": n}`` items or ``{"share": 0.3}`` of the presented items (rounded down)."""
 
     scorer_rows: Mapped[list["CampaignScorer"]] = relationship(lazy="selectin", cascade="all, delete-orphan")
 
@@ -106,3 +110,38 @@ class Attachment(Base):
     content: Mapped[bytes] = mapped_column(LargeBinary)
     uploaded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     uploaded_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class PresentationSession(Base):
+    """A public presentation session (公开讲述会): when, where, and the shortlisted items in their order."""
+
+    __tablename__ = "presentation_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    starts_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    place: Mapped[str] = mapped_column(String(200))
+    notes: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    invited_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    recorded_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    slots: Mapped[list["PresentationSlot"]] = relationship(lazy="selectin", cascade="all, delete-orphan",
+                                                           order_by="PresentationSlot.position")
+
+
+class PresentationSlot(Base):
+    """One item's place in a session's order, and what the office recorded of it."""
+
+    __tablename__ = "presentation_slots"
+    __table_args__ = (UniqueConstraint("application_id", name="uq_presentation_slots_application_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("presentation_sessions.id"), index=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"))
+    position: Mapped[int] = mapped_column(Integer)
+    presenter: Mapped[str] = mapped_column(String(100), default="")
+    attended: Mapped[bool | None] = mapped_column(Boolean)
+    notes: Mapped[str] = mapped_column(Text, default="")

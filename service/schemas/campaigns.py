@@ -26,6 +26,8 @@ class CampaignCreate(Body):
     min_eligible_scorers: StrictInt | None = Field(None, ge=1, le=1000)
     applicant_unit_ids: list[StrictInt] | None = Field(None, max_length=100000)
     process_version: StrictInt | None = Field(None, ge=1, le=2**31 - 1)
+    scoring_quorum: StrictInt | None = Field(None, ge=1, le=1000)
+    grade_quotas: dict[str, dict[str, Any]] | None = Field(None, max_length=20)
 
 
 class CampaignCopy(Body):
@@ -57,6 +59,8 @@ class CampaignUpdate(Body):
     max_applications_per_unit: StrictInt | None = Field(None, ge=1, le=1000)
     min_eligible_scorers: StrictInt | None = Field(None, ge=1, le=1000)
     applicant_unit_ids: list[StrictInt] | None = Field(None, max_length=100000)
+    scoring_quorum: StrictInt | None = Field(None, ge=1, le=1000)
+    grade_quotas: dict[str, dict[str, Any]] | None = Field(None, max_length=20)
 
 
 class CampaignOpen(Body):
@@ -92,6 +96,8 @@ class CampaignRead(Read):
     process_version: int | None = None
     opened_at: str | None = None
     copied_from_id: int | None = None
+    scoring_quorum: int | None = None
+    grade_quotas: dict[str, Any] | None = None
 
 
 class Effect(Read):

@@ -30,7 +30,7 @@ from service.errors import Conflict, Forbidden, ValidationFailed
 from service.models import Campaign, CampaignScorer, Task, User
 from service.repositories import campaigns as repo
 from service.workflows import audit
-from service.workflows.campaigns import get_campaign, setting_errors
+from service.workflows.campaigns import get_campaign, quota_errors, setting_errors
 from service.workflows.definitions import latest_definition
 
 BEFORE_SCORING = ("submit", "vetting", "preliminary", "presentation")
@@ -52,6 +52,8 @@ EDITABLE: dict[str, tuple[str, str]] = {
     "max_applications_per_unit": ("每单位申报上限", "applications per unit"),
     "min_eligible_scorers": ("回避后最少评分人数", "scorers left after recusal"),
     "applicant_unit_ids": ("可申报单位", "units that may apply"),
+    "scoring_quorum": ("结束评分的法定人数", "scoring quorum"),
+    "grade_quotas": ("各等次名额", "quotas per grade"),
 }
 """Every setting the office may edit, with its Chinese and English label."""
 
@@ -124,6 +126,7 @@ def settings_of(session: Session, campaign: Campaign) -> dict[str, Any]:
         "max_applications_per_unit": campaign.max_applications_per_unit,
         "min_eligible_scorers": min_eligible_scorers(campaign),
         "applicant_unit_ids": campaign.applicant_unit_ids,
+        "scoring_quorum": campaign.scoring_quorum, "grade_quotas": campaign.grade_quotas,
     }
 
 
@@ -147,7 +150,8 @@ def _check(session: Session, values: dict[str, Any]) -> None:
         check_rules(values["scoring_rules"])
     except HandlerError as exc:
         errors.append({"field": "scoring_rules", "message": str(exc)})
-    for key in ("max_applications_per_unit", "min_eligible_scorers"):
+    errors.extend(quota_errors(values["grade_quotas"], values["grades"] if isinstance(values["grades"], list) else []))
+    for key in ("max_applications_per_unit", "min_eligible_scorers", "scoring_quorum"):
         v = values[key]
         if v is not None and (isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= 1000):
             errors.append({"field": key, "message": "须为 1–1000 的整数或不设 / must be an integer 1..1000 or null"})
@@ -175,7 +179,8 @@ def _check(session: Session, values: dict[str, Any]) -> None:
 
 def _apply(session: Session, campaign: Campaign, values: dict[str, Any]) -> None:
     for key in ("name", "year", "criteria", "grades", "no_award_grade", "scoring_rules", "reminders", "process_key",
-                "process_version", "max_applications_per_unit", "min_eligible_scorers", "applicant_unit_ids"):
+                "process_version", "max_applications_per_unit", "min_eligible_scorers", "applicant_unit_ids",
+                "scoring_quorum", "grade_quotas"):
         setattr(campaign, key, values[key])
     campaign.name = values["name"].strip()
     campaign.opens_at = _time(values["opens_at"], "opens_at")
@@ -247,6 +252,8 @@ def copy_campaign(*, session: Session, user: User, source_id: int | None = None,
         max_applications_per_unit=source.max_applications_per_unit, reminders=dict(source.reminders or {}),
         scoring_rules=scoring_rules(source), min_eligible_scorers=source.min_eligible_scorers,
         applicant_unit_ids=list(source.applicant_unit_ids) if source.applicant_unit_ids is not None else None,
+        scoring_quorum=source.scoring_quorum,
+        grade_quotas=dict(source.grade_quotas) if source.grade_quotas is not None else None,
         copied_from_id=source.id, created_at=clock.now())
     campaign.scorer_rows = [CampaignScorer(user_id=i) for i in listed if i in still]
     session.add(campaign)

@@ -45,6 +45,29 @@ def criteria_errors(criteria: Any) -> list[dict[str, str]]:
     return errors
 
 
+def quota_errors(quotas: Any, grades: list[str]) -> list[dict[str, str]]:
+    """What is wrong with a campaign's ``grade_quotas`` setting (shape: {grade: {"max": n} | {"share": 0..1}})."""
+    if quotas is None:
+        return []
+    if not isinstance(quotas, dict):
+        return [{"field": "grade_quotas", "message": "须为对象 / must be an object {grade: {max|share}}"}]
+    errors = []
+    for grade, rule in quotas.items():
+        where = f"grade_quotas.{grade}"
+        if grade not in grades:
+            errors.append({"field": where, "message": f"不是本次评比的等次 / {grade} is not one of the grades"})
+        elif not isinstance(rule, dict) or len(rule) != 1 or not set(rule) <= {"max", "share"}:
+            errors.append({"field": where, "message": "须为 {\"max\": 项数} 或 {\"share\": 比例} / must be "
+                                                      "{\"max\": n} or {\"share\": fraction}"})
+        elif "max" in rule and (isinstance(rule["max"], bool) or not isinstance(rule["max"], int)
+                                or not 0 <= rule["max"] <= 10000):
+            errors.append({"field": f"{where}.max", "message": "须为 0–10000 的整数 / must be an integer 0..10000"})
+        elif "share" in rule and (isinstance(rule["share"], bool) or not isinstance(rule["share"], (int, float))
+                                  or not 0 <= rule["share"] <= 1):
+            errors.append({"field": f"{where}.share", "message": "须为 0–1 的比例 / must be a fraction 0..1"})
+    return errors
+
+
 def setting_errors(session: Session, *, year: Any, name: Any, criteria: Any, grades: Any, no_award_grade: Any,
                    scorer_ids: Any) -> list[dict[str, str]]:
     """What is wrong with a campaign's year, name, criteria, grades and scorers (creation and edits share it)."""
@@ -79,6 +102,7 @@ def create_campaign(*, session: Session, user: User | None, year: int, name: str
         raise Forbidden(policies.DENIED[policies.can_manage_campaigns])
     errors = setting_errors(session, year=year, name=name, criteria=criteria, grades=grades,
                             no_award_grade=no_award_grade, scorer_ids=scorer_ids)
+    errors.extend(quota_errors(settings.get("grade_quotas"), grades if isinstance(grades, list) else []))
     if errors:
         raise ValidationFailed(errors)
     default_open, default_close = default_window(year)

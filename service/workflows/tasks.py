@@ -123,43 +123,66 @@ def complete(*, session: Session, services: Services, user: User, task_id: int, 
 
 
 def _complete_once(session: Session, services: Services, user: User, task_id: int, data: dict[str, Any]) -> Task:
+    task = complete_in_transaction(session, services, user, task_id, data)
+    faults.point("task.complete.before_commit")
+    session.commit()
+    faults.point("task.complete.after_commit")
+    return task
+
+
+def complete_in_transaction(session: Session, services: Services, user: User, task_id: int, data: dict[str, Any],
+                            *, on_behalf_of: User | None = None) -> Task:
+    """One task's completion in the caller's transaction (not committed): the list decisions and a session's
+    recording complete many tasks all or nothing. ``on_behalf_of``: the office enters a scorer's paper sheet
+    (the checks and the sheet are the scorer's; the audit names the office worker who entered it)."""
     # The application is held for the whole call: the identity map is weak, so without
     # this reference the row would be selected again (with its campaign) by prepare().
     locked = repo.lock_for_completion(session, task_id)
     if locked is None:
         raise NotFound(f"task {task_id} does not exist")
     task, instance, application = locked
+    acting = on_behalf_of or user
     if not policies.can_see_task(user, task):
         raise NotFound(f"task {task_id} does not exist")
-    if not policies.is_candidate(user, task):
+    if not policies.is_candidate(acting, task):
         raise Forbidden("you may not complete this task: it belongs to another role, unit or person")
     if task.state != "open":
         raise Conflict(f"task {task_id} is already {task.state}")
-    if not policies.can_complete(user, task):
+    if not policies.can_complete(acting, task):
         raise Forbidden("this task is claimed by someone else")
     services.forms.sync(session)
-    form_data, engine_data = task_rules.prepare(session, task, user, data)
+    form_data, engine_data = task_rules.prepare(session, task, acting, data)
     services.forms.validate(task.form_key, form_data)
-    signed = task_rules.recorded(task, user)
+    signed = task_rules.recorded(task, acting)
     form_data, engine_data = {**form_data, **signed}, {**engine_data, **signed}
+    extra: dict[str, Any] = {}
+    if on_behalf_of is not None:
+        form_data = {**form_data, "paper_sheet": True, "entered_by": user.id}
+        extra = {"paper_sheet_for": on_behalf_of.id}
+    run_step(session, services, actor=user, task=task, instance=instance, application=application,
+             form_data=form_data, engine_data=engine_data,
+             action="paper_score_sheet" if on_behalf_of is not None else "complete", extra=extra)
+    return task
+
+
+def run_step(session: Session, services: Services, *, actor: User, task: Task, instance: Any, application: Any,
+             form_data: dict[str, Any], engine_data: dict[str, Any], action: str = "complete",
+             extra: dict[str, Any] | None = None) -> None:
+    """Hand a locked, checked task's data to the engine and write the step, audited as ``action`` (no commit)."""
     if application is not None:  # before scoring, the process takes the campaign's settings as they are now
         engine_data = {**engine_data, **campaign_setup.refreshed_for_step(session, task, application.campaign)}
     calendar = calendars.for_application(application)
     result = engine_call(lambda: services.engine.complete_task(
         **engine_spec(instance.definition), state_json=instance.state, task_id=task.engine_task_id,
         data=engine_data, calendar=calendar, grace_working_days=grace_for(application)))
-    plan = steps.plan_step(instance=instance, result=result, actor_id=user.id, application_id=task.application_id,
+    plan = steps.plan_step(instance=instance, result=result, actor_id=actor.id, application_id=task.application_id,
                            now=clock.now(), completed_task=task, calendar=calendar)
-    plan.change(task, {"state": "completed", "completed_at": plan.at, "completed_by": user.id, "data": form_data})
+    plan.change(task, {"state": "completed", "completed_at": plan.at, "completed_by": actor.id, "data": form_data})
     if application is not None:
         plan_changes(plan, application=application, instance=instance, result=result,
                      also=task_rules.application_changes(task, form_data))
-    audit.record(session, actor=user, action="complete", object_type="task", object_id=task.id,
-                 detail={"element": task.element_id, "instance_id": instance.id, "data": form_data},
+    audit.record(session, actor=actor, action=action, object_type="task", object_id=task.id,
+                 detail={"element": task.element_id, "instance_id": instance.id, "data": form_data, **(extra or {})},
                  campaign_id=application.campaign_id if application is not None else None, plan=plan)
     steps.write_step(session=session, plan=plan, instance=instance, result=result,
-                     application_id=task.application_id, actor_id=user.id)
-    faults.point("task.complete.before_commit")
-    session.commit()
-    faults.point("task.complete.after_commit")
-    return task
+                     application_id=task.application_id, actor_id=actor.id)

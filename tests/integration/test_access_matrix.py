@@ -140,6 +140,13 @@ def rules(w: dict[str, Any]) -> list[Rule]:
         Rule("GET", "/api/incidents", {"res_office1": 200, "process_admin": 200}, 403),
         # the role check comes first: those who may retry learn that no such incident exists
         Rule("POST", "/api/incidents/999999/retry", {"res_office1": 404, "process_admin": 404}, 403, mutating=True),
+        # the ranked list: federation roles; the office proposes the list, the group leader decides it (nothing
+        # waits for either step here: 422, nothing changes)
+        Rule("GET", f"/api/campaigns/{w['campaign']}/ranking", fed, 403),
+        Rule("POST", f"/api/campaigns/{w['campaign']}/grade-proposals", {"res_office1": 422}, 403, mutating=True,
+             body={"items": [{"application_id": w["hc"], "grade": "一等奖"}]}),
+        Rule("POST", f"/api/campaigns/{w['campaign']}/grade-decisions", {"group_leader": 422}, 403, mutating=True,
+             body={"items": [{"application_id": w["hc"], "grade": "一等奖"}]}),
         Rule("PUT", f"/api/campaigns/{w['campaign']}/scorers", {"res_office1": 200, "process_admin": 200}, 403,
              body={"scorer_ids": w["scorers"]}, mutating=True),
         # the organisation: units readable by everyone; units, people and the workbook managed by the office

@@ -72,6 +72,9 @@ CARRIES: dict[str, dict[str, set[str]]] = {
     "instance": {"H1": {WORKFLOW}, "A1": {WORKFLOW, FEEDBACK, INTERNAL, IDS},
                  "A2": {WORKFLOW, FEEDBACK, INTERNAL, IDS, CALC, SHEETS, GRADE},
                  "A3": {WORKFLOW, FEEDBACK, INTERNAL, IDS, CALC, SHEETS, GRADE}},
+    # the ranked list: the results with each item's rank and the office's proposal (internal to the deciders)
+    "ranking": {"H1": {CONTENT, WORKFLOW}, "A1": {CONTENT, WORKFLOW, IDS}, "A2": _SCORED | {INTERNAL},
+                "A3": _SCORED | {INTERNAL}},
     "history": {"H1": {WORKFLOW}, "A1": {WORKFLOW, INTERNAL, IDS}, "A2": {WORKFLOW, INTERNAL, IDS},
                 "A3": {WORKFLOW, INTERNAL, IDS}},
 }
@@ -292,6 +295,9 @@ OPERATIONS: dict[str, Operation] = {
     "/api/campaigns/{id}/results": Operation(
         lambda w: [(f"/api/campaigns/{w.campaign}/results", None)],
         _items(lambda w, b: w.app_of_id(b["application_id"]), _application), exact="application"),
+    "/api/campaigns/{id}/ranking": Operation(
+        lambda w: [(f"/api/campaigns/{w.campaign}/ranking", None)],
+        _items(lambda w, b: w.app_of_id(b["application_id"]), _application), exact="ranking"),
     "/api/process-instances": Operation(
         lambda w: [("/api/process-instances?page_size=200", None)],
         _items(lambda w, b: w.app_of_instance(b["id"]), lambda w, b, v, where: instance_groups(b, v, where)),

@@ -1,0 +1,167 @@
+"""The group decision on the ranked list (集体研究): the office proposes every item's grade in one step, the
+group leader sets them all in one decision, within the campaign's quotas per grade.
+
+Each function completes the items' own ``propose_grade`` / ``set_grade`` tasks in one transaction, all or
+nothing: a refusal (an item twice or missing, an unknown grade, a quota exceeded) raises before anything is
+written. With ``commit=False`` the caller's transaction stays open, so a campaign-level meeting task can
+complete itself in the same transaction.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from service.auth import policies, visibility
+from service.errors import Forbidden, ValidationFailed
+from service.models import Campaign, Task, User
+from service.repositories import applications as application_repo
+from service.repositories import scoring as repo
+from service.workflows import audit, retries, viewing
+from service.workflows.campaigns import get_campaign, results
+from service.workflows.campaigns import quota_errors as quota_errors  # the setting's rule, re-exported
+from service.workflows.services import Services
+from service.workflows.tasks import MAX_ATTEMPTS, complete_in_transaction
+
+PROPOSE = ("propose_grade", "proposed_grade", "proposal_reasons")
+DECIDE = ("set_grade", "final_grade", "decision_reasons")
+MAX_REASONS = 5000
+
+
+@dataclass(frozen=True)
+class GradeEntry:
+    """One row of the list: the item, its grade, the reasons."""
+
+    application_id: int
+    grade: str
+    reasons: str = ""
+
+
+def ranking(session: Session, *, user: User, campaign_id: int) -> list[dict[str, Any]]:
+    """The campaign's results with a rank (equal scores share it, 并列: 1, 2, 2, 4) and the office's proposal,
+    each row as the viewer may see it (service.auth.visibility: the rank is the score's, the proposal internal)."""
+    rows = results(session=session, user=user, campaign_id=campaign_id)
+    groups = viewing.by_application_id(session, user, [r["application_id"] for r in rows])
+    scores = [r.get("final_score") for r in rows]
+    shaped = []
+    for row, score in zip(rows, scores):
+        if score is not None:
+            row["rank"] = 1 + sum(1 for s in scores if s is not None and s > score)
+            row["tied"] = sum(1 for s in scores if s == score) > 1
+        proposed = [t.data for t in repo.tasks_of_item(session, row["application_id"], PROPOSE[0])
+                    if t.state == "completed" and t.data]
+        if proposed:
+            row["proposed_grade"] = proposed[-1].get(PROPOSE[1])
+            row["proposal_reasons"] = proposed[-1].get(PROPOSE[2], "")
+        shaped.append(visibility.redact(visibility.APPLICATION_FIELDS, row, groups[row["application_id"]], user.id))
+    return shaped
+
+
+def quota_limits(session: Session, campaign: Campaign) -> dict[str, tuple[int, str, str]]:
+    """Per grade with a quota: (the most items it may take, the rule in Chinese, in English)."""
+    presented = repo.presented_count(session, campaign.id)
+    limits = {}
+    for grade, rule in (campaign.grade_quotas or {}).items():
+        if "max" in rule:
+            limits[grade] = (int(rule["max"]), f"至多 {rule['max']} 项", f"at most {rule['max']}")
+        else:
+            share = float(rule["share"])
+            limit = math.floor(share * presented + 1e-9)
+            limits[grade] = (limit, f"不超过参评项目 {presented} 项的 {share:.0%}，即 {limit} 项",
+                             f"{share:.0%} of the {presented} presented items, i.e. {limit}")
+    return limits
+
+
+def check_grade_list(session: Session, *, campaign: Campaign, entries: list[GradeEntry],
+                     waiting: list[int] | None = None, field: str = "items") -> None:
+    """Refuse the list unless every item is listed once (every one of ``waiting``, when given), each grade is
+    one of the campaign's, and no grade takes more items than its quota; each error names the item or grade."""
+    errors: list[dict[str, str]] = []
+    seen: set[int] = set()
+    for i, entry in enumerate(entries):
+        if entry.application_id in seen:
+            errors.append({"field": f"{field}.{i}.application_id",
+                           "message": f"申报项目 {entry.application_id} 重复 / item {entry.application_id} listed twice"})
+        seen.add(entry.application_id)
+        if entry.grade not in campaign.grades:
+            errors.append({"field": f"{field}.{i}.grade", "message": f"「{entry.grade}」不是本次评比的等次（"
+                                                                    f"{'、'.join(campaign.grades)}） / not one of the grades"})
+        if len(entry.reasons) > MAX_REASONS:
+            errors.append({"field": f"{field}.{i}.reasons", "message": f"至多 {MAX_REASONS} 字 / too long"})
+    if waiting is not None:
+        for application_id in waiting:
+            if application_id not in seen:
+                application = application_repo.by_id(session, application_id)
+                errors.append({"field": field, "message": f"名单缺少「{application.theme if application else ''}」"
+                                                          f"（申报项目 {application_id}） / the list misses item "
+                                                          f"{application_id}: grade the whole list"})
+        for i, entry in enumerate(entries):
+            if entry.application_id not in waiting:
+                errors.append({"field": f"{field}.{i}.application_id",
+                               "message": f"申报项目 {entry.application_id} 不在待研究的名单中 / item "
+                                          f"{entry.application_id} is not waiting for this step"})
+    if errors:
+        raise ValidationFailed(errors)
+    counts: dict[str, int] = {}
+    for _, grade in repo.graded_elsewhere(session, campaign.id, [e.application_id for e in entries]):
+        counts[grade] = counts.get(grade, 0) + 1
+    for entry in entries:
+        counts[entry.grade] = counts.get(entry.grade, 0) + 1
+    for grade, (limit, zh, en) in quota_limits(session, campaign).items():
+        if counts.get(grade, 0) > limit:
+            errors.append({"field": f"{field}.grade.{grade}",
+                           "message": f"「{grade}」超出名额：{zh}，名单中有 {counts[grade]} 项 / grade {grade} is "
+                                      f"limited to {en} item(s); the list gives it {counts[grade]}"})
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def propose_grades(*, session: Session, services: Services, user: User, campaign_id: int,
+                   entries: list[GradeEntry], commit: bool = True) -> list[Task]:
+    """The office proposes the grade of every item waiting for its proposal, with reasons, in one step."""
+    if not policies.can_run_meetings(user):
+        raise Forbidden(policies.DENIED[policies.can_run_meetings])
+    return _complete_list(session, services, user, campaign_id, entries, PROPOSE, "propose_grades", commit)
+
+
+def decide_grades(*, session: Session, services: Services, user: User, campaign_id: int,
+                  entries: list[GradeEntry], commit: bool = True) -> list[Task]:
+    """The group leader sets the grade of every item of the proposed list in one decision."""
+    if not policies.can_decide_grades(user):
+        raise Forbidden(policies.DENIED[policies.can_decide_grades])
+    return _complete_list(session, services, user, campaign_id, entries, DECIDE, "decide_grades", commit)
+
+
+def waiting_items(session: Session, campaign_id: int, element_id: str) -> list[Task]:
+    """The open tasks of the campaign at ``propose_grade`` or ``set_grade`` (the list waiting for the meeting)."""
+    return repo.open_tasks_at(session, campaign_id, element_id)
+
+
+def _complete_list(session: Session, services: Services, user: User, campaign_id: int, entries: list[GradeEntry],
+                   step: tuple[str, str, str], action: str, commit: bool) -> list[Task]:
+    element, grade_field, reasons_field = step
+
+    def attempt() -> list[Task]:
+        campaign = get_campaign(session, campaign_id)
+        open_tasks = {t.application_id: t for t in repo.open_tasks_at(session, campaign_id, element)}
+        if not open_tasks:
+            raise ValidationFailed([{"field": "items", "message": "没有等待这一步的申报项目 / no item waits for this step"}])
+        check_grade_list(session, campaign=campaign, entries=entries, waiting=list(open_tasks))
+        done = []
+        for entry in entries:
+            data = {grade_field: entry.grade}
+            if entry.reasons.strip():
+                data[reasons_field] = entry.reasons.strip()
+            done.append(complete_in_transaction(session, services, user, open_tasks[entry.application_id].id, data))
+        audit.record(session, actor=user, action=action, object_type="campaign", object_id=campaign_id,
+                     detail={"items": [{"application_id": e.application_id, "grade": e.grade, "reasons": e.reasons}
+                                       for e in entries]}, campaign_id=campaign_id)
+        if commit:
+            session.commit()
+        return done
+
+    if not commit:
+        return attempt()
+    return retries.run(session, attempt, attempts=MAX_ATTEMPTS, wait_step=0.01)
