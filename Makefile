@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml package.json 2>/dev/null | sha1sum | cut -c1-12)
 PYTEST_ARGS ?=
 
-.PHONY: run test bench bench-quick install system-deps worker beat lint clean assets chromium
+.PHONY: run test bench bench-quick install system-deps worker beat lint clean assets chromium translations
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -70,6 +70,16 @@ mutation: install
 
 lint: install
 	$(BIN)/lint-imports
+
+## The catalogue of text (service/catalogue): extract every msgid from the code and templates (babel.cfg)
+## and merge it into the zh_CN and en .po files; then write the English of each new msgid in the en file.
+## Nothing is compiled to disk: the .po files are read and compiled in memory when the service starts.
+CATALOGUE := service/catalogue/translations
+translations: install
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k _l -k N_ -k ngettext:1,2 --no-location --sort-output \
+		--project appraisal-flow -o $(CATALOGUE)/messages.pot .
+	$(BIN)/pybabel update -i $(CATALOGUE)/messages.pot -d $(CATALOGUE) --no-fuzzy-matching --ignore-obsolete -w 0
+	rm -f $(CATALOGUE)/messages.pot
 
 ## Benchmarks (bench/README.md): one `name: value` line per figure, saved to bench/results.json.
 ## Needs the local PostgreSQL and Redis; creates and drops its own appraisal_bench_* databases.

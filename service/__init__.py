@@ -43,10 +43,12 @@ def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
             db.close()
 
     from service import api, web
+    from service.catalogue import web as catalogue_web
     from service.web import headers
     from service.web.security import CookieSessions
 
     app.session_interface = CookieSessions()
+    catalogue_web.init_app(app)  # the request's locale and the templates' _(), ngettext and name_of
     headers.register(app, secure_cookies=settings.session_cookie_secure)  # every response, errors and static too
     app.before_request(decoding.check_request)  # first: no view or other check sees text it cannot store
     api.register(app)

@@ -17,7 +17,7 @@ from typing import Any, Iterator
 import pytest
 from sqlalchemy import create_engine, text
 
-from service import clock, config, create_app
+from service import catalogue, clock, config, create_app
 from service.auth import ratelimit
 from service.cli import migrate
 from service.config import Settings
@@ -27,6 +27,24 @@ from service.extensions import Base
 # (service/engine/snapshots.py writes the state incrementally); subprocesses inherit it.
 os.environ.setdefault("APPRAISAL_VERIFY_SNAPSHOTS", "1")
 config.set_current(None)  # read the environment again (service/config.py is its only reader)
+
+@pytest.fixture(autouse=True)
+def catalogue_misses() -> Iterator[list[str]]:
+    """A text or code looked up outside the catalogue (service/catalogue) fails the test: at once where the
+    lookup happens, and at the end in case the code that looked it up swallowed the error."""
+    misses: list[str] = []
+
+    def missed(what: str, detail: str) -> None:
+        misses.append(f"{what}: {detail!r}")
+        raise AssertionError(f"not in the catalogue: {what} {detail!r}")
+
+    previous = catalogue.on_miss(missed)
+    try:
+        yield misses
+    finally:
+        catalogue.on_miss(previous)
+    assert misses == [], "looked up outside the catalogue (run `make translations`, name the code in codes.py)"
+
 
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 

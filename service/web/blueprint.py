@@ -48,7 +48,7 @@ def _helpers() -> dict[str, Any]:
             "sees_all": policies.sees_all_applications,
             "action_label": lambda a: i18n.label(i18n.ACTIONS, a), "pick": i18n.pick,
             "role_label": lambda r: i18n.label(i18n.ROLES, r), "delivery_label": lambda d: i18n.label(i18n.DELIVERY, d), "task_action": i18n.task_action,
-            "overdue_label": _overdue_label, "org_field_names": lambda: i18n.ORG_FIELD_NAMES, "stage_codes": list(i18n.STAGES), "status_codes": list(i18n.STATUSES)}
+            "overdue_label": _overdue_label, "org_field_names": lambda: i18n.ORG_FIELD_NAMES, "stage_codes": i18n.codes_of("stage"), "status_codes": i18n.codes_of("status")}
 
 
 def _overdue_label(due: datetime | None) -> str:

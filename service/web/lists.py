@@ -13,7 +13,8 @@ from werkzeug.wrappers import Response
 
 from service.auth import policies
 from service.workflows import applications, campaigns, worklists
-from service.web import i18n
+from service.catalogue import name_of
+from service.catalogue.codes import CODES
 from service.web.blueprint import bp
 from service.web.i18n import t
 from service.web.security import db, login_required, user
@@ -34,10 +35,10 @@ def _page() -> int:
     return min(max(request.args.get("page", 1, type=int) or 1, 1), 100_000)
 
 
-def _choice(name: str, table: dict[str, Any]) -> str | None:
+def _choice(name: str, kind: str) -> str | None:
     """A filter value from the query string, if it is one of the known codes (anything else: no filter)."""
     value = request.args.get(name)
-    return value if value in table else None
+    return value if value in CODES[kind] else None
 
 
 @bp.get("/applications")
@@ -45,8 +46,8 @@ def _choice(name: str, table: dict[str, Any]) -> str | None:
 def applications_list() -> str:
     me = user()
     campaign_id = _id("campaign")
-    filters = {"campaign_id": campaign_id, "status": _choice("status", i18n.STATUSES),
-               "stage": _choice("stage", i18n.STAGES), "unit_id": _id("unit")}
+    filters = {"campaign_id": campaign_id, "status": _choice("status", "status"),
+               "stage": _choice("stage", "stage"), "unit_id": _id("unit")}
     page = _page()
     rows, total = worklists.application_rows(session=db(), user=me, page=page, page_size=PAGE_SIZE, **filters)
     return render_template("applications.html", rows=rows, total=total, page=page, page_size=PAGE_SIZE,
@@ -63,7 +64,7 @@ def application_task(application_id: int) -> Response:
     task = worklists.my_task_on(session=db(), user=user(), application_id=application.id)
     if task is not None:
         return redirect(url_for("web.task_page", task_id=task.id))
-    flash(t("nothing_for_you", status=i18n.label(i18n.STATUSES, application.status)), "info")
+    flash(t("nothing_for_you", status=name_of("status", application.status)), "info")
     return redirect(url_for("web.application_view", application_id=application.id))
 
 
@@ -73,7 +74,7 @@ def task_list() -> str:
     me = user()
     everyone = request.args.get("scope") == "all" and policies.can_supervise_tasks(me)
     overdue = request.args.get("overdue") == "1"
-    stage = _choice("stage", i18n.STAGES)
+    stage = _choice("stage", "stage")
     page = _page()
     if everyone:
         rows, total = worklists.everyones_tasks(session=db(), user=me, overdue=overdue, stage=stage, page=page,
@@ -93,7 +94,7 @@ def supervision(task: Any) -> str:
     application = worklists.applications_of(db(), user(), [task]).get(task.application_id or 0)
     return render_template("task_supervision.html", task=task, application=application,
                            handlers=worklists.handlers(db(), user(), [task])[task.id],
-                           role_name=i18n.label(i18n.ROLES, task.role),
+                           role_name=name_of("role", task.role),
                            supervises=policies.can_supervise_tasks(user()))
 
 

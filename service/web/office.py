@@ -15,8 +15,9 @@ from service.schemas import applications as application_schema
 from service.auth import policies
 from service.workflows import campaigns, dashboard, readiness
 from service.workflows.filenames import download_headers
+from service.catalogue import locale, name_of
 from service.web.blueprint import bp
-from service.web.i18n import MESSAGES, STATUSES, label, t
+from service.web.i18n import t
 from service.web.security import db, login_required, user
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -56,9 +57,10 @@ def _safe(value: Any) -> Any:
     return value
 
 
-def _zh(table: dict[str, tuple[str, str]], code: str | None) -> str:
+def _zh(kind: str, code: str | None) -> str:
     """A code's Chinese name (the exports are Chinese documents whatever the page language)."""
-    return table[code][0] if code in table else (code or "")
+    with locale("zh_CN"):
+        return name_of(kind, code)
 
 
 def _width(value: Any) -> int:
@@ -108,7 +110,7 @@ def export_scores(campaign_id: int) -> Response:
         values = [row["criteria"].get(c["code"]) for c in criteria]
         total = row["total"]  # the stored calculation's (handlers.scoring.weighted_total), never recomputed here
         a = row["application"]
-        rows.append([a.id, _safe(a.unit.name), _safe(a.theme), _zh(STATUSES, a.status), _safe(row["scorer"]), *values,
+        rows.append([a.id, _safe(a.unit.name), _safe(a.theme), _zh("status", a.status), _safe(row["scorer"]), *values,
                      float(total) if total is not None else None, _safe(row["comment"]),
                      clock.local(row["completed_at"]).strftime("%Y-%m-%d %H:%M") if row["completed_at"] else ""])
     wb = Workbook()
@@ -133,8 +135,8 @@ def export_results(campaign_id: int) -> Response:
             rank, previous = position, score
         method = calc.get("method")
         rows.append([rank if score is not None else "", row["application_id"], _safe(row["unit_name"]),
-                     _safe(row["theme"]), _zh(STATUSES, row.get("status")), score,
-                     MESSAGES[f"method_{method}"]["zh-CN"] if f"method_{method}" in MESSAGES else (method or ""),
+                     _safe(row["theme"]), _zh("status", row.get("status")), score,
+                     _zh("method", method),
                      len(calc.get("kept", [])) or None, dropped, row.get("grade") or ""])
     wb = Workbook()
     _sheet(wb.active, f"{campaign.name}评比结果", header, rows, scores=("最终得分",))
@@ -153,7 +155,7 @@ def export_applications(campaign_id: int) -> Response:
     ws.title = "申报汇总"
     ws.append(["申报编号", "申报单位", "状态", *(title for _, title in fields)])
     for a in sheet["rows"]:
-        ws.append([a.id, _safe(a.unit.name if a.unit else ""), label(STATUSES, a.status) if a.status else "",
+        ws.append([a.id, _safe(a.unit.name if a.unit else ""), _zh("status", a.status),
                    *(_safe(application_schema.cell(name, getattr(a, name))) for name, _ in fields)])
     for cell in ws[1]:
         cell.font = Font(bold=True)
