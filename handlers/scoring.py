@@ -307,7 +307,10 @@ def aggregate_scores(*, scores: list[dict], criteria: list[dict], rules: dict[st
     dropped each side and how totals are rounded; without them: 5 or more sheets
     drop one highest and one lowest, 2 decimals half up (四舍五入).
     ``per_criterion_mean`` is the plain mean of raw values over all sheets, for
-    the record only (always 2 decimals half up).
+    the record only (always 2 decimals half up). Sheets marked ``not_scored`` (the
+    office closed the item's scoring at its quorum before that scorer scored) are
+    left out and listed in ``not_scored``; a ``paper`` sheet (entered by the office
+    from a paper score sheet) is marked so in ``per_scorer``.
     """
     parsed = _check_criteria(criteria)
     rule = check_rules(rules)
@@ -315,6 +318,11 @@ def aggregate_scores(*, scores: list[dict], criteria: list[dict], rules: dict[st
     if not isinstance(scores, list) or not scores:
         raise HandlerError("没有评分记录 / no scores to aggregate")
     weight_sum = sum((weight for _, weight, _ in parsed), Decimal(0))
+    not_scored = [s["scorer"] for s in scores if isinstance(s, dict) and s.get("not_scored") is True]
+    paper = {s.get("scorer") for s in scores if isinstance(s, dict) and s.get("paper") is True}
+    scores = [s for s in scores if not (isinstance(s, dict) and s.get("not_scored") is True)]
+    if not scores:
+        raise HandlerError("没有评分记录 / no scores to aggregate")
 
     sheets = [_scorer_row(score, index, parsed, weight_sum, round_total) for index, score in enumerate(scores)]
     seen: set[int] = set()
@@ -332,6 +340,8 @@ def aggregate_scores(*, scores: list[dict], criteria: list[dict], rules: dict[st
         }
         if comment is not None:
             row["comment"] = comment
+        if scorer in paper:
+            row["paper"] = True
         per_scorer.append(row)
 
     remaining = [(scorer, total) for scorer, _, _, total, _ in sheets]
@@ -362,4 +372,5 @@ def aggregate_scores(*, scores: list[dict], criteria: list[dict], rules: dict[st
         "per_criterion_mean": per_criterion_mean,
         "criteria": [dict(criterion) for criterion in criteria],
         **({"rules": rule} if rules is not None else {}),
+        **({"not_scored": not_scored} if not_scored else {}),
     }

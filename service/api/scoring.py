@@ -2,13 +2,18 @@
 scoring actions are added below)."""
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint
 
+from service.api import schemas
 from service.api.common import current_user, services, session
 from service.api.contract import operation
-from service.auth import policies
-from service.schemas.scoring import GradeList, ListDone, RankingRead
-from service.workflows import grading
+from service.auth import policies, visibility
+from service.schemas.scoring import (CloseScoring, GradeList, ListDone, PaperSheet, RankingRead, ReplaceScorer,
+                                     ScoreSheet, ScoringStatusRead)
+from service.schemas.tasks import TaskRead
+from service.workflows import grading, scoring_actions
 from service.workflows.campaigns import get_campaign
 
 bp = Blueprint("scoring", __name__)
@@ -55,3 +60,58 @@ def propose(campaign_id: int, body: GradeList) -> dict:
 def decide(campaign_id: int, body: GradeList) -> dict:
     return _done(grading.decide_grades(session=session(), services=services(), user=current_user(),
                                        campaign_id=campaign_id, entries=_entries(body)))
+
+
+# --------------------------------------------------------------------------- the scoring step
+
+
+def _task_body(task: Any, user: Any) -> dict:
+    return schemas.task(task, visibility.ACTING, user.id)
+
+
+@bp.get("/applications/<int:application_id>/scoring")
+@operation("Where an item's scoring stands: sheets in and open, the quorum, whether the office may close it, and "
+           "who holds each sheet (the office and the deciding roles: scorers are anonymous to everyone else)",
+           response=ScoringStatusRead, allowed=policies.can_see_results)
+def scoring_status(application_id: int) -> dict:
+    return scoring_actions.status(session(), user=current_user(), application_id=application_id)
+
+
+@bp.post("/tasks/<int:task_id>/score-sheet")
+@operation("A scorer submits their own sheet; `confirm: true` is required (a submitted sheet cannot be changed)",
+           body=ScoreSheet, response=TaskRead, errors=(401, 403, 404, 409, 422))
+def score_sheet(task_id: int, body: ScoreSheet) -> dict:
+    user = current_user()
+    return _task_body(scoring_actions.submit_sheet(session=session(), services=services(), user=user, task_id=task_id,
+                                                   criteria=body.criteria, comment=body.comment,
+                                                   confirm=body.confirm), user)
+
+
+@bp.post("/tasks/<int:task_id>/paper-sheet")
+@operation("The office enters a scorer's paper score sheet on their behalf (recorded as 纸质评分表录入, audited); "
+           "`confirm: true` is required", body=PaperSheet, response=TaskRead, errors=(401, 403, 404, 409, 422),
+           allowed=policies.can_run_meetings)
+def paper_sheet(task_id: int, body: PaperSheet) -> dict:
+    user = current_user()
+    return _task_body(scoring_actions.enter_paper_sheet(
+        session=session(), services=services(), user=user, task_id=task_id, criteria=body.criteria,
+        comment=body.comment, confirm=body.confirm, reason=body.reason), user)
+
+
+@bp.post("/applications/<int:application_id>/scoring/close")
+@operation("Close the item's scoring once the campaign's quorum (scoring_quorum) has scored; the open sheets are "
+           "closed as not scored; refused (409) below the quorum", body=CloseScoring, response=ScoringStatusRead,
+           errors=(401, 403, 404, 409, 422), allowed=policies.can_run_meetings)
+def close_scoring(application_id: int, body: CloseScoring) -> dict:
+    return scoring_actions.close_scoring(session=session(), services=services(), user=current_user(),
+                                         application_id=application_id, reason=body.reason)
+
+
+@bp.post("/applications/<int:application_id>/scoring/replace")
+@operation("Replace an absent scorer: their open sheet of the item goes to another of the campaign's scorers, with "
+           "a reason (audited; both are told)", body=ReplaceScorer, response=ScoringStatusRead,
+           errors=(401, 403, 404, 409, 422), allowed=policies.can_run_meetings)
+def replace_scorer(application_id: int, body: ReplaceScorer) -> dict:
+    return scoring_actions.replace_scorer(session=session(), user=current_user(), application_id=application_id,
+                                          scorer_id=body.scorer_id, replacement_id=body.replacement_id,
+                                          reason=body.reason)

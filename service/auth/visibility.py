@@ -142,6 +142,7 @@ CALCULATION = Field(G.CALCULATION, parts={
     "per_scorer": Field(G.CALCULATION, parts={"scorer": G.SCORER_IDENTITIES, "comment": G.SCORE_SHEETS}),
     "dropped": Field(G.CALCULATION, parts={"scorer": G.SCORER_IDENTITIES}),
     "kept": G.SCORER_IDENTITIES,
+    "not_scored": G.SCORER_IDENTITIES,  # who had not scored when the office closed scoring at the quorum
 })
 RECUSALS = Field(G.SCORER_IDENTITIES, owner="user_id")
 
@@ -189,6 +190,13 @@ CAMPAIGN_FIELDS: Mapping[str, Spec] = {
                      "process_version", "opened_at", "copied_from_id", "scoring_quorum", "grade_quotas"), G.REFERENCE),
     "scorer_ids": G.SCORER_IDENTITIES,
 }
+
+SCORING_FIELDS: Mapping[str, Spec] = {
+    **dict.fromkeys(("application_id", "eligible", "submitted", "open", "can_close"), G.WORKFLOW),
+    "quorum": G.REFERENCE,
+    "sheets": G.SCORER_IDENTITIES,  # who holds, gave on paper or did not give each sheet: never to applicants
+}
+"""Where an item's scoring stands (the office's view of the sheets)."""
 
 NOTIFICATION_FIELDS: Mapping[str, Spec] = {
     **dict.fromkeys(("id", "channel", "template", "campaign_id", "status", "attempts", "created_at",

@@ -52,6 +52,20 @@ def reassign(*, session: Session, user: User, task_id: int, to_user_id: int, rea
                       action="reassign")
 
 
+def replace_scorer(*, session: Session, user: User, task: Task, to_user_id: int, reason: str) -> Handover:
+    """The office gives an absent scorer's open sheet to another of the campaign's scorers, with a reason
+    (audited as ``replace_scorer``; the same eligibility as any reassignment: a scorer of the campaign, no
+    recusal, not already holding a sheet of the item)."""
+    if not policies.can_reassign(user):
+        raise Forbidden(policies.DENIED[policies.can_reassign])
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed([{"field": "reason", "message": "请说明更换原因 / a reason is required"}])
+    locked = _locked(session, user, task.id)
+    return _hand_over(session, actor=user, task=locked, target=_target(session, to_user_id), reason=reason,
+                      action="replace_scorer")
+
+
 def delegate(*, session: Session, user: User, task_id: int, to_user_id: int, reason: str | None = None) -> Handover:
     """The task's holder hands it to a colleague of the same role and unit."""
     task = _locked(session, user, task_id)
@@ -126,12 +140,8 @@ def _hand_over(session: Session, *, actor: User, task: Task, target: User, reaso
     campaign = campaign_repo.by_id(session, application.campaign_id) if application else None
     campaign_id = campaign.id if campaign else None
     detail = {"from": previous, "to": target.id, "reason": reason, "element": task.element_id}
-    if action == "delegate":
-        audit.record(session, actor=actor, action="delegate", object_type="task", object_id=task.id, detail=detail,
-                     campaign_id=campaign_id)
-    else:
-        audit.record(session, actor=actor, action="reassign", object_type="task", object_id=task.id, detail=detail,
-                     campaign_id=campaign_id)
+    audit.record(session, actor=actor, action=action, object_type="task", object_id=task.id, detail=detail,
+                 campaign_id=campaign_id)
     context = {"task_name": task.name, "application_theme": application.theme if application else "",
                "reason": reason, "kind": action}
     channels = settings_for(campaign)["channels"]

@@ -158,6 +158,8 @@ def complete_in_transaction(session: Session, services: Services, user: User, ta
     extra: dict[str, Any] = {}
     if on_behalf_of is not None:
         form_data = {**form_data, "paper_sheet": True, "entered_by": user.id}
+        if isinstance(engine_data.get("score"), dict):
+            engine_data = {**engine_data, "score": {**engine_data["score"], "paper": True}}
         extra = {"paper_sheet_for": on_behalf_of.id}
     run_step(session, services, actor=user, task=task, instance=instance, application=application,
              form_data=form_data, engine_data=engine_data,

@@ -147,6 +147,17 @@ def rules(w: dict[str, Any]) -> list[Rule]:
              body={"items": [{"application_id": w["hc"], "grade": "一等奖"}]}),
         Rule("POST", f"/api/campaigns/{w['campaign']}/grade-decisions", {"group_leader": 422}, 403, mutating=True,
              body={"items": [{"application_id": w["hc"], "grade": "一等奖"}]}),
+        # the scoring step: who holds which sheet only for the office and the deciding roles; a scorer's confirmed
+        # sheet (the review is no sheet: 409 to those who see it); the office's paper sheet, close and replacement
+        Rule("GET", f"/api/applications/{w['hc']}/scoring", {u: 200 for u in DECIDING}, 403),
+        Rule("POST", f"/api/tasks/{w['review']}/score-sheet", {"lg_member1": 409, **{u: 409 for u in SUPERVISORS}},
+             404, body={"criteria": {}, "confirm": True}, mutating=True),
+        Rule("POST", f"/api/tasks/{w['review']}/paper-sheet", {"res_office1": 409}, 403,
+             body={"criteria": {}, "confirm": True}, mutating=True),
+        Rule("POST", f"/api/applications/{w['hc']}/scoring/close", {"res_office1": 409}, 403,
+             body={"reason": "权限测试"}, mutating=True),
+        Rule("POST", f"/api/applications/{w['hc']}/scoring/replace", {"res_office1": 422}, 403,
+             body={"scorer_id": 1, "replacement_id": 2, "reason": "权限测试"}, mutating=True),
         Rule("PUT", f"/api/campaigns/{w['campaign']}/scorers", {"res_office1": 200, "process_admin": 200}, 403,
              body={"scorer_ids": w["scorers"]}, mutating=True),
         # the organisation: units readable by everyone; units, people and the workbook managed by the office

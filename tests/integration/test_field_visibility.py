@@ -298,6 +298,10 @@ OPERATIONS: dict[str, Operation] = {
     "/api/campaigns/{id}/ranking": Operation(
         lambda w: [(f"/api/campaigns/{w.campaign}/ranking", None)],
         _items(lambda w, b: w.app_of_id(b["application_id"]), _application), exact="ranking"),
+    "/api/applications/{id}/scoring": Operation(
+        _per_app("/api/applications/{id}/scoring", lambda w, k: [w.ids[k]]),
+        _one(lambda w, b: w.app_of_id(b["application_id"]),
+             lambda w, b, v, where: classify(dict(visibility.SCORING_FIELDS), b, v, where))),
     "/api/process-instances": Operation(
         lambda w: [("/api/process-instances?page_size=200", None)],
         _items(lambda w, b: w.app_of_instance(b["id"]), lambda w, b, v, where: instance_groups(b, v, where)),
