@@ -1,5 +1,4 @@
-"""The list meetings: the ranked list and the group decision on it (presentation sessions and the office's
-scoring actions are added below)."""
+"""The list meetings: presentation sessions, the office's scoring actions, the ranked list and the group decision."""
 from __future__ import annotations
 
 from typing import Any
@@ -10,10 +9,11 @@ from service.api import schemas
 from service.api.common import current_user, services, session
 from service.api.contract import operation
 from service.auth import policies, visibility
+from service.schemas.common import Items
 from service.schemas.scoring import (CloseScoring, GradeList, ListDone, PaperSheet, RankingRead, ReplaceScorer,
-                                     ScoreSheet, ScoringStatusRead)
+                                     ScoreSheet, ScoringStatusRead, SessionCreate, SessionRead, SessionRecord)
 from service.schemas.tasks import TaskRead
-from service.workflows import grading, scoring_actions
+from service.workflows import grading, presentations, scoring_actions
 from service.workflows.campaigns import get_campaign
 
 bp = Blueprint("scoring", __name__)
@@ -115,3 +115,46 @@ def replace_scorer(application_id: int, body: ReplaceScorer) -> dict:
     return scoring_actions.replace_scorer(session=session(), user=current_user(), application_id=application_id,
                                           scorer_id=body.scorer_id, replacement_id=body.replacement_id,
                                           reason=body.reason)
+
+
+# --------------------------------------------------------------------------- presentation sessions
+
+
+@bp.get("/campaigns/<int:campaign_id>/presentation-sessions")
+@operation("The campaign's presentation sessions (office), soonest first", response=Items[SessionRead],
+           allowed=policies.can_run_meetings)
+def sessions(campaign_id: int) -> dict:
+    found = presentations.sessions(session(), user=current_user(), campaign_id=campaign_id)
+    return {"items": [presentations.shaped(s, session()) for s in found]}
+
+
+@bp.post("/presentation-sessions")
+@operation("Schedule a presentation session (date and time in Asia/Shanghai, place, the shortlisted items in order); "
+           "each unit's submitter and main leader are invited with the date, place and their order",
+           body=SessionCreate, ok=201, response=SessionRead, errors=(401, 403, 404, 422),
+           allowed=policies.can_run_meetings)
+def schedule(body: SessionCreate) -> tuple[dict, int]:
+    found = presentations.schedule(session=session(), user=current_user(), campaign_id=body.campaign_id,
+                                   starts_at=body.starts_at, place=body.place, notes=body.notes,
+                                   items=[presentations.Presenter(i.application_id, i.presenter) for i in body.items])
+    return presentations.shaped(found, session()), 201
+
+
+@bp.get("/presentation-sessions/<int:session_id>")
+@operation("One presentation session with its order and what was recorded (office)", response=SessionRead,
+           allowed=policies.can_run_meetings)
+def one_session(session_id: int) -> dict:
+    return presentations.shaped(presentations.get_session(session(), user=current_user(), session_id=session_id),
+                                session())
+
+
+@bp.post("/presentation-sessions/<int:session_id>/record")
+@operation("Record every item of the session (present: presenter and notes; absent: it waits for a later "
+           "session); completes each present item's record_presentation step in one transaction",
+           body=SessionRecord, response=SessionRead, errors=(401, 403, 404, 409, 422),
+           allowed=policies.can_run_meetings)
+def record_session(session_id: int, body: SessionRecord) -> dict:
+    found = presentations.record(session=session(), services=services(), user=current_user(), session_id=session_id,
+                                 items=[presentations.Record(i.application_id, i.attended, i.presenter, i.notes)
+                                        for i in body.items])
+    return presentations.shaped(found, session())

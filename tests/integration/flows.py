@@ -23,8 +23,13 @@ def submit(api: Api, app_id: int, submitter: str, leader: str) -> None:
     api.complete(leader, "leader_signoff", app_id, {"signoff_decision": "approve", "leader_name": "主要领导"})
 
 
-def review_to_scoring(api: Api, app_id: int) -> None:
+def shortlist(api: Api, app_id: int) -> None:
+    """The leading group shortlists the item: it waits for its presentation."""
     api.complete("lg_member1", "preliminary_review", app_id, {"shortlisted": True, "review_reasons": "创新性突出"})
+
+
+def review_to_scoring(api: Api, app_id: int) -> None:
+    shortlist(api, app_id)
     api.complete("res_office1", "record_presentation", app_id, {
         "presentation_date": "2027-01-08", "presenter": "刘晓燕", "presentation_notes": "陈述15分钟，答辩5分钟"})
 

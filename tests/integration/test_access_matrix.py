@@ -158,6 +158,14 @@ def rules(w: dict[str, Any]) -> list[Rule]:
              body={"reason": "权限测试"}, mutating=True),
         Rule("POST", f"/api/applications/{w['hc']}/scoring/replace", {"res_office1": 422}, 403,
              body={"scorer_id": 1, "replacement_id": 2, "reason": "权限测试"}, mutating=True),
+        # presentation sessions: the office (the hc item is not waiting to present: 422; no such session: 404)
+        Rule("GET", f"/api/campaigns/{w['campaign']}/presentation-sessions", {"res_office1": 200}, 403),
+        Rule("POST", "/api/presentation-sessions", {"res_office1": 422}, 403, mutating=True,
+             body={"campaign_id": w["campaign"], "starts_at": "2027-01-08T09:00", "place": "会议室",
+                   "items": [{"application_id": w["hc"]}]}),
+        Rule("GET", "/api/presentation-sessions/999999", {"res_office1": 404}, 403),
+        Rule("POST", "/api/presentation-sessions/999999/record", {"res_office1": 404}, 403, mutating=True,
+             body={"items": [{"application_id": w["hc"], "attended": False}]}),
         Rule("PUT", f"/api/campaigns/{w['campaign']}/scorers", {"res_office1": 200, "process_admin": 200}, 403,
              body={"scorer_ids": w["scorers"]}, mutating=True),
         # the organisation: units readable by everyone; units, people and the workbook managed by the office

@@ -342,6 +342,13 @@ OPERATIONS: dict[str, Operation] = {
     "/api/org-units/{id}": Operation(lambda w: [("/api/org-units/1", None)], None, reason="a unit: no application data"),
     "/api/users/{id}": Operation(lambda w: [(f"/api/users/{w.user_ids['hc_submitter']}", None)], None,
                                  reason="a person's account (the office's): no application data"),
+    "/api/campaigns/{id}/presentation-sessions": Operation(
+        lambda w: [(f"/api/campaigns/{w.campaign}/presentation-sessions", None)], None,
+        reason="the office's presentation sessions (the office sees every group of every item; 403 to anyone else: "
+               "test_presentation_sessions.py, test_access_matrix.py)"),
+    "/api/presentation-sessions/{id}": Operation(
+        lambda w: [("/api/presentation-sessions/1", None)], None,
+        reason="one of the office's presentation sessions (the office only, as above)"),
     "/api/campaigns/{id}/readiness": Operation(lambda w: [(f"/api/campaigns/{w.campaign}/readiness", None)], None,
                                                reason="the office's set-up check: units, roles and settings, no "
                                                       "application data"),
