@@ -19,12 +19,12 @@ from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from handlers.registry import HandlerError, handler
+from service.catalogue import _, name_of
 
 TRIM_THRESHOLD = 5
 """With at least this many scores, the single highest and lowest totals are dropped (the default rule)."""
 
-ROUNDINGS = {"half_up": (ROUND_HALF_UP, "四舍五入", "rounded half up"),
-             "half_even": (ROUND_HALF_EVEN, "四舍六入五成双", "rounded half to even")}
+ROUNDINGS = {"half_up": (ROUND_HALF_UP,), "half_even": (ROUND_HALF_EVEN,)}  # named in service.catalogue.codes
 DEFAULT_RULES: dict[str, Any] = {"trim_min_count": TRIM_THRESHOLD, "trim_each_side": 1, "decimals": 2,
                                  "rounding": "half_up"}
 """The aggregation's rules as the seed describes them; a campaign may set others (``scoring_rules``)."""
@@ -55,21 +55,17 @@ def check_rules(rules: Any) -> dict[str, Any]:
     return merged
 
 
-def describe_rules(rules: Any) -> tuple[str, str]:
-    """The rules in words (Chinese, English): what the scoring page shows before anyone scores."""
+def describe_rules(rules: Any) -> str:
+    """The rules in words in the current locale (service.catalogue): what the scoring page shows before
+    anyone scores."""
     r = check_rules(rules)
-    _, zh_round, en_round = ROUNDINGS[r["rounding"]]
+    rounding = name_of("rounding", r["rounding"])
     if r["trim_each_side"]:
-        zh_trim = f"评分满{r['trim_min_count']}份时，去掉{r['trim_each_side']}个最高分和{r['trim_each_side']}个最低分后取平均分"
-        en_trim = (f"with {r['trim_min_count']} or more score sheets, the {r['trim_each_side']} highest and "
-                   f"{r['trim_each_side']} lowest totals are dropped before the mean")
+        trim = _("评分满{count}份时，去掉{k}个最高分和{k}个最低分后取平均分", count=r["trim_min_count"], k=r["trim_each_side"])
     else:
-        zh_trim, en_trim = "取全部评分的平均分，不去掉最高分和最低分", "the mean of all totals, none dropped"
-    zh = (f"每位评分成员的得分 = Σ(分项得分 ÷ 满分 × 权重) × 100 ÷ 权重之和，{zh_round}保留{r['decimals']}位小数；"
-          f"{zh_trim}，最终得分{zh_round}保留{r['decimals']}位小数。")
-    en = (f"Each scorer's total = Σ(value ÷ max × weight) × 100 ÷ Σ weight, {en_round} to {r['decimals']} "
-          f"decimals; {en_trim}; the final score is {en_round} to {r['decimals']} decimals.")
-    return zh, en
+        trim = _("取全部评分的平均分，不去掉最高分和最低分")
+    return _("每位评分成员的得分 = Σ(分项得分 ÷ 满分 × 权重) × 100 ÷ 权重之和，{rounding}保留{decimals}位小数；"
+             "{trim}，最终得分{rounding}保留{decimals}位小数。", rounding=rounding, decimals=r["decimals"], trim=trim)
 
 _CENT = Decimal("0.01")
 _HUNDRED = Decimal(100)

@@ -52,9 +52,17 @@ NOTIFICATION = {
     "task_reassigned": N_("待办已改派"), "task_released": N_("待办退回待认领"), "task_urged": N_("催办通知"),
     "window_open": N_("申报开始"),
 }
+# The heading over the reasons a unit is given, by the application's status.
+FEEDBACK = {"returned": N_("退回修改意见"), "rejected": N_("未通过审核的理由"), "not_shortlisted": N_("未入选的理由")}
+# The office's unit and person forms: a field's name in its error messages.
+ORG_FIELD = {
+    "code": N_("单位代码"), "name": N_("单位名称"), "name_en": N_("英文名称"), "type": N_("单位类型"),
+    "parent_id": N_("上级单位（主管工会）"), "is_active": N_("状态"), "username": N_("用户名"), "display_name": N_("姓名"),
+    "unit_id": N_("所属单位"), "roles": N_("角色"), "phone": N_("手机号"), "email": N_("电子邮箱"),
+}
 
 CODES: dict[str, dict[str, str]] = {
     "status": STATUS, "stage": STAGE, "action": ACTION, "role": ROLE, "delivery": DELIVERY, "channel": CHANNEL,
     "unit_type": UNIT_TYPE, "method": METHOD, "rounding": ROUNDING, "dropped": DROPPED, "task_state": TASK_STATE,
-    "import_result": IMPORT_RESULT, "notification": NOTIFICATION,
+    "import_result": IMPORT_RESULT, "notification": NOTIFICATION, "feedback": FEEDBACK, "org_field": ORG_FIELD,
 }

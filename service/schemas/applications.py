@@ -30,29 +30,32 @@ from pydantic.fields import FieldInfo
 from service.schemas.base import Body, From, Read
 from service.schemas.common import Paging
 
-CATEGORIES: dict[str, tuple[str, str]] = {
-    "1": ("执行上级决策中推出的创造性措施", "Creative measures taken in carrying out higher-level decisions"),
-    "2": ("争创一流组织、一流工作中作出重大贡献", "Major contribution to building a first-class organisation and work"),
-    "3": ("破解体制机制和热点难点问题", "Breaking through institutional obstacles and pressing problems"),
-    "4": ("在工会各项工作中主动谋划的创造性举措", "Proactive creative initiatives in trade-union work (technical "
-          "innovation, harmonious labour relations, worker welfare, worker culture, etc.)"),
-    "5": ("借鉴外地经验、结合本地实际的创造性方法", "Creative methods adapting experience from elsewhere to local conditions"),
-    "6": ("多年探索完善、今年总结规范提高的经验做法", "Practice refined over years and summarised and standardised this year"),
+# Choices by code and their Chinese labels (msgids: the English is in service/catalogue's .po files).
+CATEGORIES: dict[str, str] = {
+    "1": "执行上级决策中推出的创造性措施",
+    "2": "争创一流组织、一流工作中作出重大贡献",
+    "3": "破解体制机制和热点难点问题",
+    "4": "在工会各项工作中主动谋划的创造性举措",
+    "5": "借鉴外地经验、结合本地实际的创造性方法",
+    "6": "多年探索完善、今年总结规范提高的经验做法",
 }
-CONDITIONS: dict[str, tuple[str, str]] = {
-    "1": ("被市委、市政府和省总以上认可并采纳", "Recognised and adopted by the municipal Party committee, the municipal "
-          "government or the provincial federation or above"),
-    "2": ("得到过市总工会以上主要领导的肯定", "Commended by principal leaders of the municipal federation or above"),
-    "3": ("在省总以上会议作经验介绍或得到省总以上肯定", "Presented as experience at a provincial-federation (or higher) "
-          "meeting, or commended at that level"),
-    "4": ("被中央和省级主要媒体推介报道", "Featured by major national or provincial media"),
-    "5": ("在基层产生较大影响、得到职工群众认可", "Wide influence at grass-roots level, recognised by workers"),
+CONDITIONS: dict[str, str] = {
+    "1": "被市委、市政府和省总以上认可并采纳",
+    "2": "得到过市总工会以上主要领导的肯定",
+    "3": "在省总以上会议作经验介绍或得到省总以上肯定",
+    "4": "被中央和省级主要媒体推介报道",
+    "5": "在基层产生较大影响、得到职工群众认可",
 }
-RECOGNITION_LEVELS: dict[str, tuple[str, str]] = {
-    "national": ("国家级", "National"), "provincial": ("省级", "Provincial"),
-    "municipal": ("市级", "Municipal"), "county": ("县级", "County"),
+RECOGNITION_LEVELS: dict[str, str] = {
+    "national": "国家级",
+    "provincial": "省级",
+    "municipal": "市级",
+    "county": "县级",
 }
-APPLICANT_TYPES: dict[str, tuple[str, str]] = {"collective": ("集体", "A collective"), "individual": ("个人", "An individual")}
+APPLICANT_TYPES: dict[str, str] = {
+    "collective": "集体",
+    "individual": "个人",
+}
 MAX_RECOGNITIONS = 50
 
 Category = Literal["1", "2", "3", "4", "5", "6"]
@@ -63,14 +66,13 @@ assert set(get_args(Category)) == set(CATEGORIES) and set(get_args(Condition)) =
     and set(get_args(Level)) == set(RECOGNITION_LEVELS) and set(get_args(ApplicantType)) == set(APPLICANT_TYPES)
 
 
-def _labels(table: dict[str, tuple[str, str]]) -> dict[str, Any]:
-    return {"x-enum-labels": {k: zh for k, (zh, _) in table.items()},
-            "x-enum-labels-en": {k: en for k, (_, en) in table.items()}}
+def _labels(table: dict[str, str]) -> dict[str, Any]:
+    return {"x-enum-labels": dict(table)}
 
 
-def _title(zh: str, en: str, description: str | None = None, **extra: Any) -> dict[str, Any]:
-    """Field() arguments for a field's page title (Chinese), English title and help text."""
-    return {"title": zh, "description": description, "json_schema_extra": {"x-title-en": en, **extra}}
+def _title(zh: str, description: str | None = None, **extra: Any) -> dict[str, Any]:
+    """Field() arguments for a field's page title (Chinese, a msgid of the catalogue) and help text."""
+    return {"title": zh, "description": description, "json_schema_extra": extra}
 
 
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -97,11 +99,11 @@ def _unique(values: list[str] | None) -> list[str] | None:
 # (No docstring: it would become the form's description.)
 class Recognition(Body):
 
-    model_config = ConfigDict(title="肯定记录", json_schema_extra={"x-title-en": "Recognition"})
+    model_config = ConfigDict(title="肯定记录")
 
-    level: Annotated[Level, Field(**_title("级别", "Level", **_labels(RECOGNITION_LEVELS)))]
-    department: Annotated[str, Field(min_length=1, max_length=200, pattern=r"\S", **_title("部门", "Department"))]
-    date: Annotated[str, AfterValidator(_iso_date), Field(**_title("日期", "Date", format="date"))] = None  # type: ignore[assignment]
+    level: Annotated[Level, Field(**_title("级别", **_labels(RECOGNITION_LEVELS)))]
+    department: Annotated[str, Field(min_length=1, max_length=200, pattern=r"\S", **_title("部门"))]
+    date: Annotated[str, AfterValidator(_iso_date), Field(**_title("日期", format="date"))] = None  # type: ignore[assignment]
 
 
 class ApplicationFields(Body):
@@ -109,28 +111,21 @@ class ApplicationFields(Body):
 
     model_config = ConfigDict(title="保定市总工会创新性工作申报表", json_schema_extra={
         "$schema": "https://json-schema.org/draft/2020-12/schema", "$id": "urn:appraisal-flow:forms:application",
-        "x-title-en": "Innovation work application form", "description": "填报内容要精练具体，实事求是，不得弄虚作假。"})
+        "description": "填报内容要精练具体，实事求是，不得弄虚作假。"})
 
-    applicant_type: ApplicantType | None = Field(None, **_title(
-        "申报者", "Applicant", "申报者为集体或个人", **_labels(APPLICANT_TYPES)))
-    applicant_name: str | None = Field(None, max_length=200, **_title(
-        "申报者名称或姓名", "Applicant's name", "集体填写名称（如某班组、某部门），个人填写姓名"))
-    contact_person: str | None = Field(None, max_length=50, **_title("联系人", "Contact person"))
-    contact_phone: str | None = Field(None, max_length=30, **_title("联系电话", "Contact phone"))
-    theme: str | None = Field(None, max_length=200, **_title("申报主题", "Theme", "所申报创新性工作的主题"))
-    content: str | None = Field(None, max_length=10000, **_title(
-        "详细内容", "Detailed content", "所申报工作的具体内容，要有较为详细的文字说明"))
-    proposer: str | None = Field(None, max_length=200, **_title(
-        "最早提出人/单位", "First proposed by (person or unit)", "创新性工作由谁先提出"))
-    refinement: str | None = Field(None, max_length=10000, **_title("完善过程", "How it was refined", "如何逐步完善确定"))
-    effects: str | None = Field(None, max_length=10000, **_title("具体成效", "Concrete results", "取得的具体效果"))
-    recognitions: list[Recognition] | None = Field(None, max_length=MAX_RECOGNITIONS, **_title(
-        "获得肯定情况", "Recognitions received", "得到过哪些级别、哪些部门的肯定"))
-    category: Category | None = Field(None, **_title(
-        "成果范围", "Scope category", "属于六个方面中的哪一方面", **_labels(CATEGORIES)))
+    applicant_type: ApplicantType | None = Field(None, **_title("申报者", "申报者为集体或个人", **_labels(APPLICANT_TYPES)))
+    applicant_name: str | None = Field(None, max_length=200, **_title("申报者名称或姓名", "集体填写名称（如某班组、某部门），个人填写姓名"))
+    contact_person: str | None = Field(None, max_length=50, **_title("联系人"))
+    contact_phone: str | None = Field(None, max_length=30, **_title("联系电话"))
+    theme: str | None = Field(None, max_length=200, **_title("申报主题", "所申报创新性工作的主题"))
+    content: str | None = Field(None, max_length=10000, **_title("详细内容", "所申报工作的具体内容，要有较为详细的文字说明"))
+    proposer: str | None = Field(None, max_length=200, **_title("最早提出人/单位", "创新性工作由谁先提出"))
+    refinement: str | None = Field(None, max_length=10000, **_title("完善过程", "如何逐步完善确定"))
+    effects: str | None = Field(None, max_length=10000, **_title("具体成效", "取得的具体效果"))
+    recognitions: list[Recognition] | None = Field(None, max_length=MAX_RECOGNITIONS, **_title("获得肯定情况", "得到过哪些级别、哪些部门的肯定"))
+    category: Category | None = Field(None, **_title("成果范围", "属于六个方面中的哪一方面", **_labels(CATEGORIES)))
     conditions: Annotated[list[Annotated[Condition, Field(json_schema_extra=_labels(CONDITIONS))]] | None,
-                          AfterValidator(_unique)] = Field(None, **_title(
-                              "具备的申报条件", "Qualifying conditions met", "至少具备以下条件之一", uniqueItems=True))
+                          AfterValidator(_unique)] = Field(None, **_title("具备的申报条件", "至少具备以下条件之一", uniqueItems=True))
 
 
 FIELD_NAMES: tuple[str, ...] = tuple(ApplicationFields.model_fields)
@@ -185,12 +180,12 @@ def cell(name: str, value: Any) -> str:
     if value is None or value == "" or value == []:
         return ""
     if name == "recognitions":
-        return "\n".join(" ".join(p for p in (RECOGNITION_LEVELS.get(r.get("level"), (r.get("level", ""),))[0],
+        return "\n".join(" ".join(p for p in (RECOGNITION_LEVELS.get(r.get("level"), r.get("level", "")),
                                                 r.get("department", ""), r.get("date") or "") if p)
                          for r in value if isinstance(r, dict))
     if name in _CHOICES:
         labels = _CHOICES[name]
-        return "\n".join(f"{v}. {labels[v][0]}" if v in labels else str(v)
+        return "\n".join(f"{v}. {labels[v]}" if v in labels else str(v)
                           for v in (value if isinstance(value, list) else [value]))
     return str(value)
 

@@ -9,10 +9,11 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from lxml import etree
 from werkzeug.wrappers import Response
 
+from service.catalogue import _
 from service.auth import policies
 from service.errors import Forbidden
 from service.workflows import dashboard, definitions, incidents, instances
-from service.web.i18n import t
+
 from service.web.blueprint import bp
 from service.web.security import db, login_required, user
 
@@ -104,9 +105,9 @@ def incident_retry(incident_id: int) -> Response:
     retried = incidents.retry(session=db(), services=current_app.extensions["appraisal.services"], user=user(),
                               incident_id=incident_id)
     if retried.state == "resolved":
-        flash(t("retry_resolved"), "ok")
+        flash(_("重试成功，流程已继续"), "ok")
     else:
-        flash(t("retry_failed", error=retried.error), "error")
+        flash(_("重试仍然失败：{error}", error=retried.error), "error")
     back = request.form.get("back", "")
     if _BACK.fullmatch(back):  # only the pages that offer the button: never a redirect elsewhere
         return redirect(back)

@@ -8,6 +8,8 @@ from flask import Blueprint, Response, current_app, render_template, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from notifications import format_overdue
+from service.catalogue.codes import CODES
+from service.catalogue import _
 from service import clock
 from service.auth import policies
 from service.errors import ServiceError
@@ -47,8 +49,8 @@ def _helpers() -> dict[str, Any]:
             "current_user": security.session_user, "now": clock.now,
             "sees_all": policies.sees_all_applications,
             "action_label": lambda a: i18n.label(i18n.ACTIONS, a), "pick": i18n.pick,
-            "role_label": lambda r: i18n.label(i18n.ROLES, r), "delivery_label": lambda d: i18n.label(i18n.DELIVERY, d), "task_action": i18n.task_action,
-            "overdue_label": _overdue_label, "org_field_names": lambda: i18n.ORG_FIELD_NAMES, "stage_codes": i18n.codes_of("stage"), "status_codes": i18n.codes_of("status")}
+            "role_label": lambda r: i18n.label(i18n.ROLES, r), "delivery_label": lambda d: i18n.label(i18n.DELIVERY, d), "task_action": i18n.task_action, "title_of": i18n.title_of,
+            "overdue_label": _overdue_label, "org_field_names": lambda: list(CODES["org_field"]), "stage_codes": i18n.codes_of("stage"), "status_codes": i18n.codes_of("status")}
 
 
 def _overdue_label(due: datetime | None) -> str:
@@ -56,13 +58,13 @@ def _overdue_label(due: datetime | None) -> str:
     now = clock.now()
     if due is None or due >= now:
         return ""
-    return i18n.t("overdue_by", d=format_overdue(overdue_hours(due, now), i18n.lang()))
+    return _("已逾期{d}", d=format_overdue(overdue_hours(due, now), i18n.lang()))
 
 
 @bp.errorhandler(RequestEntityTooLarge)
-def _too_large(_: RequestEntityTooLarge) -> tuple[str, int]:
+def _too_large(_exc: RequestEntityTooLarge) -> tuple[str, int]:
     settings = current_app.extensions["appraisal.settings"]
-    return render_template("error.html", status=413, detail=i18n.t("attachment_rules", mb=settings.max_upload_bytes // (1024 * 1024))), 413
+    return render_template("error.html", status=413, detail=_("支持 PDF、PNG、JPEG、Word，单个文件不超过 {mb} MB", mb=settings.max_upload_bytes // (1024 * 1024))), 413
 
 
 @bp.errorhandler(ServiceError)

@@ -8,9 +8,10 @@ from typing import Any
 from flask import current_app, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
+from service.catalogue import _
 from service.errors import Conflict, ValidationFailed
 from service.web.blueprint import bp
-from service.web.i18n import lang, t
+from service.web.i18n import lang
 from service.web.security import db, login_required, user
 from service.workflows import applications, campaign_setup
 
@@ -30,7 +31,7 @@ def campaign_copy() -> Response:
     source = request.form.get("source_id") or None
     campaign = campaign_setup.copy_campaign(session=db(), user=user(), source_id=int(source) if source and
                                             source.isdigit() else None, reason=request.form.get("reason", ""))
-    flash(f"{t('saved')}：{campaign.name}", "ok")
+    flash(_("已保存：{name}", name=campaign.name), "ok")
     return redirect(url_for("web.campaign_setup_page", campaign_id=campaign.id))
 
 
@@ -49,7 +50,7 @@ def campaign_setup_page(campaign_id: int) -> Any:
         preview = request.form.get("action") == "preview"
         try:
             changes = _changes(section, request.form)
-            _, effects = campaign_setup.edit_campaign(session=db(), user=user(), campaign_id=campaign_id,
+            _campaign, effects = campaign_setup.edit_campaign(session=db(), user=user(), campaign_id=campaign_id,
                                                       changes=changes, reason=request.form.get("reason"),
                                                       dry_run=preview)
         except ValidationFailed as exc:
@@ -59,7 +60,7 @@ def campaign_setup_page(campaign_id: int) -> Any:
             errors, status = [{"field": section, "message": exc.detail}], 409
         else:
             if not preview:
-                flash(t("saved") if effects else t("nothing_changed"), "ok")
+                flash(_("已保存") if effects else _("没有改动"), "ok")
                 for e in effects:
                     flash(f"{e['label']}：{e['message'] if lang() == 'zh-CN' else e['message_en']}", "ok")
                 return redirect(url_for("web.campaign_setup_page", campaign_id=campaign_id) + f"#{section}")
@@ -73,12 +74,12 @@ def campaign_setup_page(campaign_id: int) -> Any:
 def campaign_open(campaign_id: int) -> Any:
     reason = request.form.get("override_reason") or None
     try:
-        campaign, _ = campaign_setup.open_window(session=db(), services=_services(), user=user(),
+        campaign, _problems = campaign_setup.open_window(session=db(), services=_services(), user=user(),
                                                  campaign_id=campaign_id, override_reason=reason)
     except Conflict as exc:
         flash(exc.detail, "error")
         return redirect(url_for("web.campaign_setup_page", campaign_id=campaign_id) + "#readiness")
-    flash(t("window_opened", at=campaign.opened_at.isoformat()[:16]), "ok")
+    flash(_("申报窗口已开启：{at}", at=campaign.opened_at.isoformat()[:16]), "ok")
     return redirect(url_for("web.campaign_setup_page", campaign_id=campaign_id))
 
 
@@ -165,5 +166,5 @@ def application_withdraw(application_id: int) -> Response:
     """The unit's submitter withdraws an application before shortlisting (issue 13: applicants)."""
     applications.withdraw_application(session=db(), services=_services(), user=user(),
                                       application_id=application_id, reason=request.form.get("reason", ""))
-    flash(t("withdrawn_note"), "ok")
+    flash(_("申报已撤回，不计入本单位申报数"), "ok")
     return redirect(url_for("web.application_view", application_id=application_id))

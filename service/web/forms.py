@@ -11,7 +11,8 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
-from service.web.i18n import enum_label, pick, t, title_of
+from service.catalogue import _, N_
+from service.web.i18n import enum_label, pick, title_of
 
 LONG_TEXT = 300
 
@@ -51,7 +52,7 @@ def _field(name: str, prop: dict[str, Any], required: bool, value: Any, enum: li
         f.kind = "radio" if len(prop["enum"]) <= 8 else "select"
         f.options = [(str(v), enum_label(prop, str(v))) for v in prop["enum"]]
     elif kind_type == "boolean":
-        f.kind, f.options = "boolean", [("true", t("yes")), ("false", t("no"))]
+        f.kind, f.options = "boolean", [("true", _("是")), ("false", _("否"))]
     elif kind_type in ("number", "integer"):
         f.kind = "number"
     elif kind_type == "string" and prop.get("format") == "date":
@@ -121,8 +122,8 @@ def _rows(name: str, items: dict[str, Any], form: MultiDict) -> list[dict[str, A
 
 
 _MESSAGES = [
-    (re.compile(r"is a required property"), "required"),
-    (re.compile(r"should be non-empty|is too short|必填"), "required"),
+    (re.compile(r"is a required property"), N_("必填")),
+    (re.compile(r"should be non-empty|is too short|必填"), N_("必填")),
 ]
 
 
@@ -132,9 +133,9 @@ def errors_by_field(errors: list[dict[str, str]]) -> tuple[dict[str, list[str]],
     general: list[str] = []
     for e in errors:
         message = e.get("message", "")
-        for pattern, key in _MESSAGES:
+        for pattern, msgid in _MESSAGES:
             if pattern.search(message):
-                message = t(key)
+                message = _(msgid)
                 break
         message = pick(message)
         name = e.get("field") or "$"

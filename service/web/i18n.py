@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from service.catalogue import N_, _, codes, current_locale, html_lang, name_of
+from service.catalogue import N_, _, codes, current_locale, html_lang, name_of, translated
 from service.catalogue import web as _catalogue_web  # noqa: F401  (requests choose the locale)
 
 LANGUAGES = ("zh-CN", "en")
@@ -384,19 +384,19 @@ def pick(message: str) -> str:
 
 
 def title_of(schema: dict) -> str:
-    """A schema node's title in the page language."""
-    return (schema.get("x-title-en") if lang() == "en" else None) or schema.get("title") or ""
+    """A schema node's title (a Chinese msgid) in the page language."""
+    return translated(schema.get("title") or "")
 
 
 def enum_label(schema: dict, value: str) -> str:
-    labels = schema.get("x-enum-labels-en" if lang() == "en" else "x-enum-labels") or schema.get("x-enum-labels") or {}
-    return labels.get(value, value)
+    labels = schema.get("x-enum-labels") or {}
+    return translated(labels.get(value, value))
 
 
 def task_action(form_key: str, name: str) -> str:
     """The label of the button that opens a task from its application's page: "签批", or "办理：<task>"."""
     key = FORM_ACTIONS.get(form_key)
-    return t(key) if key else t("act_on", name=name)
+    return t(key) if key else _("办理：{name}", name=name)
 
 
 _CJK = re.compile(r"[\u3400-\u9fff]")

@@ -13,10 +13,10 @@ from werkzeug.wrappers import Response
 
 from service.auth import policies
 from service.workflows import applications, campaigns, worklists
-from service.catalogue import name_of
+from service.catalogue import _, name_of
 from service.catalogue.codes import CODES
 from service.web.blueprint import bp
-from service.web.i18n import t
+
 from service.web.security import db, login_required, user
 
 PAGE_SIZE = 50
@@ -64,7 +64,7 @@ def application_task(application_id: int) -> Response:
     task = worklists.my_task_on(session=db(), user=user(), application_id=application.id)
     if task is not None:
         return redirect(url_for("web.task_page", task_id=task.id))
-    flash(t("nothing_for_you", status=name_of("status", application.status)), "info")
+    flash(_("该申报目前没有需要您办理的事项（当前状态：{status}）", status=name_of("status", application.status)), "info")
     return redirect(url_for("web.application_view", application_id=application.id))
 
 
@@ -102,5 +102,5 @@ def supervision(task: Any) -> str:
 @login_required
 def task_urge(task_id: int) -> Response:
     told = worklists.urge(session=db(), user=user(), task_id=task_id)
-    flash(t("urged", n=told) if told else t("urged_already"), "ok" if told else "info")
+    flash(_("已向 {n} 人发送催办通知", n=told) if told else _("今天已经催办过，通知未重复发送"), "ok" if told else "info")
     return redirect(url_for("web.task_page", task_id=task_id))

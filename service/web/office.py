@@ -15,9 +15,9 @@ from service.schemas import applications as application_schema
 from service.auth import policies
 from service.workflows import campaigns, dashboard, readiness
 from service.workflows.filenames import download_headers
-from service.catalogue import locale, name_of
+from service.catalogue import _, locale, name_of
 from service.web.blueprint import bp
-from service.web.i18n import t
+
 from service.web.security import db, login_required, user
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -40,7 +40,7 @@ def office_home() -> Any:
 
     listed = campaigns.list_campaigns(db())
     if not listed:
-        return render_template("error.html", status=404, detail=t("not_found")), 404
+        return render_template("error.html", status=404, detail=_("未找到")), 404
     return redirect(url_for("web.campaign_dashboard", campaign_id=listed[0].id))
 
 

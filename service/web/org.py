@@ -6,6 +6,7 @@ from typing import Any
 from flask import current_app, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
+from service.catalogue import _, name_of
 from service.auth import policies
 from service.errors import Forbidden, NotFound, ValidationFailed
 from service.schemas import orgs as org_schema
@@ -13,7 +14,7 @@ from service.schemas.base import validate
 from service.workflows import accounts, org_workbook, orgs
 from service.workflows.filenames import download_headers
 from service.web.blueprint import bp, error_page
-from service.web.i18n import t
+
 from service.web.security import db, login_required, user
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -64,7 +65,7 @@ def org_unit_create() -> Any:
         units = _units()
         return render_template("org_units.html", units=units, by_id={u.id: u for u in units},
                                types=org_schema.UNIT_TYPE_LABELS, errors=exc.errors, values=values), 422
-    flash(t("org_saved", name=unit.name), "ok")
+    flash(_("已保存：{name}", name=unit.name), "ok")
     return redirect(url_for("web.org_units"))
 
 
@@ -89,7 +90,7 @@ def org_unit_edit(unit_id: int) -> Any:
             errors = exc.errors
             unit = orgs.get_unit(db(), unit_id)
         else:
-            flash(t("org_saved", name=unit.name), "ok")
+            flash(_("已保存：{name}", name=unit.name), "ok")
             return redirect(url_for("web.org_unit_edit", unit_id=unit_id))
     units = _units()
     return render_template("org_unit.html", unit=unit, units=units, types=org_schema.UNIT_TYPE_LABELS,
@@ -141,12 +142,12 @@ def org_person_create() -> Any:
         return render_template("org_people.html", people=[], total=0, page=1, page_size=PAGE_SIZE, units=_units(),
                                unit_id=None, q="", inactive=False, roles=org_schema.ROLE_LABELS, errors=exc.errors,
                                values=values), 422
-    flash(t("org_person_created", name=person.display_name, channels=_channels(sent["channels"])), "ok")
+    flash(_("已新增 {name}，设置密码的一次性链接已通过{channels}发送", name=person.display_name, channels=_channels(sent["channels"])), "ok")
     return redirect(url_for("web.org_person_edit", person_id=person.id))
 
 
 def _channels(channels: list[str]) -> str:
-    return "、".join(t(f"channel_{c}") for c in channels)
+    return "、".join(name_of("channel", c) for c in channels)
 
 
 @bp.route("/office/org/people/<int:person_id>", methods=["GET", "POST"])
@@ -160,7 +161,7 @@ def org_person_edit(person_id: int) -> Any:
             if action == "reset":
                 sent = accounts.reset_password(session=db(), user=user(), person_id=person_id,
                                                ttl=_settings().password_link_ttl)
-                flash(t("org_reset_sent", channels=_channels(sent["channels"])), "ok")
+                flash(_("密码已重置，原密码失效；新的一次性链接已通过{channels}发送", channels=_channels(sent["channels"])), "ok")
             else:
                 if action in ("deactivate", "activate"):
                     changes: dict[str, Any] = {"is_active": action == "activate"}
@@ -170,7 +171,7 @@ def org_person_edit(person_id: int) -> Any:
                 given = {k: getattr(body, k) for k in body.model_fields_set
                          if getattr(body, k) is not None or k in ("phone", "email")}
                 orgs.update_person(session=db(), user=user(), person_id=person_id, changes=given)
-                flash(t("org_saved", name=person.display_name), "ok")
+                flash(_("已保存：{name}", name=person.display_name), "ok")
         except ValidationFailed as exc:
             db().rollback()
             errors = exc.errors
@@ -199,7 +200,7 @@ def org_import_check() -> Any:
     upload = request.files.get("file")
     content = upload.read(_settings().max_upload_bytes + 1) if upload else b""
     if not content:
-        flash(t("org_choose_file"), "error")
+        flash(_("请选择要导入的 .xlsx 文件"), "error")
         return render_template("org_import.html", report=None, upload=None), 422
     checked = org_workbook.plan(session=db(), user=user(), content=content)
     kept = org_workbook.store(session=db(), user=user(), filename=upload.filename or "", content=content,
@@ -223,13 +224,13 @@ def org_import_run(import_id: int) -> Any:
         return render_template("org_import.html", report=checked.report(dry_run=True, imported=False,
                                                                         import_id=kept.id), upload=kept), 422
     counts = report["counts"]
-    flash(t("org_imported", units=_count_line(counts[org_workbook.UNIT_SHEET]),
+    flash(_("导入完成。单位：{units}；人员：{people}", units=_count_line(counts[org_workbook.UNIT_SHEET]),
             people=_count_line(counts[org_workbook.PEOPLE_SHEET])), "ok")
     return redirect(url_for("web.org_units"))
 
 
 def _count_line(counts: dict[str, int]) -> str:
-    return "，".join(f"{t('org_result_' + k)} {v}" for k, v in sorted(counts.items())) or "0"
+    return "，".join(f"{name_of('import_result', k)} {v}" for k, v in sorted(counts.items())) or "0"
 
 
 @bp.get("/office/org/workbook.xlsx")
@@ -256,12 +257,12 @@ def password_link(token: str) -> Any:
         link = accounts.link_holder(db(), token)
     except NotFound:
         db().rollback()
-        return error_page(404, t("password_link_invalid"))
+        return error_page(404, _("此链接无效、已使用或已过期。请联系评比办公室重新发送。"))
     errors: list[dict[str, str]] = []
     if request.method == "POST":
         password = request.form.get("password", "")
         if password != request.form.get("confirm", ""):
-            errors = [{"field": "confirm", "message": t("password_mismatch")}]
+            errors = [{"field": "confirm", "message": _("两次输入的密码不一致")}]
         else:
             try:
                 accounts.set_password_with_link(session=db(), token=token, password=password)
@@ -269,7 +270,7 @@ def password_link(token: str) -> Any:
                 db().rollback()
                 errors = exc.errors
             else:
-                flash(t("password_set_done"), "ok")
+                flash(_("密码已设置，请登录"), "ok")
                 return redirect(url_for("web.login"))
     username = orgs.username_of(db(), link.user_id)
     return render_template("password_set.html", errors=errors, username=username), 422 if errors else 200

@@ -7,6 +7,7 @@ from urllib.parse import urlparse
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
+from service.catalogue import _
 from service import clock
 from service.auth import policies, tokens, visibility
 from service.errors import Conflict, NotFound, Unauthenticated, ValidationFailed
@@ -17,7 +18,7 @@ from service.workflows.application_rules import APPLICATION_FIELDS
 from service.workflows.filenames import download_headers
 from service.web import forms, lists
 from service.web.blueprint import bp
-from service.web.i18n import LANGUAGES, t
+from service.web.i18n import LANGUAGES
 from service.web.security import db, login, login_required, user
 from service.web.security import logout as end_login
 
@@ -39,14 +40,14 @@ def _safe_next(target: str | None) -> str:
 
 @bp.route("/login", methods=["GET", "POST"], endpoint="login")
 def login_page() -> Any:
-    error = t("csrf_failed") if request.args.get("expired") else None
+    error = _("页面已过期，请刷新后重试") if request.args.get("expired") else None
     if request.method == "POST":
         username = request.form.get("username", "").strip()
         password = request.form.get("password", "")
         try:  # limited per username and client address (service.auth.ratelimit)
             account = tokens.authenticate_password(db(), username, password)
         except Unauthenticated:
-            error = t("bad_login")
+            error = _("用户名或密码错误")
         else:
             chosen = session.get("lang")
             login(account)
@@ -88,7 +89,7 @@ def inbox() -> str:
     overdue = sum(1 for r in rows if r.due_at and r.due_at < now)
     mine: list[Any] = []
     if me.roles & {"unit_submitter", "unit_leader", "vetter"}:
-        listed, _ = applications.list_applications(session=db(), user=me, page_size=100)
+        listed, _total = applications.list_applications(session=db(), user=me, page_size=100)
         mine = viewing.seen_all(db(), me, listed)
     return render_template("inbox.html", rows=rows, total=found.total, total_exact=found.total_exact, apps=apps,
                            counts=sorted(counts.items()), overdue=overdue, mine=mine,
@@ -148,7 +149,7 @@ def task_page(task_id: int) -> Any:
             except ValidationFailed as exc:
                 errors = exc.errors
             else:
-                flash(f"{task.name}：{t('submitted')}", "ok")
+                flash(_("{name}：已提交", name=task.name), "ok")
                 return redirect(url_for("web.inbox"))
         status = 422
     by_field, general = forms.errors_by_field(errors)
@@ -194,7 +195,7 @@ def _render_application(application: Application | None, values: dict[str, Any],
     schema = services().forms.schema(APPLICATION_FORM)
     by_field, general = forms.errors_by_field(errors)
     missing = applications.missing_fields(application) if application is not None else \
-        [{"field": f, "message": t("required")} for f in schema.get("required", [])]
+        [{"field": f, "message": _("必填")} for f in schema.get("required", [])]
     titles = {name: forms.fields_for(schema)[i].label for i, name in enumerate(schema.get("properties", {}))}
     files = attachments.list_attachments(session=db(), user=user(), application_id=application.id) \
         if application is not None else []
@@ -211,7 +212,7 @@ def _render_application(application: Application | None, values: dict[str, Any],
 def application_new() -> Any:
     campaign = _open_campaign()
     if campaign is None:
-        raise Conflict(t("not_in_window"))
+        raise Conflict(_("当前不在申报时间内"))
     if request.method == "GET":
         return _render_application(None, {}, [])
     schema = services().forms.schema(APPLICATION_FORM)
@@ -230,7 +231,7 @@ def _saved_or_submitted(application: Application, data: dict[str, Any]) -> Any:
     """After a draft save: submit too when that button was pressed, else back to the form."""
     if request.form.get("action") == "submit":
         return _submit(application, data)
-    flash(t("saved"), "ok")
+    flash(_("已保存"), "ok")
     return redirect(url_for("web.application_edit", application_id=application.id))
 
 
@@ -242,7 +243,7 @@ def _submit(application: Application, data: dict[str, Any]) -> Any:
         tasks.complete(session=db(), services=services(), user=user(), task_id=task.id, data={})
     except ValidationFailed as exc:
         return _render_application(application, data, exc.errors, 422)
-    flash(t("submitted"), "ok")
+    flash(_("已提交"), "ok")
     return redirect(url_for("web.application_view", application_id=application.id))
 
 
@@ -270,7 +271,7 @@ def attachment_upload(application_id: int) -> Any:
     upload = request.files.get("file")
     try:
         if upload is None or not upload.filename:
-            raise ValidationFailed([{"field": "file", "message": t("required")}])
+            raise ValidationFailed([{"field": "file", "message": _("必填")}])
         limit = services().settings.max_upload_bytes
         attachments.add_attachment(session=db(), services=services(), user=user(), application_id=application_id,
                                    filename=upload.filename, content=upload.read(limit + 1))
@@ -278,7 +279,7 @@ def attachment_upload(application_id: int) -> Any:
         application = applications.get_application(session=db(), user=user(), application_id=application_id)
         values = {k: getattr(application, k) for k in APPLICATION_FIELDS}
         return _render_application(application, values, exc.errors, 422)
-    flash(t("uploaded"), "ok")
+    flash(_("附件已上传"), "ok")
     return redirect(url_for("web.application_edit", application_id=application_id) + "#attachments")
 
 
@@ -300,7 +301,8 @@ def application_view(application_id: int) -> str:
     return render_template("application_view.html", application=application, schema=schema,
                            summary_fields=forms.fields_for(schema, {k: getattr(application, k) for k in APPLICATION_FIELDS}),
                            files=attachments.list_attachments(session=db(), user=user(), application_id=application.id),
-                           timeline=dashboard.timeline(session=db(), application=row, groups=groups, viewer_id=user().id),
+                           timeline=dashboard.timeline(session=db(), application=row, groups=groups, viewer_id=user().id,
+                                                       forms={k: services().forms.schema(k) for k in services().forms.keys()}),
                            mine=mine, scorer_names=_scorer_names([application.calculation]),
                            feedback=feedback.told(session=db(), application=row, groups=groups, viewer_id=user().id),
                            applicant=visibility.Capacity.APPLICANT in visibility.capacities(user(), row),
@@ -327,7 +329,7 @@ def _scoring_rows() -> list[dict[str, Any]]:
         session=db(), ids=[task.application_id for task in rows]))} if rows else {}
     return [{"task": task, "application": seen[task.application_id],
              "criteria": seen[task.application_id].campaign.criteria,
-             "rules": campaign_setup.rules_text(seen[task.application_id].campaign)} for task in rows]
+             "rules": campaign_setup.rules_in_words(seen[task.application_id].campaign)} for task in rows]
 
 
 @bp.route("/scoring", methods=["GET", "POST"])
@@ -347,7 +349,7 @@ def scoring() -> Any:
                 name = f"s{task_id}_{c['code']}"
                 raw = request.form.get(name, "").strip()
                 if raw == "":
-                    errors.setdefault(name, []).append(t("required"))
+                    errors.setdefault(name, []).append(_("必填"))
                     continue
                 try:
                     value = float(raw)
@@ -373,7 +375,7 @@ def scoring() -> Any:
                         errors.setdefault(f"s{task.id}_{code}", []).append(e["message"])
                     break
             else:
-                flash(t("submitted"), "ok")
+                flash(_("已提交"), "ok")
                 return redirect(url_for("web.scoring"))
             rows = _scoring_rows()
         status = 422

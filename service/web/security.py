@@ -11,6 +11,7 @@ from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
+from service.catalogue import _
 from service.auth import logins
 
 if TYPE_CHECKING:  # types only: routes and pages never touch tables (import contract)
@@ -118,11 +119,9 @@ def check_csrf() -> Response | None:
                     "detail": f"a cookie-authenticated request must send this session's X-CSRF-Token header "
                               f"({exc.description})"}
             return Response(json.dumps(body), status=403, mimetype="application/problem+json")
-        from service.web.i18n import t
-
         if request.endpoint == "web.login":
             return redirect(url_for("web.login", expired=1))
-        return Response(t("csrf_failed"), status=400, mimetype="text/plain")
+        return Response(_("页面已过期，请刷新后重试"), status=400, mimetype="text/plain")
     return None
 
 

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from handlers.registry import HandlerError
 from handlers.scoring import check_rules, describe_rules
+from service.catalogue import locale
 from service import clock
 from service.auth import policies, visibility
 from service.errors import Conflict, Forbidden, ValidationFailed
@@ -70,7 +71,15 @@ def scoring_rules(campaign: Campaign) -> dict[str, Any]:
 
 
 def rules_text(campaign: Campaign) -> tuple[str, str]:
-    """The scoring rules in words (Chinese, English), as scorers see them before they score."""
+    """The scoring rules in words (Chinese, English), as the API gives them to scorers before they score."""
+    with locale("zh_CN"):
+        zh = describe_rules(campaign.scoring_rules)
+    with locale("en"):
+        return zh, describe_rules(campaign.scoring_rules)
+
+
+def rules_in_words(campaign: Campaign) -> str:
+    """The scoring rules in the reader's language (the pages)."""
     return describe_rules(campaign.scoring_rules)
 
 
@@ -435,9 +444,8 @@ def setup_view(*, session: Session, services: Any, user: User, campaign_id: int)
     sees_scorers = visibility.G.SCORER_IDENTITIES in visibility.groups_for(user, None)
     units = repo.all_units(session)
     chosen = set(settings["applicant_unit_ids"] or [])
-    zh, en = rules_text(campaign)
     return {
-        "campaign": campaign, "settings": settings, "rules_text": zh, "rules_text_en": en,
+        "campaign": campaign, "settings": settings, "rules_text": rules_in_words(campaign),
         "readiness": check_readiness(session=session, services=services, campaign=campaign),
         "in_use": repo.application_count(session, campaign.id),
         "scorers": [{"id": u.id, "name": u.display_name, "unit": u.unit.name, "active": u.is_active,

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from handlers.registry import HandlerError
 from handlers.scoring import weighted_total
 from service import clock
+from service.catalogue import N_, _, translated
 from service.auth import policies, visibility
 from service.auth.visibility import Group
 from service.errors import Forbidden
@@ -22,6 +23,7 @@ from service.repositories import outbox as outbox_repo
 from service.repositories import tasks as task_repo
 from service.repositories import users as user_repo
 from service.workflows import incidents, viewing
+from service.workflows import timeline as timeline_text
 from service.workflows.campaigns import get_campaign
 
 APPLYING_UNIT_TYPES = ("county_union", "development_zone_union", "industry_union", "bureau_union",
@@ -89,13 +91,15 @@ def lapsed(session: Session, user: User, campaign_id: int, *, names_shown: bool)
             for (a, instance), shown in zip(found, seen)]
 
 
-ANONYMOUS_ACTOR = {"scorer": "评审组成员 / appraisal group member",
-                   "leading_group": "评比领导小组成员 / leading group member"}
+ANONYMOUS_ACTOR = {"scorer": N_("评审组成员"), "leading_group": N_("评比领导小组成员")}
+SYSTEM = N_("系统")
 
 
 def timeline(*, session: Session, application: Application, groups: frozenset[Group],
-             viewer_id: int) -> list[dict[str, Any]]:
-    """Who did what and when for one application, oldest first (audit trail and process history).
+             viewer_id: int, forms: dict[str, dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+    """Who did what and when for one application, oldest first (audit trail and process history), each
+    as a sentence (``text``) and what a completed task entered as (title, value) ``items``; ``forms``
+    (key → JSON Schema) gives the fields' titles.
 
     Each step's actor and what they entered show only when the viewer's ``groups`` cover them
     (service.auth.visibility): an applicant sees that the appraisal group scored, not who or how.
@@ -106,21 +110,49 @@ def timeline(*, session: Session, application: Application, groups: frozenset[Gr
     if application.instance_id:
         events = [e for e in instance_repo.history(session, application.instance_id)
                   if e.element_type not in ("UserTask",) and not e.element_type.endswith("Gateway")]
-    names = _names(session, {r.actor_id for r in records})
+    names = _names(session, {r.actor_id for r in records} | {
+        (r.detail or {}).get("to") for r in records if r.action in ("reassign", "delegate")})
+    title, label = _field_words(forms or {})
     rows = []
     for r in records:
         task = tasks.get(r.object_id) if r.object_type == "task" else None
         who, what = visibility.record_groups(task, r.actor_id, viewer_id)
-        actor = names.get(r.actor_id or 0, "系统 / system") if who in groups else \
-            ANONYMOUS_ACTOR.get(task.role if task else "", "—")
+        actor = names.get(r.actor_id or 0, _(SYSTEM)) if who in groups else \
+            (_(ANONYMOUS_ACTOR[task.role]) if task and task.role in ANONYMOUS_ACTOR else "—")
         detail = r.detail if r.action != "complete" else (r.detail or {}).get("data")
-        rows.append({"at": r.at, "actor": actor, "action": r.action, "what": task.name if task else "",
-                     "detail": visibility.seen_data(what, detail, groups, viewer_id)})
+        seen = visibility.seen_data(what, detail, groups, viewer_id)
+        row = {"at": r.at, "actor": actor, "action": r.action, "what": task.name if task else ""}
+        row["text"] = timeline_text.sentence(row, r.detail if r.action != "complete" else None, names, title)
+        row["items"] = timeline_text.items(seen, title, label) if r.action == "complete" else []
+        rows.append(row)
     for e in events:
-        rows.append({"at": e.at, "actor": "系统 / system", "action": "element", "what": e.name or e.element_id,
-                     "detail": None})
+        row = {"at": e.at, "actor": _(SYSTEM), "action": "element", "what": e.name or e.element_id}
+        row["text"], row["items"] = timeline_text.sentence(row, None, names, title), []
+        rows.append(row)
     rows.sort(key=lambda row: row["at"])
     return rows
+
+
+def _field_words(forms: dict[str, dict[str, Any]]) -> tuple[Any, Any]:
+    """A field's title and a value's label in the page language, from the forms' JSON Schemas."""
+    props: dict[str, dict[str, Any]] = {}
+    for schema in forms.values():
+        for name, prop in (schema.get("properties") or {}).items():
+            props.setdefault(name, prop)
+            for sub, sub_prop in ((prop.get("items") or {}).get("properties") or {}).items():
+                props.setdefault(sub, sub_prop)
+
+    def title(name: str) -> str:
+        prop = props.get(name) or {}
+        return translated(prop["title"]) if prop.get("title") else name
+
+    def label(name: str, value: Any) -> str:
+        prop = props.get(name) or {}
+        prop = prop.get("items", prop) if isinstance(prop.get("items"), dict) else prop
+        labels = prop.get("x-enum-labels") or {}
+        return translated(labels[str(value)]) if str(value) in labels else str(value)
+
+    return title, label
 
 
 def instance_for(session: Session, application: Application) -> ProcessInstance | None:
