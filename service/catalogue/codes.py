@@ -41,6 +41,7 @@ METHOD = {"trimmed_mean": N_("去掉一个最高分和一个最低分后取平�
 ROUNDING = {"half_up": N_("四舍五入"), "half_even": N_("四舍六入五成双")}
 DROPPED = {"highest": N_("最高分"), "lowest": N_("最低分")}
 TASK_STATE = {"completed": N_("已完成"), "active": N_("进行中"), "pending": N_("未开始")}
+INSTANCE_STATE = {"active": N_("进行中"), "completed": N_("已完成")}
 IMPORT_RESULT = {"create": N_("新建"), "update": N_("更新"), "unchanged": N_("不变"), "error": N_("有错误")}
 NOTIFICATION = {
     "account_invite": N_("账号开通"), "application_lapsed": N_("申报逾期失效"), "application_result": N_("评比结果"),
@@ -63,6 +64,6 @@ ORG_FIELD = {
 
 CODES: dict[str, dict[str, str]] = {
     "status": STATUS, "stage": STAGE, "action": ACTION, "role": ROLE, "delivery": DELIVERY, "channel": CHANNEL,
-    "unit_type": UNIT_TYPE, "method": METHOD, "rounding": ROUNDING, "dropped": DROPPED, "task_state": TASK_STATE,
+    "unit_type": UNIT_TYPE, "method": METHOD, "rounding": ROUNDING, "dropped": DROPPED, "task_state": TASK_STATE, "instance_state": INSTANCE_STATE,
     "import_result": IMPORT_RESULT, "notification": NOTIFICATION, "feedback": FEEDBACK, "org_field": ORG_FIELD,
 }

@@ -68,8 +68,7 @@ def test_each_contract_catches_a_planted_violation(tmp_path: Path) -> None:
     with open(tmp_path / "service" / "faults.py", "a", encoding="utf-8") as fh:
         fh.write("\nfrom service import demo  # noqa\n")
     # 5. the catalogue of text reaching up into a use case
-    with open(tmp_path / "service" / "catalogue" / "codes.py", "a", encoding="utf-8") as fh:
-        fh.write("\nfrom service import workflows  # noqa\n")
+    (tmp_path / "service" / "catalogue" / "reach.py").write_text("from service import workflows  # noqa\n")
     out = _lint(tmp_path)
     assert out.returncode != 0
     report = " ".join(out.stdout.split())
@@ -77,7 +76,7 @@ def test_each_contract_catches_a_planted_violation(tmp_path: Path) -> None:
     assert "service.stray" in report
     assert "service.api.peek -> service.models" in report
     assert "service.faults -> service.demo" in report
-    assert "service.catalogue.codes -> service.workflows" in report
+    assert "service.catalogue.reach -> service.workflows" in report
     broken = [line for line in out.stdout.splitlines() if line.endswith("BROKEN")]
     assert len(broken) == 4, out.stdout  # layers (2, 4, 5), routes (3), SpiffWorkflow (1), catalogue (5)
 
