@@ -21,6 +21,8 @@ ACTION = {
     "create": N_("创建申报"), "update_draft": N_("修改草稿"), "attach": N_("上传附件"), "complete": N_("办理完成"),
     "claim": N_("认领任务"), "unclaim": N_("释放"), "urge": N_("发出催办"), "reassign": N_("改派"), "delegate": N_("转交"),
     "incident": N_("流程出现异常"), "retry_incident": N_("重试异常环节"), "element": N_("流程节点"),
+    "withdraw": N_("撤回申报"), "release_task": N_("退回待认领"), "paper_score_sheet": N_("录入纸质评分表"),
+    "replace_scorer": N_("更换评分人"), "close_sheet": N_("关闭评分表"), "close_scoring": N_("结束民主测评"),
 }
 ROLE = {
     "unit_submitter": N_("单位填报人"), "unit_leader": N_("单位主要领导"), "vetter": N_("主管工会"),

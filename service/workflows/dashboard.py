@@ -93,6 +93,7 @@ def lapsed(session: Session, user: User, campaign_id: int, *, names_shown: bool)
 
 ANONYMOUS_ACTOR = {"scorer": N_("评审组成员"), "leading_group": N_("评比领导小组成员")}
 SYSTEM = N_("系统")
+COMPLETIONS = ("complete", "paper_score_sheet", "close_sheet")  # records of a task's completion: detail["data"] is what it entered
 
 
 def timeline(*, session: Session, application: Application, groups: frozenset[Group],
@@ -111,7 +112,7 @@ def timeline(*, session: Session, application: Application, groups: frozenset[Gr
         events = [e for e in instance_repo.history(session, application.instance_id)
                   if e.element_type not in ("UserTask",) and not e.element_type.endswith("Gateway")]
     names = _names(session, {r.actor_id for r in records} | {
-        (r.detail or {}).get("to") for r in records if r.action in ("reassign", "delegate")})
+        (r.detail or {}).get("to") for r in records if r.action in ("reassign", "delegate", "replace_scorer")})
     title, label = _field_words(forms or {})
     rows = []
     for r in records:
@@ -119,11 +120,12 @@ def timeline(*, session: Session, application: Application, groups: frozenset[Gr
         who, what = visibility.record_groups(task, r.actor_id, viewer_id)
         actor = names.get(r.actor_id or 0, _(SYSTEM)) if who in groups else \
             (_(ANONYMOUS_ACTOR[task.role]) if task and task.role in ANONYMOUS_ACTOR else "—")
-        detail = r.detail if r.action != "complete" else (r.detail or {}).get("data")
+        completed = r.action in COMPLETIONS
+        detail = (r.detail or {}).get("data") if completed else r.detail
         seen = visibility.seen_data(what, detail, groups, viewer_id)
         row = {"at": r.at, "actor": actor, "action": r.action, "what": task.name if task else ""}
-        row["text"] = timeline_text.sentence(row, r.detail if r.action != "complete" else None, names, title)
-        row["items"] = timeline_text.items(seen, title, label) if r.action == "complete" else []
+        row["text"] = timeline_text.sentence(row, None if completed else seen, names, title)
+        row["items"] = timeline_text.items(seen, title, label) if completed else []
         rows.append(row)
     for e in events:
         row = {"at": e.at, "actor": _(SYSTEM), "action": "element", "what": e.name or e.element_id}

@@ -25,6 +25,10 @@ SENTENCES: dict[str, str] = {
     "incident": N_("流程在“{element}”出现异常"),
     "retry_incident": N_("{actor} 重试了异常环节“{element}”"),
     "element": N_("流程经过“{what}”"),
+    "paper_score_sheet": N_("{actor} 代为录入了“{task}”的纸质评分表"),
+    "replace_scorer": N_("{actor} 将“{task}”改由 {to} 评分"),
+    "close_sheet": N_("{actor} 关闭了未提交的“{task}”"),
+    "close_scoring": N_("{actor} 结束了民主测评"),
 }
 SAVED_DRAFT = N_("{actor} 保存了草稿")
 WITHDREW = N_("{actor} 撤回了申报")
@@ -40,7 +44,7 @@ def sentence(row: Mapping[str, Any], detail: Mapping[str, Any] | None, names: Ma
         return _(SENTENCES[action], fields="、".join(fields), **kw) if fields else _(SAVED_DRAFT, **kw)
     if action == "withdraw" and not d.get("reason"):
         return _(WITHDREW, **kw)
-    if action in ("reassign", "delegate"):
+    if action in ("reassign", "delegate", "replace_scorer"):
         kw["to"] = names.get(d.get("to") or 0, "—")
     if action in SENTENCES:
         return _(SENTENCES[action], filename=d.get("filename", ""), reason=d.get("reason", ""),
