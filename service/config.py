@@ -31,8 +31,10 @@ class Settings:
     forwarded_hops: int = 0
     login_attempts_per_minute: int = 10
     login_attempts_per_address_per_minute: int = 30
+    objections_per_hour: int = 5
     timer_sweep_seconds: float = 2.0
     reminder_sweep_seconds: float = 60.0
+    notice_sweep_seconds: float = 60.0
     outbox_batch: int = 100
     outbox_sweep_seconds: float = 2.0
     outbox_max_attempts: int = 8
@@ -90,6 +92,10 @@ class Settings:
             values["login_attempts_per_minute"] = int(env["LOGIN_ATTEMPTS_PER_MINUTE"])
         if env.get("LOGIN_ATTEMPTS_PER_ADDRESS_PER_MINUTE"):
             values["login_attempts_per_address_per_minute"] = int(env["LOGIN_ATTEMPTS_PER_ADDRESS_PER_MINUTE"])
+        if env.get("OBJECTIONS_PER_HOUR"):
+            values["objections_per_hour"] = int(env["OBJECTIONS_PER_HOUR"])
+        if env.get("NOTICE_SWEEP_SECONDS"):
+            values["notice_sweep_seconds"] = float(env["NOTICE_SWEEP_SECONDS"])
         if env.get("TIMER_SWEEP_SECONDS"):
             values["timer_sweep_seconds"] = float(env["TIMER_SWEEP_SECONDS"])
         if env.get("REMINDER_SWEEP_SECONDS"):

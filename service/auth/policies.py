@@ -168,7 +168,13 @@ def can_decide_grades(user: User) -> bool:
     return "group_leader" in user.roles
 
 
+def can_run_public_notice(user: User) -> bool:
+    """Publish the confirmed list as a public notice (公示), see the objections and record findings: the office."""
+    return "office" in user.roles
+
+
 DENIED: dict[object, str] = {
+    can_run_public_notice: "只有评比办公室可以发布公示和处理异议 / only the office publishes notices and records findings",
     can_run_meetings: "only the appraisal office may do this / 仅评比办公室可办理",
     can_decide_grades: "only the group leader decides the grades / 仅领导小组组长可确定等次",
     can_see_results: "only federation roles may see a campaign's results",

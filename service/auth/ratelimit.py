@@ -13,6 +13,9 @@ Limits, per clock window of one minute from the first attempt:
 - per client address: ``LOGIN_ATTEMPTS_PER_ADDRESS_PER_MINUTE`` failed attempts (401, or 422 for a wrong current
   password), whatever usernames it tries: people behind one NAT who log in successfully do not use it up;
 - a password change: the username limit, keyed by the credential it is sent with.
+
+Objections to a public notice (公示; the form and ``POST /api/public/objections``, no login) are limited per
+client address to ``OBJECTIONS_PER_HOUR`` attempts per clock hour.
 """
 from __future__ import annotations
 
@@ -29,7 +32,10 @@ from service.config import Settings
 
 LOGINS = ("auth.issue", "web.login")
 PASSWORD_CHANGES = ("auth.change_password", "web.account_password")
+OBJECTIONS = ("public_notices.file_objection", "web.notice_objection")
 MESSAGE = "登录尝试过多，请 {seconds} 秒后再试 / too many login attempts; try again in {seconds} seconds"
+OBJECTION_MESSAGE = ("提交异议过于频繁，请 {seconds} 秒后再试 / too many objections from this address; try again in "
+                     "{seconds} seconds")
 _memory: "weakref.WeakSet[Limiter]" = weakref.WeakSet()
 
 
@@ -72,6 +78,8 @@ def retry_after() -> int:
 
 
 def message(seconds: int) -> str:
+    if request and request.endpoint in OBJECTIONS:
+        return OBJECTION_MESSAGE.format(seconds=seconds)
     return MESSAGE.format(seconds=seconds)
 
 
@@ -94,6 +102,12 @@ def init(app: Flask, settings: Settings) -> Limiter:
 
     attach(LOGINS, "login-username", attempted_username)
     attach(PASSWORD_CHANGES, "password-credential", credential)
+    per_hour = f"{settings.objections_per_hour}/hour"
+    for endpoint in OBJECTIONS:
+        if endpoint in app.view_functions:
+            app.view_functions[endpoint] = limiter.shared_limit(per_hour, scope="objection-address",
+                                                                key_func=client_address, methods=["POST"])(
+                app.view_functions[endpoint])
     if not settings.redis_url:
         _memory.add(limiter)
     return limiter

@@ -34,6 +34,9 @@ class Group(StrEnum):
     SCORER_IDENTITIES = "scorer_identities"  # who scores or scored the item, who recused and why
     GRADE = "grade"                    # the grade and the outcome
     OWN = "own"                        # the viewer's own entries: forms they completed (a scorer's own sheet), own recusal
+    NOTICE = "notice"                  # what a public notice (公示) publishes: its period, each item's unit, title,
+                                       # grade and notice status, and an objection's reference, state and finding
+    OBJECTOR = "objector"              # who filed an objection, how to reach them and what they wrote
 
 
 class Capacity(StrEnum):
@@ -48,6 +51,7 @@ class Capacity(StrEnum):
     OFFICE = "office"
     CHAIR_OFFICE = "chair_office"
     PROCESS_ADMIN = "process_admin"
+    PUBLIC = "public"                  # anyone, logged in or not: the reader of the public notice
 
 
 G = Group
@@ -61,9 +65,10 @@ POLICY: Mapping[Capacity, frozenset[Group]] = {
     Capacity.RECUSED_SCORER: frozenset({G.CONTENT}),
     Capacity.LEADING_GROUP: _DECIDING,
     Capacity.GROUP_LEADER: _DECIDING,
-    Capacity.OFFICE: _DECIDING,
+    Capacity.OFFICE: _DECIDING | {G.OBJECTOR},  # the office records the findings on objections
     Capacity.CHAIR_OFFICE: _DECIDING,
     Capacity.PROCESS_ADMIN: frozenset({G.CONTENT, G.WORKFLOW}),
+    Capacity.PUBLIC: frozenset({G.NOTICE}),
 }
 """What each capacity sees before the application's results are published."""
 
@@ -86,11 +91,17 @@ _ROLE_CAPACITIES = {c.value: c for c in (Capacity.LEADING_GROUP, Capacity.GROUP_
 
 
 def is_published(application: Application) -> bool:
-    """Are the application's results published? Today: its process ended with a final outcome.
+    """Are the application's results published? Its process ended with a final outcome, or a public notice
+    (公示) lists its grade now (an upheld objection takes it back until it is noticed again).
 
-    The one definition of publication; a public-notice stage (issue 14) changes only this.
+    The one definition of publication.
     """
-    return application.outcome is not None
+    return application.outcome is not None or application.published_at is not None
+
+
+def public_groups() -> frozenset[Group]:
+    """What a reader without a login sees: the public's capacity alone (everyone else sees at least this)."""
+    return POLICY[Capacity.PUBLIC]
 
 
 def capacities(user: User, application: Application | None, *, scores_it: bool = False) -> frozenset[Capacity]:
@@ -151,7 +162,7 @@ APPLICATION_FIELDS: Mapping[str, Spec] = {
                      "theme", "content", "proposer", "refinement", "effects", "recognitions", "category",
                      "conditions", "created_by", "created_at", "updated_at", "submitted_at", "missing",
                      "applicant_type", "applicant_name", "contact_person", "contact_phone"), G.CONTENT),
-    "signed_by": G.CONTENT, "withdrawn_at": G.WORKFLOW,  # the signature is on the paper form itself
+    "signed_by": G.CONTENT, "withdrawn_at": G.WORKFLOW, "published_at": G.WORKFLOW,  # the signature is on the paper form itself
     "campaign": G.REFERENCE,
     **dict.fromkeys(("status", "stage", "instance_id", "process_instance_id"), G.WORKFLOW),
     "outcome": G.GRADE, "grade": G.GRADE,
@@ -187,7 +198,8 @@ CAMPAIGN_FIELDS: Mapping[str, Spec] = {
     **dict.fromkeys(("id", "year", "name", "process_key", "opens_at", "closes_at", "criteria", "grades",
                      "no_award_grade", "max_applications_per_unit", "reminders", "scoring_rules",
                      "scoring_rules_text", "scoring_rules_text_en", "min_eligible_scorers", "applicant_unit_ids",
-                     "process_version", "opened_at", "copied_from_id", "scoring_quorum", "grade_quotas"), G.REFERENCE),
+                     "process_version", "opened_at", "copied_from_id", "scoring_quorum", "grade_quotas",
+                     "notice_working_days"), G.REFERENCE),
     "scorer_ids": G.SCORER_IDENTITIES,
 }
 
@@ -213,6 +225,29 @@ INCIDENT_FIELDS: Mapping[str, Spec] = {
     **dict.fromkeys(("data", "caused_by", "resolved_by"), G.SCORER_IDENTITIES),
 }
 """An incident (the office's and the process administrator's view of what failed)."""
+
+NOTICE_ITEM_FIELDS: Mapping[str, Spec] = {
+    **dict.fromkeys(("id", "application_id", "position", "unit_name", "theme", "grade", "status", "status_name"),
+                    G.NOTICE),
+    "final_score": G.SCORE_SUMMARY,
+}
+"""An item of a public notice; the rows are built with the item's score, which only the deciding roles keep."""
+
+NOTICE_FIELDS: Mapping[str, Spec] = {
+    **dict.fromkeys(("id", "campaign_id", "campaign_name", "year", "status", "status_name", "working_days",
+                     "starts_at", "ends_at", "finalised_at", "items", "reexamining", "objections_open"), G.NOTICE),
+    "published_by": G.WORKFLOW,
+    "pending_objections": G.WORKFLOW,
+}
+"""A public notice (its ``items`` are redacted by NOTICE_ITEM_FIELDS)."""
+
+OBJECTION_FIELDS: Mapping[str, Spec] = {
+    **dict.fromkeys(("reference", "notice_id", "application_id", "theme", "unit_name", "status", "status_name",
+                     "filed_at", "found_at", "finding_reasons"), G.NOTICE),
+    **dict.fromkeys(("name", "contact", "reason"), G.OBJECTOR),
+    **dict.fromkeys(("id", "found_by"), G.WORKFLOW),
+}
+"""An objection: its reference shows its state and the finding to whoever holds it; who filed it, only to the office."""
 
 PEOPLE = "people"
 DATA = "data"

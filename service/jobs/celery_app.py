@@ -14,7 +14,10 @@ Beat entries (intervals from the settings):
   outbox rows to ``appraisal.deliver_notification``;
 * ``appraisal.sweep_reminders`` every ``REMINDER_SWEEP_SECONDS`` (60 s);
 * ``appraisal.seal_audit`` every ``AUDIT_SEAL_SECONDS`` (5 s): seal new audit
-  records into their chains (service/workflows/audit_chain.py).
+  records into their chains (service/workflows/audit_chain.py);
+* ``appraisal.sweep_notices`` every ``NOTICE_SWEEP_SECONDS`` (60 s): make final the
+  public notices whose period has ended with no objection pending
+  (service/workflows/public_notice.py).
 """
 from __future__ import annotations
 
@@ -66,6 +69,8 @@ def celery_init_app(settings: Settings | None = None) -> Celery:
                            "options": {"expires": max(settings.audit_seal_seconds * 5, 10)}},
             "sweep-reminders": {"task": "appraisal.sweep_reminders", "schedule": settings.reminder_sweep_seconds,
                                 "options": {"expires": max(settings.reminder_sweep_seconds, 10)}},
+            "sweep-notices": {"task": "appraisal.sweep_notices", "schedule": settings.notice_sweep_seconds,
+                              "options": {"expires": max(settings.notice_sweep_seconds, 10)}},
         },
     )
     celery.conf.appraisal_timer_sweep_seconds = settings.timer_sweep_seconds
@@ -124,6 +129,13 @@ def fire_instance_timers(instance_id: int) -> list[int]:
 def sweep_reminders() -> dict[str, Any]:
     report = runtime.current().sweep_reminders()
     return {"queued": report.queued, "warnings": report.warnings}
+
+
+@app.task(name="appraisal.sweep_notices")
+def sweep_notices() -> dict[str, Any]:
+    """Finalise the public notices whose period has ended (idempotent under the notice's row lock)."""
+    report = runtime.current().sweep_notices()
+    return {"final": report.final, "held": report.held, "errors": report.errors}
 
 
 @app.task(name="appraisal.seal_audit")

@@ -3,7 +3,8 @@
 ``appraisal run`` (``make run``) starts it beside the development server. It
 calls the same workflow functions as the Celery tasks, in this order, every
 ``TIMER_SWEEP_SECONDS``: fire due timers, deliver due outbox rows; and the
-reminder sweep every ``REMINDER_SWEEP_SECONDS``. It sleeps only until the next
+reminder sweep every ``REMINDER_SWEEP_SECONDS``, the public notices' every
+``NOTICE_SWEEP_SECONDS``. It sleeps only until the next
 waiting timer if that comes sooner, so timers fire on time here too.
 """
 from __future__ import annotations
@@ -30,6 +31,7 @@ class EmbeddedScheduler(threading.Thread):
         self.stopping = threading.Event()
         self._last_reminders = 0.0
         self._last_seal = 0.0
+        self._last_notices = 0.0
 
     def tick(self) -> None:
         """One round of every job (also handy in tests)."""
@@ -42,6 +44,9 @@ class EmbeddedScheduler(threading.Thread):
         if time.monotonic() - self._last_reminders >= self.rt.settings.reminder_sweep_seconds:
             self._last_reminders = time.monotonic()
             self.rt.sweep_reminders()
+        if time.monotonic() - self._last_notices >= self.rt.settings.notice_sweep_seconds:
+            self._last_notices = time.monotonic()
+            self.rt.sweep_notices()
 
     def run(self) -> None:
         interval = min(self.rt.settings.timer_sweep_seconds, self.rt.settings.outbox_sweep_seconds)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from service import clock, config
 from service.config import Settings
 from service.extensions import make_engine, make_session_factory
-from service.workflows import audit_chain, outbox, reminders, timers
+from service.workflows import audit_chain, outbox, public_notice, reminders, timers
 from service.workflows.services import Services, build_services
 
 
@@ -62,6 +62,10 @@ class Runtime:
     def sweep_reminders(self) -> reminders.ReminderReport:
         with self.sessions() as session:
             return reminders.sweep(session=session)
+
+    def sweep_notices(self) -> public_notice.SweepReport:
+        with self.sessions() as session:
+            return public_notice.sweep(session=session, services=self.services)
 
     def claim_outbox(self) -> list[int]:
         s = self.settings

@@ -7,9 +7,10 @@ from service.models.processes import Incident, InstanceEvent, ProcessDefinition,
 from service.models.messages import InboxMessage, OutboxMessage
 from service.models.audit import AuditRecord, AuditSeal
 from service.models.forms import FormDefinition
+from service.models.notices import NoticeItem, Objection, PublicNotice
 
 __all__ = [
     "ApiToken", "Application", "Attachment", "AuditRecord", "AuditSeal", "BrowserSession", "Campaign", "CampaignScorer", "FormDefinition", "InboxMessage", "Incident",
-    "InstanceEvent", "OrgImport", "OrgUnit", "PasswordLink", "PresentationSession", "PresentationSlot", "OutboxMessage", "ProcessDefinition", "ProcessInstance", "ROLES", "Task",
+    "InstanceEvent", "NoticeItem", "Objection", "OrgImport", "OrgUnit", "PasswordLink", "PresentationSession", "PresentationSlot", "OutboxMessage", "ProcessDefinition", "ProcessInstance", "PublicNotice", "ROLES", "Task",
     "Timer", "UNIT_TYPES", "User", "UserRole", "VETTING_UNIT_TYPES",
 ]

@@ -46,6 +46,8 @@ class Campaign(Base):
     """The office may close an item's scoring once this many sheets are in; None: every eligible scorer scores."""
     grade_quotas: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
     """Per grade, at most ``{"max": n}`` items or ``{"share": 0.3}`` of the presented items (rounded down)."""
+    notice_working_days: Mapped[int | None] = mapped_column(Integer)
+    """How many working days (the campaign's calendar) a public notice (公示) runs; None: the default, 5."""
 
     scorer_rows: Mapped[list["CampaignScorer"]] = relationship(lazy="selectin", cascade="all, delete-orphan")
 
@@ -93,6 +95,8 @@ class Application(Base):
     signed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     """The main leader who signed the application off (from their account)."""
     withdrawn_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    published_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    """When a public notice listed its grade (cleared when an upheld objection sends it back to the decision)."""
 
     unit: Mapped[OrgUnit] = relationship(foreign_keys=[unit_id], lazy="joined")
     campaign: Mapped[Campaign] = relationship(lazy="joined")

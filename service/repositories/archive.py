@@ -49,6 +49,10 @@ def _applications(campaign_id: int) -> Any:
     return select(_c("applications").id).where(_c("applications").campaign_id == campaign_id)
 
 
+def _notices(campaign_id: int) -> Any:
+    return select(_c("public_notices").id).where(_c("public_notices").campaign_id == campaign_id)
+
+
 def _audit_rows(campaign_id: int) -> ColumnElement[bool]:
     """The campaign's chain, and chain 0 (records no campaign owns: deployments, forms), so both verify whole."""
     audit = _c("audit_log")
@@ -68,6 +72,10 @@ PARTS: dict[str, Part] = {
     "process_instances": Part(lambda c: _c("process_instances").id.in_(_instances(c))),
     "applications": Part(lambda c: _c("applications").campaign_id == c),
     "attachments": Part(lambda c: _c("attachments").application_id.in_(_applications(c))),
+    # the public notices (公示) of the campaign, what they listed and the objections to them
+    "public_notices": Part(lambda c: _c("public_notices").campaign_id == c),
+    "notice_items": Part(lambda c: _c("notice_items").notice_id.in_(_notices(c))),
+    "objections": Part(lambda c: _c("objections").notice_id.in_(_notices(c))),
     "tasks": Part(lambda c: _c("tasks").instance_id.in_(_instances(c))),
     "timers": Part(lambda c: _c("timers").instance_id.in_(_instances(c))),
     "instance_events": Part(lambda c: _c("instance_events").instance_id.in_(_instances(c))),

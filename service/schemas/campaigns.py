@@ -61,6 +61,7 @@ class CampaignUpdate(Body):
     applicant_unit_ids: list[StrictInt] | None = Field(None, max_length=100000)
     scoring_quorum: StrictInt | None = Field(None, ge=1, le=1000)
     grade_quotas: dict[str, dict[str, Any]] | None = Field(None, max_length=20)
+    notice_working_days: StrictInt | None = Field(None, ge=1, le=30)
 
 
 class CampaignOpen(Body):
@@ -98,6 +99,7 @@ class CampaignRead(Read):
     copied_from_id: int | None = None
     scoring_quorum: int | None = None
     grade_quotas: dict[str, Any] | None = None
+    notice_working_days: int | None = None
 
 
 class Effect(Read):

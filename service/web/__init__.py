@@ -14,7 +14,9 @@ from service.web.blueprint import bp, error_page
 
 
 def register(app: Flask) -> None:
-    from service.web import account, admin, campaign_pages, lists, office, org, pages  # noqa: F401  (routes attach to bp)
+    from service.web import (  # noqa: F401  (routes attach to bp)
+        account, admin, campaign_pages, lists, notice_pages, office, org, pages,
+    )
 
     app.extensions["appraisal.session_user"] = security.session_user
     app.extensions["appraisal.session_login"] = security.current_login

@@ -144,7 +144,8 @@ def _changes(section: str, form: Any) -> dict[str, Any]:
     if section == "limits":
         return {"name": (form.get("name") or "").strip(),
                 "max_applications_per_unit": _int(form, "max_applications_per_unit", blank=None),
-                "min_eligible_scorers": _int(form, "min_eligible_scorers", blank=None)}
+                "min_eligible_scorers": _int(form, "min_eligible_scorers", blank=None),
+                "notice_working_days": _int(form, "notice_working_days")}
     if section == "units":
         if form.get("units_mode") == "all":
             return {"applicant_unit_ids": None}

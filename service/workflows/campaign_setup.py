@@ -41,6 +41,10 @@ DEFAULT_MIN_ELIGIBLE_SCORERS = 5
 """Readiness: scorers each applicant unit keeps after recusal, unless the campaign says otherwise
 (five, because the seed's trimming drops the highest and lowest of five or more)."""
 
+DEFAULT_NOTICE_WORKING_DAYS = 5
+MAX_NOTICE_WORKING_DAYS = 30
+"""The public notice (公示) runs this many working days unless the campaign says otherwise (at most 30)."""
+
 MAX_REASON = 500
 
 EDITABLE: dict[str, tuple[str, str]] = {
@@ -55,6 +59,7 @@ EDITABLE: dict[str, tuple[str, str]] = {
     "applicant_unit_ids": ("可申报单位", "units that may apply"),
     "scoring_quorum": ("结束评分的法定人数", "scoring quorum"),
     "grade_quotas": ("各等次名额", "quotas per grade"),
+    "notice_working_days": ("公示期（工作日）", "public notice period (working days)"),
 }
 """Every setting the office may edit, with its Chinese and English label."""
 
@@ -136,7 +141,13 @@ def settings_of(session: Session, campaign: Campaign) -> dict[str, Any]:
         "min_eligible_scorers": min_eligible_scorers(campaign),
         "applicant_unit_ids": campaign.applicant_unit_ids,
         "scoring_quorum": campaign.scoring_quorum, "grade_quotas": campaign.grade_quotas,
+        "notice_working_days": notice_working_days(campaign),
     }
+
+
+def notice_working_days(campaign: Campaign) -> int:
+    """The public notice's period in working days (公示期; default 5)."""
+    return campaign.notice_working_days if campaign.notice_working_days is not None else DEFAULT_NOTICE_WORKING_DAYS
 
 
 def min_eligible_scorers(campaign: Campaign) -> int:
@@ -164,6 +175,10 @@ def _check(session: Session, values: dict[str, Any]) -> None:
         v = values[key]
         if v is not None and (isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= 1000):
             errors.append({"field": key, "message": "须为 1–1000 的整数或不设 / must be an integer 1..1000 or null"})
+    days = values["notice_working_days"]
+    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_NOTICE_WORKING_DAYS:
+        errors.append({"field": "notice_working_days", "message": f"须为 1–{MAX_NOTICE_WORKING_DAYS} 的整数 / must be an "
+                                                                  f"integer 1..{MAX_NOTICE_WORKING_DAYS}"})
     units = values["applicant_unit_ids"]
     if units is not None:
         known = {u.id for u in repo.all_units(session)}
@@ -189,7 +204,7 @@ def _check(session: Session, values: dict[str, Any]) -> None:
 def _apply(session: Session, campaign: Campaign, values: dict[str, Any]) -> None:
     for key in ("name", "year", "criteria", "grades", "no_award_grade", "scoring_rules", "reminders", "process_key",
                 "process_version", "max_applications_per_unit", "min_eligible_scorers", "applicant_unit_ids",
-                "scoring_quorum", "grade_quotas"):
+                "scoring_quorum", "grade_quotas", "notice_working_days"):
         setattr(campaign, key, values[key])
     campaign.name = values["name"].strip()
     campaign.opens_at = _time(values["opens_at"], "opens_at")
@@ -261,7 +276,7 @@ def copy_campaign(*, session: Session, user: User, source_id: int | None = None,
         max_applications_per_unit=source.max_applications_per_unit, reminders=dict(source.reminders or {}),
         scoring_rules=scoring_rules(source), min_eligible_scorers=source.min_eligible_scorers,
         applicant_unit_ids=list(source.applicant_unit_ids) if source.applicant_unit_ids is not None else None,
-        scoring_quorum=source.scoring_quorum,
+        scoring_quorum=source.scoring_quorum, notice_working_days=source.notice_working_days,
         grade_quotas=dict(source.grade_quotas) if source.grade_quotas is not None else None,
         copied_from_id=source.id, created_at=clock.now())
     campaign.scorer_rows = [CampaignScorer(user_id=i) for i in listed if i in still]
@@ -336,6 +351,9 @@ def impact(session: Session, campaign: Campaign, before: dict[str, Any], after: 
             effects.append(Effect(key, f"单位 {', '.join(map(str, gone))} 有正在办理的申报，不能移出可申报单位",
                                   f"units {', '.join(map(str, gone))} hold running applications and cannot be removed",
                                   True))
+        elif key == "notice_working_days":
+            effects.append(Effect(key, "适用于今后发布的公示；已发布的公示按发布时的公示期计算",
+                                  "applies to notices published from now on; published ones keep their period"))
         elif key == "max_applications_per_unit":
             effects.append(Effect(key, "只影响今后新建的申报；已有申报不受影响",
                                   "applies to new applications only; existing ones stay"))

@@ -45,6 +45,16 @@ def tasks(*, everyone: bool = False, overdue: bool = False) -> str:
     return "/tasks" + _query(scope="all" if everyone else None, overdue=1 if overdue else None)
 
 
+def objections(campaign_id: int) -> str:
+    """The office's list of a campaign's objections to its public notice, with the finding forms."""
+    return f"/office/campaigns/{campaign_id}/objections"
+
+
+def public_notice(campaign_id: int) -> str:
+    """The public notice of a campaign (no login)."""
+    return f"/notice/{campaign_id}"
+
+
 def set_password(token: str) -> str:
     return f"/password/{token}"
 

@@ -1,8 +1,10 @@
 """Reusable steps that walk an application through the appraisal over HTTP."""
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
+from service import clock
 from service.demo.baoding import SAMPLE_APPLICATION, SCORER_USERNAMES
 from tests.api_client import Api
 
@@ -55,3 +57,27 @@ def decide(api: Api, app_id: int, grade: str = "一等奖") -> None:
 
 def confirm(api: Api, app_id: int) -> None:
     api.complete("chair_office", "chair_confirmation", app_id, {"chair_decision": "confirm"})
+
+
+def publish(api: Api, app_ids: list[int] | None = None, expect: int = 201) -> Any:
+    """The office publishes the campaign's confirmed list (or these confirmed items) as a public notice (公示)."""
+    body = {} if app_ids is None else {"application_ids": app_ids}
+    return api.post(f"/api/campaigns/{campaign_id(api)}/notices", "res_office1", expect=expect, json=body)
+
+
+def sweep_notices(api: Api, after: Any = None) -> Any:
+    """Run the notice sweep in-process (the beat's appraisal.sweep_notices), at ``after`` if given."""
+    from service.workflows import public_notice
+
+    app = api.client.application
+    with app.app_context(), app.extensions["appraisal.sessions"]() as session:
+        if after is None:
+            return public_notice.sweep(session=session, services=app.extensions["appraisal.services"])
+        with clock.frozen(after):
+            return public_notice.sweep(session=session, services=app.extensions["appraisal.services"])
+
+
+def finalise(api: Api, app_id: int) -> None:
+    """The confirmed item's public notice runs its period with no objection: its result is final."""
+    notice = publish(api, [app_id])
+    sweep_notices(api, clock.parse_iso(notice["ends_at"]) + timedelta(seconds=1))

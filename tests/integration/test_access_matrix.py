@@ -193,6 +193,16 @@ def rules(w: dict[str, Any]) -> list[Rule]:
         Rule("GET", "/api/forms/application", everyone, 200),
         Rule("PUT", "/api/forms/matrix_form", {"process_admin": 201}, 403, mutating=True, body={"schema": {
             "type": "object", "title": "权限测试", "properties": {"note": {"type": "string", "title": "备注"}}}}),
+        # the public notice (公示): the office publishes (nothing is confirmed here: 409 naming the items) and
+        # records findings; anyone reads it and files an objection without a login
+        Rule("POST", f"/api/campaigns/{w['campaign']}/notices", {"res_office1": 409}, 403, body={}, mutating=True),
+        Rule("GET", "/api/objections", {"res_office1": 200}, 403),
+        Rule("POST", "/api/objections/999999/finding", {"res_office1": 404}, 403, mutating=True,
+             body={"finding": "dismissed", "reasons": "权限测试"}),
+        Rule("GET", "/api/public/notices", everyone, 200, public=True),
+        Rule("GET", "/api/public/notices/999999", {}, 404, public=True),
+        Rule("GET", "/api/public/objections/gs2026_999999", {}, 404, public=True),  # a reference nobody holds
+        Rule("POST", "/api/public/objections", {}, 404, public=True, body="objection"),
         # public: no token needed
         Rule("GET", "/api/health", everyone, 200, public=True),
         Rule("GET", "/api/openapi.json", everyone, 200, public=True),
@@ -219,6 +229,12 @@ def send(api: Api, rule: Rule, user: str | None, year: list[int]) -> int:
 
         ratelimit.reset()
         kw = {"json": {"username": user or "res_office2", "password": DEMO_PASSWORD}}
+    elif rule.body == "objection":  # its limit is per client address: each caller's attempt on its own
+        from service.auth import ratelimit
+
+        ratelimit.reset()
+        kw = {"json": {"notice_id": 999999, "item_id": 1, "name": "王建国", "contact": "13912345678",
+                       "reason": "权限测试的异议理由"}}
     elif rule.body is not None:
         kw = {"json": rule.body}
     elif rule.method in ("POST", "PUT"):

@@ -1,7 +1,8 @@
 """Field-level visibility (issue 12.1): what each person sees of an application, field group by field group.
 
 One world holds an application per stage: H1 (another unit's draft), A1 (being scored: two sheets in),
-A2 (scores aggregated and a grade decided, not yet published) and A3 (published). Every free-text
+A2 (scores aggregated and a grade decided, not yet published) and A3 (published: its public notice (公示) ran,
+an objection to it was dismissed, and its result is final). Every free-text
 field carries a marker naming its application and field group (``mk_a2_internal_…``, each scorer's
 comment ``mk_a2_sheet_<scorer>``); the calculation's per-scorer totals and each final score are
 distinct numbers; scorers' and leading-group members' names are markers too. Then every person
@@ -16,6 +17,10 @@ what comes back is checked three ways:
   application: a path that bypasses the policy shows up here;
 * across everything a person can open, every group the spec gives them does appear somewhere.
 
+The public is a viewer too: without a login it opens every GET operation and every page, and what it
+gets is what the notice publishes (A3's unit, title and grade, the objection's state and finding by its
+reference), nothing else; the objector's name, contact and reasons are the office's alone.
+
 Operations and pages that take parameters must be declared below (how to call them for the world,
 or why they carry no application data), so a new endpoint or page cannot slip through unchecked.
 """
@@ -24,6 +29,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from datetime import timedelta
 from io import BytesIO
 from types import SimpleNamespace
 from typing import Any, Callable, Iterator
@@ -33,6 +39,7 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from handlers.scoring import aggregate_scores
+from service import clock
 from service.auth import visibility
 from service.demo.baoding import DEFAULT_CRITERIA, DEMO_USERS, SCORER_USERNAMES
 from service.models import ProcessDefinition, Task
@@ -43,6 +50,8 @@ from tests.web_client import logged_in
 CONTENT, WORKFLOW, FEEDBACK, INTERNAL = "content", "workflow", "feedback", "internal_review"
 SUMMARY, CALC, SHEETS, IDS, GRADE, OWN, REF = ("score_summary", "calculation", "score_sheets", "scorer_identities",
                                               "grade", "own", "reference")
+NOTICE, OBJECTOR = "notice", "objector"
+PUBLIC = "public"  # the reader without a login
 
 # ---------------------------------------------------------------- the spec (written here, not read from the policy)
 
@@ -64,6 +73,7 @@ USERS = ["hy_submitter", "hy_leader", "jx_vetter", "hc_submitter", "health_vette
          "scorer_jx", "lg_member1", "group_leader", "res_office1", "chair_office", "process_admin"]
 APPS = ("H1", "A1", "A2", "A3")
 PUBLISHED = {"A3"}
+NOTICED = {"A3"}  # a public notice listed it: its unit, title and grade are everyone's, without a login too
 
 # What each kind of response carries about an application at each stage, whoever looks.
 _SCORED = {CONTENT, WORKFLOW, SUMMARY, CALC, SHEETS, IDS, GRADE}
@@ -90,9 +100,13 @@ def may_open(user: str, app: str) -> bool:
 
 def allowed(user: str, app: str) -> set[str]:
     """Groups ``user`` may see of ``app`` (its own entries and reference data always)."""
+    if user == PUBLIC:
+        return {NOTICE} if app in NOTICED else set()
     groups = set(SPEC["hc" if app == "H1" else "hy"].get(user) or (RECUSED.get(user, set()) if app != "H1" else set()))
     if groups and app in PUBLISHED:
         groups |= ONCE_PUBLISHED
+    if app in NOTICED:
+        groups |= {NOTICE} | ({OBJECTOR} if user == "res_office1" else set())  # the office handles objections
     return groups | {OWN, REF}
 
 
@@ -121,6 +135,8 @@ class World:
     markers: list[tuple[str, str, str, str | None]] = field(default_factory=list)  # text, app, group, scorer
     user_ids: dict[str, int] = field(default_factory=dict)
     scorer_ids: set[int] = field(default_factory=set)
+    notice: int = 0
+    reference: str = ""
 
     def app_of_id(self, application_id: Any) -> str | None:
         return next((k for k, v in self.ids.items() if v == application_id), None)
@@ -153,7 +169,8 @@ def build(app: Any, api: Api) -> World:
                                                                         "comment": f"mk_{m}_sheet_{user}"}})
             sheets.append({"scorer": i, "criteria": values})
             w.markers.append((f"mk_{m}_sheet_{user}", k, SHEETS, user))
-        for marker, group in ((f"mk_{m}_content", CONTENT), (f"mk_{m}_feedback", FEEDBACK),
+        # the public notice publishes A3's title (and grade): there they are everyone's
+        for marker, group in ((f"mk_{m}_content", NOTICE if k in NOTICED else CONTENT), (f"mk_{m}_feedback", FEEDBACK),
                               (f"mk_{m}_internal", INTERNAL)):
             w.markers.append((marker, k, group, None))
         if k == "A1":
@@ -163,7 +180,7 @@ def build(app: Any, api: Api) -> World:
         assert all(str(float(n)) == n and n[-1] != "0" for n in numbers), numbers  # printed alike in JSON, HTML, Excel
         w.markers += [(n, k, CALC, None) for n in numbers[:-1]] + [(numbers[-1], k, SUMMARY, None)]
         grade = "二等奖" if k == "A2" else "一等奖"
-        w.markers.append((grade, k, GRADE, None))
+        w.markers.append((grade, k, NOTICE if k in NOTICED else GRADE, None))
         api.complete("res_office1", "propose_grade", app_id, {"proposed_grade": grade,
                                                              "proposal_reasons": f"mk_{m}_internal_proposal"})
         api.complete("group_leader", "set_grade", app_id, {"final_grade": grade,
@@ -171,6 +188,17 @@ def build(app: Any, api: Api) -> World:
         if k == "A3":
             api.complete("chair_office", "chair_confirmation", app_id, {"chair_decision": "confirm",
                                                                         "chair_comment": f"mk_{m}_internal_chair"})
+            notice = flows.publish(api, [app_id])
+            objection = api.post("/api/public/objections", None, expect=201, json={
+                "notice_id": notice["id"], "item_id": notice["items"][0]["id"], "name": f"mk_{m}_objector",
+                "contact": "13912345678", "reason": f"mk_{m}_objection_reason 推广范围与申报不符"})
+            found = api.get("/api/objections", "res_office1")["items"][0]["id"]
+            api.post(f"/api/objections/{found}/finding", "res_office1", json={
+                "finding": "dismissed", "reasons": f"mk_{m}_notice_finding 经核实，异议不成立"})
+            w.markers += [(f"mk_{m}_objector", k, OBJECTOR, None), (f"mk_{m}_objection_reason", k, OBJECTOR, None),
+                          (f"mk_{m}_notice_finding", k, NOTICE, None)]
+            w.notice, w.reference = notice["id"], objection["reference"]
+            flows.sweep_notices(api, clock.parse_iso(notice["ends_at"]) + timedelta(seconds=1))
     w.user_ids = {u: api.get("/api/me", u)["id"] for u in {*USERS, *SCORER_USERNAMES, "lg_member2"}}
     w.scorer_ids = {w.user_ids[u] for u in SCORER_USERNAMES}
     for k, app_id in w.ids.items():
@@ -277,6 +305,28 @@ def _campaign(w: World, b: dict, v: int, where: str) -> set[str]:
     return classify(dict(visibility.CAMPAIGN_FIELDS), b, v, where)
 
 
+def _notice_records(w: World, notice: dict, viewer: int, where: str) -> Records:
+    """A notice (data tied to no one application) and each of its items (about its application)."""
+    yield None, notice, classify(dict(visibility.NOTICE_FIELDS), {k: v for k, v in notice.items() if k != "items"},
+                                 viewer, where)
+    for item in notice.get("items") or []:
+        yield w.app_of_id(item["application_id"]), item, classify(dict(visibility.NOTICE_ITEM_FIELDS), item, viewer,
+                                                                  where)
+
+
+def _notices(w: World, body: Any, viewer: int, where: str) -> Records:
+    for notice in body["items"]:
+        yield from _notice_records(w, notice, viewer, where)
+
+
+def _notice(w: World, body: Any, viewer: int, where: str) -> Records:
+    yield from _notice_records(w, body, viewer, where)
+
+
+def _objection(w: World, b: dict, v: int, where: str) -> set[str]:
+    return classify(dict(visibility.OBJECTION_FIELDS), b, v, where)
+
+
 def _per_app(template: str, ids: Callable[[World, str], list[int]]) -> Callable[[World], list[tuple[str, str | None]]]:
     return lambda w: [(template.format(id=i), k) for k in APPS for i in ids(w, k)]
 
@@ -349,6 +399,13 @@ OPERATIONS: dict[str, Operation] = {
     "/api/presentation-sessions/{id}": Operation(
         lambda w: [("/api/presentation-sessions/1", None)], None,
         reason="one of the office's presentation sessions (the office only, as above)"),
+    # the public notice (公示): read without a login too (below); the objections' list is the office's
+    "/api/public/notices": Operation(lambda w: [("/api/public/notices", None)], _notices),
+    "/api/public/notices/{id}": Operation(lambda w: [(f"/api/public/notices/{w.notice}", None)], _notice),
+    "/api/public/objections/{key}": Operation(lambda w: [(f"/api/public/objections/{w.reference}", None)],
+                                              _one(lambda w, b: w.app_of_id(b["application_id"]), _objection)),
+    "/api/objections": Operation(lambda w: [("/api/objections", None)],
+                                 _items(lambda w, b: w.app_of_id(b["application_id"]), _objection)),
     "/api/campaigns/{id}/readiness": Operation(lambda w: [(f"/api/campaigns/{w.campaign}/readiness", None)], None,
                                                reason="the office's set-up check: units, roles and settings, no "
                                                       "application data"),
@@ -380,6 +437,9 @@ PAGES: dict[str, Callable[[World], list[tuple[str, str | None]]] | str] = {
     "web.org_unit_edit": lambda w: [("/office/org/units/1", None)],
     "web.org_person_edit": lambda w: [(f"/office/org/people/{w.user_ids['hc_submitter']}", None)],
     "web.password_link": "a one-time link's password form: no application data (test_org_accounts.py)",
+    "web.notice_campaign": lambda w: [(f"/notice/{w.campaign}", None)],
+    "web.objection_lookup": lambda w: [(f"/notice/objection?reference={w.reference}", None)],
+    "web.office_notice": lambda w: [(f"/office/campaigns/{w.campaign}/objections", None)],
     "static": "static files",
     "web.favicon": "the site's icon, a static file",
 }
@@ -448,7 +508,9 @@ class Findings:
 
     def check_subset(self, user: str, app: str | None, groups: set[str], where: str) -> None:
         if app is None:  # data tied to no one application: who scores and who was told is the deciders' alone
-            extra = groups - CAMPAIGN_LEVEL.get(user, {REF, OWN})
+            extra = groups - CAMPAIGN_LEVEL.get(user, {REF, OWN}) - {NOTICE}  # a notice is everyone's
+            if user == PUBLIC:
+                extra = groups - {NOTICE}
         else:
             extra = groups - allowed(user, app)
             self.saw(user, app, groups)
@@ -558,6 +620,31 @@ def test_every_response_shows_each_person_exactly_the_field_groups_the_policy_al
             if missing:
                 f.problems.append(f"{user} [{k}]: never shown {sorted(missing)}, which the policy gives them")
     assert OWN in f.seen.get(("scorer_org", "A2"), set()), "a scorer sees their own sheet"
+    # ---- the public, without a login: every GET operation and every page
+    anonymous = app.test_client()
+    public_calls = [(path, op, call) for path, op in [*OPERATIONS.items(), *((p, None) for p in plain)]
+                    for call in (op.calls(w) if op else [(path, None)])]
+    opened = []
+    for path, op, (url, subject) in public_calls:
+        r = anonymous.get(url)
+        assert r.status_code < 500, (PUBLIC, url, r.status_code)
+        if r.status_code != 200:
+            continue
+        opened.append(path)
+        text = r.get_data(as_text=True)
+        scan(w, f, PUBLIC, text, f"GET {url}", subject, page=False)
+        if op is not None and op.read is not None:
+            for app_key, record, groups in op.read(w, json.loads(text), 0, url):
+                f.check_subset(PUBLIC, app_key, groups, f"GET {url}")
+    assert {"/api/public/notices", "/api/public/notices/{id}", "/api/public/objections/{key}"} <= set(opened)
+    for url, subject in pages:
+        r = anonymous.get(url)
+        assert r.status_code < 500, (PUBLIC, url, r.status_code)
+        if r.status_code == 200:
+            scan(w, f, PUBLIC, r.get_data(as_text=True), f"page {url}", subject, page=True)
+    assert f.seen.get((PUBLIC, "A3")) == {NOTICE}, "the public reads the notice, and nothing else of A3"
+    assert not any(app != "A3" for user, app in f.seen if user == PUBLIC)
+
     recused, _ = logged_in(app, "scorer_jx")
     sheet_page = recused.get("/scoring").get_data(as_text=True)
     assert "mk_a1_content" in sheet_page and "依规回避" in sheet_page, "a recused scorer sees their own recusal"

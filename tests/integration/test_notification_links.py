@@ -28,6 +28,7 @@ from typing import Any
 from sqlalchemy import select
 
 from notifications import render, template_names
+from service import clock
 from service.auth import ratelimit
 from service.models import InboxMessage, OutboxMessage, Task, User
 from service.demo.baoding import DEMO_PASSWORD
@@ -64,6 +65,8 @@ EXPECTED: dict[str, tuple[str, tuple[str, ...]]] = {
     "account_invite": ("the form that sets the new account's password", ('id="password-form"',)),
     "password_reset": ("the form that sets a new password", ('id="password-form"',)),
     "task_released": ("the released task's claim button or form", TASK_FORM),
+    "objection_filed": ("the office's objections to the public notice, each with its finding form",
+                        ('class="finding-form"',)),
 }
 # Links that stand in for a login (one-time password links): opened by a reader who is not logged in.
 WITHOUT_LOGIN = frozenset({"account_invite", "password_reset"})
@@ -79,6 +82,7 @@ SENDERS = {
     "service/workflows/assignments.py": ("reassign:", "delegate:"),
     "service/workflows/accounts.py": ("password_link:", "task_released:"),
     "service/workflows/org_workbook.py": ("password_link:",),
+    "service/workflows/public_notice.py": ("objection_filed:",),
 }
 LINK_IN_TEXT = re.compile(r"https?://[^\s<>\"'，。；）]+")
 HREF = re.compile(r'href="([^"]+)"')
@@ -312,6 +316,18 @@ def test_every_notification_link_opens_a_page_where_its_reader_can_act(app: Any)
         walk.check("grade set")
         flows.confirm(api, econ)
         walk.check("confirmed")
+        # the public notice (公示): an objection tells the office; dismissed, the period's end makes the award final
+        notice = flows.publish(api, [econ])
+        api.post("/api/public/objections", None, expect=201, json={
+            "notice_id": notice["id"], "item_id": notice["items"][0]["id"], "name": "王建国",
+            "contact": "13912345678", "reason": "推广范围与申报材料不符"})
+        walk.check("objection filed")
+        objection = api.get("/api/objections", "res_office1")["items"][0]["id"]
+        api.post(f"/api/objections/{objection}/finding", "res_office1",
+                 json={"finding": "dismissed", "reasons": "经核实，异议不成立"})
+        walk.travel(clock.parse_iso(notice["ends_at"]) + timedelta(seconds=1))
+        assert walk.rt.sweep_notices().final == [notice["id"]]
+        walk.check("the notice's period ends")
 
     assert api.get(f"/api/applications/{econ}", "res_office1")["status"] == "awarded"
     assert {api.get(f"/api/applications/{i}", "res_office1")["status"] for i in (hc, hy)} == {"lapsed"}

@@ -62,7 +62,7 @@ def test_a_wrong_csrf_token_is_refused_on_every_form_and_cookie_write(sqlite_app
     task = api.task_for("hc_submitter", "fill_application", draft)["id"]
     ids = {"application_id": str(draft), "task_id": str(task), "definition_id": "1", "instance_id": "1",
            "campaign_id": "1", "attachment_id": "1", "unit_id": "1", "person_id": "1", "import_id": "1",
-           "token": "a-one-time-link", "incident_id": "1"}
+           "token": "a-one-time-link", "incident_id": "1", "objection_id": "1"}
     posts = []
     for rule in app.url_map.iter_rules():
         if "POST" in (rule.methods or set()) and not rule.rule.startswith(("/api", "/static")):
@@ -143,7 +143,9 @@ def test_an_unreachable_database_is_a_503_with_retry_after_on_every_operation(tm
                 continue
             concrete = path.replace("{id}", "1").replace("{key}", "innovation_appraisal")
             body = {"/api/auth/token": {"username": "hc_submitter", "password": "x"},
-                    "/api/auth/password-link": {"token": "a-link", "password": "long-enough-1"}}.get(path, {})
+                    "/api/auth/password-link": {"token": "a-link", "password": "long-enough-1"},
+                    "/api/public/objections": {"notice_id": 1, "item_id": 1, "name": "王建国",
+                                               "contact": "13912345678", "reason": "推广范围与申报不符"}}.get(path, {})
             r = client.open(concrete, method=method.upper(), json=body,
                             headers={"Authorization": "Bearer some-token"})
             assert r.status_code == 503, (method, path, r.status_code, r.get_data(as_text=True)[:200])

@@ -15,8 +15,9 @@ def person(uid: int, *roles: str, unit: int | None = None) -> SimpleNamespace:
     return SimpleNamespace(id=uid, roles=frozenset(roles), unit_id=unit)
 
 
-def application(outcome: str | None = None, recusals: list | None = None) -> SimpleNamespace:
-    return SimpleNamespace(unit_id=UNIT, supervising_union_id=UNION, outcome=outcome, recusals=recusals or [])
+def application(outcome: str | None = None, recusals: list | None = None, published_at: object = None) -> SimpleNamespace:
+    return SimpleNamespace(unit_id=UNIT, supervising_union_id=UNION, outcome=outcome, recusals=recusals or [],
+                           published_at=published_at)
 
 
 def groups(user: SimpleNamespace, app: SimpleNamespace | None, **kw: bool) -> frozenset[G]:
@@ -44,6 +45,26 @@ def test_applicants_see_scoring_only_once_published_and_never_who_scored() -> No
         assert {G.CALCULATION, G.SCORE_SHEETS, G.SCORER_IDENTITIES, G.INTERNAL_REVIEW} <= groups(person(4, role), application())
     assert groups(person(5, "process_admin"), application()) == {G.CONTENT, G.WORKFLOW, G.REFERENCE, G.OWN}
     assert groups(person(6, "unit_submitter", unit=99), application(outcome="awarded")) == visibility.ALWAYS
+
+
+def test_a_public_notice_publishes_the_grade_and_the_public_sees_only_the_notice() -> None:
+    """公示: listed on a notice, the item's grade and score are published to those who may open it; a reader
+    without a login is the public capacity alone, which sees what a notice publishes and nothing else."""
+    unit = person(1, "unit_submitter", unit=UNIT)
+    assert {G.SCORE_SUMMARY, G.GRADE} <= groups(unit, application(published_at="2026-12-30T10:00:00+08:00"))
+    assert visibility.public_groups() == {G.NOTICE}
+    item = {"id": 1, "application_id": 2, "position": 1, "unit_name": "某单位", "theme": "项目", "grade": "一等奖",
+            "status": "listed", "status_name": "公示中", "final_score": 91.5}
+    assert "final_score" not in visibility.redact(visibility.NOTICE_ITEM_FIELDS, item, visibility.public_groups(), None)
+    office = groups(person(4, "office"), None) | visibility.public_groups()
+    assert visibility.redact(visibility.NOTICE_ITEM_FIELDS, item, office, None)["final_score"] == 91.5
+    objection = {"reference": "GS2026-000001", "status": "dismissed", "name": "王建国", "contact": "13912345678",
+                 "reason": "理由", "finding_reasons": "不成立", "found_by": 4}
+    assert visibility.redact(visibility.OBJECTION_FIELDS, objection, visibility.public_groups(), None) == {
+        "reference": "GS2026-000001", "status": "dismissed", "finding_reasons": "不成立"}
+    assert set(visibility.redact(visibility.OBJECTION_FIELDS, objection, office, None)) == set(objection)
+    for role in ("leading_group", "group_leader", "chair_office"):
+        assert G.OBJECTOR not in groups(person(5, role), None)
 
 
 def test_a_field_nobody_classified_cannot_leave() -> None:

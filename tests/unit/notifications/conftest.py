@@ -156,6 +156,12 @@ _SAMPLES: dict[str, dict[str, Any]] = {
         "due_at": _DUE,
         "link": "https://appraisal.example.cn/tasks/16",
     },
+    "objection_filed": {
+        "reference": "GS2026-000123",
+        "application_theme": "职工之家网格化服务",
+        "unit_name": "鸿川集团工会",
+        "link": "https://appraisal.example.cn/office/campaigns/1/objections",
+    },
 }
 
 
