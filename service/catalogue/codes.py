@@ -23,6 +23,8 @@ ACTION = {
     "incident": N_("流程出现异常"), "retry_incident": N_("重试异常环节"), "element": N_("流程节点"),
     "withdraw": N_("撤回申报"), "release_task": N_("退回待认领"), "paper_score_sheet": N_("录入纸质评分表"),
     "replace_scorer": N_("更换评分人"), "close_sheet": N_("关闭评分表"), "close_scoring": N_("结束民主测评"),
+    "publish_notice": N_("发布公示"), "notice_held": N_("公示期满，待异议处理后生效"), "finalise_notice": N_("公示期满，结果生效"),
+    "file_objection": N_("收到实名异议"), "record_finding": N_("记录异议处理结论"),
 }
 ROLE = {
     "unit_submitter": N_("单位填报人"), "unit_leader": N_("单位主要领导"), "vetter": N_("主管工会"),
@@ -53,7 +55,7 @@ NOTIFICATION = {
     "submission_due_soon": N_("申报即将截止"), "task_assigned": N_("新的待办任务"), "task_due_soon": N_("待办即将到期"),
     "task_escalated": N_("逾期待办上报"), "task_handed_over": N_("待办已转交"), "task_overdue": N_("待办已逾期"),
     "task_reassigned": N_("待办已改派"), "task_released": N_("待办退回待认领"), "task_urged": N_("催办通知"),
-    "window_open": N_("申报开始"),
+    "window_open": N_("申报开始"), "objection_filed": N_("公示异议"),
 }
 # The heading over the reasons a unit is given, by the application's status.
 FEEDBACK = {"returned": N_("退回修改意见"), "rejected": N_("未通过审核的理由"), "not_shortlisted": N_("未入选的理由")}
@@ -64,8 +66,16 @@ ORG_FIELD = {
     "unit_id": N_("所属单位"), "roles": N_("角色"), "phone": N_("手机号"), "email": N_("电子邮箱"),
 }
 
+# the public notice (公示, service/workflows/public_notice.py): a notice, an item of it, an objection, a finding
+NOTICE_STATUS = {"open": N_("公示中"), "awaiting_findings": N_("公示期满，待处理异议"), "final": N_("公示结束，结果生效")}
+NOTICE_ITEM_STATUS = {"listed": N_("公示中"), "reexamining": N_("异议成立，重新审议中"), "final": N_("结果生效")}
+OBJECTION_STATUS = {"pending": N_("待处理"), "upheld": N_("异议成立"), "dismissed": N_("异议不成立")}
+FINDING = {"upheld": N_("异议成立"), "dismissed": N_("异议不成立")}
+
 CODES: dict[str, dict[str, str]] = {
     "status": STATUS, "stage": STAGE, "action": ACTION, "role": ROLE, "delivery": DELIVERY, "channel": CHANNEL,
     "unit_type": UNIT_TYPE, "method": METHOD, "rounding": ROUNDING, "dropped": DROPPED, "task_state": TASK_STATE, "instance_state": INSTANCE_STATE,
     "import_result": IMPORT_RESULT, "notification": NOTIFICATION, "feedback": FEEDBACK, "org_field": ORG_FIELD,
+    "notice_status": NOTICE_STATUS, "notice_item_status": NOTICE_ITEM_STATUS, "objection_status": OBJECTION_STATUS,
+    "finding": FINDING,
 }

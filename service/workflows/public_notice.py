@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from service import clock, timekeeping
 from service.auth import policies, visibility
+from service.catalogue import codes, name_of
 from service.auth.visibility import Group
 from service.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from service.models import Application, Campaign, NoticeItem, Objection, PublicNotice, User
@@ -47,32 +48,12 @@ CONFIRMED_OUTCOMES = ("awarded", "not_awarded")
 """An item's process that ended with these outcomes passed the chair's office's confirmation (gw_chair)."""
 OUTCOME_OF_FINDING = {"final": "final", "upheld": "reopen"}
 
-NOTICE_STATUS = {
-    "open": ("公示中", "open"),
-    "awaiting_findings": ("公示期满，待处理异议", "period ended, objections pending"),
-    "final": ("公示结束，结果生效", "ended, results final"),
-}
-ITEM_STATUS = {
-    "listed": ("公示中", "on notice"),
-    "reexamining": ("异议成立，重新审议中", "objection upheld, being decided again"),
-    "final": ("结果生效", "final"),
-}
-OBJECTION_STATUS = {
-    "pending": ("待处理", "pending"),
-    "upheld": ("异议成立", "upheld"),
-    "dismissed": ("异议不成立", "dismissed"),
-}
-FINDINGS = {"upheld": OBJECTION_STATUS["upheld"], "dismissed": OBJECTION_STATUS["dismissed"]}
-"""The office's finding on an objection: its code is the objection's status afterwards."""
+FINDINGS = ("upheld", "dismissed")
+"""The office's finding on an objection (its code is the objection's status afterwards; names: codes.FINDING)."""
 
 MAX_NAME, MAX_CONTACT, MAX_REASON = 50, 100, 2000
 _PHONE = re.compile(r"^\+?[0-9][0-9\- ]{6,19}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
-
-def name_of(table: dict[str, tuple[str, str]], code: str | None) -> str:
-    """The Chinese name of a code (the API shows it beside the code)."""
-    return table.get(code or "", (code or "", ""))[0]
 
 
 def working_days(campaign: Campaign) -> int:
@@ -166,7 +147,9 @@ def publish(*, session: Session, user: User, campaign_id: int,
     session.add(notice)
     session.flush()
     audit.record(session, actor=user, action="publish_notice", object_type="public_notice", object_id=notice.id,
-                 detail={"working_days": notice.working_days, "starts_at": clock.local(now).isoformat(),
+                 detail={"sentence": f"评比办公室发布公示：{len(ranked)} 个项目，公示期 {clock.local(now):%Y-%m-%d %H:%M} 至 "
+                                     f"{clock.local(notice.ends_at):%Y-%m-%d %H:%M:%S}（{notice.working_days} 个工作日）",
+                         "working_days": notice.working_days, "starts_at": clock.local(now).isoformat(),
                          "ends_at": clock.local(notice.ends_at).isoformat(),
                          "application_ids": [a.id for a in ranked]}, campaign_id=campaign.id)
     session.commit()
@@ -213,7 +196,8 @@ def finalise(*, session: Session, services: Services, notice_id: int) -> str:
         if notice.status != "awaiting_findings":
             notice.status = "awaiting_findings"
             audit.record(session, actor=None, action="notice_held", object_type="public_notice", object_id=notice.id,
-                         detail={"pending": pending}, campaign_id=notice.campaign_id)
+                         detail={"sentence": f"公示期已满，尚有 {pending} 件异议待处理，结果待处理结论作出后生效",
+                                 "pending": pending}, campaign_id=notice.campaign_id)
             session.commit()
         else:
             session.rollback()
@@ -229,7 +213,8 @@ def finalise(*, session: Session, services: Services, notice_id: int) -> str:
         finalised.append(item.application_id)
     notice.status, notice.finalised_at = "final", now
     audit.record(session, actor=None, action="finalise_notice", object_type="public_notice", object_id=notice.id,
-                 detail={"application_ids": finalised, "ends_at": clock.local(notice.ends_at).isoformat()},
+                 detail={"sentence": f"公示期满，无待处理异议：{len(finalised)} 个项目的评比结果生效",
+                         "application_ids": finalised, "ends_at": clock.local(notice.ends_at).isoformat()},
                  campaign_id=notice.campaign_id)
     session.commit()
     return "final"
@@ -304,7 +289,8 @@ def file_objection(*, session: Session, notice_id: int, item_id: Any, name: Any,
     session.flush()
     objection.reference = f"GS{campaign.year}-{objection.id:06d}"
     audit.record(session, actor=None, action="file_objection", object_type="objection", object_id=objection.id,
-                 detail={"reference": objection.reference, "notice_id": notice.id,
+                 detail={"sentence": f"{objection.name}对“{item.theme}”提出实名异议（编号 {objection.reference}）",
+                         "reference": objection.reference, "notice_id": notice.id,
                          "application_id": item.application_id, "theme": item.theme, "name": objection.name},
                  campaign_id=campaign.id)
     office = Pool("office", None)
@@ -335,7 +321,7 @@ def record_finding(*, session: Session, services: Services, user: User, objectio
     if objection is None:
         raise NotFound(f"objection {objection_id} does not exist")
     if objection.status != "pending":
-        raise Conflict(f"异议 {objection.reference} 已处理（{name_of(OBJECTION_STATUS, objection.status)}） / objection "
+        raise Conflict(f"异议 {objection.reference} 已处理（{name_of('objection_status', objection.status)}） / objection "
                        f"{objection.reference} already has a finding ({objection.status})")
     notice = repo.lock(session, objection.notice_id)
     assert notice is not None
@@ -351,7 +337,9 @@ def record_finding(*, session: Session, services: Services, user: User, objectio
             application.published_at = None
         item.status = "reexamining"
     audit.record(session, actor=user, action="record_finding", object_type="objection", object_id=objection.id,
-                 detail={"reference": objection.reference, "finding": finding, "reasons": objection.finding_reasons,
+                 detail={"sentence": f"评比办公室对异议 {objection.reference} 作出处理结论：{codes.FINDING[finding]}"
+                                     f"{'，项目退回领导小组重新确定等次' if reexamined else ''}；理由：{objection.finding_reasons}",
+                         "reference": objection.reference, "finding": finding, "reasons": objection.finding_reasons,
                          "application_id": item.application_id, "theme": item.theme,
                          "back_to_decision": reexamined}, campaign_id=notice.campaign_id)
     session.commit()
@@ -423,13 +411,13 @@ def notice_view(session: Session, notice: PublicNotice, user: User | None) -> di
     items = [visibility.redact(visibility.NOTICE_ITEM_FIELDS, {
         "id": item.id, "application_id": item.application_id, "position": item.position, "unit_name": item.unit_name,
         "theme": item.theme, "grade": item.grade, "status": item.status,
-        "status_name": name_of(ITEM_STATUS, item.status),
+        "status_name": name_of("notice_item_status", item.status),
         "final_score": float(scores[item.application_id]) if scores.get(item.application_id) is not None else None,
     }, groups, None) for item in shown]
     now = clock.now()
     body = {
         "id": notice.id, "campaign_id": campaign.id, "campaign_name": campaign.name, "year": campaign.year,
-        "status": notice.status, "status_name": name_of(NOTICE_STATUS, notice.status),
+        "status": notice.status, "status_name": name_of("notice_status", notice.status),
         "working_days": notice.working_days, "starts_at": clock.local(notice.starts_at).isoformat(),
         "ends_at": clock.local(notice.ends_at).isoformat(),
         "finalised_at": clock.local(notice.finalised_at).isoformat() if notice.finalised_at else None,
@@ -447,7 +435,7 @@ def objection_view(objection: Objection, user: User | None) -> dict[str, Any]:
         "id": objection.id, "reference": objection.reference, "notice_id": objection.notice_id,
         "application_id": objection.item.application_id, "theme": objection.item.theme,
         "unit_name": objection.item.unit_name, "status": objection.status,
-        "status_name": name_of(OBJECTION_STATUS, objection.status),
+        "status_name": name_of("objection_status", objection.status),
         "filed_at": clock.local(objection.filed_at).isoformat(),
         "found_at": clock.local(objection.found_at).isoformat() if objection.found_at else None,
         "finding_reasons": objection.finding_reasons, "found_by": objection.found_by,

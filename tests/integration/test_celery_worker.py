@@ -298,3 +298,53 @@ def test_web_works_with_redis_down_and_outbox_drains_when_it_returns(
             w.stop()
         workers.clear()
         redis.stop()
+
+
+def _notice_status(app: Any, notice_id: int) -> str:
+    from service.models import PublicNotice
+
+    with _sessions(app) as s:
+        return s.get(PublicNotice, notice_id).status
+
+
+def test_the_beat_makes_a_public_notice_final_at_its_periods_end_and_holds_one_with_an_objection_pending(
+        pg_app: Any, redis_url: str, smtp: SmtpSink, clock_file: Path, workers: list, tmp_path: Path) -> None:
+    """appraisal.sweep_notices through a real worker and beat: not before the end of the last working day;
+    at it, final (audited); a notice with an objection pending waits for the finding."""
+    api = Api(pg_app)
+    items = []
+    for theme in ("职工之家网格化服务", "班组创新工作室联建"):
+        app_id = flows.create(api, "hc_submitter", theme=theme)["id"]
+        flows.submit(api, app_id, "hc_submitter", "hc_leader")
+        flows.review_to_scoring(api, app_id)
+        flows.score_all(api, app_id)
+        flows.decide(api, app_id)
+        flows.confirm(api, app_id)
+        items.append(app_id)
+    quiet, objected = flows.publish(api, [items[0]]), flows.publish(api, [items[1]])
+    api.post("/api/public/objections", None, expect=201, json={
+        "notice_id": objected["id"], "item_id": objected["items"][0]["id"], "name": "王建国",
+        "contact": "13912345678", "reason": "推广范围与申报材料不符"})
+    ends = clock.parse_iso(quiet["ends_at"])
+    assert ends == clock.parse_iso(objected["ends_at"])
+    env = celery_env(database_url=pg_app.extensions["appraisal.settings"].database_url, redis_url=redis_url,
+                     smtp=smtp, clock_file=clock_file, queue=f"q-{uuid.uuid4().hex[:8]}", NOTICE_SWEEP_SECONDS="1")
+    start_worker(workers, tmp_path, "w1", env)
+    travel(ends - timedelta(seconds=20), clock_file)
+    wait_for(lambda: outbox_settled(pg_app), 30, what="outbox to drain")
+    assert _notice_status(pg_app, quiet["id"]) == "open"  # sweeps ran (a second apart): the period still runs
+    travel(ends + timedelta(seconds=1), clock_file)
+    wait_for(lambda: _notice_status(pg_app, quiet["id"]) == "final", 30, interval=0.2, what="the notice to be final")
+    wait_for(lambda: _notice_status(pg_app, objected["id"]) == "awaiting_findings", 30, interval=0.2,
+             what="the objected notice to wait for its finding")
+    with _sessions(pg_app) as s:
+        records = list(s.scalars(select(AuditRecord).where(AuditRecord.object_type == "public_notice",
+                                                           AuditRecord.action.in_(("finalise_notice", "notice_held")))))
+    assert {(r.action, r.object_id) for r in records} == {("finalise_notice", str(quiet["id"])),
+                                                          ("notice_held", str(objected["id"]))}
+    assert all(r.actor_id is None and r.detail["sentence"] for r in records)
+    objection = api.get("/api/objections", "res_office1")["items"][0]["id"]
+    with clock.frozen(ends + timedelta(hours=1)):
+        api.post(f"/api/objections/{objection}/finding", "res_office1",
+                 json={"finding": "dismissed", "reasons": "经核实，异议不成立"})
+    assert _notice_status(pg_app, objected["id"]) == "final"  # the period's end waited for this finding
