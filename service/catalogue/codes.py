@@ -25,6 +25,8 @@ ACTION = {
     "replace_scorer": N_("更换评分人"), "close_sheet": N_("关闭评分表"), "close_scoring": N_("结束民主测评"),
     "publish_notice": N_("发布公示"), "notice_held": N_("公示期满，待异议处理后生效"), "finalise_notice": N_("公示期满，结果生效"),
     "file_objection": N_("收到实名异议"), "record_finding": N_("记录异议处理结论"),
+    "schedule_session": N_("安排公开讲述会"), "record_session": N_("记录公开讲述会"),
+    "propose_grades": N_("办公室提出名单建议等次"), "decide_grades": N_("领导小组确定名单等次"),
 }
 ROLE = {
     "unit_submitter": N_("单位填报人"), "unit_leader": N_("单位主要领导"), "vetter": N_("主管工会"),

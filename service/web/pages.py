@@ -12,8 +12,8 @@ from service import clock
 from service.auth import policies, tokens, visibility
 from service.errors import Conflict, NotFound, Unauthenticated, ValidationFailed
 from service.schemas.applications import BLANK
-from service.workflows import (applications, attachments, campaign_setup, campaigns, dashboard, feedback, tasks,
-                               viewing, worklists)
+from service.workflows import (applications, attachments, campaign_setup, campaigns, dashboard, feedback,
+                               scoring_actions, tasks, viewing, worklists)
 from service.workflows.application_rules import APPLICATION_FIELDS
 from service.workflows.filenames import download_headers
 from service.web import forms, lists
@@ -329,7 +329,8 @@ def _scoring_rows() -> list[dict[str, Any]]:
         session=db(), ids=[task.application_id for task in rows]))} if rows else {}
     return [{"task": task, "application": seen[task.application_id],
              "criteria": seen[task.application_id].campaign.criteria,
-             "rules": campaign_setup.rules_in_words(seen[task.application_id].campaign)} for task in rows]
+             "rules": campaign_setup.rules_in_words(seen[task.application_id].campaign),
+             "rule": campaign_setup.scoring_rules(seen[task.application_id].campaign)} for task in rows]
 
 
 @bp.route("/scoring", methods=["GET", "POST"])
@@ -365,10 +366,21 @@ def scoring() -> Any:
             if comment:
                 score["comment"] = comment[:2000]
             sheets.append((row["task"], {"score": score}))
+        if not errors and request.form.get("confirm") != "1":
+            # the confirmation step: the totals as they will be stored, then an irreversible submit
+            totals = {row["task"].id: scoring_actions.sheet_total(row["application"].campaign,
+                                                                  sheet[1]["score"]["criteria"])
+                      for row, sheet in zip(rows, sheets)}
+            campaign_ids = sorted({r["application"].campaign_id for r in rows})
+            recused = dashboard.recused_items(session=db(), user=user(), campaign_ids=campaign_ids)
+            return render_template("scoring.html", rows=rows, errors=errors, values=values, recused=recused,
+                                   confirming=totals)
         if not errors:
             for task, data in sheets:
                 try:
-                    tasks.complete(session=db(), services=services(), user=user(), task_id=task.id, data=data)
+                    scoring_actions.submit_sheet(session=db(), services=services(), user=user(), task_id=task.id,
+                                                 criteria=data["score"]["criteria"],
+                                                 comment=data["score"].get("comment"), confirm=True)
                 except ValidationFailed as exc:
                     for e in exc.errors:
                         code = e["field"].rsplit(".", 1)[-1]
@@ -381,7 +393,8 @@ def scoring() -> Any:
         status = 422
     campaign_ids = sorted({r["application"].campaign_id for r in rows}) or [c.id for c in campaigns.list_campaigns(db())[:1]]
     recused = dashboard.recused_items(session=db(), user=user(), campaign_ids=campaign_ids)
-    return render_template("scoring.html", rows=rows, errors=errors, values=values, recused=recused), status
+    return render_template("scoring.html", rows=rows, errors=errors, values=values, recused=recused,
+                           confirming=None), status
 
 
 # --------------------------------------------------------------------------- notifications

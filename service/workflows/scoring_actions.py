@@ -7,10 +7,12 @@ office and the deciding roles may read it (the scorer-identities group of servic
 """
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from handlers.scoring import weighted_total
 from service.auth import policies, visibility
 from service.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from service.models import Application, Task, User
@@ -19,6 +21,7 @@ from service.repositories import instances as instance_repo
 from service.repositories import scoring as repo
 from service.repositories import users as user_repo
 from service.workflows import assignments, audit, retries, viewing
+from service.workflows.campaign_setup import scoring_rules
 from service.workflows.services import Services
 from service.workflows.tasks import MAX_ATTEMPTS, complete_in_transaction, get_task, run_step
 
@@ -61,6 +64,11 @@ def status(session: Session, *, user: User, application_id: int) -> dict[str, An
                     "state": t.state, "paper": bool((t.data or {}).get("paper_sheet")),
                     "not_scored": bool((t.data or {}).get("not_scored"))} for t in rows],
     }, groups, user.id)
+
+
+def sheet_total(campaign: Any, values: dict[str, Any]) -> Decimal:
+    """A sheet's weighted total by the campaign's criteria and rounding rule (what the calculation will store)."""
+    return weighted_total(campaign.criteria, values, scoring_rules(campaign))
 
 
 def _sheet(criteria: dict[str, Any], comment: str | None) -> dict[str, Any]:

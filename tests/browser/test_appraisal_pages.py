@@ -145,7 +145,10 @@ def test_unit_to_award_through_the_pages(person: Any, live_app: Any) -> None:
         assert item.locator("output.total").inner_text() == f"{80 + 5 * i:.2f}"
         scorer.shot(f"12-scoring-{username}")
         assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"] + 1
-        page.click("#submit-scores")
+        page.click("#submit-scores")  # the confirmation step: the totals as stored, then the irreversible submit
+        page.wait_for_selector("#confirm-scores")
+        assert f"{80 + 5 * i:.2f}" in page.inner_text("#confirm-scores")
+        page.click("#confirm-submit")
         page.wait_for_selector("#no-scoring")
 
     # --- the group decides: the office proposes with the ranking in view, the group leader sets the grade

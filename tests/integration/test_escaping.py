@@ -21,7 +21,8 @@ from sqlalchemy import select
 
 from service import clock
 from service.demo.baoding import SCORER_USERNAMES
-from service.models import Application, Campaign, OrgUnit, ProcessDefinition, ProcessInstance, Task, User
+from service.models import (Application, Campaign, OrgUnit, PresentationSession, ProcessDefinition, ProcessInstance,
+                            Task, User)
 from service.workflows import outbox
 from tests.api_client import Api
 from tests.integration import flows
@@ -119,6 +120,12 @@ def _world(app: Any) -> dict[str, list[int]]:
     at_review = _application(api, "econ_submitter")
     flows.submit(api, at_review, "econ_submitter", "econ_leader")
     _application(api, "hc_submitter")  # a draft
+    presenting = _application(api, "htz_submitter")  # shortlisted, in a presentation session
+    flows.submit(api, presenting, "htz_submitter", "htz_leader")
+    flows.shortlist(api, presenting)
+    api.post("/api/presentation-sessions", "res_office1", expect=201, json={
+        "campaign_id": 1, "starts_at": "2027-01-08T09:00", "place": probe("session-place"), "notes": probe("session-notes"),
+        "items": [{"application_id": presenting, "presenter": probe("session-presenter")}]})
     _a_process_and_a_form_with_hostile_names(api)
     _deliver_in_app_messages(app)
     with app.extensions["appraisal.sessions"]() as s:
@@ -126,7 +133,8 @@ def _world(app: Any) -> dict[str, list[int]]:
                 "instance_id": list(s.scalars(select(ProcessInstance.id))),
                 "definition_id": list(s.scalars(select(ProcessDefinition.id))), "campaign_id": [1],
                 "unit_id": list(s.scalars(select(OrgUnit.id).limit(5))),
-                "person_id": list(s.scalars(select(User.id).limit(5))), "token": ["no-such-link"]}
+                "person_id": list(s.scalars(select(User.id).limit(5))), "token": ["no-such-link"],
+                "session_id": list(s.scalars(select(PresentationSession.id)))}
 
 
 def _pages(app: Any, ids: dict[str, list[int]]) -> list[str]:
@@ -170,7 +178,8 @@ def test_every_page_escapes_every_field_a_person_supplied(sqlite_app: Any) -> No
     expected = {*APPLICATION_TEXT, "department", "file-name", "signoff-comment", "review-reasons",
                 "presenter", "presentation-notes", "score-comment", "proposal-reasons", "decision-reasons",
                 "chair-comment", "campaign-name", "criterion-name", "user-name", "bpmn-name", "deploy-comment",
-                "form-title", "form-field-title", "business-key"}
+                "form-title", "form-field-title", "business-key", "session-place", "session-notes",
+                "session-presenter"}
     assert expected <= shown, f"never shown on any page, so never checked: {sorted(expected - shown)}"
     assert any(s.startswith("unit-") for s in shown)
     assert opened > 100, opened

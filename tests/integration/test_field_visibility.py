@@ -424,6 +424,11 @@ PAGES: dict[str, Callable[[World], list[tuple[str, str | None]]] | str] = {
                                "scorer identities (test_campaign_setup.py::test_scorers_see_the_campaigns_scoring_"
                                "rules_on_their_scoring_page_before_they_score)",
     "web.export_scores": lambda w: [(f"/office/campaigns/{w.campaign}/scores.xlsx", None)],
+    # the group decision on the ranked list: scores, calculations, scorer names and the office's proposal
+    "web.list_decision": lambda w: [(f"/office/campaigns/{w.campaign}/decision", None)],
+    "web.presentation_sessions": lambda w: [(f"/office/campaigns/{w.campaign}/sessions", None)],
+    "web.presentation_session": "one of the office's presentation sessions (the office only: "
+                                "test_presentation_sessions.py, test_meeting_pages.py)",
     "web.export_results": lambda w: [(f"/office/campaigns/{w.campaign}/results.xlsx", None)],
     "web.export_applications": lambda w: [(f"/office/campaigns/{w.campaign}/applications.xlsx", None)],
     "web.modeler": lambda w: [(f"/admin/processes/{w.definition}/edit", None)],

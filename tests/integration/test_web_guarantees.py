@@ -62,7 +62,7 @@ def test_a_wrong_csrf_token_is_refused_on_every_form_and_cookie_write(sqlite_app
     task = api.task_for("hc_submitter", "fill_application", draft)["id"]
     ids = {"application_id": str(draft), "task_id": str(task), "definition_id": "1", "instance_id": "1",
            "campaign_id": "1", "attachment_id": "1", "unit_id": "1", "person_id": "1", "import_id": "1",
-           "token": "a-one-time-link", "incident_id": "1", "objection_id": "1"}
+           "token": "a-one-time-link", "incident_id": "1", "objection_id": "1", "session_id": "1"}
     posts = []
     for rule in app.url_map.iter_rules():
         if "POST" in (rule.methods or set()) and not rule.rule.startswith(("/api", "/static")):

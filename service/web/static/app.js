@@ -11,35 +11,49 @@
   function add(a, b) { return {n: a.n * b.d + b.n * a.d, d: a.d * b.d}; }
   function less(a, b) { return a.n * b.d < b.n * a.d; }
 
-  // A scorer's weighted total, value / max × weight × 100 / Σ weight, rounded half up to 2 decimals: the rule of
-  // handlers/scoring.py weighted_total (Decimal there, exact fractions here), so 84.445 shows 84.45 as it is stored.
-  // rows: [{value, max, weight}] as text; an empty value counts 0 and values are held within 0..max while typing.
-  function weightedTotal(rows) {
+  // A scorer's weighted total, value / max × weight × 100 / Σ weight, rounded by the campaign's rule: the rule of
+  // handlers/scoring.py weighted_total (Decimal there, exact fractions here). The page receives the rule from the
+  // server (data-decimals, data-rounding on each item: the campaign's scoring_rules), default 2 decimals half up.
+  // rows: [{value, max, weight}] as text; an empty value counts 0. A value below 0, above its maximum or unreadable
+  // makes the total null: an out-of-range value never shows in the running total.
+  function weightedTotal(rows, rule) {
+    var decimals = rule && rule.decimals !== undefined ? parseInt(rule.decimals, 10) : 2;
+    var rounding = rule && rule.rounding ? rule.rounding : 'half_up';
     var sum = {n: 0n, d: 1n}, weights = {n: 0n, d: 1n};
     for (var i = 0; i < rows.length; i++) {
       var max = fraction(rows[i].max), weight = fraction(rows[i].weight);
-      if (!max || !weight || max.n === 0n) return '0.00';
+      if (!max || !weight || max.n === 0n) return null;
       weights = add(weights, weight);
-      var value = String(rows[i].value).trim() === '' ? null : fraction(rows[i].value);
-      if (!value) continue;
-      if (less(max, value)) value = max;
+      if (String(rows[i].value).trim() === '') continue;
+      var value = fraction(rows[i].value);
+      if (!value || less(max, value)) return null;
       sum = add(sum, {n: value.n * max.d * weight.n, d: value.d * max.n * weight.d});
     }
-    if (weights.n === 0n) return '0.00';
-    var n = sum.n * weights.d * 100n * 100n, d = sum.d * weights.n;  // the total in hundredths, as a fraction
-    var cents = (2n * n + d) / (2n * d);  // half up (both positive)
-    var frac = String(cents % 100n);
-    return String(cents / 100n) + '.' + (frac.length < 2 ? '0' + frac : frac);
+    if (weights.n === 0n) return null;
+    var scale = 10n ** BigInt(decimals);
+    var n = sum.n * weights.d * 100n * scale, d = sum.d * weights.n;  // the total in units of the last decimal
+    var units = n / d, twice = 2n * (n % d);
+    if (twice > d || (twice === d && (rounding === 'half_up' || units % 2n === 1n))) units += 1n;
+    if (decimals === 0) return String(units);
+    var frac = String(units % scale);
+    while (frac.length < decimals) frac = '0' + frac;
+    return String(units / scale) + '.' + frac;
   }
   window.appraisalScoring = {weightedTotal: weightedTotal};
 
   function updateTotal(section) {
-    var rows = [];
+    var rows = [], bad = false;
     section.querySelectorAll('.score-input').forEach(function (input) {
       rows.push({value: input.value, max: input.dataset.max, weight: input.dataset.weight});
+      var alone = weightedTotal([{value: input.value, max: input.dataset.max, weight: '1'}]) === null;
+      input.setAttribute('aria-invalid', alone ? 'true' : 'false');
+      bad = bad || alone;
     });
+    var total = weightedTotal(rows, {decimals: section.dataset.decimals, rounding: section.dataset.rounding});
     var out = section.querySelector('output.total');
-    if (out) out.textContent = weightedTotal(rows);
+    if (out) out.textContent = total === null ? '—' : total;
+    var note = section.querySelector('.out-of-range');
+    if (note) note.hidden = !bad;
   }
   document.querySelectorAll('.score-item').forEach(function (section) {
     section.addEventListener('input', function () { updateTotal(section); });
