@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from service.models import Application, NoticeItem, Objection, PublicNotice, Task
+from service.models import Application, Campaign, NoticeItem, Objection, PublicNotice, Task
 
 RUNNING = ("draft", "returned", "awaiting_signoff", "in_review")
 """An application whose process still runs (ended ones have their outcome as status)."""
@@ -40,6 +40,12 @@ def items_of(session: Session, application_ids: list[int]) -> list[NoticeItem]:
     if not application_ids:
         return []
     return list(session.scalars(select(NoticeItem).where(NoticeItem.application_id.in_(application_ids))))
+
+
+def lock_campaign(session: Session, campaign_id: int) -> Campaign | None:
+    """The campaign row locked for this transaction: two publications of one list wait for each other."""
+    return session.scalar(select(Campaign).where(Campaign.id == campaign_id).with_for_update()
+                          .execution_options(populate_existing=True))
 
 
 def by_id(session: Session, notice_id: int) -> PublicNotice | None:

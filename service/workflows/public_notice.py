@@ -20,6 +20,7 @@ confirmation, before ``await_notice`` is in the BPMN), the result is already fin
 """
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -39,6 +40,8 @@ from service.repositories import public_notices as repo
 from service.workflows import audit, calendars, links, outbox
 from service.workflows.recipients import Pool, resolve
 from service.workflows.services import Services
+
+LOGGER = logging.getLogger(__name__)
 
 DEFAULT_WORKING_DAYS = 5
 MAX_WORKING_DAYS = 30
@@ -63,7 +66,11 @@ def working_days(campaign: Campaign) -> int:
 def period_end(campaign: Campaign, start: datetime) -> datetime:
     """The end of a notice published at ``start``: the last of its working days, 23:59:59 Asia/Shanghai."""
     days = working_days(campaign)
-    return timekeeping.add(start, timekeeping.parse(f"P{days}WD"), calendars.for_campaign(campaign))
+    calendar = calendars.for_campaign(campaign)
+    end = timekeeping.add(start, timekeeping.parse(f"P{days}WD"), calendar)
+    for warning in calendars.missing_year_warnings(calendar, "公示期 / the notice period"):
+        LOGGER.warning("%s", warning)  # a year the calendar does not know: add it to the campaign's overrides
+    return end
 
 
 # --------------------------------------------------------------------------- the confirmed list
@@ -108,7 +115,7 @@ def publish(*, session: Session, user: User, campaign_id: int,
     notice period. Refused (409 naming them) while any item of the list is not confirmed."""
     if not policies.can_run_public_notice(user):
         raise Forbidden("只有评比办公室可以发布公示 / only the office may publish a notice")
-    campaign = campaign_repo.by_id(session, campaign_id)
+    campaign = repo.lock_campaign(session, campaign_id)
     if campaign is None:
         raise NotFound(f"campaign {campaign_id} does not exist")
     state = confirmed_list(session, campaign)
