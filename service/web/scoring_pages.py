@@ -13,7 +13,7 @@ from service.web.blueprint import bp
 from service.web.i18n import pick
 from service.web.pages import _scorer_names
 from service.web.security import db, login_required, user
-from service.workflows import grading, presentations
+from service.workflows import grading, presentations, scoring_actions
 from service.workflows.campaigns import get_campaign
 
 
@@ -148,3 +148,65 @@ def list_decision(campaign_id: int) -> Any:
                            form=request.form if status != 200 else {},
                            scorer_names=_scorer_names(r.get("calculation") for r in rows),
                            application=None), status
+
+
+# --------------------------------------------------------------------------- the office's scoring page
+
+
+def _values(criteria: list[dict[str, Any]]) -> tuple[dict[str, Any], list[dict[str, str]]]:
+    values, errors = {}, []
+    for c in criteria:
+        raw = (request.form.get(f"c_{c['code']}") or "").strip()
+        try:
+            number = float(raw)
+        except ValueError:
+            errors.append({"field": f"c_{c['code']}", "message": _("请输入数字")})
+            continue
+        values[c["code"]] = int(number) if number.is_integer() else number
+    return values, errors
+
+
+@bp.route("/office/applications/<int:application_id>/scoring", methods=["GET", "POST"])
+@login_required
+def office_scoring(application_id: int) -> Any:
+    me = user()
+    view = scoring_actions.office_view(db(), user=me, application_id=application_id)
+    errors: list[str] = []
+    status = 200
+    if request.method == "POST":
+        action = request.form.get("action")
+        try:
+            if action == "paper":
+                values, problems = _values(view["criteria"])
+                if problems:
+                    raise ValidationFailed(problems)
+                task_id = int(request.form.get("task_id") or 0)
+                scoring_actions.enter_paper_sheet(
+                    session=db(), services=_services(), user=me, task_id=task_id, criteria=values,
+                    comment=(request.form.get("comment") or "").strip()[:2000] or None,
+                    confirm=request.form.get("confirm") == "1", reason=request.form.get("reason", "")[:500])
+                done = _("纸质评分表已录入")
+            elif action == "close":
+                scoring_actions.close_scoring(session=db(), services=_services(), user=me,
+                                              application_id=application_id, reason=request.form.get("reason", ""))
+                done = _("已结束本项目的评分")
+            elif action == "replace":
+                scoring_actions.replace_scorer(
+                    session=db(), user=me, application_id=application_id,
+                    scorer_id=int(request.form.get("scorer_id") or 0),
+                    replacement_id=int(request.form.get("replacement_id") or 0), reason=request.form.get("reason", ""))
+                done = _("已更换评分成员，新的评分人已收到评分表")
+            else:
+                raise ValidationFailed([{"field": "action", "message": _("请选择操作")}])
+        except ValidationFailed as exc:
+            db().rollback()
+            errors, status = [pick(e["message"]) for e in exc.errors], 422
+        except Conflict as exc:
+            db().rollback()
+            errors, status = [pick(exc.detail)], 409
+        else:
+            flash(done, "ok")
+            return redirect(url_for("web.office_scoring", application_id=application_id))
+        view = scoring_actions.office_view(db(), user=me, application_id=application_id)
+    return render_template("scoring_office.html", errors=errors, action=request.form.get("action"),
+                           form=request.form if status != 200 else {}, **view), status

@@ -12,11 +12,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from handlers.scoring import weighted_total
+from handlers.scoring import recusal_reason, weighted_total
 from service.auth import policies, visibility
 from service.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from service.models import Application, Task, User
 from service.repositories import applications as application_repo
+from service.repositories import campaigns as campaign_repo
 from service.repositories import instances as instance_repo
 from service.repositories import scoring as repo
 from service.repositories import users as user_repo
@@ -64,6 +65,20 @@ def status(session: Session, *, user: User, application_id: int) -> dict[str, An
                     "state": t.state, "paper": bool((t.data or {}).get("paper_sheet")),
                     "not_scored": bool((t.data or {}).get("not_scored"))} for t in rows],
     }, groups, user.id)
+
+
+def office_view(session: Session, *, user: User, application_id: int) -> dict[str, Any]:
+    """What the office's scoring page shows: the status, the open sheets, the campaign's other scorers (who may
+    take over an absent scorer's sheet, recusal checked when chosen), the criteria."""
+    if not policies.can_run_meetings(user):
+        raise Forbidden(policies.DENIED[policies.can_run_meetings])
+    application = _application(session, application_id)
+    current = status(session, user=user, application_id=application.id)
+    holders = {s["scorer_id"] for s in current["sheets"]}
+    others = [{"id": i, "name": n} for i, unit, n in campaign_repo.current_scorers(session, application.campaign_id)
+              if i not in holders and recusal_reason(unit, application.unit_id, application.supervising_union_id) is None]
+    return {"application": application, "status": current, "criteria": application.campaign.criteria,
+            "open_sheets": [s for s in current["sheets"] if s["state"] == "open"], "replacements": others}
 
 
 def sheet_total(campaign: Any, values: dict[str, Any]) -> Decimal:

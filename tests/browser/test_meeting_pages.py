@@ -170,3 +170,40 @@ def test_the_office_proposes_and_the_group_leader_decides_the_ranked_list(person
         body = api.get(f"/api/applications/{ids[theme]}", "res_office1")
         assert body["grade"] == grade and body["stage"] == "confirmation"
     leader.finish()
+
+
+def test_the_office_enters_a_paper_sheet_and_closes_scoring_at_the_quorum(person: Any, live_app: Any) -> None:
+    api = _api(live_app)
+    campaign = flows.campaign_id(api)
+    api.call("PATCH", f"/api/campaigns/{campaign}", "res_office1", 200,
+             json={"scoring_quorum": 2, "reason": "评审组会议：两份评分即可结束"})
+    app_id = _shortlisted(api, "一线职工创新成果转化")
+    _present(api, app_id)
+    office = person("res_office1")
+    page = office.go(f"/office/applications/{app_id}/scoring")
+    assert "已提交 0 份，待提交 4 份" in page.inner_text("#scoring-counts")
+    page.select_option("#paper-task", label="许文静")
+    for c in DEFAULT_CRITERIA:
+        page.fill(f"#paper-{c['code']}", "82")
+    page.check("#paper-confirm")
+    office.shot("meeting-09-paper-sheet")
+    page.click("#paper-submit")
+    page.wait_for_selector(".flash.ok")
+    assert "纸质评分表录入" in page.inner_text("#scoring-status")
+    page.fill("#close-reason", "两位成员缺席")
+    with office.expecting(409, rf"/office/applications/{app_id}/scoring"):
+        page.click("#close-submit")
+        page.wait_for_selector(".form-errors")
+    assert "未达到法定人数 2 份" in page.inner_text(".form-errors")
+    sheet = [t for t in api.tasks("scorer_org", application_id=app_id) if t["element_id"] == "democratic_scoring"][0]
+    api.post(f"/api/tasks/{sheet['id']}/score-sheet", "scorer_org",
+             json={"criteria": {c["code"]: 78 for c in DEFAULT_CRITERIA}, "confirm": True})
+    page = office.go(f"/office/applications/{app_id}/scoring")
+    page.fill("#close-reason", "两位成员缺席，已达法定人数")
+    page.click("#close-submit")
+    page.wait_for_selector(".flash.ok")
+    office.shot("meeting-10-scoring-closed")
+    assert page.locator("#scoring-status").inner_text().count("结束评分时未评分") == 2
+    body = api.get(f"/api/applications/{app_id}", "res_office1")
+    assert body["stage"] == "decision" and body["calculation"]["count"] == 2
+    office.finish()

@@ -427,6 +427,7 @@ PAGES: dict[str, Callable[[World], list[tuple[str, str | None]]] | str] = {
     # the group decision on the ranked list: scores, calculations, scorer names and the office's proposal
     "web.list_decision": lambda w: [(f"/office/campaigns/{w.campaign}/decision", None)],
     "web.presentation_sessions": lambda w: [(f"/office/campaigns/{w.campaign}/sessions", None)],
+    "web.office_scoring": _per_app("/office/applications/{id}/scoring", lambda w, k: [w.ids[k]]),
     "web.presentation_session": "one of the office's presentation sessions (the office only: "
                                 "test_presentation_sessions.py, test_meeting_pages.py)",
     "web.export_results": lambda w: [(f"/office/campaigns/{w.campaign}/results.xlsx", None)],
