@@ -243,7 +243,14 @@ def test_the_period_ends_after_its_working_days_across_a_statutory_holiday_then_
 def test_a_notice_without_objections_becomes_final_at_the_sweep_and_the_unit_is_told(app: Any) -> None:
     api = Api(app)
     done = confirmed(api)
+    campaign = f"/api/campaigns/{flows.campaign_id(api)}"
+    assert api.get(campaign, "res_office1")["notice_working_days"] == 5  # the default
+    api.call("PATCH", campaign, "res_office1", 422, json={"notice_working_days": 0, "reason": "公示期"})
+    edited = api.call("PATCH", campaign, "res_office1", 200, json={"notice_working_days": 3, "reason": "按通知公示三个工作日"})
+    assert edited.get_json()["campaign"]["notice_working_days"] == 3
     notice = flows.publish(api)
+    assert notice["working_days"] == 3  # Saturday 26 December: 28, 29 and 30 December
+    assert notice["ends_at"] == "2026-12-30T23:59:59+08:00"
     with app.extensions["appraisal.sessions"]() as s:
         told_before = list(s.scalars(select(OutboxMessage).where(OutboxMessage.template == "application_result")))
     assert bool(told_before) != WAITS  # with await_notice the unit hears its result when the notice ends
