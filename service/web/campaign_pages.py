@@ -145,7 +145,7 @@ def _changes(section: str, form: Any) -> dict[str, Any]:
         return {"name": (form.get("name") or "").strip(),
                 "max_applications_per_unit": _int(form, "max_applications_per_unit", blank=None),
                 "min_eligible_scorers": _int(form, "min_eligible_scorers", blank=None),
-                "notice_working_days": _int(form, "notice_working_days")}
+                "notice_working_days": _int(form, "notice_working_days", blank=None)}
     if section == "units":
         if form.get("units_mode") == "all":
             return {"applicant_unit_ids": None}

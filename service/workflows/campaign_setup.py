@@ -176,7 +176,8 @@ def _check(session: Session, values: dict[str, Any]) -> None:
         if v is not None and (isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= 1000):
             errors.append({"field": key, "message": "须为 1–1000 的整数或不设 / must be an integer 1..1000 or null"})
     days = values["notice_working_days"]
-    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_NOTICE_WORKING_DAYS:
+    if days is not None and (isinstance(days, bool) or not isinstance(days, int)
+                             or not 1 <= days <= MAX_NOTICE_WORKING_DAYS):  # None: the default
         errors.append({"field": "notice_working_days", "message": f"须为 1–{MAX_NOTICE_WORKING_DAYS} 的整数 / must be an "
                                                                   f"integer 1..{MAX_NOTICE_WORKING_DAYS}"})
     units = values["applicant_unit_ids"]
