@@ -49,6 +49,10 @@ def _applications(campaign_id: int) -> Any:
     return select(_c("applications").id).where(_c("applications").campaign_id == campaign_id)
 
 
+def _presentation_sessions(campaign_id: int) -> Any:
+    return select(_c("presentation_sessions").id).where(_c("presentation_sessions").campaign_id == campaign_id)
+
+
 def _notices(campaign_id: int) -> Any:
     return select(_c("public_notices").id).where(_c("public_notices").campaign_id == campaign_id)
 
@@ -72,6 +76,9 @@ PARTS: dict[str, Part] = {
     "process_instances": Part(lambda c: _c("process_instances").id.in_(_instances(c))),
     "applications": Part(lambda c: _c("applications").campaign_id == c),
     "attachments": Part(lambda c: _c("attachments").application_id.in_(_applications(c))),
+    # the presentation sessions (公开讲述) the office scheduled, and who presented in which order
+    "presentation_sessions": Part(lambda c: _c("presentation_sessions").campaign_id == c),
+    "presentation_slots": Part(lambda c: _c("presentation_slots").session_id.in_(_presentation_sessions(c))),
     # the public notices (公示) of the campaign, what they listed and the objections to them
     "public_notices": Part(lambda c: _c("public_notices").campaign_id == c),
     "notice_items": Part(lambda c: _c("notice_items").notice_id.in_(_notices(c))),

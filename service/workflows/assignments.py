@@ -13,6 +13,7 @@ scorers stay anonymous to each other.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from sqlalchemy.orm import Session
 
@@ -124,7 +125,8 @@ def _target(session: Session, user_id: int) -> User:
     return target
 
 
-def _hand_over(session: Session, *, actor: User, task: Task, target: User, reason: str, action: str) -> Handover:
+def _hand_over(session: Session, *, actor: User, task: Task, target: User, reason: str,
+               action: Literal["reassign", "delegate", "replace_scorer"]) -> Handover:
     previous = _holder(task)
     if previous == target.id:
         session.rollback()  # already theirs: nothing changes, nothing to record or tell

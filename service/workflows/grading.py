@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy.orm import Session
 
@@ -140,7 +140,8 @@ def waiting_items(session: Session, campaign_id: int, element_id: str) -> list[T
 
 
 def _complete_list(session: Session, services: Services, user: User, campaign_id: int, entries: list[GradeEntry],
-                   step: tuple[str, str, str], action: str, commit: bool) -> list[Task]:
+                   step: tuple[str, str, str],
+                   action: Literal["propose_grades", "decide_grades"], commit: bool) -> list[Task]:
     element, grade_field, reasons_field = step
 
     def attempt() -> list[Task]:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy.orm import Session
 
@@ -168,7 +168,8 @@ def complete_in_transaction(session: Session, services: Services, user: User, ta
 
 
 def run_step(session: Session, services: Services, *, actor: User, task: Task, instance: Any, application: Any,
-             form_data: dict[str, Any], engine_data: dict[str, Any], action: str = "complete",
+             form_data: dict[str, Any], engine_data: dict[str, Any],
+             action: Literal["complete", "paper_score_sheet", "close_sheet"] = "complete",
              extra: dict[str, Any] | None = None) -> None:
     """Hand a locked, checked task's data to the engine and write the step, audited as ``action`` (no commit)."""
     if application is not None:  # before scoring, the process takes the campaign's settings as they are now

@@ -88,16 +88,39 @@ def test_the_database_refuses_to_truncate_the_trail(pg_app: Any) -> None:
 
 
 def audit_actions() -> dict[str, str]:
-    """Every action name passed to ``audit.record(...)`` in the code, with the file it is in."""
+    """Every action name passed to ``audit.record(...)`` in the code, with the file it is in.
+
+    An action is a literal at the call, or the enclosing function's parameter annotated ``Literal[...]`` (a
+    step or a hand-over audited under one of a few names), whose every value is taken.
+    """
     found: dict[str, str] = {}
+
+    def visit(node: ast.AST, params: dict[str, ast.expr | None], path: Any) -> None:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):  # a closure sees its outer parameters
+            params = {**params, **{a.arg: a.annotation for a in node.args.args + node.args.kwonlyargs}}
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "record" \
+                and isinstance(node.func.value, ast.Name) and node.func.value.id == "audit":
+            action = next((k.value for k in node.keywords if k.arg == "action"), None)
+            for name in _action_names(action, params, path):
+                found[name] = str(path.relative_to(ROOT))
+        for child in ast.iter_child_nodes(node):
+            visit(child, params, path)
+
     for path in sorted((ROOT / "service").rglob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "record" \
-                    and isinstance(node.func.value, ast.Name) and node.func.value.id == "audit":
-                action = next((k.value for k in node.keywords if k.arg == "action"), None)
-                assert isinstance(action, ast.Constant), f"{path}: audit action must be a literal"
-                found[action.value] = str(path.relative_to(ROOT))
+        visit(ast.parse(path.read_text(encoding="utf-8")), {}, path)
     return found
+
+
+def _action_names(action: ast.expr | None, params: dict[str, ast.expr | None], path: Any) -> list[str]:
+    if isinstance(action, ast.Constant):
+        return [action.value]
+    annotation = params.get(action.id) if isinstance(action, ast.Name) else None
+    literal = isinstance(annotation, ast.Subscript) and isinstance(annotation.value, ast.Name) \
+        and annotation.value.id == "Literal"
+    assert literal, f"{path}: an audit action must be a literal or a parameter annotated Literal[...]"
+    values = annotation.slice.elts if isinstance(annotation.slice, ast.Tuple) else [annotation.slice]
+    assert all(isinstance(v, ast.Constant) for v in values), f"{path}: Literal[...] of strings only"
+    return [v.value for v in values]
 
 
 # Every audited action, and why repeating it cannot write a record when nothing changed. Those that can be
@@ -141,6 +164,19 @@ NO_CHANGE_CASES = {
     "withdraw": "withdrawing a withdrawn application is a 409 and records nothing",
     "urge": "tested (test_worklist_pages.py::test_group_leader_supervises_an_overdue_task_read_only_and_urges_once_a_day): "
             "a second urge the same day queues no notice and writes no record",
+    "paper_score_sheet": "a sheet's completion entered by the office: a completed sheet cannot complete again (409)",
+    "close_sheet": "written only for a sheet still open when the office closes the item's scoring, in that transaction",
+    "close_scoring": "closing an item with no open sheet is a 409 and records nothing",
+    "replace_scorer": "the same use case as reassign (assignments._hand_over): giving a sheet to its holder records nothing",
+    "propose_grades": "completes every listed item's proposal: a second list finds no item waiting (422), records nothing",
+    "decide_grades": "completes every listed item's decision: a second list finds no item waiting (422), records nothing",
+    "schedule_session": "always creates a presentation session row",
+    "record_session": "recording a session already recorded is a 409 and records nothing",
+    "publish_notice": "always creates a notice row (no confirmed item left to list is a 409 and records nothing)",
+    "notice_held": "written once, when the period ends with objections pending (the sweep again finds it held)",
+    "finalise_notice": "written once, when the period ends with nothing pending (a final notice is left alone)",
+    "file_objection": "always stores a new objection (each is a person's filing, with its own reference)",
+    "record_finding": "a finding on an objection that has one is a 409 and records nothing",
 }
 
 
