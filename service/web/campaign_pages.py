@@ -16,7 +16,7 @@ from service.web.security import db, login_required, user
 from service.workflows import applications, campaign_setup
 
 
-SECTIONS = ("window", "scorers", "criteria", "grades", "rules", "limits", "units", "process", "reminders")
+SECTIONS = ("window", "scorers", "criteria", "grades", "rules", "limits", "quotas", "units", "process", "reminders")
 
 
 @bp.get("/office/campaigns")
@@ -114,6 +114,22 @@ def _local_time(text: str, field: str) -> str:
     return text + "+08:00"
 
 
+def _quotas(form: Any) -> dict[str, Any] | None:
+    """Each grade's quota from its field: "3" at most 3 items, "30%" at most 30 % of the presented items, blank none."""
+    quotas: dict[str, Any] = {}
+    for key in form:
+        if not key.startswith("quota_"):
+            continue
+        grade, text = key[len("quota_"):], (form.get(key) or "").strip().replace("％", "%")
+        if not text:
+            continue
+        if text.endswith("%"):
+            quotas[grade] = {"share": _number(text[:-1], f"grade_quotas.{grade}") / 100}
+        else:
+            quotas[grade] = {"max": _int(form, key)}
+    return quotas or None
+
+
 def _changes(section: str, form: Any) -> dict[str, Any]:
     """The settings one section of the page edits, read from its form."""
     if section == "window":
@@ -146,6 +162,8 @@ def _changes(section: str, form: Any) -> dict[str, Any]:
                 "max_applications_per_unit": _int(form, "max_applications_per_unit", blank=None),
                 "min_eligible_scorers": _int(form, "min_eligible_scorers", blank=None),
                 "notice_working_days": _int(form, "notice_working_days", blank=None)}
+    if section == "quotas":
+        return {"scoring_quorum": _int(form, "scoring_quorum", blank=None), "grade_quotas": _quotas(form)}
     if section == "units":
         if form.get("units_mode") == "all":
             return {"applicant_unit_ids": None}

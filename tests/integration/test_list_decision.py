@@ -122,3 +122,25 @@ def test_the_list_must_be_whole_and_valid_and_only_its_roles_may_act(app: Any) -
     r = api.post(f"/api/campaigns/{campaign}/grade-decisions", "group_leader", expect=422,
                  json=_list(ids, [grades[0], grades[1]]))
     assert "没有等待" in r.get_json()["errors"][0]["message"]
+
+
+def test_the_office_sets_the_quorum_and_the_quotas_on_the_set_up_page(app: Any) -> None:
+    from tests.web_client import logged_in
+
+    api = Api(app)
+    campaign = flows.campaign_id(api)
+    grades = api.get(f"/api/campaigns/{campaign}", "res_office1")["grades"]
+    client, token = logged_in(app, "res_office1")
+    r = client.post(f"/office/campaigns/{campaign}/setup", data={
+        "csrf_token": token, "section": "quotas", "action": "save", "reason": "评审组会议决定",
+        "scoring_quorum": "5", f"quota_{grades[0]}": "1", f"quota_{grades[1]}": "30%"})
+    assert r.status_code == 302, r.get_data(as_text=True)[:500]
+    body = api.get(f"/api/campaigns/{campaign}", "res_office1")
+    assert body["scoring_quorum"] == 5
+    assert body["grade_quotas"] == {grades[0]: {"max": 1}, grades[1]: {"share": 0.3}}
+    page = client.get(f"/office/campaigns/{campaign}/setup").get_data(as_text=True)
+    assert 'value="30%"' in page and f'name="quota_{grades[0]}" size="6" value="1"' in page
+    r = client.post(f"/office/campaigns/{campaign}/setup", data={
+        "csrf_token": token, "section": "quotas", "action": "save", "reason": "错误的名额",
+        "scoring_quorum": "", f"quota_{grades[0]}": "150%"})
+    assert r.status_code == 422 and "0–1" in r.get_data(as_text=True)
