@@ -1,12 +1,13 @@
 """Turn a template name, a context and a locale into subject, text and HTML.
 
-Layout of ``notifications/templates/``::
+Layout of ``notifications/templates/`` (one template per message, in Chinese; every sentence is a msgid of
+the catalogue, ``{{ _("…") }}``, which gives the recipient's language)::
 
-    <locale>/<name>.subject.txt   one line; whitespace is collapsed
-    <locale>/<name>.txt           plain text (e-mail text part, in-app, SMS)
-    <locale>/<name>.html          HTML e-mail part; autoescaped
-    <locale>/_layout.txt|.html    greeting, action link and footer shared by all
-    <locale>/_macros.txt|.html    small helpers (label/value rows)
+    <name>.subject.txt   one line; whitespace is collapsed
+    <name>.txt           plain text (e-mail text part, in-app, SMS)
+    <name>.html          HTML e-mail part; autoescaped
+    _layout.txt|.html    greeting, action link and footer shared by all
+    _macros.txt|.html    small helpers (label/value rows)
 
 Files starting with ``_`` are not templates in their own right. Only ``.html``
 files are autoescaped: the subject goes into a header and the text part is
@@ -67,7 +68,7 @@ def template_names() -> list[str]:
     suffix = ".subject.txt"
     return sorted(
         p.name[: -len(suffix)]
-        for p in (TEMPLATE_DIR / DEFAULT_LOCALE).glob(f"*{suffix}")
+        for p in TEMPLATE_DIR.glob(f"*{suffix}")
         if not p.name.startswith("_")
     )
 
@@ -81,10 +82,13 @@ def render(template: str, context: Mapping[str, Any], locale: str = DEFAULT_LOCA
     resolved = _resolve_locale(template, normalise_locale(locale))
     env = _environment(resolved)
     where = f"template {template!r} ({resolved})"
+    from service import catalogue  # the catalogue of text, loaded when a message is first written
+
     try:
-        subject, text, html = (
-            env.get_template(f"{template}.{part}").render(context) for part in _PARTS
-        )
+        with catalogue.locale(resolved):
+            subject, text, html = (
+                env.get_template(f"{template}.{part}").render(context) for part in _PARTS
+            )
     except jinja2.TemplateNotFound as exc:
         raise TemplateNotFound(f"{where}: missing file {exc.name}") from exc
     except jinja2.UndefinedError as exc:
@@ -104,11 +108,9 @@ def render(template: str, context: Mapping[str, Any], locale: str = DEFAULT_LOCA
 
 
 def _resolve_locale(template: str, locale: str) -> str:
-    """The locale whose files will be used: the requested one, else the default."""
-    if _NAME.match(template):
-        for candidate in dict.fromkeys((locale, DEFAULT_LOCALE)):
-            if (TEMPLATE_DIR / candidate / f"{template}.subject.txt").is_file():
-                return candidate
+    """The locale the message is written in (the template exists: there is one for every language)."""
+    if _NAME.match(template) and (TEMPLATE_DIR / f"{template}.subject.txt").is_file():
+        return locale
     raise TemplateNotFound(f"no notification template named {template!r}")
 
 
@@ -116,7 +118,7 @@ def _resolve_locale(template: str, locale: str) -> str:
 def _environment(locale: str) -> Environment:
     """One environment per locale so the date filters know which format to use."""
     env = Environment(
-        loader=FileSystemLoader(TEMPLATE_DIR / locale),
+        loader=FileSystemLoader(TEMPLATE_DIR),
         autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
         undefined=StrictUndefined,
         trim_blocks=True,
@@ -127,6 +129,9 @@ def _environment(locale: str) -> Environment:
     env.filters["date"] = _defined_only(partial(format_date, locale=locale))
     env.filters["overdue"] = _defined_only(partial(format_overdue, locale=locale))
     env.globals["invalid"] = _invalid
+    from service import catalogue
+
+    env.globals.update(_=catalogue._, ngettext=catalogue.ngettext, lang=locale)
     return env
 
 

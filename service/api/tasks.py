@@ -5,6 +5,7 @@ from typing import Any
 
 from flask import Blueprint
 
+from service.catalogue import _
 from service.api import schemas
 from service.api.common import current_user, services, session
 from service.api.contract import operation
@@ -78,7 +79,7 @@ def complete(task_id: int, body: CompleteBody) -> dict:
     data = body.model_extra or {}
     data = data.get("variables", data)
     if not isinstance(data, dict):
-        raise ValidationFailed([{"field": "variables", "message": "须为对象 / must be an object"}])
+        raise ValidationFailed([{"field": "variables", "message": _("须为对象")}])
     return _acted(tasks.complete(session=session(), services=services(), user=user, task_id=task_id, data=data),
                   user)
 

@@ -2,9 +2,8 @@
 
 This table is the one definition of the rule set. The server's validation reports problems by
 code; the browser modeler (issue 15, bpmnlint) is to mirror the same codes, so each rule names the
-bpmnlint rule it corresponds to where there is one. Messages are Chinese first, English second,
-both ``str.format`` templates over the problem's parameters, so a later gettext catalogue can take
-them over key by key.
+bpmnlint rule it corresponds to where there is one. Messages are Chinese msgids of the catalogue
+(service/catalogue, which holds the English), ``str.format`` templates over the problem's parameters.
 
 Severity ``error`` refuses a deployment; ``warning`` is reported and the document still deploys.
 """
@@ -12,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any, Mapping
+
+from service.catalogue import N_, _, locale
 
 ERROR, WARNING = "error", "warning"
 
@@ -22,190 +23,142 @@ class Rule:
 
     severity: str
     description: str
-    zh: str
-    en: str
+    zh: str  # a msgid of the catalogue (service/catalogue): the English is in its .po file
     bpmnlint: str | None = None
 
 
 RULES: dict[str, Rule] = {
     # -- the document ------------------------------------------------------------------------
     "too_large": Rule(ERROR, "the document is larger than the upload limit",
-                      "文档大小为 {size} 字节，超过上限 {limit} 字节",
-                      "the document is {size} bytes; the limit is {limit}"),
+                      N_("文档大小为 {size} 字节，超过上限 {limit} 字节")),
     "not_xml": Rule(ERROR, "the document is empty or not well-formed XML",
-                    "不是格式正确的 XML：{detail}", "not well-formed XML: {detail}"),
+                    N_("不是格式正确的 XML：{detail}")),
     "unsupported_encoding": Rule(ERROR, "the XML declaration names an encoding the service cannot read",
-                                 "不支持的字符编码 {encoding}：请以 UTF-8（或 UTF-16、GB18030 等标准编码）保存",
-                                 "unsupported character encoding {encoding}: save the file as UTF-8 "
-                                 "(or another standard encoding such as UTF-16 or GB18030)"),
+                                 N_("不支持的字符编码 {encoding}：请以 UTF-8（或 UTF-16、GB18030 等标准编码）保存")),
     "bad_encoding": Rule(ERROR, "the bytes are not valid in the encoding the document declares",
-                         "文档声明的字符编码为 {encoding}，但内容不是有效的 {encoding}（第 {offset} 字节）",
-                         "the document declares the encoding {encoding} but is not valid {encoding} "
-                         "(at byte {offset})"),
+                         N_("文档声明的字符编码为 {encoding}，但内容不是有效的 {encoding}（第 {offset} 字节）")),
     "forbidden_xml": Rule(ERROR, "DTDs, entities and external references are refused (XXE, entity expansion)",
-                          "不允许使用 DTD 和实体声明（{kind}）", "DTDs and entities are not allowed ({kind})"),
+                          N_("不允许使用 DTD 和实体声明（{kind}）")),
     "not_bpmn": Rule(ERROR, "the root element is not bpmn:definitions in the BPMN 2.0 namespace",
-                     "根元素必须是 BPMN 2.0 命名空间中的 bpmn:definitions，实际为 {tag}",
-                     "the root element must be bpmn:definitions in the BPMN 2.0 namespace, found {tag}"),
+                     N_("根元素必须是 BPMN 2.0 命名空间中的 bpmn:definitions，实际为 {tag}")),
     "no_process": Rule(ERROR, "the document has no executable process (of the requested id)",
-                       "文档中没有可执行的流程{which}（请设置 isExecutable=\"true\"）",
-                       "no executable bpmn:process{which} (set isExecutable=\"true\")"),
+                       N_("文档中没有可执行的流程{which}（请设置 isExecutable=\"true\"）")),
     "schema": Rule(ERROR, "the BPMN 2.0 schema or the engine's parser refuses the document",
-                   "不符合 BPMN 2.0 规范：{detail}", "not valid BPMN 2.0: {detail}"),
+                   N_("不符合 BPMN 2.0 规范：{detail}")),
     "parse": Rule(ERROR, "the engine cannot build a runnable process from the document",
-                  "流程引擎无法解析该流程：{detail}", "the engine cannot parse the process: {detail}"),
+                  N_("流程引擎无法解析该流程：{detail}")),
     # -- what may run ------------------------------------------------------------------------
     "script": Rule(ERROR, "scripts of any kind (script tasks, pre/post scripts, inline scripts) cannot run here",
-                   "不允许使用脚本（{what}）：请改用调用已注册处理程序的服务任务",
-                   "scripts are not allowed ({what}): use a service task calling a registered handler"),
+                   N_("不允许使用脚本（{what}）：请改用调用已注册处理程序的服务任务")),
     "unknown_element": Rule(ERROR, "an element that BPMN 2.0 does not define",
-                            "bpmn:{name} 不是 BPMN 2.0 元素", "bpmn:{name} is not a BPMN 2.0 element"),
+                            N_("bpmn:{name} 不是 BPMN 2.0 元素")),
     "forbidden_element": Rule(ERROR, "script, business rule tasks and call activities cannot run here",
-                              "本服务不支持 {label}（bpmn:{name}）：{advice}",
-                              "{label_en} (bpmn:{name}) is not supported by this service: {advice_en}"),
+                              N_("本服务不支持 {label}（bpmn:{name}）：{advice}")),
     "unsupported_element": Rule(ERROR, "a BPMN element this service cannot run (nobody could complete it)",
-                                "本服务无法运行 bpmn:{name}：{advice}",
-                                "this service cannot run bpmn:{name}: {advice_en}"),
+                                N_("本服务无法运行 bpmn:{name}：{advice}")),
     "unsupported_event": Rule(ERROR, "an event definition other than timer (and terminate on end events)",
-                              "本服务不支持 {name} 事件：只支持定时事件（结束事件还可以是终止事件）",
-                              "{name_en} events are not supported: only timer events (and terminate end events) can run"),
+                              N_("本服务不支持 {name} 事件：只支持定时事件（结束事件还可以是终止事件）")),
     # -- user and service tasks --------------------------------------------------------------
     "missing_lane": Rule(ERROR, "a user task outside every lane (its lane names the role that does it)",
-                         "用户任务不在任何泳道中：泳道决定由哪个角色办理",
-                         "the user task is not in any lane; its lane names the role that does it"),
+                         N_("用户任务不在任何泳道中：泳道决定由哪个角色办理")),
     "unknown_role": Rule(ERROR, "a user task's lane is not a known role",
-                         "泳道 {lane} 不是已知角色（可用：{known}）",
-                         "lane {lane!r} is not a known role ({known})"),
+                         N_("泳道 {lane} 不是已知角色（可用：{known}）")),
     "missing_form": Rule(ERROR, "a user task without a formKey property",
-                         "用户任务没有指定表单（formKey 属性）", "the user task has no formKey property"),
+                         N_("用户任务没有指定表单（formKey 属性）")),
     "unknown_form": Rule(ERROR, "a user task names a form that is neither bundled nor deployed",
-                         "表单 {form} 不存在：请先在“表单管理”中发布它",
-                         "form {form!r} does not exist: deploy it first"),
+                         N_("表单 {form} 不存在：请先在“表单管理”中发布它")),
     "bad_duration": Rule(ERROR, "a dueIn the runtime cannot evaluate",
-                         "期限 dueIn 的值 {value} 无效：{reason}", "dueIn {value!r} is not valid: {reason_en}"),
+                         N_("期限 dueIn 的值 {value} 无效：{reason}")),
     "missing_handler": Rule(ERROR, "a service task that names no handler",
-                            "服务任务没有指定处理程序（spiffworkflow:serviceTaskOperator）",
-                            "the service task names no handler (spiffworkflow:serviceTaskOperator)"),
+                            N_("服务任务没有指定处理程序（spiffworkflow:serviceTaskOperator）")),
     "unknown_handler": Rule(ERROR, "a service task names a handler that is not registered",
-                            "处理程序 {handler} 未注册（可用：{known}）",
-                            "handler {handler!r} is not registered (known: {known})"),
+                            N_("处理程序 {handler} 未注册（可用：{known}）")),
     "bad_expression": Rule(ERROR, "an expression outside the safe subset",
-                           "{where}中的表达式 {expression} 不被允许：{reason}",
-                           "{where_en}: {reason_en} in {expression!r}"),
+                           N_("{where}中的表达式 {expression} 不被允许：{reason}")),
     "bad_timer": Rule(ERROR, "a timer value the runtime cannot evaluate",
-                      "{kind}的值 {value} 无效：{reason}", "{kind_en} {value!r} is not valid: {reason_en}"),
+                      N_("{kind}的值 {value} 无效：{reason}")),
     # -- the graph (bpmnlint's rules where it has one) -----------------------------------------
     "duplicate_id": Rule(ERROR, "an id used by more than one element",
-                         "标识 {name} 被 {count} 个元素使用：每个元素的 id 必须唯一",
-                         "the id {name} is used by {count} elements: ids must be unique"),
+                         N_("标识 {name} 被 {count} 个元素使用：每个元素的 id 必须唯一")),
     "flow_source_missing": Rule(ERROR, "a sequence flow whose source is not a flow node of the same (sub-)process",
-                                "顺序流的起点 {ref} 不存在（或不在同一流程/子流程中）",
-                                "the sequence flow's source {ref} does not exist in the same process or sub-process"),
+                                N_("顺序流的起点 {ref} 不存在（或不在同一流程/子流程中）")),
     "flow_target_missing": Rule(ERROR, "a sequence flow whose target is not a flow node of the same (sub-)process",
-                                "顺序流指向的 {ref} 不存在（或不在同一流程/子流程中）",
-                                "the sequence flow's target {ref} does not exist in the same process or sub-process"),
+                                N_("顺序流指向的 {ref} 不存在（或不在同一流程/子流程中）")),
     "flow_ref_mismatch": Rule(WARNING, "an element's incoming/outgoing names a flow that does not start or end there",
-                              "{name} 的 {tag} 列出的顺序流 {ref} 并不与它相连",
-                              "{name} lists {ref} as {tag}, but that sequence flow does not connect to it"),
+                              N_("{name} 的 {tag} 列出的顺序流 {ref} 并不与它相连")),
     "boundary_not_attached": Rule(ERROR, "a boundary event not attached to an activity of its process",
-                                  "边界事件 {name} 没有附着在本流程的任务或子流程上（attachedToRef={ref}）",
-                                  "boundary event {name} is not attached to an activity of its process "
-                                  "(attachedToRef={ref})"),
+                                  N_("边界事件 {name} 没有附着在本流程的任务或子流程上（attachedToRef={ref}）")),
     "start_event_required": Rule(ERROR, "a process or sub-process without a start event",
-                                 "流程或子流程 {name} 缺少开始事件", "process or sub-process {name} has no start event",
+                                 N_("流程或子流程 {name} 缺少开始事件"),
                                  "start-event-required"),
     "end_event_required": Rule(ERROR, "a process or sub-process without an end event",
-                               "流程或子流程 {name} 缺少结束事件", "process or sub-process {name} has no end event",
+                               N_("流程或子流程 {name} 缺少结束事件"),
                                "end-event-required"),
     "single_blank_start_event": Rule(ERROR, "more than one blank start event in one scope",
-                                     "{name} 中有 {count} 个空白开始事件：只能有一个",
-                                     "{name} has {count} blank start events: only one is allowed",
+                                     N_("{name} 中有 {count} 个空白开始事件：只能有一个"),
                                      "single-blank-start-event"),
     "sub_process_blank_start_event": Rule(ERROR, "a start event with a trigger inside an ordinary sub-process",
-                                          "子流程中的开始事件 {name} 必须是空白开始事件",
-                                          "the start event {name} of a sub-process must be blank",
+                                          N_("子流程中的开始事件 {name} 必须是空白开始事件"),
                                           "sub-process-blank-start-event"),
     "event_sub_process_typed_start_event": Rule(ERROR, "an event sub-process whose start event has no trigger",
-                                                "事件子流程的开始事件 {name} 必须有触发条件（如定时）",
-                                                "the start event {name} of an event sub-process needs a trigger "
-                                                "(such as a timer)", "event-sub-process-typed-start-event"),
+                                                N_("事件子流程的开始事件 {name} 必须有触发条件（如定时）"), "event-sub-process-typed-start-event"),
     "single_event_definition": Rule(ERROR, "an event with more than one event definition",
-                                    "事件 {name} 只能有一个事件定义", "event {name} may have only one event definition",
+                                    N_("事件 {name} 只能有一个事件定义"),
                                     "single-event-definition"),
     "disconnected": Rule(ERROR, "an element with no incoming and no outgoing flow",
-                         "{name} 没有与任何顺序流相连", "{name} is not connected to any sequence flow",
+                         N_("{name} 没有与任何顺序流相连"),
                          "no-disconnected"),
     "implicit_start": Rule(ERROR, "an element other than a start or boundary event that nothing flows into",
-                           "{name} 没有流入的顺序流：流程只能从开始事件开始",
-                           "nothing flows into {name}: a process may only begin at a start event",
+                           N_("{name} 没有流入的顺序流：流程只能从开始事件开始"),
                            "no-implicit-start"),
     "implicit_end": Rule(ERROR, "an element other than an end event with no outgoing flow",
-                         "{name} 没有流出的顺序流：请连接到下一步或结束事件",
-                         "{name} has no outgoing sequence flow: connect it to the next step or an end event",
+                         N_("{name} 没有流出的顺序流：请连接到下一步或结束事件"),
                          "no-implicit-end"),
     "gateway_no_outgoing": Rule(ERROR, "a gateway with no outgoing flow",
-                                "网关 {name} 没有流出的顺序流", "gateway {name} has no outgoing sequence flow"),
+                                N_("网关 {name} 没有流出的顺序流")),
     "unreachable": Rule(ERROR, "an element no path from a start event reaches",
-                        "从开始事件出发无法到达 {name}", "{name} cannot be reached from a start event"),
+                        N_("从开始事件出发无法到达 {name}")),
     "no_path_to_end": Rule(ERROR, "an element from which no path reaches an end event",
-                           "从 {name} 出发无法到达任何结束事件（流程会卡在这里）",
-                           "no path from {name} reaches an end event (instances would be stuck there)"),
+                           N_("从 {name} 出发无法到达任何结束事件（流程会卡在这里）")),
     "implicit_split": Rule(ERROR, "an activity or event with several unconditional outgoing flows",
-                           "{name} 有多条无条件的流出顺序流：请用并行网关明确分支",
-                           "{name} splits implicitly into several unconditional flows: use a parallel gateway",
+                           N_("{name} 有多条无条件的流出顺序流：请用并行网关明确分支"),
                            "no-implicit-split"),
     "conditional_flows": Rule(ERROR, "an outgoing flow of a conditional fork that is neither conditional nor default",
-                              "顺序流 {name}（来自 {node}）既没有条件也不是默认流",
-                              "sequence flow {name} (from {node}) has no condition and is not the default flow",
+                              N_("顺序流 {name}（来自 {node}）既没有条件也不是默认流"),
                               "conditional-flows"),
     "gateway_default_required": Rule(ERROR, "an exclusive or inclusive fork without a default flow "
                                             "(no condition true would stop the instance)",
-                                     "网关 {name} 分出多条路径但没有默认流：所有条件都不满足时流程会出错",
-                                     "gateway {name} forks without a default flow: an instance where no condition "
-                                     "holds would fail"),
+                                     N_("网关 {name} 分出多条路径但没有默认流：所有条件都不满足时流程会出错")),
     "bad_default_flow": Rule(ERROR, "a default flow that is not one of the element's outgoing flows",
-                             "{name} 的默认流 {flow} 不是它的流出顺序流",
-                             "the default flow {flow} of {name} is not one of its outgoing flows"),
+                             N_("{name} 的默认流 {flow} 不是它的流出顺序流")),
     "default_flow_condition": Rule(ERROR, "a default flow that carries a condition",
-                                   "默认流 {name}（来自 {node}）不能带条件",
-                                   "the default flow {name} (from {node}) must not have a condition"),
+                                   N_("默认流 {name}（来自 {node}）不能带条件")),
     "event_based_gateway": Rule(ERROR, "an event-based gateway with fewer than two outgoing flows",
-                                "事件网关 {name} 至少需要两条流出顺序流（现有 {count} 条）",
-                                "event-based gateway {name} needs at least two outgoing flows (has {count})",
+                                N_("事件网关 {name} 至少需要两条流出顺序流（现有 {count} 条）"),
                                 "event-based-gateway"),
     "event_based_gateway_flow": Rule(ERROR, "an event-based gateway flow with a condition or not to a catching event",
-                                     "事件网关 {node} 的顺序流 {name} 不能带条件，且必须指向中间捕获事件",
-                                     "flow {name} from event-based gateway {node} must have no condition and lead "
-                                     "to an intermediate catch event", "event-based-gateway"),
+                                     N_("事件网关 {node} 的顺序流 {name} 不能带条件，且必须指向中间捕获事件"), "event-based-gateway"),
     "gateway_join_fork": Rule(ERROR, "a gateway that joins and forks at once",
-                              "网关 {name} 同时汇合和分支：请拆成两个网关",
-                              "gateway {name} both joins and forks: use two gateways", "no-gateway-join-fork"),
+                              N_("网关 {name} 同时汇合和分支：请拆成两个网关"), "no-gateway-join-fork"),
     "fake_join": Rule(WARNING, "an activity or event with several incoming flows (they do not wait for each other)",
-                      "{name} 有 {count} 条流入顺序流，它们不会互相等待；如需汇合请用网关",
-                      "{name} has {count} incoming flows, which do not wait for each other; use a gateway to join",
+                      N_("{name} 有 {count} 条流入顺序流，它们不会互相等待；如需汇合请用网关"),
                       "fake-join"),
     "superfluous_gateway": Rule(WARNING, "a gateway with exactly one incoming and one outgoing flow",
-                                "网关 {name} 只有一条流入和一条流出顺序流，是多余的",
-                                "gateway {name} has one incoming and one outgoing flow and does nothing",
+                                N_("网关 {name} 只有一条流入和一条流出顺序流，是多余的"),
                                 "superfluous-gateway"),
     "duplicate_flow": Rule(ERROR, "two sequence flows with the same source, target and condition",
-                           "顺序流 {name} 与 {other} 重复（起点、终点和条件都相同）",
-                           "sequence flow {name} duplicates {other} (same source, target and condition)",
+                           N_("顺序流 {name} 与 {other} 重复（起点、终点和条件都相同）"),
                            "no-duplicate-sequence-flows"),
     "user_task_label_required": Rule(ERROR, "a user task without a name (people see it in their inbox)",
-                                     "用户任务 {name} 没有名称：办理人会在待办中看到它",
-                                     "user task {name} has no name: people see it in their inbox", "label-required"),
+                                     N_("用户任务 {name} 没有名称：办理人会在待办中看到它"), "label-required"),
     "label_required": Rule(WARNING, "a flow node or conditional flow without a label",
-                           "{name} 没有名称", "{name} has no label", "label-required"),
+                           N_("{name} 没有名称"), "label-required"),
     "no_bpmndi": Rule(WARNING, "an element the diagram does not draw (the modeler cannot show it)",
-                      "{name} 没有图形信息（BPMN DI），建模器中看不到它",
-                      "{name} has no diagram information (BPMN DI); the modeler cannot show it", "no-bpmndi"),
+                      N_("{name} 没有图形信息（BPMN DI），建模器中看不到它"), "no-bpmndi"),
     # -- process data ------------------------------------------------------------------------
     "unset_variable": Rule(ERROR, "an expression reads a variable that no start data, form or handler upstream sets",
-                           "{where}读取的变量 {variable} 在此之前没有任何启动数据、表单或处理程序会设置"
-                           "（此处可用：{known}）",
-                           "{where_en} reads {variable}, which no start data, form or handler upstream can set "
-                           "(available here: {known})"),
+                           N_("{where}读取的变量 {variable} 在此之前没有任何启动数据、表单或处理程序会设置"
+                           "（此处可用：{known}）")),
 }
 
 
@@ -297,11 +250,13 @@ class Problem:
     @property
     def message(self) -> str:
         """The Chinese message (what people see by default)."""
-        return self.rule.zh.format(**self.params)
+        with locale("zh_CN"):
+            return _(self.rule.zh, **self.params)
 
     @property
     def message_en(self) -> str:
-        return self.rule.en.format(**self.params)
+        with locale("en"):
+            return _(self.rule.zh, **self.params)
 
     def as_dict(self) -> dict[str, str | None]:
         return {"element": self.element_id, "code": self.code, "severity": self.severity,

@@ -27,6 +27,7 @@ from typing import Annotated, Any, Literal, get_args
 from pydantic import AfterValidator, ConfigDict, Field, create_model
 from pydantic.fields import FieldInfo
 
+from service.catalogue import _
 from service.schemas.base import Body, From, Read
 from service.schemas.common import Paging
 
@@ -86,12 +87,12 @@ def _iso_date(value: str) -> str:
             return value
     except ValueError:
         pass
-    raise ValueError("须为日期 YYYY-MM-DD / must be a date YYYY-MM-DD")
+    raise ValueError(_("须为日期 YYYY-MM-DD"))
 
 
 def _unique(values: list[str] | None) -> list[str] | None:
     if values is not None and len(set(values)) != len(values):
-        raise ValueError("不能重复 / must not repeat")
+        raise ValueError(_("不能重复"))
     return values
 
 

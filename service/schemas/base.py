@@ -18,6 +18,7 @@ from typing import Any, Callable
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from service.catalogue import _
 from service.errors import ValidationFailed
 
 
@@ -89,21 +90,21 @@ def _message(error: dict[str, Any], required: dict[str, str]) -> str:
             or (kind == "string_pattern_mismatch" and ctx.get("pattern") == r"\S"):
         return required.get(name, REQUIRED) if len(error["loc"]) == 1 else REQUIRED
     if kind == "extra_forbidden":
-        return "未知字段 / unknown field"
+        return _("未知字段")
     if kind == "string_type":
-        return "须为文字 / must be text"
+        return _("须为文字")
     if kind == "string_too_long":
-        return f"最多 {ctx['max_length']} 个字符 / at most {ctx['max_length']} characters"
+        return _("最多 {p0} 个字符", p0=ctx['max_length'])
     if kind == "too_long":
-        return f"最多 {ctx['max_length']} 项 / at most {ctx['max_length']} items"
+        return _("最多 {p0} 项", p0=ctx['max_length'])
     if kind == "literal_error":
-        return f"须为以下之一：{ctx['expected']} / must be one of {ctx['expected']}"
+        return _("须为以下之一：{p0}", p0=ctx['expected'])
     if kind == "list_type":
-        return "须为列表 / must be a list"
+        return _("须为列表")
     if kind in ("model_type", "dict_type", "model_attributes_type"):
-        return "须为对象 / must be an object"
+        return _("须为对象")
     if kind in ("int_type", "int_parsing", "int_from_float"):
-        return "须为整数 / must be an integer"
+        return _("须为整数")
     if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
         low, high = ctx.get("ge", ctx.get("gt")), ctx.get("le", ctx.get("lt"))
         return f"超出范围 / out of range ({low if low is not None else ''}–{high if high is not None else ''})"

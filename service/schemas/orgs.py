@@ -5,6 +5,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StrictBool, StrictInt, StrictStr, field_validator
 
+from service.catalogue import codes
 from service.schemas.base import Body, From, Query, Read
 from service.schemas.common import MAX_ID, Page, Paging
 
@@ -13,23 +14,10 @@ UnitType = Literal["federation", "federation_department", "county_union", "devel
 Role = Literal["unit_submitter", "unit_leader", "vetter", "leading_group", "group_leader", "office", "scorer",
                "chair_office", "process_admin"]
 
-# The workbook's words for unit types and roles (Chinese; the code is accepted too). The pages show
-# the same role names (service/web/i18n.py ROLES; tests/unit/test_org_workbook.py keeps them equal).
-UNIT_TYPE_LABELS: dict[str, tuple[str, str]] = {
-    "federation": ("市总工会", "federation"),
-    "federation_department": ("市总工会部门", "federation department"),
-    "county_union": ("县（市、区）总工会", "county union"),
-    "development_zone_union": ("开发区总工会", "development zone union"),
-    "industry_union": ("产业工会", "industry union"),
-    "bureau_union": ("局（委）工会", "bureau union"),
-    "direct_grassroots_union": ("直属基层工会", "direct grassroots union"),
-    "enterprise": ("企业工会", "enterprise union"),
-}
-ROLE_LABELS: dict[str, str] = {
-    "unit_submitter": "单位填报人", "unit_leader": "单位主要领导", "vetter": "主管工会", "leading_group": "评比领导小组",
-    "office": "评比办公室", "scorer": "评审组成员", "group_leader": "领导小组组长", "chair_office": "主席办公会",
-    "process_admin": "流程管理员",
-}
+# The workbook's words for unit types and roles: their Chinese names, the catalogue's one table of each
+# (service/catalogue/codes.py, which the pages use too); the code is accepted too.
+UNIT_TYPE_LABELS: dict[str, str] = codes.UNIT_TYPE
+ROLE_LABELS: dict[str, str] = codes.ROLE
 CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"
 USERNAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.@\-]*$"
 PHONE_PATTERN = r"^\+?[0-9][0-9\- ]{4,30}$"

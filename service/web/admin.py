@@ -138,7 +138,7 @@ def forms_admin() -> str:
         try:
             schema = decoding.decode_json(text, field="schema")
         except ValueError:
-            errors = [{"field": "schema", "message": "不是有效的 JSON / not valid JSON"}]
+            errors = [{"field": "schema", "message": _("不是有效的 JSON")}]
         except ValidationFailed as exc:
             errors = exc.errors
         else:

@@ -44,13 +44,11 @@ def _score(value: object) -> str:
 
 @bp.app_context_processor
 def _helpers() -> dict[str, Any]:
-    return {"t": i18n.t, "lang": i18n.lang, "csrf_token": security.csrf_token, "stage_label":
-            lambda s: i18n.label(i18n.STAGES, s), "status_label": lambda s: i18n.label(i18n.STATUSES, s),
-            "current_user": security.session_user, "now": clock.now,
-            "sees_all": policies.sees_all_applications,
-            "action_label": lambda a: i18n.label(i18n.ACTIONS, a), "pick": i18n.pick,
-            "role_label": lambda r: i18n.label(i18n.ROLES, r), "delivery_label": lambda d: i18n.label(i18n.DELIVERY, d), "task_action": i18n.task_action, "title_of": i18n.title_of,
-            "overdue_label": _overdue_label, "org_field_names": lambda: list(CODES["org_field"]), "stage_codes": i18n.codes_of("stage"), "status_codes": i18n.codes_of("status")}
+    return {"lang": i18n.lang, "csrf_token": security.csrf_token, "current_user": security.session_user,
+            "now": clock.now, "sees_all": policies.sees_all_applications, "pick": i18n.pick,
+            "task_action": i18n.task_action, "title_of": i18n.title_of, "overdue_label": _overdue_label,
+            "org_field_names": lambda: list(CODES["org_field"]), "stage_codes": list(CODES["stage"]),
+            "status_codes": list(CODES["status"])}
 
 
 def _overdue_label(due: datetime | None) -> str:
@@ -75,8 +73,8 @@ def _service_error(exc: ServiceError) -> tuple[str, int]:
 def _detail(exc: ServiceError) -> str:
     """The problem in the page's language where its errors carry a message code (e.g. the request decoding's)."""
     errors = getattr(exc, "errors", None) or []
-    if errors and all(e.get("code") in i18n.MESSAGES for e in errors):
-        return "；".join(i18n.t(e["code"], **{k: v for k, v in e.items() if k not in ("code", "message")})
+    if errors and all(e.get("code") in i18n.DECODING_ERRORS for e in errors):
+        return "；".join(_(i18n.DECODING_ERRORS[e["code"]], **{k: v for k, v in e.items() if k not in ("code", "message")})
                         for e in errors)
     return exc.detail
 

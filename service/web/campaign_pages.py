@@ -93,14 +93,14 @@ def _int(form: Any, name: str, *, blank: Any = ...) -> Any:
     try:
         return int(text)
     except ValueError:
-        raise ValidationFailed([{"field": name, "message": "须为整数 / must be an integer"}]) from None
+        raise ValidationFailed([{"field": name, "message": _("须为整数")}]) from None
 
 
 def _number(text: str, field: str) -> int | float:
     try:
         value = float(text)
     except ValueError:
-        raise ValidationFailed([{"field": field, "message": "须为数字 / must be a number"}]) from None
+        raise ValidationFailed([{"field": field, "message": _("须为数字")}]) from None
     return int(value) if value.is_integer() else value
 
 
@@ -110,7 +110,7 @@ def _local_time(text: str, field: str) -> str:
     if len(text) == 16:
         text += ":00"
     if len(text) != 19:
-        raise ValidationFailed([{"field": field, "message": "须为日期和时间 / must be a date and time"}])
+        raise ValidationFailed([{"field": field, "message": _("须为日期和时间")}])
     return text + "+08:00"
 
 
@@ -174,9 +174,9 @@ def _changes(section: str, form: Any) -> dict[str, Any]:
         try:
             value = json.loads(form.get("reminders") or "{}")
         except ValueError:
-            raise ValidationFailed([{"field": "reminders", "message": "不是有效的 JSON / not valid JSON"}]) from None
+            raise ValidationFailed([{"field": "reminders", "message": _("不是有效的 JSON")}]) from None
         return {"reminders": value}
-    raise ValidationFailed([{"field": "section", "message": "未知的设置 / unknown section"}])
+    raise ValidationFailed([{"field": "section", "message": _("未知的设置")}])
 
 
 @bp.post("/applications/<int:application_id>/withdraw")

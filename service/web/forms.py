@@ -101,7 +101,7 @@ def parse(schema: dict[str, Any], form: MultiDict) -> tuple[dict[str, Any], list
                 number = float(raw)
                 data[name] = int(number) if kind == "integer" or number.is_integer() else number
             except ValueError:
-                errors.append({"field": name, "message": "请输入数字 / enter a number"})
+                errors.append({"field": name, "message": _("请输入数字")})
         else:
             data[name] = raw.strip() if prop.get("format") == "date" else raw
     return data, errors

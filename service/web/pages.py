@@ -355,7 +355,7 @@ def scoring() -> Any:
                 try:
                     value = float(raw)
                 except ValueError:
-                    errors.setdefault(name, []).append("请输入数字 / enter a number")
+                    errors.setdefault(name, []).append(_("请输入数字"))
                     continue
                 if not 0 <= value <= c["max"]:
                     errors.setdefault(name, []).append(f"0 – {c['max']}")

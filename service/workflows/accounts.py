@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from service.catalogue import _
 from service import clock
 from service.auth import tokens
 from service.auth.passwords import hash_password, verify_password
@@ -84,7 +85,7 @@ def reset_password(*, session: Session, user: User, person_id: int, ttl: timedel
     if person is None:
         raise NotFound(f"person {person_id} does not exist")
     if not person.is_active:
-        raise ValidationFailed([{"field": "is_active", "message": "已停用的人员不能重置密码 / the person is deactivated"}])
+        raise ValidationFailed([{"field": "is_active", "message": _("已停用的人员不能重置密码")}])
     if not link_channels(person):
         raise ValidationFailed([{"field": "email", "message": "须有电子邮箱或手机号才能发送链接 / "
                                                               "an e-mail address or phone is needed to send the link"}])
@@ -100,10 +101,10 @@ def link_holder(session: Session, token: str) -> PasswordLink:
     """The live link for ``token`` (not used, not expired, its person active), or a 404."""
     link = org_repo.live_link(session, digest(token))
     if link is None or link.used_at is not None or link.expires_at <= clock.now():
-        raise NotFound("此链接无效、已使用或已过期 / the link is invalid, used or expired")
+        raise NotFound(_("此链接无效、已使用或已过期"))
     person = org_repo.person(session, link.user_id)
     if person is None or not person.is_active:
-        raise NotFound("此链接无效、已使用或已过期 / the link is invalid, used or expired")
+        raise NotFound(_("此链接无效、已使用或已过期"))
     return link
 
 
@@ -127,7 +128,7 @@ def change_password(*, session: Session, user: User, current: str, new: str, kee
     """A person changes their own password; every other token and browser login of theirs is revoked
     (the one it was made with, ``keep_*``, continues). Returns how many were revoked."""
     if not verify_password(user.password_hash, current):
-        raise ValidationFailed([{"field": "current_password", "message": "当前密码不正确 / the current password is wrong"}])
+        raise ValidationFailed([{"field": "current_password", "message": _("当前密码不正确")}])
     _check_password(new, "new_password")
     user.password_hash = hash_password(new)
     revoked = tokens.revoke_all_credentials(session, user, keep_token=keep_token, keep_login=keep_login)

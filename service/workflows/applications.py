@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from service.catalogue import _
 from service import clock
 from service.auth import policies
 from service.engine import StepResult
@@ -70,7 +71,7 @@ def create_application(*, session: Session, services: Services, user: User, camp
         raise Conflict(f"申报已于 {clock.local(campaign.closes_at):%Y-%m-%d %H:%M} 截止 / the submission window "
                        f"closed at {clock.local(campaign.closes_at):%Y-%m-%d %H:%M} (Asia/Shanghai)")
     if campaign.applicant_unit_ids is not None and user.unit_id not in campaign.applicant_unit_ids:
-        raise Forbidden("本单位不在本次评比的申报范围内 / your unit is not among the units that may apply in this campaign")
+        raise Forbidden(_("本单位不在本次评比的申报范围内"))
     errors = field_errors(fields, complete=False)
     if errors:
         raise ValidationFailed(errors)
@@ -128,9 +129,9 @@ def withdraw_application(*, session: Session, services: Services, user: User, ap
     tasks and timers closed), it no longer counts against the unit's limit. Audited."""
     application = get_application(session=session, user=user, application_id=application_id)
     if application.unit_id != user.unit_id or "unit_submitter" not in user.roles:
-        raise Forbidden("只有本单位的填报人可以撤回申报 / only the unit's submitter may withdraw it")
+        raise Forbidden(_("只有本单位的填报人可以撤回申报"))
     if application.status == "withdrawn":
-        raise Conflict("申报已撤回 / the application is already withdrawn")
+        raise Conflict(_("申报已撤回"))
     if not may_withdraw(user, application):
         raise Conflict("申报已通过初评遴选或已办结，不能撤回 / the application was shortlisted or has ended: it cannot be "
                        "withdrawn")

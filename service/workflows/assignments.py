@@ -18,6 +18,7 @@ from typing import Literal
 from sqlalchemy.orm import Session
 
 from handlers.scoring import recusal_reason
+from service.catalogue import _
 from service import clock
 from service.auth import policies
 from service.errors import Conflict, Forbidden, ValidationFailed
@@ -47,7 +48,7 @@ def reassign(*, session: Session, user: User, task_id: int, to_user_id: int, rea
         raise Forbidden(policies.DENIED[policies.can_reassign])
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationFailed([{"field": "reason", "message": "请说明改派原因 / a reason is required"}])
+        raise ValidationFailed([{"field": "reason", "message": _("请说明改派原因")}])
     task = _locked(session, user, task_id)
     return _hand_over(session, actor=user, task=task, target=_target(session, to_user_id), reason=reason,
                       action="reassign")
@@ -61,7 +62,7 @@ def replace_scorer(*, session: Session, user: User, task: Task, to_user_id: int,
         raise Forbidden(policies.DENIED[policies.can_reassign])
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationFailed([{"field": "reason", "message": "请说明更换原因 / a reason is required"}])
+        raise ValidationFailed([{"field": "reason", "message": _("请说明更换原因")}])
     locked = _locked(session, user, task.id)
     return _hand_over(session, actor=user, task=locked, target=_target(session, to_user_id), reason=reason,
                       action="replace_scorer")
@@ -77,7 +78,7 @@ def delegate(*, session: Session, user: User, task_id: int, to_user_id: int, rea
     if task.role not in target.roles:
         errors.append(f"须与您同一角色 / must hold the same role ({task.role})")
     if target.unit_id != user.unit_id:
-        errors.append("须与您同一单位 / must belong to your unit")
+        errors.append(_("须与您同一单位"))
     if errors:
         raise ValidationFailed([{"field": "user_id", "message": m} for m in errors])
     return _hand_over(session, actor=user, task=task, target=target, reason=(reason or "").strip(),
@@ -87,21 +88,21 @@ def delegate(*, session: Session, user: User, task_id: int, to_user_id: int, rea
 def eligibility_errors(session: Session, task: Task, target: User) -> list[str]:
     """Why ``target`` may not take ``task`` (empty: they may); each reason in Chinese and English."""
     if not target.is_active:
-        return ["该用户已停用 / the user is inactive"]
+        return [_("该用户已停用")]
     if not policies.holds_lane(target, task):
         return [f"须具有该任务的角色（{task.role}）且属于其办理单位 / must hold the task's role ({task.role}) "
                 f"within its unit"]
     errors = []
     if task.candidate_user_id is not None and repo.holds_same_step(session, task, target.id):
-        errors.append("已在办理同一申报的同一环节 / already holds this step of the same item")
+        errors.append(_("已在办理同一申报的同一环节"))
     if task.role == "scorer" and task.application_id is not None:
         application = application_repo.by_id(session, task.application_id)
         campaign = campaign_repo.by_id(session, application.campaign_id) if application else None
         if campaign is not None and target.id not in {r.user_id for r in campaign.scorer_rows}:
-            errors.append("不是本次评比的评分成员 / is not a scorer of this campaign")
+            errors.append(_("不是本次评比的评分成员"))
         if application is not None and recusal_reason(target.unit_id, application.unit_id,
                                                       application.supervising_union_id):
-            errors.append("与申报单位有关联，须回避 / must step aside for this applicant")
+            errors.append(_("与申报单位有关联，须回避"))
     return errors
 
 
@@ -121,7 +122,7 @@ def _locked(session: Session, user: User, task_id: int) -> Task:
 def _target(session: Session, user_id: int) -> User:
     target = user_repo.by_id(session, user_id)
     if target is None:
-        raise ValidationFailed([{"field": "user_id", "message": f"用户 {user_id} 不存在 / no such user"}])
+        raise ValidationFailed([{"field": "user_id", "message": _("用户 {user_id} 不存在", user_id=user_id)}])
     return target
 
 

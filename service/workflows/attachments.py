@@ -7,6 +7,7 @@ from io import BytesIO
 
 from sqlalchemy.orm import Session
 
+from service.catalogue import _
 from service import clock
 from service.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from service.models import Attachment, User
@@ -52,14 +53,14 @@ def add_attachment(*, session: Session, services: Services, user: User, applicat
     settings = services.settings
     name = clean_filename(filename or "")
     if not content:
-        raise ValidationFailed([{"field": "file", "message": "文件为空 / the file is empty"}])
+        raise ValidationFailed([{"field": "file", "message": _("文件为空")}])
     if len(content) > settings.max_upload_bytes:
         raise ValidationFailed([{"field": "file", "message":
-                                 f"文件超过 {settings.max_upload_bytes // (1024 * 1024)} MB / larger than the limit"}])
+                                 _("文件超过 {p0} MB", p0=settings.max_upload_bytes // (1024 * 1024))}])
     kind = sniff(content)
     if kind is None or kind not in settings.attachment_types:
         raise ValidationFailed([{"field": "file", "message":
-                                 "仅支持 PDF、PNG、JPEG、Word 文件 / only PDF, PNG, JPEG or Word files"}])
+                                 _("仅支持 PDF、PNG、JPEG、Word 文件")}])
     row = Attachment(application_id=application.id, filename=name, content_type=kind, size=len(content),
                      sha256=hashlib.sha256(content).hexdigest(), content=content, uploaded_by=user.id,
                      uploaded_at=clock.now())

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from handlers.registry import HandlerError
 from handlers.scoring import check_rules, describe_rules
-from service.catalogue import locale
+from service.catalogue import _, locale
 from service import clock
 from service.auth import policies, visibility
 from service.errors import Conflict, Forbidden, ValidationFailed
@@ -116,9 +116,9 @@ def submission_window_error(campaign: Campaign, extended_until: datetime | None 
     now = clock.now()
     window = (f"{clock.local(campaign.opens_at):%Y-%m-%d %H:%M} – {clock.local(campaign.closes_at):%Y-%m-%d %H:%M}")
     if campaign.opened_at is None:
-        return f"申报窗口尚未开启（{window}），草稿可先保存 / the submission window has not been opened yet; save the draft"
+        return _("申报窗口尚未开启（{window}），草稿可先保存", window=window)
     if now < campaign.opens_at:
-        return f"申报窗口为 {window}，尚未开始，草稿可先保存 / the window ({window}, Asia/Shanghai) has not begun"
+        return _("申报窗口为 {window}，尚未开始，草稿可先保存", window=window)
     if now > campaign.closes_at and not (extended_until is not None and campaign.closes_at < extended_until
                                          and now <= extended_until):
         return f"申报已于 {clock.local(campaign.closes_at):%Y-%m-%d %H:%M} 截止 / the window closed"
@@ -158,7 +158,7 @@ def _time(value: Any, field: str) -> datetime:
     try:
         return clock.parse_iso(value)
     except (TypeError, ValueError):
-        raise ValidationFailed([{"field": field, "message": "须为 ISO 8601 时间 / must be an ISO 8601 datetime"}]) from None
+        raise ValidationFailed([{"field": field, "message": _("须为 ISO 8601 时间")}]) from None
 
 
 def _check(session: Session, values: dict[str, Any]) -> None:
@@ -174,32 +174,31 @@ def _check(session: Session, values: dict[str, Any]) -> None:
     for key in ("max_applications_per_unit", "min_eligible_scorers", "scoring_quorum"):
         v = values[key]
         if v is not None and (isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= 1000):
-            errors.append({"field": key, "message": "须为 1–1000 的整数或不设 / must be an integer 1..1000 or null"})
+            errors.append({"field": key, "message": _("须为 1–1000 的整数或不设")})
     days = values["notice_working_days"]
     if days is not None and (isinstance(days, bool) or not isinstance(days, int)
                              or not 1 <= days <= MAX_NOTICE_WORKING_DAYS):  # None: the default
-        errors.append({"field": "notice_working_days", "message": f"须为 1–{MAX_NOTICE_WORKING_DAYS} 的整数 / must be an "
-                                                                  f"integer 1..{MAX_NOTICE_WORKING_DAYS}"})
+        errors.append({"field": "notice_working_days", "message": _("须为 1–{n} 的整数", n=MAX_NOTICE_WORKING_DAYS)})
     units = values["applicant_unit_ids"]
     if units is not None:
         known = {u.id for u in repo.all_units(session)}
         if not isinstance(units, list) or not all(isinstance(u, int) and not isinstance(u, bool) for u in units):
-            errors.append({"field": "applicant_unit_ids", "message": "须为单位编号列表 / must be a list of unit ids"})
+            errors.append({"field": "applicant_unit_ids", "message": _("须为单位编号列表")})
         else:
             for u in units:
                 if u not in known:
-                    errors.append({"field": "applicant_unit_ids", "message": f"单位 {u} 不存在 / unit {u} does not exist"})
+                    errors.append({"field": "applicant_unit_ids", "message": _("单位 {u} 不存在", u=u)})
     if not isinstance(values["reminders"], dict):
-        errors.append({"field": "reminders", "message": "须为对象 / must be an object"})
+        errors.append({"field": "reminders", "message": _("须为对象")})
     version = values["process_version"]
     if version is not None and (isinstance(version, bool) or not isinstance(version, int)
                                 or repo.definition_version(session, values["process_key"], version) is None):
         errors.append({"field": "process_version",
-                       "message": f"流程 {values['process_key']} 没有第 {version} 版 / no such version of the process"})
+                       "message": _("流程 {p0} 没有第 {version} 版", p0=values['process_key'], version=version)})
     if errors:
         raise ValidationFailed(errors)
     if _time(values["closes_at"], "closes_at") <= _time(values["opens_at"], "opens_at"):
-        raise ValidationFailed([{"field": "closes_at", "message": "须晚于开始时间 / must be after opens_at"}])
+        raise ValidationFailed([{"field": "closes_at", "message": _("须晚于开始时间")}])
 
 
 def _apply(session: Session, campaign: Campaign, values: dict[str, Any]) -> None:
@@ -221,9 +220,9 @@ def _apply(session: Session, campaign: Campaign, values: dict[str, Any]) -> None
 
 def _reason(reason: Any) -> str:
     if not isinstance(reason, str) or not reason.strip():
-        raise ValidationFailed([{"field": "reason", "message": "请说明修改原因 / a reason is required"}])
+        raise ValidationFailed([{"field": "reason", "message": _("请说明修改原因")}])
     if len(reason) > MAX_REASON:
-        raise ValidationFailed([{"field": "reason", "message": f"至多 {MAX_REASON} 字 / at most {MAX_REASON} characters"}])
+        raise ValidationFailed([{"field": "reason", "message": _("至多 {MAX_REASON} 字", MAX_REASON=MAX_REASON)}])
     return reason.strip()
 
 
@@ -256,10 +255,10 @@ def copy_campaign(*, session: Session, user: User, source_id: int | None = None,
     _manage(user)
     source = get_campaign(session, source_id) if source_id is not None else repo.latest_campaign(session)
     if source is None:
-        raise Conflict("没有可复制的评比 / there is no campaign to copy")
+        raise Conflict(_("没有可复制的评比"))
     year = source.year + 1 if year is None else year
     if isinstance(year, bool) or not isinstance(year, int) or not 2000 <= year <= 2100:
-        raise ValidationFailed([{"field": "year", "message": "须为 2000–2100 的年份 / must be a year 2000..2100"}])
+        raise ValidationFailed([{"field": "year", "message": _("须为 2000–2100 的年份")}])
     if repo.campaign_of_year(session, year, source.process_key) is not None:
         raise Conflict(f"{year} 年度的评比已存在（每年一次） / a {source.process_key} campaign for {year} already exists")
     listed = repo.scorer_ids(session, source.id)
@@ -376,7 +375,7 @@ def edit_campaign(*, session: Session, user: User, campaign_id: int, changes: di
     campaign = get_campaign(session, campaign_id)
     unknown = sorted(set(changes) - set(EDITABLE))
     if unknown:
-        raise ValidationFailed([{"field": k, "message": "不可修改的设置 / not an editable setting"} for k in unknown])
+        raise ValidationFailed([{"field": k, "message": _("不可修改的设置")} for k in unknown])
     before = settings_of(session, campaign)
     after = {**before, **changes}
     if after["scoring_rules"] is not None:
@@ -392,7 +391,7 @@ def edit_campaign(*, session: Session, user: User, campaign_id: int, changes: di
         after[key] = clock.local(_time(after[key], key)).isoformat()
     _check(session, after)
     if after["year"] != before["year"] and repo.campaign_of_year(session, after["year"], after["process_key"]):
-        raise Conflict(f"{after['year']} 年度的评比已存在 / a campaign for {after['year']} already exists")
+        raise Conflict(_("{p0} 年度的评比已存在", p0=after['year']))
     effects = impact(session, campaign, before, after)
     refused = [e for e in effects if e.refused]
     if not dry_run:

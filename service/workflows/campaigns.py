@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from service.catalogue import _
 from service import clock
 from service.auth import policies, visibility
 from service.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -61,10 +62,10 @@ def quota_errors(quotas: Any, grades: list[str]) -> list[dict[str, str]]:
                                                       "{\"max\": n} or {\"share\": fraction}"})
         elif "max" in rule and (isinstance(rule["max"], bool) or not isinstance(rule["max"], int)
                                 or not 0 <= rule["max"] <= 10000):
-            errors.append({"field": f"{where}.max", "message": "须为 0–10000 的整数 / must be an integer 0..10000"})
+            errors.append({"field": f"{where}.max", "message": _("须为 0–10000 的整数")})
         elif "share" in rule and (isinstance(rule["share"], bool) or not isinstance(rule["share"], (int, float))
                                   or not 0 <= rule["share"] <= 1):
-            errors.append({"field": f"{where}.share", "message": "须为 0–1 的比例 / must be a fraction 0..1"})
+            errors.append({"field": f"{where}.share", "message": _("须为 0–1 的比例")})
     return errors
 
 

@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from sqlalchemy.orm import Session
 
+from service.catalogue import _
 from service.auth import policies, visibility
 from service.errors import Forbidden, ValidationFailed
 from service.models import Campaign, Task, User
@@ -83,13 +84,13 @@ def check_grade_list(session: Session, *, campaign: Campaign, entries: list[Grad
     for i, entry in enumerate(entries):
         if entry.application_id in seen:
             errors.append({"field": f"{field}.{i}.application_id",
-                           "message": f"申报项目 {entry.application_id} 重复 / item {entry.application_id} listed twice"})
+                           "message": _("申报项目 {application_id} 重复", application_id=entry.application_id)})
         seen.add(entry.application_id)
         if entry.grade not in campaign.grades:
             errors.append({"field": f"{field}.{i}.grade", "message": f"「{entry.grade}」不是本次评比的等次（"
                                                                     f"{'、'.join(campaign.grades)}） / not one of the grades"})
         if len(entry.reasons) > MAX_REASONS:
-            errors.append({"field": f"{field}.{i}.reasons", "message": f"至多 {MAX_REASONS} 字 / too long"})
+            errors.append({"field": f"{field}.{i}.reasons", "message": _("至多 {MAX_REASONS} 字", MAX_REASONS=MAX_REASONS)})
     if waiting is not None:
         for application_id in waiting:
             if application_id not in seen:
@@ -105,7 +106,7 @@ def check_grade_list(session: Session, *, campaign: Campaign, entries: list[Grad
     if errors:
         raise ValidationFailed(errors)
     counts: dict[str, int] = {}
-    for _, grade in repo.graded_elsewhere(session, campaign.id, [e.application_id for e in entries]):
+    for _item, grade in repo.graded_elsewhere(session, campaign.id, [e.application_id for e in entries]):
         counts[grade] = counts.get(grade, 0) + 1
     for entry in entries:
         counts[entry.grade] = counts.get(entry.grade, 0) + 1
@@ -148,7 +149,7 @@ def _complete_list(session: Session, services: Services, user: User, campaign_id
         campaign = get_campaign(session, campaign_id)
         open_tasks = {t.application_id: t for t in repo.open_tasks_at(session, campaign_id, element)}
         if not open_tasks:
-            raise ValidationFailed([{"field": "items", "message": "没有等待这一步的申报项目 / no item waits for this step"}])
+            raise ValidationFailed([{"field": "items", "message": _("没有等待这一步的申报项目")}])
         check_grade_list(session, campaign=campaign, entries=entries, waiting=list(open_tasks))
         done = []
         for entry in entries:

@@ -33,6 +33,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from sqlalchemy.orm import Session
 
+from service.catalogue import _
 from service import clock
 from service.auth import policies
 from service.errors import Forbidden, NotFound, ValidationFailed
@@ -53,14 +54,14 @@ EXAMPLE = "【示例】"
 ACTIVE, INACTIVE = "启用", "停用"
 LIMITS = {"code": 40, "name": 200, "name_en": 200, "username": 80, "display_name": 120, "phone": 40, "email": 200}
 ROLE_SPLIT = re.compile(r"[、,，;；/\s]+")
-TYPE_BY_WORD = {**{label: code for code, (label, _) in UNIT_TYPE_LABELS.items()}, **{c: c for c in UNIT_TYPE_LABELS}}
+TYPE_BY_WORD = {**{label: code for code, label in UNIT_TYPE_LABELS.items()}, **{c: c for c in UNIT_TYPE_LABELS}}
 ROLE_BY_WORD = {**{label: code for code, label in ROLE_LABELS.items()}, **{c: c for c in ROLE_LABELS}}
 MAX_ROWS = 20000
 
 NOTES = [
     ("工作表", "说明"),
     ("单位", "每行一个单位。单位代码是单位的唯一标识，再次导入时按代码更新，请勿更改已有单位的代码。"),
-    ("单位类型", "、".join(label for label, _ in UNIT_TYPE_LABELS.values())),
+    ("单位类型", "、".join(UNIT_TYPE_LABELS.values())),
     ("上级单位代码", "企业工会填写其主管工会（县区、产业或局工会）的代码；市总工会留空。上级单位可以在本表中，也可以已在系统中。"),
     ("人员", "每行一个人。有用户名时按用户名匹配已有账号，没有用户名时按手机号匹配；新账号没有用户名时以手机号作为用户名。"),
     ("手机号 / 电子邮箱", "新账号会收到一次性设置密码的链接：有电子邮箱发邮件，否则发短信，两者至少填一项。"),
@@ -113,7 +114,7 @@ class Plan:
 def _sheet(wb: Workbook, title: str, columns: tuple[tuple[str, str], ...], rows: list[list[Any]],
            example: list[Any] | None = None) -> None:
     ws = wb.create_sheet(title)
-    ws.append([label for _, label in columns])
+    ws.append([label for _item, label in columns])
     for cell in ws[1]:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="DDEBF7")
@@ -159,9 +160,9 @@ def export(*, session: Session, user: User) -> bytes:
     _office(user)
     units = org_repo.unit_rows(session)
     code_of = {u[0]: u[1] for u in units}
-    unit_rows = [[code, name, UNIT_TYPE_LABELS.get(kind, (kind,))[0], code_of.get(parent), name_en,
+    unit_rows = [[code, name, UNIT_TYPE_LABELS.get(kind, kind), code_of.get(parent), name_en,
                   ACTIVE if active else INACTIVE]
-                 for _, code, name, name_en, kind, parent, active in sorted(units, key=lambda u: u[1])]
+                 for _item, code, name, name_en, kind, parent, active in sorted(units, key=lambda u: u[1])]
     roles = org_repo.role_rows(session)
     people = sorted(org_repo.person_rows(session), key=lambda p: (code_of.get(p[3], ""), p[1]))
     people_rows = [[username, name, phone, email, code_of.get(unit_id), "、".join(
@@ -196,7 +197,7 @@ def _read_sheet(wb: dict[str, list[list[Any]]], title: str, columns: tuple[tuple
                 plan: Plan) -> Iterator[dict[str, Any]]:
     """Each data row of the sheet as {key: text}, with "row" and "present" (the columns the sheet has)."""
     if title not in wb:
-        plan.issues.append(Issue(title, 1, "", f"缺少工作表“{title}” / the sheet {title} is missing"))
+        plan.issues.append(Issue(title, 1, "", _("缺少工作表“{title}”", title=title)))
         return
     rows = iter(wb[title])
     header = next(rows, None) or []
@@ -215,7 +216,7 @@ def _read_sheet(wb: dict[str, list[list[Any]]], title: str, columns: tuple[tuple
         return
     for number, values in enumerate(rows, start=2):
         if number > MAX_ROWS:
-            plan.issues.append(Issue(title, number, "", f"最多 {MAX_ROWS} 行 / at most {MAX_ROWS} rows"))
+            plan.issues.append(Issue(title, number, "", _("最多 {MAX_ROWS} 行", MAX_ROWS=MAX_ROWS)))
             return
         cells = {key: "" for key, _ in columns}
         cells.update({key: _text(values[i]) if i < len(values) else "" for key, i in found.items()})
@@ -254,16 +255,16 @@ def parse(content: bytes) -> tuple[dict[str, list[list[Any]]] | None, list[Issue
         names = set(archive.namelist())
         strings: list[str] = []
         if "xl/sharedStrings.xml" in names:
-            for _, el in _xml(archive, "xl/sharedStrings.xml", f"{_NS}si"):
+            for _item, el in _xml(archive, "xl/sharedStrings.xml", f"{_NS}si"):
                 strings.append("".join(el.itertext(f"{_NS}t")))
                 el.clear()
         targets = {}
-        for _, el in _xml(archive, "xl/_rels/workbook.xml.rels"):
+        for _item, el in _xml(archive, "xl/_rels/workbook.xml.rels"):
             if el.get("Id") and el.get("Target"):
                 target = el.get("Target").lstrip("/")
                 targets[el.get("Id")] = target if target.startswith("xl/") else f"xl/{target}"
         sheets: dict[str, list[list[Any]]] = {}
-        for _, el in _xml(archive, "xl/workbook.xml"):
+        for _item, el in _xml(archive, "xl/workbook.xml"):
             if el.tag == f"{_NS}sheet" and el.get(_REL) in targets:
                 sheets[el.get("name")] = _sheet_rows(archive, targets[el.get(_REL)], strings)
         return sheets, []
@@ -273,7 +274,7 @@ def parse(content: bytes) -> tuple[dict[str, list[list[Any]]] | None, list[Issue
 
 def _sheet_rows(archive: zipfile.ZipFile, name: str, strings: list[str]) -> list[list[Any]]:
     rows: list[list[Any]] = []
-    for _, el in _xml(archive, name, f"{_NS}row"):
+    for _item, el in _xml(archive, name, f"{_NS}row"):
         number = int(el.get("r") or len(rows) + 1)
         if number > MAX_ROWS + 1:
             el.clear()
@@ -340,12 +341,12 @@ def _check_text(issues: list[Issue], sheet: str, row: dict[str, Any], key: str, 
     value = row.get(key, "")
     if not value:
         if required:
-            issues.append(Issue(sheet, row["row"], label, "必填 / required"))
+            issues.append(Issue(sheet, row["row"], label, _("必填")))
         return
     if len(value) > LIMITS[key]:
-        issues.append(Issue(sheet, row["row"], label, f"最多 {LIMITS[key]} 个字符 / at most {LIMITS[key]} characters"))
+        issues.append(Issue(sheet, row["row"], label, _("最多 {p0} 个字符", p0=LIMITS[key])))
     elif pattern and not re.match(pattern, value):
-        issues.append(Issue(sheet, row["row"], label, f"格式不正确：{value} / not valid: {value}"))
+        issues.append(Issue(sheet, row["row"], label, _("格式不正确：{value}", value=value)))
 
 
 def _status(issues: list[Issue], sheet: str, row: dict[str, Any]) -> bool | None:
@@ -356,7 +357,7 @@ def _status(issues: list[Issue], sheet: str, row: dict[str, Any]) -> bool | None
         return True
     if value == INACTIVE:
         return False
-    issues.append(Issue(sheet, row["row"], "状态", f"须为“{ACTIVE}”或“{INACTIVE}” / must be {ACTIVE} or {INACTIVE}"))
+    issues.append(Issue(sheet, row["row"], "状态", _("须为“{ACTIVE}”或“{INACTIVE}”", ACTIVE=ACTIVE, INACTIVE=INACTIVE)))
     return None
 
 
@@ -380,7 +381,7 @@ def _plan_units(p: Plan, rows: list[dict[str, Any]], stored: dict[str, tuple], c
             seen[key] = row["row"]
         kind = TYPE_BY_WORD.get(row["type"])
         if kind is None:
-            p.issues.append(Issue(S, row["row"], "单位类型", f"未知的单位类型：{row['type'] or '（空）'} / unknown unit type"))
+            p.issues.append(Issue(S, row["row"], "单位类型", _("未知的单位类型：{p0}", p0=row['type'] or '（空）')))
         row["type_code"] = kind
         row["active"] = _status(p.issues, S, row)
         row["ok"] = len(p.issues) == before
@@ -413,14 +414,14 @@ def _plan_units(p: Plan, rows: list[dict[str, Any]], stored: dict[str, tuple], c
                 row["result"] = "error"
                 continue
             if final_active.get(key) and not final_active.get(parent, True):
-                p.issues.append(Issue(S, row["row"], "上级单位代码", "上级单位已停用 / the parent unit is deactivated"))
+                p.issues.append(Issue(S, row["row"], "上级单位代码", _("上级单位已停用")))
                 row["result"] = "error"
                 continue
         old = stored.get(key)
         if old is None:
             row["result"] = "create"
             continue
-        _, old_code, name, name_en, kind, parent_id, active = old
+        _old_id, old_code, name, name_en, kind, parent_id, active = old
         new = {"code": row["code"], "name": row["name"], "type": row["type_code"],
                "parent_code": parent, "name_en": row["name_en"] if "name_en" in row["present"] else name_en,
                "active": final_active[key]}
@@ -458,12 +459,12 @@ def _plan_people(session: Session, p: Plan, rows: list[dict[str, Any]], stored_u
         username, phone = row["username"], row["phone"]
         row["key"] = username or phone
         if not username and not phone:
-            p.issues.append(Issue(S, n, "用户名", "用户名和手机号至少填一项 / a username or a phone is needed"))
+            p.issues.append(Issue(S, n, "用户名", _("用户名和手机号至少填一项")))
         unit_key = row["unit_code"].lower()
         if not unit_key:
-            p.issues.append(Issue(S, n, "所属单位代码", "必填 / required"))
+            p.issues.append(Issue(S, n, "所属单位代码", _("必填")))
         elif unit_key not in stored_units and unit_key not in sheet_units:
-            p.issues.append(Issue(S, n, "所属单位代码", f"单位 {row['unit_code']} 不存在 / no unit {row['unit_code']}"))
+            p.issues.append(Issue(S, n, "所属单位代码", _("单位 {p0} 不存在", p0=row['unit_code'])))
         wanted_roles: set[str] | None = None
         if "roles" in row["present"]:
             wanted_roles = set()
@@ -471,7 +472,7 @@ def _plan_people(session: Session, p: Plan, rows: list[dict[str, Any]], stored_u
                 if word in ROLE_BY_WORD:
                     wanted_roles.add(ROLE_BY_WORD[word])
                 else:
-                    p.issues.append(Issue(S, n, "角色", f"未知的角色：{word} / unknown role {word}"))
+                    p.issues.append(Issue(S, n, "角色", _("未知的角色：{word}", word=word)))
         active = _status(p.issues, S, row)
         # which stored person the row is
         match = None
@@ -488,7 +489,7 @@ def _plan_people(session: Session, p: Plan, rows: list[dict[str, Any]], stored_u
                                                       "several accounts have this phone; give the username"))
             match = found[0] if len(found) == 1 else None
             if match is None and phone.lower() in by_username:
-                p.issues.append(Issue(S, n, "用户名", f"用户名 {phone} 已被使用，请填写用户名 / username {phone} is taken"))
+                p.issues.append(Issue(S, n, "用户名", _("用户名 {phone} 已被使用，请填写用户名", phone=phone)))
         if phone:
             if phone in seen_phones and not username:
                 p.issues.append(Issue(S, n, "手机号", f"手机号 {phone} 与第 {seen_phones[phone]} 行重复 / "
@@ -504,7 +505,7 @@ def _plan_people(session: Session, p: Plan, rows: list[dict[str, Any]], stored_u
                                                     "a new account needs an e-mail address or a phone"))
         final_active = active if active is not None else (bool(match[6]) if match else True)
         if final_active and unit_key and not final_active_units.get(unit_key, True):
-            p.issues.append(Issue(S, n, "所属单位代码", f"单位 {row['unit_code']} 已停用 / the unit is deactivated"))
+            p.issues.append(Issue(S, n, "所属单位代码", _("单位 {p0} 已停用", p0=row['unit_code'])))
         if len(p.issues) != before:
             row["result"] = "error"
             continue
@@ -513,7 +514,7 @@ def _plan_people(session: Session, p: Plan, rows: list[dict[str, Any]], stored_u
             row["result"] = "create"
             row["roles_set"] = wanted_roles or set()
             continue
-        pid, old_username, name, unit_id, old_phone, email, was_active, _ = match
+        pid, old_username, name, unit_id, old_phone, email, was_active, _old_roles = match
         row["id"] = pid
         new = {"username": username or old_username, "display_name": row["display_name"],
                "unit": unit_key, "active": final_active,
@@ -523,7 +524,7 @@ def _plan_people(session: Session, p: Plan, rows: list[dict[str, Any]], stored_u
         was = {"username": old_username, "display_name": name, "unit": unit_code_by_id.get(unit_id),
                "active": bool(was_active), "phone": old_phone, "email": email, "roles": roles.get(pid, set())}
         if new["username"].lower() != old_username.lower() and new["username"].lower() in by_username:
-            p.issues.append(Issue(S, n, "用户名", f"用户名 {new['username']} 已被使用 / username taken"))
+            p.issues.append(Issue(S, n, "用户名", _("用户名 {p0} 已被使用", p0=new['username'])))
             row["result"] = "error"
             continue
         row["new"] = new
@@ -532,7 +533,7 @@ def _plan_people(session: Session, p: Plan, rows: list[dict[str, Any]], stored_u
     # units deactivated by the sheet must not keep active people
     staying: dict[str, int] = {}
     sheet_people = {r["id"]: r for r in rows if r.get("id")}
-    for pid, _, _, unit_id, _, _, active, _ in stored:
+    for pid, *_cols, unit_id, _phone, _email, active, _roles in stored:
         r = sheet_people.get(pid)
         unit_key = r["unit_key"] if r and r["result"] != "error" else unit_code_by_id.get(unit_id)
         alive = r["active"] if r and r["result"] != "error" else bool(active)
@@ -581,7 +582,7 @@ def run(*, session: Session, user: User, content: bytes, link_ttl: timedelta, fi
         session.rollback()
         report = checked.report(dry_run=False, imported=False)
         raise ValidationFailed([{**e} for e in report["errors"]],
-                               detail=f"{len(report['errors'])} 处错误，未导入任何内容 / nothing was imported")
+                               detail=_("{p0} 处错误，未导入任何内容", p0=len(report['errors'])))
     changes = [r for r in (*checked.unit_rows, *checked.people_rows) if r["result"] in ("create", "update")]
     if not changes:
         session.rollback()

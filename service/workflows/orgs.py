@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from service.catalogue import _
 from service import clock
 from service.auth import policies
 from service.errors import Forbidden, NotFound, ValidationFailed
@@ -70,13 +71,13 @@ def _parent_errors(session: Session, unit: OrgUnit | None, parent_id: int | None
         return []
     parent = org_repo.unit(session, parent_id)
     if parent is None:
-        return [{"field": "parent_id", "message": f"上级单位 {parent_id} 不存在 / unit {parent_id} does not exist"}]
+        return [{"field": "parent_id", "message": _("上级单位 {parent_id} 不存在", parent_id=parent_id)}]
     if not parent.is_active:
-        return [{"field": "parent_id", "message": "上级单位已停用 / the parent unit is deactivated"}]
+        return [{"field": "parent_id", "message": _("上级单位已停用")}]
     seen, node = set(), parent
     while node is not None and unit is not None:
         if node.id == unit.id or node.id in seen:
-            return [{"field": "parent_id", "message": "上级单位不能是本单位或其下级 / a unit cannot be under itself"}]
+            return [{"field": "parent_id", "message": _("上级单位不能是本单位或其下级")}]
         seen.add(node.id)
         node = org_repo.unit(session, node.parent_id) if node.parent_id else None
     return []
@@ -88,7 +89,7 @@ def create_unit(*, session: Session, user: User, code: str, name: str, type: str
     _office(user)
     errors = _parent_errors(session, None, parent_id)
     if org_repo.unit_code_taken(session, code):
-        errors.append({"field": "code", "message": f"单位代码 {code} 已被使用 / code {code} is taken"})
+        errors.append({"field": "code", "message": _("单位代码 {code} 已被使用", code=code)})
     if errors:
         raise ValidationFailed(errors)
     unit = OrgUnit(code=code, name=name, name_en=name_en, type=type, parent_id=parent_id, is_active=True)
@@ -112,7 +113,7 @@ def update_unit(*, session: Session, user: User, unit_id: int, changes: dict[str
     if "parent_id" in changed:
         errors += _parent_errors(session, unit, changed["parent_id"])
     if "code" in changed and org_repo.unit_code_taken(session, changed["code"], other_than=unit.id):
-        errors.append({"field": "code", "message": f"单位代码 {changed['code']} 已被使用 / code {changed['code']} is taken"})
+        errors.append({"field": "code", "message": _("单位代码 {p0} 已被使用", p0=changed['code'])})
     if changed.get("is_active") is False and org_repo.active_members_of_unit(session, unit.id):
         errors.append({"field": "is_active", "message": "单位下仍有在用的人员或下级单位，请先停用或调出 / "
                                                         "active people or units are still in this unit"})
@@ -130,9 +131,9 @@ def update_unit(*, session: Session, user: User, unit_id: int, changes: dict[str
 def _unit_for_person(session: Session, unit_id: int) -> list[dict[str, str]]:
     unit = org_repo.unit(session, unit_id)
     if unit is None:
-        return [{"field": "unit_id", "message": f"单位 {unit_id} 不存在 / unit {unit_id} does not exist"}]
+        return [{"field": "unit_id", "message": _("单位 {unit_id} 不存在", unit_id=unit_id)}]
     if not unit.is_active:
-        return [{"field": "unit_id", "message": "该单位已停用 / the unit is deactivated"}]
+        return [{"field": "unit_id", "message": _("该单位已停用")}]
     return []
 
 
@@ -142,7 +143,7 @@ def create_person(*, session: Session, user: User, username: str, display_name: 
     _office(user)
     errors = _unit_for_person(session, unit_id)
     if org_repo.username_taken(session, username):
-        errors.append({"field": "username", "message": f"用户名 {username} 已被使用 / username {username} is taken"})
+        errors.append({"field": "username", "message": _("用户名 {username} 已被使用", username=username)})
     if not phone and not email:
         errors.append({"field": "email", "message": "须填写电子邮箱或手机号，以便发送设置密码的链接 / "
                                                     "an e-mail address or a phone is needed to send the password link"})
@@ -178,7 +179,7 @@ def update_person(*, session: Session, user: User, person_id: int, changes: dict
         errors.append({"field": "username", "message": f"用户名 {changed['username']} 已被使用 / "
                                                        f"username {changed['username']} is taken"})
     if changed.get("is_active") is False and person.id == user.id:
-        errors.append({"field": "is_active", "message": "不能停用自己的账号 / you cannot deactivate yourself"})
+        errors.append({"field": "is_active", "message": _("不能停用自己的账号")})
     if errors:
         raise ValidationFailed(errors)
     detail: dict[str, Any] = {"before": {k: getattr(person, k) for k in changed}, "after": dict(changed)}

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from service.catalogue import _
 from service import clock
 from service.auth import policies
 from service.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -90,14 +91,14 @@ def schedule(*, session: Session, user: User, campaign_id: int, starts_at: str, 
     campaign = get_campaign(session, campaign_id)
     when = _starts_at(starts_at)
     place = (place or "").strip()
-    errors = [] if place else [{"field": "place", "message": "请填写讲述地点 / the place is required"}]
+    errors = [] if place else [{"field": "place", "message": _("请填写讲述地点")}]
     open_items = {t.application_id for t in repo.open_tasks_at(session, campaign_id, ELEMENT)}
     seen: set[int] = set()
     for i, item in enumerate(items):
         application = application_repo.by_id(session, item.application_id)
         where = f"items.{i}.application_id"
         if item.application_id in seen:
-            errors.append({"field": where, "message": f"申报项目 {item.application_id} 重复 / listed twice"})
+            errors.append({"field": where, "message": _("申报项目 {application_id} 重复", application_id=item.application_id)})
         seen.add(item.application_id)
         if application is None or application.campaign_id != campaign_id or item.application_id not in open_items:
             errors.append({"field": where, "message": f"申报项目 {item.application_id} 不在待讲述的初步入选名单中 / "
@@ -160,11 +161,11 @@ def record(*, session: Session, services: Services, user: User, session_id: int,
         for i, entry in enumerate(items):
             if entry.application_id not in slots:
                 errors.append({"field": f"items.{i}.application_id",
-                               "message": f"申报项目 {entry.application_id} 不在本场讲述会 / not in this session"})
+                               "message": _("申报项目 {application_id} 不在本场讲述会", application_id=entry.application_id)})
             elif entry.attended and not entry.presenter.strip():
-                errors.append({"field": f"items.{i}.presenter", "message": "请填写讲述人 / who presented?"})
+                errors.append({"field": f"items.{i}.presenter", "message": _("请填写讲述人")})
             elif entry.attended and not entry.notes.strip():
-                errors.append({"field": f"items.{i}.notes", "message": "请填写讲述情况 / notes are required"})
+                errors.append({"field": f"items.{i}.notes", "message": _("请填写讲述情况")})
         for application_id, slot in slots.items():
             if application_id not in given:
                 errors.append({"field": "items", "message": f"第 {slot.position} 位（申报项目 {application_id}）未记录 / "

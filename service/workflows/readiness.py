@@ -31,6 +31,7 @@ from typing import Any
 from handlers.registry import HandlerError
 from handlers.scoring import check_rules
 from service import clock
+from service.catalogue import N_, _, locale
 from service.models import Campaign, OrgUnit, VETTING_UNIT_TYPES
 from service.repositories import campaigns as repo
 from service.workflows import links
@@ -48,8 +49,13 @@ CODES = ("no_submitter", "no_leader", "no_vetter", "too_few_scorers", "no_scorer
          "scoring_rules", "process", "form", "no_units", "window")
 
 
-def _problem(code: str, message: str, message_en: str, link: str, *, severity: str = "fatal",
-             unit_id: int | None = None) -> dict[str, Any]:
+def _problem(code: str, msgid: str, link: str, *, severity: str = "fatal", unit_id: int | None = None,
+             **params: Any) -> dict[str, Any]:
+    """One problem, its message (a msgid of the catalogue) in Chinese and in English."""
+    with locale("zh_CN"):
+        message = _(msgid, **params)
+    with locale("en"):
+        message_en = _(msgid, **params)
     return {"code": code, "severity": severity, "message": message, "message_en": message_en, "link": link,
             "unit_id": unit_id}
 
@@ -70,56 +76,46 @@ def check_readiness(*, session: Any, services: Any, campaign: Campaign) -> dict[
     units = applicant_units(session, campaign)
     holders = repo.active_role_holders(session, ("unit_submitter", "unit_leader", "vetter"))
     if not units:
-        problems.append(_problem("no_units", "没有可申报的单位", "no unit may apply", setup("units")))
+        problems.append(_problem("no_units", N_("没有可申报的单位"), setup("units")))
     for unit in units:
         if not holders["unit_submitter"].get(unit.id):
-            problems.append(_problem("no_submitter", f"单位「{unit.name}」没有在职的填报人",
-                                     f"unit {unit.name} has no active submitter", links.org_unit(unit.id),
-                                     unit_id=unit.id))
+            problems.append(_problem("no_submitter", N_("单位「{unit}」没有在职的填报人"), links.org_unit(unit.id),
+                                     unit_id=unit.id, unit=unit.name))
         if not holders["unit_leader"].get(unit.id):
-            problems.append(_problem("no_leader", f"单位「{unit.name}」没有在职的主要领导（签字人）",
-                                     f"unit {unit.name} has no active main leader", links.org_unit(unit.id),
-                                     unit_id=unit.id))
+            problems.append(_problem("no_leader", N_("单位「{unit}」没有在职的主要领导（签字人）"), links.org_unit(unit.id),
+                                     unit_id=unit.id, unit=unit.name))
     unions: dict[int, OrgUnit] = {}
     for unit in units:
         if unit.supervising_union_id is not None and unit.parent is not None:
             unions[unit.parent.id] = unit.parent
     for union in sorted(unions.values(), key=lambda u: u.code):
         if union.type in VETTING_UNIT_TYPES and not holders["vetter"].get(union.id):
-            problems.append(_problem("no_vetter", f"主管工会「{union.name}」下有可申报的企业，但没有在职的初审人",
-                                     f"supervising union {union.name} has enterprises that may apply but no active "
-                                     "vetter", links.org_unit(union.id), unit_id=union.id))
+            problems.append(_problem("no_vetter", N_("主管工会「{union}」下有可申报的企业，但没有在职的初审人"),
+                                     links.org_unit(union.id), unit_id=union.id, union=union.name))
     scorers = repo.current_scorers(session, campaign.id)
     needed = min_eligible_scorers(campaign)
     if not scorers:
-        problems.append(_problem("no_scorers", "评审组没有在职的评分成员", "the campaign has no active scorer",
-                                 setup("scorers")))
+        problems.append(_problem("no_scorers", N_("评审组没有在职的评分成员"), setup("scorers")))
     else:
         for unit in units:
             left = sum(1 for _, scorer_unit, _ in scorers
                        if scorer_unit != unit.id and scorer_unit != unit.supervising_union_id)
             if left < needed:
                 problems.append(_problem(
-                    "too_few_scorers", f"单位「{unit.name}」的申报回避后只剩 {left} 名评分成员（至少需要 {needed} 名）",
-                    f"an application of {unit.name} keeps {left} scorer(s) after recusal ({needed} needed)",
-                    setup("scorers"), unit_id=unit.id))
+                    "too_few_scorers", N_("单位「{unit}」的申报回避后只剩 {left} 名评分成员（至少需要 {needed} 名）"),
+                    setup("scorers"), unit_id=unit.id, unit=unit.name, left=left, needed=needed))
     if criteria_errors(campaign.criteria):
-        problems.append(_problem("criteria", "评分项目不完整（每项需有编码、名称、权重和满分）",
-                                 "the criteria are incomplete (code, name, weight and maximum each)", setup("criteria")))
+        problems.append(_problem("criteria", N_("评分项目不完整（每项需有编码、名称、权重和满分）"), setup("criteria")))
     if not isinstance(campaign.grades, list) or len(campaign.grades) < 2 or campaign.no_award_grade not in campaign.grades:
-        problems.append(_problem("grades", "奖励等次不完整（至少两个等次，且包含不授奖等次）",
-                                 "the grades are incomplete (two or more, the no-award grade among them)",
-                                 setup("grades")))
+        problems.append(_problem("grades", N_("奖励等次不完整（至少两个等次，且包含不授奖等次）"), setup("grades")))
     try:
         check_rules(campaign.scoring_rules)
     except HandlerError as exc:
-        problems.append(_problem("scoring_rules", f"评分规则无效：{exc}", f"invalid scoring rules: {exc}",
-                                 setup("rules")))
+        problems.append(_problem("scoring_rules", N_("评分规则无效：{error}"), setup("rules"), error=exc))
     _process_problems(session, services, campaign, problems)
     now = clock.now()
     if campaign.closes_at <= now:
-        problems.append(_problem("window", "申报截止时间已过", "the window's close has passed", setup("window"),
-                                 severity="warning"))
+        problems.append(_problem("window", N_("申报截止时间已过"), setup("window"), severity="warning"))
     problems.sort(key=lambda p: (p["severity"] != "fatal", CODES.index(p["code"])))
     fatal = sum(1 for p in problems if p["severity"] == "fatal")
     return {"campaign_id": campaign.id, "ready": fatal == 0, "fatal": fatal, "warnings": len(problems) - fatal,
@@ -129,14 +125,16 @@ def check_readiness(*, session: Any, services: Any, campaign: Campaign) -> dict[
 def _process_problems(session: Any, services: Any, campaign: Campaign, problems: list[dict[str, Any]]) -> None:
     definition = campaign_definition(session, campaign)
     if definition is None:
-        version = f" 第 {campaign.process_version} 版" if campaign.process_version else ""
-        problems.append(_problem("process", f"流程 {campaign.process_key}{version} 尚未发布",
-                                 f"process {campaign.process_key} (version {campaign.process_version or 'latest'}) "
-                                 "is not deployed", links.processes_admin()))
+        if campaign.process_version:
+            problems.append(_problem("process", N_("流程 {key} 第 {version} 版尚未发布"), links.processes_admin(),
+                                     key=campaign.process_key, version=campaign.process_version))
+        else:
+            problems.append(_problem("process", N_("流程 {key} 尚未发布"), links.processes_admin(),
+                                     key=campaign.process_key))
         return
     services.forms.sync(session)
     for element, info in sorted((definition.meta or {}).get("user_tasks", {}).items()):
         key = info.get("form_key")
         if key and not services.forms.exists(key):
-            problems.append(_problem("form", f"流程节点「{info.get('name') or element}」使用的表单 {key} 不存在",
-                                     f"the form {key} of step {element} does not exist", links.forms_admin()))
+            problems.append(_problem("form", N_("流程节点「{step}」使用的表单 {key} 不存在"), links.forms_admin(),
+                                     step=info.get("name") or element, key=key, element=element))

@@ -34,6 +34,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from service.catalogue import _
 from service import clock
 from service.models import Application, Campaign
 from service.repositories import applications as application_repo
@@ -116,7 +117,7 @@ def offset_times(cfg: dict[str, Any], closes_at: datetime, key: str,
         at = datetime.combine(day, dt.time(int(cfg.get("send_hour", 9))), clock.SHANGHAI)
         times.append((days, at.astimezone(dt.timezone.utc)))
     if calendar is not None:
-        for warning in missing_year_warnings(calendar, "提醒日期 / reminder dates"):
+        for warning in missing_year_warnings(calendar, _("提醒日期")):
             _warn(report, warning)
     return sorted(times, key=lambda item: item[1])
 

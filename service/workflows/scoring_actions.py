@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from handlers.scoring import recusal_reason, weighted_total
+from service.catalogue import _
 from service.auth import policies, visibility
 from service.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from service.models import Application, Task, User
@@ -144,7 +145,7 @@ def close_scoring(*, session: Session, services: Services, user: User, applicati
         raise Forbidden(policies.DENIED[policies.can_run_meetings])
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationFailed([{"field": "reason", "message": "请说明结束评分的原因 / a reason is required"}])
+        raise ValidationFailed([{"field": "reason", "message": _("请说明结束评分的原因")}])
     application = _application(session, application_id)
     quorum = quorum_of(application)
 
@@ -153,7 +154,7 @@ def close_scoring(*, session: Session, services: Services, user: User, applicati
         open_rows = [t for t in rows if t.state == "open"]
         submitted = sum(1 for t in rows if t.state == "completed" and not (t.data or {}).get("not_scored"))
         if not open_rows:
-            raise Conflict("该项目没有待提交的评分表 / no sheet of this item is open")
+            raise Conflict(_("该项目没有待提交的评分表"))
         if quorum is None:
             raise Conflict("本次评比未设定结束评分的法定人数（scoring_quorum），须全部评分成员提交评分 / the campaign "
                            "sets no scoring quorum: every eligible scorer must score", field="scoring_quorum")

@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from service.catalogue import _
 from service import timekeeping
 from service.engine import StepResult
 from service.models import ProcessInstance, Task
@@ -125,7 +126,7 @@ def _due(now: datetime, due_in: str | None, calendar: WorkdayCalendar | None) ->
     except (timekeeping.DurationError, timekeeping.CalendarError) as exc:
         LOGGER.error("dueIn %r cannot be evaluated (%s): the task gets no due date", due_in, exc)
         return None
-    for warning in missing_year_warnings(calendar, f"期限 {due_in} / dueIn {due_in}"):
+    for warning in missing_year_warnings(calendar, _("期限 {due_in}", due_in=due_in)):
         LOGGER.warning("%s", warning)
     return due
 

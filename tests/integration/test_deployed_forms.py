@@ -69,6 +69,6 @@ def test_forms_page_deploys_a_schema_with_csrf(app: Any) -> None:
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
     assert client.post("/admin/forms", data={"key": "k1", "schema": json.dumps(NEW_FORM)}).status_code in (400, 403)
     bad = client.post("/admin/forms", data={"key": "k1", "schema": "{not json", "csrf_token": token})
-    assert "not valid JSON" in bad.get_data(as_text=True)
+    assert "不是有效的 JSON" in bad.get_data(as_text=True)
     ok = client.post("/admin/forms", data={"key": "k1", "schema": json.dumps(NEW_FORM), "csrf_token": token})
     assert "k1 v1" in ok.get_data(as_text=True)

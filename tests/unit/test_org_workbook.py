@@ -15,7 +15,7 @@ def test_the_workbook_names_roles_as_the_pages_do_and_knows_every_role_and_unit_
     assert ROLE_LABELS == PAGE_ROLES
     assert set(ROLE_LABELS) == set(ROLES) and set(UNIT_TYPE_LABELS) == set(UNIT_TYPES)
     assert len(set(ROLE_LABELS.values())) == len(ROLE_LABELS)
-    assert len({zh for zh, _ in UNIT_TYPE_LABELS.values()}) == len(UNIT_TYPE_LABELS)
+    assert len(set(UNIT_TYPE_LABELS.values())) == len(UNIT_TYPE_LABELS)
 
 
 def test_the_reader_reads_shared_and_inline_strings_numbers_gaps_and_formula_looking_text() -> None:
