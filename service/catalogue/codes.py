@@ -58,6 +58,7 @@ NOTIFICATION = {
     "task_escalated": N_("逾期待办上报"), "task_handed_over": N_("待办已转交"), "task_overdue": N_("待办已逾期"),
     "task_reassigned": N_("待办已改派"), "task_released": N_("待办退回待认领"), "task_urged": N_("催办通知"),
     "window_open": N_("申报开始"), "objection_filed": N_("公示异议"),
+    "notice_published": N_("评比结果公示"),
 }
 # The heading over the reasons a unit is given, by the application's status.
 FEEDBACK = {"returned": N_("退回修改意见"), "rejected": N_("未通过审核的理由"), "not_shortlisted": N_("未入选的理由")}

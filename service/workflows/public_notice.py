@@ -153,6 +153,7 @@ def publish(*, session: Session, user: User, campaign_id: int,
         application.published_at = now
     session.add(notice)
     session.flush()
+    _tell_units(session, campaign, notice)
     audit.record(session, actor=user, action="publish_notice", object_type="public_notice", object_id=notice.id,
                  detail={"sentence": f"评比办公室发布公示：{len(ranked)} 个项目，公示期 {clock.local(now):%Y-%m-%d %H:%M} 至 "
                                      f"{clock.local(notice.ends_at):%Y-%m-%d %H:%M:%S}（{notice.working_days} 个工作日）",
@@ -161,6 +162,22 @@ def publish(*, session: Session, user: User, campaign_id: int,
                          "application_ids": [a.id for a in ranked]}, campaign_id=campaign.id)
     session.commit()
     return notice
+
+
+def _tell_units(session: Session, campaign: Campaign, notice: PublicNotice) -> None:
+    """Each listed award's unit (its submitter and main leader, once each) is told it is on public notice."""
+    listed = public_items(notice, campaign)
+    units = {a.id: a.unit_id for a in application_repo.by_ids(session, [i.application_id for i in listed])}
+    pools = {i.id: [Pool(role, units[i.application_id]) for role in ("unit_submitter", "unit_leader")] for i in listed}
+    people = resolve(session, [p for wanted in pools.values() for p in wanted])
+    end = f"{clock.local(notice.ends_at):%Y-%m-%d %H:%M}"
+    for item in listed:
+        told = {person.id: person for pool in pools[item.id] for person in people[pool]}
+        for person in told.values():
+            outbox.enqueue(session, key=f"notice_published:{notice.id}:{item.id}:{person.id}", user=person,
+                           template="notice_published", campaign_id=campaign.id,
+                           context={"application_theme": item.theme, "grade": item.grade, "notice_end": end,
+                                    "link": links.public_notice(campaign.id)})
 
 
 def public_items(notice: PublicNotice, campaign: Campaign) -> list[NoticeItem]:

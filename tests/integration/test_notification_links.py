@@ -65,6 +65,8 @@ EXPECTED: dict[str, tuple[str, tuple[str, ...]]] = {
     "account_invite": ("the form that sets the new account's password", ('id="password-form"',)),
     "password_reset": ("the form that sets a new password", ('id="password-form"',)),
     "task_released": ("the released task's claim button or form", TASK_FORM),
+    "notice_published": ("the public notice listing the unit's item, with how to object",
+                         ('id="how-to-object"',)),
     "objection_filed": ("the office's objections to the public notice, each with its finding form",
                         ('class="finding-form"',)),
 }
@@ -82,7 +84,7 @@ SENDERS = {
     "service/workflows/assignments.py": ("reassign:", "delegate:"),
     "service/workflows/accounts.py": ("password_link:", "task_released:"),
     "service/workflows/org_workbook.py": ("password_link:",),
-    "service/workflows/public_notice.py": ("objection_filed:",),
+    "service/workflows/public_notice.py": ("objection_filed:", "notice_published:"),
 }
 LINK_IN_TEXT = re.compile(r"https?://[^\s<>\"'，。；）]+")
 HREF = re.compile(r'href="([^"]+)"')

@@ -95,6 +95,12 @@ def test_the_public_reads_the_notice_without_a_login_and_only_what_is_public(app
     assert "职工之家网格化服务" in html and UNIT in html and "二等奖" in html and "如何提出异议" in html
     assert f"{scored['final_score']:.2f}" not in html
     assert app.test_client().get("/notice").status_code == 200
+    # the unit's submitter and main leader are told their item is on notice, with a link to it
+    with app.extensions["appraisal.sessions"]() as s:
+        told = list(s.scalars(select(OutboxMessage).where(OutboxMessage.template == "notice_published")))
+    unit_people = {api.get("/api/me", u)["id"] for u in ("hc_submitter", "hc_leader")}
+    assert {m.recipient_user_id for m in told} == unit_people
+    assert {(m.context["grade"], m.context["link"]) for m in told} == {("二等奖", f"/notice/{flows.campaign_id(api)}")}
     # publication: the unit now sees its grade (and score) on its application
     assert application(api, done, "hc_submitter")["grade"] == "二等奖"
     [record] = [r for r in audit_actions(app) if r.action == "publish_notice"]

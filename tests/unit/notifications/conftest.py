@@ -156,6 +156,12 @@ _SAMPLES: dict[str, dict[str, Any]] = {
         "due_at": _DUE,
         "link": "https://appraisal.example.cn/tasks/16",
     },
+    "notice_published": {
+        "application_theme": "职工之家网格化服务",
+        "grade": "一等奖",
+        "notice_end": "2027-01-07 23:59",
+        "link": "https://appraisal.example.cn/notice/1",
+    },
     "objection_filed": {
         "reference": "GS2026-000123",
         "application_theme": "职工之家网格化服务",

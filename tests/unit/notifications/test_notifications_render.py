@@ -36,6 +36,7 @@ CONTRACT: dict[str, set[str]] = {
     "password_reset": {"username", "expires_at", "link"},
     "task_released": {"task_name", "released_from", "due_at", "link"},
     "objection_filed": {"reference", "application_theme", "unit_name", "link"},
+    "notice_published": {"application_theme", "grade", "notice_end", "link"},
 }
 DIGEST_ITEM_KEYS = ["task_name", "application_theme", "assignee_name", "due_at", "overdue_hours"]
 LOCALES = ["zh-CN", "en"]
