@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from handlers.registry import HandlerError
 from handlers.scoring import check_rules, describe_rules
-from service.catalogue import _, locale
+from service.catalogue import _, locale, N_
 from service import clock
 from service.auth import policies, visibility
 from service.errors import Conflict, Forbidden, ValidationFailed
@@ -304,6 +304,16 @@ class Effect:
                 "message_en": self.message_en, "refused": self.refused}
 
 
+def _effect(key: str, msgid: str, refused: bool = False, **params: Any) -> Effect:
+    """An effect's message (a msgid of the catalogue) in Chinese and English; ``{label}`` names the setting."""
+    zh_label, en_label = EDITABLE[key]
+    with locale("zh_CN"):
+        message = _(msgid, label=zh_label, **params)
+    with locale("en"):
+        message_en = _(msgid, label=en_label, **params)
+    return Effect(key, message, message_en, refused)
+
+
 def impact(session: Session, campaign: Campaign, before: dict[str, Any], after: dict[str, Any]) -> list[Effect]:
     """What each changed setting does to the campaign's items; ``refused`` where it would break running ones."""
     changed = [k for k in EDITABLE if before[k] != after[k]]
@@ -312,11 +322,10 @@ def impact(session: Session, campaign: Campaign, before: dict[str, Any], after: 
     total = repo.application_count(session, campaign.id)
     added = sorted(set(after["scorer_ids"]) - set(before["scorer_ids"]))
     removed = sorted(set(before["scorer_ids"]) - set(after["scorer_ids"]))
-    delta = (f"增加 {len(added)} 人、减少 {len(removed)} 人；", f"{len(added)} added, {len(removed)} removed; ")
+    delta = {"added": len(added), "removed": len(removed)}
     if total == 0:
-        return [Effect(k, (delta[0] if k == "scorer_ids" else "") + "评比尚未使用，修改立即生效",
-                       (delta[1] if k == "scorer_ids" else "") + "not in use yet: takes effect at once")
-                for k in changed]
+        return [_effect(k, N_("增加 {added} 人、减少 {removed} 人；评比尚未使用，修改立即生效"), **delta)
+                if k == "scorer_ids" else _effect(k, N_("评比尚未使用，修改立即生效")) for k in changed]
     by_stage = repo.running_by_stage(session, campaign.id)
     waiting = sum(n for s, n in by_stage.items() if s in BEFORE_SCORING or s == "")
     at_scoring = sum(n for s, n in by_stage.items() if s not in BEFORE_SCORING and s != "")
@@ -325,42 +334,33 @@ def impact(session: Session, campaign: Campaign, before: dict[str, Any], after: 
     effects = []
     for key in changed:
         if key in SCORING_BOUND and reached:
-            effects.append(Effect(key, f"已有 {reached} 份申报进入或完成评分，修改{EDITABLE[key][0]}会使评分前后标准不一，不能修改",
-                                  f"{reached} application(s) reached or finished scoring; changing the {EDITABLE[key][1]} "
-                                  "now would score items by different standards", True))
+            effects.append(_effect(key, N_("已有 {reached} 份申报进入或完成评分，修改{label}会使评分前后标准不一，不能修改"),
+                                   True, reached=reached))
         elif key in SCORING_BOUND:
-            effects.append(Effect(key, f"适用于全部 {waiting} 份尚未评分的申报（评分开始时按新设置）",
-                                  f"applies to all {waiting} application(s) not yet at scoring", False))
+            effects.append(_effect(key, N_("适用于全部 {waiting} 份尚未评分的申报（评分开始时按新设置）"), waiting=waiting))
         elif key == "scorer_ids":
-            effects.append(Effect(key, f"{delta[0]}适用于 {waiting} 份尚未评分的申报"
-                                       f"（评分开始时按新名单确定评分人）；{at_scoring} 份正在评分的申报保持原评分人",
-                                  f"{delta[1]}applies to {waiting} application(s) not "
-                                  f"yet at scoring; {at_scoring} being scored keep their scorers"))
+            effects.append(_effect(key, N_("增加 {added} 人、减少 {removed} 人；适用于 {waiting} 份尚未评分的申报"
+                                           "（评分开始时按新名单确定评分人）；{at_scoring} 份正在评分的申报保持原评分人"),
+                                   waiting=waiting, at_scoring=at_scoring, **delta))
         elif key == "closes_at" and in_submit:
-            effects.append(Effect(key, f"{in_submit} 份申报正在填写或签字，其截止计时已按原截止时间设定；"
-                                       "请待这些申报提交或失效后再修改截止时间",
-                                  f"{in_submit} application(s) are being filled in or signed with their deadline set "
-                                  "to the old close; change the close once they are submitted or lapsed", True))
+            effects.append(_effect(key, N_("{in_submit} 份申报正在填写或签字，其截止计时已按原截止时间设定；"
+                                           "请待这些申报提交或失效后再修改截止时间"), True, in_submit=in_submit))
         elif key in ("process_key", "process_version", "year"):
-            effects.append(Effect(key, f"评比已有 {total} 份申报，不能再修改{EDITABLE[key][0]}",
-                                  f"the campaign has {total} application(s): its {EDITABLE[key][1]} can no longer change",
-                                  True))
+            effects.append(_effect(key, N_("评比已有 {total} 份申报，不能再修改{label}"), True, total=total))
         elif key == "applicant_unit_ids" and after[key] is not None \
                 and (repo.running_units(session, campaign.id) - set(after[key])):
             gone = sorted(repo.running_units(session, campaign.id) - set(after[key]))
-            effects.append(Effect(key, f"单位 {', '.join(map(str, gone))} 有正在办理的申报，不能移出可申报单位",
-                                  f"units {', '.join(map(str, gone))} hold running applications and cannot be removed",
-                                  True))
+            effects.append(_effect(key, N_("单位 {units} 有正在办理的申报，不能移出可申报单位"), True,
+                                   units=", ".join(map(str, gone))))
         elif key == "notice_working_days":
             effects.append(Effect(key, "适用于今后发布的公示；已发布的公示按发布时的公示期计算",
                                   "applies to notices published from now on; published ones keep their period"))
         elif key == "max_applications_per_unit":
-            effects.append(Effect(key, "只影响今后新建的申报；已有申报不受影响",
-                                  "applies to new applications only; existing ones stay"))
+            effects.append(_effect(key, N_("只影响今后新建的申报；已有申报不受影响")))
         elif key in ("opens_at", "closes_at"):
-            effects.append(Effect(key, "新的申报窗口适用于今后的提交", "the new window applies to submissions from now on"))
+            effects.append(_effect(key, N_("新的申报窗口适用于今后的提交")))
         else:
-            effects.append(Effect(key, "立即生效", "takes effect at once"))
+            effects.append(_effect(key, N_("立即生效")))
     return effects
 
 
