@@ -32,7 +32,7 @@ USERNAMES = re.compile(r"(?<![\w\-.@])(" + "|".join(re.escape(u["username"]) for
 CODE_WORDS = sorted({code for kind in SHOWN_KINDS for code in CODES[kind] if len(code) > 2 and not code.isdigit()})
 LEAKS = [
     ("code", re.compile(r"(?<![\w\-./@])(" + "|".join(map(re.escape, CODE_WORDS)) + r")(?![\w\-/@])")),
-    ("key=value", re.compile(r"\b[a-z][a-z_]+=\S")),
+    ("key=value", re.compile(r"\b[a-z][a-z_]*=\S")),
     ("dict dump", re.compile(r"\{'|\{&#39;|'[a-z_]+': ")),
     ("exception", re.compile(r"\b[A-Z]\w*(Error|Exception)\b|Traceback")),
 ]
