@@ -58,7 +58,7 @@ def notice_objection(campaign_id: int) -> Any:
     try:
         notice = public_notice.get_notice(db(), int(notice_id)) if notice_id.isdigit() else None
         if notice is None or notice.campaign_id != campaign_id:
-            raise ValidationFailed([{"field": "item_id", "message": "请选择本公示中的项目 / choose an item of this notice"}])
+            raise ValidationFailed([{"field": "item_id", "message": _("请选择本公示中的项目")}])
         objection = public_notice.file_objection(
             session=db(), notice_id=notice.id, item_id=int(item_id) if item_id.isdigit() else None,
             name=request.form.get("name", ""), contact=request.form.get("contact", ""),

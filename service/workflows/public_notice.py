@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from service import clock, timekeeping
 from service.auth import policies, visibility
-from service.catalogue import codes, name_of
+from service.catalogue import _, codes, name_of
 from service.auth.visibility import Group
 from service.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from service.models import Application, Campaign, NoticeItem, Objection, PublicNotice, User
@@ -114,7 +114,7 @@ def publish(*, session: Session, user: User, campaign_id: int,
     """Publish the campaign's confirmed list (or the named confirmed items: a re-decided one) for the campaign's
     notice period. Refused (409 naming them) while any item of the list is not confirmed."""
     if not policies.can_run_public_notice(user):
-        raise Forbidden("只有评比办公室可以发布公示 / only the office may publish a notice")
+        raise Forbidden(_("只有评比办公室可以发布公示"))
     campaign = repo.lock_campaign(session, campaign_id)
     if campaign is None:
         raise NotFound(f"campaign {campaign_id} does not exist")
@@ -140,7 +140,7 @@ def publish(*, session: Session, user: User, campaign_id: int,
                                           if i not in known]])
         chosen = [ready[i] for i in dict.fromkeys(application_ids)]
     if not chosen:
-        raise Conflict("没有待公示的已确认项目 / no confirmed item is waiting for a notice", unconfirmed=[])
+        raise Conflict(_("没有待公示的已确认项目"), unconfirmed=[])
     now = clock.now()
     notice = PublicNotice(campaign_id=campaign.id, status="open", working_days=working_days(campaign), starts_at=now,
                           ends_at=period_end(campaign, now), published_by=user.id)
@@ -297,7 +297,7 @@ def file_objection(*, session: Session, notice_id: int, item_id: Any, name: Any,
     item = repo.item_by_id(session, item_id) if isinstance(item_id, int) and not isinstance(item_id, bool) else None
     errors = _objection_errors(name, contact, reason)
     if item is None or item.notice_id != notice.id or item not in public_items(notice, campaign):
-        errors.insert(0, {"field": "item_id", "message": "请选择本公示中的项目 / choose an item of this notice"})
+        errors.insert(0, {"field": "item_id", "message": _("请选择本公示中的项目")})
     if errors:
         raise ValidationFailed(errors)
     assert item is not None
@@ -306,7 +306,7 @@ def file_objection(*, session: Session, notice_id: int, item_id: Any, name: Any,
         raise Conflict(f"公示期已于 {clock.local(notice.ends_at):%Y-%m-%d %H:%M} 结束，不再受理异议 / the notice period "
                        f"ended at {clock.local(notice.ends_at):%Y-%m-%d %H:%M} (Asia/Shanghai)")
     if item.status != "listed":
-        raise Conflict("该项目已在重新审议中 / this item is already being decided again")
+        raise Conflict(_("该项目已在重新审议中"))
     objection = Objection(notice_id=notice.id, item_id=item.id, name=name.strip(), contact=contact.strip(),
                           reason=reason.strip(), status="pending", filed_at=now)
     session.add(objection)
@@ -332,13 +332,13 @@ def record_finding(*, session: Session, services: Services, user: User, objectio
     """The office's finding on a pending objection, with reasons. Upheld: the item goes back to the group's
     grade decision (its notice shows it as being decided again). Audited."""
     if not policies.can_run_public_notice(user):
-        raise Forbidden("只有评比办公室可以处理异议 / only the office records findings on objections")
+        raise Forbidden(_("只有评比办公室可以处理异议"))
     errors = []
     if finding not in FINDINGS:
         errors.append({"field": "finding", "message": "须为 upheld（异议成立）或 dismissed（异议不成立） / must be upheld or "
                                                       "dismissed"})
     if not isinstance(reasons, str) or not reasons.strip() or len(reasons) > MAX_REASON:
-        errors.append({"field": "reasons", "message": f"请说明处理理由（至多 {MAX_REASON} 字） / the reasons are required"})
+        errors.append({"field": "reasons", "message": _("请说明处理理由（至多 {MAX_REASON} 字）", MAX_REASON=MAX_REASON)})
     if errors:
         raise ValidationFailed(errors)
     objection = repo.lock_objection(session, objection_id)
@@ -396,14 +396,14 @@ def campaign_of(session: Session, campaign_id: int) -> Campaign:
 def objection_by_reference(session: Session, reference: str) -> Objection:
     objection = repo.objection_by_reference(session, (reference or "").strip().upper())
     if objection is None:
-        raise NotFound(f"没有编号为 {reference} 的异议 / no objection with reference {reference}")
+        raise NotFound(_("没有编号为 {reference} 的异议", reference=reference))
     return objection
 
 
 def objections(*, session: Session, user: User, campaign_id: int | None = None,
                status: str | None = None) -> list[Objection]:
     if not policies.can_run_public_notice(user):
-        raise Forbidden("只有评比办公室可以查看异议 / only the office sees the objections")
+        raise Forbidden(_("只有评比办公室可以查看异议"))
     return repo.objections_of(session, campaign_id=campaign_id, status=status)
 
 
