@@ -85,6 +85,7 @@ SENDERS = {
     "service/workflows/accounts.py": ("password_link:", "task_released:"),
     "service/workflows/org_workbook.py": ("password_link:",),
     "service/workflows/public_notice.py": ("objection_filed:", "notice_published:"),
+    "service/workflows/presentations.py": ("session:",),
 }
 LINK_IN_TEXT = re.compile(r"https?://[^\s<>\"'，。；）]+")
 HREF = re.compile(r'href="([^"]+)"')
@@ -307,8 +308,14 @@ def test_every_notification_link_opens_a_page_where_its_reader_can_act(app: Any)
         assert walk.rt.sweep_timers().fired
         walk.rt.sweep_reminders()
         walk.check("presentation reminder")
-        api.complete("res_office1", "record_presentation", econ, {
-            "presentation_date": "2027-01-08", "presenter": "林晓东", "presentation_notes": "陈述15分钟"})
+        # the office schedules the presentation session (the unit is invited with its date, place and order), then
+        # records it, which opens the scoring
+        sitting = api.post("/api/presentation-sessions", "res_office1", expect=201, json={
+            "campaign_id": flows.campaign_id(api), "starts_at": "2027-01-08T09:30", "place": "市总工会三楼会议室",
+            "items": [{"application_id": econ, "presenter": "林晓东"}]})
+        walk.check("presentation session scheduled")
+        api.post(f"/api/presentation-sessions/{sitting['id']}/record", "res_office1", json={"items": [
+            {"application_id": econ, "attended": True, "presenter": "林晓东", "notes": "陈述15分钟"}]})
         walk.check("scoring opens")
         flows.score_all(api, econ)
         walk.check("scored")
