@@ -173,11 +173,43 @@ def can_run_public_notice(user: User) -> bool:
     return "office" in user.roles
 
 
+def can_see_meetings(user: User) -> bool:
+    """The meetings' lists (shortlist, group decision, chair's confirmation): the office and the deciding roles."""
+    return bool(user.roles & DECIDING_ROLES)
+
+
+def can_prepare_shortlist(user: User) -> bool:
+    return "office" in user.roles
+
+
+def can_record_shortlist_view(user: User) -> bool:
+    return "leading_group" in user.roles
+
+
+def can_close_shortlist(user: User) -> bool:
+    return "group_leader" in user.roles
+
+
+def can_confirm_awards(user: User) -> bool:
+    return "chair_office" in user.roles
+
+
+def can_forward(user: User) -> bool:
+    """Vet the unit's enterprises and forward the approved ones (the supervising union's vetter, for its own)."""
+    return "vetter" in user.roles
+
+
 DENIED: dict[object, str] = {
     can_run_public_notice: "只有评比办公室可以发布公示和处理异议 / only the office publishes notices and records findings",
     can_run_meetings: "only the appraisal office may do this / 仅评比办公室可办理",
     can_decide_grades: "only the group leader decides the grades / 仅领导小组组长可确定等次",
     can_see_results: "only federation roles may see a campaign's results",
+    can_see_meetings: "only the office and the deciding roles see the meetings' lists",
+    can_prepare_shortlist: "only the appraisal office prepares the shortlist's candidates",
+    can_record_shortlist_view: "only members of the leading group record views on the shortlist",
+    can_close_shortlist: "only the group leader closes the shortlist",
+    can_confirm_awards: "only the chair's office confirms the award list",
+    can_forward: "only a supervising union's vetter vets and forwards its enterprises' applications",
     can_reassign: "only the appraisal office may reassign a task",
     can_handle_incidents: "only the office or a process administrator may see and retry incidents",
     can_create_application: "only a unit's submitter may create an application",

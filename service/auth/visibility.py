@@ -184,6 +184,7 @@ VARIABLE_FIELDS: Mapping[str, Spec] = {
     "shortlisted": G.INTERNAL_REVIEW,
     "vetting_decision": G.FEEDBACK,
     "signoff_decision": G.FEEDBACK,
+    "campaign_id": G.WORKFLOW,  # the campaign a campaign-level review instance belongs to
 }
 """The process variables an instance shows (``ProcessInstance.variables``)."""
 
@@ -199,7 +200,7 @@ CAMPAIGN_FIELDS: Mapping[str, Spec] = {
                      "no_award_grade", "max_applications_per_unit", "reminders", "scoring_rules",
                      "scoring_rules_text", "scoring_rules_text_en", "min_eligible_scorers", "applicant_unit_ids",
                      "process_version", "opened_at", "copied_from_id", "scoring_quorum", "grade_quotas",
-                     "notice_working_days"), G.REFERENCE),
+                     "notice_working_days", "shortlist_quorum", "vetting_working_days"), G.REFERENCE),
     "scorer_ids": G.SCORER_IDENTITIES,
 }
 

@@ -27,7 +27,10 @@ ACTION = {
     "file_objection": N_("收到实名异议"), "record_finding": N_("记录异议处理结论"),
     "schedule_session": N_("安排公开讲述会"), "record_session": N_("记录公开讲述会"),
     "propose_grades": N_("办公室提出名单建议等次"), "decide_grades": N_("领导小组确定名单等次"),
+    "decide": N_("会议决定"), "shortlist_view": N_("发表初评意见"), "forward": N_("统一上报"),
 }
+VIEW = {"in": N_("入选"), "out": N_("不入选"), "abstain": N_("弃权")}
+"""A leading-group member's view on a shortlist candidate."""
 ROLE = {
     "unit_submitter": N_("单位填报人"), "unit_leader": N_("单位主要领导"), "vetter": N_("主管工会"),
     "leading_group": N_("评比领导小组"), "office": N_("评比办公室"), "scorer": N_("评审组成员"),
@@ -80,5 +83,5 @@ CODES: dict[str, dict[str, str]] = {
     "unit_type": UNIT_TYPE, "method": METHOD, "rounding": ROUNDING, "dropped": DROPPED, "task_state": TASK_STATE, "instance_state": INSTANCE_STATE,
     "import_result": IMPORT_RESULT, "notification": NOTIFICATION, "feedback": FEEDBACK, "org_field": ORG_FIELD,
     "notice_status": NOTICE_STATUS, "notice_item_status": NOTICE_ITEM_STATUS, "objection_status": OBJECTION_STATUS,
-    "finding": FINDING,
+    "finding": FINDING, "view": VIEW,
 }

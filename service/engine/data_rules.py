@@ -69,7 +69,7 @@ def check_scopes(scopes: list[Scope], ctx: DataContext) -> Iterable[Problem]:
 def sets(node: Node, ctx: DataContext) -> frozenset[str]:
     """What completing ``node`` can put into the process data."""
     names: set[str] = set()
-    if node.kind == "userTask" and ctx.form_fields is not None:
+    if node.kind in ("userTask", "intermediateCatchEvent") and ctx.form_fields is not None:
         form = _properties(node.el).get("formKey")
         names |= (ctx.form_fields(form) or frozenset()) if form else frozenset()
     operator = node.el.find(f"bpmn:extensionElements/{SPIFF}serviceTaskOperator", NS)
@@ -134,9 +134,10 @@ def _node_reads(node: Node, scope: Scope, available_at: dict[str, frozenset[str]
     if operator is not None:
         for param in operator.iterfind(f".//{SPIFF}parameter", NS):
             yield from _unset(node.id, param.get("value"), before, "parameter", param.get("id") or "")
-    assignee = _properties(node.el).get("assigneeVariable")
-    if assignee and assignee not in before:
-        yield _problem(node.id, assignee, before, "assigneeVariable")
+    for prop in ("assigneeVariable", "dueAtVariable"):
+        variable = _properties(node.el).get(prop)
+        if variable and variable not in before:
+            yield _problem(node.id, variable, before, prop)
     loop = node.el.find("bpmn:multiInstanceLoopCharacteristics", NS)
     if loop is not None:
         for ref in loop.iterfind("bpmn:loopDataInputRef", NS):

@@ -45,7 +45,8 @@ def supported_elements(scope: Scope, diagram: Diagram) -> Iterable[Problem]:
         if node.kind not in SUPPORTED_NODES and node.kind in UNSUPPORTED:
             advice, advice_en = UNSUPPORTED[node.kind]
             yield Problem(node.id, "unsupported_element", {"name": node.kind, "advice": advice, "advice_en": advice_en})
-        allowed = {"timerEventDefinition"} | ({"terminateEventDefinition"} if node.kind == "endEvent" else set())
+        allowed = {"timerEventDefinition"} | ({"terminateEventDefinition"} if node.kind == "endEvent" else set()) \
+            | ({"messageEventDefinition"} if node.kind == "intermediateCatchEvent" else set())
         for definition in node.event_definitions:
             if definition not in allowed:
                 zh, en = EVENT_NAMES.get(definition, (definition, definition))

@@ -56,8 +56,11 @@ RULES: dict[str, Rule] = {
                               N_("本服务不支持 {label}（bpmn:{name}）：{advice}")),
     "unsupported_element": Rule(ERROR, "a BPMN element this service cannot run (nobody could complete it)",
                                 N_("本服务无法运行 bpmn:{name}：{advice}")),
-    "unsupported_event": Rule(ERROR, "an event definition other than timer (and terminate on end events)",
-                              N_("本服务不支持 {name} 事件：只支持定时事件（结束事件还可以是终止事件）")),
+    "unsupported_event": Rule(ERROR, "an event definition other than timer (terminate on end events, message on "
+                                     "intermediate catch events)",
+                              N_("本服务不支持 {name} 事件：只支持定时事件（结束事件还可以是终止事件，中间捕获事件还可以是消息事件）")),
+    "unknown_message": Rule(ERROR, "a message catch event whose messageRef names no bpmn:message with a name",
+                            N_("消息捕获事件引用的消息 {ref} 不存在或没有名称：会议的决定按消息名称送达")),
     # -- user and service tasks --------------------------------------------------------------
     "missing_lane": Rule(ERROR, "a user task outside every lane (its lane names the role that does it)",
                          N_("用户任务不在任何泳道中：泳道决定由哪个角色办理")),
@@ -173,6 +176,7 @@ WHERE: dict[str, tuple[str, str]] = {
     "timeCycle": ("循环定时", "timeCycle"),
     "parameter": ("参数 {name} ", "parameter {name}"),
     "assigneeVariable": ("办理人变量 assigneeVariable ", "assigneeVariable"),
+    "dueAtVariable": ("办理期限变量 dueAtVariable ", "dueAtVariable"),
     "loopDataInputRef": ("多实例集合 loopDataInputRef ", "the multi-instance collection"),
 }
 EXPRESSION_REASONS: dict[str, tuple[str, str]] = {

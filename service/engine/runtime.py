@@ -22,12 +22,14 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     CycleTimerEventDefinition,
     DurationTimerEventDefinition,
     TimerEventDefinition,
 )
 from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
+from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser, VALIDATOR
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
@@ -92,6 +94,10 @@ class UserTaskInfo:
     stage: str | None
     due_in: str | None
     assignee_variable: str | None
+    message: str | None = None
+    """For a message catch event: the message it waits for (the service delivers it; see :meth:`Engine.deliver`)."""
+    due_at_variable: str | None = None
+    """A variable holding the task's due time (an ISO instant), e.g. a campaign's vetting deadline; else ``due_in``."""
 
 
 @dataclass(frozen=True)
@@ -118,6 +124,8 @@ class OpenTask:
     properties: dict[str, str]
     assignee: Any
     instance_index: int | None
+    message: str | None = None
+    """Set for a message catch event the instance waits at (indexed as a waiting task row, not someone's to-do)."""
 
 
 @dataclass(frozen=True)
@@ -237,12 +245,14 @@ class Engine:
                 continue
             local = el.tag.split("}")[-1]
             elements[el.get("id")] = {"type": local, "name": el.get("name") or el.get("id")}
-            if local == "userTask":
+            message = _caught_message(root, el) if local in ("intermediateCatchEvent", "receiveTask") else None
+            if local == "userTask" or message:
                 props = properties(el)
                 user_tasks[el.get("id")] = UserTaskInfo(
                     element_id=el.get("id"), name=el.get("name") or el.get("id"), role=lanes.get(el.get("id"), ""),
                     form_key=props.get("formKey", ""), stage=props.get("stage"), due_in=props.get("dueIn"),
-                    assignee_variable=props.get("assigneeVariable"),
+                    assignee_variable=props.get("assigneeVariable"), message=message,
+                    due_at_variable=props.get("dueAtVariable"),
                 )
         return ParsedProcess(key, chosen.get("name") or key, spec_json, user_tasks, elements, lanes, text,
                              sorted(start_variables(chosen)), problems)
@@ -303,6 +313,30 @@ class Engine:
         def act() -> None:
             task.data.update(data or {})
             task._set_state(TaskState.READY)
+
+        return self._keep(spec_key, workflow, memo,
+                          self._advance(workflow, env, memo, act, calendar, grace_working_days))
+
+    def deliver(self, *, spec_key: str, spec_json: SpecSource, state_json: str, message: str,
+                payload: dict[str, Any], calendar: WorkdayCalendar | None = None,
+                grace_working_days: int | None = None) -> StepResult:
+        """Deliver the BPMN message ``message`` to this instance and run on; ``payload`` becomes process data.
+
+        Correlation is the caller's: it picks the instance by the key it indexed (the application id).
+        An instance not waiting for the message raises :class:`TaskNotReady`.
+        """
+        workflow, env, memo = self._restore(spec_key, spec_json, state_json)
+        waiting = [t for t in workflow.get_tasks(state=TaskState.WAITING)
+                   if isinstance(getattr(t.task_spec, "event_definition", None), MessageEventDefinition)
+                   and t.task_spec.event_definition.name == message]
+        if not waiting:
+            raise TaskNotReady(f"the instance is not waiting for the message {message}")
+        catcher = waiting[0]
+        event = BpmnEvent(catcher.task_spec.event_definition, payload=dict(payload))
+
+        def act() -> None:
+            workflow.send_event(event)
+            catcher.data.update(payload)  # the decision becomes process data, as a completed form's fields do
 
         return self._keep(spec_key, workflow, memo,
                           self._advance(workflow, env, memo, act, calendar, grace_working_days))
@@ -440,6 +474,12 @@ def _waiting_for(tasks: Scan) -> tuple[list[OpenTask], list[WaitingTimer]]:
     waiting = []
     for task in tasks.waiting:
         definition = getattr(task.task_spec, "event_definition", None)
+        if isinstance(definition, MessageEventDefinition) and task.task_spec.bpmn_id:
+            spec = task.task_spec
+            props = dict(spec.extensions.get("properties", {}) or {})
+            open_tasks.append(OpenTask(str(task.id), spec.bpmn_id, spec.bpmn_name or spec.bpmn_id, props, None, None,
+                                       definition.name))
+            continue
         if not isinstance(definition, TimerEventDefinition):
             continue
         due = _timer_due(task, definition)
@@ -496,6 +536,16 @@ def _timer_due(task: Any, definition: TimerEventDefinition) -> datetime | None:
     if isinstance(value, datetime):
         return timers.parse_instant(value)
     return timers.parse_instant(value) if "T" in value or "-" in value else None
+
+
+def _caught_message(root: Any, el: Any) -> str | None:
+    """The name of the message a catch event or receive task waits for (its ``bpmn:message``'s name)."""
+    definition = el.find("bpmn:messageEventDefinition", NS) if el.tag.endswith("CatchEvent") else el
+    ref = definition.get("messageRef") if definition is not None else None
+    if not ref:
+        return None
+    message = next((m for m in root.iterfind("bpmn:message", NS) if m.get("id") == ref), None)
+    return (message.get("name") or ref) if message is not None else ref
 
 
 def _first_line(exc: BaseException) -> str:

@@ -143,6 +143,8 @@ def _element_problems(root: etree._Element, rules: Rules) -> list[Problem]:
             problems.extend(_check_user_task(el, lane_of, rules))
         elif local == "serviceTask":
             problems.extend(_check_service_task(el, handler_names))
+        elif local == "intermediateCatchEvent" and el.find("bpmn:messageEventDefinition", NS) is not None:
+            problems.extend(_check_message_catch(root, el, lane_of, rules))
         elif local in {"conditionExpression", "completionCondition", "loopCardinality"}:
             problems.extend(_check_expression(el_id, el.text, local))
         elif local in {"timeDate", "timeDuration", "timeCycle"}:
@@ -210,6 +212,17 @@ def _check_user_task(el: etree._Element, lane_of: dict[str, str], rules: Rules) 
             timekeeping.parse(due_in)
         except timekeeping.DurationError as exc:
             yield Problem(el_id, "bad_duration", {"value": due_in, "reason": exc.message_zh, "reason_en": exc.message_en})
+
+
+def _check_message_catch(root: etree._Element, el: etree._Element, lane_of: dict[str, str],
+                         rules: Rules) -> Iterable[Problem]:
+    """A message catch event is where an item waits for a meeting's decision: like a user task, its lane
+    names who decides and its formKey the form of the decision it receives; its message must be named."""
+    yield from _check_user_task(el, lane_of, rules)
+    ref = el.find("bpmn:messageEventDefinition", NS).get("messageRef")
+    names = {m.get("id"): m.get("name") for m in root.iterfind("bpmn:message", NS)}
+    if not ref or not names.get(ref):
+        yield Problem(el.get("id"), "unknown_message", {"ref": ref or "—"})
 
 
 def _check_service_task(el: etree._Element, handler_names: set[str]) -> Iterable[Problem]:

@@ -48,6 +48,10 @@ class Campaign(Base):
     """Per grade, at most ``{"max": n}`` items or ``{"share": 0.3}`` of the presented items (rounded down)."""
     notice_working_days: Mapped[int | None] = mapped_column(Integer)
     """How many working days (the campaign's calendar) a public notice (公示) runs; None: the default, 5."""
+    shortlist_quorum: Mapped[int | None] = mapped_column(Integer)
+    """Leading-group members who must have recorded their views before the shortlist closes; None: 2."""
+    vetting_working_days: Mapped[int | None] = mapped_column(Integer)
+    """Supervising unions vet within this many working days after the window closes; None: 5."""
 
     scorer_rows: Mapped[list["CampaignScorer"]] = relationship(lazy="selectin", cascade="all, delete-orphan")
 
@@ -149,3 +153,18 @@ class PresentationSlot(Base):
     presenter: Mapped[str] = mapped_column(String(100), default="")
     attended: Mapped[bool | None] = mapped_column(Boolean)
     notes: Mapped[str] = mapped_column(Text, default="")
+
+
+class ShortlistView(Base):
+    """A leading-group member's view on one candidate at one shortlist sitting (the meeting's task)."""
+
+    __tablename__ = "shortlist_views"
+    __table_args__ = (UniqueConstraint("sitting_task_id", "application_id", "user_id", name="uq_shortlist_view"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sitting_task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id"), index=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    view: Mapped[str] = mapped_column(String(10))
+    note: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime] = mapped_column(UtcDateTime())

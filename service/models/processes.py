@@ -83,6 +83,9 @@ class Task(Base):
         Index("ix_tasks_open_pool_wide", "role", "due_at", "id",
               postgresql_where=text("state = 'open' AND candidate_user_id IS NULL AND unit_id IS NULL"),
               sqlite_where=text("state = 'open' AND candidate_user_id IS NULL AND unit_id IS NULL")),
+        # Items waiting at a message catch event for a meeting's decision (a meeting's list).
+        Index("ix_tasks_waiting_message", "message", "application_id",
+              postgresql_where=text("state = 'waiting'"), sqlite_where=text("state = 'waiting'")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -105,6 +108,9 @@ class Task(Base):
     completed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     data: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
     reminders_sent: Mapped[list[str]] = mapped_column(JsonType, default=list)
+    message: Mapped[str | None] = mapped_column(String(80))
+    """Set on the row of a message catch event: the item waits (state ``waiting``) for a meeting to decide it;
+    the meeting's decision completes it (``completed_by`` the deciding person, ``data`` the item's decision)."""
 
 
 class Timer(Base):

@@ -101,6 +101,9 @@ EXCLUDED: dict[str, str] = {
     "org_imports": "the office's uploaded organisation workbooks: about the organisation, not a campaign; "
                    "the units and people they made are archived (org_units, users)",
     "browser_sessions": "credentials of the source server: browser logins are not moved; people log in again on the target",
+    "shortlist_views": "the leading-group members' views at a shortlist sitting belong to the campaign's review "
+                       "instance, which is not archived yet (issue 14); each item's decision, with its reasons, is in "
+                       "its own rows and the audit trail (shortlist_view records), which are",
 }
 
 

@@ -6,7 +6,7 @@ from typing import Any, Iterator
 from sqlalchemy import exists, func, insert, select, text
 from sqlalchemy.orm import Session
 
-from service.models import Application, AuditRecord, AuditSeal, Task
+from service.models import Application, AuditRecord, AuditSeal, ProcessInstance, Task
 
 _SEAL_LOCK = 7_340_001  # pg_advisory_xact_lock key: one sealer at a time (SQLite's BEGIN IMMEDIATE serialises anyway)
 
@@ -24,10 +24,18 @@ def campaign_of_application(session: Session, application_id: int | None) -> int
 
 
 def campaign_of_instance(session: Session, instance_id: int) -> int | None:
-    return session.scalar(select(Application.campaign_id).where(Application.instance_id == instance_id))
+    """An item's instance: its application's campaign; a campaign's review instance: the campaign it reviews."""
+    found = session.scalar(select(Application.campaign_id).where(Application.instance_id == instance_id))
+    if found is not None:
+        return found
+    variables = session.scalar(select(ProcessInstance.variables).where(ProcessInstance.id == instance_id))
+    value = (variables or {}).get("campaign_id")
+    return value if isinstance(value, int) else None
 
 
 def campaign_of_task(session: Session, task: Task) -> int | None:
+    if task.application_id is None:  # a campaign's meeting
+        return campaign_of_instance(session, task.instance_id)
     return campaign_of_application(session, task.application_id)
 
 

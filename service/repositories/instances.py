@@ -39,12 +39,17 @@ def lock_for_completion(session: Session, task_id: int) -> tuple[Task, ProcessIn
     return (row[1], row[0], row[2]) if row is not None else None
 
 
+WAITS = ("open", "waiting")
+"""Task row states the engine still waits at: a person's open task, an item waiting for a meeting's message."""
+
+
 def lock_task(session: Session, task_id: int) -> Task | None:
     return session.scalar(select(Task).where(Task.id == task_id).with_for_update().execution_options(populate_existing=True))
 
 
 def open_tasks(session: Session, instance_id: int) -> list[Task]:
-    return list(session.scalars(select(Task).where(Task.instance_id == instance_id, Task.state == "open")))
+    """The instance's open task rows and the rows of the message catch events it waits at."""
+    return list(session.scalars(select(Task).where(Task.instance_id == instance_id, Task.state.in_(WAITS))))
 
 
 def waiting_timers(session: Session, instance_id: int) -> list[Timer]:
@@ -73,14 +78,14 @@ def history(session: Session, instance_id: int) -> list[InstanceEvent]:
 
 def waiting_elements(session: Session, instance_id: int) -> set[str]:
     """Elements with an open task or a waiting timer (from the indexed rows)."""
-    tasks = session.scalars(select(Task.element_id).where(Task.instance_id == instance_id, Task.state == "open"))
+    tasks = session.scalars(select(Task.element_id).where(Task.instance_id == instance_id, Task.state.in_(WAITS)))
     timers = session.scalars(select(Timer.element_id).where(Timer.instance_id == instance_id, Timer.state == "waiting"))
     return set(tasks) | set(timers)
 
 
 def cancel_open_tasks(session: Session, instance_id: int, engine_task_ids: list[Any], at: datetime) -> None:
     """Close the open task rows of engine tasks the step ended without completing them."""
-    session.execute(update(Task).where(Task.instance_id == instance_id, Task.state == "open",
+    session.execute(update(Task).where(Task.instance_id == instance_id, Task.state.in_(WAITS),
                                        Task.engine_task_id.in_(engine_task_ids))
                     .values(state="cancelled", completed_at=at))
 
@@ -96,7 +101,7 @@ def close_waiting_timers(session: Session, instance_id: int, engine_task_ids: li
 def ids_to_check(session: Session) -> set[int]:
     """Active instances, and ended ones that still have an open task or a waiting timer (the doctor's list)."""
     ids = set(session.scalars(select(ProcessInstance.id).where(ProcessInstance.status == "active")))
-    ids |= set(session.scalars(select(Task.instance_id).where(Task.state == "open")))
+    ids |= set(session.scalars(select(Task.instance_id).where(Task.state.in_(WAITS))))
     ids |= set(session.scalars(select(Timer.instance_id).where(Timer.state == "waiting")))
     return ids
 
@@ -105,7 +110,7 @@ def closed_tasks_of_engine_tasks(session: Session, instance_id: int, engine_task
     """Task rows of these engine tasks that are no longer open."""
     return list(session.scalars(select(Task).where(Task.instance_id == instance_id,
                                                    Task.engine_task_id.in_(list(engine_task_ids)),
-                                                   Task.state != "open")))
+                                                   Task.state.not_in(WAITS))))
 
 
 def ended_timers(session: Session, instance_id: int) -> list[Timer]:

@@ -129,7 +129,7 @@ def write(session: Session, plan: StepPlan) -> list[Task]:
                                                         (AuditRecord.__table__, plan.audit)) if rows]
     _apply(session, plan.changes, writes)
     if plan.cancelled_tasks:
-        session.execute(update(Task).where(Task.instance_id == plan.instance_id, Task.state == "open",
+        session.execute(update(Task).where(Task.instance_id == plan.instance_id, Task.state.in_(("open", "waiting")),
                                            Task.engine_task_id.in_(plan.cancelled_tasks))
                         .values(state="cancelled", completed_at=plan.at))
     for state, ids in (("fired", plan.fired_timers), ("cancelled", plan.cancelled_timers)):

@@ -30,12 +30,12 @@ def open_tasks_page(session: Session, *, due_before: datetime | None = None, sta
 
 
 def open_tasks_by_application(session: Session, application_ids: Iterable[int]) -> dict[int, list[Task]]:
-    """The open tasks of each application, in due order (one query for the whole page)."""
+    """The open tasks of each application and the meetings' decisions it waits for, in due order (one query)."""
     ids = sorted(set(application_ids))
     found: dict[int, list[Task]] = defaultdict(list)
     if not ids:
         return found
-    for task in session.scalars(select(Task).where(Task.application_id.in_(ids), Task.state == "open")
+    for task in session.scalars(select(Task).where(Task.application_id.in_(ids), Task.state.in_(("open", "waiting")))
                                 .order_by(Task.due_at.asc().nulls_last(), Task.id.asc())):
         found[task.application_id or 0].append(task)
     return found

@@ -62,6 +62,8 @@ class CampaignUpdate(Body):
     scoring_quorum: StrictInt | None = Field(None, ge=1, le=1000)
     grade_quotas: dict[str, dict[str, Any]] | None = Field(None, max_length=20)
     notice_working_days: StrictInt | None = Field(None, ge=1, le=30)
+    shortlist_quorum: StrictInt | None = Field(None, ge=1, le=1000)
+    vetting_working_days: StrictInt | None = Field(None, ge=1, le=1000)
 
 
 class CampaignOpen(Body):
@@ -94,6 +96,8 @@ class CampaignRead(Read):
     scoring_rules_text_en: str | None = None
     min_eligible_scorers: int | None = None
     applicant_unit_ids: list[int] | None = None
+    shortlist_quorum: int | None = None
+    vetting_working_days: int | None = None
     process_version: int | None = None
     opened_at: str | None = None
     copied_from_id: int | None = None

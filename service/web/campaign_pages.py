@@ -161,7 +161,9 @@ def _changes(section: str, form: Any) -> dict[str, Any]:
         return {"name": (form.get("name") or "").strip(),
                 "max_applications_per_unit": _int(form, "max_applications_per_unit", blank=None),
                 "min_eligible_scorers": _int(form, "min_eligible_scorers", blank=None),
-                "notice_working_days": _int(form, "notice_working_days", blank=None)}
+                "notice_working_days": _int(form, "notice_working_days", blank=None),
+                "shortlist_quorum": _int(form, "shortlist_quorum", blank=None),
+                "vetting_working_days": _int(form, "vetting_working_days", blank=None)}
     if section == "quotas":
         return {"scoring_quorum": _int(form, "scoring_quorum", blank=None), "grade_quotas": _quotas(form)}
     if section == "units":

@@ -13,10 +13,11 @@ from service.auth import policies, tokens, visibility
 from service.errors import Conflict, NotFound, Unauthenticated, ValidationFailed
 from service.schemas.applications import BLANK
 from service.workflows import (applications, attachments, campaign_setup, campaigns, dashboard, feedback,
-                               scoring_actions, tasks, viewing, worklists)
+                               meetings, scoring_actions, tasks, viewing, worklists)
 from service.workflows.application_rules import APPLICATION_FIELDS
 from service.workflows.filenames import download_headers
 from service.web import forms, lists
+from service.web.meetings import meeting_page_of_task
 from service.web.blueprint import bp
 from service.web.i18n import LANGUAGES
 from service.web.security import db, login, login_required, user
@@ -125,6 +126,9 @@ def task_page(task_id: int) -> Any:
         return redirect(url_for("web.application_edit", application_id=task.application_id))
     if task.form_key == "scoring" and task.state == "open":
         return redirect(url_for("web.scoring"))
+    meeting = meeting_page_of_task(task)
+    if meeting is not None and task.state == "open":
+        return redirect(meeting)
     application = None
     if task.application_id:
         try:
@@ -316,7 +320,10 @@ def application_print(application_id: int) -> str:
         session=db(), user=user(), application_id=application_id))
     schema = services().forms.schema(APPLICATION_FORM)
     fields = forms.fields_for(schema, {k: getattr(application, k) for k in APPLICATION_FIELDS})
-    return render_template("application_print.html", application=application, fields=fields, copies=(1, 2))
+    forwarded = meetings.forwarding_of(session=db(), user=user(), application_id=application_id)
+    return render_template("application_print.html", application=application, fields=fields, copies=(1, 2),
+                           forward_opinion=forwarded[0] if forwarded else None,
+                           forwarded_at=forwarded[1] if forwarded else None)
 
 
 # --------------------------------------------------------------------------- scoring sheet

@@ -25,12 +25,12 @@ from sqlalchemy.orm import Session
 from handlers.registry import HandlerError
 from handlers.scoring import check_rules, describe_rules
 from service.catalogue import _, locale, N_
-from service import clock
+from service import clock, timekeeping
 from service.auth import policies, visibility
 from service.errors import Conflict, Forbidden, ValidationFailed
 from service.models import Campaign, CampaignScorer, Task, User
 from service.repositories import campaigns as repo
-from service.workflows import audit
+from service.workflows import audit, calendars
 from service.workflows.campaigns import get_campaign, quota_errors, setting_errors
 from service.workflows.definitions import latest_definition
 
@@ -60,6 +60,8 @@ EDITABLE: dict[str, tuple[str, str]] = {
     "scoring_quorum": ("结束评分的法定人数", "scoring quorum"),
     "grade_quotas": ("各等次名额", "quotas per grade"),
     "notice_working_days": ("公示期（工作日）", "public notice period (working days)"),
+    "shortlist_quorum": ("初评会议法定人数", "shortlist quorum"),
+    "vetting_working_days": ("主管工会审核期限（截止后工作日）", "vetting deadline (working days after the close)"),
 }
 """Every setting the office may edit, with its Chinese and English label."""
 
@@ -96,7 +98,15 @@ def process_variables(session: Session, campaign: Campaign) -> dict[str, Any]:
         "grades": campaign.grades,
         "no_award_grade": campaign.no_award_grade,
         "scoring_rules": scoring_rules(campaign),
+        "vetting_due_at": vetting_due_at(campaign).isoformat(),
     }
+
+
+def vetting_due_at(campaign: Campaign) -> datetime:
+    """When supervising unions must have vetted: the campaign's ``vetting_working_days`` (default 5) working days
+    after the window closes, on the campaign's calendar, at the end of that day (Asia/Shanghai)."""
+    days = campaign.vetting_working_days if campaign.vetting_working_days is not None else 5
+    return timekeeping.add(campaign.closes_at, timekeeping.parse(f"P{days}WD"), calendars.for_campaign(campaign))
 
 
 def refreshed_for_step(session: Session, task: Task, campaign: Campaign | None) -> dict[str, Any]:
@@ -142,6 +152,8 @@ def settings_of(session: Session, campaign: Campaign) -> dict[str, Any]:
         "applicant_unit_ids": campaign.applicant_unit_ids,
         "scoring_quorum": campaign.scoring_quorum, "grade_quotas": campaign.grade_quotas,
         "notice_working_days": notice_working_days(campaign),
+        "shortlist_quorum": campaign.shortlist_quorum,
+        "vetting_working_days": campaign.vetting_working_days,
     }
 
 
@@ -171,7 +183,8 @@ def _check(session: Session, values: dict[str, Any]) -> None:
     except HandlerError as exc:
         errors.append({"field": "scoring_rules", "message": str(exc)})
     errors.extend(quota_errors(values["grade_quotas"], values["grades"] if isinstance(values["grades"], list) else []))
-    for key in ("max_applications_per_unit", "min_eligible_scorers", "scoring_quorum"):
+    for key in ("max_applications_per_unit", "min_eligible_scorers", "scoring_quorum",
+                "shortlist_quorum", "vetting_working_days"):
         v = values[key]
         if v is not None and (isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= 1000):
             errors.append({"field": key, "message": _("须为 1–1000 的整数或不设")})
@@ -204,7 +217,8 @@ def _check(session: Session, values: dict[str, Any]) -> None:
 def _apply(session: Session, campaign: Campaign, values: dict[str, Any]) -> None:
     for key in ("name", "year", "criteria", "grades", "no_award_grade", "scoring_rules", "reminders", "process_key",
                 "process_version", "max_applications_per_unit", "min_eligible_scorers", "applicant_unit_ids",
-                "scoring_quorum", "grade_quotas", "notice_working_days"):
+                "scoring_quorum", "grade_quotas", "notice_working_days",
+                "shortlist_quorum", "vetting_working_days"):
         setattr(campaign, key, values[key])
     campaign.name = values["name"].strip()
     campaign.opens_at = _time(values["opens_at"], "opens_at")
@@ -275,6 +289,7 @@ def copy_campaign(*, session: Session, user: User, source_id: int | None = None,
         criteria=[dict(c) for c in source.criteria], grades=list(source.grades), no_award_grade=source.no_award_grade,
         max_applications_per_unit=source.max_applications_per_unit, reminders=dict(source.reminders or {}),
         scoring_rules=scoring_rules(source), min_eligible_scorers=source.min_eligible_scorers,
+        shortlist_quorum=source.shortlist_quorum, vetting_working_days=source.vetting_working_days,
         applicant_unit_ids=list(source.applicant_unit_ids) if source.applicant_unit_ids is not None else None,
         scoring_quorum=source.scoring_quorum, notice_working_days=source.notice_working_days,
         grade_quotas=dict(source.grade_quotas) if source.grade_quotas is not None else None,
@@ -357,6 +372,8 @@ def impact(session: Session, campaign: Campaign, before: dict[str, Any], after: 
                                   "applies to notices published from now on; published ones keep their period"))
         elif key == "max_applications_per_unit":
             effects.append(_effect(key, N_("只影响今后新建的申报；已有申报不受影响")))
+        elif key == "vetting_working_days":
+            effects.append(_effect(key, N_("适用于今后开始的审核；已在审核中的项目保留原期限")))
         elif key in ("opens_at", "closes_at"):
             effects.append(_effect(key, N_("新的申报窗口适用于今后的提交")))
         else:

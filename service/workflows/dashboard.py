@@ -93,7 +93,7 @@ def lapsed(session: Session, user: User, campaign_id: int, *, names_shown: bool)
 
 ANONYMOUS_ACTOR = {"scorer": N_("评审组成员"), "leading_group": N_("评比领导小组成员")}
 SYSTEM = N_("系统")
-COMPLETIONS = ("complete", "paper_score_sheet", "close_sheet")  # records of a task's completion: detail["data"] is what it entered
+COMPLETIONS = ("complete", "paper_score_sheet", "close_sheet", "decide")  # records of a task's completion: detail["data"] is what it entered
 
 
 def timeline(*, session: Session, application: Application, groups: frozenset[Group],
@@ -123,7 +123,8 @@ def timeline(*, session: Session, application: Application, groups: frozenset[Gr
         completed = r.action in COMPLETIONS
         detail = (r.detail or {}).get("data") if completed else r.detail
         seen = visibility.seen_data(what, detail, groups, viewer_id)
-        row = {"at": r.at, "actor": actor, "action": r.action, "what": task.name if task else ""}
+        decided = (r.detail or {}).get("sentence") if r.action == "decide" else None
+        row = {"at": r.at, "actor": actor, "action": r.action, "what": _(decided) if decided else task.name if task else ""}
         row["text"] = timeline_text.sentence(row, None if completed else seen, names, title)
         row["items"] = timeline_text.items(seen, title, label) if completed else []
         rows.append(row)

@@ -129,7 +129,8 @@ def _resync(session: Session, services: Services, instance: ProcessInstance) -> 
     ready = {t.id for t in view.open_tasks}
     # A row the state still waits for but that was closed is reopened (its id is unique).
     for row in repo.closed_tasks_of_engine_tasks(session, instance.id, ready):
-        row.state, row.completed_at, row.completed_by, row.assignee_id = "open", None, None, None
+        row.state = "waiting" if row.message else "open"
+        row.completed_at, row.completed_by, row.assignee_id = None, None, None
     waiting = {_timer_key(t.id, t.due_at) for t in view.timers}
     for row in repo.ended_timers(session, instance.id):
         if _timer_key(row.engine_task_id, row.due_at) in waiting:

@@ -19,8 +19,9 @@ from service.auth import policies, visibility
 from service.errors import Forbidden, ValidationFailed
 from service.models import Campaign, Task, User
 from service.repositories import applications as application_repo
+from service.repositories import meetings as meetings_repo
 from service.repositories import scoring as repo
-from service.workflows import audit, retries, viewing
+from service.workflows import audit, meetings, retries, viewing
 from service.workflows.campaigns import get_campaign, results
 from service.workflows.campaigns import quota_errors as quota_errors  # the setting's rule, re-exported
 from service.workflows.services import Services
@@ -129,14 +130,19 @@ def propose_grades(*, session: Session, services: Services, user: User, campaign
 
 def decide_grades(*, session: Session, services: Services, user: User, campaign_id: int,
                   entries: list[GradeEntry], commit: bool = True) -> list[Task]:
-    """The group leader sets the grade of every item of the proposed list in one decision."""
+    """The group leader sets the grade of every item of the proposed list in one decision: the campaign's
+    group-decision meeting (``meetings.decide_list``; the items wait at ``set_grade`` for its message)."""
     if not policies.can_decide_grades(user):
         raise Forbidden(policies.DENIED[policies.can_decide_grades])
-    return _complete_list(session, services, user, campaign_id, entries, DECIDE, "decide_grades", commit)
+    return meetings.decide_list(session=session, services=services, user=user, campaign_id=campaign_id,
+                                entries=entries, commit=commit)
 
 
 def waiting_items(session: Session, campaign_id: int, element_id: str) -> list[Task]:
-    """The open tasks of the campaign at ``propose_grade`` or ``set_grade`` (the list waiting for the meeting)."""
+    """The open tasks of the campaign at ``propose_grade``, or the items waiting at ``set_grade`` for the group
+    decision's message (the list waiting for the meeting)."""
+    if element_id == DECIDE[0]:
+        return [row for row, _ in meetings_repo.waiting_items(session, campaign_id=campaign_id, message=meetings.GRADE)]
     return repo.open_tasks_at(session, campaign_id, element_id)
 
 

@@ -104,6 +104,8 @@ def start_by_key(*, session: Session, services: Services, user: Any, key: str, b
         raise Forbidden(policies.DENIED[policies.can_start_directly])
     if key == "innovation_appraisal":
         raise Conflict("appraisal instances start by creating an application (POST /api/applications)")
+    if key == "campaign_review":
+        raise Conflict("a campaign's review starts when its first item reaches a meeting")
     definition = latest_definition(session, key)
     if definition is None:
         raise NotFound(f"process {key!r} is not deployed")

@@ -40,7 +40,7 @@ def after_step(*, session: Session, instance: ProcessInstance, result: StepResul
     notify_calls = [e for e in result.effects if e.operation == "notify" and isinstance(e.result, dict)]
     extended = {x.activity_element_id: x for x in result.extensions}
     graced = [t for t in created_tasks if t.element_id in extended]
-    reviewer_tasks = [t for t in created_tasks if t.due_at is not None and t.element_id not in extended]
+    reviewer_tasks = [t for t in created_tasks if t.due_at is not None and t.element_id not in extended and t.state == "open"]
     if not notify_calls and not reviewer_tasks and not graced:
         return
     application = application_repo.by_id(session, application_id) if application_id else None

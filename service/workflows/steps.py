@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from service.catalogue import _
-from service import timekeeping
+from service import clock, timekeeping
 from service.engine import StepResult
 from service.models import ProcessInstance, Task
 from service.repositories import applications as application_repo
@@ -64,8 +64,10 @@ def plan_step(*, instance: ProcessInstance, result: StepResult, actor_id: int | 
             "role": role, "form_key": info.get("form_key", ""), "stage": info.get("stage"),
             "unit_id": scope.require_task_scope(instance, task.element_id, role),
             "application_id": application_id, "candidate_user_id": _as_user_id(task.assignee),
-            "state": "open", "due_at": _due(now, info.get("due_in"), calendar), "created_at": now,
-            "reminders_sent": [],
+            "state": "waiting" if task.message else "open",
+            "due_at": None if task.message else _due_at(result.variables.get(info.get("due_at_variable") or "")) or
+            _due(now, info.get("due_in"), calendar), "created_at": now,
+            "reminders_sent": [], "message": task.message,
         })
     for extension in result.extensions:  # a deadline already past on a re-entered task: its grace period
         for row in plan.new_tasks:
@@ -131,6 +133,17 @@ def _due(now: datetime, due_in: str | None, calendar: WorkdayCalendar | None) ->
     return due
 
 
+def _due_at(value: Any) -> datetime | None:
+    """A due time a process variable holds (``dueAtVariable``): an ISO instant, Asia/Shanghai without a zone."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return clock.parse_iso(value)
+    except ValueError:
+        LOGGER.error("dueAtVariable value %r is not an ISO instant: the task gets its dueIn", value)
+        return None
+
+
 def _as_user_id(value: Any) -> int | None:
     if isinstance(value, bool):
         return None
@@ -144,5 +157,5 @@ def _as_user_id(value: Any) -> int | None:
 def _public_variables(variables: dict[str, Any]) -> dict[str, Any]:
     """Variables worth indexing on the instance (results, decisions), not the whole form data."""
     keep = ("score_result", "recusals", "eligible_scorers", "final_grade", "proposed_grade", "chair_decision",
-            "vetting_decision", "shortlisted", "signoff_decision")
+            "vetting_decision", "shortlisted", "signoff_decision", "campaign_id")
     return {k: variables[k] for k in keep if k in variables}

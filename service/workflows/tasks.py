@@ -13,7 +13,7 @@ from service.errors import Conflict, Forbidden, NotFound
 from service.models import Task, User
 from service.repositories import audit as audit_repo, instances as repo
 from service.repositories import tasks as task_repo
-from service.workflows import audit, calendars, campaign_setup, retries, steps, task_rules
+from service.workflows import audit, calendars, campaign_setup, meetings, retries, steps, task_rules
 from service.workflows.applications import plan_changes
 from service.workflows.definitions import engine_spec
 from service.workflows.instances import engine_call
@@ -150,6 +150,9 @@ def complete_in_transaction(session: Session, services: Services, user: User, ta
         raise Conflict(f"task {task_id} is already {task.state}")
     if not policies.can_complete(acting, task):
         raise Forbidden("this task is claimed by someone else")
+    if task.form_key in meetings.MEETING_FORMS:
+        raise Conflict("会议的决定在会议页面上对整份名单作出 / a meeting decides its whole list on the meeting's page "
+                       f"(task {task_id}: {task.name})")
     services.forms.sync(session)
     form_data, engine_data = task_rules.prepare(session, task, acting, data)
     services.forms.validate(task.form_key, form_data)
@@ -189,3 +192,4 @@ def run_step(session: Session, services: Services, *, actor: User, task: Task, i
                  campaign_id=application.campaign_id if application is not None else None, plan=plan)
     steps.write_step(session=session, plan=plan, instance=instance, result=result,
                      application_id=task.application_id, actor_id=actor.id)
+    meetings.after_item_step(session, services, application)

@@ -29,6 +29,7 @@ SENTENCES: dict[str, str] = {
     "replace_scorer": N_("{actor} 将“{task}”改由 {to} 评分"),
     "close_sheet": N_("{actor} 关闭了未提交的“{task}”"),
     "close_scoring": N_("{actor} 结束了民主测评"),
+    "decide": N_("{what}（{actor}）"),
 }
 SAVED_DRAFT = N_("{actor} 保存了草稿")
 WITHDREW = N_("{actor} 撤回了申报")

@@ -75,7 +75,8 @@ def application_rows(*, session: Session, user: User, campaign_id: int | None = 
         dues = [t.due_at for t in open_tasks if t.due_at is not None]
         due = min(dues) if dues else (application.campaign.closes_at if application.status in WITH_THE_UNIT
                                       else None)
-        rows.append(ApplicationRow(seen, open_tasks, [t for t in open_tasks if policies.is_candidate(user, t)], due))
+        rows.append(ApplicationRow(seen, open_tasks, [t for t in open_tasks if t.state == "open"
+                                                      and policies.is_candidate(user, t)], due))
     return rows, total
 
 

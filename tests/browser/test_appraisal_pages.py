@@ -27,7 +27,8 @@ def open_task(p: Any, element: str, shot: str | None = None) -> Any:
     if shot:
         p.shot(shot)
     page.click(f'tr[data-task="{element}"] a.button')
-    page.wait_for_selector("form.task-form, #application-form, #scoring-form")
+    page.wait_for_selector("form.task-form, #application-form, #scoring-form, #candidates-form, #shortlist-form, "
+                           "#group-decision-form, #chair-form")
     return page
 
 
@@ -96,24 +97,45 @@ def test_unit_to_award_through_the_pages(person: Any, live_app: Any) -> None:
     leader.shot("07-leader-signoff")
     submit_task(page)
 
-    # --- the supervising union vets
+    # --- the supervising union vets, then forwards its approved items as one batch with its cover opinion
     vetter = person("jx_vetter", viewport=PHONE)
     page = open_task(vetter, "county_vetting")
     page.check('input[name="vetting_decision"][value="approve"]')
     vetter.shot("08-vetting-phone")
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"] + 1
     submit_task(page)
+    page = vetter.go("/meetings/forwarding")
+    page.wait_for_selector(f'#forward-form li[data-application="{app_id}"]')
+    page.fill("#opinion", "经竞秀区总工会审核，同意推荐。")
+    vetter.shot("08b-forwarding-phone")
+    page.click("#forward-batch")
+    page.wait_for_selector(".flash.ok")
 
-    # --- the leading group shortlists, the office records the presentation
-    lg = person("lg_member1")
-    page = open_task(lg, "preliminary_review")
-    page.click("#claim")
-    page.wait_for_selector("#claimed")
-    page.check('input[name="shortlisted"][value="true"]')
-    page.fill("#f-review_reasons", "创新性突出，成效明显")
-    lg.shot("09-preliminary-review")
-    submit_task(page)
+    # --- the leading group's shortlist meeting: the office lists the candidates, two members give their views,
+    # the group leader closes the list; the office records the presentation
     office = person("res_office1")
+    page = open_task(office, "prepare_shortlist")
+    assert page.locator(f'#candidates-form tr[data-application="{app_id}"] input[type=checkbox]').is_checked()
+    office.shot("09a-shortlist-candidates")
+    page.click("#submit-candidates")
+    page.wait_for_selector(".flash.ok")
+    for member in ("lg_member1", "lg_member2"):
+        lg = person(member)
+        page = lg.go("/meetings/shortlist")
+        page.check(f'input[name="view_{app_id}"][value="in"]')
+        page.fill(f"#note_{app_id}", "创新性突出" if member == "lg_member1" else "成效明显")
+        if member == "lg_member1":
+            lg.shot("09b-shortlist-member-views")
+        page.click("#record-views")
+        page.wait_for_selector(".flash.ok")
+    leader_g = person("group_leader")
+    page = leader_g.go("/meetings/shortlist")
+    assert "2" in page.inner_text("#quorum") and page.locator(".views li").count() == 2
+    page.check(f'input[name="shortlisted_{app_id}"][value="yes"]')
+    page.fill(f"#review_reasons_{app_id}", "创新性突出，成效明显")
+    leader_g.shot("09c-shortlist-close")
+    page.click("#close-list")
+    page.wait_for_selector(".flash.ok")
     page = open_task(office, "record_presentation")
     page.fill("#f-presentation_date", "2027-01-08")
     page.fill("#f-presenter", "刘晓燕")
@@ -160,22 +182,24 @@ def test_unit_to_award_through_the_pages(person: Any, live_app: Any) -> None:
     page.fill("#f-proposal_reasons", "得分第一")
     office.shot("13-group-decision-ranking")
     submit_task(page)
-    leader_g = person("group_leader")
-    page = open_task(leader_g, "set_grade")
-    page.check('input[name="final_grade"][value="一等奖"]')
-    leader_g.shot("14-set-grade")
-    submit_task(page)
+    page = open_task(leader_g, "group_decision")
+    page.select_option(f"#final_grade_{app_id}", "一等奖")
+    leader_g.shot("14-group-decision-list")
+    page.click("#decide-grades")
+    page.wait_for_selector(".flash.ok")
 
-    # --- the chair's office confirms (a send-back without a comment is refused next to the field)
+    # --- the chair's office confirms the list (a send-back without reasons is refused next to the item)
     chair = person("chair_office")
-    page = open_task(chair, "chair_confirmation")
-    page.check('input[name="chair_decision"][value="send_back"]')
-    with chair.expecting(422, r"/tasks/\d+"):
-        page.click("form.task-form button[type=submit]")
-        assert "必填" in field_error(page, "chair_comment")
-    page.check('input[name="chair_decision"][value="confirm"]')
+    page = open_task(chair, "chair_confirmation_meeting")
+    page.check(f"#send_back_{app_id}")
+    with chair.expecting(422, r"/campaigns/\d+/chair-confirmation"):
+        page.click("#confirm-list")
+        assert "必填" in page.inner_text(f'tr[data-application="{app_id}"] .field-error')
+    page.uncheck(f"#send_back_{app_id}")
+    assert page.inner_text(f'tr[data-application="{app_id}"] .grade') == "一等奖"
     chair.shot("15-chair-confirmation")
-    submit_task(page)
+    page.click("#confirm-list")
+    page.wait_for_selector(".flash.ok")
 
     # --- the unit sees its award
     page = sub.go("/")
@@ -194,6 +218,7 @@ def test_unit_to_award_through_the_pages(person: Any, live_app: Any) -> None:
     page.wait_for_url(re.compile(r"/tasks/\d+$"))
     page = sub.go(f"/applications/{app_id}/print")
     assert page.locator("article.copy").count() == 2
+    assert page.locator("tr.forward-opinion >> text=经竞秀区总工会审核，同意推荐。").count() == 2
     sub.shot("19-print-two-copies")
 
     # --- the office's dashboard and exports
@@ -290,13 +315,13 @@ def test_modeler_changes_a_due_date_and_deploys_version_2(person: Any, live_app:
     admin.shot("30-process-versions")
     page.click('tr[data-key="innovation_appraisal"][data-version="1"] a.button')
     page.wait_for_selector("#modeler[data-ready='1']")
-    page.select_option("#element-picker", "preliminary_review")
-    assert page.input_value("#prop-dueIn") == "P7D" and page.input_value("#prop-formKey") == "preliminary_review"
+    page.select_option("#element-picker", "record_presentation")
+    assert page.input_value("#prop-dueIn") == "P10D" and page.input_value("#prop-formKey") == "presentation"
     page.select_option("#element-picker", "aggregate_scores_task")
     assert page.input_value("#prop-handler") == "aggregate_scores"
     page.select_option("#element-picker", "submission_window_closed")
     assert page.input_value("#prop-timer") == "window_closes_at"
-    page.select_option("#element-picker", "preliminary_review")
+    page.select_option("#element-picker", "record_presentation")
     page.fill("#prop-dueIn", "14 days")
     page.press("#prop-dueIn", "Tab")
     with admin.expecting(400, r"/api/process-definitions/validate"):
@@ -306,16 +331,16 @@ def test_modeler_changes_a_due_date_and_deploys_version_2(person: Any, live_app:
     admin.shot("31-modeler-problem-on-diagram")
     page.fill("#prop-dueIn", "P14D")
     page.press("#prop-dueIn", "Tab")
-    page.fill("#deploy-comment", "初评期限延长至14天")
+    page.fill("#deploy-comment", "讲述记录期限延长至14天")
     page.click("#deploy")
     page.wait_for_selector("#deployed-version")
     assert page.inner_text("#deployed-version").endswith("v2")
     assert page.locator(".bpmn-problem:not(.warning)").count() == 0  # warnings (fake_join) stay shown
     admin.shot("32-modeler-deployed-v2")
     page = admin.go("/admin/processes")
-    assert page.locator('tr[data-key="innovation_appraisal"][data-version="2"]').inner_text().count("初评期限延长至14天") == 1
+    assert page.locator('tr[data-key="innovation_appraisal"][data-version="2"]').inner_text().count("讲述记录期限延长至14天") == 1
     page.click('tr[data-key="innovation_appraisal"][data-version="2"] >> text=与上一版本对比')
-    assert "P14D" in page.inner_text("#task-changes") and "P7D" in page.inner_text("#task-changes")
+    assert "P14D" in page.inner_text("#task-changes") and "P10D" in page.inner_text("#task-changes")
     admin.shot("33-version-diff")
 
     v1, v2 = _definition_xml(live_app, 1), _definition_xml(live_app, 2)
@@ -324,9 +349,13 @@ def test_modeler_changes_a_due_date_and_deploys_version_2(person: Any, live_app:
         assert v1.count(marker) == v2.count(marker), marker  # the modeler keeps what it does not edit
     new = flows.create(api, "hc_submitter", theme="新版本流程中的申报")["id"]
     flows.submit(api, new, "hc_submitter", "hc_leader")
-    assert _task_due(live_app, new, "preliminary_review") == timedelta(days=14)
-    assert _task_due(live_app, old, "preliminary_review") == timedelta(days=7)
-    api.complete("lg_member1", "preliminary_review", old, {"shortlisted": True, "review_reasons": "旧版本继续"})
+    api.shortlist_sitting([old, new])  # one sitting lists both
+    api.post(f"/api/campaigns/{flows.campaign_id(api)}/shortlist/close", "group_leader", json={"decisions": [
+        {"application_id": a, "shortlisted": True, "review_reasons": "入选"} for a in (old, new)]})
+    assert _task_due(live_app, new, "record_presentation") == timedelta(days=14)
+    assert _task_due(live_app, old, "record_presentation") == timedelta(days=10)
+    api.complete("res_office1", "record_presentation", old, {
+        "presentation_date": "2027-01-08", "presenter": "刘晓燕", "presentation_notes": "旧版本继续"})
     page = admin.go(f"/instances/{live_app_instance(live_app, old)}")
     page.wait_for_selector("#viewer[data-ready='1']")
     assert page.inner_text("#instance-version").endswith("1")
@@ -337,13 +366,13 @@ def test_modeler_changes_a_due_date_and_deploys_version_2(person: Any, live_app:
     assert page.inner_text("#instance-version").endswith("2")
     admin.shot("35-instance-new-on-v2")
 
-    # fifteen days on, the new application's review is overdue: highlighted in the inbox and on the dashboard
+    # fifteen days on, the new application's presentation record is overdue: highlighted in the inbox and on the dashboard
     clock.set_offset(DECEMBER + timedelta(days=15) - datetime.now(timezone.utc))
-    lg = person("lg_member1")
-    page = lg.go("/")
+    recorder = person("res_office2")
+    page = recorder.go("/")
     assert page.locator(f'tr.overdue[data-application="{new}"]').count() == 1
     assert int(page.inner_text("#overdue-count")) >= 1
-    lg.shot("36-inbox-overdue")
+    recorder.shot("36-inbox-overdue")
     office = person("res_office1")
     page = office.go("/office")
     assert page.locator("tr.overdue").count() >= 1

@@ -44,11 +44,13 @@ def world(api: Api) -> dict[str, Any]:
     hy = flows.create(api, "hy_submitter")
     flows.submit(api, hy["id"], "hy_submitter", "hy_leader")  # now with 竞秀区's vetter
     hc_draft = flows.create(api, "hc_submitter", theme="草稿")
+    campaign = flows.campaign_id(api)  # the office lists 鸿川's item: the shortlist meeting sits, with its leader
+    api.post(f"/api/campaigns/{campaign}/shortlist/candidates", "res_office1", json={"candidate_ids": [hc["id"]]})
     return {
         "hc": hc["id"], "hy": hy["id"], "hc_draft": hc_draft["id"],
         "hc_inst": api.get(f"/api/applications/{hc['id']}", "res_office1")["process_instance_id"],
         "hy_inst": api.get(f"/api/applications/{hy['id']}", "res_office1")["process_instance_id"],
-        "review": api.task_for("lg_member1", "preliminary_review", hc["id"])["id"],
+        "review": next(t["id"] for t in api.tasks("group_leader") if t["element_id"] == "shortlist_meeting"),
         "vetting": api.task_for("jx_vetter", "county_vetting", hy["id"])["id"],
         "fill": api.task_for("hc_submitter", "fill_application", hc_draft["id"])["id"],
         "campaign": flows.campaign_id(api),
@@ -92,9 +94,9 @@ def rules(w: dict[str, Any]) -> list[Rule]:
         Rule("GET", f"/api/process-instances/{w['hc_inst']}", hc_readers, 404),
         Rule("GET", f"/api/process-instances/{w['hy_inst']}/history", hy_readers, 404),
         # tasks: the candidates, plus those who oversee them (office and group leader: 督办; the administrator)
-        Rule("GET", f"/api/tasks/{w['review']}", {"lg_member1": 200, **SUPERVISORS}, 404),
+        Rule("GET", f"/api/tasks/{w['review']}", SUPERVISORS, 404),
         Rule("GET", f"/api/tasks/{w['vetting']}/form", {"jx_vetter": 200, **SUPERVISORS}, 404),
-        Rule("POST", f"/api/tasks/{w['review']}/claim", {"lg_member1": 200, **{u: 403 for u in SUPERVISORS}}, 404,
+        Rule("POST", f"/api/tasks/{w['review']}/claim", {**{u: 403 for u in SUPERVISORS}, "group_leader": 200}, 404,
              mutating=True),
         Rule("PUT", f"/api/applications/{w['hc_draft']}", {"hc_submitter": 200, "hc_leader": 403, **{u: 403 for u in FEDERATION}},
              404, body={"theme": "改过的题目"}, mutating=True),
@@ -122,9 +124,8 @@ def rules(w: dict[str, Any]) -> list[Rule]:
              mutating=True),  # the demo's window is open already
         Rule("POST", "/api/process-definitions", {"process_admin": 201}, 403, body=bundled, xml=True, mutating=True),
         Rule("POST", "/api/process-definitions/validate", {"process_admin": 200}, 403, body=bundled, xml=True),
-        Rule("POST", f"/api/tasks/{w['review']}/unclaim", {"lg_member1": 200, "res_office1": 200, "process_admin": 403,
-                                                           "group_leader": 403},
-             404, mutating=True),  # after the claim above: its assignee, then the office (the group leader only sees it)
+        Rule("POST", f"/api/tasks/{w['review']}/unclaim", {"group_leader": 200, "res_office1": 200, "process_admin": 403},
+             404, mutating=True),  # after the claim above: its assignee, then the office (the administrator only sees it)
         Rule("POST", "/api/process-definitions/key/draft_consultation/start", {"res_office1": 201, "process_admin": 201},
              403, body={"business_key": "matrix", "variables": {
                  "unit_id": w["hy_unit"], "supervising_union_id": w["hy_union"], "unit_name": "恒远",
@@ -135,7 +136,7 @@ def rules(w: dict[str, Any]) -> list[Rule]:
         # nobody holds the review, so its candidate must claim it first), and those who cannot see it get 404
         Rule("POST", f"/api/tasks/{w['review']}/reassign", {"res_office1": 422}, 403,
              body={"user_id": 999999, "reason": "权限测试"}, mutating=True),
-        Rule("POST", f"/api/tasks/{w['review']}/delegate", {"lg_member1": 403, **{u: 403 for u in SUPERVISORS}}, 404,
+        Rule("POST", f"/api/tasks/{w['review']}/delegate", {u: 403 for u in SUPERVISORS}, 404,
              body={"user_id": 999999}, mutating=True),
         Rule("GET", "/api/incidents", {"res_office1": 200, "process_admin": 200}, 403),
         # the role check comes first: those who may retry learn that no such incident exists
@@ -147,10 +148,30 @@ def rules(w: dict[str, Any]) -> list[Rule]:
              body={"items": [{"application_id": w["hc"], "grade": "一等奖"}]}),
         Rule("POST", f"/api/campaigns/{w['campaign']}/grade-decisions", {"group_leader": 422}, 403, mutating=True,
              body={"items": [{"application_id": w["hc"], "grade": "一等奖"}]}),
+        # the meetings (issue 14): their lists for the office and the deciding roles; each decision its role's.
+        # Here the shortlist sits without views (closing: no quorum, 409), nothing waits for the group decision
+        # (422) or the chair (409), and 恒远's item is still being vetted (forwarding it: 422).
+        Rule("GET", f"/api/campaigns/{w['campaign']}/shortlist", {u: 200 for u in DECIDING}, 403),
+        Rule("POST", f"/api/campaigns/{w['campaign']}/shortlist/candidates", {"res_office1": 409}, 403, mutating=True,
+             body={"candidate_ids": [w["hc"]]}),
+        Rule("POST", f"/api/campaigns/{w['campaign']}/shortlist/close", {"group_leader": 409}, 403, mutating=True,
+             body={"decisions": [{"application_id": w["hc"], "shortlisted": True, "review_reasons": "权限测试"}]}),
+        Rule("POST", f"/api/campaigns/{w['campaign']}/shortlist/views", {"lg_member1": 200}, 403, mutating=True,
+             body={"views": [{"application_id": w["hc"], "view": "in", "note": "权限测试"}]}),
+        Rule("GET", f"/api/campaigns/{w['campaign']}/group-decision", {u: 200 for u in DECIDING}, 403),
+        Rule("POST", f"/api/campaigns/{w['campaign']}/group-decision/complete", {"group_leader": 422}, 403,
+             mutating=True, body={"decisions": [{"application_id": w["hc"], "final_grade": "一等奖"}]}),
+        Rule("GET", f"/api/campaigns/{w['campaign']}/chair-confirmation", {u: 200 for u in DECIDING}, 403),
+        Rule("POST", f"/api/campaigns/{w['campaign']}/chair-confirmation/complete", {"chair_office": 409}, 403,
+             mutating=True, body={}),
+        Rule("GET", f"/api/campaigns/{w['campaign']}/forwarding",
+             {"jx_vetter": 200, "health_vetter": 200, **{u: 200 for u in DECIDING}}, 403),
+        Rule("POST", f"/api/campaigns/{w['campaign']}/forwarding/forward", {"jx_vetter": 422, "health_vetter": 422},
+             403, mutating=True, body={"application_ids": [w["hy"]], "opinion": "权限测试"}),
         # the scoring step: who holds which sheet only for the office and the deciding roles; a scorer's confirmed
         # sheet (the review is no sheet: 409 to those who see it); the office's paper sheet, close and replacement
         Rule("GET", f"/api/applications/{w['hc']}/scoring", {u: 200 for u in DECIDING}, 403),
-        Rule("POST", f"/api/tasks/{w['review']}/score-sheet", {"lg_member1": 409, **{u: 409 for u in SUPERVISORS}},
+        Rule("POST", f"/api/tasks/{w['review']}/score-sheet", {u: 409 for u in SUPERVISORS},
              404, body={"criteria": {}, "confirm": True}, mutating=True),
         Rule("POST", f"/api/tasks/{w['review']}/paper-sheet", {"res_office1": 409}, 403,
              body={"criteria": {}, "confirm": True}, mutating=True),
@@ -375,9 +396,11 @@ def test_every_decision_is_audited_with_actor_roles_and_time(sqlite_app: Any) ->
     api = Api(app)
     app_id = flows.create(api, "hc_submitter")["id"]
     flows.submit(api, app_id, "hc_submitter", "hc_leader")
-    task_id = api.task_for("lg_member1", "preliminary_review", app_id)["id"]
-    api.post(f"/api/tasks/{task_id}/claim", "lg_member1")
-    api.post(f"/api/tasks/{task_id}/complete", "lg_member1", json={"shortlisted": True, "review_reasons": "好"})
+    api.complete("group_leader", "preliminary_review", app_id, {"shortlisted": True, "review_reasons": "好"})
+    task_id = api.task_for("res_office1", "record_presentation", app_id)["id"]
+    api.post(f"/api/tasks/{task_id}/claim", "res_office1")
+    api.post(f"/api/tasks/{task_id}/complete", "res_office1", json={
+        "presentation_date": "2027-01-08", "presenter": "刘晓燕", "presentation_notes": "好"})
     bundled = (Path(__file__).resolve().parents[2] / "processes" / "draft_consultation.bpmn").read_bytes()
     api.call("POST", "/api/process-definitions", "process_admin", expect=201, data=bundled,
              headers={"Content-Type": "application/xml"})
@@ -386,15 +409,18 @@ def test_every_decision_is_audited_with_actor_roles_and_time(sqlite_app: Any) ->
         users = {u.id: u.username for u in s.scalars(select(User))}
     got = [(r.action, r.object_type, users.get(r.actor_id)) for r in rows if r.actor_id is not None]
     for expected in [("create", "application", "hc_submitter"), ("complete", "task", "hc_submitter"),
-                     ("complete", "task", "hc_leader"), ("claim", "task", "lg_member1"),
-                     ("complete", "task", "lg_member1"), ("deploy", "process_definition", "process_admin")]:
+                     ("complete", "task", "hc_leader"), ("complete", "task", "res_office1"),
+                     ("shortlist_view", "task", "lg_member1"), ("decide", "task", "group_leader"),
+                     ("claim", "task", "res_office1"), ("deploy", "process_definition", "process_admin")]:
         assert expected in got, (expected, got)
     for r in rows:
         if r.actor_id is not None:
             assert r.actor_roles and r.at is not None
-    review = next(r for r in rows if r.action == "complete" and r.object_id == str(task_id))
-    assert review.actor_roles == ["leading_group"] and review.detail["data"]["shortlisted"] is True
-    assert review.detail["element"] == "preliminary_review"
+    review = next(r for r in rows if r.action == "decide" and r.detail["element"] == "preliminary_review")
+    assert review.actor_roles == ["group_leader"] and review.detail["data"]["shortlisted"] is True
+    assert review.detail["element"] == "preliminary_review" and review.detail["message"] == "shortlist_decided"
+    recorded = next(r for r in rows if r.action == "complete" and r.object_id == str(task_id))
+    assert recorded.actor_roles == ["office"] and recorded.detail["element"] == "record_presentation"
 
 
 def test_no_endpoint_can_change_the_audit_trail(sqlite_app: Any) -> None:

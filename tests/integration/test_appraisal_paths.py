@@ -123,7 +123,7 @@ def test_validation_errors_name_fields(app: Any) -> None:
     api.complete("hc_submitter", "fill_application", draft["id"], flows.GOOD_APPLICATION)
     api.complete("hc_leader", "leader_signoff", draft["id"], {"signoff_decision": "approve", "leader_name": "黄国栋"})
     r = api.complete("lg_member1", "preliminary_review", draft["id"], {"shortlisted": "yes"}, expect=422)
-    assert {e["field"] for e in r.get_json()["errors"]} >= {"shortlisted", "review_reasons"}
+    assert {e["field"] for e in r.get_json()["errors"]} >= {"decisions.0.shortlisted", "decisions.0.review_reasons"}
     flows.review_to_scoring(api, draft["id"])
     task = api.task_for("scorer_org", "democratic_scoring", draft["id"])
     r = api.post(f"/api/tasks/{task['id']}/complete", "scorer_org", expect=422,
@@ -167,9 +167,11 @@ def test_completing_twice_is_a_conflict_and_claims_are_exclusive(app: Any) -> No
     r = api.post(f"/api/tasks/{fill['id']}/complete", "hc_submitter", expect=409, json={})
     assert "already completed" in r.get_json()["detail"]
     api.complete("hc_leader", "leader_signoff", app_id, {"signoff_decision": "approve", "leader_name": "黄国栋"})
-    review = api.task_for("lg_member1", "preliminary_review", app_id)
-    api.post(f"/api/tasks/{review['id']}/claim", "lg_member1")
-    api.post(f"/api/tasks/{review['id']}/claim", "lg_member2", expect=409)
-    api.post(f"/api/tasks/{review['id']}/complete", "lg_member2", expect=403, json={"shortlisted": True, "review_reasons": "x"})
-    api.post(f"/api/tasks/{review['id']}/unclaim", "lg_member1")
-    api.post(f"/api/tasks/{review['id']}/complete", "lg_member2", json={"shortlisted": True, "review_reasons": "x"})
+    api.complete("group_leader", "preliminary_review", app_id, {"shortlisted": True, "review_reasons": "x"})
+    record = api.task_for("res_office1", "record_presentation", app_id)
+    done = {"presentation_date": "2027-01-08", "presenter": "刘晓燕", "presentation_notes": "x"}
+    api.post(f"/api/tasks/{record['id']}/claim", "res_office1")
+    api.post(f"/api/tasks/{record['id']}/claim", "res_office2", expect=409)
+    api.post(f"/api/tasks/{record['id']}/complete", "res_office2", expect=403, json=done)
+    api.post(f"/api/tasks/{record['id']}/unclaim", "res_office1")
+    api.post(f"/api/tasks/{record['id']}/complete", "res_office2", json=done)

@@ -177,6 +177,11 @@ NO_CHANGE_CASES = {
     "finalise_notice": "written once, when the period ends with nothing pending (a final notice is left alone)",
     "file_objection": "always stores a new objection (each is a person's filing, with its own reference)",
     "record_finding": "a finding on an objection that has one is a 409 and records nothing",
+    "decide": "a meeting's decision completes each listed item's waiting row once: the same list again finds nothing "
+              "waiting (409/422) and records nothing",
+    "forward": "forwarding takes the items waiting for their union's batch: the same batch again is a 422 (nothing "
+               "waits) and records nothing",
+    "shortlist_view": "tested: recording the views a member already recorded records nothing",
 }
 
 
@@ -203,19 +208,26 @@ def test_actions_that_change_nothing_write_no_audit_record(app: Any) -> None:
         assert last.detail == {"fields": ["theme"]}  # only what changed
 
     flows.submit(api, app_id, "hc_submitter", "hc_leader")
-    task = api.task_for("lg_member1", "preliminary_review", app_id)
-    api.post(f"/api/tasks/{task['id']}/unclaim", "lg_member1")  # nobody holds it: nothing to release
+    campaign = flows.campaign_id(api)
+    api.shortlist_sitting([app_id])  # two members record their views
+    views = {"views": [{"application_id": app_id, "view": "in", "note": ""}]}
+    before = count(app, action="shortlist_view")
+    api.post(f"/api/campaigns/{campaign}/shortlist/views", "lg_member1", json=views)  # the view it already has
+    assert count(app, action="shortlist_view") == before
+    api.complete("group_leader", "preliminary_review", app_id, {"shortlisted": True, "review_reasons": "好"})
+    task = api.task_for("res_office1", "record_presentation", app_id)
+    api.post(f"/api/tasks/{task['id']}/unclaim", "res_office1")  # nobody holds it: nothing to release
     assert count(app, action="unclaim") == 0
-    api.post(f"/api/tasks/{task['id']}/claim", "lg_member1")
-    api.post(f"/api/tasks/{task['id']}/claim", "lg_member1")  # already theirs
+    api.post(f"/api/tasks/{task['id']}/claim", "res_office1")
+    api.post(f"/api/tasks/{task['id']}/claim", "res_office1")  # already theirs
     assert count(app, action="claim") == 1
-    api.post(f"/api/tasks/{task['id']}/unclaim", "lg_member1")
-    api.post(f"/api/tasks/{task['id']}/unclaim", "lg_member1")
+    api.post(f"/api/tasks/{task['id']}/unclaim", "res_office1")
+    api.post(f"/api/tasks/{task['id']}/unclaim", "res_office1")
     assert count(app, action="unclaim") == 1
 
-    body = {"shortlisted": True, "review_reasons": "入围"}
-    api.post(f"/api/tasks/{task['id']}/complete", "lg_member1", json=body)
-    api.post(f"/api/tasks/{task['id']}/complete", "lg_member1", json=body, expect=409)
+    body = {"presentation_date": "2027-01-08", "presenter": "刘晓燕", "presentation_notes": "入围"}
+    api.post(f"/api/tasks/{task['id']}/complete", "res_office1", json=body)
+    api.post(f"/api/tasks/{task['id']}/complete", "res_office1", json=body, expect=409)
     assert count(app, action="complete", object_type="task", object_id=str(task["id"])) == 1
 
     schema = api.get("/api/forms/presentation", "process_admin")["schema"]

@@ -143,6 +143,13 @@ NOTIFY = """<bpmn:serviceTask id="tell" name="通知">
     </bpmn:serviceTask>"""
 WAIT = ('<bpmn:intermediateCatchEvent id="wait" name="等一天">' + TIMER.format(id="wait")
         + "</bpmn:intermediateCatchEvent>")
+MESSAGE_CATCH = """<bpmn:intermediateCatchEvent id="review" name="等待会议决定">
+      <bpmn:extensionElements><spiffworkflow:properties>
+        <spiffworkflow:property name="formKey" value="presentation"/>
+      </spiffworkflow:properties></bpmn:extensionElements>
+      <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
+      <bpmn:messageEventDefinition id="review_def" messageRef="no_such_message"/>
+    </bpmn:intermediateCatchEvent>"""
 BOUNDARY = """<bpmn:boundaryEvent id="late" name="超时" attachedToRef="{attached}" cancelActivity="false">
       <bpmn:outgoing>b1</bpmn:outgoing>{definitions}</bpmn:boundaryEvent>
     <bpmn:endEvent id="late_end" name="超时结束"><bpmn:incoming>b1</bpmn:incoming></bpmn:endEvent>
@@ -229,6 +236,7 @@ CASES: list[Case] = [
     case("no-bpmndi", document(BASE, undrawn=("yes",)), "no_bpmndi", "yes"),
     case("unsupported-element", document(replace("bpmn:userTask", "bpmn:manualTask")), "unsupported_element", "review",
          "unset_variable"),
+    case("unknown-message", document(replace(REVIEW, MESSAGE_CATCH)), "unknown_message", "review"),
     case("unsupported-event", document(BASE + [BOUNDARY.format(
         attached="review", definitions='<bpmn:messageEventDefinition id="late_def"/>')]), "unsupported_event", "late"),
     # -- process data ----------------------------------------------------------------------------

@@ -102,7 +102,7 @@ def test_restart_keeps_an_administrators_newer_version(cli_env: dict[str, str], 
         [bundled] = first.versions()
         assert bundled["version"] == 1
         admin_xml = (ROOT / "processes" / f"{KEY}.bpmn").read_bytes().replace(
-            b'name="dueIn" value="P7D"', b'name="dueIn" value="P2D"', 1)
+            b'name="dueIn" value="P10D"', b'name="dueIn" value="P2D"', 1)
         r = requests.post(f"{first.base}/api/process-definitions?comment=shorter", data=admin_xml, timeout=30,
                           headers={"Authorization": f"Bearer {first.token('process_admin')}",
                                    "Content-Type": "application/xml"})
@@ -136,7 +136,7 @@ def test_a_changed_bundled_file_supersedes_an_older_bundled_version(cli_env: dic
     """An upgrade of the service brings its new bundled version when nobody deployed one of their own."""
     assert _cli(cli_env, "demo").returncode == 0
     path = Path(cli_env["PROCESSES_DIR"]) / f"{KEY}.bpmn"
-    path.write_bytes(path.read_bytes().replace(b'name="dueIn" value="P7D"', b'name="dueIn" value="P6D"', 1))
+    path.write_bytes(path.read_bytes().replace(b'name="dueIn" value="P10D"', b'name="dueIn" value="P6D"', 1))
     upgraded = _cli(cli_env, "demo")
     assert upgraded.returncode == 0 and "--replace" not in upgraded.stderr, upgraded.stderr
     result = _cli(cli_env, "deploy-bundled")

@@ -188,17 +188,17 @@ def test_unit_reminders_go_out_once_at_the_right_time_in_chinese(app: Any) -> No
 
 def test_reviewer_due_soon_overdue_escalation_and_office_digest(app: Any) -> None:
     api = make_api(app)
-    app_id = flows.create(api, "hc_submitter")["id"]
-    flows.submit(api, app_id, "hc_submitter", "hc_leader")
-    task = api.task_for("lg_member1", "preliminary_review", app_id)
-    due = api.get(f"/api/tasks/{task['id']}", "lg_member1")["due_at"]
+    app_id = flows.create(api, "hy_submitter")["id"]
+    flows.submit(api, app_id, "hy_submitter", "hy_leader")
+    task = api.task_for("jx_vetter", "county_vetting", app_id)  # due at the campaign's vetting deadline
+    due = api.get(f"/api/tasks/{task['id']}", "jx_vetter")["due_at"]
     assert due is not None
     with app.extensions["appraisal.sessions"]() as s:
         due_at = s.get(Task, task["id"]).due_at
     with SmtpSink() as smtp:
         rt = runtime(app, smtp)
         deliver_all(rt)
-        assert smtp.subjects("lg_member1@example.org") == ["【待办】初评遴选：“职工之家”网格化服务机制"]
+        assert smtp.subjects("jx_vetter@example.org") == ["【待办】主管工会初审：“职工之家”网格化服务机制"]
         travel(due_at - timedelta(hours=30))
         rt.sweep_reminders()
         deliver_all(rt)
@@ -207,48 +207,47 @@ def test_reviewer_due_soon_overdue_escalation_and_office_digest(app: Any) -> Non
         rt.sweep_reminders()
         rt.sweep_reminders()
         deliver_all(rt)
-        for member in ("lg_member1", "lg_member2", "lg_member3"):
-            assert smtp.subjects(f"{member}@example.org").count("【即将到期】初评遴选：“职工之家”网格化服务机制") == 1
+        assert smtp.subjects("jx_vetter@example.org").count("【即将到期】主管工会初审：“职工之家”网格化服务机制") == 1
         travel(due_at + timedelta(hours=2))
         rt.sweep_reminders()
         deliver_all(rt)
-        assert smtp.subjects("lg_member2@example.org").count("【已逾期】初评遴选：“职工之家”网格化服务机制") == 1
+        assert smtp.subjects("jx_vetter@example.org").count("【已逾期】主管工会初审：“职工之家”网格化服务机制") == 1
         assert not smtp.subjects("group_leader@example.org")
-        travel(due_at + timedelta(hours=25))
+        travel(due_at + timedelta(hours=33))  # the day after, once the office's digest hour has come
         rt.sweep_reminders()
         rt.sweep_reminders()
         deliver_all(rt)
         escalated = smtp.subjects("group_leader@example.org")
-        assert escalated == ["【督办】初评遴选：“职工之家”网格化服务机制（已逾期1天）"]
+        assert escalated == ["【督办】主管工会初审：“职工之家”网格化服务机制（已逾期1天）"]
         digest = [s for s in smtp.subjects("res_office1@example.org") if s.startswith("【督办汇总】")]
         assert digest and len(set(digest)) == len(digest) and all("共1项" in d for d in digest)  # once a day
         # a later sweep (same day) repeats nothing
         count = len(smtp.messages)
-        travel(due_at + timedelta(hours=26))
+        travel(due_at + timedelta(hours=34))
         rt.sweep_reminders()
         deliver_all(rt)
         assert len(smtp.messages) == count
 
 
 def test_office_digest_words_a_task_late_by_hours_in_hours(app: Any) -> None:
-    """Under a day late is still late: the digest says "已逾期3小时", never "尚未逾期" (it lists only overdue work)."""
+    """Under a day late is still late: the digest says "已逾期9小时", never "尚未逾期" (it lists only overdue work)."""
     api = make_api(app)
-    app_id = flows.create(api, "hc_submitter")["id"]
-    flows.submit(api, app_id, "hc_submitter", "hc_leader")
-    task = api.task_for("lg_member1", "preliminary_review", app_id)
+    app_id = flows.create(api, "hy_submitter")["id"]
+    flows.submit(api, app_id, "hy_submitter", "hy_leader")
+    task = api.task_for("jx_vetter", "county_vetting", app_id)  # due at the end of the vetting deadline's day
     with app.extensions["appraisal.sessions"]() as s:
         due_at = s.get(Task, task["id"]).due_at
-    assert clock.local(due_at + timedelta(hours=3, minutes=20)).hour >= reminders.DEFAULTS["office_digest_hour"]
+    assert clock.local(due_at + timedelta(hours=9, minutes=20)).hour >= reminders.DEFAULTS["office_digest_hour"]
     with SmtpSink() as smtp:
         rt = runtime(app, smtp)
-        travel(due_at + timedelta(hours=3, minutes=20))
+        travel(due_at + timedelta(hours=9, minutes=20))
         rt.sweep_reminders()
         deliver_all(rt)
         [digest] = [m for m in smtp.find("res_office1@", "【督办汇总】")]
         text = smtp.text(digest)
         html = next(p.get_payload(decode=True).decode() for p in digest.walk() if p.get_content_type() == "text/html")
         for part in (text, html):
-            assert "已逾期3小时" in part and "尚未逾期" not in part and "已逾期0天" not in part
+            assert "已逾期9小时" in part and "尚未逾期" not in part and "已逾期0天" not in part
 
 
 def test_failed_delivery_backs_off_and_office_sees_states(app: Any) -> None:

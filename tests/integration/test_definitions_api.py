@@ -17,10 +17,10 @@ def test_new_version_runs_new_instances_while_old_ones_stay_pinned(app: Any) -> 
     old = flows.create(api, "hc_submitter")
     v1 = api.get(f"/api/process-instances/{old['process_instance_id']}", "res_office1")
     assert v1["definition_version"] == 1
-    changed = BPMN.replace(b'name="dueIn" value="P7D"', b'name="dueIn" value="P2D"', 1)
-    deployed = api.post("/api/process-definitions?comment=shorter%20review", "process_admin", expect=201,
-                        data=changed, content_type="application/xml")
-    assert deployed["version"] == 2 and deployed["user_tasks"]["preliminary_review"]["due_in"] == "P2D"
+    changed = BPMN.replace(b'name="dueIn" value="P10D"', b'name="dueIn" value="P2D"', 1)
+    deployed = api.post("/api/process-definitions?comment=shorter%20presentation%20record", "process_admin",
+                        expect=201, data=changed, content_type="application/xml")
+    assert deployed["version"] == 2 and deployed["user_tasks"]["record_presentation"]["due_in"] == "P2D"
     versions = api.get("/api/process-definitions?key=innovation_appraisal", "process_admin")["items"]
     assert [v["version"] for v in versions] == [2, 1]
     xml = api.call("GET", f"/api/process-definitions/{deployed['id']}/xml", "process_admin", expect=200)
@@ -29,13 +29,12 @@ def test_new_version_runs_new_instances_while_old_ones_stay_pinned(app: Any) -> 
     assert api.get(f"/api/process-instances/{new['process_instance_id']}", "res_office1")["definition_version"] == 2
     for app_id, submitter, leader in ((old["id"], "hc_submitter", "hc_leader"), (new["id"], "econ_submitter", "econ_leader")):
         flows.submit(api, app_id, submitter, leader)
-    due = {a: api.task_for("lg_member1", "preliminary_review", a)["due_at"] for a in (old["id"], new["id"])}
+    for app_id in (old["id"], new["id"]):
+        api.complete("group_leader", "preliminary_review", app_id, {"shortlisted": True, "review_reasons": "好"})
+    due = {a: api.task_for("res_office1", "record_presentation", a)["due_at"] for a in (old["id"], new["id"])}
     now = clock.now()
-    assert abs(clock.parse_iso(due[old["id"]]) - (now + timedelta(days=7))) < timedelta(minutes=5)
+    assert abs(clock.parse_iso(due[old["id"]]) - (now + timedelta(days=10))) < timedelta(minutes=5)
     assert abs(clock.parse_iso(due[new["id"]]) - (now + timedelta(days=2))) < timedelta(minutes=5)
-    api.complete("lg_member1", "preliminary_review", old["id"], {"shortlisted": False, "review_reasons": "一般",
-                                                                 "unit_reasons": "创新性不足"})
-    assert api.get(f"/api/applications/{old['id']}", "res_office1")["status"] == "not_shortlisted"
 
 
 def test_refused_upload_names_the_element_and_deploys_nothing(app: Any) -> None:
@@ -45,7 +44,7 @@ def test_refused_upload_names_the_element_and_deploys_nothing(app: Any) -> None:
     body = r.get_json()
     assert r.headers["Content-Type"] == "application/problem+json"
     assert body["problems"][0]["element"] == "aggregate_scores_task" and body["problems"][0]["code"] == "unknown_handler"
-    assert len(api.get("/api/process-definitions", "process_admin")["items"]) == 2  # the two bundled ones
+    assert len(api.get("/api/process-definitions", "process_admin")["items"]) == 3  # the three bundled ones
 
 
 def test_draft_consultation_reaches_its_unit_and_returns_signed(app: Any) -> None:

@@ -30,6 +30,15 @@ def at_preliminary(api: Api) -> int:
     return app_id
 
 
+def waiting_row(app: Any, app_id: int) -> int:
+    """The row of the item waiting at ``preliminary_review`` for the shortlist meeting's message."""
+    with app.extensions["appraisal.sessions"]() as s:
+        row = s.scalar(select(Task).where(Task.application_id == app_id, Task.element_id == "preliminary_review",
+                                          Task.state == "waiting"))
+        assert row is not None and row.message == "shortlist_decided"
+        return row.id
+
+
 def test_a_normal_run_is_consistent_at_every_step(app: Any) -> None:
     api = Api(app)
     app_id = at_preliminary(api)
@@ -42,7 +51,7 @@ def test_a_normal_run_is_consistent_at_every_step(app: Any) -> None:
 def test_a_closed_row_for_a_waiting_task_is_found_and_reopened(app: Any) -> None:
     api = Api(app)
     app_id = at_preliminary(api)
-    task_id = api.task_for("lg_member1", "preliminary_review", app_id)["id"]
+    task_id = waiting_row(app, app_id)  # the item waits for the shortlist meeting's decision
     with app.extensions["appraisal.sessions"]() as s:
         s.get(Task, task_id).state = "completed"
         s.commit()
@@ -50,6 +59,8 @@ def test_a_closed_row_for_a_waiting_task_is_found_and_reopened(app: Any) -> None
     assert [f.kind for f in found] == ["missing_task"] and "preliminary_review" in found[0].detail
     assert [f.kind for f in repair(app)] == ["missing_task"]
     assert findings(app) == []
+    with app.extensions["appraisal.sessions"]() as s:
+        assert s.get(Task, task_id).state == "waiting"  # reopened as what it is: an item waiting for a message
     # the process carries on from the repaired row
     flows.review_to_scoring(api, app_id)
     assert api.get(f"/api/applications/{app_id}", "res_office1")["stage"] == "scoring"
@@ -60,7 +71,7 @@ def test_a_stray_open_row_is_found_and_cancelled(sqlite_app: Any) -> None:
     api = Api(app)
     app_id = at_preliminary(api)
     with app.extensions["appraisal.sessions"]() as s:
-        row = s.scalar(select(Task).where(Task.application_id == app_id, Task.state == "open"))
+        row = s.scalar(select(Task).where(Task.application_id == app_id, Task.state.in_(("open", "waiting"))))
         s.add(Task(engine_task_id="00000000-0000-0000-0000-000000000001", instance_id=row.instance_id,
                    element_id="set_grade", name="ghost", role="group_leader", form_key="grade_decision",
                    application_id=app_id, state="open", created_at=row.created_at, reminders_sent=[]))
@@ -96,7 +107,7 @@ def test_doctor_command_exits_non_zero_on_problems_and_zero_after_repair(pg_app:
     url = app.extensions["appraisal.settings"].database_url
     monkeypatch.setenv("DATABASE_URL", url)
     assert cli.main(["doctor"]) == 0
-    task_id = api.task_for("lg_member1", "preliminary_review", app_id)["id"]
+    task_id = waiting_row(app, app_id)
     with app.extensions["appraisal.sessions"]() as s:
         s.get(Task, task_id).state = "cancelled"
         s.commit()

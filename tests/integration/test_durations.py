@@ -24,7 +24,8 @@ BPMN = (ROOT / "processes" / "innovation_appraisal.bpmn").read_bytes()
 def test_month_and_working_day_deadlines_run_with_the_campaign_calendar(app: Any) -> None:
     api = Api(app)
     changed = (BPMN.replace(b'name="dueIn" value="P5D"', b'name="dueIn" value="P10WD"', 1)
-               .replace(b'name="dueIn" value="P7D"', b'name="dueIn" value="P1M"', 1))
+               .replace(b'<spiffworkflow:property name="dueAtVariable" value="vetting_due_at"/>', b'', 1)
+               .replace(b'name="dueIn" value="P10D"', b'name="dueIn" value="P1M"', 1))
     deployed = api.post("/api/process-definitions?comment=deadlines", "process_admin", expect=201, data=changed,
                         content_type="application/xml")
     assert deployed["user_tasks"]["county_vetting"]["due_in"] == "P10WD"
@@ -39,7 +40,8 @@ def test_month_and_working_day_deadlines_run_with_the_campaign_calendar(app: Any
     # Saturday 26 Dec 2026 + 10 working days: 28–31 Dec, then 4–8 and 11 Jan (1 Jan is off by override).
     assert clock.parse_iso(vetting["due_at"]) == datetime(2027, 1, 11, 23, 59, 59, tzinfo=SHANGHAI)
     api.complete("jx_vetter", "county_vetting", app_id, {"vetting_decision": "approve", "vetting_reasons": "符合条件"})
-    review = api.task_for("lg_member1", "preliminary_review", app_id)
+    api.complete("group_leader", "preliminary_review", app_id, {"shortlisted": True, "review_reasons": "创新性突出"})
+    review = api.task_for("res_office1", "record_presentation", app_id)
     expected = timekeeping.add(clock.now(), timekeeping.parse("P1M"))
     assert abs(clock.parse_iso(review["due_at"]) - expected) < timedelta(minutes=1)
     assert clock.local(clock.parse_iso(review["due_at"])).date().isoformat() == "2027-01-26"

@@ -134,7 +134,8 @@ def _world(app: Any) -> dict[str, list[int]]:
                 "definition_id": list(s.scalars(select(ProcessDefinition.id))), "campaign_id": [1],
                 "unit_id": list(s.scalars(select(OrgUnit.id).limit(5))),
                 "person_id": list(s.scalars(select(User.id).limit(5))), "token": ["no-such-link"],
-                "session_id": list(s.scalars(select(PresentationSession.id)))}
+                "session_id": list(s.scalars(select(PresentationSession.id))),
+                "kind": ["shortlist", "group_decision", "chair_confirmation", "forwarding"]}
 
 
 def _pages(app: Any, ids: dict[str, list[int]]) -> list[str]:

@@ -40,7 +40,9 @@ from tests.integration.test_deadlines import deliver_all, runtime
 from tests.web_client import logged_in
 
 ROOT = Path(__file__).resolve().parents[2]
-TASK_FORM = ('class="task-form"', 'id="claim"', 'id="scoring-form"', 'id="application-form"')
+TASK_FORM = ('class="task-form"', 'id="claim"', 'id="scoring-form"', 'id="application-form"',
+             # a meeting's task opens the meeting's page, whose form acts on its whole list
+             'id="candidates-form"', 'id="shortlist-form"', 'id="group-decision-form"', 'id="chair-form"')
 APPLY = ('data-action="new-application"', 'data-action="edit-application"')
 
 # What the page behind a template's link must offer its reader (any one of the markers).
@@ -238,20 +240,26 @@ def test_every_notification_link_opens_a_page_where_its_reader_can_act(app: Any)
                                                             "signoff_comment": "请补充成效数据"})
         walk.check("drafts, submissions, a return")
         flows.submit(api, htz, "htz_submitter", "htz_leader")
-        api.complete("lg_member1", "preliminary_review", jx, {"shortlisted": False, "review_reasons": "创新性不足",
-                                                              "unit_reasons": "与往年项目重复"})
-        walk.check("resubmission, preliminary review")
-        # econ's review: claimed, delegated to a colleague, then given back by the office
-        review = _task(app, econ, "preliminary_review").id
-        api.post(f"/api/tasks/{review}/claim", "lg_member1")
-        lg2 = api.get("/api/me", "lg_member2")["id"]
-        api.post(f"/api/tasks/{review}/delegate", "lg_member1", json={"user_id": lg2, "reason": "出差"})
-        walk.check("delegated")
-        lg1 = api.get("/api/me", "lg_member1")["id"]
-        api.post(f"/api/tasks/{review}/reassign", "res_office1", json={"user_id": lg1, "reason": "已返回"})
-        walk.check("reassigned")
-        api.complete("lg_member1", "preliminary_review", econ, {"shortlisted": True, "review_reasons": "创新性突出"})
+        # the shortlist sits for jx and econ (htz, resubmitted, waits for the next sitting): the group leader is told
+        campaign = flows.campaign_id(api)
+        api.post(f"/api/campaigns/{campaign}/shortlist/candidates", "res_office1", json={"candidate_ids": [jx, econ]})
+        walk.check("resubmission, the shortlist sits")
+        for member in ("lg_member1", "lg_member2"):
+            api.post(f"/api/campaigns/{campaign}/shortlist/views", member, json={"views": [
+                {"application_id": jx, "view": "out"}, {"application_id": econ, "view": "in"}]})
+        api.post(f"/api/campaigns/{campaign}/shortlist/close", "group_leader", json={"decisions": [
+            {"application_id": jx, "shortlisted": False, "review_reasons": "创新性不足", "unit_reasons": "与往年项目重复"},
+            {"application_id": econ, "shortlisted": True, "review_reasons": "创新性突出"}]})
         walk.check("preliminary review")
+        # econ's presentation record: claimed, delegated to a colleague, then given back by the office
+        review = _task(app, econ, "record_presentation").id
+        api.post(f"/api/tasks/{review}/claim", "res_office1")
+        office2 = api.get("/api/me", "res_office2")["id"]
+        api.post(f"/api/tasks/{review}/delegate", "res_office1", json={"user_id": office2, "reason": "出差"})
+        walk.check("delegated")
+        office1 = api.get("/api/me", "res_office1")["id"]
+        api.post(f"/api/tasks/{review}/reassign", "res_office1", json={"user_id": office1, "reason": "已返回"})
+        walk.check("reassigned")
 
         # the office opens an account (a one-time link to set its password), then resets it (a new link)
         unit = api.get(f"/api/applications/{htz}", "res_office1")["unit_id"]
@@ -265,23 +273,17 @@ def test_every_notification_link_opens_a_page_where_its_reader_can_act(app: Any)
             link = s.scalars(select(OutboxMessage).where(OutboxMessage.template == "password_reset")).first()
             token = link.context["link"].rsplit("/", 1)[1]
         api.client.post("/api/auth/password-link", json={"token": token, "password": DEMO_PASSWORD})
-        # a leading-group member who had claimed a review is deactivated: the others are told it is back in the pool
-        review = api.task_for("lg_member2", "preliminary_review", htz)
-        api.post(f"/api/tasks/{review['id']}/claim", "lg_member2")
-        lg2 = api.get("/api/users?q=lg_member2", "res_office1")["items"][0]["id"]
-        api.call("PATCH", f"/api/users/{lg2}", "res_office1", 200, json={"is_active": False})
+        # an office member who had claimed the next sitting's list is deactivated: the other is told it is back
+        review = next(t for t in api.tasks("res_office2") if t["element_id"] == "prepare_shortlist")
+        api.post(f"/api/tasks/{review['id']}/claim", "res_office2")
+        api.call("PATCH", f"/api/users/{office2}", "res_office1", 200, json={"is_active": False})
         walk.check("a member deactivated")
 
         # 28 December 09:00: three days left — drafts, units without an application, unsigned applications
         walk.travel(shanghai(2026, 12, 28, 9, 0, 1))
         walk.rt.sweep_reminders()
         walk.check("three days before the close")
-        # 30 December: the vetting is due within a day
-        vetting = _task(app, rz, "county_vetting")
-        walk.travel(vetting.due_at - timedelta(hours=12))
-        walk.rt.sweep_reminders()
-        walk.check("vetting due soon")
-        # 31 December, after the close: the window closes; overdue vetting; the office's digest
+        # 31 December, after the close: the window closes
         walk.travel(shanghai(2026, 12, 31, 23, 59, 59) + timedelta(seconds=1))
         assert walk.rt.sweep_timers().fired
         walk.rt.sweep_reminders()
@@ -289,19 +291,6 @@ def test_every_notification_link_opens_a_page_where_its_reader_can_act(app: Any)
         api.complete("health_vetter", "county_vetting", rz2, {"vetting_decision": "return",
                                                                "vetting_reasons": "请补充成效数据"})
         walk.check("returned after the close")
-        # a day after the vetting's due time: escalated to the group leader, who urges the vetter
-        walk.travel(vetting.due_at + timedelta(hours=25))
-        walk.rt.sweep_reminders()
-        walk.check("escalation")
-        leader = walk.client("group_leader")
-        page = leader.get(f"/tasks/{vetting.id}").get_data(as_text=True)
-        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-        assert leader.post(f"/tasks/{vetting.id}/urge", data={"csrf_token": token}).status_code == 302
-        walk.check("urged")
-        api.complete("health_vetter", "county_vetting", rz, {"vetting_decision": "reject",
-                                                              "vetting_reasons": "不符合申报条件"})
-        walk.check("rejected in vetting")
-
         # the presentation reminder from the BPMN (a non-interrupting timer's notify task), then scoring to award
         presentation = _task(app, econ, "record_presentation")
         walk.travel(presentation.created_at + timedelta(days=8, seconds=1))
@@ -325,6 +314,24 @@ def test_every_notification_link_opens_a_page_where_its_reader_can_act(app: Any)
         walk.check("grade set")
         flows.confirm(api, econ)
         walk.check("confirmed")
+        # the vetting deadline (the campaign's working days after the close) is near
+        vetting = _task(app, rz, "county_vetting")
+        walk.travel(vetting.due_at - timedelta(hours=12))
+        walk.rt.sweep_reminders()
+        walk.check("vetting due soon")
+        # a day after the vetting's due time: escalated to the group leader, who urges the vetter
+        walk.travel(vetting.due_at + timedelta(hours=25))
+        walk.rt.sweep_reminders()
+        walk.check("escalation")
+        leader = walk.client("group_leader")
+        page = leader.get(f"/tasks/{vetting.id}").get_data(as_text=True)
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        assert leader.post(f"/tasks/{vetting.id}/urge", data={"csrf_token": token}).status_code == 302
+        walk.check("urged")
+        api.complete("health_vetter", "county_vetting", rz, {"vetting_decision": "reject",
+                                                              "vetting_reasons": "不符合申报条件"})
+        walk.check("rejected in vetting")
+
         # the public notice (公示): an objection tells the office; dismissed, the period's end makes the award final
         notice = flows.publish(api, [econ])
         api.post("/api/public/objections", None, expect=201, json={

@@ -37,38 +37,39 @@ def test_the_office_reassigns_a_claimed_review_and_both_people_are_told(app: Any
     api, ids = Api(app), _ids(app)
     app_id = flows.create(api, "hc_submitter")["id"]
     flows.submit(api, app_id, "hc_submitter", "hc_leader")
-    task = api.task_for("lg_member1", "preliminary_review", app_id)
-    api.post(f"/api/tasks/{task['id']}/claim", "lg_member1")
+    api.complete("group_leader", "preliminary_review", app_id, {"shortlisted": True, "review_reasons": "好"})
+    task = api.task_for("res_office1", "record_presentation", app_id)  # the office's pool (two people)
+    api.post(f"/api/tasks/{task['id']}/claim", "res_office1")
     path = f"/api/tasks/{task['id']}/reassign"
 
     # who may, and to whom
     for user in ("group_leader", "lg_member1", "process_admin", "chair_office"):
-        api.post(path, user, expect=403, json={"user_id": ids["lg_member2"], "reason": "出差"})
-    r = api.post(path, "res_office1", expect=422, json={"user_id": ids["lg_member2"], "reason": "  "})
+        api.post(path, user, expect=403, json={"user_id": ids["res_office2"], "reason": "出差"})
+    r = api.post(path, "res_office1", expect=422, json={"user_id": ids["res_office2"], "reason": "  "})
     assert _fields(r) == ["reason"]
-    r = api.post(path, "res_office1", expect=422, json={"user_id": ids["lg_member2"]})
+    r = api.post(path, "res_office1", expect=422, json={"user_id": ids["res_office2"]})
     assert _fields(r) == ["reason"]
     r = api.post(path, "res_office1", expect=422, json={"user_id": ids["scorer_org"], "reason": "出差"})
-    assert _fields(r) == ["user_id"] and "leading_group" in r.get_json()["errors"][0]["message"]
+    assert _fields(r) == ["user_id"] and "office" in r.get_json()["errors"][0]["message"]
     r = api.post(path, "res_office1", expect=422, json={"user_id": 999999, "reason": "出差"})
     assert _fields(r) == ["user_id"]
     assert _told(app, "task_reassigned") == [] and _audited(app, "reassign") == []
 
-    moved = api.post(path, "res_office1", json={"user_id": ids["lg_member2"], "reason": "原成员出差"})
-    assert moved["assignee_id"] == ids["lg_member2"]
-    assert _told(app, "task_reassigned") == [(ids["lg_member2"], "reassign")]
-    assert _told(app, "task_handed_over") == [(ids["lg_member1"], "reassign")]
+    moved = api.post(path, "res_office1", json={"user_id": ids["res_office2"], "reason": "原承办人出差"})
+    assert moved["assignee_id"] == ids["res_office2"]
+    assert _told(app, "task_reassigned") == [(ids["res_office2"], "reassign")]
+    assert _told(app, "task_handed_over") == [(ids["res_office1"], "reassign")]
     [record] = _audited(app, "reassign")
-    assert record.detail == {"from": ids["lg_member1"], "to": ids["lg_member2"], "reason": "原成员出差",
-                             "element": "preliminary_review"}
+    assert record.detail == {"from": ids["res_office1"], "to": ids["res_office2"], "reason": "原承办人出差",
+                             "element": "record_presentation"}
     assert record.actor_roles == ["office"] and record.campaign_id == flows.campaign_id(api)
-    api.post(path, "res_office1", json={"user_id": ids["lg_member2"], "reason": "原成员出差"})  # already theirs
+    api.post(path, "res_office1", json={"user_id": ids["res_office2"], "reason": "原承办人出差"})  # already theirs
     assert len(_audited(app, "reassign")) == 1 and len(_told(app, "task_reassigned")) == 1
 
-    body = {"shortlisted": True, "review_reasons": "入围"}
-    api.post(f"/api/tasks/{task['id']}/complete", "lg_member1", expect=403, json=body)
-    api.post(f"/api/tasks/{task['id']}/complete", "lg_member2", json=body)
-    api.post(path, "res_office1", expect=409, json={"user_id": ids["lg_member3"], "reason": "再改"})
+    body = PRESENTATION
+    api.post(f"/api/tasks/{task['id']}/complete", "res_office1", expect=403, json=body)
+    api.post(f"/api/tasks/{task['id']}/complete", "res_office2", json=body)
+    api.post(path, "res_office1", expect=409, json={"user_id": ids["res_office1"], "reason": "再改"})
 
 
 def test_a_scorers_sheet_goes_only_to_an_eligible_scorer_of_the_campaign(app: Any) -> None:
@@ -107,29 +108,29 @@ def test_an_assignee_delegates_to_a_colleague_of_the_same_role_and_unit(app: Any
     api, ids = Api(app), _ids(app)
     app_id = flows.create(api, "hc_submitter")["id"]
     flows.submit(api, app_id, "hc_submitter", "hc_leader")
-    task = api.task_for("lg_member1", "preliminary_review", app_id)
+    api.complete("group_leader", "preliminary_review", app_id, {"shortlisted": True, "review_reasons": "好"})
+    task = api.task_for("res_office1", "record_presentation", app_id)
     path = f"/api/tasks/{task['id']}/delegate"
-    api.post(path, "lg_member1", expect=403, json={"user_id": ids["lg_member2"]})  # claim it first
-    api.post(f"/api/tasks/{task['id']}/claim", "lg_member1")
-    api.post(path, "lg_member3", expect=403, json={"user_id": ids["lg_member2"]})  # not theirs
-    api.post(path, "hc_submitter", expect=404, json={"user_id": ids["lg_member2"]})  # cannot even see it
-    r = api.post(path, "lg_member1", expect=422, json={"user_id": ids["group_leader"]})
+    api.post(path, "res_office1", expect=403, json={"user_id": ids["res_office2"]})  # claim it first
+    api.post(f"/api/tasks/{task['id']}/claim", "res_office1")
+    api.post(path, "res_office2", expect=403, json={"user_id": ids["res_office2"]})  # not theirs
+    api.post(path, "hc_submitter", expect=404, json={"user_id": ids["res_office2"]})  # cannot even see it
+    r = api.post(path, "res_office1", expect=422, json={"user_id": ids["group_leader"]})
     assert _fields(r)[0] == "user_id"
-    r = api.post(path, "lg_member1", expect=422, json={"user_id": "lg_member2"})
+    r = api.post(path, "res_office1", expect=422, json={"user_id": "res_office2"})
     assert _fields(r) == ["user_id"]
 
-    done = api.post(path, "lg_member1", json={"user_id": ids["lg_member2"], "reason": "本周出差"})
-    assert done["assignee_id"] == ids["lg_member2"]
-    assert _told(app, "task_reassigned") == [(ids["lg_member2"], "delegate")]
-    assert _told(app, "task_handed_over") == [(ids["lg_member1"], "delegate")]
+    done = api.post(path, "res_office1", json={"user_id": ids["res_office2"], "reason": "本周出差"})
+    assert done["assignee_id"] == ids["res_office2"]
+    assert _told(app, "task_reassigned") == [(ids["res_office2"], "delegate")]
+    assert _told(app, "task_handed_over") == [(ids["res_office1"], "delegate")]
     [record] = _audited(app, "delegate")
-    assert record.detail["from"] == ids["lg_member1"] and record.detail["to"] == ids["lg_member2"]
-    assert record.actor_roles == ["leading_group"]
-    api.post(path, "lg_member1", expect=403, json={"user_id": ids["lg_member3"]})  # no longer theirs
+    assert record.detail["from"] == ids["res_office1"] and record.detail["to"] == ids["res_office2"]
+    assert record.actor_roles == ["office"]
+    api.post(path, "res_office1", expect=403, json={"user_id": ids["res_office1"]})  # no longer theirs
 
     # a scorer's colleague must share the unit too
-    api.complete("lg_member2", "preliminary_review", app_id, {"shortlisted": True, "review_reasons": "好"})
-    api.complete("res_office1", "record_presentation", app_id, PRESENTATION)
+    api.complete("res_office2", "record_presentation", app_id, PRESENTATION)
     sheet = api.task_for("scorer_org", "democratic_scoring", app_id)
     r = api.post(f"/api/tasks/{sheet['id']}/delegate", "scorer_org", expect=422,
                  json={"user_id": ids["scorer_rights"]})

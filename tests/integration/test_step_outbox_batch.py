@@ -102,15 +102,16 @@ def test_role_pool_task_is_announced_to_active_members_with_one_insert(app: Any)
     api = Api(app)
     app_id = flows.create(api, "hc_submitter")["id"]
     api.complete("hc_submitter", "fill_application", app_id, {})
-    _change_user(app, "lg_member2", email=None)
-    _change_user(app, "lg_member3", is_active=False)
+    _change_user(app, "res_office1", email=None)
+    _change_user(app, "res_office2", is_active=False)
     with _statements(app) as statements:
         api.complete("hc_leader", "leader_signoff", app_id, {"signoff_decision": "approve", "leader_name": "主要领导"})
-    [task] = _open_tasks(app, app_id, "preliminary_review")
-    ids = _users(app, "lg_member1", "lg_member2", "lg_member3")
-    assert _assigned_keys(app, {task.id}) == {
-        f"task_assigned:{task.id}:{ids['lg_member1']}:email", f"task_assigned:{task.id}:{ids['lg_member1']}:inapp",
-        f"task_assigned:{task.id}:{ids['lg_member2']}:inapp"}
+    # the item now waits for the shortlist: the campaign's review starts and the office's pool task opens
+    with app.extensions["appraisal.sessions"]() as s:
+        task = s.scalar(select(Task).where(Task.element_id == "prepare_shortlist", Task.state == "open"))
+        assert task is not None and task.application_id is None
+    ids = _users(app, "res_office1", "res_office2")
+    assert _assigned_keys(app, {task.id}) == {f"task_assigned:{task.id}:{ids['res_office1']}:inapp"}
     assert len(_outbox_inserts(statements)) == 1
 
 

@@ -106,22 +106,22 @@ def test_application_task_entry_opens_the_readers_task_or_says_there_is_none(app
 
 def test_task_list_filters_and_supervision_of_everyones_tasks(app: Any) -> None:
     api = Api(app)
-    late = flows.create(api, "hc_submitter")["id"]
-    flows.submit(api, late, "hc_submitter", "hc_leader")
+    late = flows.create(api, "hy_submitter")["id"]
+    flows.submit(api, late, "hy_submitter", "hy_leader")
     vetted = flows.create(api, "rz_submitter")["id"]
     flows.submit(api, vetted, "rz_submitter", "rz_leader")
-    review = api.task_for("lg_member1", "preliminary_review", late)
+    review = api.task_for("jx_vetter", "county_vetting", late)  # 竞秀区's vetting of its enterprise
     vetting = api.task_for("health_vetter", "county_vetting", vetted)
     with app.extensions["appraisal.sessions"]() as s:
         due = s.get(Task, review["id"]).due_at
-    travel(due + timedelta(hours=5, minutes=10))  # the review is 5 hours late
+    travel(due + timedelta(hours=5, minutes=10))  # the vetting deadline passed 5 hours ago
 
-    member, _ = logged_in(app, "lg_member1")
+    member, _ = logged_in(app, "jx_vetter")
     page = _page(member, "/tasks")
     assert f'data-task-id="{review["id"]}"' in page
     assert "已逾期5小时" in page
-    assert str(review["id"]) in _page(member, "/tasks?overdue=1&stage=preliminary")
-    assert f'data-task-id="{review["id"]}"' not in _page(member, "/tasks?stage=vetting")
+    assert str(review["id"]) in _page(member, "/tasks?overdue=1&stage=vetting")
+    assert f'data-task-id="{review["id"]}"' not in _page(member, "/tasks?stage=preliminary")
     # a reviewer asking for everyone's tasks gets their own list: no one else's work shows
     page = _page(member, "/tasks?scope=all")
     assert f'data-task-id="{vetting["id"]}"' not in page and "督办：全部待办" not in page.split("<main")[1]
@@ -130,7 +130,7 @@ def test_task_list_filters_and_supervision_of_everyones_tasks(app: Any) -> None:
         client, _ = logged_in(app, supervisor)
         page = _page(client, "/tasks?scope=all")
         assert f'data-task-id="{review["id"]}"' in page and f'data-task-id="{vetting["id"]}"' in page
-        assert "评比领导小组（待认领，3人）" in page  # an unclaimed pool names its role and size
+        assert "主管工会（待认领，1人）" in page  # an unclaimed pool names its role and size
         overdue = _page(client, "/tasks?scope=all&overdue=1")
         assert f'data-task-id="{review["id"]}"' in overdue and f'data-task-id="{vetting["id"]}"' in overdue
         assert f'data-task-id="{vetting["id"]}"' not in _page(client, "/tasks?scope=all&stage=preliminary")
@@ -138,10 +138,10 @@ def test_task_list_filters_and_supervision_of_everyones_tasks(app: Any) -> None:
 
 def test_group_leader_supervises_an_overdue_task_read_only_and_urges_once_a_day(app: Any) -> None:
     api = Api(app)
-    app_id = flows.create(api, "hc_submitter")["id"]
-    flows.submit(api, app_id, "hc_submitter", "hc_leader")
-    task = api.task_for("lg_member1", "preliminary_review", app_id)
-    api.post(f"/api/tasks/{task['id']}/claim", "lg_member2")
+    app_id = flows.create(api, "hy_submitter")["id"]
+    flows.submit(api, app_id, "hy_submitter", "hy_leader")
+    task = api.task_for("jx_vetter", "county_vetting", app_id)
+    api.post(f"/api/tasks/{task['id']}/claim", "jx_vetter")
     with app.extensions["appraisal.sessions"]() as s:
         due = s.get(Task, task["id"]).due_at
     travel(due + timedelta(hours=30, minutes=10))
@@ -149,7 +149,7 @@ def test_group_leader_supervises_an_overdue_task_read_only_and_urges_once_a_day(
     leader, csrf = logged_in(app, "group_leader")
     page = _page(leader, f"/tasks/{task['id']}")
     assert 'data-action="urge"' in page and "督办查看" in page and "已逾期1天" in page
-    assert "杜秀梅" in page  # who holds it (lg_member2), with a way to reach them
+    assert "赵春生" in page  # who holds it (jx_vetter), with a way to reach them
     assert 'class="task-form"' not in page and 'id="claim"' not in page  # read-only: not their task
     assert leader.post(f"/tasks/{task['id']}/urge", data={}).status_code == 400  # a form post needs its CSRF token
     assert leader.post(f"/tasks/{task['id']}/urge", data={"csrf_token": csrf}).status_code == 302
@@ -166,14 +166,14 @@ def test_group_leader_supervises_an_overdue_task_read_only_and_urges_once_a_day(
     # the office may urge too; the reviewers themselves, and unit people, may not
     office, office_csrf = logged_in(app, "res_office1")
     assert office.post(f"/tasks/{task['id']}/urge", data={"csrf_token": office_csrf}).status_code == 302
-    member, member_csrf = logged_in(app, "lg_member1")
+    member, member_csrf = logged_in(app, "jx_vetter")
     assert member.post(f"/tasks/{task['id']}/urge", data={"csrf_token": member_csrf}).status_code == 403
     unit, unit_csrf = logged_in(app, "hc_submitter")
     assert "不存在" in _page(unit, f"/tasks/{task['id']}", 404)
     assert unit.post(f"/tasks/{task['id']}/urge", data={"csrf_token": unit_csrf}).status_code == 403
     # once done, the supervision view says so and offers no urging
     api.tokens.clear()  # tokens issued before the clock moved have expired
-    api.complete("lg_member2", "preliminary_review", app_id, {"shortlisted": True, "review_reasons": "好"})
+    api.complete("jx_vetter", "county_vetting", app_id, {"vetting_decision": "approve"})
     page = _page(leader, f"/tasks/{task['id']}")
     assert 'data-action="urge"' not in page and "已办理完毕" in page
     assert leader.post(f"/tasks/{task['id']}/urge", data={"csrf_token": csrf}).status_code == 409

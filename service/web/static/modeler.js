@@ -106,6 +106,16 @@
       return;
     }
     input('prop-name', text.name, bo.name, function (v) { modeling.updateProperties(element, { name: v }); });
+    var message = (bo.eventDefinitions || []).filter(function (d) { return d.$type === 'bpmn:MessageEventDefinition'; })[0];
+    if (message) {  // an item waiting for a meeting's decision: its lane decides, its form is the decision's
+      var messageInfo = document.createElement('p');
+      messageInfo.className = 'help';
+      messageInfo.id = 'prop-message';
+      messageInfo.textContent = 'message: ' + (message.messageRef ? (message.messageRef.name || message.messageRef.id) : '—');
+      props.appendChild(messageInfo);
+      input('prop-formKey', text.form_key, getProp(bo, 'formKey'), function (v) { setProp(element, 'formKey', v); }, [''].concat(forms));
+      input('prop-stage', text.stage, getProp(bo, 'stage'), function (v) { setProp(element, 'stage', v); });
+    }
     if (element.type === 'bpmn:UserTask') {
       var lane = (svc('elementRegistry').filter(function (e) {
         return e.type === 'bpmn:Lane' && (e.businessObject.flowNodeRef || []).indexOf(bo) >= 0; })[0]);
