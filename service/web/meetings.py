@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 from service.auth import policies
 from service.errors import Conflict, NotFound, ValidationFailed
 from service.web.blueprint import bp
-from service.web.i18n import VIEWS, codes_of, label, t
+from service.catalogue import _, codes, name_of
 from service.web.security import db, login_required, user
 from service.workflows import campaigns, meetings, tasks
 
@@ -59,8 +59,8 @@ def _render(template: str, sitting: meetings.Sitting, status: int = 200, **conte
     context.setdefault("errors", {})
     context.setdefault("general", [])
     context.setdefault("values", {})
-    return render_template(template, sitting=sitting, campaign=sitting.campaign, views=codes_of(VIEWS),
-                           view_label=lambda code: label(VIEWS, code), **context), status
+    return render_template(template, sitting=sitting, campaign=sitting.campaign, views=list(codes.VIEW),
+                           view_label=lambda code: name_of("view", code), **context), status
 
 
 @bp.route("/campaigns/<int:campaign_id>/shortlist", methods=["GET", "POST"])
@@ -78,17 +78,17 @@ def shortlist_page(campaign_id: int) -> Any:
             chosen = [int(v) for v in request.form.getlist("candidate") if v.isdigit()]
             meetings.prepare_shortlist(session=db(), services=services(), user=me, campaign_id=campaign_id,
                                        candidate_ids=chosen, note=request.form.get("office_note", "")[:2000])
-            flash(t("candidates_listed"), "ok")
+            flash(_("候选名单已提交领导小组"), "ok")
         elif action == "views":
             listed = [i.application.id for i in sitting.items]
             views = [{"application_id": a, "view": request.form.get(f"view_{a}", ""),
                       "note": request.form.get(f"note_{a}", "")[:2000]} for a in listed if request.form.get(f"view_{a}")]
-            missing = [a for a in listed if request.form.get(f"view_{a}") not in codes_of(VIEWS)]
+            missing = [a for a in listed if request.form.get(f"view_{a}") not in list(codes.VIEW)]
             if missing:
-                errors = {f"view_{a}": [t("required")] for a in missing}
+                errors = {f"view_{a}": [_("必填")] for a in missing}
                 return _render("meeting_shortlist.html", sitting, 422, errors=errors, values=values)
             meetings.record_views(session=db(), user=me, campaign_id=campaign_id, views=views)
-            flash(t("views_recorded"), "ok")
+            flash(_("意见已记录"), "ok")
         elif action == "close":
             order = [i.application.id for i in sitting.items]
             decisions = []
@@ -96,9 +96,9 @@ def shortlist_page(campaign_id: int) -> Any:
             for a in order:
                 choice = request.form.get(f"shortlisted_{a}")
                 if choice not in ("yes", "no"):
-                    errors[f"shortlisted_{a}"] = [t("required")]
+                    errors[f"shortlisted_{a}"] = [_("必填")]
                 if not request.form.get(f"review_reasons_{a}", "").strip():
-                    errors[f"review_reasons_{a}"] = [t("required")]
+                    errors[f"review_reasons_{a}"] = [_("必填")]
                 decisions.append({"application_id": a, "shortlisted": choice == "yes",
                                   "review_reasons": request.form.get(f"review_reasons_{a}", "").strip()[:5000],
                                   "unit_reasons": request.form.get(f"unit_reasons_{a}", "").strip()[:2000]})
@@ -111,7 +111,7 @@ def shortlist_page(campaign_id: int) -> Any:
                 db().rollback()
                 by_item, general = _errors(exc, order, "decisions")
                 return _render("meeting_shortlist.html", sitting, 422, errors=by_item, general=general, values=values)
-            flash(t("shortlist_closed"), "ok")
+            flash(_("初评名单已结束，各申报单位将收到通知"), "ok")
         else:
             raise NotFound("unknown action")
     except ValidationFailed as exc:
@@ -137,7 +137,7 @@ def group_decision_page(campaign_id: int) -> Any:
     values = request.form.to_dict()
     decisions = [{"application_id": a, "final_grade": request.form.get(f"final_grade_{a}", ""),
                   "decision_reasons": request.form.get(f"decision_reasons_{a}", "").strip()[:5000]} for a in order]
-    missing = {f"final_grade_{d['application_id']}": [t("required")] for d in decisions if not d["final_grade"]}
+    missing = {f"final_grade_{d['application_id']}": [_("必填")] for d in decisions if not d["final_grade"]}
     if missing:
         return _render("meeting_group_decision.html", sitting, 422, errors=missing, values=values)
     try:
@@ -150,7 +150,7 @@ def group_decision_page(campaign_id: int) -> Any:
     except Conflict as exc:
         db().rollback()
         return _render("meeting_group_decision.html", sitting, 409, general=[exc.detail], values=values)
-    flash(t("grades_decided"), "ok")
+    flash(_("等次已确定，名单已提交主席办公会"), "ok")
     return redirect(url_for("web.group_decision_page", campaign_id=campaign_id))
 
 
@@ -165,7 +165,7 @@ def chair_confirmation_page(campaign_id: int) -> Any:
     order = [i.application.id for i in sitting.items]
     values = request.form.to_dict()
     back = [a for a in order if request.form.get(f"send_back_{a}") == "1"]
-    missing = {f"reasons_{a}": [t("required")] for a in back if not request.form.get(f"reasons_{a}", "").strip()}
+    missing = {f"reasons_{a}": [_("必填")] for a in back if not request.form.get(f"reasons_{a}", "").strip()}
     if missing:
         return _render("meeting_chair.html", sitting, 422, errors=missing, values=values)
     send_back = [{"application_id": a, "reasons": request.form.get(f"reasons_{a}", "").strip()[:2000]} for a in back]
@@ -180,7 +180,7 @@ def chair_confirmation_page(campaign_id: int) -> Any:
     except Conflict as exc:
         db().rollback()
         return _render("meeting_chair.html", sitting, 409, general=[exc.detail], values=values)
-    flash(t("list_sent_back") if back else t("list_confirmed"), "ok")
+    flash(_("所选项目已退回领导小组重议，其余项目等待确认") if back else _("获奖名单已确认"), "ok")
     return redirect(url_for("web.chair_confirmation_page", campaign_id=campaign_id))
 
 
@@ -218,7 +218,7 @@ def forwarding_page(campaign_id: int) -> Any:
             return _render("meeting_forwarding.html", meetings.forwarding(session=db(), user=me, campaign_id=campaign_id),
                            422, vetting=meetings.vetting_tasks(session=db(), user=me, campaign_id=campaign_id),
                            errors=errors, values=values)
-        flash(t("vetted", n=done), "ok")
+        flash(_("已审核 {n} 个项目", n=done), "ok")
         return redirect(url_for("web.forwarding_page", campaign_id=campaign_id))
     chosen = [int(v) for v in request.form.getlist("forward") if v.isdigit()]
     try:
@@ -228,5 +228,5 @@ def forwarding_page(campaign_id: int) -> Any:
         db().rollback()
         return _render("meeting_forwarding.html", sitting, 422, vetting=vetting,
                        general=[e["message"] for e in exc.errors], values=values)
-    flash(t("forwarded", n=len(chosen)), "ok")
+    flash(_("已统一上报 {n} 个项目", n=len(chosen)), "ok")
     return redirect(url_for("web.forwarding_page", campaign_id=campaign_id))
