@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from service import clock
-from service.catalogue import N_
+from service.catalogue import N_, _
 from service.auth import policies
 from service.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from service.models import Application, Campaign, ProcessInstance, Task, User
@@ -260,9 +260,9 @@ def prepare_shortlist(*, session: Session, services: Services, user: User, campa
     errors = [{"field": f"candidate_ids.{i}", "message": f"申报 {a} 不在等待初评的项目中 / application {a} does not "
                "wait for the shortlist"} for i, a in enumerate(candidate_ids) if a not in waiting]
     if len(set(candidate_ids)) != len(candidate_ids):
-        errors.append({"field": "candidate_ids", "message": "候选项目重复 / a candidate is listed twice"})
+        errors.append({"field": "candidate_ids", "message": _("候选项目重复")})
     if not candidate_ids:
-        errors.append({"field": "candidate_ids", "message": "候选名单不能为空 / list at least one candidate"})
+        errors.append({"field": "candidate_ids", "message": _("候选名单不能为空")})
     if errors:
         raise ValidationFailed(errors)
     _complete_meeting(session, services, task=task, user=user, campaign=campaign,
@@ -276,7 +276,7 @@ def record_views(*, session: Session, user: User, campaign_id: int, views: list[
     _require(policies.can_record_shortlist_view(user), policies.can_record_shortlist_view)
     sitting = shortlist(session=session, user=user, campaign_id=campaign_id)
     if sitting.task is None:
-        raise Conflict("初评会议尚未开始或已结束 / the shortlist meeting is not sitting")
+        raise Conflict(_("初评会议尚未开始或已结束"))
     listed = {i.application.id for i in sitting.items}
     errors = [_listed("views", i, f"申报 {v['application_id']} 不在本次候选名单中 / application "
                                   f"{v['application_id']} is not on this sitting's list")
@@ -303,7 +303,7 @@ def close_shortlist(*, session: Session, services: Services, user: User, campaig
     _require(policies.can_close_shortlist(user), policies.can_close_shortlist)
     sitting = shortlist(session=session, user=user, campaign_id=campaign_id)
     if sitting.task is None:
-        raise Conflict("初评会议尚未开始或已结束 / the shortlist meeting is not sitting")
+        raise Conflict(_("初评会议尚未开始或已结束"))
     quorum = sitting.quorum or 0
     if sitting.members_recorded < quorum:
         raise Conflict(f"法定人数未到：已有 {sitting.members_recorded} 位领导小组成员对全部候选项目发表了意见，需要 {quorum} 位，"
@@ -318,11 +318,11 @@ def close_shortlist(*, session: Session, services: Services, user: User, campaig
         errors.append({"field": "decisions", "message": f"申报 {app_id}（{by_id[app_id].application.theme}）尚未作出决定 / "
                                                          f"application {app_id} has no decision"})
     if len(set(decided)) != len(decided):
-        errors.append({"field": "decisions", "message": "同一项目不能有两个决定 / an item is decided twice"})
+        errors.append({"field": "decisions", "message": _("同一项目不能有两个决定")})
     for i, d in enumerate(decisions):
         if not d.get("shortlisted") and not (d.get("unit_reasons") or "").strip():
             errors.append({"field": f"decisions.{i}.unit_reasons",
-                           "message": "未入选时必须写明告知申报单位的理由 / give the unit the reason it was not shortlisted"})
+                           "message": _("未入选时必须写明告知申报单位的理由")})
     if errors:
         raise ValidationFailed(errors)
     campaign = sitting.campaign
@@ -370,7 +370,7 @@ def decide_list(*, session: Session, services: Services, user: User, campaign_id
     _require(policies.can_decide_grades(user), policies.can_decide_grades)
     sitting = group_decision(session=session, user=user, campaign_id=campaign_id)
     if sitting.task is None or not sitting.items:
-        raise ValidationFailed([{"field": field, "message": "没有等待这一步的申报项目 / no item waits for this step"}])
+        raise ValidationFailed([{"field": field, "message": _("没有等待这一步的申报项目")}])
     campaign = sitting.campaign
     by_id = {i.application.id: i for i in sitting.items}
     graded = [(i, e) for i, e in enumerate(entries) if e.grade != campaign.no_award_grade]
@@ -431,13 +431,13 @@ def confirm_awards(*, session: Session, services: Services, user: User, campaign
     _require(policies.can_confirm_awards(user), policies.can_confirm_awards)
     sitting = chair_confirmation(session=session, user=user, campaign_id=campaign_id)
     if sitting.task is None:
-        raise Conflict("主席办公会尚未收到待确认的名单 / the chair's office has no list to confirm")
+        raise Conflict(_("主席办公会尚未收到待确认的名单"))
     by_id = {i.application.id: i for i in sitting.items}
     errors = [_listed("send_back", i, f"申报 {s['application_id']} 不在待确认的名单中 / application "
                                       f"{s['application_id']} is not on the list")
               for i, s in enumerate(send_back) if s["application_id"] not in by_id]
     if len({s["application_id"] for s in send_back}) != len(send_back):
-        errors.append({"field": "send_back", "message": "同一项目退回了两次 / an item is sent back twice"})
+        errors.append({"field": "send_back", "message": _("同一项目退回了两次")})
     if errors:
         raise ValidationFailed(errors)
     returned = [s["application_id"] for s in send_back]
@@ -480,9 +480,9 @@ def forward(*, session: Session, services: Services, user: User, campaign_id: in
     errors = [{"field": f"application_ids.{i}", "message": f"申报 {a} 不在本单位待上报的项目中 / application {a} does "
                "not wait for your union's forwarding"} for i, a in enumerate(application_ids) if a not in by_id]
     if not application_ids:
-        errors.append({"field": "application_ids", "message": "请选择要上报的项目 / choose the items to forward"})
+        errors.append({"field": "application_ids", "message": _("请选择要上报的项目")})
     if not opinion.strip():
-        errors.append({"field": "opinion", "message": "请填写推荐意见 / give the union's cover opinion"})
+        errors.append({"field": "opinion", "message": _("请填写推荐意见")})
     if errors:
         raise ValidationFailed(errors)
     now = clock.now()
