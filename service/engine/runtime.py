@@ -30,6 +30,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
 )
 from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
 from SpiffWorkflow.bpmn.util import BpmnEvent
+from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser, VALIDATOR
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
@@ -135,6 +136,8 @@ class WaitingTimer:
     kind: str
     due_at: datetime
     attached_to: str | None
+    interrupting: bool = False
+    """A boundary timer that cancels its activity: that activity must be done by ``due_at``."""
 
 
 @dataclass(frozen=True)
@@ -487,10 +490,20 @@ def _waiting_for(tasks: Scan) -> tuple[list[OpenTask], list[WaitingTimer]]:
             continue
         kind = ("cycle" if isinstance(definition, CycleTimerEventDefinition)
                 else "duration" if isinstance(definition, DurationTimerEventDefinition) else "date")
-        attached = getattr(task.task_spec, "attached_to", None) if hasattr(task.task_spec, "attached_to") else None
-        waiting.append(WaitingTimer(str(task.id), task.task_spec.bpmn_id, kind, due,
-                                    getattr(attached, "bpmn_id", None)))
+        attached = _attached_activity(task)
+        waiting.append(WaitingTimer(str(task.id), task.task_spec.bpmn_id, kind, due, attached,
+                                    attached is not None and bool(getattr(task.task_spec, "cancel_activity", False))))
     return open_tasks, waiting
+
+
+def _attached_activity(task: Any) -> str | None:
+    """The element a boundary event's task is attached to: its sibling under the engine's boundary split."""
+    if not isinstance(task.task_spec, BoundaryEvent) or task.parent is None:
+        return None
+    for sibling in task.parent.children:
+        if not isinstance(sibling.task_spec, BoundaryEvent):
+            return getattr(sibling.task_spec, "bpmn_id", None)
+    return None
 
 
 def _record(memo: SnapshotMemo, tasks: Scan, open_tasks: list[OpenTask], waiting: list[WaitingTimer]) -> None:

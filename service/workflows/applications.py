@@ -100,7 +100,8 @@ def create_application(*, session: Session, services: Services, user: User, camp
     plan_changes(plan, application=application, instance=instance, result=result, also={"instance_id": instance.id})
     audit.record(session, actor=user, action="create", object_type="application", object_id=application.id,
                  detail={"campaign_id": campaign.id, "unit_id": unit.id}, campaign_id=campaign.id, plan=plan)
-    steps.write_step(session=session, plan=plan, instance=instance, result=result, application_id=application.id)
+    steps.write_step(session=session, plan=plan, instance=instance, result=result, application_id=application.id,
+                     actor_id=user.id)
     session.commit()
     return application
 

@@ -5,6 +5,10 @@
   timer's reminder) is filled in from that open task (name, due time, assignee,
   link), and a ``task_due_soon`` sent this way stands in for the generic sweep's;
 * every new reviewer task (one with a due date) tells its candidates ``task_assigned``;
+* a task due at the submission window's close (``fill_application``, ``leader_signoff``: their
+  interrupting boundary timers) tells its candidates ``task_assigned`` too — the main leader learns
+  that a sign-off waits, with a link to it — except the person whose step opened it and anyone this
+  step's own ``notify`` tasks already told (a return carries its reasons in that message);
 * a task entered again after its deadline had passed (a return after the window's close) tells its
   candidates ``deadline_extended``: its new due date, the campaign's grace period.
 
@@ -35,7 +39,7 @@ from service.workflows.recipients import effect_wanted, resolve, task_wanted
 
 def after_step(*, session: Session, instance: ProcessInstance, result: StepResult,
                unit_scope: Callable[[str], int | None], application_id: int | None,
-               created_tasks: list[Task]) -> None:
+               created_tasks: list[Task], actor_id: int | None = None) -> None:
     """Queue the step's notifications; the caller commits them with the step."""
     notify_calls = [e for e in result.effects if e.operation == "notify" and isinstance(e.result, dict)]
     extended = {x.activity_element_id: x for x in result.extensions}
@@ -44,6 +48,8 @@ def after_step(*, session: Session, instance: ProcessInstance, result: StepResul
     if not notify_calls and not reviewer_tasks and not graced:
         return
     application = application_repo.by_id(session, application_id) if application_id else None
+    closes_at = application.campaign.closes_at if application is not None else None
+    window_tasks = {t.id for t in reviewer_tasks if closes_at is not None and t.due_at == closes_at}
     campaign_id = application.campaign_id if application else None
     theme = application.theme if application else ""
     revision = instance.revision or 0
@@ -54,6 +60,7 @@ def after_step(*, session: Session, instance: ProcessInstance, result: StepResul
     now = clock.now()
     rows: list[dict[str, Any]] = []
     marks: list[RowChange] = []
+    told_by_step: set[int] = set() if actor_id is None else {actor_id}
     for index, (effect, wanted) in enumerate(zip(notify_calls, notify_wanted)):
         request: dict[str, Any] = effect.result
         asked = dict(request.get("context") or {})
@@ -64,14 +71,19 @@ def after_step(*, session: Session, instance: ProcessInstance, result: StepResul
             if request["template"] == "task_due_soon":
                 marks.append(RowChange(task, {"reminders_sent": sorted(set(task.reminders_sent or []) | {"due_soon"})}))
         told = {person.id: person for w in wanted for person in people[w]}  # once each, whatever their roles
+        told_by_step.update(told)
         for user in told.values():
             rows += outbox.rows_for(key=f"notify:{instance.id}:{revision}:{index}:{user.id}", user=user,
                                     template=request["template"], context=context, campaign_id=campaign_id,
                                     now=now)
     for task, wanted in zip(reviewer_tasks, tasks_wanted):
-        context = {"task_name": task.name, "application_theme": theme, "link": links.task(task.id),
+        # a window task's link is "my task on this application": an e-mail read after signing lands on its state
+        link = links.application_task(application_id) if task.id in window_tasks and application_id else links.task(task.id)
+        context = {"task_name": task.name, "application_theme": theme, "link": link,
                    "due_at": task.due_at.isoformat() if task.due_at else None}
         for user in people[wanted]:
+            if task.id in window_tasks and user.id in told_by_step:
+                continue
             rows += outbox.rows_for(key=f"task_assigned:{task.id}:{user.id}", user=user, template="task_assigned",
                                     context=context, campaign_id=campaign_id, now=now)
     for task, wanted in zip(graced, graced_wanted):

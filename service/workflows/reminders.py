@@ -211,6 +211,8 @@ def _task_reminders(session: Session, now: datetime, report: ReminderReport) -> 
         cfg = settings_for(campaign)
         due = task.due_at
         assert due is not None
+        if campaign is not None and due == campaign.closes_at:
+            continue  # due with the window (filling in, signing off): the window's own reminders cover it
         assignee = user_repo.by_id(session, task.assignee_id or task.candidate_user_id) \
             if (task.assignee_id or task.candidate_user_id) else None
         context = {"task_name": task.name, "application_theme": application.theme if application else "",

@@ -54,6 +54,11 @@ def plan_step(*, instance: ProcessInstance, result: StepResult, actor_id: int | 
     open_now = {t.id for t in result.open_tasks}
     completed_id = completed_task.engine_task_id if completed_task is not None else None
     plan.cancelled_tasks = sorted(result.open_before - open_now - {completed_id})
+    deadlines: dict[str, datetime] = {}  # an activity an interrupting boundary timer ends is due when it fires
+    for timer in result.timers:
+        if timer.interrupting and timer.attached_to is not None:
+            known = deadlines.get(timer.attached_to)
+            deadlines[timer.attached_to] = timer.due_at if known is None else min(known, timer.due_at)
     for task in result.open_tasks:
         if task.id in result.open_before or task.id == completed_id:
             continue
@@ -66,7 +71,7 @@ def plan_step(*, instance: ProcessInstance, result: StepResult, actor_id: int | 
             "application_id": application_id, "candidate_user_id": _as_user_id(task.assignee),
             "state": "waiting" if task.message else "open",
             "due_at": None if task.message else _due_at(result.variables.get(info.get("due_at_variable") or "")) or
-            _due(now, info.get("due_in"), calendar), "created_at": now,
+            _due(now, info.get("due_in"), calendar) or deadlines.get(task.element_id), "created_at": now,
             "reminders_sent": [], "message": task.message,
         })
     for extension in result.extensions:  # a deadline already past on a re-entered task: its grace period
@@ -99,6 +104,7 @@ def write_step(*, session: Session, plan: StepPlan, instance: ProcessInstance, r
     if result.failure is not None or result.errored_before:
         _sync_incidents(session, instance, result, plan.at, actor_id, application_id)
     notices.after_step(session=session, instance=instance, result=result, unit_scope=scope.of_instance(instance),
+                       actor_id=actor_id,
                        application_id=application_id, created_tasks=created)
 
 

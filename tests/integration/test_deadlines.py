@@ -172,13 +172,14 @@ def test_unit_reminders_go_out_once_at_the_right_time_in_chinese(app: Any) -> No
         no_app = smtp.find("jx_submitter@", "3天后截止")
         assert no_app and "您尚未填写申报材料" in smtp.text(no_app[0])
         assert not any("3天后" in s for s in smtp.subjects("hy_submitter@example.org"))  # hy submitted its draft
-        assert smtp.subjects("hy_leader@example.org") == ["【待签批】““职工之家”网格化服务机制”申报材料待您审核签批"]
+        assert smtp.subjects("hy_leader@example.org") == [  # told when the sign-off began to wait, then reminded
+            "【待办】主要领导签字：“职工之家”网格化服务机制", "【待签批】““职工之家”网格化服务机制”申报材料待您审核签批"]
         # 30 December 09:00: the one-day reminder, once
         travel(shanghai(2026, 12, 30, 9, 30))
         rt.sweep_reminders()
         deliver_all(rt)
         assert smtp.subjects("hc_submitter@example.org").count("【截止提醒】2026年度创新性工作评比申报将于1天后截止") == 1
-        assert len(smtp.subjects("hy_leader@example.org")) == 2
+        assert len(smtp.subjects("hy_leader@example.org")) == 3
         with app.extensions["appraisal.sessions"]() as s:
             inbox = s.scalar(select(func.count()).select_from(InboxMessage).where(
                 InboxMessage.user_id == user_id(app, "hc_submitter")))

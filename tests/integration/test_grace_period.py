@@ -111,7 +111,7 @@ def test_a_first_entry_before_the_close_keeps_the_window_as_its_deadline(app: An
     api, app_id = _vetted_before_the_close(app)
     api.complete("jx_vetter", "county_vetting", app_id, RETURN)  # 26 December: the window is still open
     fill = _open(app, app_id, "fill_application")
-    assert fill.due_at is None and not outbox_rows(app, template="deadline_extended")
+    assert fill.due_at == shanghai(2026, 12, 31, 23, 59, 59) and not outbox_rows(app, template="deadline_extended")
     with app.extensions["appraisal.sessions"]() as s:
         [timer] = s.scalars(select(Timer).where(Timer.instance_id == fill.instance_id, Timer.state == "waiting"))
         assert timer.due_at == shanghai(2026, 12, 31, 23, 59, 59)

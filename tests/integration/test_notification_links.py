@@ -226,20 +226,23 @@ def test_every_notification_link_opens_a_page_where_its_reader_can_act(app: Any)
         hc = flows.create(api, "hc_submitter")["id"]  # stays a draft: lapses
         hy = flows.create(api, "hy_submitter")["id"]
         api.complete("hy_submitter", "fill_application", hy, {})  # never signed: lapses
-        rz = flows.create(api, "rz_submitter")["id"]
-        flows.submit(api, rz, "rz_submitter", "rz_leader")  # to its supervising union: vetting, overdue, rejected
-        rz2 = flows.create(api, "rz_submitter", theme="第二项申报")["id"]
-        flows.submit(api, rz2, "rz_submitter", "rz_leader")  # returned after the close: the grace period
+        rz = flows.create(api, "rz_submitter")["id"]  # to its supervising union: vetting, overdue, rejected
+        rz2 = flows.create(api, "rz_submitter", theme="第二项申报")["id"]  # returned after the close: the grace period
         jx = flows.create(api, "jx_submitter")["id"]
-        flows.submit(api, jx, "jx_submitter", "jx_leader")
         econ = flows.create(api, "econ_submitter")["id"]
-        flows.submit(api, econ, "econ_submitter", "econ_leader")
         htz = flows.create(api, "htz_submitter")["id"]
-        api.complete("htz_submitter", "fill_application", htz, {})
+        for submitter, app_id in (("rz_submitter", rz), ("rz_submitter", rz2), ("jx_submitter", jx),
+                                  ("econ_submitter", econ), ("htz_submitter", htz)):
+            api.complete(submitter, "fill_application", app_id, {})
+        walk.check("drafts, submissions: each main leader is told a sign-off waits")
+        for leader, app_id in (("rz_leader", rz), ("rz_leader", rz2), ("jx_leader", jx), ("econ_leader", econ)):
+            api.complete(leader, "leader_signoff", app_id, {"signoff_decision": "approve"})
         api.complete("htz_leader", "leader_signoff", htz, {"signoff_decision": "return", "leader_name": "罗红梅",
                                                             "signoff_comment": "请补充成效数据"})
-        walk.check("drafts, submissions, a return")
-        flows.submit(api, htz, "htz_submitter", "htz_leader")
+        walk.check("sign-offs, a return")
+        api.complete("htz_submitter", "fill_application", htz, {})
+        walk.check("resubmission: the leader is told again")
+        api.complete("htz_leader", "leader_signoff", htz, {"signoff_decision": "approve"})
         # the shortlist sits for jx and econ (htz, resubmitted, waits for the next sitting): the group leader is told
         campaign = flows.campaign_id(api)
         api.post(f"/api/campaigns/{campaign}/shortlist/candidates", "res_office1", json={"candidate_ids": [jx, econ]})

@@ -56,7 +56,7 @@ def test_returns_refusals_invitations_and_results_reach_the_submitter_and_leader
             text = smtp.text(mail)
             assert words in text and INTERNAL not in text, (person, text)
             assert "/applications/" in text
-        assert "主管工会初审" in smtp.text(smtp.find("rz_leader@", "")[0])
+        assert "主管工会初审" in smtp.text([m for m in smtp.find("rz_leader@", "") if _subject(m).startswith("【退回修改】")][0])
         with app.extensions["appraisal.sessions"]() as s:
             told = s.scalar(select(func.count()).select_from(InboxMessage).where(
                 InboxMessage.user_id == user_id(app, "jx_leader"), InboxMessage.body.contains(FOR_UNIT)))
