@@ -21,7 +21,7 @@ bp = Blueprint("campaigns", __name__)
 @operation("Campaigns", response=Items[CampaignRead], errors=(401,))
 def list_() -> dict:
     groups = viewing.groups_for(session(), current_user(), None)
-    return {"items": [schemas.campaign(c, groups) for c in campaigns.list_campaigns(session())]}
+    return {"items": [schemas.campaign(c, groups) for c in campaigns.list_campaigns(session(), current_user())]}
 
 
 @bp.post("/campaigns")
@@ -42,7 +42,8 @@ def create(body: CampaignCreate) -> tuple[dict, int]:
         max_applications_per_unit=body.max_applications_per_unit, reminders=body.reminders,
         scoring_rules=body.scoring_rules, min_eligible_scorers=body.min_eligible_scorers,
         applicant_unit_ids=body.applicant_unit_ids, process_version=body.process_version,
-        scoring_quorum=body.scoring_quorum, grade_quotas=body.grade_quotas, **times)
+        scoring_quorum=body.scoring_quorum, grade_quotas=body.grade_quotas, owner_unit_id=body.owner_unit_id,
+        forms=services().forms, **times)
     return schemas.campaign(campaign, viewing.groups_for(session(), user, None)), 201
 
 
@@ -50,7 +51,7 @@ def create(body: CampaignCreate) -> tuple[dict, int]:
 @operation("One campaign", response=CampaignRead)
 def get(campaign_id: int) -> dict:
     groups = viewing.groups_for(session(), current_user(), None)
-    return schemas.campaign(campaigns.get_campaign(session(), campaign_id), groups)
+    return schemas.campaign(campaigns.visible_campaign(session(), current_user(), campaign_id), groups)
 
 
 @bp.get("/campaigns/<int:campaign_id>/results")
@@ -76,7 +77,7 @@ def update_scorers(campaign_id: int, body: ScorersUpdate) -> dict:
 def copy(body: CampaignCopy) -> tuple[dict, int]:
     user = current_user()
     campaign = campaign_setup.copy_campaign(session=session(), user=user, source_id=body.source_id, year=body.year,
-                                            name=body.name, reason=body.reason)
+                                            name=body.name, reason=body.reason, forms=services().forms)
     return schemas.campaign(campaign, viewing.groups_for(session(), user, None)), 201
 
 
@@ -88,7 +89,8 @@ def edit(campaign_id: int, body: CampaignUpdate) -> dict:
     user = current_user()
     changes = body.model_dump(exclude_unset=True, exclude={"reason", "dry_run"})
     campaign, effects = campaign_setup.edit_campaign(session=session(), user=user, campaign_id=campaign_id,
-                                                     changes=changes, reason=body.reason, dry_run=body.dry_run)
+                                                     changes=changes, reason=body.reason, dry_run=body.dry_run,
+                                                     forms=services().forms)
     return {"campaign": schemas.campaign(campaign, viewing.groups_for(session(), user, None)), "effects": effects,
             "applied": bool(effects) and not body.dry_run}
 
@@ -98,7 +100,7 @@ def edit(campaign_id: int, body: CampaignUpdate) -> dict:
            response=ReadinessRead, allowed=policies.can_manage_campaigns)
 def readiness_check(campaign_id: int) -> dict:
     return readiness.check_readiness(session=session(), services=services(),
-                                     campaign=campaigns.get_campaign(session(), campaign_id))
+                                     campaign=campaigns.managed_campaign(session(), current_user(), campaign_id))
 
 
 @bp.post("/campaigns/<int:campaign_id>/open")

@@ -23,8 +23,8 @@ STATUSES = set(Status.__args__)
 
 
 def _office_only(user: User) -> None:
-    if not policies.can_manage_campaigns(user):
-        raise Forbidden("only the appraisal office may see notification delivery")
+    if not policies.serves_federation(user):
+        raise Forbidden("only the federation's appraisal office may see notification delivery")
 
 
 def _row(m: OutboxMessage, groups: frozenset[Group], viewer_id: int) -> dict[str, Any]:

@@ -79,7 +79,8 @@ def create_person(body: PersonCreate) -> tuple[dict, int]:
     person, _ = orgs.create_person(session=session(), user=current_user(), username=body.username,
                                    display_name=body.display_name, unit_id=body.unit_id, roles=list(body.roles),
                                    phone=body.phone, email=body.email,
-                                   link_ttl=services().settings.password_link_ttl)
+                                   link_ttl=services().settings.password_link_ttl,
+                                   other_roles=[(h.role, h.unit_id) for h in body.other_roles])
     return schemas.person(person), 201
 
 
@@ -115,25 +116,25 @@ def set_password(body: SetPassword) -> tuple[str, int]:
 
 
 @bp.get("/org-workbook")
-@operation("Every unit and person as the import workbook (office)", content=XLSX, errors=(401, 403),
-           allowed=policies.can_manage_org)
+@operation("Every unit and person as the import workbook (the federation's office)", content=XLSX,
+           errors=(401, 403), allowed=policies.can_manage_whole_org)
 def export() -> Response:
     data = org_workbook.export(session=session(), user=current_user())
     return Response(data, mimetype=XLSX, headers=download_headers("组织机构与人员.xlsx"))
 
 
 @bp.get("/org-workbook/template")
-@operation("The empty import workbook: headers, an example row, notes (office)", content=XLSX, errors=(401, 403),
-           allowed=policies.can_manage_org)
+@operation("The empty import workbook: headers, an example row, notes (the federation's office)", content=XLSX,
+           errors=(401, 403), allowed=policies.can_manage_whole_org)
 def template() -> Response:
     return Response(org_workbook.template(), mimetype=XLSX, headers=download_headers("组织机构导入模板.xlsx"))
 
 
 @bp.post("/org-workbook")
 @operation("Import units and people from the workbook: a dry run (default) reports every row's result and every "
-           "error by sheet, row and column; dry_run=false imports all or nothing (office)",
+           "error by sheet, row and column; dry_run=false imports all or nothing (the federation's office)",
            query=ImportQuery, body_media=_WORKBOOK, response=ImportReport, errors=(400, 401, 403, 422),
-           allowed=policies.can_manage_org)
+           allowed=policies.can_manage_whole_org)
 def import_(query: ImportQuery) -> dict:
     content = uploaded_file("workbook (.xlsx)")
     user = current_user()

@@ -34,13 +34,17 @@ def org_unit(u: OrgUnit) -> dict[str, Any]:
 
 def person(u: User) -> dict[str, Any]:
     """A person as the office manages them: never the password hash, only whether one is set."""
-    return shape(PersonRead, u, roles=sorted(u.roles), has_password=u.password_hash.startswith("$argon2"))
+    held = sorted(u.role_rows, key=lambda r: (r.unit_id != u.unit_id, r.unit_id, r.role))
+    return shape(PersonRead, u, roles=sorted(r.role for r in u.role_rows if r.unit_id == u.unit_id),
+                 role_units=[{"role": r.role, "unit_id": r.unit_id, "unit_name": r.unit.name} for r in held],
+                 has_password=u.password_hash.startswith("$argon2"))
 
 
 def campaign(c: Campaign, groups: frozenset[Group]) -> dict[str, Any]:
     zh, en = rules_text(c)
     body = shape(CampaignRead, c, scorer_ids=[r.user_id for r in c.scorer_rows], scoring_rules=scoring_rules(c),
-                 scoring_rules_text=zh, scoring_rules_text_en=en, notice_working_days=notice_working_days(c))
+                 scoring_rules_text=zh, scoring_rules_text_en=en, notice_working_days=notice_working_days(c),
+                 owner_name=c.owner.name if c.owner is not None else None)
     return visibility.redact(visibility.CAMPAIGN_FIELDS, body, groups, None)
 
 

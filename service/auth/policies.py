@@ -1,19 +1,29 @@
 """Who may see and act on what. Every endpoint asks one of these.
 
-Federation-level roles see every application; a unit's own staff see their
-unit's; a vetter sees the enterprises under the union it belongs to; a scorer
-sees the items assigned to them. Tasks are visible to the people who could do
-them: the named candidate, or anyone holding the lane's role within the
-task's unit scope.
+Roles are held in a unit (``UserRole.unit_id``). Federation-level roles (office,
+leading group, …) held in the federation or one of its departments reach every
+campaign; held in a union (a county, industry or bureau union running its own
+campaign under its implementing rules, 实施细则) they reach that union's
+campaigns and those of unions below it, and nothing of the federation's: the
+*reach* below is the one rule every list, page and check applies. A unit's own
+staff see their unit's applications; a vetter the enterprises under its union; a
+scorer the items assigned to them. Tasks are visible to the people who could do
+them: the named candidate, or anyone holding the lane's role within the task's
+unit scope (a federation-level lane's scope is its campaign's owner).
 """
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, and_, or_
+from typing import Iterable
+
+from sqlalchemy import ColumnElement, and_, false, or_
 
 from service.models import ROLES as ROLES  # the roles a lane may name (the modeler offers them)
-from service.models import Application, Task, User
+from service.models import Application, Campaign, OrgUnit, Task, User
+from service.repositories import reach as reach_rows
 
 FEDERATION_ROLES = frozenset({"leading_group", "group_leader", "office", "chair_office", "process_admin"})
+FEDERATION_UNIT_TYPES = frozenset({"federation", "federation_department"})
+"""A role held in one of these serves the federation's campaigns (owner None)."""
 
 # The one rule for lanes whose tasks belong to one unit: lane (role) → the start variable naming
 # that unit. An instance stores these once, at its start; every task of every step takes its
@@ -28,32 +38,179 @@ UNIT_ROLES = frozenset(role for role, variable in LANE_SCOPE.items() if variable
 # 督办: the office runs the appraisal and the group leader receives escalations; both follow everyone's open
 # work read-only (they are not candidates for other roles' tasks) and may urge its handlers.
 SUPERVISING_ROLES = frozenset({"office", "group_leader"})
+# Each task of these lanes names its person (a campaign's scorers, whatever unit they belong to): holding the role
+# in any unit makes one eligible; the campaign's list says who.
+NAMED_ROLES = frozenset({"scorer"})
+
+
+# --------------------------------------------------------------------------- reach (the one scope rule)
+
+
+def owner_for(unit: OrgUnit | None) -> int | None:
+    """Whose campaigns a federation-level role held in ``unit`` serves: None (the federation's) for the
+    federation and its departments, else that union's own."""
+    return None if unit is None or unit.type in FEDERATION_UNIT_TYPES else unit.id
+
+
+def units_with(user: User, roles: Iterable[str]) -> frozenset[int]:
+    """The units in which ``user`` holds any of ``roles``."""
+    wanted = frozenset(roles)
+    return frozenset(r.unit_id for r in user.role_rows if r.role in wanted)
+
+
+def reach(user: User, roles: Iterable[str] = FEDERATION_ROLES) -> frozenset[int | None]:
+    """The campaign owners ``user``'s holdings of ``roles`` serve (None: the federation, hence every campaign)."""
+    wanted = frozenset(roles)
+    return frozenset(owner_for(r.unit) for r in user.role_rows if r.role in wanted)
+
+
+def reaches(owners: frozenset[int | None], owner: OrgUnit | None) -> bool:
+    """Does a reach of ``owners`` cover a campaign owned by ``owner`` (None: the federation's)?"""
+    if None in owners:
+        return True
+    unit = owner
+    while unit is not None:
+        if unit.id in owners:
+            return True
+        unit = unit.parent
+    return False
+
+
+def reaches_campaign(user: User, campaign: Campaign, roles: Iterable[str] = FEDERATION_ROLES) -> bool:
+    return reaches(reach(user, roles), campaign.owner)
+
+
+def owner_filter(column: ColumnElement, owners: frozenset[int | None], name: str) -> ColumnElement[bool] | None:
+    """``column`` (a campaign owner) within a reach of ``owners`` (None: no limit)."""
+    if None in owners:
+        return None
+    if not owners:
+        return false()
+    return column.in_(reach_rows.subtree(owners, name))
+
+
+def campaign_filter(user: User) -> ColumnElement[bool] | None:
+    """A WHERE clause limiting campaigns to those ``user`` may see (None: all).
+
+    The federation's people see every campaign; a union's office (and its other federation-level
+    roles) the campaigns it or a union below it runs; a unit's people the federation's campaigns and
+    those of the unions above their unit (the campaigns they may take part in); a scorer also those
+    naming them.
+    """
+    managed = owner_filter(Campaign.owner_unit_id, reach(user), "campaign_reach")
+    if managed is None:
+        return None
+    member_units = units_with(user, set(ROLES) - FEDERATION_ROLES)
+    clauses = [managed, Campaign.id.in_(reach_rows.campaigns_scored_by(user.id))]
+    if member_units:
+        clauses.append(or_(Campaign.owner_unit_id.is_(None),
+                           Campaign.owner_unit_id.in_(reach_rows.chain_up(member_units, "campaign_member"))))
+    return or_(*clauses)
+
+
+def open_to_unit(unit: OrgUnit) -> ColumnElement[bool]:
+    """Campaigns ``unit`` may apply in (``in_campaign_tree`` as SQL): the federation's, and those of the
+    unions above it."""
+    above = [u.id for u in _chain(unit.parent)]
+    return or_(Campaign.owner_unit_id.is_(None), Campaign.owner_unit_id.in_(above)) if above \
+        else Campaign.owner_unit_id.is_(None)
+
+
+def _chain(unit: OrgUnit | None) -> list[OrgUnit]:
+    found = []
+    while unit is not None:
+        found.append(unit)
+        unit = unit.parent
+    return found
+
+
+def can_see_campaign(user: User, campaign: Campaign) -> bool:
+    """``campaign_filter`` for one campaign."""
+    if reaches_campaign(user, campaign):
+        return True
+    if any(row.user_id == user.id for row in campaign.scorer_rows):
+        return True
+    owner = campaign.owner
+    if owner is None:
+        return bool(units_with(user, set(ROLES) - FEDERATION_ROLES))
+    for row in user.role_rows:
+        if row.role in FEDERATION_ROLES:
+            continue
+        unit: OrgUnit | None = row.unit
+        while unit is not None:
+            if unit.id == owner.id:
+                return True
+            unit = unit.parent
+    return False
+
+
+def can_manage_campaign(user: User, campaign: Campaign) -> bool:
+    """Edit, open, check and copy from a campaign: an office (or process administrator) whose reach covers it."""
+    return reaches_campaign(user, campaign, {"office", "process_admin"})
+
+
+def in_campaign_tree(unit: OrgUnit, campaign: Campaign) -> bool:
+    """May ``unit`` take part in ``campaign``: any unit in the federation's, a unit below the union in a
+    union's own (the union itself runs it)."""
+    if campaign.owner_unit_id is None:
+        return True
+    above = unit.parent
+    while above is not None:
+        if above.id == campaign.owner_unit_id:
+            return True
+        above = above.parent
+    return False
 
 
 def sees_all_applications(user: User) -> bool:
-    return bool(user.roles & FEDERATION_ROLES)
+    """A federation-level role held for the federation: every campaign's applications."""
+    return None in reach(user)
 
 
 def can_see_application(user: User, application: Application, *, scores_it: bool = False) -> bool:
-    if sees_all_applications(user) or scores_it:
+    if scores_it or reaches_campaign(user, application.campaign):
         return True
-    if user.roles & UNIT_ROLES and application.unit_id == user.unit_id:
+    if application.unit_id in units_with(user, UNIT_ROLES):
         return True
-    return "vetter" in user.roles and application.supervising_union_id == user.unit_id
+    return application.supervising_union_id in units_with(user, {"vetter"})
 
 
 def application_filter(user: User, scored_ids: ColumnElement[bool] | None = None) -> ColumnElement[bool] | None:
     """A WHERE clause limiting applications to what ``user`` may see (None: all)."""
-    if sees_all_applications(user):
+    owners = reach(user)
+    if None in owners:
         return None
     clauses = []
-    if user.roles & UNIT_ROLES:
-        clauses.append(Application.unit_id == user.unit_id)
-    if "vetter" in user.roles:
-        clauses.append(Application.supervising_union_id == user.unit_id)
+    if owners:
+        clauses.append(Application.campaign_id.in_(reach_rows.campaigns_owned_within(owners, "application_reach")))
+    unit_ids = units_with(user, UNIT_ROLES)
+    if unit_ids:
+        clauses.append(Application.unit_id.in_(sorted(unit_ids)))
+    vetted = units_with(user, {"vetter"})
+    if vetted:
+        clauses.append(Application.supervising_union_id.in_(sorted(vetted)))
     if scored_ids is not None:
         clauses.append(scored_ids)
     return or_(*clauses) if clauses else Application.id.is_(None)
+
+
+def task_supervision_filter(user: User) -> ColumnElement[bool] | None:
+    """Tasks ``user`` oversees (督办) within their reach (None: all)."""
+    return owner_filter(Task.owner_unit_id, reach(user, SUPERVISING_ROLES | {"process_admin"}), "task_reach")
+
+
+def unit_filter(user: User, column: ColumnElement) -> ColumnElement[bool] | None:
+    """Units (``column``: a unit id) the office manages: every unit for the federation's office, a union's
+    subtree for its own (None: all)."""
+    return owner_filter(column, reach(user, {"office"}), "unit_reach")
+
+
+def manages_unit(user: User, unit: OrgUnit | None) -> bool:
+    """``unit_filter`` for one unit (None: a unit to be created at the top, the federation's office only)."""
+    owners = reach(user, {"office"})
+    if None in owners:
+        return True
+    return unit is not None and reaches(owners, unit)
 
 
 def can_create_application(user: User) -> bool:
@@ -75,13 +232,16 @@ def candidate_branches(user: User) -> list[ColumnElement[bool]]:
     every row the OR of them matches.
     """
     branches: list[ColumnElement[bool]] = [Task.candidate_user_id == user.id]
-    for role in sorted(user.roles):
+    for role, scope in sorted(_pool_scopes(user), key=lambda item: (item[0], item[1] or 0)):
         pool = and_(Task.candidate_user_id.is_(None), Task.role == role)
-        if role not in LANE_SCOPE:
-            branches.append(and_(pool, Task.unit_id.is_(None)))
-        if user.unit_id is not None:
-            branches.append(and_(pool, Task.unit_id == user.unit_id))
+        branches.append(and_(pool, Task.unit_id.is_(None) if scope is None else Task.unit_id == scope))
     return branches
+
+
+def _pool_scopes(user: User) -> set[tuple[str, int | None]]:
+    """(role, task unit) of every pool the user draws from: a unit lane's tasks of the unit the role is
+    held in; another lane's tasks of the campaign owner the holding serves (None: the federation's)."""
+    return {(r.role, r.unit_id if r.role in LANE_SCOPE else owner_for(r.unit)) for r in user.role_rows}
 
 
 def is_candidate(user: User, task: Task) -> bool:
@@ -92,20 +252,30 @@ def is_candidate(user: User, task: Task) -> bool:
 
 def holds_lane(user: User, task: Task) -> bool:
     """The user has the task's role within the task's unit scope (whoever the task is named for)."""
-    if task.role not in user.roles:
+    if task.role in NAMED_ROLES:
+        return task.role in user.roles
+    if task.role in LANE_SCOPE and task.unit_id is None:
         return False
-    if task.role in LANE_SCOPE:
-        return task.unit_id is not None and task.unit_id == user.unit_id
-    return task.unit_id is None or task.unit_id == user.unit_id
+    return (task.role, task.unit_id) in _pool_scopes(user)
 
 
 def can_reassign(user: User) -> bool:
-    """Give any open task to another eligible person (the office runs the appraisal)."""
+    """Give an open task to another eligible person (the office runs the appraisal; within its reach,
+    ``can_see_task``)."""
     return "office" in user.roles
 
 
 def can_see_task(user: User, task: Task) -> bool:
-    return is_candidate(user, task) or can_supervise_tasks(user) or "process_admin" in user.roles
+    if is_candidate(user, task):
+        return True
+    owners = reach(user, SUPERVISING_ROLES | {"process_admin"})
+    return None in owners or task.owner_unit_id in owners or (
+        bool(owners) and task.owner_unit_id is not None and _owner_below(owners, task))
+
+
+def _owner_below(owners: frozenset[int | None], task: Task) -> bool:
+    owner = task.owner
+    return reaches(owners, owner)
 
 
 def can_supervise_tasks(user: User) -> bool:
@@ -133,6 +303,11 @@ def can_manage_org(user: User) -> bool:
     return "office" in user.roles
 
 
+def can_manage_whole_org(user: User) -> bool:
+    """The organisation workbook (import, export, template) covers every unit: the federation's office."""
+    return None in reach(user, {"office"})
+
+
 def can_see_results(user: User) -> bool:
     return sees_all_applications(user)
 
@@ -147,14 +322,20 @@ def can_issue_award_documents(user: User) -> bool:
     return bool(user.roles & DECIDING_ROLES)
 
 
+def serves_federation(user: User) -> bool:
+    """The federation's office or a process administrator: what spans every campaign (every notification's
+    delivery, every incident, processes started by key) is theirs, not a union's office's."""
+    return None in reach(user, {"office", "process_admin"})
+
+
 def can_start_directly(user: User) -> bool:
     """Start a process by key (not the appraisal, which starts with an application)."""
-    return bool(user.roles & {"office", "process_admin"})
+    return serves_federation(user)
 
 
 def can_handle_incidents(user: User) -> bool:
     """See what failed in running instances and retry it (Camunda's Cockpit: the office and the administrator)."""
-    return bool(user.roles & {"office", "process_admin"})
+    return serves_federation(user)
 
 
 def can_run_meetings(user: User) -> bool:
@@ -169,8 +350,9 @@ def can_decide_grades(user: User) -> bool:
 
 
 def can_run_public_notice(user: User) -> bool:
-    """Publish the confirmed list as a public notice (公示), see the objections and record findings: the office."""
-    return "office" in user.roles
+    """Publish the confirmed list as a public notice (公示), see the objections and record findings: the
+    federation's office (the notice covers the federation's campaigns; a union's office does not reach them)."""
+    return None in reach(user, {"office"})
 
 
 def can_see_meetings(user: User) -> bool:
@@ -211,12 +393,13 @@ DENIED: dict[object, str] = {
     can_confirm_awards: "only the chair's office confirms the award list",
     can_forward: "only a supervising union's vetter vets and forwards its enterprises' applications",
     can_reassign: "only the appraisal office may reassign a task",
-    can_handle_incidents: "only the office or a process administrator may see and retry incidents",
+    can_handle_incidents: "only the federation's office or a process administrator may see and retry incidents",
     can_create_application: "only a unit's submitter may create an application",
     can_deploy: "only process administrators may deploy",
     can_manage_campaigns: "only the office may create campaigns",
     can_manage_org: "only the office may manage units and people",
-    can_start_directly: "only the office or a process administrator may start a process directly",
+    can_manage_whole_org: "only the federation's office imports and exports the whole organisation workbook",
+    can_start_directly: "only the federation's office or a process administrator may start a process directly",
     can_issue_award_documents: "only the office and the deciding roles may print the commendation list and certificates",
 }
 """What a 403 says when a role check fails (the API checks these before reading a body; use cases again)."""

@@ -106,13 +106,15 @@ def public_groups() -> frozenset[Group]:
 
 def capacities(user: User, application: Application | None, *, scores_it: bool = False) -> frozenset[Capacity]:
     """How ``user`` stands to ``application`` (``scores_it``: they hold a scoring task for it)."""
-    found = {_ROLE_CAPACITIES[r] for r in user.roles if r in _ROLE_CAPACITIES}
     if application is None:
-        return frozenset(found)
-    if user.roles & policies.UNIT_ROLES and application.unit_id == user.unit_id:
+        return frozenset(_ROLE_CAPACITIES[r] for r in user.roles if r in _ROLE_CAPACITIES)
+    # a federation-level role counts for the campaigns its holding reaches (policies.reach)
+    found = {_ROLE_CAPACITIES[r.role] for r in user.role_rows if r.role in _ROLE_CAPACITIES
+             and policies.reaches(frozenset({policies.owner_for(r.unit)}), application.campaign.owner)}
+    if application.unit_id in policies.units_with(user, policies.UNIT_ROLES):
         found.add(Capacity.APPLICANT)
-    if "vetter" in user.roles and application.supervising_union_id is not None \
-            and application.supervising_union_id == user.unit_id:
+    if application.supervising_union_id is not None \
+            and application.supervising_union_id in policies.units_with(user, {"vetter"}):
         found.add(Capacity.VETTER)
     if scores_it:
         found.add(Capacity.SCORER)
@@ -200,7 +202,8 @@ CAMPAIGN_FIELDS: Mapping[str, Spec] = {
                      "no_award_grade", "max_applications_per_unit", "reminders", "scoring_rules",
                      "scoring_rules_text", "scoring_rules_text_en", "min_eligible_scorers", "applicant_unit_ids",
                      "process_version", "opened_at", "copied_from_id", "scoring_quorum", "grade_quotas",
-                     "notice_working_days", "shortlist_quorum", "vetting_working_days"), G.REFERENCE),
+                     "notice_working_days", "shortlist_quorum", "vetting_working_days", "owner_unit_id",
+                     "owner_name", "form_versions"), G.REFERENCE),
     "scorer_ids": G.SCORER_IDENTITIES,
 }
 

@@ -15,7 +15,7 @@ from service.models.types import JsonType, UtcDateTime
 
 class Campaign(Base):
     __tablename__ = "campaigns"
-    __table_args__ = (UniqueConstraint("year", "process_key", name="uq_campaign_year_process"),)
+    __table_args__ = (UniqueConstraint("year", "process_key", "owner_unit_id", name="uq_campaign_year_process_owner"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     year: Mapped[int] = mapped_column(Integer)
@@ -52,6 +52,13 @@ class Campaign(Base):
     """Leading-group members who must have recorded their views before the shortlist closes; None: 2."""
     vetting_working_days: Mapped[int | None] = mapped_column(Integer)
     """Supervising unions vet within this many working days after the window closes; None: 5."""
+    owner_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"), index=True)
+    """The union running this campaign under its own implementing rules (实施细则) for the units below it;
+    None: the federation's campaign."""
+    form_versions: Mapped[dict[str, int] | None] = mapped_column(JsonType)
+    """Form key → the deployed version its applications use (0: the bundled file); None: the newest."""
+
+    owner: Mapped[OrgUnit | None] = relationship(foreign_keys=[owner_unit_id], lazy="select")  # no outer join under FOR UPDATE
 
     scorer_rows: Mapped[list["CampaignScorer"]] = relationship(lazy="selectin", cascade="all, delete-orphan")
 

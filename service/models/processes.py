@@ -13,6 +13,7 @@ from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstrain
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.extensions import Base
+from service.models.org import OrgUnit
 from service.models.types import JsonType, UtcDateTime
 
 
@@ -56,6 +57,9 @@ class ProcessInstance(Base):
     # every task of a unit lane belongs to ``unit_id``, every vetter task to ``supervising_union_id``.
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"))
     supervising_union_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"))
+    owner_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"))
+    """The union whose campaign this instance runs in (None: the federation's): its federation-level lanes'
+    tasks belong to that union's people."""
     ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     error: Mapped[str | None] = mapped_column(Text)
 
@@ -97,6 +101,8 @@ class Task(Base):
     form_key: Mapped[str] = mapped_column(String(80))
     stage: Mapped[str | None] = mapped_column(String(30))
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"))
+    owner_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"))
+    """The union whose campaign the task belongs to (its instance's owner; None: the federation's)."""
     application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id"), index=True)
     candidate_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -111,6 +117,8 @@ class Task(Base):
     message: Mapped[str | None] = mapped_column(String(80))
     """Set on the row of a message catch event: the item waits (state ``waiting``) for a meeting to decide it;
     the meeting's decision completes it (``completed_by`` the deciding person, ``data`` the item's decision)."""
+
+    owner: Mapped["OrgUnit | None"] = relationship(foreign_keys=[owner_unit_id], lazy="select")
 
 
 class Timer(Base):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy import Boolean, ForeignKey, String, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.extensions import Base
@@ -35,14 +35,36 @@ class User(Base):
 
     @property
     def roles(self) -> frozenset[str]:
+        """The roles held, in any unit (``role_units`` says where)."""
         return frozenset(r.role for r in self.role_rows)
+
+    def roles_in(self, unit_id: int | None) -> frozenset[str]:
+        """The roles held in ``unit_id`` (the person's own unit: the roles the person page ticks)."""
+        return frozenset(r.role for r in self.role_rows if r.unit_id == unit_id)
+
+    def role_units(self, role: str) -> frozenset[int]:
+        """The units in which the person holds ``role``."""
+        return frozenset(r.unit_id for r in self.role_rows if r.role == role)
 
 
 class UserRole(Base):
+    """A role held in one unit: a person may hold roles in several (office staff of a county union who
+    also scores for the federation)."""
+
     __tablename__ = "user_roles"
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
     role: Mapped[str] = mapped_column(String(40), primary_key=True, index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), primary_key=True, index=True)
+
+    unit: Mapped[OrgUnit] = relationship(lazy="joined")
+
+
+@event.listens_for(User.role_rows, "append")
+def _held_in_own_unit(person: User, held: UserRole, _initiator: object) -> None:
+    """A role given without a unit is held in the person's own unit."""
+    if held.unit_id is None and person.unit_id is not None:
+        held.unit_id = person.unit_id
 
 
 class ApiToken(Base):

@@ -8,7 +8,7 @@ from collections import Counter, defaultdict
 from datetime import datetime
 from typing import Iterable
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from service.models import Application, Campaign, CampaignScorer, OrgUnit, ProcessDefinition, User, UserRole
@@ -63,16 +63,23 @@ def running_units(session: Session, campaign_id: int) -> set[int]:
         Application.campaign_id == campaign_id, Application.status.in_(RUNNING_STATUSES)).distinct()))
 
 
-def latest_campaign(session: Session, process_key: str | None = None) -> Campaign | None:
-    """The newest campaign (of ``process_key``): what "copy last year's" copies by default."""
-    query = select(Campaign)
+def _owned_by(owner_unit_id: int | None) -> ColumnElement[bool]:
+    return Campaign.owner_unit_id.is_(None) if owner_unit_id is None else Campaign.owner_unit_id == owner_unit_id
+
+
+def latest_campaign(session: Session, process_key: str | None = None, *,
+                    owner_unit_id: int | None = None) -> Campaign | None:
+    """The newest campaign of an owner (of ``process_key``): what "copy last year's" copies by default."""
+    query = select(Campaign).where(_owned_by(owner_unit_id))
     if process_key is not None:
         query = query.where(Campaign.process_key == process_key)
     return session.scalar(query.order_by(Campaign.year.desc(), Campaign.id.desc()).limit(1))
 
 
-def campaign_of_year(session: Session, year: int, process_key: str) -> Campaign | None:
-    return session.scalar(select(Campaign).where(Campaign.year == year, Campaign.process_key == process_key))
+def campaign_of_year(session: Session, year: int, process_key: str, owner_unit_id: int | None = None) -> Campaign | None:
+    """The owner's campaign of ``process_key`` in ``year`` (one a year each: the federation, every union)."""
+    return session.scalar(select(Campaign).where(Campaign.year == year, Campaign.process_key == process_key,
+                                                 _owned_by(owner_unit_id)))
 
 
 def all_units(session: Session) -> list[OrgUnit]:
@@ -83,7 +90,7 @@ def active_role_holders(session: Session, roles: Iterable[str]) -> dict[str, dic
     """role → unit id → active users holding it there (one query)."""
     found: dict[str, dict[int, list[int]]] = {r: defaultdict(list) for r in roles}
     for user_id, unit_id, role in session.execute(
-            select(User.id, User.unit_id, UserRole.role).join(UserRole, UserRole.user_id == User.id)
+            select(User.id, UserRole.unit_id, UserRole.role).join(UserRole, UserRole.user_id == User.id)
             .where(UserRole.role.in_(list(found)), User.is_active.is_(True)).order_by(User.id)):
         found[role][unit_id].append(user_id)
     return found
@@ -99,16 +106,19 @@ def by_id(session: Session, campaign_id: int) -> Campaign | None:
     return session.get(Campaign, campaign_id)
 
 
-def of_year(session: Session, year: int, process_key: str | None = None) -> Campaign | None:
-    """The year's campaign (of this process, when given)."""
-    query = select(Campaign).where(Campaign.year == year)
+def of_year(session: Session, year: int, process_key: str | None = None, *,
+            owner_unit_id: int | None = None) -> Campaign | None:
+    """The owner's campaign of the year (of this process, when given)."""
+    query = select(Campaign).where(Campaign.year == year, _owned_by(owner_unit_id))
     if process_key is not None:
         query = query.where(Campaign.process_key == process_key)
     return session.scalar(query.limit(1))
 
 
-def newest_first(session: Session) -> list[Campaign]:
-    return list(session.scalars(select(Campaign).order_by(Campaign.year.desc())))
+def newest_first(session: Session, where: ColumnElement[bool] | None = None) -> list[Campaign]:
+    """Campaigns (those ``where`` admits: policies.campaign_filter), newest first."""
+    query = select(Campaign) if where is None else select(Campaign).where(where)
+    return list(session.scalars(query.order_by(Campaign.year.desc(), Campaign.id.desc())))
 
 
 def open_at(session: Session, now: datetime) -> list[Campaign]:
@@ -128,5 +138,6 @@ def process_versions(session: Session, key: str) -> list[int]:
                                 .order_by(ProcessDefinition.version.desc())))
 
 
-def campaigns_newest_first(session: Session) -> list[Campaign]:
-    return list(session.scalars(select(Campaign).order_by(Campaign.year.desc(), Campaign.id.desc())))
+def campaigns_newest_first(session: Session, where: ColumnElement[bool] | None = None) -> list[Campaign]:
+    return newest_first(session, where)
+

@@ -27,3 +27,8 @@ def latest(session: Session, key: str) -> FormDefinition | None:
 def versions(session: Session, key: str) -> list[FormDefinition]:
     return list(session.scalars(select(FormDefinition).where(FormDefinition.key == key)
                                 .order_by(FormDefinition.version.desc())))
+
+
+def version(session: Session, key: str, number: int) -> FormDefinition | None:
+    """Version ``number`` of form ``key``, if deployed."""
+    return session.scalar(select(FormDefinition).where(FormDefinition.key == key, FormDefinition.version == number))

@@ -59,9 +59,12 @@ def active_members_of_unit(session: Session, unit_id: int) -> int:
 
 
 def people(session: Session, *, unit_id: int | None = None, q: str | None = None, include_inactive: bool = False,
-           offset: int = 0, limit: int = 50) -> tuple[list[User], int]:
-    """People in a unit (or all), matching ``q`` in username, name, phone or e-mail; and their count."""
-    where = []
+           offset: int = 0, limit: int = 50, where: Any = None) -> tuple[list[User], int]:
+    """People in a unit (or all; those ``where`` admits: policies.unit_filter), matching ``q`` in username, name,
+    phone or e-mail; and their count."""
+    scope, where = where, []
+    if scope is not None:
+        where.append(scope)
     if unit_id is not None:
         where.append(User.unit_id == unit_id)
     if not include_inactive:
@@ -82,11 +85,17 @@ def person_rows(session: Session) -> list[tuple[int, str, str, int, str | None, 
                                                      User.phone, User.email, User.is_active, User.password_hash))]
 
 
-def role_rows(session: Session) -> dict[int, set[str]]:
-    """Each person's roles."""
-    out: dict[int, set[str]] = {}
-    for user_id, role in session.execute(select(UserRole.user_id, UserRole.role)):
-        out.setdefault(user_id, set()).add(role)
+def units_where(session: Session, where: Any) -> list[OrgUnit]:
+    """Units (those ``where`` admits: policies.unit_filter), by code."""
+    query = select(OrgUnit) if where is None else select(OrgUnit).where(where)
+    return list(session.scalars(query.order_by(OrgUnit.code)))
+
+
+def role_rows(session: Session) -> dict[int, set[tuple[str, int]]]:
+    """Each person's roles, as (role, the unit it is held in)."""
+    out: dict[int, set[tuple[str, int]]] = {}
+    for user_id, role, unit_id in session.execute(select(UserRole.user_id, UserRole.role, UserRole.unit_id)):
+        out.setdefault(user_id, set()).add((role, unit_id))
     return out
 
 

@@ -28,11 +28,13 @@ def active_contacts(session: Session, ids: Sequence[int]) -> list[Any]:
 
 
 def active_contacts_in_pools(session: Session, pools: Iterable[tuple[str, int | None]]) -> list[tuple[Any, ...]]:
-    """(``CONTACT_COLUMNS``…, role) of active users holding a (role, unit or any unit) pair, ordered by user id."""
-    matches = [UserRole.role == role if unit_id is None else and_(UserRole.role == role, User.unit_id == unit_id)
+    """(``CONTACT_COLUMNS``…, role) of active users holding a (role, unit or any unit) pair, ordered by user id;
+    the unit column is the unit the role is held in (a person may hold roles in several)."""
+    matches = [UserRole.role == role if unit_id is None else and_(UserRole.role == role, UserRole.unit_id == unit_id)
                for role, unit_id in pools]
-    query = (select(*CONTACT_COLUMNS, UserRole.role).join(UserRole, UserRole.user_id == User.id)
-             .where(User.is_active.is_(True), or_(*matches)).order_by(User.id))
+    columns = [c for c in CONTACT_COLUMNS if c is not User.unit_id]
+    query = (select(*columns, UserRole.unit_id, UserRole.role).join(UserRole, UserRole.user_id == User.id)
+             .where(User.is_active.is_(True), or_(*matches)).order_by(User.id, UserRole.unit_id))
     return [tuple(row) for row in session.execute(query)]
 
 

@@ -16,9 +16,13 @@ from service.models import Application, Campaign, OrgUnit, Task
 
 
 def open_tasks_page(session: Session, *, due_before: datetime | None = None, stage: str | None = None,
-                    page: int = 1, page_size: int = 50) -> tuple[list[Task], int]:
-    """Every open task (optionally due before ``due_before``, in ``stage``), one page, and how many in all."""
+                    page: int = 1, page_size: int = 50,
+                    where: ColumnElement[bool] | None = None) -> tuple[list[Task], int]:
+    """Every open task (optionally due before ``due_before``, in ``stage``, those ``where`` admits:
+    policies.task_supervision_filter), one page, and how many in all."""
     filters: list[ColumnElement[bool]] = [Task.state == "open"]
+    if where is not None:
+        filters.append(where)
     if due_before is not None:
         filters.append(Task.due_at < due_before)
     if stage:
@@ -56,17 +60,29 @@ def units_with_applications(session: Session, campaign_id: int | None = None) ->
     return list(session.scalars(select(OrgUnit).where(OrgUnit.id.in_(applied)).order_by(OrgUnit.code)))
 
 
-def open_campaign(session: Session, now: datetime) -> Campaign | None:
-    """The campaign whose submission window contains ``now`` (the latest to open, if several do)."""
-    return session.scalar(select(Campaign).where(Campaign.opens_at <= now, Campaign.closes_at >= now)
-                          .order_by(Campaign.opens_at.desc(), Campaign.id.desc()).limit(1))
+def open_campaign(session: Session, now: datetime, where: ColumnElement[bool] | None = None) -> Campaign | None:
+    """The campaign whose submission window contains ``now`` (the latest to open, if several do), among
+    those ``where`` admits (policies.campaign_filter)."""
+    query = select(Campaign).where(Campaign.opens_at <= now, Campaign.closes_at >= now)
+    if where is not None:
+        query = query.where(where)
+    return session.scalar(query.order_by(Campaign.opens_at.desc(), Campaign.id.desc()).limit(1))
 
 
-def campaign_to_apply(session: Session, now: datetime) -> Campaign | None:
-    """The campaign a unit applies to now: the one whose window contains ``now``, else the next not yet
-    closed (drafts may be started before its window opens; submitting waits for it)."""
-    return open_campaign(session, now) or session.scalar(
-        select(Campaign).where(Campaign.closes_at >= now).order_by(Campaign.opens_at.asc(), Campaign.id.asc()).limit(1))
+def campaign_to_apply(session: Session, now: datetime, where: ColumnElement[bool] | None = None,
+                      campaign_id: int | None = None) -> Campaign | None:
+    """The campaign a unit applies to now (``campaign_id`` when it is one of them): the one whose window
+    contains ``now``, else the next not yet closed (drafts may be started before its window opens;
+    submitting waits for it)."""
+    later = select(Campaign).where(Campaign.closes_at >= now)
+    if where is not None:
+        later = later.where(where)
+    if campaign_id is not None:
+        chosen = session.scalar(later.where(Campaign.id == campaign_id))
+        if chosen is not None:
+            return chosen
+    return open_campaign(session, now, where) or session.scalar(
+        later.order_by(Campaign.opens_at.asc(), Campaign.id.asc()).limit(1))
 
 
 def unit_application_count(session: Session, campaign_id: int, unit_id: int) -> int:

@@ -28,6 +28,9 @@ class CampaignCreate(Body):
     process_version: StrictInt | None = Field(None, ge=1, le=2**31 - 1)
     scoring_quorum: StrictInt | None = Field(None, ge=1, le=1000)
     grade_quotas: dict[str, dict[str, Any]] | None = Field(None, max_length=20)
+    owner_unit_id: StrictInt | None = Field(None, ge=1, le=2**31 - 1, description=(
+        "the union running it under its own implementing rules; default: the creator's (a union's office: its "
+        "union; the federation's office: the federation's)"))
 
 
 class CampaignCopy(Body):
@@ -64,6 +67,8 @@ class CampaignUpdate(Body):
     notice_working_days: StrictInt | None = Field(None, ge=1, le=30)
     shortlist_quorum: StrictInt | None = Field(None, ge=1, le=1000)
     vetting_working_days: StrictInt | None = Field(None, ge=1, le=1000)
+    form_versions: dict[str, StrictInt] | None = Field(None, max_length=200, description=(
+        "form key → the deployed version its applications use (0: the bundled file)"))
 
 
 class CampaignOpen(Body):
@@ -104,6 +109,9 @@ class CampaignRead(Read):
     scoring_quorum: int | None = None
     grade_quotas: dict[str, Any] | None = None
     notice_working_days: int | None = None
+    owner_unit_id: int | None = None
+    owner_name: str | None = None
+    form_versions: dict[str, int] | None = None
 
 
 class Effect(Read):

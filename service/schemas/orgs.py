@@ -74,6 +74,20 @@ class PersonQuery(Paging):
     include_inactive: bool = False
 
 
+class RoleElsewhere(Body):
+    """A role held in another unit than the person's own (office staff of a county union who also scores for the
+    federation)."""
+
+    role: Role
+    unit_id: StrictInt = Field(ge=1, le=MAX_ID)
+
+
+class RoleHeld(Read):
+    role: str
+    unit_id: int
+    unit_name: str
+
+
 class PersonCreate(Body):
     """A person and their roles in their unit; they are sent a one-time link to set their password."""
 
@@ -81,6 +95,7 @@ class PersonCreate(Body):
     display_name: StrictStr = Field(min_length=1, max_length=120)
     unit_id: StrictInt = Field(ge=1, le=MAX_ID)
     roles: list[Role] = Field(default_factory=list, max_length=9)
+    other_roles: list[RoleElsewhere] = Field(default_factory=list, max_length=50)
     phone: StrictStr | None = Field(None, max_length=40, pattern=PHONE_PATTERN)
     email: StrictStr | None = Field(None, max_length=200, pattern=EMAIL_PATTERN)
 
@@ -94,6 +109,7 @@ class PersonUpdate(Body):
     display_name: StrictStr | None = Field(None, min_length=1, max_length=120)
     unit_id: StrictInt | None = Field(None, ge=1, le=MAX_ID)
     roles: list[Role] | None = Field(None, max_length=9)
+    other_roles: list[RoleElsewhere] | None = Field(None, max_length=50)
     phone: StrictStr | None = Field(None, max_length=40, pattern=PHONE_PATTERN)
     email: StrictStr | None = Field(None, max_length=200, pattern=EMAIL_PATTERN)
     is_active: StrictBool | None = None
@@ -111,6 +127,7 @@ class PersonRead(Read):
     unit_code: Annotated[str, From("unit.code")]
     unit_name: Annotated[str, From("unit.name")]
     roles: list[str]
+    role_units: list[RoleHeld] = []
     phone: str | None
     email: str | None
     is_active: bool

@@ -9,6 +9,7 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from werkzeug.wrappers import Response
 
 from service.catalogue import _
+from service.auth import policies
 from service.errors import Conflict, ValidationFailed
 from service.web.blueprint import bp
 from service.web.i18n import lang
@@ -22,7 +23,10 @@ SECTIONS = ("window", "scorers", "criteria", "grades", "rules", "limits", "quota
 @bp.get("/office/campaigns")
 @login_required
 def campaign_list() -> str:
-    return render_template("campaigns.html", campaigns=campaign_setup.campaign_list(session=db(), user=user()))
+    listed = campaign_setup.campaign_list(session=db(), user=user())
+    return render_template("campaigns.html", campaigns=listed,
+                           sources=campaign_setup.copy_sources(session=db(), user=user(), campaigns=listed),
+                           union_office=not policies.serves_federation(user()))
 
 
 @bp.post("/office/campaigns/copy")
@@ -30,7 +34,8 @@ def campaign_list() -> str:
 def campaign_copy() -> Response:
     source = request.form.get("source_id") or None
     campaign = campaign_setup.copy_campaign(session=db(), user=user(), source_id=int(source) if source and
-                                            source.isdigit() else None, reason=request.form.get("reason", ""))
+                                            source.isdigit() else None, reason=request.form.get("reason", ""),
+                                            forms=_services().forms)
     flash(_("已保存：{name}", name=campaign.name), "ok")
     return redirect(url_for("web.campaign_setup_page", campaign_id=campaign.id))
 
@@ -52,7 +57,7 @@ def campaign_setup_page(campaign_id: int) -> Any:
             changes = _changes(section, request.form)
             _campaign, effects = campaign_setup.edit_campaign(session=db(), user=user(), campaign_id=campaign_id,
                                                       changes=changes, reason=request.form.get("reason"),
-                                                      dry_run=preview)
+                                                      dry_run=preview, forms=_services().forms)
         except ValidationFailed as exc:
             errors, status = exc.errors, 422
         except Conflict as exc:
@@ -171,7 +176,12 @@ def _changes(section: str, form: Any) -> dict[str, Any]:
             return {"applicant_unit_ids": None}
         return {"applicant_unit_ids": sorted(int(v) for v in form.getlist("unit_ids") if v.isdigit())}
     if section == "process":
-        return {"process_version": _int(form, "process_version", blank=None)}
+        changes: dict[str, Any] = {"process_version": _int(form, "process_version", blank=None)}
+        pinned = {name.split(".", 1)[1]: value for name, value in form.items() if name.startswith("form_version.")}
+        if pinned:
+            changes["form_versions"] = {key: int(value) if value.strip().isdigit() else value
+                                        for key, value in pinned.items()}
+        return changes
     if section == "reminders":
         try:
             value = json.loads(form.get("reminders") or "{}")

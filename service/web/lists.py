@@ -51,7 +51,7 @@ def applications_list() -> str:
     page = _page()
     rows, total = worklists.application_rows(session=db(), user=me, page=page, page_size=PAGE_SIZE, **filters)
     return render_template("applications.html", rows=rows, total=total, page=page, page_size=PAGE_SIZE,
-                           filters=filters, campaigns=campaigns.list_campaigns(db()),
+                           filters=filters, campaigns=campaigns.list_campaigns(db(), user()),
                            units=worklists.units_to_filter(session=db(), user=me, campaign_id=campaign_id),
                            entry=worklists.new_application(session=db(), user=me))
 

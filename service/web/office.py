@@ -38,7 +38,7 @@ def campaign_dashboard(campaign_id: int) -> str:
 def office_home() -> Any:
     from flask import redirect, url_for
 
-    listed = campaigns.list_campaigns(db())
+    listed = campaigns.list_campaigns(db(), user())
     if not listed:
         return render_template("error.html", status=404, detail=_("未找到")), 404
     return redirect(url_for("web.campaign_dashboard", campaign_id=listed[0].id))
@@ -123,7 +123,7 @@ def export_scores(campaign_id: int) -> Response:
 @login_required
 def export_results(campaign_id: int) -> Response:
     """评比结果: the entered applications ranked by their stored final score (equal scores, equal rank: 并列)."""
-    campaign = campaigns.get_campaign(db(), campaign_id)
+    campaign = campaigns.visible_campaign(db(), user(), campaign_id)
     ranking = campaigns.results(session=db(), user=user(), campaign_id=campaign_id)
     header = ["排名", "申报编号", "申报单位", "申报主题", "状态", "最终得分", "计算方法", "有效评分数", "去掉的分数", "等次"]
     rows, rank, previous = [], 0, None

@@ -36,7 +36,8 @@ def _form_int(name: str) -> int | None:
 
 
 def _units() -> list[Any]:
-    return orgs.all_units(db())
+    """The units the office manages (a union's office: its own and those below it)."""
+    return orgs.managed_units(session=db(), user=user())
 
 
 # --------------------------------------------------------------------------- units
@@ -73,7 +74,7 @@ def org_unit_create() -> Any:
 @login_required
 def org_unit_edit(unit_id: int) -> Any:
     _office()
-    unit = orgs.get_unit(db(), unit_id)
+    unit = orgs.managed_unit(session=db(), user=user(), unit_id=unit_id)
     errors: list[dict[str, str]] = []
     if request.method == "POST":
         if request.form.get("action") in ("deactivate", "activate"):
@@ -88,7 +89,7 @@ def org_unit_edit(unit_id: int) -> Any:
         except ValidationFailed as exc:
             db().rollback()
             errors = exc.errors
-            unit = orgs.get_unit(db(), unit_id)
+            unit = orgs.managed_unit(session=db(), user=user(), unit_id=unit_id)
         else:
             flash(_("已保存：{name}", name=unit.name), "ok")
             return redirect(url_for("web.org_unit_edit", unit_id=unit_id))
@@ -123,6 +124,15 @@ def _person_values() -> dict[str, Any]:
         values[key] = values[key] or None
     values["unit_id"] = _form_int("unit_id")
     values["roles"] = [r for r in request.form.getlist("roles") if r]
+    held = []
+    for given in request.form.getlist("other_roles"):  # the roles elsewhere still ticked: "role@unit id"
+        role, _, unit = given.partition("@")
+        if role and unit.isdigit():
+            held.append({"role": role, "unit_id": int(unit)})
+    added_role, added_unit = request.form.get("add_role", ""), _form_int("add_role_unit")
+    if added_role and added_unit is not None:
+        held.append({"role": added_role, "unit_id": added_unit})
+    values["other_roles"] = held
     return values
 
 
@@ -136,7 +146,8 @@ def org_person_create() -> Any:
         person, sent = orgs.create_person(session=db(), user=user(), username=body.username,
                                           display_name=body.display_name, unit_id=body.unit_id,
                                           roles=list(body.roles), phone=body.phone, email=body.email,
-                                          link_ttl=_settings().password_link_ttl)
+                                          link_ttl=_settings().password_link_ttl,
+                                          other_roles=[(h.role, h.unit_id) for h in body.other_roles])
     except ValidationFailed as exc:
         db().rollback()
         return render_template("org_people.html", people=[], total=0, page=1, page_size=PAGE_SIZE, units=_units(),

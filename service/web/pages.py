@@ -94,7 +94,7 @@ def inbox() -> str:
         mine = viewing.seen_all(db(), me, listed)
     return render_template("inbox.html", rows=rows, total=found.total, total_exact=found.total_exact, apps=apps,
                            counts=sorted(counts.items()), overdue=overdue, mine=mine,
-                           campaigns=campaigns.list_campaigns(db()), unread=dashboard.unread_count(session=db(), user=me),
+                           campaigns=campaigns.list_campaigns(db(), user()), unread=dashboard.unread_count(session=db(), user=me),
                            supervises=policies.can_supervise_tasks(me))
 
 
@@ -136,7 +136,7 @@ def task_page(task_id: int) -> Any:
                 session=db(), user=user(), application_id=task.application_id))
         except NotFound:
             application = None
-    schema = services().forms.schema(task.form_key)
+    schema = tasks.task_schema(session=db(), services=services(), task=task)
     overrides = {}
     if application is not None and task.form_key in ("grade_proposal", "grade_decision"):
         overrides = {"proposed_grade" if task.form_key == "grade_proposal" else "final_grade": application.campaign.grades}
@@ -177,7 +177,12 @@ def task_claim(task_id: int) -> Response:
 
 
 def _open_campaign() -> Campaign | None:
-    return worklists.campaign_to_apply(session=db())
+    return worklists.campaign_to_apply(session=db(), user=user(), campaign_id=_campaign_param())
+
+
+def _campaign_param() -> int | None:
+    value = request.args.get("campaign", "")
+    return int(value) if value.isdigit() and len(value) < 10 else None
 
 
 def _application_data(schema: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, str]]]:
@@ -398,7 +403,7 @@ def scoring() -> Any:
                 return redirect(url_for("web.scoring"))
             rows = _scoring_rows()
         status = 422
-    campaign_ids = sorted({r["application"].campaign_id for r in rows}) or [c.id for c in campaigns.list_campaigns(db())[:1]]
+    campaign_ids = sorted({r["application"].campaign_id for r in rows}) or [c.id for c in campaigns.list_campaigns(db(), user())[:1]]
     recused = dashboard.recused_items(session=db(), user=user(), campaign_ids=campaign_ids)
     return render_template("scoring.html", rows=rows, errors=errors, values=values, recused=recused,
                            confirming=None), status

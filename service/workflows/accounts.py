@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from service.catalogue import _
 from service import clock
-from service.auth import tokens
+from service.auth import policies, tokens
 from service.auth.passwords import hash_password, verify_password
 from service.errors import NotFound, ValidationFailed
 from service.models import PasswordLink, User
@@ -82,7 +82,7 @@ def send_link(session: Session, *, user: User, purpose: str, by: User | None, tt
 def reset_password(*, session: Session, user: User, person_id: int, ttl: timedelta) -> dict[str, Any]:
     """The office's reset: the old password and every credential stop working, and a new link is sent."""
     person = org_repo.person(session, person_id)
-    if person is None:
+    if person is None or not policies.manages_unit(user, person.unit):  # another union's people: not there
         raise NotFound(f"person {person_id} does not exist")
     if not person.is_active:
         raise ValidationFailed([{"field": "is_active", "message": _("已停用的人员不能重置密码")}])

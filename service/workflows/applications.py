@@ -58,26 +58,35 @@ def current_campaign_data(session: Session, application: Application) -> dict[st
     return campaign_setup.process_variables(session, campaign)
 
 
+def submitting_unit(user: User) -> OrgUnit:
+    """The unit a submitter applies for: their own unit when they submit for it, else the unit they hold the
+    submitter role in."""
+    held = [r.unit for r in user.role_rows if r.role == "unit_submitter"]
+    return next((u for u in held if u.id == user.unit_id), held[0] if held else user.unit)
+
+
 def create_application(*, session: Session, services: Services, user: User, campaign_id: int,
                        fields: dict[str, Any]) -> Application:
     """Create a draft for the user's unit and start its process instance."""
     if not policies.can_create_application(user):
         raise Forbidden(policies.DENIED[policies.can_create_application])
     campaign = campaign_repo.by_id(session, campaign_id)
-    if campaign is None:
+    unit = submitting_unit(user)
+    if campaign is None or not policies.can_see_campaign(user, campaign) \
+            or not policies.in_campaign_tree(unit, campaign):  # another union's own campaign: not there for them
         raise ValidationFailed([{"field": "campaign_id", "message": f"campaign {campaign_id} does not exist"}])
     now = clock.now()
     if now > campaign.closes_at:
         raise Conflict(f"申报已于 {clock.local(campaign.closes_at):%Y-%m-%d %H:%M} 截止 / the submission window "
                        f"closed at {clock.local(campaign.closes_at):%Y-%m-%d %H:%M} (Asia/Shanghai)")
-    if campaign.applicant_unit_ids is not None and user.unit_id not in campaign.applicant_unit_ids:
+    if campaign.applicant_unit_ids is not None and unit.id not in campaign.applicant_unit_ids:
         raise Forbidden(_("本单位不在本次评比的申报范围内"))
     errors = field_errors(fields, complete=False)
     if errors:
         raise ValidationFailed(errors)
     limit = campaign.max_applications_per_unit
     if limit is not None:
-        count = worklists.unit_application_count(session, campaign.id, user.unit_id)
+        count = worklists.unit_application_count(session, campaign.id, unit.id)
         if count >= limit:
             raise Conflict(f"本单位在本次评比已有 {count} 份申报（上限 {limit} 份；被退回或撤回的不计） / this unit already "
                            f"has {count} applications in this campaign (limit {limit}; rejected or withdrawn ones "
@@ -85,7 +94,6 @@ def create_application(*, session: Session, services: Services, user: User, camp
     definition = campaign_definition(session, campaign)
     if definition is None:
         raise Conflict(f"process {campaign.process_key!r} is not deployed")
-    unit = user.unit
     application = Application(
         campaign_id=campaign.id, unit_id=unit.id, supervising_union_id=unit.supervising_union_id,
         status="draft", created_by=user.id, created_at=now, updated_at=now, recusals=[],
@@ -96,7 +104,8 @@ def create_application(*, session: Session, services: Services, user: User, camp
     instance, result, plan = start_instance(
         session=session, services=services, definition=definition, business_key=f"application-{application.id}",
         data=process_data(session, application, campaign, unit),
-        started_by=user.id, application_id=application.id, calendar=calendars.for_campaign(campaign))
+        started_by=user.id, application_id=application.id, calendar=calendars.for_campaign(campaign),
+        owner_unit_id=campaign.owner_unit_id)
     plan_changes(plan, application=application, instance=instance, result=result, also={"instance_id": instance.id})
     audit.record(session, actor=user, action="create", object_type="application", object_id=application.id,
                  detail={"campaign_id": campaign.id, "unit_id": unit.id}, campaign_id=campaign.id, plan=plan)
@@ -119,7 +128,7 @@ WITHDRAWABLE_STAGES = ("submit", "vetting", "preliminary")
 
 def may_withdraw(user: User, application: Application) -> bool:
     """Whether ``user`` may withdraw ``application`` now (its unit's submitter, before shortlisting)."""
-    return application.unit_id == user.unit_id and "unit_submitter" in user.roles \
+    return application.unit_id in user.role_units("unit_submitter") \
         and application.status in ("draft", "returned", "awaiting_signoff", "in_review") \
         and application.stage in WITHDRAWABLE_STAGES
 
@@ -129,7 +138,7 @@ def withdraw_application(*, session: Session, services: Services, user: User, ap
     """The unit's submitter withdraws its application before shortlisting: its process is cancelled (open
     tasks and timers closed), it no longer counts against the unit's limit. Audited."""
     application = get_application(session=session, user=user, application_id=application_id)
-    if application.unit_id != user.unit_id or "unit_submitter" not in user.roles:
+    if application.unit_id not in user.role_units("unit_submitter"):
         raise Forbidden(_("只有本单位的填报人可以撤回申报"))
     if application.status == "withdrawn":
         raise Conflict(_("申报已撤回"))
@@ -156,7 +165,7 @@ def withdraw_application(*, session: Session, services: Services, user: User, ap
 def update_draft(*, session: Session, user: User, application_id: int, fields: dict[str, Any]) -> Application:
     """Save draft fields while the application is with its unit for filling in."""
     application = get_application(session=session, user=user, application_id=application_id)
-    if "unit_submitter" not in user.roles or application.unit_id != user.unit_id:
+    if application.unit_id not in user.role_units("unit_submitter"):
         raise Forbidden("only the unit's submitter may edit this application")
     open_fill = task_repo.open_form_task(session, application.id, "application")
     if open_fill is None:

@@ -77,7 +77,7 @@ def delegate(*, session: Session, user: User, task_id: int, to_user_id: int, rea
     errors = []
     if task.role not in target.roles:
         errors.append(f"须与您同一角色 / must hold the same role ({task.role})")
-    if target.unit_id != user.unit_id:
+    elif not target.role_units(task.role) & user.role_units(task.role):
         errors.append(_("须与您同一单位"))
     if errors:
         raise ValidationFailed([{"field": "user_id", "message": m} for m in errors])

@@ -46,7 +46,7 @@ def add_attachment(*, session: Session, services: Services, user: User, applicat
                    content: bytes) -> Attachment:
     """Store a file on a draft; its type is decided by its bytes, not its name."""
     application = get_application(session=session, user=user, application_id=application_id)
-    if "unit_submitter" not in user.roles or application.unit_id != user.unit_id:
+    if application.unit_id not in user.role_units("unit_submitter"):
         raise Forbidden("only the unit's submitter may attach files")
     if not task_repo.has_open_form_task(session, application.id, "application"):
         raise Conflict("the application is not with the unit for editing at this stage")

@@ -27,11 +27,14 @@ from handlers.scoring import check_rules, describe_rules
 from service.catalogue import _, locale, N_
 from service import clock, timekeeping
 from service.auth import policies, visibility
-from service.errors import Conflict, Forbidden, ValidationFailed
+from service.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from service.models import Campaign, CampaignScorer, Task, User
 from service.repositories import campaigns as repo
+from service.repositories import forms as form_repo
+from service.repositories import org as org_repo
 from service.workflows import audit, calendars
-from service.workflows.campaigns import get_campaign, quota_errors, setting_errors
+from service.workflows.campaigns import (get_campaign, managed_campaign, owner_for_new, pin_forms, quota_errors,
+                                         setting_errors)
 from service.workflows.definitions import latest_definition
 
 BEFORE_SCORING = ("submit", "vetting", "preliminary", "presentation")
@@ -62,6 +65,7 @@ EDITABLE: dict[str, tuple[str, str]] = {
     "notice_working_days": ("公示期（工作日）", "public notice period (working days)"),
     "shortlist_quorum": ("初评会议法定人数", "shortlist quorum"),
     "vetting_working_days": ("主管工会审核期限（截止后工作日）", "vetting deadline (working days after the close)"),
+    "form_versions": ("表单版本", "form versions"),
 }
 """Every setting the office may edit, with its Chinese and English label."""
 
@@ -154,6 +158,7 @@ def settings_of(session: Session, campaign: Campaign) -> dict[str, Any]:
         "notice_working_days": notice_working_days(campaign),
         "shortlist_quorum": campaign.shortlist_quorum,
         "vetting_working_days": campaign.vetting_working_days,
+        "form_versions": campaign.form_versions,
     }
 
 
@@ -208,17 +213,33 @@ def _check(session: Session, values: dict[str, Any]) -> None:
                                 or repo.definition_version(session, values["process_key"], version) is None):
         errors.append({"field": "process_version",
                        "message": _("流程 {p0} 没有第 {version} 版", p0=values['process_key'], version=version)})
+    errors.extend(_form_version_errors(session, values["form_versions"]))
     if errors:
         raise ValidationFailed(errors)
     if _time(values["closes_at"], "closes_at") <= _time(values["opens_at"], "opens_at"):
         raise ValidationFailed([{"field": "closes_at", "message": _("须晚于开始时间")}])
 
 
+def _form_version_errors(session: Session, pinned: Any) -> list[dict[str, str]]:
+    """Pinned form versions: form key → a deployed version (0: the bundled file)."""
+    if pinned is None:
+        return []
+    if not isinstance(pinned, dict):
+        return [{"field": "form_versions", "message": "须为 表单 → 版本 的对象 / must map form keys to versions"}]
+    errors = []
+    for key, version in sorted(pinned.items()):
+        if isinstance(version, bool) or not isinstance(version, int) or version < 0 or (
+                version > 0 and form_repo.version(session, key, version) is None):
+            errors.append({"field": f"form_versions.{key}",
+                           "message": f"表单 {key} 没有第 {version} 版 / form {key} has no version {version}"})
+    return errors
+
+
 def _apply(session: Session, campaign: Campaign, values: dict[str, Any]) -> None:
     for key in ("name", "year", "criteria", "grades", "no_award_grade", "scoring_rules", "reminders", "process_key",
                 "process_version", "max_applications_per_unit", "min_eligible_scorers", "applicant_unit_ids",
                 "scoring_quorum", "grade_quotas", "notice_working_days",
-                "shortlist_quorum", "vetting_working_days"):
+                "shortlist_quorum", "vetting_working_days", "form_versions"):
         setattr(campaign, key, values[key])
     campaign.name = values["name"].strip()
     campaign.opens_at = _time(values["opens_at"], "opens_at")
@@ -257,9 +278,19 @@ def _shift_year(value: datetime, years: int) -> datetime:
     return clock.parse_iso(moved.isoformat())
 
 
+def _named(session: Session, source: Campaign, year: int, adopting: int | None) -> str:
+    """The copy's name: the source's with the year moved (a union adopting the federation's: its own name first)."""
+    name = source.name.replace(str(source.year), str(year))
+    union = org_repo.unit(session, adopting) if adopting is not None else None
+    return f"{union.name}{name}" if union is not None else name
+
+
 def copy_campaign(*, session: Session, user: User, source_id: int | None = None, year: int | None = None,
-                  name: str | None = None, reason: str = "") -> Campaign:
-    """A new campaign with everything of ``source_id`` (default: the newest), its window moved to ``year``.
+                  name: str | None = None, reason: str = "", forms: Any = None) -> Campaign:
+    """A new campaign with everything of ``source_id`` (default: the copier's newest), its window moved to ``year``.
+
+    A union's office copies its union's campaigns; with none yet, its first starts from the federation's
+    newest (same year, its own scorers and units to choose), owned by the union.
 
     Copied: window (same dates, next year), criteria with weights and maxima, grades, scorers
     (those still active scorers), scoring rules, reminder settings, process and version (the
@@ -267,15 +298,24 @@ def copy_campaign(*, session: Session, user: User, source_id: int | None = None,
     the office checks readiness and opens its window.
     """
     _manage(user)
-    source = get_campaign(session, source_id) if source_id is not None else repo.latest_campaign(session)
+    owner = owner_for_new(session, user, None) if source_id is None else None
+    adopted = False
+    if source_id is not None:
+        source = managed_campaign(session, user, source_id)
+        owner = source.owner_unit_id
+    else:  # the newest of the copier's own campaigns (the federation's, or their union's)
+        source = repo.latest_campaign(session, owner_unit_id=owner)
+        if source is None and owner is not None:
+            # a union's first campaign under its own rules starts from the federation's newest, for its year
+            source, adopted = repo.latest_campaign(session, owner_unit_id=None), True
     if source is None:
         raise Conflict(_("没有可复制的评比"))
-    year = source.year + 1 if year is None else year
+    year = (source.year if adopted else source.year + 1) if year is None else year
     if isinstance(year, bool) or not isinstance(year, int) or not 2000 <= year <= 2100:
         raise ValidationFailed([{"field": "year", "message": _("须为 2000–2100 的年份")}])
-    if repo.campaign_of_year(session, year, source.process_key) is not None:
+    if repo.campaign_of_year(session, year, source.process_key, owner) is not None:
         raise Conflict(f"{year} 年度的评比已存在（每年一次） / a {source.process_key} campaign for {year} already exists")
-    listed = repo.scorer_ids(session, source.id)
+    listed = repo.scorer_ids(session, source.id) if not adopted else []  # a union names its own scorers
     still = {i for i, _, _ in repo.current_scorers(session, source.id)} & repo.users_with_role(session, listed, "scorer")
     version = source.process_version
     if version is None:
@@ -283,18 +323,21 @@ def copy_campaign(*, session: Session, user: User, source_id: int | None = None,
         version = latest.version if latest is not None else None
     shift = year - source.year
     campaign = Campaign(
-        year=year, name=(name or source.name.replace(str(source.year), str(year))).strip()[:200],
+        year=year, name=(name or _named(session, source, year, owner if adopted else None)).strip()[:200],
         process_key=source.process_key, process_version=version,
         opens_at=_shift_year(source.opens_at, shift), closes_at=_shift_year(source.closes_at, shift),
         criteria=[dict(c) for c in source.criteria], grades=list(source.grades), no_award_grade=source.no_award_grade,
         max_applications_per_unit=source.max_applications_per_unit, reminders=dict(source.reminders or {}),
         scoring_rules=scoring_rules(source), min_eligible_scorers=source.min_eligible_scorers,
         shortlist_quorum=source.shortlist_quorum, vetting_working_days=source.vetting_working_days,
-        applicant_unit_ids=list(source.applicant_unit_ids) if source.applicant_unit_ids is not None else None,
-        scoring_quorum=source.scoring_quorum, notice_working_days=source.notice_working_days,
+        applicant_unit_ids=list(source.applicant_unit_ids) if source.applicant_unit_ids is not None and not adopted
+        else None, scoring_quorum=source.scoring_quorum, notice_working_days=source.notice_working_days,
         grade_quotas=dict(source.grade_quotas) if source.grade_quotas is not None else None,
-        copied_from_id=source.id, created_at=clock.now())
+        copied_from_id=source.id, created_at=clock.now(), owner_unit_id=owner,
+        form_versions=dict(source.form_versions) if source.form_versions is not None else None)
     campaign.scorer_rows = [CampaignScorer(user_id=i) for i in listed if i in still]
+    if campaign.form_versions is None and forms is not None:
+        campaign.form_versions = pin_forms(session, forms, campaign)
     session.add(campaign)
     session.flush()
     audit.record(session, actor=user, action="copy_campaign", object_type="campaign", object_id=campaign.id,
@@ -360,7 +403,7 @@ def impact(session: Session, campaign: Campaign, before: dict[str, Any], after: 
         elif key == "closes_at" and in_submit:
             effects.append(_effect(key, N_("{in_submit} 份申报正在填写或签字，其截止计时已按原截止时间设定；"
                                            "请待这些申报提交或失效后再修改截止时间"), True, in_submit=in_submit))
-        elif key in ("process_key", "process_version", "year"):
+        elif key in ("process_key", "process_version", "year", "form_versions"):
             effects.append(_effect(key, N_("评比已有 {total} 份申报，不能再修改{label}"), True, total=total))
         elif key == "applicant_unit_ids" and after[key] is not None \
                 and (repo.running_units(session, campaign.id) - set(after[key])):
@@ -382,14 +425,13 @@ def impact(session: Session, campaign: Campaign, before: dict[str, Any], after: 
 
 
 def edit_campaign(*, session: Session, user: User, campaign_id: int, changes: dict[str, Any], reason: Any,
-                  dry_run: bool = False) -> tuple[Campaign, list[dict[str, Any]]]:
+                  dry_run: bool = False, forms: Any = None) -> tuple[Campaign, list[dict[str, Any]]]:
     """Change settings with a reason; returns the campaign and what the change affects.
 
     A change that would break running items is a 409 listing each such effect (nothing changes);
     ``dry_run`` only reports. An edit that changes nothing records nothing.
     """
-    _manage(user)
-    campaign = get_campaign(session, campaign_id)
+    campaign = managed_campaign(session, user, campaign_id)
     unknown = sorted(set(changes) - set(EDITABLE))
     if unknown:
         raise ValidationFailed([{"field": k, "message": _("不可修改的设置")} for k in unknown])
@@ -406,8 +448,14 @@ def edit_campaign(*, session: Session, user: User, campaign_id: int, changes: di
         after["scorer_ids"] = sorted(dict.fromkeys(changes["scorer_ids"]))
     for key in ("opens_at", "closes_at"):  # compare times as times
         after[key] = clock.local(_time(after[key], key)).isoformat()
+    if forms is not None and "form_versions" not in changes and (
+            after["process_version"] != before["process_version"] or after["process_key"] != before["process_key"]):
+        # another process version uses its own forms: pin those in force now
+        probe = Campaign(process_key=after["process_key"], process_version=after["process_version"])
+        after["form_versions"] = pin_forms(session, forms, probe)
     _check(session, after)
-    if after["year"] != before["year"] and repo.campaign_of_year(session, after["year"], after["process_key"]):
+    if after["year"] != before["year"] and repo.campaign_of_year(session, after["year"], after["process_key"],
+                                                                 campaign.owner_unit_id):
         raise Conflict(_("{p0} 年度的评比已存在", p0=after['year']))
     effects = impact(session, campaign, before, after)
     refused = [e for e in effects if e.refused]
@@ -442,8 +490,7 @@ def open_window(*, session: Session, services: Any, user: User, campaign_id: int
     """
     from service.workflows.readiness import check_readiness
 
-    _manage(user)
-    campaign = get_campaign(session, campaign_id)
+    campaign = managed_campaign(session, user, campaign_id)
     if campaign.opened_at is not None:
         raise Conflict(f"申报窗口已于 {clock.local(campaign.opened_at):%Y-%m-%d %H:%M} 开启 / the window is already open")
     report = check_readiness(session=session, services=services, campaign=campaign)
@@ -472,12 +519,11 @@ def setup_view(*, session: Session, services: Any, user: User, campaign_id: int)
     """Everything the set-up page shows: the settings, the choices, the readiness check, whether in use."""
     from service.workflows.readiness import APPLICANT_UNIT_TYPES, check_readiness
 
-    _manage(user)
-    campaign = get_campaign(session, campaign_id)
+    campaign = managed_campaign(session, user, campaign_id)
     settings = settings_of(session, campaign)
     # who scores is the scorer-identities group (the process administrator manages campaigns without it)
     sees_scorers = visibility.G.SCORER_IDENTITIES in visibility.groups_for(user, None)
-    units = repo.all_units(session)
+    units = [u for u in repo.all_units(session) if policies.in_campaign_tree(u, campaign)]
     chosen = set(settings["applicant_unit_ids"] or [])
     return {
         "campaign": campaign, "settings": settings, "rules_text": rules_in_words(campaign),
@@ -491,11 +537,30 @@ def setup_view(*, session: Session, services: Any, user: User, campaign_id: int)
                    else u.type in APPLICANT_UNIT_TYPES} for u in units if u.type != "federation"],
         "all_units": settings["applicant_unit_ids"] is None,
         "versions": repo.process_versions(session, campaign.process_key),
+        "form_titles": {key: _form_title(services, key) for key in (settings["form_versions"] or {})},
         "editable": EDITABLE,
     }
 
 
+def _form_title(services: Any, key: str) -> str:
+    """A form's title as its page shows it (the pinned versions are listed by it, the key beside)."""
+    try:
+        return str(services.forms.schema(key).get("title") or key)
+    except NotFound:
+        return key
+
+
+def copy_sources(*, session: Session, user: User, campaigns: list[Campaign]) -> list[Campaign]:
+    """What "copy last year's" offers: the copier's own campaigns (the federation's for its office, the union's for
+    a union's), every one it may manage when it serves several."""
+    try:
+        owner = owner_for_new(session, user, None)
+    except ValidationFailed:
+        return campaigns
+    return [c for c in campaigns if c.owner_unit_id == owner]
+
+
 def campaign_list(*, session: Session, user: User) -> list[Campaign]:
-    """Every campaign, newest first (the office's list, with "copy last year's")."""
+    """The campaigns the office may see, newest first (the office's list, with "copy last year's")."""
     _manage(user)
-    return repo.campaigns_newest_first(session)
+    return repo.campaigns_newest_first(session, policies.campaign_filter(user))

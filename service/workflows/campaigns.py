@@ -13,8 +13,11 @@ from service.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from service.models import Campaign, CampaignScorer, User
 from service.repositories import applications as application_repo
 from service.repositories import campaigns as repo
+from service.repositories import org as org_repo
 from service.repositories import users as user_repo
-from service.workflows import audit, viewing
+from service.workflows import audit, definitions, viewing
+from service.workflows import forms as form_rules
+from service.workflows.forms import FormRegistry
 
 MAX_ID = 2**31 - 1
 
@@ -92,7 +95,7 @@ def create_campaign(*, session: Session, user: User | None, year: int, name: str
                     opens_at: datetime | None = None, closes_at: datetime | None = None,
                     process_key: str = "innovation_appraisal", max_applications_per_unit: int | None = None,
                     reminders: dict[str, Any] | None = None, opened: bool = False, commit: bool = True,
-                    **settings: Any) -> Campaign:
+                    forms: FormRegistry | None = None, **settings: Any) -> Campaign:
     """Create a year's campaign; the window defaults to 25–31 December.
 
     The window is not open until the office opens it (readiness check, ``campaign_setup.open_window``);
@@ -101,6 +104,9 @@ def create_campaign(*, session: Session, user: User | None, year: int, name: str
     """
     if user is not None and not policies.can_manage_campaigns(user):
         raise Forbidden(policies.DENIED[policies.can_manage_campaigns])
+    owner_unit_id = settings.pop("owner_unit_id", None)
+    if user is not None:
+        owner_unit_id = owner_for_new(session, user, owner_unit_id)
     errors = setting_errors(session, year=year, name=name, criteria=criteria, grades=grades,
                             no_award_grade=no_award_grade, scorer_ids=scorer_ids)
     errors.extend(quota_errors(settings.get("grade_quotas"), grades if isinstance(grades, list) else []))
@@ -110,14 +116,16 @@ def create_campaign(*, session: Session, user: User | None, year: int, name: str
     opens_at, closes_at = opens_at or default_open, closes_at or default_close
     if closes_at <= opens_at:
         raise ValidationFailed([{"field": "closes_at", "message": "must be after opens_at"}])
-    if repo.of_year(session, year, process_key) is not None:
+    if repo.of_year(session, year, process_key, owner_unit_id=owner_unit_id) is not None:
         raise Conflict(f"a {process_key} campaign for {year} already exists (once a year)")
     now = clock.now()
     campaign = Campaign(year=year, name=name.strip(), process_key=process_key, opens_at=opens_at, closes_at=closes_at,
                         criteria=criteria, grades=grades, no_award_grade=no_award_grade,
                         max_applications_per_unit=max_applications_per_unit, reminders=reminders or {},
-                        created_at=now, opened_at=now if opened else None, **settings)
+                        created_at=now, opened_at=now if opened else None, owner_unit_id=owner_unit_id, **settings)
     campaign.scorer_rows = [CampaignScorer(user_id=i) for i in dict.fromkeys(scorer_ids)]
+    if forms is not None and campaign.form_versions is None:
+        campaign.form_versions = pin_forms(session, forms, campaign)
     session.add(campaign)
     session.flush()
     audit.record(session, actor=user, action="create", object_type="campaign", object_id=campaign.id,
@@ -142,9 +150,7 @@ def _scorer_errors(session: Session, scorer_ids: Any) -> list[dict[str, str]]:
 def update_scorers(*, session: Session, user: User, campaign_id: int, scorer_ids: list[int]) -> Campaign:
     """Replace the campaign's scorers. Applications re-read them when a failed scorer selection is
     retried (an incident's retry); scoring tasks already open keep their scorers."""
-    if not policies.can_manage_campaigns(user):
-        raise Forbidden(policies.DENIED[policies.can_manage_campaigns])
-    campaign = get_campaign(session, campaign_id)
+    campaign = managed_campaign(session, user, campaign_id)
     errors = _scorer_errors(session, scorer_ids)
     if errors:
         raise ValidationFailed(errors)
@@ -160,6 +166,41 @@ def update_scorers(*, session: Session, user: User, campaign_id: int, scorer_ids
     return campaign
 
 
+def process_form_keys(session: Session, campaign: Campaign) -> list[str]:
+    """The forms the user tasks of the campaign's process version name."""
+    if campaign.process_version is not None:
+        definition = repo.definition_version(session, campaign.process_key, campaign.process_version)
+    else:
+        definition = definitions.latest_definition(session, campaign.process_key)
+    tasks = definition.meta.get("user_tasks", {}) if definition is not None else {}
+    return [info.get("form_key", "") for info in tasks.values()]
+
+
+def pin_forms(session: Session, registry: FormRegistry, campaign: Campaign) -> dict[str, int]:
+    """The versions in force now of the forms the campaign's process version uses (what the campaign records)."""
+    registry.sync(session)
+    return form_rules.pinned_versions(session, registry, process_form_keys(session, campaign))
+
+
+def owner_for_new(session: Session, user: User, wanted: int | None) -> int | None:
+    """Whose a campaign ``user`` creates is: the union their office serves (a union's office runs its own
+    campaigns, 实施细则), the federation's for the federation's office unless it names a union.
+    A person serving several unions names one (``owner_unit_id``)."""
+    owners = policies.reach(user, {"office", "process_admin"})
+    if wanted is not None:
+        unit = org_repo.unit(session, wanted)
+        if unit is None or not policies.reaches(owners, unit):
+            raise ValidationFailed([{"field": "owner_unit_id",
+                                     "message": "须为您所管辖的单位 / must be a union within your reach"}])
+        return None if policies.owner_for(unit) is None else unit.id
+    if None in owners:
+        return None
+    if len(owners) != 1:
+        raise ValidationFailed([{"field": "owner_unit_id",
+                                 "message": "您在多个工会任职，请选择评比所属的工会 / you serve several unions: name one"}])
+    return next(iter(owners))
+
+
 def get_campaign(session: Session, campaign_id: int) -> Campaign:
     campaign = repo.by_id(session, campaign_id)
     if campaign is None:
@@ -167,8 +208,36 @@ def get_campaign(session: Session, campaign_id: int) -> Campaign:
     return campaign
 
 
-def list_campaigns(session: Session) -> list[Campaign]:
-    return repo.newest_first(session)
+def visible_campaign(session: Session, user: User, campaign_id: int) -> Campaign:
+    """The campaign if ``user`` may see it; another union's campaign does not exist for them (404)."""
+    campaign = get_campaign(session, campaign_id)
+    if not policies.can_see_campaign(user, campaign):
+        raise NotFound(f"campaign {campaign_id} does not exist")
+    return campaign
+
+
+def managed_campaign(session: Session, user: User, campaign_id: int) -> Campaign:
+    """The campaign if ``user``'s office reaches it (404 if they cannot see it, 403 if they only see it)."""
+    if not policies.can_manage_campaigns(user):
+        raise Forbidden(policies.DENIED[policies.can_manage_campaigns])
+    campaign = visible_campaign(session, user, campaign_id)
+    if not policies.can_manage_campaign(user, campaign):
+        raise Forbidden("本评比由其他工会组织，您无权管理 / another union runs this campaign")
+    return campaign
+
+
+def reached_campaign(session: Session, user: User, campaign_id: int, refusal: str) -> Campaign:
+    """The campaign if a federation-level role of ``user`` reaches it (the dashboard, results, exports,
+    award documents): 404 if they cannot see it, 403 with ``refusal`` if they only take part in it."""
+    campaign = visible_campaign(session, user, campaign_id)
+    if not policies.reaches_campaign(user, campaign):
+        raise Forbidden(refusal)
+    return campaign
+
+
+def list_campaigns(session: Session, user: User) -> list[Campaign]:
+    """The campaigns ``user`` may see, newest first."""
+    return repo.newest_first(session, policies.campaign_filter(user))
 
 
 def results(*, session: Session, user: User, campaign_id: int) -> list[dict[str, Any]]:
@@ -178,9 +247,7 @@ def results(*, session: Session, user: User, campaign_id: int) -> list[dict[str,
     Each row shows what the viewer may see of it (service.auth.visibility); the ranking uses only
     the scores they may see, so the order gives nothing away either.
     """
-    if not policies.can_see_results(user):
-        raise Forbidden("only federation roles may see a campaign's results")
-    get_campaign(session, campaign_id)
+    reached_campaign(session, user, campaign_id, "only federation roles may see a campaign's results")
     apps = application_repo.entered_of_campaign(session, campaign_id)
     groups = viewing.by_application(session, user, apps)
     rows = [visibility.redact(visibility.APPLICATION_FIELDS, {

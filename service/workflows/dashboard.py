@@ -24,7 +24,7 @@ from service.repositories import tasks as task_repo
 from service.repositories import users as user_repo
 from service.workflows import incidents, viewing
 from service.workflows import timeline as timeline_text
-from service.workflows.campaigns import get_campaign
+from service.workflows.campaigns import get_campaign, reached_campaign
 
 APPLYING_UNIT_TYPES = ("county_union", "development_zone_union", "industry_union", "bureau_union",
                        "direct_grassroots_union", "enterprise")
@@ -36,14 +36,13 @@ def _names(session: Session, ids: set[int | None]) -> dict[int, str]:
 
 def campaign_dashboard(*, session: Session, user: User, campaign_id: int) -> dict[str, Any]:
     """Applications per stage and unit, units that have not applied, overdue tasks, reminders."""
-    if not policies.sees_all_applications(user):
-        raise Forbidden("the campaign dashboard is for federation roles")
-    campaign = get_campaign(session, campaign_id)
+    campaign = reached_campaign(session, user, campaign_id, "the campaign dashboard is for federation roles")
     apps = application_repo.of_campaign_by_id(session, campaign_id)
     by_stage = Counter(a.stage or a.status for a in apps)
     by_unit = Counter(a.unit.name for a in apps)
     applied = {a.unit_id for a in apps}
-    not_applied = [u for u in org.units_of_types(session, APPLYING_UNIT_TYPES) if u.id not in applied]
+    not_applied = [u for u in org.units_of_types(session, APPLYING_UNIT_TYPES)
+                   if u.id not in applied and policies.in_campaign_tree(u, campaign)]
     now = clock.now()
     app_ids = [a.id for a in apps]
     overdue = task_repo.overdue_of_applications(session, app_ids, now)
@@ -181,9 +180,7 @@ def score_sheet(*, session: Session, user: User, campaign_id: int) -> dict[str, 
     """Every submitted score of the campaign's entered applications the viewer may see: application, scorer,
     criterion scores, weighted total, comment (a sheet and its author only where service.auth.visibility
     shows them)."""
-    if not policies.can_see_results(user):
-        raise Forbidden("only federation roles may export score sheets")
-    campaign = get_campaign(session, campaign_id)
+    campaign = reached_campaign(session, user, campaign_id, "only federation roles may export score sheets")
     found = task_repo.completed_scoring_of_campaign(session, campaign_id)
     groups = viewing.by_application(session, user, {a.id: a for _, a in found}.values())
     rows = []
@@ -204,9 +201,7 @@ def score_sheet(*, session: Session, user: User, campaign_id: int) -> dict[str, 
 
 def application_sheet(*, session: Session, user: User, campaign_id: int) -> dict[str, Any]:
     """Every application of the campaign as the viewer may see it (the applications export), by id."""
-    if not policies.can_see_results(user):
-        raise Forbidden("only federation roles may export applications")
-    campaign = get_campaign(session, campaign_id)
+    campaign = reached_campaign(session, user, campaign_id, "only federation roles may export applications")
     apps = application_repo.of_campaign_by_id(session, campaign_id)
     groups = viewing.by_application(session, user, apps)
     return {"campaign": campaign, "rows": [visibility.seen_application(a, groups[a.id], user.id) for a in apps]}

@@ -40,7 +40,7 @@ def load_users(session: Session, units: dict[str, OrgUnit], password: str = baod
         user = User(username=row["username"], display_name=row["display_name"], password_hash=hashed,
                     unit_id=units[row["unit_code"]].id, email=f"{row['username']}@example.org",
                     locale="zh-CN", is_active=True, created_at=clock.now())
-        user.role_rows = [UserRole(role=r) for r in row["roles"]]
+        user.role_rows = [UserRole(role=r, unit_id=user.unit_id) for r in row["roles"]]
         session.add(user)
         session.flush()
         users[user.username] = user
@@ -63,6 +63,6 @@ def load_demo(session: Session, services: Services, *, open_now: bool = True) ->
                         criteria=baoding.DEFAULT_CRITERIA, grades=baoding.DEFAULT_GRADES,
                         no_award_grade=baoding.NO_AWARD_GRADE,
                         scorer_ids=[users[u].id for u in baoding.SCORER_USERNAMES], opens_at=opens, closes_at=closes,
-                        opened=True, applicant_unit_ids=sorted({u.unit_id for u in users.values()
+                        opened=True, forms=services.forms, applicant_unit_ids=sorted({u.unit_id for u in users.values()
                                                                 if "unit_submitter" in u.roles}))
     return outcomes

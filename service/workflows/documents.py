@@ -20,7 +20,7 @@ from service.repositories import applications as application_repo
 from service.repositories import org
 from service.repositories import tasks as task_repo
 from service.workflows import viewing
-from service.workflows.campaigns import get_campaign
+from service.workflows.campaigns import reached_campaign
 
 PDF = "application/pdf"
 
@@ -56,7 +56,7 @@ def _campaign(session: Session, campaign: Campaign, awards: list[pdf.Award]) -> 
 def commendation_list(*, session: Session, user: User, campaign_id: int) -> Download:
     """The campaign's commendation list: every awarded item by grade."""
     _check(user)
-    campaign = get_campaign(session, campaign_id)
+    campaign = reached_campaign(session, user, campaign_id, policies.DENIED[policies.can_issue_award_documents])
     awards = _awards(session, user, application_repo.awarded_of_campaign(session, campaign_id))
     return Download(f"{campaign.name}-表彰名单.pdf", PDF,
                     pdf.commendation_list(_campaign(session, campaign, awards), awards))
@@ -65,7 +65,7 @@ def commendation_list(*, session: Session, user: User, campaign_id: int) -> Down
 def certificates(*, session: Session, user: User, campaign_id: int) -> Download:
     """Every certificate of the campaign, one page each (to print them all at once)."""
     _check(user)
-    campaign = get_campaign(session, campaign_id)
+    campaign = reached_campaign(session, user, campaign_id, policies.DENIED[policies.can_issue_award_documents])
     awards = _awards(session, user, application_repo.awarded_of_campaign(session, campaign_id))
     if not awards:
         raise Conflict(f"campaign {campaign_id} has no confirmed awards yet")

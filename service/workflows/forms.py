@@ -46,6 +46,7 @@ class FormRegistry:
         self._sync_interval = sync_interval
         self._synced_at = float("-inf")
         self._deployed_max_id: int | None = None
+        self._pinned: dict[tuple[str, int], tuple[dict[str, Any], Draft202012Validator]] = {}
         self._lock = threading.Lock()
         for path in sorted(folder.glob("*.json")):
             if path.stem not in CODE_DEFINED:
@@ -92,14 +93,43 @@ class FormRegistry:
             raise NotFound(f"form {key!r} does not exist")
         return self._schemas[key]
 
-    def validate(self, key: str, data: Any) -> None:
-        """Raise ValidationFailed listing every field error in ``data``."""
-        self.schema(key)
+    def schema_at(self, session: Session, key: str, version: int | None) -> dict[str, Any]:
+        """Form ``key`` as version ``version`` was deployed (0: the bundled file; None: the newest)."""
+        if version is None or key in CODE_DEFINED:
+            return self.schema(key)
+        if (key, version) not in self._pinned:
+            if version == 0:
+                path = self.folder / f"{key}.json"
+                if not _KEY.match(key) or not path.is_file():
+                    raise NotFound(f"form {key!r} has no bundled file")
+                found: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+            else:
+                row = repo.version(session, key, version)
+                if row is None:
+                    raise NotFound(f"form {key!r} has no version {version}")
+                found = row.schema
+            with self._lock:
+                self._pinned[(key, version)] = (found, Draft202012Validator(found, format_checker=FormatChecker()))
+        return self._pinned[(key, version)][0]
+
+    def validate(self, key: str, data: Any, *, session: Session | None = None, version: int | None = None) -> None:
+        """Raise ValidationFailed listing every field error in ``data`` (against ``version`` when given)."""
+        if session is not None and version is not None and key not in CODE_DEFINED:
+            self.schema_at(session, key, version)
+            validator = self._pinned[(key, version)][1]
+        else:
+            self.schema(key)
+            validator = self._validators[key]
         errors = []
-        for err in sorted(self._validators[key].iter_errors(data), key=lambda e: list(e.absolute_path)):
+        for err in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path)):
             errors.append({"field": _field(err), "message": err.message})
         if errors:
             raise ValidationFailed(errors)
+
+    def current_version(self, session: Session, key: str) -> int:
+        """The version of ``key`` in force now: the newest deployed, 0 for the bundled file."""
+        row = repo.latest(session, key)
+        return row.version if row is not None else 0
 
 
 def _field(err: Any) -> str:
@@ -198,3 +228,17 @@ def _top_level_fields(schema: dict[str, Any]) -> set[str]:
                 names |= _top_level_fields(part)
     return names
 
+
+
+def pinned_versions(session: Session, registry: FormRegistry, form_keys: list[str]) -> dict[str, int]:
+    """The version in force now of each form a process version's user tasks name (what a campaign records:
+    its applications keep these even after a newer one is deployed). Code-defined forms have no versions."""
+    return {key: registry.current_version(session, key) for key in sorted(set(form_keys))
+            if key and key not in CODE_DEFINED and registry.exists(key)}
+
+
+def version_of(campaign: Any, key: str) -> int | None:
+    """The version of form ``key`` pinned by ``campaign`` (None: not pinned, the newest applies)."""
+    pinned = getattr(campaign, "form_versions", None) or {}
+    value = pinned.get(key)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None

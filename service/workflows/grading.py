@@ -22,7 +22,7 @@ from service.repositories import applications as application_repo
 from service.repositories import meetings as meetings_repo
 from service.repositories import scoring as repo
 from service.workflows import audit, meetings, retries, viewing
-from service.workflows.campaigns import get_campaign, results
+from service.workflows.campaigns import reached_campaign, results
 from service.workflows.campaigns import quota_errors as quota_errors  # the setting's rule, re-exported
 from service.workflows.services import Services
 from service.workflows.tasks import MAX_ATTEMPTS, complete_in_transaction
@@ -152,7 +152,7 @@ def _complete_list(session: Session, services: Services, user: User, campaign_id
     element, grade_field, reasons_field = step
 
     def attempt() -> list[Task]:
-        campaign = get_campaign(session, campaign_id)
+        campaign = reached_campaign(session, user, campaign_id, "only the office and the group leader of this campaign")
         open_tasks = {t.application_id: t for t in repo.open_tasks_at(session, campaign_id, element)}
         if not open_tasks:
             raise ValidationFailed([{"field": "items", "message": _("没有等待这一步的申报项目")}])

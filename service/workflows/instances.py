@@ -28,12 +28,14 @@ from service.workflows.services import Services
 
 def start_instance(*, session: Session, services: Services, definition: ProcessDefinition, business_key: str,
                    data: dict[str, Any], started_by: int | None, application_id: int | None = None,
-                   calendar: WorkdayCalendar | None = None) -> tuple[ProcessInstance, StepResult, StepPlan]:
+                   calendar: WorkdayCalendar | None = None,
+                   owner_unit_id: int | None = None) -> tuple[ProcessInstance, StepResult, StepPlan]:
     """Create the instance row and run it until it waits; the caller adds to the step's plan, writes it and commits.
 
     Its unit scope is taken from ``data`` here, once (``scope.resolve``: a 422
     before anything runs if a lane's variable is missing), and kept on the row.
-    ``calendar`` counts working-day timers and due dates (the campaign's calendar).
+    ``calendar`` counts working-day timers and due dates (the campaign's calendar); ``owner_unit_id``
+    is the campaign's owner (a union's own campaign), whose people its federation-level lanes reach.
     """
     stored_scope = scope.resolve(session, definition, data)
     try:
@@ -43,7 +45,7 @@ def start_instance(*, session: Session, services: Services, definition: ProcessD
     now = clock.now()
     instance = ProcessInstance(definition_id=definition.id, business_key=business_key, status="active",
                                state=result.state_json, variables={}, started_by=started_by, started_at=now,
-                               **stored_scope)
+                               owner_unit_id=owner_unit_id, **stored_scope)
     instance.definition = definition
     session.add(instance)
     session.flush()  # the plan's rows refer to its id

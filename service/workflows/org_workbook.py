@@ -56,6 +56,8 @@ LIMITS = {"code": 40, "name": 200, "name_en": 200, "username": 80, "display_name
 ROLE_SPLIT = re.compile(r"[、,，;；/\s]+")
 TYPE_BY_WORD = {**{label: code for code, label in UNIT_TYPE_LABELS.items()}, **{c: c for c in UNIT_TYPE_LABELS}}
 ROLE_BY_WORD = {**{label: code for code, label in ROLE_LABELS.items()}, **{c: c for c in ROLE_LABELS}}
+ROLE_ELSEWHERE = re.compile(r"^(.+?)[（(]([^）)]+)[）)]$")
+"""A role held in another unit than the person's own: 评审组成员（BD）."""
 MAX_ROWS = 20000
 
 NOTES = [
@@ -65,7 +67,8 @@ NOTES = [
     ("上级单位代码", "企业工会填写其主管工会（县区、产业或局工会）的代码；市总工会留空。上级单位可以在本表中，也可以已在系统中。"),
     ("人员", "每行一个人。有用户名时按用户名匹配已有账号，没有用户名时按手机号匹配；新账号没有用户名时以手机号作为用户名。"),
     ("手机号 / 电子邮箱", "新账号会收到一次性设置密码的链接：有电子邮箱发邮件，否则发短信，两者至少填一项。"),
-    ("角色", "可填多个，用顿号分隔：" + "、".join(ROLE_LABELS.values())),
+    ("角色", "可填多个，用顿号分隔：" + "、".join(ROLE_LABELS.values())
+     + "。在其他单位担任的角色在括号内写该单位代码，如：评审组成员（BD）"),
     ("状态", f"{ACTIVE}或{INACTIVE}，留空为{ACTIVE}。{INACTIVE}的人员立即不能登录，其已认领的待办退回所在角色的待办池。"),
     ("示例行", f"第一格以{EXAMPLE}开头的行是示例，导入时跳过，可以删除。"),
     ("导入", "先“检查”：逐行显示将新建、更新或不变，以及每个错误所在的工作表、行和列；没有错误才能导入，导入要么全部成功，要么什么也不改。"),
@@ -155,6 +158,20 @@ def template() -> bytes:
     return _save(wb)
 
 
+def _role_words(held: set[tuple[str, int]], own_unit: int, code_of: dict[int, str]) -> str:
+    """The 角色 cell: the roles in the person's own unit, then those elsewhere as 角色（单位代码）."""
+    order = list(ROLE_LABELS)
+    words = sorted(held, key=lambda h: (h[1] != own_unit, code_of.get(h[1], ""),
+                                        order.index(h[0]) if h[0] in order else len(order)))
+    return "、".join(ROLE_LABELS.get(role, role) if unit_id == own_unit
+                    else f"{ROLE_LABELS.get(role, role)}（{code_of.get(unit_id, unit_id)}）" for role, unit_id in words)
+
+
+def _relative(held: set[tuple[str, int]], own_unit: int, code_of: dict[int, str]) -> set[tuple[str, str | None]]:
+    """Stored roles as the sheet says them: (role, None) in the person's own unit, else (role, unit code)."""
+    return {(role, None if unit_id == own_unit else code_of.get(unit_id, "").lower()) for role, unit_id in held}
+
+
 def export(*, session: Session, user: User) -> bytes:
     """Every unit and person in the import's format (importing it changes nothing)."""
     _office(user)
@@ -165,9 +182,9 @@ def export(*, session: Session, user: User) -> bytes:
                  for _item, code, name, name_en, kind, parent, active in sorted(units, key=lambda u: u[1])]
     roles = org_repo.role_rows(session)
     people = sorted(org_repo.person_rows(session), key=lambda p: (code_of.get(p[3], ""), p[1]))
-    people_rows = [[username, name, phone, email, code_of.get(unit_id), "、".join(
-        ROLE_LABELS.get(r, r) for r in sorted(roles.get(pid, ()), key=list(ROLE_LABELS).index)),
-        ACTIVE if active else INACTIVE] for pid, username, name, unit_id, phone, email, active, _ in people]
+    people_rows = [[username, name, phone, email, code_of.get(unit_id),
+                    _role_words(roles.get(pid, set()), unit_id, code_of),
+                    ACTIVE if active else INACTIVE] for pid, username, name, unit_id, phone, email, active, _ in people]
     wb = Workbook()
     wb.remove(wb.active)
     _sheet(wb, UNIT_SHEET, UNIT_COLUMNS, unit_rows)
@@ -179,8 +196,8 @@ def export(*, session: Session, user: User) -> bytes:
 
 
 def _office(user: User) -> None:
-    if not policies.can_manage_org(user):
-        raise Forbidden(policies.DENIED[policies.can_manage_org])
+    if not policies.can_manage_whole_org(user):
+        raise Forbidden(policies.DENIED[policies.can_manage_whole_org])
 
 
 def _text(value: Any) -> str:
@@ -465,14 +482,18 @@ def _plan_people(session: Session, p: Plan, rows: list[dict[str, Any]], stored_u
             p.issues.append(Issue(S, n, "所属单位代码", _("必填")))
         elif unit_key not in stored_units and unit_key not in sheet_units:
             p.issues.append(Issue(S, n, "所属单位代码", _("单位 {p0} 不存在", p0=row['unit_code'])))
-        wanted_roles: set[str] | None = None
+        wanted_roles: set[tuple[str, str | None]] | None = None
         if "roles" in row["present"]:
             wanted_roles = set()
             for word in (w for w in ROLE_SPLIT.split(row["roles"]) if w):
-                if word in ROLE_BY_WORD:
-                    wanted_roles.add(ROLE_BY_WORD[word])
-                else:
+                elsewhere = ROLE_ELSEWHERE.match(word)
+                name, where = (elsewhere.group(1), elsewhere.group(2).strip().lower()) if elsewhere else (word, None)
+                if name not in ROLE_BY_WORD:
                     p.issues.append(Issue(S, n, "角色", _("未知的角色：{word}", word=word)))
+                elif where is not None and where not in stored_units and where not in sheet_units:
+                    p.issues.append(Issue(S, n, "角色", _("单位 {p0} 不存在", p0=elsewhere.group(2))))
+                else:
+                    wanted_roles.add((ROLE_BY_WORD[name], None if where == unit_key else where))
         active = _status(p.issues, S, row)
         # which stored person the row is
         match = None
@@ -516,13 +537,14 @@ def _plan_people(session: Session, p: Plan, rows: list[dict[str, Any]], stored_u
             continue
         pid, old_username, name, unit_id, old_phone, email, was_active, _old_roles = match
         row["id"] = pid
+        held = _relative(roles.get(pid, set()), unit_id, unit_code_by_id)
         new = {"username": username or old_username, "display_name": row["display_name"],
                "unit": unit_key, "active": final_active,
                "phone": (phone or None) if "phone" in row["present"] else old_phone,
                "email": (row["email"] or None) if "email" in row["present"] else email,
-               "roles": wanted_roles if wanted_roles is not None else roles.get(pid, set())}
+               "roles": wanted_roles if wanted_roles is not None else held}
         was = {"username": old_username, "display_name": name, "unit": unit_code_by_id.get(unit_id),
-               "active": bool(was_active), "phone": old_phone, "email": email, "roles": roles.get(pid, set())}
+               "active": bool(was_active), "phone": old_phone, "email": email, "roles": held}
         if new["username"].lower() != old_username.lower() and new["username"].lower() in by_username:
             p.issues.append(Issue(S, n, "用户名", _("用户名 {p0} 已被使用", p0=new['username'])))
             row["result"] = "error"
@@ -649,6 +671,15 @@ class _NewPerson:
     is_active: bool = True
 
 
+def _role_key(held: tuple[str, str | None]) -> tuple[str, str]:
+    return held[0], held[1] or ""
+
+
+def _role_row(user_id: int, role: str, where: str | None, own: str, code_to_id: dict[str, int]) -> dict[str, Any]:
+    """A user_roles row: in the person's own unit, or in the unit the sheet named."""
+    return {"user_id": user_id, "role": role, "unit_id": code_to_id[where or own]}
+
+
 def _apply_people(session: Session, rows: list[dict[str, Any]], code_to_id: dict[str, int],
                   now: Any) -> tuple[list[_NewPerson], list[int]]:
     """Insert new people and update changed ones; returns (new ids, ids deactivated now)."""
@@ -664,7 +695,8 @@ def _apply_people(session: Session, rows: list[dict[str, Any]], code_to_id: dict
         ids = [id_of[v["username"]] for v in values]
         created = [_NewPerson(i, v["username"], v["display_name"], v["email"], v["phone"])
                    for i, v in zip(ids, values) if v["is_active"]]
-        role_rows = [{"user_id": i, "role": role} for i, r in zip(ids, new) for role in sorted(r["roles_set"])]
+        role_rows = [_role_row(i, role, where, r["unit_key"], code_to_id) for i, r in zip(ids, new)
+                     for role, where in sorted(r["roles_set"], key=_role_key)]
         if role_rows:
             org_repo.insert_roles(session, role_rows)
     changed = [r for r in rows if r["result"] == "update"]
@@ -677,7 +709,8 @@ def _apply_people(session: Session, rows: list[dict[str, Any]], code_to_id: dict
         recast = [r for r in changed if "roles" in r["changed"]]
         if recast:
             org_repo.replace_roles(session, [r["id"] for r in recast],
-                                   [{"user_id": r["id"], "role": role} for r in recast for role in sorted(r["new"]["roles"])])
+                                   [_role_row(r["id"], role, where, r["new"]["unit"], code_to_id) for r in recast
+                                    for role, where in sorted(r["new"]["roles"], key=_role_key)])
     session.expire_all()
     return created, deactivated
 

@@ -36,6 +36,25 @@ def get_unit(session: Session, unit_id: int) -> OrgUnit:
     return unit
 
 
+def managed_unit(*, session: Session, user: User, unit_id: int) -> OrgUnit:
+    """A unit within the office's reach (a union's office: its own subtree); others do not exist for it."""
+    unit = get_unit(session, unit_id)
+    if not policies.manages_unit(user, unit):
+        raise NotFound(f"unit {unit_id} does not exist")
+    return unit
+
+
+def managed_units(*, session: Session, user: User) -> list[OrgUnit]:
+    """The units the office manages, by code (a union's office: its own and those below it)."""
+    _office(user)
+    return org_repo.units_where(session, policies.unit_filter(user, OrgUnit.id))
+
+
+def _reach_errors(user: User, units: list[OrgUnit | None], field: str) -> list[dict[str, str]]:
+    return [{"field": field, "message": "须为您所管辖的单位 / must be a unit within your reach"}
+            for unit in units if unit is not None and not policies.manages_unit(user, unit)]
+
+
 def list_units(*, session: Session, include_inactive: bool = False) -> list[OrgUnit]:
     """Active organisation units (or all), in code order: for pickers and reports."""
     return org_repo.units(session, include_inactive=include_inactive)
@@ -54,7 +73,7 @@ def username_of(session: Session, person_id: int) -> str:
 def get_person(*, session: Session, user: User, person_id: int) -> User:
     _office(user)
     person = org_repo.person(session, person_id)
-    if person is None:
+    if person is None or not policies.manages_unit(user, person.unit):
         raise NotFound(f"person {person_id} does not exist")
     return person
 
@@ -63,7 +82,8 @@ def list_people(*, session: Session, user: User, unit_id: int | None = None, q: 
                 include_inactive: bool = False, page: int = 1, page_size: int = 50) -> tuple[list[User], int]:
     _office(user)
     return org_repo.people(session, unit_id=unit_id, q=q, include_inactive=include_inactive,
-                           offset=(page - 1) * page_size, limit=page_size)
+                           offset=(page - 1) * page_size, limit=page_size,
+                           where=policies.unit_filter(user, User.unit_id))
 
 
 def _parent_errors(session: Session, unit: OrgUnit | None, parent_id: int | None) -> list[dict[str, str]]:
@@ -88,6 +108,9 @@ def create_unit(*, session: Session, user: User, code: str, name: str, type: str
     """A new unit; its code is unique (case does not make a new code)."""
     _office(user)
     errors = _parent_errors(session, None, parent_id)
+    parent = org_repo.unit(session, parent_id) if parent_id is not None else None
+    if not policies.manages_unit(user, parent):
+        errors.append({"field": "parent_id", "message": "须为您所管辖的单位 / must be a unit within your reach"})
     if org_repo.unit_code_taken(session, code):
         errors.append({"field": "code", "message": _("单位代码 {code} 已被使用", code=code)})
     if errors:
@@ -104,7 +127,7 @@ def create_unit(*, session: Session, user: User, code: str, name: str, type: str
 def update_unit(*, session: Session, user: User, unit_id: int, changes: dict[str, Any]) -> OrgUnit:
     """Change any of a unit's fields; deactivating needs it empty of active people and units."""
     _office(user)
-    unit = get_unit(session, unit_id)
+    unit = managed_unit(session=session, user=user, unit_id=unit_id)
     changed = {k: v for k, v in changes.items() if k in UNIT_FIELDS and getattr(unit, k) != v}
     if not changed:
         session.rollback()
@@ -112,6 +135,9 @@ def update_unit(*, session: Session, user: User, unit_id: int, changes: dict[str
     errors: list[dict[str, str]] = []
     if "parent_id" in changed:
         errors += _parent_errors(session, unit, changed["parent_id"])
+        new_parent = org_repo.unit(session, changed["parent_id"]) if changed["parent_id"] is not None else None
+        if not policies.manages_unit(user, new_parent):
+            errors.append({"field": "parent_id", "message": "须为您所管辖的单位 / must be a unit within your reach"})
     if "code" in changed and org_repo.unit_code_taken(session, changed["code"], other_than=unit.id):
         errors.append({"field": "code", "message": _("单位代码 {p0} 已被使用", p0=changed['code'])})
     if changed.get("is_active") is False and org_repo.active_members_of_unit(session, unit.id):
@@ -137,11 +163,34 @@ def _unit_for_person(session: Session, unit_id: int) -> list[dict[str, str]]:
     return []
 
 
+def _held(given: Any) -> tuple[str, int]:
+    """(role, unit id) from a ``RoleElsewhere`` as the API or a page gives it."""
+    return (given["role"], given["unit_id"]) if isinstance(given, dict) else (given.role, given.unit_id)
+
+
+def _elsewhere_errors(session: Session, user: User, held: list[tuple[str, int]]) -> list[dict[str, str]]:
+    """Roles in other units: the unit exists, is active and within the office's reach."""
+    errors = []
+    for index, (_, unit_id) in enumerate(held):
+        unit = org_repo.unit(session, unit_id)
+        if unit is None or not unit.is_active:
+            errors.append({"field": f"other_roles.{index}.unit_id",
+                           "message": f"单位 {unit_id} 不存在或已停用 / unit {unit_id} does not exist or is deactivated"})
+        elif not policies.manages_unit(user, unit):
+            errors.append({"field": f"other_roles.{index}.unit_id",
+                           "message": "须为您所管辖的单位 / must be a unit within your reach"})
+    return errors
+
+
 def create_person(*, session: Session, user: User, username: str, display_name: str, unit_id: int,
-                  roles: list[str], phone: str | None, email: str | None, link_ttl: timedelta) -> tuple[User, dict]:
-    """A new person with roles in their unit, and their one-time link to set a password."""
+                  roles: list[str], phone: str | None, email: str | None, link_ttl: timedelta,
+                  other_roles: list[tuple[str, int]] | None = None) -> tuple[User, dict]:
+    """A new person with roles in their unit (and ``other_roles``: (role, unit id) held elsewhere), and
+    their one-time link to set a password."""
     _office(user)
     errors = _unit_for_person(session, unit_id)
+    errors += _reach_errors(user, [org_repo.unit(session, unit_id)], "unit_id")
+    errors += _elsewhere_errors(session, user, other_roles or [])
     if org_repo.username_taken(session, username):
         errors.append({"field": "username", "message": _("用户名 {username} 已被使用", username=username)})
     if not phone and not email:
@@ -152,11 +201,13 @@ def create_person(*, session: Session, user: User, username: str, display_name: 
     person = User(username=username, display_name=display_name, unit_id=unit_id, phone=phone or None,
                   email=email or None, password_hash=accounts.NO_PASSWORD, locale="zh-CN", is_active=True,
                   created_at=clock.now())
-    person.role_rows = [UserRole(role=r) for r in sorted(set(roles))]
+    wanted = {(r, unit_id) for r in roles} | set(other_roles or [])
+    person.role_rows = [UserRole(role=r, unit_id=u) for r, u in sorted(wanted)]
     session.add(person)
     session.flush()
     audit.record(session, actor=user, action="create_person", object_type="user", object_id=person.id,
-                 detail={"username": username, "unit_id": unit_id, "roles": sorted(set(roles))})
+                 detail={"username": username, "unit_id": unit_id, "roles": sorted(set(roles)),
+                         "other_roles": [list(h) for h in sorted(set(other_roles or []) - {(r, unit_id) for r in roles})]})
     sent = accounts.send_link(session, user=person, purpose="invite", by=user, ttl=link_ttl)
     session.commit()
     return person, sent
@@ -166,12 +217,22 @@ def update_person(*, session: Session, user: User, person_id: int, changes: dict
     """Change any of a person's fields or roles; ``is_active: False`` deactivates them (``accounts.deactivate``)."""
     person = get_person(session=session, user=user, person_id=person_id)
     changed = {k: v for k, v in changes.items() if k in PERSON_FIELDS and getattr(person, k) != v}
-    roles = changes.get("roles")
-    new_roles = sorted(set(roles)) if roles is not None and set(roles) != person.roles else None
-    if not changed and new_roles is None:
+    before_held = {(r.role, r.unit_id) for r in person.role_rows}
+    own_unit = changed.get("unit_id", person.unit_id)
+    own = set(changes["roles"]) if changes.get("roles") is not None else \
+        {r for r, u in before_held if u == person.unit_id}  # roles in their own unit move with them
+    elsewhere = {_held(h) for h in changes["other_roles"]} if changes.get("other_roles") is not None else \
+        {(r, u) for r, u in before_held if u != person.unit_id}
+    after_held = {(r, own_unit) for r in own} | elsewhere
+    roles_change = after_held != before_held
+    if not changed and not roles_change:
         session.rollback()
         return person
     errors: list[dict[str, str]] = []
+    if "unit_id" in changed:
+        errors += _reach_errors(user, [org_repo.unit(session, changed["unit_id"])], "unit_id")
+    if changes.get("other_roles") is not None:
+        errors += _elsewhere_errors(session, user, sorted(elsewhere - before_held))
     if "unit_id" in changed or changed.get("is_active") is True:
         if changed.get("is_active", person.is_active):
             errors += _unit_for_person(session, changed.get("unit_id", person.unit_id))
@@ -183,12 +244,19 @@ def update_person(*, session: Session, user: User, person_id: int, changes: dict
     if errors:
         raise ValidationFailed(errors)
     detail: dict[str, Any] = {"before": {k: getattr(person, k) for k in changed}, "after": dict(changed)}
+    person_unit_before = person.unit_id
     for key, value in changed.items():
         setattr(person, key, value)
-    if new_roles is not None:
-        detail["before"]["roles"], detail["after"]["roles"] = sorted(person.roles), new_roles
-        kept = [r for r in person.role_rows if r.role in new_roles]
-        person.role_rows = kept + [UserRole(role=r) for r in new_roles if r not in {k.role for k in kept}]
+    if roles_change:
+        own_before = sorted(r for r, u in before_held if u == person_unit_before)
+        if own_before != sorted(own):
+            detail["before"]["roles"], detail["after"]["roles"] = own_before, sorted(own)
+        other_before = sorted(f"{r}@{u}" for r, u in before_held if u != person_unit_before)
+        other_after = sorted(f"{r}@{u}" for r, u in elsewhere)
+        if other_before != other_after:
+            detail["before"]["other_roles"], detail["after"]["other_roles"] = other_before, other_after
+        kept = [r for r in person.role_rows if (r.role, r.unit_id) in after_held]
+        person.role_rows = kept + [UserRole(role=r, unit_id=u) for r, u in sorted(after_held - before_held)]
     if changed.get("is_active") is False:
         session.flush()
         detail["released_tasks"] = accounts.deactivate(session, person=person, by=user)
@@ -218,7 +286,7 @@ def first_office(*, session: Session, unit_code: str, unit_name: str, username: 
     person = User(username=username, display_name=display_name, unit_id=unit.id, phone=phone or None,
                   email=email or None, password_hash=accounts.NO_PASSWORD, locale="zh-CN", is_active=True,
                   created_at=clock.now())
-    person.role_rows = [UserRole(role="office")]
+    person.role_rows = [UserRole(role="office", unit_id=unit.id)]
     session.add(person)
     session.flush()
     audit.record(session, actor=None, action="create_person", object_type="user", object_id=person.id,

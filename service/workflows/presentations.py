@@ -22,7 +22,7 @@ from service.models import PresentationSession, PresentationSlot, User
 from service.repositories import applications as application_repo
 from service.repositories import scoring as repo
 from service.workflows import audit, links, outbox, recipients, retries
-from service.workflows.campaigns import get_campaign
+from service.workflows.campaigns import reached_campaign
 from service.workflows.reminders import settings_for
 from service.workflows.services import Services
 from service.workflows.tasks import MAX_ATTEMPTS, complete_in_transaction
@@ -61,7 +61,7 @@ def waiting(session: Session, campaign_id: int) -> list[Any]:
 
 def sessions(session: Session, *, user: User, campaign_id: int) -> list[PresentationSession]:
     _office(user)
-    get_campaign(session, campaign_id)
+    reached_campaign(session, user, campaign_id, policies.DENIED[policies.can_run_meetings])
     return repo.sessions_of(session, campaign_id)
 
 
@@ -70,6 +70,7 @@ def get_session(session: Session, *, user: User, session_id: int) -> Presentatio
     found = repo.session_by_id(session, session_id)
     if found is None:
         raise NotFound(f"presentation session {session_id} does not exist")
+    reached_campaign(session, user, found.campaign_id, policies.DENIED[policies.can_run_meetings])
     return found
 
 
@@ -88,7 +89,7 @@ def schedule(*, session: Session, user: User, campaign_id: int, starts_at: str, 
              items: list[Presenter]) -> PresentationSession:
     """Schedule a session and invite each unit (its submitter and main leader) with the date, place and order."""
     _office(user)
-    campaign = get_campaign(session, campaign_id)
+    campaign = reached_campaign(session, user, campaign_id, policies.DENIED[policies.can_run_meetings])
     when = _starts_at(starts_at)
     place = (place or "").strip()
     errors = [] if place else [{"field": "place", "message": _("请填写讲述地点")}]
@@ -152,6 +153,7 @@ def record(*, session: Session, services: Services, user: User, session_id: int,
         found = repo.lock_session(session, session_id)
         if found is None:
             raise NotFound(f"presentation session {session_id} does not exist")
+        reached_campaign(session, user, found.campaign_id, policies.DENIED[policies.can_run_meetings])
         if found.recorded_at is not None:
             raise Conflict(f"该讲述会已于 {clock.local(found.recorded_at):%Y-%m-%d %H:%M} 记录 / the session is "
                            "already recorded")

@@ -32,6 +32,7 @@ from handlers.registry import HandlerError
 from handlers.scoring import check_rules
 from service import clock
 from service.catalogue import N_, _, locale
+from service.auth import policies
 from service.models import Campaign, OrgUnit, VETTING_UNIT_TYPES
 from service.repositories import campaigns as repo
 from service.workflows import links
@@ -62,7 +63,7 @@ def _problem(code: str, msgid: str, link: str, *, severity: str = "fatal", unit_
 
 def applicant_units(session: Any, campaign: Campaign) -> list[OrgUnit]:
     """The units that may apply in the campaign."""
-    units = repo.all_units(session)
+    units = [u for u in repo.all_units(session) if policies.in_campaign_tree(u, campaign)]
     if campaign.applicant_unit_ids is not None:
         wanted = set(campaign.applicant_unit_ids)
         return [u for u in units if u.id in wanted]

@@ -79,7 +79,8 @@ def resolve(session: Session, wanted: Iterable[Wanted]) -> dict[Wanted, list[Add
         for *columns, role in user_repo.active_contacts_in_pools(session, [(p.role, p.unit_id) for p in pools]):
             person = Addressee(*columns)
             for pool in pools:
-                if pool.role == role and (pool.unit_id is None or pool.unit_id == person.unit_id):
+                if pool.role == role and (pool.unit_id is None or pool.unit_id == person.unit_id) \
+                        and all(p.id != person.id for p in out[pool]):  # once, whatever units hold the role
                     out[pool].append(person)
     return out
 

@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session
 
 from service.catalogue import _
 from service import clock
+from service.auth import policies
 from service.models import Application, Campaign
 from service.repositories import applications as application_repo
 from service.repositories import campaigns as campaign_repo
@@ -153,6 +154,9 @@ def _campaign_reminders(session: Session, campaign: Campaign, now: datetime, rep
     cfg = settings_for(campaign)
     channels = cfg["channels"]
     submitters = users_with_role(session, "unit_submitter")
+    if campaign.owner_unit_id is not None:  # a union's own campaign: only the units below it are told
+        inside = {u.id for u in campaign_repo.all_units(session) if policies.in_campaign_tree(u, campaign)}
+        submitters = [u for u in submitters if u.unit_id in inside]
     base = {"campaign_name": campaign.name, "year": campaign.year, "opens_at": campaign.opens_at.isoformat(),
             "closes_at": campaign.closes_at.isoformat(), "link": links.applications(campaign_id=campaign.id)}
     if cfg.get("window_open"):

@@ -61,11 +61,12 @@ def resolve(session: Session, definition: ProcessDefinition, variables: dict[str
 
 
 def of_instance(instance: ProcessInstance) -> UnitScope:
-    """Which unit a task of a given lane belongs to, in this instance (None: federation-wide)."""
+    """Which unit a task of a given lane belongs to, in this instance: a unit lane's unit, or for the
+    other lanes the campaign's owner (None: the federation's, federation-wide)."""
 
     def scope(role: str) -> int | None:
         variable = policies.LANE_SCOPE.get(role)
-        return getattr(instance, variable) if variable is not None else None
+        return getattr(instance, variable) if variable is not None else instance.owner_unit_id
 
     return scope
 

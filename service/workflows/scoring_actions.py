@@ -31,9 +31,10 @@ ELEMENT = "democratic_scoring"
 CONFIRM_MESSAGE = "提交后不能修改，请核对各项分数后确认提交 / a submitted sheet cannot be changed: check it and confirm"
 
 
-def _application(session: Session, application_id: int) -> Application:
+def _application(session: Session, application_id: int, user: User | None = None) -> Application:
+    """The item; one of a campaign beyond ``user``'s reach (another union's, policies.reach) does not exist for them."""
     application = application_repo.by_id(session, application_id)
-    if application is None:
+    if application is None or (user is not None and not policies.reaches_campaign(user, application.campaign)):
         raise NotFound(f"application {application_id} does not exist")
     return application
 
@@ -49,7 +50,7 @@ def quorum_of(application: Application) -> int | None:
 def status(session: Session, *, user: User, application_id: int) -> dict[str, Any]:
     """Sheets in and open, the quorum, whether the office may close, and who holds each sheet (the office and
     the deciding roles only: scorer identities)."""
-    application = _application(session, application_id)
+    application = _application(session, application_id, user)
     groups = viewing.by_application(session, user, [application])[application.id]
     if visibility.G.SCORER_IDENTITIES not in groups:
         raise Forbidden("only the office and the deciding roles see who scores an item / 仅评比办公室和决策人员可查看评分人")
@@ -146,7 +147,7 @@ def close_scoring(*, session: Session, services: Services, user: User, applicati
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed([{"field": "reason", "message": _("请说明结束评分的原因")}])
-    application = _application(session, application_id)
+    application = _application(session, application_id, user)
     quorum = quorum_of(application)
 
     def attempt() -> dict[str, Any]:
@@ -183,7 +184,7 @@ def replace_scorer(*, session: Session, user: User, application_id: int, scorer_
     """Give an absent scorer's open sheet of the item to another of the campaign's scorers, with a reason."""
     if not policies.can_run_meetings(user):
         raise Forbidden(policies.DENIED[policies.can_run_meetings])
-    application = _application(session, application_id)
+    application = _application(session, application_id, user)
     held = [t for t in sheets_of(session, application.id) if t.state == "open" and t.candidate_user_id == scorer_id]
     if not held:
         raise ValidationFailed([{"field": "scorer_id", "message": "该评分成员没有本项目待提交的评分表 / this scorer "

@@ -68,6 +68,7 @@ def plan_step(*, instance: ProcessInstance, result: StepResult, actor_id: int | 
             "engine_task_id": task.id, "instance_id": instance.id, "element_id": task.element_id, "name": task.name,
             "role": role, "form_key": info.get("form_key", ""), "stage": info.get("stage"),
             "unit_id": scope.require_task_scope(instance, task.element_id, role),
+            "owner_unit_id": instance.owner_unit_id,
             "application_id": application_id, "candidate_user_id": _as_user_id(task.assignee),
             "state": "waiting" if task.message else "open",
             "due_at": None if task.message else _due_at(result.variables.get(info.get("due_at_variable") or "")) or

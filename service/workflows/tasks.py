@@ -12,8 +12,9 @@ from service.auth import policies
 from service.errors import Conflict, Forbidden, NotFound
 from service.models import Task, User
 from service.repositories import audit as audit_repo, instances as repo
+from service.repositories import applications as application_repo
 from service.repositories import tasks as task_repo
-from service.workflows import audit, calendars, campaign_setup, meetings, retries, steps, task_rules
+from service.workflows import audit, calendars, campaign_setup, forms, meetings, retries, steps, task_rules
 from service.workflows.applications import plan_changes
 from service.workflows.definitions import engine_spec
 from service.workflows.instances import engine_call
@@ -103,8 +104,15 @@ def unclaim(*, session: Session, user: User, task_id: int) -> Task:
 
 def form_for(*, session: Session, services: Services, user: User, task_id: int) -> dict[str, Any]:
     task = get_task(session=session, user=user, task_id=task_id)
+    return task_schema(session=session, services=services, task=task)
+
+
+def task_schema(*, session: Session, services: Services, task: Task) -> dict[str, Any]:
+    """The task's form as its campaign pinned it (a newer deployed version waits for the next campaign)."""
     services.forms.sync(session)
-    return services.forms.schema(task.form_key)
+    application = application_repo.by_id(session, task.application_id) if task.application_id else None
+    version = forms.version_of(application.campaign, task.form_key) if application is not None else None
+    return services.forms.schema_at(session, task.form_key, version)
 
 
 def complete(*, session: Session, services: Services, user: User, task_id: int, data: dict[str, Any]) -> Task:
@@ -155,7 +163,8 @@ def complete_in_transaction(session: Session, services: Services, user: User, ta
                        f"(task {task_id}: {task.name})")
     services.forms.sync(session)
     form_data, engine_data = task_rules.prepare(session, task, acting, data)
-    services.forms.validate(task.form_key, form_data)
+    services.forms.validate(task.form_key, form_data, session=session, version=forms.version_of(
+        application.campaign if application is not None else None, task.form_key))
     signed = task_rules.recorded(task, acting)
     form_data, engine_data = {**form_data, **signed}, {**engine_data, **signed}
     extra: dict[str, Any] = {}

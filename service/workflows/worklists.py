@@ -20,7 +20,7 @@ from service.repositories import campaigns as campaign_repo
 from service.repositories import worklists as repo
 from service.repositories.applications import WITH_THE_UNIT  # with the unit until the window closes
 from service.workflows import audit, links, outbox, viewing
-from service.workflows.applications import list_applications
+from service.workflows.applications import list_applications, submitting_unit
 from service.workflows.recipients import Addressee, Wanted, resolve, task_recipients, task_wanted
 from service.workflows.reminders import overdue_hours, settings_for
 from service.workflows.tasks import TaskPage, get_task, list_tasks
@@ -84,20 +84,23 @@ def new_application(*, session: Session, user: User) -> NewApplication | None:
     """None for someone who cannot apply; else the open window (if any) and the unit's count in it."""
     if not policies.can_create_application(user):
         return None
-    campaign = campaign_to_apply(session=session)
+    campaign = campaign_to_apply(session=session, user=user)
     if campaign is None:
         return NewApplication(None)
-    return NewApplication(campaign, repo.unit_application_count(session, campaign.id, user.unit_id), user.unit_id)
+    unit = submitting_unit(user)
+    return NewApplication(campaign, repo.unit_application_count(session, campaign.id, unit.id), unit.id)
 
 
-def campaign_to_apply(*, session: Session) -> Campaign | None:
-    """The campaign a new application goes to now (its window open, else the next not yet closed)."""
-    return repo.campaign_to_apply(session, clock.now())
+def campaign_to_apply(*, session: Session, user: User, campaign_id: int | None = None) -> Campaign | None:
+    """The campaign a new application of ``user``'s unit goes to now (its window open, else the next not yet
+    closed): the federation's or a union's above the unit (``campaign_id`` picks one of them)."""
+    where = policies.open_to_unit(submitting_unit(user))
+    return repo.campaign_to_apply(session, clock.now(), where, campaign_id)
 
 
 def units_to_filter(*, session: Session, user: User, campaign_id: int | None) -> list[Any]:
     """The unit filter's choices: only for those who see every unit's applications."""
-    return repo.units_with_applications(session, campaign_id) if policies.sees_all_applications(user) else []
+    return repo.units_with_applications(session, campaign_id) if policies.reach(user) else []
 
 
 def my_task_on(*, session: Session, user: User, application_id: int) -> Task | None:
@@ -118,7 +121,7 @@ def everyones_tasks(*, session: Session, user: User, overdue: bool = False, stag
     if not policies.can_supervise_tasks(user):
         raise Forbidden("only the appraisal office and the group leader follow everyone's tasks")
     return repo.open_tasks_page(session, due_before=clock.now() if overdue else None, stage=stage, page=page,
-                                page_size=page_size)
+                                page_size=page_size, where=policies.task_supervision_filter(user))
 
 
 def applications_of(session: Session, user: User, tasks: list[Task]) -> dict[int, Any]:

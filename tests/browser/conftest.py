@@ -233,6 +233,13 @@ class Person:
         self.check()
         return self.page
 
+    def visit(self, path: str, shot: str | None = None) -> Any:
+        """Open ``path`` (checked like ``go``) and keep a screenshot of it when ``shot`` names one."""
+        page = self.go(path)
+        if shot:
+            self.shot(shot)
+        return page
+
     def shot(self, name: str) -> None:
         """Keep a screenshot, once the page's Chinese is drawn with a CJK font (never boxes)."""
         missing = cjk_font_problems(self.page)
@@ -252,9 +259,13 @@ def person(request: pytest.FixtureRequest, browser: Any, server: str) -> Iterato
     opened: list[Person] = []
     request.node.browser_people = opened  # checked when the test body ends (pytest_runtest_call below)
 
-    def open_as(username: str, viewport: dict[str, int] = DESKTOP, shot: str | None = None) -> Person:
+    def open_as(username: str, viewport: dict[str, int] = DESKTOP, shot: str | None = None,
+                at: str | None = None) -> Person:
+        """``username`` logged in (their login page kept as ``shot``), on page ``at`` when given."""
         p = Person(browser, server, username, viewport).login(shot)
         opened.append(p)
+        if at is not None:
+            p.go(at)
         return p
 
     yield open_as

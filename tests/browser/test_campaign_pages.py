@@ -13,11 +13,10 @@ from service.models import AuditRecord, Campaign
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("browser")]
 
 
-def test_the_office_copies_last_years_campaign_fixes_its_scorers_and_opens_the_window(
-        person: Any, live_app: Any) -> None:
-    office = person("res_office1")
-    page = office.go("/office/campaigns")
-    office.shot("campaign-01-list")
+def set_up_last_years_copy(office: Any, live_app: Any) -> int:
+    """Through the pages: copy last year's campaign, see the readiness check fail, add scorers with a reason
+    (previewed first), see it pass and open the window. Returns the new campaign's id."""
+    page = office.visit("/office/campaigns", shot="campaign-01-list")
     page.click("#copy-campaign")
     page.wait_for_url(re.compile(r".*/office/campaigns/\d+/setup$"))
     campaign_id = int(re.search(r"/campaigns/(\d+)/setup", page.url).group(1))
@@ -61,7 +60,13 @@ def test_the_office_copies_last_years_campaign_fixes_its_scorers_and_opens_the_w
         actions = [r.action for r in db.scalars(select(AuditRecord).where(
             AuditRecord.object_type == "campaign", AuditRecord.object_id == str(campaign_id)).order_by(AuditRecord.id))]
     assert actions == ["copy_campaign", "edit_campaign", "open_window"]
+    return campaign_id
 
+
+def test_the_office_copies_last_years_campaign_fixes_its_scorers_and_opens_the_window(
+        person: Any, live_app: Any) -> None:
+    office = person("res_office1")
+    campaign_id = set_up_last_years_copy(office, live_app)
     # the dashboard shows the same check
     page = office.go(f"/office/campaigns/{campaign_id}")
     assert page.get_attribute("#readiness-state", "data-ready") == "1"

@@ -16,8 +16,11 @@ from tests.api_client import Api
 from tests.integration import flows
 
 # One user per role; "own" is 鸿川集团 (a direct unit), "other" is 恒远 (an enterprise under 竞秀区).
+# 竞秀区总工会 runs its own campaign under its implementing rules (实施细则): jx_office is its office (the office
+# role held in 竞秀区), its units are 竞秀区 and 恒远 below it; the federation and every other unit are outside.
 USERS = ["hc_submitter", "hc_leader", "hy_submitter", "hy_leader", "jx_vetter", "health_vetter", "lg_member1",
-         "group_leader", "res_office1", "scorer_org", "chair_office", "process_admin"]
+         "group_leader", "res_office1", "scorer_org", "chair_office", "process_admin", "jx_office"]
+LOCAL_SCORERS = ["scorer_jx", "scorer_lc"]
 FEDERATION = {"lg_member1", "group_leader", "res_office1", "chair_office", "process_admin"}
 DECIDING = FEDERATION - {"process_admin"}  # the office, the leading group, its leader, the chair's office
 SUPERVISORS = {"res_office1": 200, "group_leader": 200, "process_admin": 200}  # see every task, do none of others
@@ -37,8 +40,40 @@ class Rule:
 
 
 
+def add_union_office(app: Any) -> None:
+    """jx_office: the office role held in 竞秀区总工会 (a county union), with the demo password."""
+    from service.auth.passwords import hash_password
+    from service.demo.baoding import DEMO_PASSWORD
+    from service.models import OrgUnit, UserRole
+
+    with app.extensions["appraisal.sessions"]() as s:
+        jx = s.scalar(select(OrgUnit).where(OrgUnit.code == "BD-JX"))
+        person = User(username="jx_office", display_name="竞秀区办公室", password_hash=hash_password(DEMO_PASSWORD),
+                      unit_id=jx.id, email="jx_office@example.org", locale="zh-CN", is_active=True,
+                      created_at=clock.now())
+        person.role_rows = [UserRole(role="office", unit_id=jx.id)]
+        s.add(person)
+        s.commit()
+
+
+def local_campaign(api: Api) -> dict[str, Any]:
+    """竞秀区's own campaign (created and opened by its office) and an application of 恒远 in it, at vetting."""
+    scorers = [u["id"] for name in LOCAL_SCORERS for u in api.get(f"/api/users?q={name}", "res_office1")["items"]]
+    campaign = api.post("/api/campaigns", "jx_office", expect=201, json={
+        "year": 2026, "name": "竞秀区2026年度创新性工作评比", "grades": ["一等奖", "二等奖", "不授奖"],
+        "no_award_grade": "不授奖", "scorer_ids": scorers,
+        "criteria": [{"code": "innovation", "name": "创新性", "weight": 1, "max": 100}]})
+    api.post(f"/api/campaigns/{campaign['id']}/open", "jx_office", expect=200,
+             json={"override_reason": "权限测试：竞秀区自行组织"})
+    application = flows.create(api, "hy_submitter", campaign_id=campaign["id"], theme="竞秀区细则申报")
+    flows.submit(api, application["id"], "hy_submitter", "hy_leader")
+    return {"jx_campaign": campaign["id"], "jx_app": application["id"],
+            "jx_vetting": api.task_for("jx_vetter", "county_vetting", application["id"])["id"]}
+
+
 def world(api: Api) -> dict[str, Any]:
-    """Applications of two units at different stages, and the ids the rules refer to."""
+    """Applications of two units at different stages, a union's own campaign, and the ids the rules refer to."""
+    add_union_office(api.client.application)
     hc = flows.create(api, "hc_submitter")
     flows.submit(api, hc["id"], "hc_submitter", "hc_leader")  # now with the leading group
     hy = flows.create(api, "hy_submitter")
@@ -59,7 +94,10 @@ def world(api: Api) -> dict[str, Any]:
         "hy_union": api.get(f"/api/applications/{hy['id']}", "res_office1")["supervising_union_id"],
         "scorers": api.get(f"/api/campaigns/{flows.campaign_id(api)}", "res_office1")["scorer_ids"],
         "person": api.get("/api/users?q=lg_member2", "res_office1")["items"][0]["id"],
+        "hy_person": api.get("/api/users?q=hy_leader", "res_office1")["items"][0]["id"],
+        "hc_unit": api.get(f"/api/applications/{hc['id']}", "res_office1")["unit_id"],
         "workbook": api.call("GET", "/api/org-workbook", "res_office1", 200).data,
+        **local_campaign(api),
     }
 
 
@@ -68,6 +106,11 @@ def rules(w: dict[str, Any]) -> list[Rule]:
     hc_readers = {**fed, "hc_submitter": 200, "hc_leader": 200}
     hy_readers = {**fed, "hy_submitter": 200, "hy_leader": 200, "jx_vetter": 200}
     everyone = {u: 200 for u in USERS}
+    # 竞秀区's own campaign: the federation's people and 竞秀区's (its office, its units' people)
+    jx_members = {"hy_submitter": 200, "hy_leader": 200, "jx_vetter": 200}
+    jx_readers = {**fed, "jx_office": 200, **jx_members}
+    outside = {u: 404 for u in USERS if u not in jx_readers}  # other units: the campaign is not there for them
+    jx_offices = {"res_office1": 200, "process_admin": 200, "jx_office": 200}
     bundled = (Path(__file__).resolve().parents[2] / "processes" / "draft_consultation.bpmn").read_bytes()
     return [
         Rule("GET", "/api/me", everyone, 200),
@@ -75,19 +118,23 @@ def rules(w: dict[str, Any]) -> list[Rule]:
         Rule("POST", "/api/me/password", {u: 422 for u in USERS}, 422,
              body={"current_password": "not-the-password-1", "new_password": "a-new-password-2027"}),
         Rule("GET", "/api/campaigns", everyone, 200),
-        Rule("GET", f"/api/campaigns/{w['campaign']}", everyone, 200),
+        # the federation's campaign is not there for a union's office (nor its results, set-up, documents)
+        Rule("GET", f"/api/campaigns/{w['campaign']}", {**everyone, "jx_office": 404}, 200),
         Rule("GET", "/api/org-units", everyone, 200),
         Rule("GET", "/api/process-definitions", everyone, 200),
         Rule("GET", f"/api/process-definitions/{w['definition']}", everyone, 200),
         Rule("GET", f"/api/process-definitions/{w['definition']}/xml", everyone, 200),
         Rule("GET", "/api/tasks", everyone, 200),
         Rule("GET", "/api/applications", everyone, 200),
-        Rule("GET", f"/api/campaigns/{w['campaign']}/results", fed, 403),
+        Rule("GET", f"/api/campaigns/{w['campaign']}/results", {**fed, "jx_office": 404}, 403),
         Rule("GET", "/api/process-instances", fed, 403),
         # the award documents: the office and the deciding roles (nothing is awarded yet here: 409)
-        Rule("GET", f"/api/campaigns/{w['campaign']}/commendation-list.pdf", {u: 200 for u in DECIDING}, 403),
-        Rule("GET", f"/api/campaigns/{w['campaign']}/certificates.pdf", {u: 409 for u in DECIDING}, 403),
-        Rule("GET", f"/api/applications/{w['hc']}/certificate.pdf", {u: 409 for u in DECIDING}, 403),
+        Rule("GET", f"/api/campaigns/{w['campaign']}/commendation-list.pdf", {u: 200 for u in DECIDING} | {
+            "jx_office": 404}, 403),
+        Rule("GET", f"/api/campaigns/{w['campaign']}/certificates.pdf", {u: 409 for u in DECIDING} | {
+            "jx_office": 404}, 403),
+        Rule("GET", f"/api/applications/{w['hc']}/certificate.pdf", {u: 409 for u in DECIDING} | {
+            "jx_office": 404}, 403),
         # own unit / supervising union / federation see an application; any other unit gets 404
         Rule("GET", f"/api/applications/{w['hc']}", hc_readers, 404),
         Rule("GET", f"/api/applications/{w['hy']}", hy_readers, 404),
@@ -110,17 +157,21 @@ def rules(w: dict[str, Any]) -> list[Rule]:
         # writes
         Rule("POST", "/api/applications", {"hc_submitter": 201, "hy_submitter": 201}, 403,
              body={"campaign_id": w["campaign"], "theme": "权限测试"}, mutating=True),
-        Rule("POST", "/api/campaigns", {"res_office1": 201, "process_admin": 201}, 403, body="campaign", mutating=True),
-        # campaign set-up: the office (and the process administrator) only
-        Rule("GET", f"/api/campaigns/{w['campaign']}/readiness", {"res_office1": 200, "process_admin": 200}, 403),
-        Rule("PATCH", f"/api/campaigns/{w['campaign']}", {"res_office1": 200, "process_admin": 200}, 403,
-             body={"reminders": {"send_hour": 10}, "reason": "权限测试", "dry_run": True}, mutating=True),
+        # a union's office creates its own union's campaign
+        Rule("POST", "/api/campaigns", {"res_office1": 201, "process_admin": 201, "jx_office": 201}, 403,
+             body="campaign", mutating=True),
+        # campaign set-up: the office (and the process administrator) only, within its reach
+        Rule("GET", f"/api/campaigns/{w['campaign']}/readiness", {"res_office1": 200, "process_admin": 200,
+                                                                  "jx_office": 404}, 403),
+        Rule("PATCH", f"/api/campaigns/{w['campaign']}", {"res_office1": 200, "process_admin": 200, "jx_office": 404},
+             403, body={"reminders": {"send_hour": 10}, "reason": "权限测试", "dry_run": True}, mutating=True),
         Rule("POST", f"/api/applications/{w['hy']}/withdraw", {"hy_submitter": 200, "hy_leader": 403,
                                                                 "jx_vetter": 403, **{u: 403 for u in FEDERATION}},
              404, mutating=True, body={"reason": "权限测试"}),
-        Rule("POST", "/api/campaigns/copy", {"res_office1": 201, "process_admin": 201}, 403, body="copy",
-             mutating=True),
-        Rule("POST", f"/api/campaigns/{w['campaign']}/open", {"res_office1": 409, "process_admin": 409}, 403,
+        Rule("POST", "/api/campaigns/copy", {"res_office1": 201, "process_admin": 201, "jx_office": 201}, 403,
+             body="copy", mutating=True),  # each copies its own newest campaign
+        Rule("POST", f"/api/campaigns/{w['campaign']}/open", {"res_office1": 409, "process_admin": 409,
+                                                              "jx_office": 404}, 403,
              mutating=True),  # the demo's window is open already
         Rule("POST", "/api/process-definitions", {"process_admin": 201}, 403, body=bundled, xml=True, mutating=True),
         Rule("POST", "/api/process-definitions/validate", {"process_admin": 200}, 403, body=bundled, xml=True),
@@ -134,7 +185,7 @@ def rules(w: dict[str, Any]) -> list[Rule]:
         Rule("GET", "/api/notifications/summary", {"res_office1": 200, "process_admin": 200}, 403),
         # only the office reassigns (here to no one who exists: 422); only the holder delegates (released above:
         # nobody holds the review, so its candidate must claim it first), and those who cannot see it get 404
-        Rule("POST", f"/api/tasks/{w['review']}/reassign", {"res_office1": 422}, 403,
+        Rule("POST", f"/api/tasks/{w['review']}/reassign", {"res_office1": 422, "jx_office": 404}, 403,
              body={"user_id": 999999, "reason": "权限测试"}, mutating=True),
         Rule("POST", f"/api/tasks/{w['review']}/delegate", {u: 403 for u in SUPERVISORS}, 404,
              body={"user_id": 999999}, mutating=True),
@@ -144,7 +195,8 @@ def rules(w: dict[str, Any]) -> list[Rule]:
         # the ranked list: federation roles; the office proposes the list, the group leader decides it (nothing
         # waits for either step here: 422, nothing changes)
         Rule("GET", f"/api/campaigns/{w['campaign']}/ranking", fed, 403),
-        Rule("POST", f"/api/campaigns/{w['campaign']}/grade-proposals", {"res_office1": 422}, 403, mutating=True,
+        Rule("POST", f"/api/campaigns/{w['campaign']}/grade-proposals", {"res_office1": 422, "jx_office": 404}, 403,
+             mutating=True,
              body={"items": [{"application_id": w["hc"], "grade": "一等奖"}]}),
         Rule("POST", f"/api/campaigns/{w['campaign']}/grade-decisions", {"group_leader": 422}, 403, mutating=True,
              body={"items": [{"application_id": w["hc"], "grade": "一等奖"}]}),
@@ -173,36 +225,51 @@ def rules(w: dict[str, Any]) -> list[Rule]:
         Rule("GET", f"/api/applications/{w['hc']}/scoring", {u: 200 for u in DECIDING}, 403),
         Rule("POST", f"/api/tasks/{w['review']}/score-sheet", {u: 409 for u in SUPERVISORS},
              404, body={"criteria": {}, "confirm": True}, mutating=True),
-        Rule("POST", f"/api/tasks/{w['review']}/paper-sheet", {"res_office1": 409}, 403,
+        Rule("POST", f"/api/tasks/{w['review']}/paper-sheet", {"res_office1": 409, "jx_office": 404}, 403,
              body={"criteria": {}, "confirm": True}, mutating=True),
-        Rule("POST", f"/api/applications/{w['hc']}/scoring/close", {"res_office1": 409}, 403,
+        Rule("POST", f"/api/applications/{w['hc']}/scoring/close", {"res_office1": 409, "jx_office": 404}, 403,
              body={"reason": "权限测试"}, mutating=True),
-        Rule("POST", f"/api/applications/{w['hc']}/scoring/replace", {"res_office1": 422}, 403,
+        Rule("POST", f"/api/applications/{w['hc']}/scoring/replace", {"res_office1": 422, "jx_office": 404}, 403,
              body={"scorer_id": 1, "replacement_id": 2, "reason": "权限测试"}, mutating=True),
         # presentation sessions: the office (the hc item is not waiting to present: 422; no such session: 404)
-        Rule("GET", f"/api/campaigns/{w['campaign']}/presentation-sessions", {"res_office1": 200}, 403),
-        Rule("POST", "/api/presentation-sessions", {"res_office1": 422}, 403, mutating=True,
+        Rule("GET", f"/api/campaigns/{w['campaign']}/presentation-sessions", {"res_office1": 200, "jx_office": 404},
+             403),
+        Rule("POST", "/api/presentation-sessions", {"res_office1": 422, "jx_office": 404}, 403, mutating=True,
              body={"campaign_id": w["campaign"], "starts_at": "2027-01-08T09:00", "place": "会议室",
                    "items": [{"application_id": w["hc"]}]}),
-        Rule("GET", "/api/presentation-sessions/999999", {"res_office1": 404}, 403),
-        Rule("POST", "/api/presentation-sessions/999999/record", {"res_office1": 404}, 403, mutating=True,
+        Rule("GET", "/api/presentation-sessions/999999", {"res_office1": 404, "jx_office": 404}, 403),
+        Rule("POST", "/api/presentation-sessions/999999/record", {"res_office1": 404, "jx_office": 404}, 403,
+             mutating=True,
              body={"items": [{"application_id": w["hc"], "attended": False}]}),
-        Rule("PUT", f"/api/campaigns/{w['campaign']}/scorers", {"res_office1": 200, "process_admin": 200}, 403,
+        Rule("PUT", f"/api/campaigns/{w['campaign']}/scorers", {"res_office1": 200, "process_admin": 200,
+                                                                "jx_office": 404}, 403,
              body={"scorer_ids": w["scorers"]}, mutating=True),
         # the organisation: units readable by everyone; units, people and the workbook managed by the office
         Rule("GET", f"/api/org-units/{w['hy_union']}", everyone, 200),
-        Rule("PATCH", f"/api/org-units/{w['hy_union']}", {"res_office1": 200}, 403, body={"name_en": "Matrix"},
-             mutating=True),
-        Rule("POST", "/api/org-units", {"res_office1": 201}, 403, mutating=True,
-             body={"code": "MATRIX-1", "name": "权限测试单位", "type": "enterprise", "parent_id": w["hy_union"]}),
-        Rule("GET", "/api/users", {"res_office1": 200}, 403),
-        Rule("GET", f"/api/users/{w['person']}", {"res_office1": 200}, 403),
-        Rule("PATCH", f"/api/users/{w['person']}", {"res_office1": 200}, 403, body={"display_name": "权限测试"},
-             mutating=True),
-        Rule("POST", "/api/users", {"res_office1": 201}, 403, mutating=True, body={
-            "username": "matrix_user", "display_name": "权限测试", "unit_id": w["hy_union"], "roles": ["vetter"],
+        Rule("PATCH", f"/api/org-units/{w['hy_union']}", {"res_office1": 200, "jx_office": 200}, 403,
+             body={"name_en": "Matrix"}, mutating=True),  # 竞秀区's office manages 竞秀区 and the units below it
+        Rule("PATCH", f"/api/org-units/{w['hc_unit']}", {"res_office1": 200, "jx_office": 404}, 403,
+             body={"name_en": "Matrix"}, mutating=True),
+        # 竞秀区's office creates units below 竞秀区 only (each call a new code)
+        Rule("POST", "/api/org-units", {"res_office1": 201, "jx_office": 201}, 403, mutating=True,
+             body=lambda n: {"code": f"MATRIX-{n}", "name": "权限测试单位", "type": "enterprise",
+                             "parent_id": w["hy_union"]}),
+        Rule("POST", "/api/org-units", {"res_office1": 201, "jx_office": 422}, 403, mutating=True,
+             body=lambda n: {"code": f"MATRIX-{n}", "name": "权限测试单位", "type": "enterprise",
+                             "parent_id": w["hc_unit"]}),
+        Rule("GET", "/api/users", {"res_office1": 200, "jx_office": 200}, 403),  # 竞秀区's people only for jx_office
+        Rule("GET", f"/api/users/{w['person']}", {"res_office1": 200, "jx_office": 404}, 403),
+        Rule("GET", f"/api/users/{w['hy_person']}", {"res_office1": 200, "jx_office": 200}, 403),
+        Rule("PATCH", f"/api/users/{w['person']}", {"res_office1": 200, "jx_office": 404}, 403,
+             body={"display_name": "权限测试"}, mutating=True),
+        Rule("POST", "/api/users", {"res_office1": 201, "jx_office": 201}, 403, mutating=True, body=lambda n: {
+            "username": f"matrix_user{n}", "display_name": "权限测试", "unit_id": w["hy_union"], "roles": ["vetter"],
             "email": "matrix@example.com"}),
-        Rule("POST", f"/api/users/{w['person']}/password-reset", {"res_office1": 202}, 403, mutating=True),
+        Rule("POST", "/api/users", {"res_office1": 201, "jx_office": 422}, 403, mutating=True, body=lambda n: {
+            "username": f"matrix_user{n}", "display_name": "权限测试", "unit_id": w["hc_unit"], "roles": ["vetter"],
+            "email": "matrix@example.com"}),
+        Rule("POST", f"/api/users/{w['person']}/password-reset", {"res_office1": 202, "jx_office": 404}, 403,
+             mutating=True),
         Rule("GET", "/api/org-workbook", {"res_office1": 200}, 403),
         Rule("GET", "/api/org-workbook/template", {"res_office1": 200}, 403),
         Rule("POST", "/api/org-workbook", {"res_office1": 200}, 403, body=w["workbook"],
@@ -224,6 +291,17 @@ def rules(w: dict[str, Any]) -> list[Rule]:
         Rule("GET", "/api/public/notices/999999", {}, 404, public=True),
         Rule("GET", "/api/public/objections/gs2026_999999", {}, 404, public=True),  # a reference nobody holds
         Rule("POST", "/api/public/objections", {}, 404, public=True, body="objection"),
+        # 竞秀区's own campaign (实施细则): the federation sees it all; 竞秀区's office and units theirs; nobody else
+        Rule("GET", f"/api/campaigns/{w['jx_campaign']}", {**jx_readers, "scorer_org": 404}, 404),
+        Rule("GET", f"/api/applications/{w['jx_app']}", jx_readers, 404),
+        Rule("GET", f"/api/tasks/{w['jx_vetting']}", {"jx_vetter": 200, **SUPERVISORS, "jx_office": 200}, 404),
+        Rule("GET", f"/api/campaigns/{w['jx_campaign']}/results", {**fed, "jx_office": 200,
+                                                                   **{u: 403 for u in jx_members}}, 404),
+        Rule("GET", f"/api/campaigns/{w['jx_campaign']}/readiness", {**jx_offices, "health_vetter": 403}, 403),
+        Rule("PATCH", f"/api/campaigns/{w['jx_campaign']}", jx_offices, 403, mutating=True,
+             body={"reminders": {"send_hour": 10}, "reason": "权限测试", "dry_run": True}),
+        Rule("POST", "/api/applications", {"hy_submitter": 201, "hc_submitter": 422}, 403, mutating=True,
+             body={"campaign_id": w["jx_campaign"], "theme": "细则权限测试"}),  # 鸿川 is outside 竞秀区
         # public: no token needed
         Rule("GET", "/api/health", everyone, 200, public=True),
         Rule("GET", "/api/openapi.json", everyone, 200, public=True),
@@ -256,6 +334,9 @@ def send(api: Api, rule: Rule, user: str | None, year: list[int]) -> int:
         ratelimit.reset()
         kw = {"json": {"notice_id": 999999, "item_id": 1, "name": "王建国", "contact": "13912345678",
                        "reason": "权限测试的异议理由"}}
+    elif callable(rule.body):  # a new body each call (a unique code or username)
+        year[0] += 1
+        kw = {"json": rule.body(year[0])}
     elif rule.body is not None:
         kw = {"json": rule.body}
     elif rule.method in ("POST", "PUT"):
@@ -291,7 +372,8 @@ def test_the_matrix_has_a_rule_for_every_operation_in_the_openapi_document(sqlit
     spec = Api(sqlite_app).get("/api/openapi.json")
     operations = {(method.upper(), path): op for path, ops in spec["paths"].items() for method, op in ops.items()}
     ids = {k: 1 for k in ("hc", "hy", "hc_draft", "hc_inst", "hy_inst", "review", "vetting", "fill", "campaign",
-                          "definition", "hy_unit", "hy_union", "person", "workbook")}
+                          "definition", "hy_unit", "hy_union", "person", "workbook", "jx_campaign", "jx_app",
+                          "jx_vetting", "hc_unit", "hy_person")}
     ids["scorers"] = [1]
     covered: dict[tuple[str, str], Rule] = {}
     for rule in rules(ids):

@@ -11,13 +11,20 @@ from service.auth.visibility import Capacity, Group as G
 UNIT, UNION = 11, 5
 
 
+FEDERATION = SimpleNamespace(id=1, type="federation", parent=None)
+
+
 def person(uid: int, *roles: str, unit: int | None = None) -> SimpleNamespace:
-    return SimpleNamespace(id=uid, roles=frozenset(roles), unit_id=unit)
+    """Roles held in ``unit`` (the federation when none is given)."""
+    held = SimpleNamespace(id=unit, type="enterprise", parent=FEDERATION) if unit is not None else FEDERATION
+    return SimpleNamespace(id=uid, roles=frozenset(roles), unit_id=held.id,
+                           role_rows=[SimpleNamespace(role=r, unit_id=held.id, unit=held) for r in roles])
 
 
 def application(outcome: str | None = None, recusals: list | None = None, published_at: object = None) -> SimpleNamespace:
     return SimpleNamespace(unit_id=UNIT, supervising_union_id=UNION, outcome=outcome, recusals=recusals or [],
-                           published_at=published_at)
+                           published_at=published_at,
+                           campaign=SimpleNamespace(owner=None, owner_unit_id=None))  # the federation's campaign
 
 
 def groups(user: SimpleNamespace, app: SimpleNamespace | None, **kw: bool) -> frozenset[G]:
