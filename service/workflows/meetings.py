@@ -193,9 +193,10 @@ def _complete_meeting(session: Session, services: Services, *, task: Task, user:
     session.flush()
 
 
-def _campaign(session: Session, campaign_id: int) -> Campaign:
+def _campaign(session: Session, campaign_id: int, user: User | None = None) -> Campaign:
+    """The campaign; one beyond ``user``'s reach (another union's, policies.reach) does not exist for them."""
     campaign = campaign_repo.by_id(session, campaign_id)
-    if campaign is None:
+    if campaign is None or (user is not None and not policies.can_see_campaign(user, campaign)):
         raise NotFound(f"campaign {campaign_id} does not exist")
     return campaign
 
@@ -224,7 +225,7 @@ def quorum_of(campaign: Campaign) -> int:
 def shortlist(*, session: Session, user: User, campaign_id: int) -> Sitting:
     """The shortlist meeting as it stands: the candidates (or the items the office may list), each member's views."""
     _require(policies.can_see_meetings(user), policies.can_see_meetings)
-    campaign = _campaign(session, campaign_id)
+    campaign = _campaign(session, campaign_id, user)
     waiting = [Item(a, r) for r, a in repo.waiting_items(session, campaign_id=campaign.id, message=SHORTLIST)]
     prepare = _open_meeting(session, campaign, "prepare_shortlist")
     meeting = _open_meeting(session, campaign, "shortlist_meeting")
@@ -251,7 +252,7 @@ def prepare_shortlist(*, session: Session, services: Services, user: User, campa
     """The office lists the sitting's candidates from the items waiting for the shortlist; the members may then
     record their views."""
     _require(policies.can_prepare_shortlist(user), policies.can_prepare_shortlist)
-    campaign = _campaign(session, campaign_id)
+    campaign = _campaign(session, campaign_id, user)
     task = _open_meeting(session, campaign, "prepare_shortlist")
     if task is None:
         raise Conflict("没有待拟定的初评候选名单（没有等待初评的项目，或名单已交领导小组） / there is no candidate list "
@@ -344,7 +345,7 @@ def close_shortlist(*, session: Session, services: Services, user: User, campaig
 # -- the group decision (until the scoring engineer's ranked-list decision lands) ----------------------
 def group_decision(*, session: Session, user: User, campaign_id: int) -> Sitting:
     _require(policies.can_see_meetings(user), policies.can_see_meetings)
-    campaign = _campaign(session, campaign_id)
+    campaign = _campaign(session, campaign_id, user)
     items = [Item(a, r) for r, a in repo.waiting_items(session, campaign_id=campaign.id, message=GRADE)]
     task = _open_meeting(session, campaign, "group_decision")
     return Sitting(campaign, "group_decision", items if task is not None else [], task,
@@ -417,7 +418,7 @@ def _renumbered(error: dict[str, str], field: str, positions: list[int]) -> dict
 # -- 14.7 the chair's office confirmation -------------------------------------------------------------
 def chair_confirmation(*, session: Session, user: User, campaign_id: int) -> Sitting:
     _require(policies.can_see_meetings(user), policies.can_see_meetings)
-    campaign = _campaign(session, campaign_id)
+    campaign = _campaign(session, campaign_id, user)
     items = [Item(a, r) for r, a in repo.waiting_items(session, campaign_id=campaign.id, message=CHAIR)]
     task = _open_meeting(session, campaign, "chair_confirmation_meeting")
     return Sitting(campaign, "chair_confirmation", items if task is not None else [], task,
@@ -464,7 +465,7 @@ def forwarding(*, session: Session, user: User, campaign_id: int) -> Sitting:
     """The union's approved items waiting to be forwarded (the office sees every union's)."""
     if not (policies.can_forward(user) or policies.can_see_meetings(user)):
         raise Forbidden(policies.DENIED[policies.can_forward])
-    campaign = _campaign(session, campaign_id)
+    campaign = _campaign(session, campaign_id, user)
     union = None if policies.can_see_meetings(user) and not policies.can_forward(user) else user.unit_id
     items = [Item(a, r) for r, a in repo.waiting_items(session, campaign_id=campaign.id, message=FORWARDED,
                                                        supervising_union_id=union)]
