@@ -227,7 +227,7 @@ def _task_reminders(session: Session, now: datetime, report: ReminderReport) -> 
         kinds: list[tuple[str, str, list[Addressee]]] = []
         escalate = cfg.get("escalate_after_hours")
         if escalate is not None and now >= due + timedelta(hours=float(escalate)):
-            kinds.append(("escalated", "task_escalated", users_with_role(session, "group_leader")))
+            kinds.append(("escalated", "task_escalated", _reaching(session, users_with_role(session, "group_leader"), campaign)))
         if now >= due and cfg.get("task_overdue") and "overdue" not in sent:
             kinds.append(("overdue", "task_overdue", task_recipients(session, task)))
         elif now < due and now >= due - timedelta(hours=float(cfg["task_due_soon_hours"])) and "due_soon" not in sent:
@@ -250,17 +250,34 @@ def _office_digest(session: Session, now: datetime, report: ReminderReport) -> N
     overdue = task_repo.open_due_by(session, now, limit=200)
     if not overdue:
         return
-    items = []
+    items: list[tuple[Campaign | None, dict[str, Any]]] = []
+    campaigns: dict[int, Campaign | None] = {}
     for task in overdue:
         application = application_repo.by_id(session, task.application_id) if task.application_id else None
+        if application is not None and application.campaign_id not in campaigns:
+            campaigns[application.campaign_id] = campaign_repo.by_id(session, application.campaign_id)
         assignee = user_repo.by_id(session, task.assignee_id or task.candidate_user_id) \
             if (task.assignee_id or task.candidate_user_id) else None
-        items.append({"task_name": task.name, "application_theme": application.theme if application else "",
-                      "assignee_name": assignee.display_name if assignee else "（待认领）",
-                      "due_at": task.due_at.isoformat() if task.due_at else None,
-                      "overdue_hours": overdue_hours(task.due_at, now)})
+        items.append((campaigns.get(application.campaign_id) if application is not None else None, {
+            "task_name": task.name, "application_theme": application.theme if application else "",
+            "assignee_name": assignee.display_name if assignee else "（待认领）",
+            "due_at": task.due_at.isoformat() if task.due_at else None,
+            "overdue_hours": overdue_hours(task.due_at, now)}))
     day = local.date().isoformat()
     for user in users_with_role(session, "office"):
+        # a union's office hears of its own campaigns' overdue work only (the one reach rule)
+        own = [item for campaign, item in items if _reaching(session, [user], campaign)]
+        if not own:
+            continue
         report.add("office_digest", outbox.enqueue(
             session, key=f"reminder:office_digest:{day}:{user.id}", user=user, template="office_digest",
-            context={"date": day, "items": items, "link": links.tasks(everyone=True, overdue=True)}))
+            context={"date": day, "items": own, "link": links.tasks(everyone=True, overdue=True)}))
+
+
+def _reaching(session: Session, users: list[Addressee], campaign: Campaign | None) -> list[Addressee]:
+    """Those of ``users`` whose role reaches ``campaign`` (a union's office or leader is not told of the
+    federation's work, nor of another union's)."""
+    if campaign is None:
+        return users
+    return [u for u in users if (person := user_repo.by_id(session, u.id)) is not None
+            and policies.reaches_campaign(person, campaign)]

@@ -143,3 +143,33 @@ def test_the_person_page_edits_roles_per_unit(app: Any) -> None:
     assert client.post(path, data=form).status_code == 302
     held = {(r["role"], r["unit_id"]) for r in api.get(f"/api/users/{me['id']}", "res_office1")["role_units"]}
     assert held == {("office", me["unit_id"])}
+
+
+def test_a_union_office_hears_only_of_its_own_campaigns_overdue_work(app: Any) -> None:
+    """The office's daily digest lists the overdue work its role reaches: 竞秀区's office hears of its own
+    campaign's late vetting, not of the federation's; the federation's office hears of both."""
+    from datetime import datetime, time, timedelta
+
+    from sqlalchemy import select
+
+    from service import clock
+    from service.models import Task
+    from service.workflows import reminders
+    from tests.integration.test_deadlines import make_api, outbox_rows, travel, user_id
+
+    api = make_api(app)
+    add_union_office(app)
+    w = local_campaign(api)
+    fed_app = flows.create(api, "hy_submitter", theme="联合会评比申报")["id"]
+    flows.submit(api, fed_app, "hy_submitter", "hy_leader")
+    with app.extensions["appraisal.sessions"]() as s:
+        due = max(s.scalars(select(Task.due_at).where(Task.element_id == "county_vetting",
+                                                       Task.application_id.in_([w["jx_app"], fed_app]))))
+    morning = datetime.combine(clock.local(due).date() + timedelta(days=2), time(9, 30), tzinfo=clock.local(due).tzinfo)
+    travel(morning)
+    with app.extensions["appraisal.sessions"]() as s:
+        reminders.sweep(session=s)
+    digests = {r.recipient_user_id: {i["application_theme"] for i in r.context["items"]}
+               for r in outbox_rows(app, template="office_digest")}
+    assert {"竞秀区细则申报", "联合会评比申报"} <= digests[user_id(app, "res_office1")]
+    assert digests[user_id(app, "jx_office")] == {"竞秀区细则申报"}
