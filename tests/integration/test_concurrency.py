@@ -125,39 +125,44 @@ def test_twenty_scorers_complete_one_instance_at_once(pg_app: Any) -> None:
     assert open_tasks == ["propose_grade"]
 
 
-def _at_preliminary(api: Api) -> tuple[int, int]:
+PRESENTATION = {"presentation_date": "2027-01-08", "presenter": "刘晓燕", "presentation_notes": "陈述15分钟，答辩5分钟"}
+
+
+def _at_presentation(api: Api) -> tuple[int, int]:
+    """An item the shortlist meeting kept: its presentation is a user task the office's two members can take."""
     app_id = flows.create(api, "hc_submitter")["id"]
     flows.submit(api, app_id, "hc_submitter", "hc_leader")
-    return app_id, api.task_for("lg_member1", "preliminary_review", app_id)["id"]
+    flows.shortlist(api, app_id)
+    return app_id, api.task_for("res_office1", "record_presentation", app_id)["id"]
 
 
 def test_two_people_claiming_one_task_one_wins_one_gets_409(pg_app: Any) -> None:
     api = Api(pg_app)
-    _, task_id = _at_preliminary(api)
-    a, b = api.login("lg_member1"), api.login("lg_member2")
+    _, task_id = _at_presentation(api)
+    a, b = api.login("res_office1"), api.login("res_office2")
     for _ in range(5):
         results = race([lambda: post_as(pg_app, a, f"/api/tasks/{task_id}/claim"),
                         lambda: post_as(pg_app, b, f"/api/tasks/{task_id}/claim")])
         codes = sorted(code for code, _ in results)
         assert codes == [200, 409], results
         winner = next(body for code, body in results if code == 200)
-        loser_token = b if winner["assignee_id"] == api.get("/api/me", "lg_member1")["id"] else a
+        loser_token = b if winner["assignee_id"] == api.get("/api/me", "res_office1")["id"] else a
         loser_body = next(body for code, body in results if code == 409)
         assert "claimed" in loser_body["detail"] and loser_body["status"] == 409
         # the loser cannot complete a task someone else holds
-        r = pg_app.test_client().post(f"/api/tasks/{task_id}/complete", json={"shortlisted": True},
+        r = pg_app.test_client().post(f"/api/tasks/{task_id}/complete", json=PRESENTATION,
                                       headers={"Authorization": f"Bearer {loser_token}"})
         assert r.status_code == 403
         winner_token = a if loser_token == b else b
         assert post_as(pg_app, winner_token, f"/api/tasks/{task_id}/unclaim")[0] == 200
 
 
-@pytest.mark.parametrize("second", ["lg_member1", "lg_member2"], ids=["same-user-twice", "two-users"])
+@pytest.mark.parametrize("second", ["res_office1", "res_office2"], ids=["same-user-twice", "two-users"])
 def test_completing_one_task_twice_at_once_applies_it_once(pg_app: Any, second: str) -> None:
     api = Api(pg_app)
-    app_id, task_id = _at_preliminary(api)
-    body = {"shortlisted": True, "review_reasons": "创新性突出"}
-    first_tok, second_tok = api.login("lg_member1"), api.login(second)
+    app_id, task_id = _at_presentation(api)
+    body = PRESENTATION
+    first_tok, second_tok = api.login("res_office1"), api.login(second)
     results = race([lambda: post_as(pg_app, first_tok, f"/api/tasks/{task_id}/complete", body),
                     lambda: post_as(pg_app, second_tok, f"/api/tasks/{task_id}/complete", body)])
     codes = sorted(code for code, _ in results)
@@ -166,10 +171,12 @@ def test_completing_one_task_twice_at_once_applies_it_once(pg_app: Any, second: 
     assert "completed" in loser["detail"]
     app = api.get(f"/api/applications/{app_id}", "res_office1")
     history = api.get(f"/api/process-instances/{app['process_instance_id']}/history", "res_office1")["items"]
-    assert [h["element_id"] for h in history].count("preliminary_review") == 1
-    # the engine moved on exactly once: one presentation task, nothing else
-    open_rows = api.tasks("res_office1", application_id=app_id)
-    assert [t["element_id"] for t in open_rows] == ["record_presentation"]
+    assert [h["element_id"] for h in history].count("record_presentation") == 1
+    # the engine moved on exactly once: one scoring task per scorer, nothing else
+    assert api.tasks("res_office1", application_id=app_id) == []
+    scoring = {u: [t["element_id"] for t in api.tasks(u, application_id=app_id)] for u in SCORER_USERNAMES}
+    assert all(rows in ([], ["democratic_scoring"]) for rows in scoring.values()), scoring
+    assert any(scoring.values()), scoring
     with pg_app.extensions["appraisal.sessions"]() as s:
         completions = s.scalar(select(func.count()).select_from(AuditRecord).where(
             AuditRecord.action == "complete", AuditRecord.object_id == str(task_id)))
