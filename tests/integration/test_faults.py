@@ -95,6 +95,26 @@ def complete(server: Server, user: str, element: str, app_id: int, body: dict) -
     assert r.status_code == 200, r.text
 
 
+def shortlist(server: Server, app_id: int) -> None:
+    """The leading group's shortlist meeting keeps the item (a sitting of one), as tests/api_client.py drives it."""
+    office, leader = server.token("res_office1"), server.token("group_leader")
+    campaign = server.call("GET", f"/api/applications/{app_id}", office).json()["campaign_id"]
+    sitting = server.call("GET", f"/api/campaigns/{campaign}/shortlist", office).json()
+    if not sitting["sitting"]:
+        r = server.call("POST", f"/api/campaigns/{campaign}/shortlist/candidates", office,
+                        json={"candidate_ids": [app_id]})
+        assert r.status_code == 200, r.text
+        sitting = r.json()
+    listed = [i["application_id"] for i in sitting["items"]]
+    for member in ("lg_member1", "lg_member2"):
+        r = server.call("POST", f"/api/campaigns/{campaign}/shortlist/views", server.token(member),
+                        json={"views": [{"application_id": a, "view": "in", "note": ""} for a in listed]})
+        assert r.status_code == 200, r.text
+    r = server.call("POST", f"/api/campaigns/{campaign}/shortlist/close", leader,
+                    json={"decisions": [{"application_id": app_id, "shortlisted": True, "review_reasons": "创新性突出"}]})
+    assert r.status_code == 200, r.text
+
+
 @pytest.mark.parametrize("point, retry_status", [("task.complete.before_commit", 200),
                                                  ("task.complete.after_commit", 409)],
                          ids=["killed-before-commit", "killed-after-commit"])
@@ -110,9 +130,10 @@ def test_web_process_killed_mid_completion(pg_only_url: str, tmp_path: Path, ser
     app_id = r.json()["id"]
     complete(first, "hc_submitter", "fill_application", app_id, {})
     complete(first, "hc_leader", "leader_signoff", app_id, {"signoff_decision": "approve", "leader_name": "黄国栋"})
-    reviewer = first.token("lg_member1")
-    task_id = open_task(first, reviewer, "preliminary_review", app_id)
-    body = {"shortlisted": True, "review_reasons": "创新性突出"}
+    shortlist(first, app_id)
+    reviewer = first.token("res_office1")
+    task_id = open_task(first, reviewer, "record_presentation", app_id)
+    body = {"presentation_date": "2027-01-08", "presenter": "刘晓燕", "presentation_notes": "陈述15分钟，答辩5分钟"}
 
     armed.write_text("1")
     outcome: dict[str, Any] = {}
@@ -140,28 +161,30 @@ def test_web_process_killed_mid_completion(pg_only_url: str, tmp_path: Path, ser
 
     second = Server(pg_only_url, tmp_path)
     servers.append(second)
-    reviewer = second.token("lg_member1")  # tokens live in the database; a fresh one is as good
+    reviewer = second.token("res_office1")  # tokens live in the database; a fresh one is as good
     retry = second.call("POST", f"/api/tasks/{task_id}/complete", reviewer, json=body)
     assert retry.status_code == retry_status, retry.text
     office = second.token("res_office1")
     application = second.call("GET", f"/api/applications/{app_id}", office).json()
-    assert application["stage"] == "presentation"
+    assert application["stage"] == "scoring"
     history = second.call("GET", f"/api/process-instances/{application['process_instance_id']}/history", office).json()
-    assert [h["element_id"] for h in history["items"]].count("preliminary_review") == 1
-    open_elements = [t["element_id"] for t in second.call("GET", f"/api/tasks?application_id={app_id}", office).json()["items"]]
-    assert open_elements == ["record_presentation"]
+    assert [h["element_id"] for h in history["items"]].count("record_presentation") == 1
     done = second.call("GET", f"/api/tasks?application_id={app_id}&state=completed", reviewer).json()["items"]
-    assert [t["element_id"] for t in done].count("preliminary_review") == 1
+    assert [t["element_id"] for t in done].count("record_presentation") == 1
 
-    # the step's notification (the office is told about its new task) was queued once per recipient and channel
-    presentation = open_task(second, office, "record_presentation", app_id)
+    # the step's notifications (each scorer is told about their new task) were queued once per recipient and channel
     engine = create_engine(pg_only_url)
     try:
         with engine.connect() as conn:
+            scoring = conn.execute(text(
+                "SELECT id, COALESCE(candidate_user_id, assignee_id) AS scorer FROM tasks WHERE application_id = :app AND element_id = 'democratic_scoring'"),
+                {"app": app_id}).all()
             rows = conn.execute(text(
-                "SELECT o.recipient_user_id, o.channel, u.username FROM outbox o JOIN users u ON u.id = o.recipient_user_id "
-                "WHERE o.template = 'task_assigned' AND o.dedupe_key LIKE :key"), {"key": f"task_assigned:{presentation}:%"}).all()
+                "SELECT o.recipient_user_id, o.channel, o.dedupe_key FROM outbox o JOIN tasks t "
+                "ON o.dedupe_key LIKE 'task_assigned:' || t.id || ':%' "
+                "WHERE t.application_id = :app AND t.element_id = 'democratic_scoring'"), {"app": app_id}).all()
     finally:
         engine.dispose()
-    assert {r.username for r in rows} == {"res_office1", "res_office2"}, rows
-    assert len(rows) == len({(r.recipient_user_id, r.channel) for r in rows}), rows
+    assert scoring and len(scoring) == len({r.scorer for r in scoring}), scoring  # one task per scorer
+    assert rows, rows
+    assert len(rows) == len({(r.dedupe_key.split(":")[1], r.recipient_user_id, r.channel) for r in rows}), rows
