@@ -18,7 +18,9 @@ from lxml import etree
 
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimeDateEventDefinition
+from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from SpiffWorkflow.util.task import TaskState
@@ -70,12 +72,17 @@ INNOVATION_USER_TASKS = {
     "fill_application": ("unit_submitter", "application", "submit", None),
     "leader_signoff": ("unit_leader", "leader_signoff", "submit", None),
     "county_vetting": ("vetter", "vetting", "vetting", "P5D"),
-    "preliminary_review": ("leading_group", "preliminary_review", "preliminary", "P7D"),
     "record_presentation": ("office", "presentation", "presentation", "P10D"),
     "democratic_scoring": ("scorer", "scoring", "scoring", "P3D"),
     "propose_grade": ("office", "grade_proposal", "decision", "P3D"),
-    "set_grade": ("group_leader", "grade_decision", "decision", "P3D"),
-    "chair_confirmation": ("chair_office", "chair_confirmation", "confirmation", "P7D"),
+}
+# Decisions taken in a campaign_review sitting: the item waits at a message catch event (lane, form, stage,
+# message); the sitting's user task carries the due time, so the catch event has none.
+INNOVATION_CATCH_EVENTS = {
+    "await_forwarding": ("vetter", "forwarding", "vetting", "forwarded"),
+    "preliminary_review": ("leading_group", "preliminary_review", "preliminary", "shortlist_decided"),
+    "set_grade": ("group_leader", "grade_decision", "decision", "grade_decided"),
+    "chair_confirmation": ("chair_office", "chair_confirmation", "confirmation", "chair_decided"),
 }
 DRAFT_USER_TASKS = {
     "draft_comments": ("unit_submitter", "draft_comments", "consultation", None),
@@ -118,7 +125,10 @@ INNOVATION_SERVICE_TASKS = {
 }
 UNIT = {"to": "unit_role", "role": ["unit_submitter", "unit_leader"]}
 FORM_KEYS = {"application", "leader_signoff", "vetting", "preliminary_review", "presentation", "scoring",
-             "grade_proposal", "grade_decision", "chair_confirmation", "draft_comments", "feedback_receipt"}
+             "grade_proposal", "grade_decision", "chair_confirmation", "draft_comments", "feedback_receipt",
+             # the message catch events' and the campaign_review sittings' forms
+             "forwarding", "shortlist_candidates", "shortlist_close", "sitting_call", "group_decision_list",
+             "chair_list_confirmation"}
 
 
 # ---------------------------------------------------------------- stand-in engine
@@ -239,17 +249,26 @@ class Run:
         self.tree = xml(path)
         self.lanes = lane_of(self.tree)
         self.form_keys = {n.get("id"): properties(n).get("formKey")
-                          for n in self.tree.iterfind(".//bpmn:userTask", NS)}
+                          for kind in ("userTask", "intermediateCatchEvent")
+                          for n in self.tree.iterfind(f".//bpmn:{kind}", NS)}
         self.done = []
         start = self.wf.get_next_task(state=TaskState.READY)
         start.set_data(**data)
         self.wf.do_engine_steps()
 
     def ready(self, bpmn_id=None):
+        """Ready user tasks and message catch events waiting for their decision (both are a person's work)."""
         tasks = [t for t in self.wf.get_tasks(state=TaskState.READY, manual=True)]
+        tasks += [t for t in self.wf.get_tasks(state=TaskState.WAITING)
+                  if isinstance(getattr(t.task_spec, "event_definition", None), MessageEventDefinition)]
         if bpmn_id is not None:
             tasks = [t for t in tasks if t.task_spec.bpmn_id == bpmn_id]
         return tasks
+
+    def deliver(self, task, payload):
+        """What ``Engine.deliver`` does: send the catch event's message, the payload becomes process data."""
+        self.wf.send_event(BpmnEvent(task.task_spec.event_definition, payload=dict(payload)))
+        task.data.update(payload)
 
     def complete(self, bpmn_id, form_data, task=None):
         if task is None:
@@ -259,8 +278,11 @@ class Run:
         if jsonschema is not None:  # what we submit must be valid for the task's form
             schema = self.forms[self.form_keys[bpmn_id]]
             jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker()).validate(form_data)
-        task.data.update(form_data)
-        task.run()
+        if task.state == TaskState.WAITING:
+            self.deliver(task, form_data)
+        else:
+            task.data.update(form_data)
+            task.run()
         self.done.append(bpmn_id)
         self.wf.do_engine_steps()
 
@@ -292,6 +314,7 @@ APPLICATION = {
 }
 APPROVE = {"signoff_decision": "approve"}  # the signing leader is recorded from the account, not typed
 RETURN = {"signoff_decision": "return", "signoff_comment": "成效数据需补充出处。"}
+FORWARD = {"forward_opinion": "经审核，同意上报。"}
 SHORTLIST = {"shortlisted": True, "review_reasons": "特色鲜明，具有推广价值。"}
 PRESENTATION = {"presentation_date": "2010-01-08", "presenter": "李某", "presentation_notes": "讲述内容、过程、效果。"}
 
@@ -308,6 +331,7 @@ def submit(run, vetting=()):
     for decision in vetting:
         if decision == "approve":
             run.complete("county_vetting", {"vetting_decision": "approve"})
+            run.complete("await_forwarding", FORWARD)
         else:
             run.complete("county_vetting", {"vetting_decision": decision, "vetting_reasons": "材料不全。"})
             if decision == "return":
@@ -367,7 +391,8 @@ def test_every_element_has_diagram_interchange(path):
     assert len(participants) == 1
     process = tree.find(".//bpmn:process", NS)
     assert participants[0].get("processRef") == process.get("id")
-    kinds = ("startEvent", "endEvent", "boundaryEvent", "userTask", "serviceTask", "exclusiveGateway")
+    kinds = ("startEvent", "endEvent", "boundaryEvent", "intermediateCatchEvent", "userTask", "serviceTask",
+             "exclusiveGateway")
     nodes = [n for k in kinds for n in process.iterfind(f"bpmn:{k}", NS)]
     ids = [participants[0].get("id")] + [lane.get("id") for lane in process.iterfind(".//bpmn:lane", NS)]
     ids += [n.get("id") for n in nodes]
@@ -449,16 +474,22 @@ def test_labels_are_chinese():
             tag = etree.QName(node).localname
             if tag in ("inputDataItem", "outputDataItem", "property"):
                 continue
+            if tag == "message":  # a correlation code the engine matches on; people see its catch event's name
+                assert node.get("name").isidentifier() and node.get("name").isascii(), node.get("name")
+                catchers = [e for e in tree.iterfind(".//bpmn:messageEventDefinition", NS)
+                            if e.get("messageRef") == node.get("id")]
+                assert catchers and all(has_cjk(e.getparent().get("name") or "") for e in catchers), node.get("id")
+                continue
             assert has_cjk(node.get("name")), f"{path.name}: {node.get('id')} name {node.get('name')!r}"
 
 
 # ---------------------------------------------------------------- contract: lanes, tasks, properties
 
-@pytest.mark.parametrize("path,process_id,lanes,user_tasks", [
-    (INNOVATION, "innovation_appraisal", INNOVATION_LANES, INNOVATION_USER_TASKS),
-    (DRAFT, "draft_consultation", DRAFT_LANES, DRAFT_USER_TASKS),
+@pytest.mark.parametrize("path,process_id,lanes,user_tasks,catch_events", [
+    (INNOVATION, "innovation_appraisal", INNOVATION_LANES, INNOVATION_USER_TASKS, INNOVATION_CATCH_EVENTS),
+    (DRAFT, "draft_consultation", DRAFT_LANES, DRAFT_USER_TASKS, {}),
 ], ids=["innovation", "draft"])
-def test_lanes_and_user_task_properties(path, process_id, lanes, user_tasks):
+def test_lanes_and_user_task_properties(path, process_id, lanes, user_tasks, catch_events):
     tree = xml(path)
     process = tree.find(".//bpmn:process", NS)
     assert process.get("id") == process_id and process.get("isExecutable") == "true"
@@ -467,12 +498,24 @@ def test_lanes_and_user_task_properties(path, process_id, lanes, user_tasks):
     found = {}
     for node in process.iterfind("bpmn:userTask", NS):
         props = properties(node)
-        assert set(props) <= {"formKey", "stage", "dueIn", "assigneeVariable"}
+        assert set(props) <= {"formKey", "stage", "dueIn", "assigneeVariable", "dueAtVariable"}
         assert props["stage"] in STAGES
         assert (props.get("dueIn") is None) == (lane[node.get("id")] in UNIT_LANES)
         found[node.get("id")] = (lane[node.get("id")], props["formKey"], props["stage"], props.get("dueIn"))
         assert (FORMS / f"{props['formKey']}.json").exists()
     assert found == user_tasks
+    messages = {m.get("id"): m.get("name") for m in tree.iterfind(".//bpmn:message", NS)}
+    caught = {}
+    for node in process.iterfind("bpmn:intermediateCatchEvent", NS):
+        props = properties(node)
+        assert set(props) == {"formKey", "stage"}
+        assert props["stage"] in STAGES
+        assert lane[node.get("id")] not in UNIT_LANES
+        assert (FORMS / f"{props['formKey']}.json").exists()
+        [definition] = node.findall("bpmn:messageEventDefinition", NS)
+        caught[node.get("id")] = (lane[node.get("id")], props["formKey"], props["stage"],
+                                  messages[definition.get("messageRef")])
+    assert caught == catch_events
     for node in process.iterfind("bpmn:serviceTask", NS):
         assert lane[node.get("id")] == "system"
 
@@ -709,8 +752,9 @@ def test_vetting_return_then_resubmit_then_approve_is_awarded(parser, forms):
     assert score_all(run) == 2
     decide(run, "一等奖")
     assert run.ended_at() == "end_awarded"
-    assert run.done[:7] == ["fill_application", "leader_signoff", "county_vetting",
-                            "fill_application", "leader_signoff", "county_vetting", "preliminary_review"]
+    assert run.done[:8] == ["fill_application", "leader_signoff", "county_vetting",
+                            "fill_application", "leader_signoff", "county_vetting", "await_forwarding",
+                            "preliminary_review"]
 
 
 def test_vetting_reject_ends_the_application(parser, forms):
@@ -759,6 +803,7 @@ def test_every_return_and_result_tells_the_unit(parser, forms):
     run.complete("fill_application", APPLICATION)
     run.complete("leader_signoff", APPROVE)
     run.complete("county_vetting", {"vetting_decision": "approve"})
+    run.complete("await_forwarding", FORWARD)
     run.complete("preliminary_review", {"shortlisted": True, "review_reasons": "好"})
     assert NOTIFIED[-1] == {**UNIT, "template": "presentation_invited", "context": {}}
     assert len(NOTIFIED) == 3
