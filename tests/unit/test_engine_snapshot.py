@@ -30,6 +30,9 @@ from service.workflows.services import build_services
 
 BPMN = (ROOT / "processes" / "innovation_appraisal.bpmn").read_bytes()
 NOW = datetime(2026, 12, 26, 2, 0, tzinfo=timezone.utc)  # inside the submission window below
+# The decisions a campaign_review sitting takes reach the item as a message to its catch event (Engine.deliver).
+MESSAGES = {"await_forwarding": "forwarded", "preliminary_review": "shortlist_decided",
+            "set_grade": "grade_decided", "chair_confirmation": "chair_decided"}
 CRITERIA = ("innovation", "effectiveness", "promotion", "recognition", "standardization")
 
 
@@ -104,6 +107,10 @@ class Walk:
         return got
 
     def complete(self, element: str, data: dict[str, Any], *, assignee: Any = None) -> StepResult:
+        if element in MESSAGES:
+            result = self.call("deliver", message=MESSAGES[element], payload=data)
+            assert element in [h.element_id for h in result.history], "the catch event is in its own step's history"
+            return result
         task = next(t for t in self.result.open_tasks
                     if t.element_id == element and (assignee is None or t.assignee == assignee))
         result = self.call("complete_task", task_id=task.id, data=data)
@@ -141,6 +148,7 @@ def test_whole_instance_with_revision_loops_scoring_timer_and_send_back(base: En
     walk.complete("fill_application", {"theme": "再改稿"})
     walk.complete("leader_signoff", {"signoff_decision": "approve", "leader_name": "领导"})
     walk.complete("county_vetting", {"vetting_decision": "approve"})
+    walk.complete("await_forwarding", {"forward_opinion": "同意上报"})
     walk.complete("preliminary_review", {"shortlisted": True, "review_reasons": "创新性突出"})
     assert [t.element_id for t in walk.result.timers] == ["presentation_due_soon"]
 

@@ -67,6 +67,10 @@ def test_scoring_instances_carry_their_scorer(engine) -> None:  # type: ignore[n
     steps = [("fill_application", {}), ("leader_signoff", {"signoff_decision": "approve"}),
              ("preliminary_review", {"shortlisted": True}), ("record_presentation", {})]
     for element, data in steps:
+        if element == "preliminary_review":  # a catch event: the shortlist sitting's decision arrives as a message
+            r = engine.deliver(spec_key="t3", spec_json=parsed.spec_json, state_json=r.state_json,
+                               message="shortlist_decided", payload=data)
+            continue
         task = next(t for t in r.open_tasks if t.element_id == element)
         r = engine.complete_task(spec_key="t3", spec_json=parsed.spec_json, state_json=r.state_json,
                                  task_id=task.id, data=data)
