@@ -34,6 +34,8 @@ def api_path(rule: str) -> tuple[str, list[tuple[str, str]]]:
 
     def name(match: re.Match[str]) -> str:
         kind = "id" if match.group(1) == "int" else "key"
+        if kind == "key" and match.group(2) != "key":  # errors name the route's variable: it must be the documented one
+            raise ValueError(f"{rule}: name a string path parameter <key> (it is documented and reported as 'key')")
         params.append((kind, match.group(2)))
         return "{" + kind + "}"
 

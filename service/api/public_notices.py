@@ -49,11 +49,11 @@ def file_objection(body: ObjectionCreate) -> tuple[dict, int]:
     return public_notice.objection_view(objection, None), 201
 
 
-@bp.get("/public/objections/<string:reference>")
+@bp.get("/public/objections/<string:key>")
 @operation("An objection by its reference: its state and, once made, the office's finding (no login)",
            response=ObjectionRead, errors=(404,), secured=False)
-def objection_by_reference(reference: str) -> dict:
-    return public_notice.objection_view(public_notice.objection_by_reference(session(), reference), None)
+def objection_by_reference(key: str) -> dict:
+    return public_notice.objection_view(public_notice.objection_by_reference(session(), key), None)
 
 
 @bp.get("/objections")

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from service.errors import Conflict, ValidationFailed
 from service.extensions import Base
 from service.models import Campaign
+from service.repositories.meetings import review_key
 
 
 @dataclass(frozen=True)
@@ -41,8 +42,10 @@ def _c(table: str) -> Any:
 
 
 def _instances(campaign_id: int) -> Any:
-    apps = _c("applications")
-    return select(apps.instance_id).where(apps.campaign_id == campaign_id, apps.instance_id.is_not(None))
+    """The campaign's process instances: each application's, and the campaign's own review (its meetings)."""
+    apps, instances = _c("applications"), _c("process_instances")
+    return select(apps.instance_id).where(apps.campaign_id == campaign_id, apps.instance_id.is_not(None)).union(
+        select(instances.id).where(instances.business_key == review_key(campaign_id)))
 
 
 def _applications(campaign_id: int) -> Any:
@@ -84,6 +87,8 @@ PARTS: dict[str, Part] = {
     "notice_items": Part(lambda c: _c("notice_items").notice_id.in_(_notices(c))),
     "objections": Part(lambda c: _c("objections").notice_id.in_(_notices(c))),
     "tasks": Part(lambda c: _c("tasks").instance_id.in_(_instances(c))),
+    # the leading-group members' views at the campaign's shortlist sittings (tasks of its review instance)
+    "shortlist_views": Part(lambda c: _c("shortlist_views").application_id.in_(_applications(c))),
     "timers": Part(lambda c: _c("timers").instance_id.in_(_instances(c))),
     "instance_events": Part(lambda c: _c("instance_events").instance_id.in_(_instances(c))),
     "incidents": Part(lambda c: _c("incidents").instance_id.in_(_instances(c))),
@@ -101,9 +106,6 @@ EXCLUDED: dict[str, str] = {
     "org_imports": "the office's uploaded organisation workbooks: about the organisation, not a campaign; "
                    "the units and people they made are archived (org_units, users)",
     "browser_sessions": "credentials of the source server: browser logins are not moved; people log in again on the target",
-    "shortlist_views": "the leading-group members' views at a shortlist sitting belong to the campaign's review "
-                       "instance, which is not archived yet (issue 14); each item's decision, with its reasons, is in "
-                       "its own rows and the audit trail (shortlist_view records), which are",
 }
 
 

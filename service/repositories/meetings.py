@@ -24,6 +24,21 @@ def waiting_row(session: Session, *, application_id: int, message: str) -> Task 
                                              Task.message == message).limit(1))
 
 
+REVIEW_KEY_PREFIX = "campaign-"
+
+
+def review_key(campaign_id: int) -> str:
+    """The business key of a campaign's own review instance (its meetings)."""
+    return f"{REVIEW_KEY_PREFIX}{campaign_id}"
+
+
+def campaign_of_review(business_key: str | None) -> int | None:
+    """The campaign whose review instance has ``business_key`` (None: not a review instance)."""
+    if business_key and business_key.startswith(REVIEW_KEY_PREFIX) and business_key[len(REVIEW_KEY_PREFIX):].isdigit():
+        return int(business_key[len(REVIEW_KEY_PREFIX):])
+    return None
+
+
 def review_instance(session: Session, business_key: str) -> ProcessInstance | None:
     """The campaign's review instance (the newest with this business key)."""
     return session.scalar(select(ProcessInstance).where(ProcessInstance.business_key == business_key)

@@ -129,7 +129,7 @@ def deliver(session: Session, services: Services, *, row: Task, payload: dict[st
 
 # -- the campaign's review instance -------------------------------------------------------------------
 def review_instance(session: Session, campaign_id: int) -> ProcessInstance | None:
-    return repo.review_instance(session, f"campaign-{campaign_id}")
+    return repo.review_instance(session, repo.review_key(campaign_id))
 
 
 def _ensure_review(session: Session, services: Services, campaign: Campaign) -> ProcessInstance:
@@ -140,7 +140,7 @@ def _ensure_review(session: Session, services: Services, campaign: Campaign) -> 
     if definition is None:
         raise Conflict(f"process {REVIEW_PROCESS!r} is not deployed")
     instance, result, plan = start_instance(
-        session=session, services=services, definition=definition, business_key=f"campaign-{campaign.id}",
+        session=session, services=services, definition=definition, business_key=repo.review_key(campaign.id),
         data={"campaign_id": campaign.id}, started_by=None, calendar=calendars.for_campaign(campaign))
     audit.record(session, actor=None, action="start", object_type="process_instance", object_id=instance.id,
                  detail={"key": REVIEW_PROCESS, "version": definition.version, "business_key": instance.business_key},

@@ -29,6 +29,7 @@ from service import clock
 from service.engine import StepResult
 from service.models import Application, ProcessInstance, Task
 from service.repositories import applications as application_repo
+from service.repositories import meetings as meeting_repo
 from service.repositories import tasks as task_repo
 from service.repositories import steps as writer
 from service.repositories import users as user_repo
@@ -50,7 +51,8 @@ def after_step(*, session: Session, instance: ProcessInstance, result: StepResul
     application = application_repo.by_id(session, application_id) if application_id else None
     closes_at = application.campaign.closes_at if application is not None else None
     window_tasks = {t.id for t in reviewer_tasks if closes_at is not None and t.due_at == closes_at}
-    campaign_id = application.campaign_id if application else None
+    # a campaign's own review instance (its meetings) has no application: its notices belong to its campaign
+    campaign_id = application.campaign_id if application else meeting_repo.campaign_of_review(instance.business_key)
     theme = application.theme if application else ""
     revision = instance.revision or 0
     notify_wanted = [effect_wanted(e.result, unit_scope) for e in notify_calls]

@@ -116,7 +116,8 @@ def test_a_campaign_moves_between_backends_row_for_row(direction: str, tmp_path:
                 assert after[table] == [], table
                 continue
             assert after[table] == before[table], f"{table}: {len(before[table])} rows in the source, " \
-                                                  f"{len(after[table])} after import"
+                                                  f"{len(after[table])} after import; missing ids " \
+                                                  f"{sorted(set(r[0] for r in before[table]) - set(r[0] for r in after[table]))[:30]}"
         for table in ("inbox_messages", "outbox", "audit_log", "attachments", "instance_events", "timers"):
             assert before[table], f"the source campaign should have {table} rows for this test to mean anything"
         assert any(row for row in before["inbox_messages"] if row[-1] is not None)  # a read message stays read
