@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import func, select
 
 from service import clock
-from service.models import Application, AuditRecord, OutboxMessage, Timer
+from service.models import Application, AuditRecord, OutboxMessage, Timer, User
 from tests.api_client import Api
 from tests.integration import flows
 from tests.integration.deadline_support import (
@@ -141,8 +141,9 @@ def test_two_workers_with_two_beats_fire_and_send_nothing_twice(
     wait_for(lambda: smtp.find("jx_submitter@", "3天后截止"), 30, what="3-day reminder")
     travel(WINDOW_CLOSES - timedelta(seconds=1), clock_file)
     wait_for(lambda: set(_statuses(pg_app, *drafts)) == {"lapsed"}, 30, what="drafts to lapse")
-    # the reviewer task: overdue and escalated, while both beats keep sweeping
-    review_due = _task_due(pg_app, reviewed)
+    # the review's task (the item waits on the shortlist sitting the office prepares): overdue and escalated,
+    # while both beats keep sweeping
+    review_due = _sitting_due(pg_app)
     travel(review_due + timedelta(hours=25), clock_file)
     wait_for(lambda: smtp.find("group_leader@", "【督办】"), 30, what="escalation")
     wait_for(lambda: outbox_settled(pg_app), 30, what="outbox to drain")
@@ -160,11 +161,14 @@ def test_two_workers_with_two_beats_fire_and_send_nothing_twice(
     assert "Traceback" not in logs, logs[-4000:]
 
 
-def _task_due(app: Any, application_id: int) -> datetime:
+def _sitting_due(app: Any) -> datetime:
+    """When the office's open shortlist sitting (called when the reviewed item began to wait) is due."""
     from service.models import Task
 
     with _sessions(app) as s:
-        return s.scalar(select(Task.due_at).where(Task.application_id == application_id, Task.state == "open"))
+        due = s.scalar(select(Task.due_at).where(Task.element_id == "prepare_shortlist", Task.state == "open"))
+    assert due is not None
+    return due
 
 
 def test_worker_killed_after_sending_before_ack_does_not_send_twice(
@@ -177,7 +181,7 @@ def test_worker_killed_after_sending_before_ack_does_not_send_twice(
                      REMINDER_SWEEP_SECONDS="3600", CELERY_VISIBILITY_TIMEOUT="3", CELERY_RESTORE_INTERVAL="1",
                      CELERY_RESTORE_THROTTLE="1", APPRAISAL_TEST_KILL_MARKER=str(marker))
     app_id = flows.create(api, "hc_submitter")["id"]
-    flows.submit(api, app_id, "hc_submitter", "hc_leader")  # task_assigned to the three leading-group members
+    flows.submit(api, app_id, "hc_submitter", "hc_leader")  # task_assigned for the shortlist sitting
     w1 = start_worker(workers, tmp_path, "w1", env, extra=["--include", "tests.integration.celery_kill_hook"])
     killed = Path(str(marker) + ".killed")
     wait_for(lambda: killed.exists(), 30, what="the worker to kill itself after a delivery")
@@ -198,7 +202,11 @@ def test_worker_killed_after_sending_before_ack_does_not_send_twice(
         row = s.get(OutboxMessage, int(message_id))
         assert row.status == "sent" and row.attempts == 1
     assert len(smtp.messages) >= sent_before
-    assert len(smtp.find("lg_member1@", "【待办】")) == 1
+    with _sessions(pg_app) as s:
+        told = set(s.scalars(select(User.email).join(OutboxMessage, OutboxMessage.recipient_user_id == User.id).where(
+            OutboxMessage.template == "task_assigned", OutboxMessage.channel == "email")))
+    assert told  # the submission's new tasks (the shortlist sitting's, now a meeting's) were announced by mail
+    assert all(len(smtp.find(email, "【待办】")) == 1 for email in told), (told, smtp.messages)
 
 
 def test_worker_killed_between_handing_mail_to_smtp_and_recording_it_sends_one_more_copy_with_the_same_message_id(
