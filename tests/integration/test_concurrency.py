@@ -183,6 +183,28 @@ def test_completing_one_task_twice_at_once_applies_it_once(pg_app: Any, second: 
         assert completions == 1
 
 
+def test_closing_one_shortlist_twice_at_once_decides_each_item_once(pg_app: Any) -> None:
+    """The meeting's decision raced: the leader's double click (two requests) closes the list and delivers once."""
+    api = Api(pg_app)
+    app_id = flows.create(api, "hc_submitter")["id"]
+    flows.submit(api, app_id, "hc_submitter", "hc_leader")
+    campaign = api.shortlist_sitting([app_id])
+    body = {"decisions": [{"application_id": app_id, "shortlisted": True, "review_reasons": "创新性突出"}]}
+    leader = api.login("group_leader")
+    results = race([lambda: post_as(pg_app, leader, f"/api/campaigns/{campaign}/shortlist/close", body),
+                    lambda: post_as(pg_app, leader, f"/api/campaigns/{campaign}/shortlist/close", body)])
+    codes = sorted(code for code, _ in results)
+    assert codes == [200, 409], results
+    app = api.get(f"/api/applications/{app_id}", "res_office1")
+    history = api.get(f"/api/process-instances/{app['process_instance_id']}/history", "res_office1")["items"]
+    assert [h["element_id"] for h in history].count("preliminary_review") == 1
+    assert [t["element_id"] for t in api.tasks("res_office1", application_id=app_id)] == ["record_presentation"]
+    with pg_app.extensions["appraisal.sessions"]() as s:
+        delivered = s.scalar(select(func.count()).select_from(Task).where(
+            Task.application_id == app_id, Task.element_id == "preliminary_review", Task.state == "completed"))
+        assert delivered == 1
+
+
 def test_a_step_computed_from_a_stale_instance_is_refused_and_writes_nothing(app: Any) -> None:
     """The optimistic lock: a writer that read the instance before someone else's step cannot overwrite it.
 
