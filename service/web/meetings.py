@@ -27,7 +27,7 @@ def meeting_of_current(kind: str) -> Response:
     """A meeting's page for the newest campaign (the header's links)."""
     if kind not in PAGES:
         raise NotFound(f"no meeting {kind}")
-    newest = campaigns.list_campaigns(db())
+    newest = campaigns.list_campaigns(db(), user())
     if not newest:
         raise NotFound("no campaign yet")
     return redirect(url_for(PAGES[kind], campaign_id=newest[0].id))

@@ -25,7 +25,7 @@ from service.workflows import audit, meetings, retries, viewing
 from service.workflows.campaigns import reached_campaign, results
 from service.workflows.campaigns import quota_errors as quota_errors  # the setting's rule, re-exported
 from service.workflows.services import Services
-from service.workflows.tasks import MAX_ATTEMPTS, complete_in_transaction
+from service.workflows import tasks as task_flow  # a module: tasks imports meetings, which imports this
 
 PROPOSE = ("propose_grade", "proposed_grade", "proposal_reasons")
 DECIDE = ("set_grade", "final_grade", "decision_reasons")
@@ -162,7 +162,7 @@ def _complete_list(session: Session, services: Services, user: User, campaign_id
             data = {grade_field: entry.grade}
             if entry.reasons.strip():
                 data[reasons_field] = entry.reasons.strip()
-            done.append(complete_in_transaction(session, services, user, open_tasks[entry.application_id].id, data))
+            done.append(task_flow.complete_in_transaction(session, services, user, open_tasks[entry.application_id].id, data))
         audit.record(session, actor=user, action=action, object_type="campaign", object_id=campaign_id,
                      detail={"items": [{"application_id": e.application_id, "grade": e.grade, "reasons": e.reasons}
                                        for e in entries]}, campaign_id=campaign_id)
@@ -172,4 +172,4 @@ def _complete_list(session: Session, services: Services, user: User, campaign_id
 
     if not commit:
         return attempt()
-    return retries.run(session, attempt, attempts=MAX_ATTEMPTS, wait_step=0.01)
+    return retries.run(session, attempt, attempts=task_flow.MAX_ATTEMPTS, wait_step=0.01)

@@ -9,7 +9,7 @@ from sqlalchemy import insert, select
 
 from service import clock
 from service.auth import policies
-from service.models import Application, OrgUnit, Task, User
+from service.models import Application, OrgUnit, Task, User, UserRole
 from service.workflows import tasks as task_use_cases
 from tests.api_client import Api
 from tests.integration import flows
@@ -36,10 +36,12 @@ def _seed(app: Any, api: Api) -> tuple[User, list[Task]]:
                 "created_at": now, "reminders_sent": [],
                 # several rows share a due time, some have none: the id breaks ties, undated rows go last
                 "due_at": None if n % 7 == 0 else now + timedelta(hours=(n * 5) % 11),
-                "role": "office" if kind != 4 else "scorer",
+                # own-unit rows are a unit lane's (a federation role's pool is its campaign owner, not its unit)
+                "role": {2: "unit_leader", 4: "scorer"}.get(kind, "office"),
                 "candidate_user_id": {0: user.id, 4: other.id}.get(kind),
                 "unit_id": {2: user.unit_id, 3: other_unit}.get(kind),
             })
+        user.role_rows.append(UserRole(role="unit_leader", unit_id=user.unit_id))  # draws from its unit's lane too
         s.execute(insert(Task.__table__), rows)
         s.commit()
         opened = list(s.scalars(select(Task).where(Task.state == "open")))
