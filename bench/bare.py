@@ -15,6 +15,8 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnviron
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.bpmn.specs.event_definitions import MessageEventDefinition
+from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.util.task import TaskState
 
 from handlers.registry import get_handler
@@ -63,12 +65,20 @@ def new_workflow(data: dict[str, Any]) -> BpmnWorkflow:
 
 
 def ready_user_tasks(workflow: BpmnWorkflow) -> list[Any]:
-    return [t for t in workflow.get_tasks(state=TaskState.READY) if t.task_spec.manual]
+    """Ready user tasks and message catch events waiting for a meeting's decision (both are a person's work)."""
+    ready = [t for t in workflow.get_tasks(state=TaskState.READY) if t.task_spec.manual]
+    return ready + [t for t in workflow.get_tasks(state=TaskState.WAITING)
+                    if isinstance(getattr(t.task_spec, "event_definition", None), MessageEventDefinition)]
 
 
 def complete(workflow: BpmnWorkflow, task: Any, data: dict[str, Any]) -> None:
-    task.data.update(data)
-    task.run()
+    """Complete a user task, or deliver a catch event's message as the service's ``Engine.deliver`` does."""
+    if task.state == TaskState.WAITING:
+        workflow.send_event(BpmnEvent(task.task_spec.event_definition, payload=dict(data)))
+        task.data.update(data)
+    else:
+        task.data.update(data)
+        task.run()
     workflow.do_engine_steps()
 
 
