@@ -342,14 +342,18 @@ def close_shortlist(*, session: Session, services: Services, user: User, campaig
     return shortlist(session=session, user=user, campaign_id=campaign_id)
 
 
-# -- the group decision (until the scoring engineer's ranked-list decision lands) ----------------------
-def group_decision(*, session: Session, user: User, campaign_id: int) -> Sitting:
+def _sitting(session: Session, user: User, campaign_id: int, kind: str, message: str, element: str) -> Sitting:
+    """A meeting's list: the items waiting for ``message``; they are its agenda once its task ``element`` is open."""
     _require(policies.can_see_meetings(user), policies.can_see_meetings)
     campaign = _campaign(session, campaign_id, user)
-    items = [Item(a, r) for r, a in repo.waiting_items(session, campaign_id=campaign.id, message=GRADE)]
-    task = _open_meeting(session, campaign, "group_decision")
-    return Sitting(campaign, "group_decision", items if task is not None else [], task,
-                   waiting=[] if task is not None else items)
+    items = [Item(a, r) for r, a in repo.waiting_items(session, campaign_id=campaign.id, message=message)]
+    task = _open_meeting(session, campaign, element)
+    return Sitting(campaign, kind, items if task is not None else [], task, waiting=[] if task is not None else items)
+
+
+# -- 14.6 the group decision (the ranked list's rule is grading.check_grade_list) ------------------------
+def group_decision(*, session: Session, user: User, campaign_id: int) -> Sitting:
+    return _sitting(session, user, campaign_id, "group_decision", GRADE, "group_decision")
 
 
 def decide_grades(*, session: Session, services: Services, user: User, campaign_id: int,
@@ -417,12 +421,7 @@ def _renumbered(error: dict[str, str], field: str, positions: list[int]) -> dict
 
 # -- 14.7 the chair's office confirmation -------------------------------------------------------------
 def chair_confirmation(*, session: Session, user: User, campaign_id: int) -> Sitting:
-    _require(policies.can_see_meetings(user), policies.can_see_meetings)
-    campaign = _campaign(session, campaign_id, user)
-    items = [Item(a, r) for r, a in repo.waiting_items(session, campaign_id=campaign.id, message=CHAIR)]
-    task = _open_meeting(session, campaign, "chair_confirmation_meeting")
-    return Sitting(campaign, "chair_confirmation", items if task is not None else [], task,
-                   waiting=[] if task is not None else items)
+    return _sitting(session, user, campaign_id, "chair_confirmation", CHAIR, "chair_confirmation_meeting")
 
 
 def confirm_awards(*, session: Session, services: Services, user: User, campaign_id: int,
