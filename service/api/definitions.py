@@ -8,9 +8,10 @@ from service.api.common import current_user, services, session, uploaded_file
 from service.api.contract import operation
 from service.auth import policies
 from service.schemas.common import Items
-from service.schemas.definitions import DefinitionQuery, DefinitionRead, DeployQuery, StartBody, ValidationRead
+from service.schemas.definitions import (ChangesQuery, ChangesRead, DefinitionQuery, DefinitionRead, DeployQuery,
+                                         StartBody, ValidationRead)
 from service.schemas.instances import InstanceRead
-from service.workflows import definitions, instances, viewing
+from service.workflows import definitions, instances, version_diff, viewing
 from service.workflows.filenames import download_headers
 
 bp = Blueprint("definitions", __name__)
@@ -70,3 +71,12 @@ def start(key: str, body: StartBody) -> tuple[dict, int]:
     instance = instances.start_by_key(session=session(), services=services(), user=user, key=key,
                                       business_key=body.business_key, variables=body.variables.model_extra or {})
     return schemas.instance(instance, viewing.groups_for(session(), user, None), user.id), 201
+
+
+@bp.get("/process-definitions/<int:definition_id>/changes")
+@operation("What changed from another version of the same process (default: the one before), in sentences",
+           query=ChangesQuery, response=ChangesRead, errors=(400, 401, 404))
+def changes(definition_id: int, query: ChangesQuery) -> dict:
+    old, new, found = version_diff.changes_between(session(), services(), definition_id, query.from_id)
+    return {"key": new.key, "older": {"id": old.id, "version": old.version},
+            "newer": {"id": new.id, "version": new.version}, "changes": [c.as_dict() for c in found]}

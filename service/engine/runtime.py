@@ -42,6 +42,7 @@ from service.engine.environment import SafeEnvironment
 from service.engine.errors import BpmnValidationError, ExecutionError, Problem, TaskNotReady
 from service.engine.snapshots import Scan, SnapshotMemo, StateWriter, scan, tasks_in
 from service.engine.data_rules import start_variables
+from service.engine.lanes import lane_roles
 from service.engine.validation import NS, Rules, check, parse_safely, properties
 from service.timekeeping import WorkdayCalendar
 
@@ -240,8 +241,7 @@ class Engine:
             "spec": _REGISTRY.convert(spec),
             "subprocess_specs": {k: _REGISTRY.convert(v) for k, v in subprocess_specs.items()},
         }, ensure_ascii=False)
-        lanes = {ref.text.strip(): lane.get("id", "") for lane in root.iterfind(".//bpmn:lane", NS)
-                 for ref in lane.iterfind("bpmn:flowNodeRef", NS) if ref.text}
+        lanes = lane_roles(root, self.rules.known_roles)
         elements, user_tasks = {}, {}
         for el in chosen.iter():
             if not isinstance(el.tag, str) or not el.get("id"):

@@ -28,6 +28,7 @@ from service.engine.data_rules import DataContext, check_scopes, start_variables
 from service.engine.errors import BpmnValidationError, Problem
 from service.engine.graph import Scope, scopes
 from service.engine.graph_rules import GRAPH_RULES, Diagram, duplicate_ids
+from service.engine.lanes import lane_roles
 from service.engine.problems import FORBIDDEN, expression_reason, where
 from service.engine.timers import parse_timer_literal
 from service.engine.xmltext import decode_document
@@ -120,7 +121,7 @@ def _element_problems(root: etree._Element, rules: Rules) -> list[Problem]:
     executable = [p for p in processes if p.get("isExecutable", "false") == "true"]
     if not executable:
         problems.append(Problem(None, "no_process", {"which": ""}))
-    lane_of = _lanes(root)
+    lane_of = lane_roles(root, rules.known_roles)
     handler_names = set(registered_names())
     for el in root.iter():
         if not isinstance(el.tag, str):
@@ -174,15 +175,6 @@ def _ancestor_id(el: etree._Element) -> str | None:
             return parent.get("id")
         parent = parent.getparent()
     return None
-
-
-def _lanes(root: etree._Element) -> dict[str, str]:
-    lane_of: dict[str, str] = {}
-    for lane in root.iterfind(".//bpmn:lane", NS):
-        for ref in lane.iterfind("bpmn:flowNodeRef", NS):
-            if ref.text:
-                lane_of[ref.text.strip()] = lane.get("id", "")
-    return lane_of
 
 
 def properties(el: etree._Element) -> dict[str, str]:

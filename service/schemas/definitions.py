@@ -42,3 +42,28 @@ class ValidationRead(Read):
 class StartBody(Body):
     business_key: StrictStr = Field(min_length=1, max_length=120)
     variables: Open = Field(default_factory=Open)
+
+
+class ChangesQuery(Query):
+    from_id: int | None = Field(None, ge=1, description="the older version's id (default: the version before this one)")
+
+
+class VersionRef(Read):
+    id: int
+    version: int
+
+
+class VersionChange(Read):
+    kind: str = Field(description="task_added, task_removed, task_renamed, task_id_changed, lane_changed, "
+                                  "form_changed, deadline_changed, handler_changed, timer_added, timer_removed, "
+                                  "timer_changed, condition_added, condition_removed or condition_changed")
+    element: str
+    message: str
+    message_en: str
+
+
+class ChangesRead(Read):
+    key: str
+    older: VersionRef
+    newer: VersionRef
+    changes: list[VersionChange]

@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 from service.catalogue import _
 from service.auth import policies
 from service.errors import Forbidden
-from service.workflows import dashboard, definitions, incidents, instances
+from service.workflows import dashboard, definitions, incidents, instances, version_diff
 
 from service.web.blueprint import bp
 from service.web.security import db, login_required, user
@@ -77,11 +77,12 @@ def _normalised(xml: str) -> list[str]:
 @login_required
 def diff() -> str:
     _admin()
-    a = definitions.get_definition(db(), int(request.args.get("a", 0)))
     b = definitions.get_definition(db(), int(request.args.get("b", 0)))
+    a, b, said = version_diff.changes_between(db(), current_app.extensions["appraisal.services"], b.id,
+                                              int(request.args.get("a", 0)) or None)
     lines = list(difflib.unified_diff(_normalised(a.xml), _normalised(b.xml), f"v{a.version}", f"v{b.version}",
                                       lineterm="", n=2))
-    return render_template("diff.html", a=a, b=b, lines=lines,
+    return render_template("diff.html", a=a, b=b, lines=lines, said=[c.message() for c in said],
                            changes=_task_changes(a.meta.get("user_tasks", {}), b.meta.get("user_tasks", {})))
 
 

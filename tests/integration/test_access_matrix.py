@@ -124,6 +124,7 @@ def rules(w: dict[str, Any]) -> list[Rule]:
         Rule("GET", "/api/process-definitions", everyone, 200),
         Rule("GET", f"/api/process-definitions/{w['definition']}", everyone, 200),
         Rule("GET", f"/api/process-definitions/{w['definition']}/xml", everyone, 200),
+        Rule("GET", f"/api/process-definitions/{w['definition']}/changes", everyone, 200),
         Rule("GET", "/api/tasks", everyone, 200),
         Rule("GET", "/api/applications", everyone, 200),
         Rule("GET", f"/api/campaigns/{w['campaign']}/results", {**fed, "jx_office": 404}, 403),
