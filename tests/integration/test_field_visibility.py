@@ -387,6 +387,9 @@ OPERATIONS: dict[str, Operation] = {
                                                reason="a process version's metadata"),
     "/api/process-definitions/{id}/xml": Operation(
         lambda w: [(f"/api/process-definitions/{w.definition}/xml", None)], None, reason="BPMN XML"),
+    "/api/process-definitions/{id}/changes": Operation(
+        lambda w: [(f"/api/process-definitions/{w.definition}/changes", None)], None,
+        reason="what changed between two process versions: element names and properties, no entered data"),
     "/api/forms/{key}": Operation(lambda w: [("/api/forms/scoring", None)], None, reason="a form's JSON schema"),
     # the award documents: PDFs, whose text is scanned for markers like every other response
     "/api/campaigns/{id}/commendation-list.pdf": Operation(
