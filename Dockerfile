@@ -5,9 +5,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 # The page scripts written as ES modules, bundled as `make assets` does (Makefile, $(VENDOR)/bundle).
 COPY service/web/src service/web/src
-RUN node_modules/.bin/esbuild service/web/src/*.js --bundle --minify --sourcemap --format=iife --target=es2020 \
-    --outdir=bundle --loader:.woff=file --loader:.woff2=file --loader:.ttf=file --loader:.eot=file \
-    --loader:.svg=file --log-level=warning
+COPY service/web/build.mjs service/web/build.mjs
+RUN node service/web/build.mjs
 
 FROM python:3.11-slim
 # System packages, as `make system-deps` installs them: CJK fonts so Chinese renders (not as boxes);
@@ -24,7 +23,7 @@ COPY processes processes
 COPY migrations migrations
 COPY --from=assets /assets/node_modules/bpmn-js/dist/bpmn-modeler.production.min.js /assets/node_modules/bpmn-js/dist/bpmn-navigated-viewer.production.min.js service/web/static/vendor/bpmn-js/
 COPY --from=assets /assets/node_modules/bpmn-js/dist/assets service/web/static/vendor/bpmn-js/assets
-COPY --from=assets /assets/bundle service/web/static/vendor/bundle
+COPY --from=assets /assets/service/web/static/vendor/bundle service/web/static/vendor/bundle
 RUN pip install --no-cache-dir -e .
 ENV PYTHONUNBUFFERED=1
 EXPOSE 8000

@@ -28,15 +28,12 @@ $(VENDOR)/.stamp: package.json package-lock.json
 	touch $@
 
 ## Page scripts written as ES modules (service/web/src/*.js, one bundle per top-level file; shared modules in
-## subfolders) bundled with esbuild (pinned by package-lock.json) into $(VENDOR)/bundle/NAME.js, with the CSS
-## they import in NAME.css and the fonts that CSS names beside them. Rebuilt when a source or package-lock changes.
-BUNDLE_SOURCES := $(shell find service/web/src -type f 2>/dev/null)
-BUNDLE_ENTRIES := $(wildcard service/web/src/*.js)
+## subfolders) bundled by service/web/build.mjs with esbuild (pinned by package-lock.json) into
+## $(VENDOR)/bundle/NAME.js, the CSS they import in NAME.css. Rebuilt when a source or package-lock changes.
+BUNDLE_SOURCES := $(shell find service/web/src -type f 2>/dev/null) service/web/build.mjs
 $(VENDOR)/bundle/.stamp: $(VENDOR)/.stamp $(BUNDLE_SOURCES)
 	rm -rf $(VENDOR)/bundle
-	node_modules/.bin/esbuild $(BUNDLE_ENTRIES) --bundle --minify --sourcemap --format=iife --target=es2020 \
-		--outdir=$(VENDOR)/bundle --loader:.woff=file --loader:.woff2=file --loader:.ttf=file \
-		--loader:.eot=file --loader:.svg=file --log-level=warning
+	node service/web/build.mjs
 	touch $@
 
 assets: $(VENDOR)/.stamp $(VENDOR)/bundle/.stamp
