@@ -37,6 +37,7 @@ ANSWERS: dict[str, tuple[str | None, dict[str, Any]]] = {
     "propose_grade": ("res_office1", {"proposed_grade": "一等奖", "proposal_reasons": "得分第一"}),
     "set_grade": ("group_leader", {"final_grade": "一等奖", "decision_reasons": "同意办公室建议"}),
     "chair_confirmation": ("chair_office", {"chair_decision": "confirm"}),
+    "await_notice": ("res_office1", {"notice_outcome": "final"}),
 }
 GOOD_APPLICATION = SAMPLE_APPLICATION
 

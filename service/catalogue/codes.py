@@ -15,7 +15,7 @@ STATUS = {
 STAGE = {
     "submit": N_("申报"), "vetting": N_("主管工会初审"), "preliminary": N_("初评"), "presentation": N_("公开讲述"),
     "scoring": N_("民主测评"), "decision": N_("集体研究"), "confirmation": N_("主席办公会确认"),
-    "consultation": N_("征求意见"),
+    "notice": N_("公示"), "consultation": N_("征求意见"),
 }
 ACTION = {
     "create": N_("创建申报"), "update_draft": N_("修改草稿"), "attach": N_("上传附件"), "complete": N_("办理完成"),

@@ -38,6 +38,8 @@ from service.workflows.services import Services
 
 REVIEW_PROCESS = "campaign_review"
 FORWARDED, SHORTLIST, GRADE, CHAIR = "forwarded", "shortlist_decided", "grade_decided", "chair_decided"
+NOTICE = "notice_closed"
+"""Delivered by public_notice.close_item at the end of an item's notice (final) or on an upheld objection (reopen)."""
 SITTING_CALLS = {SHORTLIST: "shortlist_candidates", GRADE: "decision_candidates", CHAIR: "confirmation_candidates"}
 """An item waiting for the first message calls a sitting of the campaign's meeting with the second."""
 MEETING_FORMS = frozenset({"shortlist_candidates", "shortlist_close", "group_decision_list", "chair_list_confirmation"})
@@ -53,6 +55,8 @@ SENTENCES = {
     GRADE: N_("领导小组集体研究决定了等次"),
     (CHAIR, "confirm"): N_("主席办公会确认获奖名单"),
     (CHAIR, "send_back"): N_("主席办公会退回重议"),
+    (NOTICE, "final"): N_("公示期满，无待处理异议，评比结果生效"),
+    (NOTICE, "reopen"): N_("公示期间异议成立，退回领导小组重新确定等次"),
 }
 """An item's history entry for each meeting's decision (a msgid of the catalogue): what was decided, never why."""
 
@@ -64,6 +68,8 @@ def sentence(message: str, payload: dict[str, Any]) -> str:
         key = (message, bool(payload.get("shortlisted")))
     elif message == CHAIR:
         key = (message, payload.get("chair_decision"))
+    elif message == NOTICE:
+        key = (message, payload.get("notice_outcome"))
     return SENTENCES.get(key, message)
 
 

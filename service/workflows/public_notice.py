@@ -5,9 +5,9 @@ application waits at the catch event ``await_notice`` (message ``notice_closed``
 this module delivers it through :func:`close_item`, the one place that touches the process: ``final``
 when the notice's period has ended with no objection pending (the item goes on to its result, and its
 unit is told by the BPMN's ``notify_awarded`` / ``notify_not_awarded``), ``reopen`` when the office
-upholds an objection (the item goes back to the group's grade decision, is confirmed again and needs a
-new notice). Where the process does not wait there (per-item confirmations end the process at the
-confirmation, before ``await_notice`` is in the BPMN), the result is already final and nothing is delivered.
+upholds an objection (the item goes back to the group's grade decision, whose sitting is called again, is
+confirmed again and needs a new notice). An instance started on a definition older than ``await_notice``
+ended at its confirmation: its result is already final and nothing is delivered.
 
 * :func:`confirmed_list` is the campaign's confirmed list: the items waiting at ``await_notice``, and
   those whose process ended with the chair's office's confirmation; a campaign-level confirmation of
@@ -199,6 +199,7 @@ def close_item(session: Session, services: Services, application: Application, o
     from service.workflows import meetings  # the message's owner (issue 14.1); imported where it is delivered
 
     meetings.deliver(session, services, row=row, payload={"notice_outcome": outcome}, actor=actor)
+    meetings.after_item_step(session, services, application)  # reopened: the group decision sits for it again
     return True
 
 

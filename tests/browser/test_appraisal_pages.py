@@ -200,6 +200,8 @@ def test_unit_to_award_through_the_pages(person: Any, live_app: Any) -> None:
     chair.shot("15-chair-confirmation")
     page.click("#confirm-list")
     page.wait_for_selector(".flash.ok")
+    # the confirmed list's public notice (公示) runs its period with no objection: the result is final
+    flows.finalise(Api(live_app), app_id)
 
     # --- the unit sees its award
     page = sub.go("/")

@@ -117,8 +117,9 @@ def test_the_group_decision_and_chair_confirmation_pages(person: Any, live_app: 
     page = chair.go("/meetings/chair_confirmation")
     page.click("#confirm-list")
     page.wait_for_selector(".flash.ok")
-    assert _status(api, a) == "awarded" and _status(api, b) == "awarded"
-    assert api.get(f"/api/applications/{b}", "res_office1")["grade"] == "三等奖"
+    confirmed = [api.get(f"/api/applications/{x}", "res_office1") for x in (a, b)]
+    assert [(x["status"], x["stage"]) for x in confirmed] == [("in_review", "notice")] * 2  # the public notice next
+    assert confirmed[1]["grade"] == "三等奖"
     chair.shot("m10-chair-confirmed")
 
 

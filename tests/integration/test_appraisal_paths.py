@@ -23,6 +23,9 @@ def test_direct_unit_is_awarded_with_recusal_and_calculation(app: Any) -> None:
     assert "scorer_hc" not in scored and len(scored) == 8
     flows.decide(api, app_id)
     flows.confirm(api, app_id)
+    confirmed = status(api, app_id)  # confirmed: its result waits for the public notice (公示)
+    assert (confirmed["status"], confirmed["stage"], confirmed["grade"]) == ("in_review", "notice", "一等奖")
+    flows.finalise(api, app_id)
     final = status(api, app_id)
     assert final["status"] == "awarded" and final["outcome"] == "awarded" and final["grade"] == "一等奖"
     assert final["recusals"] == [{"user_id": final["recusals"][0]["user_id"], "name": "宋玉兰",
@@ -57,6 +60,7 @@ def test_enterprise_is_vetted_returned_resubmitted_and_awarded(app: Any) -> None
     assert "scorer_jx" not in scored  # the supervising union's member is recused
     flows.decide(api, app_id, "二等奖")
     flows.confirm(api, app_id)
+    flows.finalise(api, app_id)
     final = status(api, app_id, "hy_submitter")
     assert final["status"] == "awarded" and final["grade"] == "二等奖"
     assert final["effects"].startswith("覆盖职工3.2万人（区统计局数据）")
@@ -99,6 +103,7 @@ def test_leader_sends_back_then_chair_sends_decision_back_then_not_awarded(app: 
     assert status(api, app_id)["stage"] == "decision"
     api.complete("group_leader", "set_grade", app_id, {"final_grade": "不授奖", "decision_reasons": "综合考虑"})
     flows.confirm(api, app_id)
+    flows.finalise(api, app_id)
     final = status(api, app_id)
     assert final["status"] == "not_awarded" and final["grade"] == "不授奖"
     history = api.get(f"/api/process-instances/{final['process_instance_id']}/history", "res_office1")["items"]

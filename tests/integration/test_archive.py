@@ -32,6 +32,7 @@ def build_campaign(app: Any) -> tuple[int, dict[str, int]]:
     flows.score_all(api, done)
     flows.decide(api, done)
     flows.confirm(api, done)
+    flows.finalise(api, done)
     scoring = flows.create(api, "hy_submitter")["id"]
     flows.submit(api, scoring, "hy_submitter", "hy_leader")
     api.complete("jx_vetter", "county_vetting", scoring, {"vetting_decision": "approve"})

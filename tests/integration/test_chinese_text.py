@@ -63,6 +63,7 @@ def walked(app: Any) -> dict[str, Any]:
     flows.score_all(api, app_id)
     flows.decide(api, app_id)
     flows.confirm(api, app_id)
+    flows.finalise(api, app_id)
     draft = flows.create(api, "hy_submitter")["id"]
     client, token = logged_in(app, "hy_submitter")
     assert client.post(f"/applications/{draft}/attachments", content_type="multipart/form-data",

@@ -45,6 +45,7 @@ def _walk(api: Api, submitter: str, leader: str, theme: str, score: int, grade: 
     flows.decide(api, app_id, grade)
     if api.get(f"/api/applications/{app_id}", "res_office1")["status"] == "in_review":
         flows.confirm(api, app_id)
+        flows.finalise(api, app_id)  # its public notice ends: the result is final
     return app_id
 
 

@@ -77,6 +77,7 @@ def test_no_eligible_scorer_is_an_incident_the_office_fixes_and_retries(app: Any
     assert "scorer_hc" not in scored and len(scored) == len(everyone) - 1
     flows.decide(api, app_id)
     flows.confirm(api, app_id)
+    flows.finalise(api, app_id)
     assert api.get(f"/api/applications/{app_id}", "res_office1")["status"] == "awarded"
 
     opened, retried = _actions(app, "incident"), _actions(app, "retry_incident")

@@ -3,7 +3,7 @@ message catch event, the campaign's review process holds the meetings, and each 
 problem naming the field or the item."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -176,6 +176,11 @@ def test_the_chair_confirms_the_whole_list_or_sends_named_items_back(app: Any) -
     chair = api.get(f"/api/campaigns/{cid}/chair-confirmation", "chair_office")
     assert sorted(i["application_id"] for i in chair["items"]) == [a, b]
     api.post(done, "chair_office", json={"note": "同意"})
+    first, second = (api.get(f"/api/applications/{x}", "res_office1") for x in (a, b))
+    assert {(x["status"], x["stage"]) for x in (first, second)} == {("in_review", "notice")}  # 公示 next
+    notice = flows.publish(api)
+    assert sorted(i["application_id"] for i in notice["items"]) == [a, b]
+    flows.sweep_notices(api, clock.parse_iso(notice["ends_at"]) + timedelta(seconds=1))
     first, second = (api.get(f"/api/applications/{x}", "res_office1") for x in (a, b))
     assert (first["status"], first["grade"]) == ("awarded", "一等奖")
     assert (second["status"], second["grade"]) == ("awarded", "三等奖")

@@ -16,6 +16,7 @@ from service import clock
 from service.models import AuditRecord, OutboxMessage
 from tests.api_client import Api
 from tests.integration import flows
+from tests.web_client import logged_in
 
 UNIT = "保定鸿川汽车零部件集团有限公司工会"
 # After the chair's office confirms, an item's process waits at the catch event await_notice (message notice_closed,
@@ -173,7 +174,8 @@ def test_an_upheld_objection_sends_the_item_back_to_the_group_decision_and_needs
     # back at the group's grade decision, unpublished; the notice shows it as being decided again
     back = application(api, done)
     assert back["stage"] == "decision" and back["status"] == "in_review"
-    assert api.task_for("group_leader", "set_grade", done)
+    sitting = api.get(f"/api/campaigns/{flows.campaign_id(api)}/group-decision", "group_leader")
+    assert sitting["sitting"] and [i["application_id"] for i in sitting["items"]] == [done]  # the group sits again
     assert "grade" not in application(api, done, "hc_submitter")
     shown = api.get(f"/api/public/notices/{notice['id']}")
     assert shown["items"][0]["status"] == "reexamining" and shown["items"][0]["status_name"] == "异议成立，重新审议中"
@@ -192,6 +194,16 @@ def test_an_upheld_objection_sends_the_item_back_to_the_group_decision_and_needs
     assert final["status"] == "awarded" and final["grade"] == "二等奖"
     sentences = {r.action for r in audit_actions(app)}
     assert {"publish_notice", "file_objection", "record_finding", "finalise_notice"} <= sentences
+    # the item's history tells each step as a sentence: reopened by the objection, decided again, final
+    client, _token = logged_in(app, "res_office1")
+    page = client.get(f"/applications/{done}").get_data(as_text=True)
+    history = re.sub(r"<[^>]+>", " ", page.split('class="timeline"', 1)[1].split("</ol>", 1)[0])
+    steps = ["主席办公会确认获奖名单", "公示期间异议成立，退回领导小组重新确定等次（", "领导小组集体研究决定了等次",
+             "主席办公会确认获奖名单", "公示期满，无待处理异议，评比结果生效（系统）"]
+    at = 0
+    for step in steps:
+        assert step in history[at:], (step, history)
+        at = history.index(step, at) + len(step)
 
 
 def test_a_dismissed_objection_shows_its_finding_by_reference(app: Any) -> None:

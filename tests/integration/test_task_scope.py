@@ -113,6 +113,9 @@ def _drive(app: Any, key: str) -> set[str]:
             if waiting.message == "forwarded":
                 api.forward("jx_vetter", [waiting.application_id])
                 continue
+            if waiting.message == "notice_closed":  # the public notice runs its period: the result is final
+                flows.finalise(api, waiting.application_id)
+                continue
             api.complete("group_leader" if waiting.role != "chair_office" else "chair_office", waiting.element_id,
                          waiting.application_id, FORM_DATA[waiting.form_key])
             continue

@@ -48,7 +48,8 @@ NS = {
 
 FUTURE = "2099-12-31T23:59:59+08:00"
 PAST = "2000-01-01T00:00:00+08:00"
-STAGES = {"submit", "vetting", "preliminary", "presentation", "scoring", "decision", "confirmation", "consultation"}
+STAGES = {"submit", "vetting", "preliminary", "presentation", "scoring", "decision", "confirmation", "notice",
+          "consultation"}
 UNIT_LANES = {"unit_submitter", "unit_leader"}
 
 # The per-instance variable of the scoring multi-instance (see test_scoring_multi_instance_contract).
@@ -83,6 +84,8 @@ INNOVATION_CATCH_EVENTS = {
     "preliminary_review": ("leading_group", "preliminary_review", "preliminary", "shortlist_decided"),
     "set_grade": ("group_leader", "grade_decision", "decision", "grade_decided"),
     "chair_confirmation": ("chair_office", "chair_confirmation", "confirmation", "chair_decided"),
+    # the public notice (公示): its end (final) or an upheld objection (reopen) is delivered by public_notice
+    "await_notice": ("office", "notice_outcome", "notice", "notice_closed"),
 }
 DRAFT_USER_TASKS = {
     "draft_comments": ("unit_submitter", "draft_comments", "consultation", None),
@@ -128,7 +131,7 @@ FORM_KEYS = {"application", "leader_signoff", "vetting", "preliminary_review", "
              "grade_proposal", "grade_decision", "chair_confirmation", "draft_comments", "feedback_receipt",
              # the message catch events' and the campaign_review sittings' forms
              "forwarding", "shortlist_candidates", "shortlist_close", "sitting_call", "group_decision_list",
-             "chair_list_confirmation"}
+             "chair_list_confirmation", "notice_outcome"}
 
 
 # ---------------------------------------------------------------- stand-in engine
@@ -346,12 +349,15 @@ def score_all(run):
     return len(tasks)
 
 
-def decide(run, final_grade, chair=("confirm",)):
+def decide(run, final_grade, chair=("confirm",), notices=("final",)):
+    """Propose, decide and confirm; each confirmation is followed by its public notice's outcome, in order."""
+    outcomes = list(notices)
     run.complete("propose_grade", {"proposed_grade": "二等奖", "proposal_reasons": "测评得分居前。"})
     for decision in chair:
         run.complete("set_grade", {"final_grade": final_grade, "decision_reasons": "集体研究。"})
         if decision == "confirm":
             run.complete("chair_confirmation", {"chair_decision": "confirm"})
+            run.complete("await_notice", {"notice_outcome": outcomes.pop(0)})
         else:
             run.complete("chair_confirmation", {"chair_decision": "send_back", "chair_comment": "请再议等次。"})
 
@@ -699,7 +705,7 @@ def test_direct_unit_is_awarded(parser, forms):
     assert run.ended_at() == "end_awarded"
     assert run.done == ["fill_application", "leader_signoff", "preliminary_review", "record_presentation",
                         "democratic_scoring", "democratic_scoring", "democratic_scoring",
-                        "propose_grade", "set_grade", "chair_confirmation"]
+                        "propose_grade", "set_grade", "chair_confirmation", "await_notice"]
     data = run.data
     assert data["recusals"] == [{"user_id": 103, "reason": "same_unit"}]
     assert data["score_result"]["count"] == 3
@@ -831,7 +837,30 @@ def test_chair_send_back_then_confirm(parser, forms):
     score_all(run)
     decide(run, "三等奖", chair=("send_back", "confirm"))
     assert run.ended_at() == "end_awarded"
-    assert run.done[-5:] == ["propose_grade", "set_grade", "chair_confirmation", "set_grade", "chair_confirmation"]
+    assert run.done[-6:] == ["propose_grade", "set_grade", "chair_confirmation", "set_grade", "chair_confirmation",
+                             "await_notice"]
+
+
+def test_an_upheld_objection_reopens_the_group_decision_and_needs_a_new_notice(parser, forms):
+    run = Run(parser, forms, "innovation_appraisal", start_data(), INNOVATION)
+    submit(run)
+    review_to_scoring(run)
+    score_all(run)
+    NOTIFIED.clear()
+    run.complete("propose_grade", {"proposed_grade": "一等奖", "proposal_reasons": "测评得分居前。"})
+    run.complete("set_grade", {"final_grade": "一等奖", "decision_reasons": "集体研究。"})
+    run.complete("chair_confirmation", {"chair_decision": "confirm"})
+    assert [t.task_spec.bpmn_id for t in run.ready()] == ["await_notice"]
+    run.complete("await_notice", {"notice_outcome": "reopen"})  # an upheld objection: back to the group decision
+    assert [t.task_spec.bpmn_id for t in run.ready()] == ["set_grade"]
+    assert NOTIFIED == []  # no result yet
+    run.complete("set_grade", {"final_grade": "二等奖", "decision_reasons": "异议成立，重新研究。"})
+    run.complete("chair_confirmation", {"chair_decision": "confirm"})
+    assert [t.task_spec.bpmn_id for t in run.ready()] == ["await_notice"]  # noticed again
+    run.complete("await_notice", {"notice_outcome": "final"})
+    assert run.ended_at() == "end_awarded"
+    assert NOTIFIED == [{**UNIT, "template": "application_result",
+                         "context": {"outcome": "awarded", "grade": "二等奖"}}]
 
 
 def test_not_awarded(parser, forms):

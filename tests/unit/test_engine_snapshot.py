@@ -32,7 +32,7 @@ BPMN = (ROOT / "processes" / "innovation_appraisal.bpmn").read_bytes()
 NOW = datetime(2026, 12, 26, 2, 0, tzinfo=timezone.utc)  # inside the submission window below
 # The decisions a campaign_review sitting takes reach the item as a message to its catch event (Engine.deliver).
 MESSAGES = {"await_forwarding": "forwarded", "preliminary_review": "shortlist_decided",
-            "set_grade": "grade_decided", "chair_confirmation": "chair_decided"}
+            "set_grade": "grade_decided", "chair_confirmation": "chair_decided", "await_notice": "notice_closed"}
 CRITERIA = ("innovation", "effectiveness", "promotion", "recognition", "standardization")
 
 
@@ -172,7 +172,12 @@ def test_whole_instance_with_revision_loops_scoring_timer_and_send_back(base: En
     walk.complete("set_grade", {"final_grade": "一等奖", "decision_reasons": "同意"})
     walk.complete("chair_confirmation", {"chair_decision": "send_back"})
     walk.complete("set_grade", {"final_grade": "二等奖", "decision_reasons": "调整"})
-    final = walk.complete("chair_confirmation", {"chair_decision": "confirm"})
+    confirmed = walk.complete("chair_confirmation", {"chair_decision": "confirm"})
+    assert [t.element_id for t in confirmed.open_tasks] == ["await_notice"]  # the public notice (公示)
+    walk.complete("await_notice", {"notice_outcome": "reopen"})  # an upheld objection: decided again
+    walk.complete("set_grade", {"final_grade": "二等奖", "decision_reasons": "异议成立，重新研究"})
+    walk.complete("chair_confirmation", {"chair_decision": "confirm"})
+    final = walk.complete("await_notice", {"notice_outcome": "final"})
     assert final.completed and final.end_events == ["end_awarded"]
     assert set(walk.history) == walk.all_completed_with_elements()
 
