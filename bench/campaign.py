@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import time
+from queue import Empty
 from typing import Any
 
 from bench import common
@@ -50,7 +51,15 @@ def run_campaign(url: str, applications: int) -> dict[str, Any]:
         p.start()
     barrier.wait(timeout=120)
     t0 = time.perf_counter()
-    results = [queue.get() for _ in procs]
+    results = []
+    while len(results) < len(procs):
+        try:
+            results.append(queue.get(timeout=5))
+        except Empty:
+            if any(p.exitcode not in (None, 0) for p in procs):
+                for p in procs:
+                    p.kill()
+                raise RuntimeError(f"a campaign worker failed (exit codes {[p.exitcode for p in procs]})") from None
     for p in procs:
         p.join()
     wall = time.perf_counter() - t0

@@ -138,7 +138,7 @@ def build_app(url: str, *, scorers: int, migrate_first: bool = True) -> Any:
 
 
 def configure_campaign(session: Any, scorers: int) -> None:
-    """``scorers`` scorers from a unit that never recuses for hc_submitter; no per-unit limit."""
+    """``scorers`` scorers from a unit that never recuses for hc_submitter; no per-unit limit, no grade quota."""
     from service.models import Campaign, CampaignScorer, OrgUnit, User, UserRole
 
     campaign = session.scalar(select(Campaign))
@@ -161,6 +161,7 @@ def configure_campaign(session: Any, scorers: int) -> None:
     for uid in ids:
         session.add(CampaignScorer(campaign_id=campaign.id, user_id=uid))
     campaign.max_applications_per_unit = 1_000_000
+    campaign.grade_quotas = None  # every item in a sitting of any size gets ANSWERS' grade
     campaign.applicant_unit_ids = None
     session.commit()
     session.expire_all()
@@ -228,6 +229,7 @@ class Driver:
             self.users = user_ids(session)
             self.tokens = issue_tokens(session)
             self.campaign_id = campaign_id(session)
+        self.meetings = Meetings(self)
 
     def user(self, session: Any, user_id: int) -> Any:
         """The user as an API request finds it: from a bearer token (one query, roles included)."""
@@ -244,12 +246,15 @@ class Driver:
                                       campaign_id=self.campaign_id, fields=dict(GOOD_APPLICATION)).id
 
     def next_task(self, application_id: int) -> tuple[int, str, int | None] | None:
+        """The item's next step: its oldest open task, else the meeting's message it waits for (the
+        waiting row, whose element is the catch event a sitting decides)."""
         from service.models import Task
 
         with self.sessions() as session:
             row = session.execute(select(Task.id, Task.element_id, Task.candidate_user_id)
-                                  .where(Task.application_id == application_id, Task.state == "open")
-                                  .order_by(Task.id).limit(1)).first()
+                                  .where(Task.application_id == application_id,
+                                         (Task.state == "open") | ((Task.state == "waiting") & Task.message.is_not(None)))
+                                  .order_by(Task.state, Task.id).limit(1)).first()
         return tuple(row) if row else None
 
     def open_tasks(self, application_id: int) -> list[tuple[int, str, int | None]]:
@@ -261,9 +266,14 @@ class Driver:
                 .where(Task.application_id == application_id, Task.state == "open").order_by(Task.id))]
 
     def complete(self, task: tuple[int, str, int | None]) -> None:
+        """Complete an open task as its candidate (or the answer's user); an item waiting for a meeting's
+        decision is decided by a sitting of that meeting (:class:`Meetings`)."""
         from service.workflows.tasks import complete
 
         task_id, element, candidate = task
+        if element in MEETING_ELEMENTS:
+            self.meetings.decide(element, task_id)
+            return
         username, data = ANSWERS[element]
         with self.sessions() as session:
             user = self.user(session, candidate if candidate is not None else self.users[username])
@@ -281,6 +291,108 @@ class Driver:
 
     def whole_instance(self) -> int:
         return self.run_until(self.create())
+
+
+MEETING_ELEMENTS = frozenset({"await_forwarding", "preliminary_review", "set_grade", "chair_confirmation"})
+"""The item's catch events a meeting of the campaign decides (innovation_appraisal.bpmn)."""
+MEETING_PEOPLE = {"office": "res_office1", "members": ("lg_member1", "lg_member2"), "leader": "group_leader",
+                  "chair": "chair_office"}
+
+
+class Meetings:
+    """Holds the campaign's meetings through their use cases (service/workflows/meetings.py), as the meeting
+    pages and API do: each sitting decides every item then waiting for it, with ``ANSWERS``' decision.
+
+    Not shared with tests/api_client.py, which drives the same meetings over HTTP through Flask's test client:
+    the bench must not import the test tree (nor time a test client), and the tests must not import the bench;
+    what both share is the service's use cases. Two processes driving one campaign (the campaign benchmark)
+    may both try to hold a sitting; the loser's use case refuses (409/422, the item's row no longer waits or
+    the sitting is already closed; a member's view recorded twice at once is still a unique violation, not a
+    409) and the driver looks again, as a second click on the page would.
+    """
+
+    ATTEMPTS = 50
+
+    def __init__(self, driver: Driver):
+        self.driver = driver
+
+    def decide(self, element: str, row_id: int) -> None:
+        """Hold the sitting that decides the waiting row ``row_id`` (an item's ``element`` catch event)."""
+        from sqlalchemy.exc import IntegrityError, OperationalError
+
+        from service.errors import Conflict, NotFound, ValidationFailed
+        from service.models import Task
+
+        hold = {"await_forwarding": self._forward, "preliminary_review": self._shortlist,
+                "set_grade": self._grades, "chair_confirmation": self._chair}[element]
+        for attempt in range(self.ATTEMPTS):
+            with self.driver.sessions() as session:
+                if session.scalar(select(Task.state).where(Task.id == row_id)) != "waiting":
+                    return  # another process's sitting decided it
+                try:
+                    hold(session, element)
+                    return
+                except (Conflict, NotFound, ValidationFailed, IntegrityError, OperationalError):
+                    session.rollback()
+            time.sleep(0.01 * (attempt + 1))
+        raise RuntimeError(f"no sitting decided waiting row {row_id} ({element})")
+
+    def _as(self, session: Any, username: str) -> Any:
+        return self.driver.user(session, self.driver.users[username])
+
+    def _shortlist(self, session: Any, element: str) -> None:
+        """The office lists every waiting item, two members record their views, the group leader closes."""
+        from service.workflows import meetings
+
+        services, campaign = self.driver.services, self.driver.campaign_id
+        office = self._as(session, MEETING_PEOPLE["office"])
+        sitting = meetings.shortlist(session=session, user=office, campaign_id=campaign)
+        if sitting.task is None:
+            sitting = meetings.prepare_shortlist(session=session, services=services, user=office, campaign_id=campaign,
+                                                 candidate_ids=[i.application.id for i in sitting.waiting])
+        listed = [i.application.id for i in sitting.items]
+        for member in MEETING_PEOPLE["members"]:
+            meetings.record_views(session=session, user=self._as(session, member), campaign_id=campaign,
+                                  views=[{"application_id": a, "view": "in", "note": ""} for a in listed])
+        decision = ANSWERS[element][1]
+        meetings.close_shortlist(session=session, services=services, user=self._as(session, MEETING_PEOPLE["leader"]),
+                                 campaign_id=campaign, decisions=[{"application_id": a, **decision} for a in listed])
+
+    def _grades(self, session: Any, element: str) -> None:
+        """The group leader grades the whole waiting list in one decision."""
+        from service.workflows import meetings
+
+        leader = self._as(session, MEETING_PEOPLE["leader"])
+        sitting = meetings.group_decision(session=session, user=leader, campaign_id=self.driver.campaign_id)
+        decision = ANSWERS[element][1]
+        meetings.decide_grades(session=session, services=self.driver.services, user=leader,
+                               campaign_id=self.driver.campaign_id,
+                               decisions=[{"application_id": i.application.id, **decision} for i in sitting.items])
+
+    def _chair(self, session: Any, element: str) -> None:
+        """The chair's office confirms the whole list."""
+        from service.workflows import meetings
+
+        meetings.confirm_awards(session=session, services=self.driver.services,
+                                user=self._as(session, MEETING_PEOPLE["chair"]), campaign_id=self.driver.campaign_id,
+                                send_back=[])
+
+    def _forward(self, session: Any, element: str) -> None:
+        """Each supervising union with approved items forwards them as one batch (统一上报)."""
+        from service.models import Application, Task, User, UserRole
+        from service.workflows import meetings
+
+        unions = session.scalars(select(Application.supervising_union_id).join(Task, Task.application_id == Application.id)
+                                 .where(Task.state == "waiting", Task.element_id == element,
+                                        Application.campaign_id == self.driver.campaign_id).distinct()).all()
+        for union in unions:
+            vetter = session.scalar(select(User.id).join(UserRole, UserRole.user_id == User.id)
+                                    .where(UserRole.role == "vetter", UserRole.unit_id == union).limit(1))
+            user = self.driver.user(session, vetter)
+            waiting = meetings.forwarding(session=session, user=user, campaign_id=self.driver.campaign_id)
+            meetings.forward(session=session, services=self.driver.services, user=user,
+                             campaign_id=self.driver.campaign_id,
+                             application_ids=[i.application.id for i in waiting.items], opinion="同意上报")
 
 
 def timed(fn: Any, *args: Any) -> tuple[float, Any]:
