@@ -325,6 +325,7 @@ class Meetings:
 
         hold = {"await_forwarding": self._forward, "preliminary_review": self._shortlist,
                 "set_grade": self._grades, "chair_confirmation": self._chair}[element]
+        refused: Exception | None = None
         for attempt in range(self.ATTEMPTS):
             with self.driver.sessions() as session:
                 if session.scalar(select(Task.state).where(Task.id == row_id)) != "waiting":
@@ -332,10 +333,11 @@ class Meetings:
                 try:
                     hold(session, element)
                     return
-                except (Conflict, NotFound, ValidationFailed, IntegrityError, OperationalError):
+                except (Conflict, NotFound, ValidationFailed, IntegrityError, OperationalError) as exc:
                     session.rollback()
+                    refused = exc
             time.sleep(0.01 * (attempt + 1))
-        raise RuntimeError(f"no sitting decided waiting row {row_id} ({element})")
+        raise RuntimeError(f"no sitting decided waiting row {row_id} ({element}): {refused!r}"[:2000]) from refused
 
     def _as(self, session: Any, username: str) -> Any:
         return self.driver.user(session, self.driver.users[username])

@@ -26,6 +26,8 @@ def prepare(driver: common.Driver, completions: int) -> tuple[list[list[Any]], d
     from service.models import User
 
     apps = [driver.create() for _ in range(math.ceil(completions / SCORERS))]
+    for application_id in apps:  # every item to the shortlist first: one sitting lists them all, as in a campaign
+        driver.run_until(application_id, stop_at="preliminary_review")
     for application_id in apps:
         driver.run_until(application_id, stop_at="democratic_scoring")
     per_app = [[t for t in driver.open_tasks(a) if t[1] == "democratic_scoring"] for a in apps]
