@@ -293,8 +293,10 @@ class Driver:
         return self.run_until(self.create())
 
 
-MEETING_ELEMENTS = frozenset({"await_forwarding", "preliminary_review", "set_grade", "chair_confirmation"})
-"""The item's catch events a meeting of the campaign decides (innovation_appraisal.bpmn)."""
+MEETING_ELEMENTS = frozenset({"await_forwarding", "preliminary_review", "set_grade", "chair_confirmation",
+                              "await_notice"})
+"""The item's catch events a meeting of the campaign (or the end of its public notice) decides
+(innovation_appraisal.bpmn)."""
 MEETING_PEOPLE = {"office": "res_office1", "members": ("lg_member1", "lg_member2"), "leader": "group_leader",
                   "chair": "chair_office"}
 
@@ -324,7 +326,7 @@ class Meetings:
         from service.models import Task
 
         hold = {"await_forwarding": self._forward, "preliminary_review": self._shortlist,
-                "set_grade": self._grades, "chair_confirmation": self._chair}[element]
+                "set_grade": self._grades, "chair_confirmation": self._chair, "await_notice": self._notice}[element]
         refused: Exception | None = None
         for attempt in range(self.ATTEMPTS):
             with self.driver.sessions() as session:
@@ -378,6 +380,17 @@ class Meetings:
         meetings.confirm_awards(session=session, services=self.driver.services,
                                 user=self._as(session, MEETING_PEOPLE["chair"]), campaign_id=self.driver.campaign_id,
                                 send_back=[])
+
+    def _notice(self, session: Any, element: str) -> None:
+        """The office publishes the confirmed items (公示); the notice's period ends with no objection."""
+        from service.workflows import public_notice
+
+        office = self._as(session, MEETING_PEOPLE["office"])
+        notice = public_notice.publish(session=session, user=office, campaign_id=self.driver.campaign_id)
+        notice_id, ends_at = notice.id, notice.ends_at
+        session.commit()
+        with clock.frozen(ends_at + timedelta(seconds=1)):
+            public_notice.finalise(session=session, services=self.driver.services, notice_id=notice_id)
 
     def _forward(self, session: Any, element: str) -> None:
         """Each supervising union with approved items forwards them as one batch (统一上报)."""
