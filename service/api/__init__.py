@@ -8,7 +8,7 @@ from werkzeug.routing import IntegerConverter
 
 from service.api import (
     applications, auth_routes, campaigns, definitions, documents, errors, forms, health, incidents, instances,
-    notifications, openapi, orgs, meetings, public_notices, scoring, tasks,
+    migrations, notifications, openapi, orgs, meetings, public_notices, scoring, tasks,
 )
 
 
@@ -24,5 +24,5 @@ def register(app: Flask) -> None:
     app.url_map.converters["int"] = DatabaseId
     errors.register(app)
     for module in (health, auth_routes, campaigns, applications, documents, definitions, instances, tasks, orgs,
-                   notifications, incidents, forms, scoring, public_notices, meetings, openapi):
+                   notifications, incidents, forms, scoring, public_notices, meetings, migrations, openapi):
         app.register_blueprint(module.bp, url_prefix="/api")

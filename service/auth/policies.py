@@ -338,6 +338,17 @@ def can_handle_incidents(user: User) -> bool:
     return serves_federation(user)
 
 
+def can_migrate_instances(user: User) -> bool:
+    """Move running instances to another version of their process (Camunda's migration): it spans every campaign
+    running that version, so the federation's office or a process administrator."""
+    return serves_federation(user)
+
+
+def can_modify_instances(user: User) -> bool:
+    """Cancel an instance's active element and start it again before another (Camunda's modification)."""
+    return serves_federation(user)
+
+
 def can_run_meetings(user: User) -> bool:
     """Schedule and record presentation sessions, enter paper score sheets, close or re-staff scoring, propose
     the grades of the list: the appraisal office."""
@@ -393,6 +404,8 @@ DENIED: dict[object, str] = {
     can_confirm_awards: "only the chair's office confirms the award list",
     can_forward: "only a supervising union's vetter vets and forwards its enterprises' applications",
     can_reassign: "only the appraisal office may reassign a task",
+    can_migrate_instances: "only the federation's office or a process administrator may migrate running instances",
+    can_modify_instances: "only the federation's office or a process administrator may modify a running instance",
     can_handle_incidents: "only the federation's office or a process administrator may see and retry incidents",
     can_create_application: "only a unit's submitter may create an application",
     can_deploy: "only process administrators may deploy",

@@ -28,6 +28,7 @@ ACTION = {
     "schedule_session": N_("安排公开讲述会"), "record_session": N_("记录公开讲述会"),
     "propose_grades": N_("办公室提出名单建议等次"), "decide_grades": N_("领导小组确定名单等次"),
     "decide": N_("会议决定"), "shortlist_view": N_("发表初评意见"), "forward": N_("统一上报"),
+    "migrate_instance": N_("迁移流程版本"), "modify_instance": N_("调整流程进度"),
 }
 VIEW = {"in": N_("入选"), "out": N_("不入选"), "abstain": N_("弃权")}
 """A leading-group member's view on a shortlist candidate."""

@@ -3,13 +3,14 @@
 EngineError
  ├── BpmnValidationError   uploaded BPMN refused; ``problems`` name each element
  ├── TaskNotReady          the task is not (or no longer) waiting for a person
- └── ExecutionError        a step failed while running (handler, expression)
+ ├── ExecutionError        a step failed while running (handler, expression)
+ └── MigrationRefused      an instance cannot move to another version or element; ``obstacles`` say why
 """
 from __future__ import annotations
 
 from service.engine.problems import Problem
 
-__all__ = ["BpmnValidationError", "EngineError", "ExecutionError", "Problem", "TaskNotReady"]
+__all__ = ["BpmnValidationError", "EngineError", "ExecutionError", "MigrationRefused", "Problem", "TaskNotReady"]
 
 
 class EngineError(Exception):
@@ -39,3 +40,11 @@ class ExecutionError(EngineError):
         super().__init__(message)
         self.element_id = element_id
         self.data = data or {}
+
+
+class MigrationRefused(EngineError):
+    """An instance cannot be migrated or modified as asked; ``obstacles`` (engine.migration.Obstacle) say why."""
+
+    def __init__(self, obstacles: list):
+        self.obstacles = list(obstacles)
+        super().__init__("; ".join(f"{o.code} {o.element_id}" for o in self.obstacles))

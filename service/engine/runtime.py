@@ -37,9 +37,9 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
 from service import clock
-from service.engine import timers  # installs the clocked timers on import
+from service.engine import migration, timers  # timers installs the clocked timers on import
 from service.engine.environment import SafeEnvironment
-from service.engine.errors import BpmnValidationError, ExecutionError, Problem, TaskNotReady
+from service.engine.errors import BpmnValidationError, ExecutionError, MigrationRefused, Problem, TaskNotReady
 from service.engine.snapshots import Scan, SnapshotMemo, StateWriter, scan, tasks_in
 from service.engine.data_rules import start_variables
 from service.engine.lanes import lane_roles
@@ -348,6 +348,60 @@ class Engine:
         """Cancel the instance (e.g. its campaign was withdrawn)."""
         workflow, env, memo = self._restore(spec_key, spec_json, state_json)
         return self._advance(workflow, env, memo, workflow.cancel)
+
+    # -- migration and modification (Camunda's migration plans and instance modification) ----------
+    def migration_defaults(self, *, spec_key: str, spec_json: SpecSource, target_key: str,
+                           target_json: SpecSource) -> dict[str, str | None]:
+        """Each element of the source version and its counterpart in the target (same id, else by structure)."""
+        source, _ = self._spec(spec_key, spec_json)
+        target, _ = self._spec(target_key, target_json)
+        return migration.default_mapping(source, target, _REGISTRY)
+
+    def check_migration(self, *, spec_key: str, spec_json: SpecSource, state_json: str, target_key: str,
+                        target_json: SpecSource, mapping: dict[str, str]) -> migration.Check:
+        """The dry run: what migrating this state would do, and what stops it (``obstacles``); changes nothing."""
+        workflow, _, memo = self._restore(spec_key, spec_json, state_json)
+        target, _ = self._spec(target_key, target_json)
+        found = migration.check(workflow, target, _REGISTRY, mapping)
+        self._put(spec_key, state_json, workflow, memo)
+        return found
+
+    def migrate(self, *, spec_key: str, spec_json: SpecSource, state_json: str, target_key: str,
+                target_json: SpecSource, mapping: dict[str, str], calendar: WorkdayCalendar | None = None,
+                grace_working_days: int | None = None) -> tuple[StepResult, migration.Check]:
+        """Move the state to the target version and run on; raises :class:`MigrationRefused` with the obstacles."""
+        workflow, env, _ = self._restore(spec_key, spec_json, state_json)
+        target, target_subprocesses = self._spec(target_key, target_json)
+        found = migration.check(workflow, target, _REGISTRY, mapping)
+        if found.obstacles:
+            raise MigrationRefused(found.obstacles)
+        memo = SnapshotMemo()  # every task's spec changes: no fragment of the old state is reused
+
+        def act() -> None:
+            migration.apply(workflow, target, _REGISTRY, mapping)
+            workflow.subprocess_specs = target_subprocesses
+
+        result = self._advance(workflow, env, memo, act, calendar, grace_working_days)
+        return self._keep(target_key, workflow, memo, result), found
+
+    def check_modification(self, *, spec_key: str, spec_json: SpecSource, state_json: str, cancel: str,
+                           start_before: str) -> list[migration.Obstacle]:
+        """Why the token cannot move from ``cancel`` to just before ``start_before`` (empty: it can)."""
+        workflow, _, memo = self._restore(spec_key, spec_json, state_json)
+        found = migration.modification_obstacles(workflow, cancel, start_before)
+        self._put(spec_key, state_json, workflow, memo)
+        return found
+
+    def modify(self, *, spec_key: str, spec_json: SpecSource, state_json: str, cancel: str, start_before: str,
+               calendar: WorkdayCalendar | None = None, grace_working_days: int | None = None) -> StepResult:
+        """Cancel the active element ``cancel``, start before ``start_before`` and run on (Camunda's modification)."""
+        workflow, env, memo = self._restore(spec_key, spec_json, state_json)
+        found = migration.modification_obstacles(workflow, cancel, start_before)
+        if found:
+            raise MigrationRefused(found)
+        return self._keep(spec_key, workflow, memo, self._advance(
+            workflow, env, memo, lambda: migration.move_token(workflow, cancel, start_before), calendar,
+            grace_working_days))
 
     def active_elements(self, *, spec_key: str, spec_json: SpecSource, state_json: str) -> list[str]:
         """BPMN ids of the elements that are ready or waiting (for the viewer)."""

@@ -116,3 +116,34 @@ def closed_tasks_of_engine_tasks(session: Session, instance_id: int, engine_task
 def ended_timers(session: Session, instance_id: int) -> list[Timer]:
     """The instance's timer rows that are no longer waiting (fired or cancelled)."""
     return list(session.scalars(select(Timer).where(Timer.instance_id == instance_id, Timer.state != "waiting")))
+
+
+def active_on_definition(session: Session, definition_id: int, *, campaign_id: int | None = None,
+                         instance_ids: Iterable[int] | None = None, limit: int = 2000) -> list[tuple[ProcessInstance, Application | None]]:
+    """The active instances running ``definition_id`` (of one campaign, or these ids), with their applications, oldest first."""
+    query = (select(ProcessInstance, Application).outerjoin(Application, Application.instance_id == ProcessInstance.id)
+             .where(ProcessInstance.definition_id == definition_id, ProcessInstance.status == "active")
+             .order_by(ProcessInstance.id).limit(limit))
+    if campaign_id is not None:
+        query = query.where(Application.campaign_id == campaign_id)
+    if instance_ids is not None:
+        query = query.where(ProcessInstance.id.in_(list(instance_ids)))
+    return [(row[0], row[1]) for row in session.execute(query)]
+
+
+def count_active_by_definition(session: Session, definition_ids: Iterable[int]) -> dict[int, int]:
+    """How many active instances each of these definitions runs."""
+    ids = list(definition_ids)
+    if not ids:
+        return {}
+    rows = session.execute(select(ProcessInstance.definition_id, func.count()).where(
+        ProcessInstance.definition_id.in_(ids), ProcessInstance.status == "active").group_by(ProcessInstance.definition_id))
+    return {definition_id: count for definition_id, count in rows}
+
+
+def follow_element(session: Session, instance_id: int, element_id: str, values: dict[str, Any]) -> None:
+    """Point the index rows at one element (its open task rows, its waiting timers) at their new element."""
+    session.execute(update(Task).where(Task.instance_id == instance_id, Task.element_id == element_id,
+                                       Task.state.in_(WAITS)).values(**values))
+    session.execute(update(Timer).where(Timer.instance_id == instance_id, Timer.element_id == element_id,
+                                        Timer.state == "waiting").values(element_id=values["element_id"]))

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from service.catalogue import _
 from service import clock, timekeeping
 from service.engine import StepResult
-from service.models import ProcessInstance, Task
+from service.models import ProcessDefinition, ProcessInstance, Task
 from service.repositories import applications as application_repo
 from service.repositories import incidents as incident_rows
 from service.repositories import steps as writer
@@ -36,7 +36,7 @@ __all__ = ["StepPlan", "plan_step", "write_step"]
 
 def plan_step(*, instance: ProcessInstance, result: StepResult, actor_id: int | None, application_id: int | None,
               now: datetime, completed_task: Task | None = None, fired_timer_ids: set[str] | None = None,
-              calendar: WorkdayCalendar | None = None) -> StepPlan:
+              calendar: WorkdayCalendar | None = None, definition: ProcessDefinition | None = None) -> StepPlan:
     """The rows the step writes: the new state, tasks and timers in line with it, its history.
 
     New tasks take their unit from the instance's stored scope (``scope.of_instance``);
@@ -50,7 +50,7 @@ def plan_step(*, instance: ProcessInstance, result: StepResult, actor_id: int | 
         values.update(status="completed", end_event=result.end_events[-1] if result.end_events else None,
                       ended_at=now)
     plan.change(instance, values, versioned=True)
-    meta = instance.definition.meta["user_tasks"]
+    meta = (definition or instance.definition).meta["user_tasks"]  # ``definition``: a migration's target
     open_now = {t.id for t in result.open_tasks}
     completed_id = completed_task.engine_task_id if completed_task is not None else None
     plan.cancelled_tasks = sorted(result.open_before - open_now - {completed_id})

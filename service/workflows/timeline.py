@@ -30,6 +30,8 @@ SENTENCES: dict[str, str] = {
     "close_sheet": N_("{actor} 关闭了未提交的“{task}”"),
     "close_scoring": N_("{actor} 结束了民主测评"),
     "decide": N_("{what}（{actor}）"),
+    "migrate_instance": N_("{actor} 将流程迁移到新版本：{reason}"),
+    "modify_instance": N_("{actor} 取消了“{element}”，改从另一环节重新办理：{reason}"),
 }
 SAVED_DRAFT = N_("{actor} 保存了草稿")
 WITHDREW = N_("{actor} 撤回了申报")

@@ -193,6 +193,18 @@ def rules(w: dict[str, Any]) -> list[Rule]:
         Rule("GET", "/api/incidents", {"res_office1": 200, "process_admin": 200}, 403),
         # the role check comes first: those who may retry learn that no such incident exists
         Rule("POST", "/api/incidents/999999/retry", {"res_office1": 404, "process_admin": 404}, 403, mutating=True),
+        # migration and modification: the federation's office and the process administrator; the role check comes
+        # first, then the versions (none such: 422) or the instance (none such: 404)
+        Rule("POST", "/api/migration/generate", {"res_office1": 422, "process_admin": 422}, 403,
+             body={"source_definition_id": 999999, "target_definition_id": 999998}),
+        Rule("POST", "/api/migration/validate", {"res_office1": 422, "process_admin": 422}, 403,
+             body={"plan": {"source_definition_id": 999999, "target_definition_id": 999998}}),
+        Rule("POST", "/api/migration/execute", {"res_office1": 422, "process_admin": 422}, 403, mutating=True,
+             body={"plan": {"source_definition_id": 999999, "target_definition_id": 999998}, "reason": "权限测试"}),
+        Rule("POST", "/api/process-instances/999999/modification", {"res_office1": 404, "process_admin": 404}, 403,
+             mutating=True, body={"instructions": [{"type": "cancel", "element_id": "fill_application"},
+                                                   {"type": "start_before", "element_id": "fill_application"}],
+                                  "reason": "权限测试"}),
         # the ranked list: federation roles; the office proposes the list, the group leader decides it (nothing
         # waits for either step here: 422, nothing changes)
         Rule("GET", f"/api/campaigns/{w['campaign']}/ranking", fed, 403),

@@ -144,6 +144,10 @@ NO_CHANGE_CASES = {
                       "the list it already has records nothing",
     "reassign": "tested (test_reassignment.py::test_the_office_reassigns_a_claimed_review_and_both_people_are_told): "
                 "reassigning to the person who holds it records and tells nothing",
+    "migrate_instance": "written only for an instance that moved to another version, in its own transaction (an "
+                        "instance already on the target is not on the source any more: listed, not migrated, nothing "
+                        "recorded; test_migration.py)",
+    "modify_instance": "always moves the instance's token (an element not active is a 422 and records nothing)",
     "delegate": "the same use case as reassign (assignments._hand_over): handing a task to its holder records nothing",
     "create_unit": "always creates a unit row (a taken code is a 422)",
     "update_unit": "tested (test_org_accounts.py::test_office_manages_units_and_people_and_every_change_is_audited): "
