@@ -49,3 +49,10 @@ def display_names(session: Session, ids: Iterable[int | None]) -> dict[int, str]
     if not wanted:
         return {}
     return {u.id: u.display_name for u in session.scalars(select(User).where(User.id.in_(wanted)))}
+
+
+def active_holders_of(session: Session, role: str, limit: int = 500) -> list[User]:
+    """The active users holding ``role`` in any unit, by name (who a task of that lane could go to)."""
+    return list(session.scalars(select(User).join(UserRole, UserRole.user_id == User.id)
+                                .where(UserRole.role == role, User.is_active.is_(True))
+                                .order_by(User.display_name, User.id).distinct().limit(limit)))

@@ -15,7 +15,8 @@ from service.web.blueprint import bp, error_page
 
 def register(app: Flask) -> None:
     from service.web import (  # noqa: F401  (routes attach to bp)
-        account, admin, campaign_pages, lists, meetings, notice_pages, office, org, pages, scoring_pages,
+        account, admin, campaign_pages, lists, meetings, migration_pages, notice_pages, office, org, pages,
+        scoring_pages,
     )
 
     app.extensions["appraisal.session_user"] = security.session_user

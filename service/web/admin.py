@@ -15,6 +15,7 @@ from service.errors import Forbidden
 from service.workflows import dashboard, definitions, incidents, instances, version_diff
 
 from service.web.blueprint import bp
+from service.web.migration_pages import modification_choices
 from service.web.security import db, login_required, user
 
 
@@ -93,7 +94,11 @@ def instance_view(instance_id: int) -> str:
     active = instances.active_elements(db(), instance)
     done = sorted({e.element_id for e in instances.history(db(), instance.id)} - set(active))
     failed = incidents.open_for_instance(session=db(), user=user(), instance_id=instance.id)
-    return render_template("instance.html", instance=instance, active=active, completed=done, incidents=failed)
+    modify = modification_choices(instance) if policies.can_modify_instances(user()) and \
+        instance.status == "active" else None
+    handover = instances.open_tasks(db(), instance) if policies.can_reassign(user()) else []
+    return render_template("instance.html", instance=instance, active=active, completed=done, incidents=failed,
+                           modify=modify, open_tasks=handover)
 
 
 _BACK = re.compile(r"/(office/campaigns|instances)/[0-9]{1,10}")

@@ -46,6 +46,7 @@ def _score(value: object) -> str:
 def _helpers() -> dict[str, Any]:
     return {"lang": i18n.lang, "csrf_token": security.csrf_token, "current_user": security.session_user,
             "now": clock.now, "sees_all": policies.sees_all_applications, "pick": i18n.pick,
+            "can_reassign": policies.can_reassign,
             "task_action": i18n.task_action, "title_of": i18n.title_of, "overdue_label": _overdue_label,
             "org_field_names": lambda: list(CODES["org_field"]), "stage_codes": list(CODES["stage"]),
             "status_codes": list(CODES["status"])}

@@ -12,7 +12,8 @@ from flask import flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from service.auth import policies
-from service.workflows import applications, campaigns, worklists
+from service.errors import ValidationFailed
+from service.workflows import applications, assignments, campaigns, dashboard, worklists
 from service.catalogue import _, name_of
 from service.catalogue.codes import CODES
 from service.web.blueprint import bp
@@ -95,7 +96,59 @@ def supervision(task: Any) -> str:
     return render_template("task_supervision.html", task=task, application=application,
                            handlers=worklists.handlers(db(), user(), [task])[task.id],
                            role_name=name_of("role", task.role),
-                           supervises=policies.can_supervise_tasks(user()))
+                           supervises=policies.can_supervise_tasks(user()), **handover_context(task))
+
+
+def handover_context(task: Any) -> dict[str, Any]:
+    """What a task page offers to hand the task over: the office's reassignment (anyone eligible) and the
+    holder's delegation (a colleague of the same role and unit), each with its people."""
+    me, out = user(), {"reassign_to": [], "delegate_to": [], "holder_name": None}
+    if task.state != "open":
+        return out
+    if policies.can_reassign(me):
+        out["reassign_to"] = assignments.candidates(session=db(), user=me, task=task, delegating=False)
+        holder = task.assignee_id or task.candidate_user_id
+        out["holder_name"] = _display_name(holder) if holder else None
+    if assignments.may_delegate(me, task):
+        out["delegate_to"] = assignments.candidates(session=db(), user=me, task=task, delegating=True)
+    return out
+
+
+@bp.post("/tasks/<int:task_id>/reassign")
+@login_required
+def task_reassign(task_id: int) -> Response:
+    """The office gives the task to another eligible person, with a reason (both are told)."""
+    return _hand_over(task_id, lambda to, reason: assignments.reassign(
+        session=db(), user=user(), task_id=task_id, to_user_id=to, reason=reason))
+
+
+@bp.post("/tasks/<int:task_id>/delegate")
+@login_required
+def task_delegate(task_id: int) -> Response:
+    """The holder hands the task to a colleague of the same role and unit (both are told)."""
+    return _hand_over(task_id, lambda to, reason: assignments.delegate(
+        session=db(), user=user(), task_id=task_id, to_user_id=to, reason=reason))
+
+
+def _hand_over(task_id: int, act: Any) -> Response:
+    to = request.form.get("user_id", "")
+    try:
+        if not to.isdigit() or len(to) > 9:
+            raise ValidationFailed([{"field": "user_id", "message": _("请选择接手人")}])
+        done = act(int(to), request.form.get("reason", ""))
+    except ValidationFailed as exc:
+        db().rollback()
+        for e in exc.errors:
+            flash(e["message"], "error")
+        return redirect(url_for("web.task_page", task_id=task_id) + "#handover")
+    flash(_("已交给 {name}，双方都已收到通知", name=_display_name(done.to_id)), "ok")
+    if policies.can_see_task(user(), done.task) or policies.is_candidate(user(), done.task):
+        return redirect(url_for("web.task_page", task_id=task_id))
+    return redirect(url_for("web.inbox"))
+
+
+def _display_name(user_id: int) -> str:
+    return dashboard.user_names(db(), {user_id}).get(user_id, "")
 
 
 @bp.post("/tasks/<int:task_id>/urge")

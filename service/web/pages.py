@@ -163,7 +163,7 @@ def task_page(task_id: int) -> Any:
     return render_template("task.html", task=task, application=application, schema=schema, summary_fields=summary,
                            files=files,
                            fields=forms.fields_for(schema, values, overrides), errors=by_field, general=general,
-                           **_decision_context(task, application)), status
+                           **_decision_context(task, application), **lists.handover_context(task)), status
 
 
 @bp.post("/tasks/<int:task_id>/claim")

@@ -18,7 +18,7 @@ from typing import Literal
 from sqlalchemy.orm import Session
 
 from handlers.scoring import recusal_reason
-from service.catalogue import _
+from service.catalogue import _, name_of
 from service import clock
 from service.auth import policies
 from service.errors import Conflict, Forbidden, ValidationFailed
@@ -72,11 +72,11 @@ def delegate(*, session: Session, user: User, task_id: int, to_user_id: int, rea
     """The task's holder hands it to a colleague of the same role and unit."""
     task = _locked(session, user, task_id)
     if _holder(task) != user.id:
-        raise Forbidden("only the person holding the task may delegate it (claim it first)")
+        raise Forbidden(_("只有任务的办理人可以转交（请先认领）"))
     target = _target(session, to_user_id)
     errors = []
     if task.role not in target.roles:
-        errors.append(f"须与您同一角色 / must hold the same role ({task.role})")
+        errors.append(_("须与您担任同一角色（{role}）", role=name_of("role", task.role)))
     elif not target.role_units(task.role) & user.role_units(task.role):
         errors.append(_("须与您同一单位"))
     if errors:
@@ -86,12 +86,11 @@ def delegate(*, session: Session, user: User, task_id: int, to_user_id: int, rea
 
 
 def eligibility_errors(session: Session, task: Task, target: User) -> list[str]:
-    """Why ``target`` may not take ``task`` (empty: they may); each reason in Chinese and English."""
+    """Why ``target`` may not take ``task`` (empty: they may), each reason from the catalogue."""
     if not target.is_active:
         return [_("该用户已停用")]
     if not policies.holds_lane(target, task):
-        return [f"须具有该任务的角色（{task.role}）且属于其办理单位 / must hold the task's role ({task.role}) "
-                f"within its unit"]
+        return [_("须担任该任务的角色（{role}）并属于其办理单位", role=name_of("role", task.role))]
     errors = []
     if task.candidate_user_id is not None and repo.holds_same_step(session, task, target.id):
         errors.append(_("已在办理同一申报的同一环节"))
@@ -104,6 +103,25 @@ def eligibility_errors(session: Session, task: Task, target: User) -> list[str]:
                                                       application.supervising_union_id):
             errors.append(_("与申报单位有关联，须回避"))
     return errors
+
+
+def candidates(*, session: Session, user: User, task: Task, delegating: bool) -> list[User]:
+    """Who ``user`` may give ``task`` to on the pages: everyone :func:`eligibility_errors` accepts, and for a
+    delegation only colleagues of the same role and unit; never the present holder."""
+    holder = _holder(task)
+    mine = user.role_units(task.role) if delegating else None
+    out = []
+    for person in user_repo.active_holders_of(session, task.role):
+        if person.id == holder or (delegating and (person.id == user.id or not person.role_units(task.role) & mine)):
+            continue
+        if not eligibility_errors(session, task, person):
+            out.append(person)
+    return out
+
+
+def may_delegate(user: User, task: Task) -> bool:
+    """Does ``user`` hold the open task (claimed, or named for them), so the page offers to hand it over?"""
+    return task.state == "open" and _holder(task) == user.id
 
 
 def _holder(task: Task) -> int | None:

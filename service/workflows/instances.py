@@ -14,7 +14,7 @@ from service.engine import EngineError, StepResult
 from service.engine.errors import ExecutionError
 from service.auth import policies
 from service.errors import BadRequest, Conflict, Forbidden, NotFound
-from service.models import InstanceEvent, ProcessDefinition, ProcessInstance
+from service.models import InstanceEvent, ProcessDefinition, ProcessInstance, Task
 from service.repositories import applications as application_repo
 from service.repositories import instances as instance_repo
 from service.repositories import tasks as task_repo
@@ -86,6 +86,11 @@ def get_visible_instance(*, session: Session, user: Any, instance_id: int) -> Pr
 
 def history(session: Session, instance_id: int) -> list[InstanceEvent]:
     return instance_repo.history(session, instance_id)
+
+
+def open_tasks(session: Session, instance: ProcessInstance) -> list[Task]:
+    """The instance's open task rows (not the items waiting for a meeting), for the office's reassignment links."""
+    return [t for t in instance_repo.open_tasks(session, instance.id) if t.state == "open"]
 
 
 def active_elements(session: Session, instance: ProcessInstance) -> list[str]:

@@ -371,3 +371,36 @@ def active_elements(*, session: Session, services: Services, instance: ProcessIn
     if instance.status != "active":
         return []
     return services.engine.active_elements(**engine_spec(instance.definition), state_json=instance.state)
+
+
+@dataclass(frozen=True)
+class Version:
+    """A version of a process as the migration page lists it, with how many instances run on it."""
+    definition: ProcessDefinition
+    active: int
+
+
+def versions(*, session: Session, user: User, key: str) -> list[Version]:
+    """Every version of ``key``, newest first, with its active instances (the page's source and target lists)."""
+    _allowed(user)
+    rows = definition_repo.all_versions(session, key)
+    counts = instance_repo.count_active_by_definition(session, [d.id for d in rows])
+    return [Version(d, counts.get(d.id, 0)) for d in rows]
+
+
+def definition(*, session: Session, user: User, definition_id: int) -> ProcessDefinition:
+    """One version (the page opened with ``?source=``), or 404."""
+    _allowed(user)
+    found = definition_repo.by_id(session, definition_id)
+    if found is None:
+        raise NotFound(f"process definition {definition_id} does not exist")
+    return found
+
+
+def processes(*, session: Session, user: User) -> dict[str, str]:
+    """The processes that have versions, key -> the newest version's name (the page's first choice)."""
+    _allowed(user)
+    names: dict[str, str] = {}
+    for d in definition_repo.all_versions(session):  # newest first within a key
+        names.setdefault(d.key, d.name)
+    return names

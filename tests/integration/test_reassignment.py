@@ -50,7 +50,7 @@ def test_the_office_reassigns_a_claimed_review_and_both_people_are_told(app: Any
     r = api.post(path, "res_office1", expect=422, json={"user_id": ids["res_office2"]})
     assert _fields(r) == ["reason"]
     r = api.post(path, "res_office1", expect=422, json={"user_id": ids["scorer_org"], "reason": "出差"})
-    assert _fields(r) == ["user_id"] and "office" in r.get_json()["errors"][0]["message"]
+    assert _fields(r) == ["user_id"] and "评比办公室" in r.get_json()["errors"][0]["message"]
     r = api.post(path, "res_office1", expect=422, json={"user_id": 999999, "reason": "出差"})
     assert _fields(r) == ["user_id"]
     assert _told(app, "task_reassigned") == [] and _audited(app, "reassign") == []
@@ -92,7 +92,7 @@ def test_a_scorers_sheet_goes_only_to_an_eligible_scorer_of_the_campaign(app: An
     refused("scorer_hc", "回避")  # 鸿川's own scorer steps aside for 鸿川's item
     refused("scorer_jx", "同一环节")  # already has a sheet for this item
     refused("scorer_trans", "不是本次评比的评分成员")
-    refused("lg_member1", "scorer")
+    refused("lg_member1", "评审组成员")
     api.call("PUT", f"/api/campaigns/{campaign}/scorers", "res_office1", 200, json={"scorer_ids": everyone})
     moved = api.post(path, "res_office1", json={"user_id": ids["scorer_trans"], "reason": "原评分成员长期出差"})
     assert moved["candidate_user_id"] == ids["scorer_trans"]
