@@ -171,17 +171,19 @@ def _describe(found: MigrationCheck, plan: Plan) -> list[str]:
     source_tasks, target_tasks = plan.source.meta.get("user_tasks") or {}, plan.target.meta.get("user_tasks") or {}
     out = []
     for move in found.moves:
+        name = _element_name(plan.source, move.source)
+        target_name = _element_name(plan.target, move.target)
         if move.target != move.source:
-            out.append(_("“{name}”移到目标版本的“{target}”", name=move.source_name, target=move.target_name))
+            out.append(_("“{name}”移到目标版本的“{target}”", name=name, target=target_name))
         elif move.timer_reset:
-            out.append(_("定时“{name}”按目标版本重新计时", name=move.source_name))
+            out.append(_("定时“{name}”按目标版本重新计时", name=name))
         elif move.changes:
-            out.append(_("“{name}”留在原处，按目标版本的设置办理（已定的办理期限不变）", name=move.source_name))
+            out.append(_("“{name}”留在原处，按目标版本的设置办理（已定的办理期限不变）", name=name))
         else:
-            out.append(_("“{name}”留在原处", name=move.source_name))
+            out.append(_("“{name}”留在原处", name=name))
         before, after = source_tasks.get(move.source) or {}, target_tasks.get(move.target or "") or {}
         if before and after and before.get("role") != after.get("role"):
-            out.append(_("“{name}”改由{role}办理，原认领人员的认领解除", name=move.target_name,
+            out.append(_("“{name}”改由{role}办理，原认领人员的认领解除", name=target_name,
                          role=name_of("role", after.get("role", "")) if after.get("role") in ROLE else after.get("role")))
     for element in found.dropped:
         out.append(_("目标版本删除了“{name}”：不再等待", name=_element_name(plan.source, element)))

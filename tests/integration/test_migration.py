@@ -208,3 +208,46 @@ def test_modification_cancels_an_active_element_and_starts_before_another(app: A
     # the instance runs on from there: the submitter fills in again, the leader signs
     flows.submit(api, item["id"], "econ_submitter", "econ_leader")
     assert api.get(f"/api/applications/{item['id']}", "res_office1")["status"] != "draft"
+
+
+def test_scoring_sheets_and_a_changed_timer_move_with_their_instances(app: Any) -> None:
+    """An item in democratic scoring (one open sheet per scorer, a multi-instance activity) keeps every sheet,
+    its scorer and its data; an item at the presentation record gets the target's reminder timer recomputed."""
+    api = Api(app)
+    scoring = flows.create(api, "hc_submitter")["id"]
+    flows.submit(api, scoring, "hc_submitter", "hc_leader")
+    flows.review_to_scoring(api, scoring)
+    presenting = flows.create(api, "econ_submitter")["id"]
+    flows.submit(api, presenting, "econ_submitter", "econ_leader")
+    flows.shortlist(api, presenting)
+    instance = {a: api.get(f"/api/applications/{a}", "res_office1")["process_instance_id"]
+                for a in (scoring, presenting)}
+    sheets = sorted(t["id"] for t in api.tasks("res_office1", application_id=scoring, role="scorer")) or None
+    before = _rows(app, instance[presenting])["timers"]
+    v1 = api.get(f"/api/process-instances/{instance[scoring]}", "res_office1")["definition_id"]
+    changed = BPMN.replace(b'"P8D"', b'"P5D"', 1)
+    v2 = _deploy(api, changed)["id"]
+    plan = {"source_definition_id": v1, "target_definition_id": v2, "instructions": []}
+    dry = api.post("/api/migration/validate", "process_admin",
+                   json={"plan": plan, "process_instance_ids": list(instance.values())})
+    report = {r["id"]: r for r in dry["instances"]}
+    assert dry["movable"] == 2, dry
+    assert "定时“陈述记录即将到期”按目标版本重新计时" in report[instance[presenting]]["moves"]
+    assert "“民主评分”留在原处" in report[instance[scoring]]["moves"]
+    done = api.post("/api/migration/execute", "process_admin",
+                    json={"plan": plan, "process_instance_ids": list(instance.values()), "reason": "提醒提前"})
+    assert done["migrated"] == 2
+    after = _rows(app, instance[presenting])["timers"]
+    waiting_before = [t for t in before if t[2] == "waiting"]
+    waiting_after = [t for t in after if t[2] == "waiting"]
+    assert [t[1] for t in waiting_after] == ["presentation_due_soon"]
+    assert waiting_after[0][3] < waiting_before[0][3]  # five days from the migration, not eight from the start
+    if sheets:
+        assert sorted(t["id"] for t in api.tasks("res_office1", application_id=scoring, role="scorer")) == sheets
+    # the scoring runs on the new version to the end
+    scored = flows.score_all(api, scoring)
+    assert len(scored) >= 3
+    flows.decide(api, scoring)
+    flows.confirm(api, scoring)
+    flows.finalise(api, scoring)
+    assert api.get(f"/api/applications/{scoring}", "res_office1")["status"] == "awarded"
