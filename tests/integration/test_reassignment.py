@@ -135,3 +135,38 @@ def test_an_assignee_delegates_to_a_colleague_of_the_same_role_and_unit(app: Any
     r = api.post(f"/api/tasks/{sheet['id']}/delegate", "scorer_org", expect=422,
                  json={"user_id": ids["scorer_rights"]})
     assert _fields(r) == ["user_id"] and "同一单位" in r.get_json()["errors"][0]["message"]
+
+
+def test_the_task_page_offers_delegation_to_its_holder_and_reassignment_to_the_office(app: Any) -> None:
+    """The pages' forms (CSRF, the same use cases): only colleagues offered for a delegation, the reason
+    required for a reassignment (said on the page, nothing changed), and the dashboard links to the task."""
+    from tests.web_client import logged_in
+
+    api, ids = Api(app), _ids(app)
+    app_id = flows.create(api, "hc_submitter")["id"]
+    flows.submit(api, app_id, "hc_submitter", "hc_leader")
+    flows.shortlist(api, app_id)
+    task = api.task_for("res_office1", "record_presentation", app_id)
+    api.post(f"/api/tasks/{task['id']}/claim", "res_office1")
+    office, token = logged_in(app, "res_office1")
+    page = office.get(f"/tasks/{task['id']}").get_data(as_text=True)
+    assert 'id="delegate"' in page and 'id="reassign"' in page
+    delegate_form = page[page.index('id="delegate"'):page.index('id="reassign"')]
+    assert f'value="{ids["res_office2"]}"' in delegate_form and f'value="{ids["scorer_org"]}"' not in delegate_form
+
+    r = office.post(f"/tasks/{task['id']}/reassign", data={"csrf_token": token, "user_id": ids["res_office2"],
+                                                           "reason": " "}, follow_redirects=True)
+    assert "请说明改派原因" in r.get_data(as_text=True) and _audited(app, "reassign") == []
+    r = office.post(f"/tasks/{task['id']}/delegate", data={"csrf_token": token, "user_id": ids["res_office2"],
+                                                           "reason": "出差"}, follow_redirects=True)
+    assert "双方都已收到通知" in r.get_data(as_text=True)
+    assert api.get(f"/api/tasks/{task['id']}", "res_office1")["assignee_id"] == ids["res_office2"]
+    [record] = _audited(app, "delegate")
+    assert record.detail["to"] == ids["res_office2"] and record.detail["reason"] == "出差"
+    r = office.post(f"/tasks/{task['id']}/reassign", data={"csrf_token": token, "user_id": ids["res_office1"],
+                                                           "reason": "收回"}, follow_redirects=True)
+    assert "双方都已收到通知" in r.get_data(as_text=True)
+    assert api.get(f"/api/tasks/{task['id']}", "res_office1")["assignee_id"] == ids["res_office1"]
+    submitter, token = logged_in(app, "hc_submitter")
+    assert submitter.post(f"/tasks/{task['id']}/reassign", data={"csrf_token": token, "user_id": ids["res_office2"],
+                                                                 "reason": "越权"}).status_code in (403, 404)
