@@ -74,3 +74,15 @@ def lane_roles(root: etree._Element, known_roles: Iterable[str]) -> dict[str, st
             if ref.text and ref.text.strip():
                 roles[ref.text.strip()] = role
     return roles
+
+
+def role_names(known_roles: Iterable[str]) -> dict[str, str]:
+    """The roles a lane may name, as people read them: ``known`` (Chinese) and ``known_en``, for messages."""
+    from service.catalogue.codes import ROLE
+
+    listed = {}
+    for tag, param in (("zh_CN", "known"), ("en", "known_en")):
+        with locale(tag):
+            listed[param] = "、".join(_(ROLE[r]) for r in sorted(known_roles) if r in ROLE) if tag == "zh_CN" else \
+                ", ".join(_(ROLE[r]) for r in sorted(known_roles) if r in ROLE)
+    return listed

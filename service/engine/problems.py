@@ -64,8 +64,8 @@ RULES: dict[str, Rule] = {
     # -- user and service tasks --------------------------------------------------------------
     "missing_lane": Rule(ERROR, "a user task outside every lane (its lane names the role that does it)",
                          N_("用户任务不在任何泳道中：泳道决定由哪个角色办理")),
-    "unknown_role": Rule(ERROR, "a user task's lane is not a known role",
-                         N_("泳道 {lane} 不是已知角色（可用：{known}）")),
+    "unknown_role": Rule(ERROR, "a user task's lane maps to no known role (by id, role property or name)",
+                         N_("泳道 {lane} 不对应任何角色：请把泳道名称写成角色名（{known}），或给泳道加 role 属性")),
     "missing_form": Rule(ERROR, "a user task without a formKey property",
                          N_("用户任务没有指定表单（formKey 属性）")),
     "unknown_form": Rule(ERROR, "a user task names a form that is neither bundled nor deployed",
@@ -80,6 +80,26 @@ RULES: dict[str, Rule] = {
                            N_("{where}中的表达式 {expression} 不被允许：{reason}")),
     "bad_timer": Rule(ERROR, "a timer value the runtime cannot evaluate",
                       N_("{kind}的值 {value} 无效：{reason}")),
+    # -- other modelers' dialects (service/engine/dialects.py) ---------------------------------
+    "converted": Rule(WARNING, "a foreign dialect's construct rewritten into this service's equivalent",
+                      N_("已把 {what} 转换为本服务的 {to} 属性")),
+    "ignored_extension": Rule(WARNING, "a foreign engine hint that means nothing here (ignored)",
+                              N_("{what} 对本服务没有作用，已忽略")),
+    "foreign_extension": Rule(ERROR, "a foreign dialect's construct this service cannot run",
+                              N_("本服务无法运行 {what}：{advice}")),
+    "unknown_extension": Rule(ERROR, "an extension element of an unknown kind (nothing here would run it)",
+                              N_("不认识的扩展 {what}：{advice}")),
+    "foreign_implementation": Rule(ERROR, "a task implemented by a Java class, expression or external worker",
+                                   N_("{what}=“{value}” 在本服务中无法运行：请改用调用已注册处理程序的服务任务"
+                                      "（spiffworkflow:serviceTaskOperator，可用：{known}）")),
+    "foreign_implementation_handler": Rule(ERROR, "a foreign implementation a registered handler replaces",
+                                           N_("{what}=“{value}” 在本服务中无法运行：请改用调用已注册处理程序 "
+                                              "{handler} 的服务任务（spiffworkflow:serviceTaskOperator id=\"{handler}\"）")),
+    "juel_expression": Rule(ERROR, "a Camunda (JUEL) expression; conditions here are Python expressions",
+                            N_("条件 {expression} 是 Camunda 表达式：请改写为 Python 表达式，例如 {python}")),
+    "spiff_form_file": Rule(ERROR, "a SpiffArena form file with no deployed form of the same name",
+                            N_("表单文件 {file} 不能直接使用：请在“表单管理”中把它发布为表单 {key}，"
+                               "任务会自动使用它（或设置 formKey 属性）")),
     # -- the graph (bpmnlint's rules where it has one) -----------------------------------------
     "duplicate_id": Rule(ERROR, "an id used by more than one element",
                          N_("标识 {name} 被 {count} 个元素使用：每个元素的 id 必须唯一")),

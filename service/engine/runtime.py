@@ -42,8 +42,11 @@ from service.engine.environment import SafeEnvironment
 from service.engine.errors import BpmnValidationError, ExecutionError, MigrationRefused, Problem, TaskNotReady
 from service.engine.snapshots import Scan, SnapshotMemo, StateWriter, scan, tasks_in
 from service.engine.data_rules import start_variables
+from service.engine.dialects import normalise, without_duplicates
 from service.engine.lanes import lane_roles
 from service.engine.validation import NS, Rules, check, parse_safely, properties
+from handlers.registry import registered_names
+from lxml import etree
 from service.timekeeping import WorkdayCalendar
 
 SERIALIZER_VERSION = "appraisal-1"
@@ -100,6 +103,8 @@ class UserTaskInfo:
     """For a message catch event: the message it waits for (the service delivers it; see :meth:`Engine.deliver`)."""
     due_at_variable: str | None = None
     """A variable holding the task's due time (an ISO instant), e.g. a campaign's vetting deadline; else ``due_in``."""
+    instructions: str | None = None
+    """Markdown for the person doing the task (SpiffArena's ``instructionsForEndUser``), shown sanitized."""
 
 
 @dataclass(frozen=True)
@@ -220,7 +225,12 @@ class Engine:
     def parse(self, xml: bytes | str, *, process_key: str | None = None) -> ParsedProcess:
         """Validate and parse a BPMN document; raises BpmnValidationError."""
         root, text = parse_safely(xml, self.rules.max_bytes)
-        problems = check(root, self.rules)
+        form_exists = self.rules.form_fields
+        foreign, changed = normalise(root, registered_names(),
+                                     (lambda key: form_exists(key) is not None) if form_exists is not None else None)
+        if changed:  # what is stored is what runs: the document in this service's dialect
+            text = '<?xml version="1.0" encoding="UTF-8"?>\n' + etree.tostring(root, encoding="unicode")
+        problems = without_duplicates(foreign, check(root, self.rules))
         if any(p.severity == "error" for p in problems):
             raise BpmnValidationError(problems)
         processes = [p for p in root.findall("bpmn:process", NS) if p.get("isExecutable") == "true"]
@@ -255,7 +265,7 @@ class Engine:
                     element_id=el.get("id"), name=el.get("name") or el.get("id"), role=lanes.get(el.get("id"), ""),
                     form_key=props.get("formKey", ""), stage=props.get("stage"), due_in=props.get("dueIn"),
                     assignee_variable=props.get("assigneeVariable"), message=message,
-                    due_at_variable=props.get("dueAtVariable"),
+                    due_at_variable=props.get("dueAtVariable"), instructions=_instructions(el),
                 )
         return ParsedProcess(key, chosen.get("name") or key, spec_json, user_tasks, elements, lanes, text,
                              sorted(start_variables(chosen)), problems)
@@ -603,6 +613,11 @@ def _timer_due(task: Any, definition: TimerEventDefinition) -> datetime | None:
     if isinstance(value, datetime):
         return timers.parse_instant(value)
     return timers.parse_instant(value) if "T" in value or "-" in value else None
+
+
+def _instructions(el: Any) -> str | None:
+    found = el.find("bpmn:extensionElements/spiffworkflow:instructionsForEndUser", NS)
+    return found.text if found is not None and (found.text or "").strip() else None
 
 
 def _caught_message(root: Any, el: Any) -> str | None:

@@ -28,7 +28,7 @@ from service.engine.data_rules import DataContext, check_scopes, start_variables
 from service.engine.errors import BpmnValidationError, Problem
 from service.engine.graph import Scope, scopes
 from service.engine.graph_rules import GRAPH_RULES, Diagram, duplicate_ids
-from service.engine.lanes import lane_roles
+from service.engine.lanes import lane_roles, role_names
 from service.engine.problems import FORBIDDEN, expression_reason, where
 from service.engine.timers import parse_timer_literal
 from service.engine.xmltext import decode_document
@@ -39,7 +39,8 @@ SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 BPMNDI_NS = "http://www.omg.org/spec/BPMN/20100524/DI"
 NS = {"bpmn": BPMN_NS, "spiffworkflow": SPIFF_NS}
 MAX_BPMN_BYTES = 2 * 1024 * 1024
-_FORBIDDEN_EXTENSIONS = {"preScript", "postScript", "unitTests", "instructionsForEndUser"}
+_FORBIDDEN_EXTENSIONS = {"preScript", "postScript", "unitTests"}
+"""SpiffWorkflow's scripts; its instructionsForEndUser is text, shown to users as sanitized Markdown."""
 
 
 @dataclass(frozen=True)
@@ -191,7 +192,7 @@ def _check_user_task(el: etree._Element, lane_of: dict[str, str], rules: Rules) 
     if role is None:
         yield Problem(el_id, "missing_lane")
     elif role not in rules.known_roles:
-        yield Problem(el_id, "unknown_role", {"lane": role, "known": ", ".join(sorted(rules.known_roles))})
+        yield Problem(el_id, "unknown_role", {"lane": role, **role_names(rules.known_roles)})
     props = properties(el)
     form_key = props.get("formKey")
     if not form_key:

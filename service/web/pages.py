@@ -13,7 +13,7 @@ from service.auth import policies, tokens, visibility
 from service.errors import Conflict, NotFound, Unauthenticated, ValidationFailed
 from service.schemas.applications import BLANK
 from service.workflows import (applications, attachments, campaign_setup, campaigns, dashboard, feedback,
-                               meetings, scoring_actions, tasks, viewing, worklists)
+                               instructions, meetings, scoring_actions, tasks, viewing, worklists)
 from service.workflows.application_rules import APPLICATION_FIELDS
 from service.workflows.filenames import download_headers
 from service.web import forms, lists
@@ -161,7 +161,7 @@ def task_page(task_id: int) -> Any:
                                {k: getattr(application, k) for k in APPLICATION_FIELDS}) if application else []
     files = attachments.list_attachments(session=db(), user=user(), application_id=application.id) if application else []
     return render_template("task.html", task=task, application=application, schema=schema, summary_fields=summary,
-                           files=files,
+                           files=files, instructions=instructions.for_task(db(), task),
                            fields=forms.fields_for(schema, values, overrides), errors=by_field, general=general,
                            **_decision_context(task, application), **lists.handover_context(task)), status
 
