@@ -7,7 +7,8 @@ from service.api.common import current_user, iso, services, session
 from service.api.contract import operation
 from service.auth import policies
 from service.schemas.common import Items
-from service.schemas.forms import KEY_PATTERN, FormDeploy, FormDeployed, FormRead, FormSummary
+from service.schemas.forms import (KEY_PATTERN, FormDeploy, FormDeployed, FormjsDeploy, FormjsRead, FormRead,
+                                   FormSummary)
 from service.workflows import forms
 
 bp = Blueprint("forms", __name__)
@@ -40,4 +41,21 @@ def get(key: str) -> dict:
 def deploy(key: str, body: FormDeploy) -> tuple[dict, int]:
     row = forms.deploy_form(session=session(), registry=services().forms, user=current_user(), key=key,
                             schema=body.schema_)
+    return {"key": row.key, "version": row.version, "deployed_at": iso(row.deployed_at)}, 201
+
+
+@bp.get("/forms/<key>/formjs")
+@operation("A form as the visual form editor (form-js) edits it", response=FormjsRead, path=_KEY,
+           errors=(401, 403, 404), allowed=policies.can_deploy)
+def formjs_get(key: str) -> dict:
+    return forms.formjs_of(session=session(), registry=services().forms, key=key)
+
+
+@bp.put("/forms/<key>/formjs")
+@operation("Deploy the form-js schema the visual editor saved as the form's next version (converted to its JSON "
+           "Schema, checked like any other)", body=FormjsDeploy, ok=201, response=FormDeployed, path=_KEY,
+           errors=(400, 401, 403, 422), allowed=policies.can_deploy)
+def formjs_deploy(key: str, body: FormjsDeploy) -> tuple[dict, int]:
+    row = forms.deploy_formjs(session=session(), registry=services().forms, user=current_user(), key=key,
+                              formjs=body.formjs)
     return {"key": row.key, "version": row.version, "deployed_at": iso(row.deployed_at)}, 201

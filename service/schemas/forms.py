@@ -37,3 +37,17 @@ class FormDeployed(Read):
     key: str
     version: int
     deployed_at: str | None
+
+
+class FormjsRead(Read):
+    """A form as the visual editor (@bpmn-io/form-js) edits it; the stored definition stays its JSON Schema."""
+
+    key: str
+    version: int
+    formjs: dict[str, Any]
+
+
+class FormjsDeploy(Body):
+    """A form-js schema from the editor; converted to the form's JSON Schema and deployed as its next version."""
+
+    formjs: dict[str, Any]

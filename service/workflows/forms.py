@@ -23,6 +23,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import SchemaError
 from sqlalchemy.orm import Session
 
+from service.catalogue import _
 from service import clock
 from service.errors import Forbidden, NotFound, ValidationFailed
 from service.models import FormDefinition, User
@@ -242,3 +243,31 @@ def version_of(campaign: Any, key: str) -> int | None:
     pinned = getattr(campaign, "form_versions", None) or {}
     value = pinned.get(key)
     return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def formjs_of(*, session: Session, registry: FormRegistry, key: str) -> dict[str, Any]:
+    """Form ``key`` in force now as the visual editor edits it (a new key: an empty form)."""
+    from service.workflows import formjs
+
+    registry.sync(session)
+    if key in CODE_DEFINED:
+        raise ValidationFailed([{"field": "key", "message": _("此表单由系统定义，不能在编辑器中修改")}])
+    if not _KEY.match(key or ""):
+        raise NotFound(f"form {key!r} does not exist")
+    schema = registry.schema(key) if registry.exists(key) else {
+        "$schema": "https://json-schema.org/draft/2020-12/schema", "title": "", "type": "object",
+        "properties": {}, "required": [], "additionalProperties": False}
+    return {"key": key, "version": registry.current_version(session, key), "formjs": formjs.to_formjs(key, schema)}
+
+
+def deploy_formjs(*, session: Session, registry: FormRegistry, user: User, key: str,
+                  formjs: dict[str, Any]) -> FormDefinition:
+    """The editor's form-js schema, converted to JSON Schema, as the next version of ``key`` (checked as any)."""
+    from service.workflows import formjs as convert
+
+    try:
+        schema = convert.from_formjs(formjs)
+    except (ValueError, TypeError, AttributeError) as exc:
+        raise ValidationFailed([{"field": "formjs", "message": _("编辑器保存的表单无法读取：{detail}",
+                                                                 detail=str(exc)[:200])}]) from None
+    return deploy_form(session=session, registry=registry, user=user, key=key, schema=schema)

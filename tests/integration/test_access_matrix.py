@@ -297,6 +297,10 @@ def rules(w: dict[str, Any]) -> list[Rule]:
         Rule("GET", "/api/forms/application", everyone, 200),
         Rule("PUT", "/api/forms/matrix_form", {"process_admin": 201}, 403, mutating=True, body={"schema": {
             "type": "object", "title": "权限测试", "properties": {"note": {"type": "string", "title": "备注"}}}}),
+        # the visual form editor: the process administrator only
+        Rule("GET", "/api/forms/presentation/formjs", {"process_admin": 200}, 403),
+        Rule("PUT", "/api/forms/matrix_formjs/formjs", {"process_admin": 201}, 403, mutating=True, body={"formjs": {
+            "type": "default", "components": [{"type": "textfield", "key": "note", "label": "备注"}]}}),
         # the public notice (公示): the office publishes (nothing is confirmed here: 409 naming the items) and
         # records findings; anyone reads it and files an objection without a login
         Rule("POST", f"/api/campaigns/{w['campaign']}/notices", {"res_office1": 409}, 403, body={}, mutating=True),

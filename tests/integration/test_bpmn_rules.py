@@ -296,6 +296,33 @@ CASES: list[Case] = [
                                          "<bpmn:outgoing>f8</bpmn:outgoing>"), flow("f8", "tell", "gw")]),
          "unknown_handler", "tell"),
     case("bad-expression", document(replace('presenter == "刘"', "presenter.__class__")), "bad_expression", "f3"),
+    # other modelers' dialects (tests/integration/test_foreign_modelers.py runs whole documents)
+    case("converted", document(replace('<bpmn:userTask id="review" name="审核">',
+                                       '<bpmn:userTask id="review" name="审核" xmlns:camunda="http://camunda.org/schema/1.0/bpmn"'
+                                       ' camunda:formKey="presentation">')), "converted", "review"),
+    case("ignored-extension", document(replace('<bpmn:userTask id="review" name="审核">',
+                                               '<bpmn:userTask id="review" name="审核" xmlns:camunda="http://camunda.org/'
+                                               'schema/1.0/bpmn" camunda:asyncBefore="true">')), "ignored_extension", "review"),
+    case("foreign-extension", document(replace('<bpmn:userTask id="review" name="审核">',
+                                               '<bpmn:userTask id="review" name="审核" xmlns:camunda="http://camunda.org/'
+                                               'schema/1.0/bpmn" camunda:assignee="demo">')), "foreign_extension", "review"),
+    case("unknown-extension", document(replace("</spiffworkflow:properties>",
+                                               '</spiffworkflow:properties><acme:retry xmlns:acme="urn:acme" times="3"/>')),
+         "unknown_extension", "review"),
+    case("foreign-implementation", document(replace(F2, flow("f2", "review", "tell")) + [
+        '<bpmn:serviceTask id="tell" name="归档" xmlns:camunda="http://camunda.org/schema/1.0/bpmn" '
+        'camunda:class="org.example.ArchiveDelegate"><bpmn:incoming>f2</bpmn:incoming><bpmn:outgoing>f8</bpmn:outgoing>'
+        '</bpmn:serviceTask>', flow("f8", "tell", "gw")]), "foreign_implementation", "tell"),
+    case("foreign-implementation-handler", document(replace(F2, flow("f2", "review", "tell")) + [
+        '<bpmn:serviceTask id="tell" name="通知" xmlns:camunda="http://camunda.org/schema/1.0/bpmn" '
+        'camunda:class="org.example.NotifyDelegate"><bpmn:incoming>f2</bpmn:incoming><bpmn:outgoing>f8</bpmn:outgoing>'
+        '</bpmn:serviceTask>', flow("f8", "tell", "gw")]), "foreign_implementation_handler", "tell"),
+    case("juel-expression", document(replace('presenter == "刘"', "${presenter == &apos;刘&apos;}")), "juel_expression",
+         "f3"),
+    case("spiff-form-file", document(replace('<spiffworkflow:property name="formKey" value="presentation"/>',
+                                             '<spiffworkflow:property name="formJsonSchemaFilename" '
+                                             'value="opinion-schema.json"/>')), "spiff_form_file", "review",
+         "unset_variable"),
 ]
 EXEMPT = {"parse": "raised only when SpiffWorkflow fails on a document every other rule accepts; no such document "
                    "is known (each one found so far became a rule)"}

@@ -391,6 +391,8 @@ OPERATIONS: dict[str, Operation] = {
         lambda w: [(f"/api/process-definitions/{w.definition}/changes", None)], None,
         reason="what changed between two process versions: element names and properties, no entered data"),
     "/api/forms/{key}": Operation(lambda w: [("/api/forms/scoring", None)], None, reason="a form's JSON schema"),
+    "/api/forms/{key}/formjs": Operation(lambda w: [("/api/forms/scoring/formjs", None)], None,
+                                         reason="a form's definition for the form editor: no entered data"),
     # the award documents: PDFs, whose text is scanned for markers like every other response
     "/api/campaigns/{id}/commendation-list.pdf": Operation(
         lambda w: [(f"/api/campaigns/{w.campaign}/commendation-list.pdf", None)], None, reason="a PDF"),

@@ -1,0 +1,35 @@
+"""The form editor's server side (issue 15.5): a form opened as form-js, edited, saved, validated, pinned."""
+from __future__ import annotations
+
+from typing import Any
+
+from tests.api_client import Api
+
+
+def test_a_form_saved_from_the_editor_is_a_new_version_the_server_validates_with(app: Any) -> None:
+    api = Api(app)
+    opened = api.get("/api/forms/presentation/formjs", "process_admin")
+    assert opened["version"] == 0 and opened["formjs"]["type"] == "default"
+    presenter = next(c for c in opened["formjs"]["components"] if c.get("key") == "presenter")
+    presenter["label"], presenter["validate"]["maxLength"] = "讲述人姓名", 8
+    saved = api.call("PUT", "/api/forms/presentation/formjs", "process_admin", expect=201,
+                     json={"formjs": opened["formjs"]}).get_json()
+    assert saved["version"] == 1
+    schema = api.get("/api/forms/presentation", "process_admin")["schema"]
+    assert schema["properties"]["presenter"]["title"] == "讲述人姓名"
+    assert schema["properties"]["presenter"]["maxLength"] == 8 and schema["required"] == [
+        "presentation_date", "presenter", "presentation_notes"]
+    again = api.get("/api/forms/presentation/formjs", "process_admin")
+    assert again["version"] == 1
+    new = api.call("PUT", "/api/forms/venue_check/formjs", "process_admin", expect=201, json={"formjs": {
+        "type": "default", "components": [
+            {"type": "text", "text": "# 会场检查"},
+            {"type": "select", "key": "venue", "label": "会场", "validate": {"required": True},
+             "values": [{"label": "一号会议室", "value": "room1"}, {"label": "线上", "value": "online"}]}]}}).get_json()
+    assert new["version"] == 1
+    built = api.get("/api/forms/venue_check", "process_admin")["schema"]
+    assert built["title"] == "会场检查" and built["required"] == ["venue"]
+    bad = api.call("PUT", "/api/forms/application/formjs", "process_admin", expect=422,
+                   json={"formjs": {"type": "default", "components": []}}).get_json()
+    assert bad["errors"][0]["field"] == "key"
+    api.call("GET", "/api/forms/presentation/formjs", "res_office1", expect=403)
