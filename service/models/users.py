@@ -67,10 +67,10 @@ def _held_in_own_unit(person: User, held: UserRole, _initiator: object) -> None:
         held.unit_id = person.unit_id
 
 
-class ApiToken(Base):
-    """A bearer token; only its SHA-256 is stored."""
-
-    __tablename__ = "api_tokens"
+class Credential:
+    """What a bearer token and a browser login share: whose it is, the SHA-256 of its secret (never the secret),
+    when it was issued, when it expires and when it was revoked; ``tokens.revoke_all_credentials`` revokes both
+    kinds by these columns. A mixin, not a table: each kind keeps its own table (the schema is unchanged)."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
@@ -78,6 +78,12 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class ApiToken(Credential, Base):
+    """A bearer token; only its SHA-256 is stored."""
+
+    __tablename__ = "api_tokens"
 
 
 class PasswordLink(Base):
@@ -95,7 +101,7 @@ class PasswordLink(Base):
     used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
-class BrowserSession(Base):
+class BrowserSession(Credential, Base):
     """A browser login: the cookie carries a random id, only its SHA-256 is stored here.
 
     The server decides whether it still counts: logging out, a password change
@@ -104,10 +110,3 @@ class BrowserSession(Base):
     """
 
     __tablename__ = "browser_sessions"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
-    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
-    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
