@@ -155,3 +155,22 @@ def forms_admin() -> str:
     elif key and registry.exists(key):
         text = json.dumps(registry.schema(key), ensure_ascii=False, indent=2)
     return render_template("forms_admin.html", keys=registry.keys(), key=key, text=text, errors=errors, saved=saved)
+
+
+@bp.get("/admin/forms/<key>/editor")
+@login_required
+def form_editor(key: str) -> str:
+    """The visual form editor (form-js) on form ``key``; it loads and saves through /api/forms/{key}/formjs."""
+    from service.workflows import forms
+
+    _admin()
+    forms.formjs_of(session=db(), registry=current_app.extensions["appraisal.services"].forms, key=key)  # 404/422 early
+    return render_template("form_editor.html", key=key)
+
+
+@bp.get("/admin/forms/design")
+@login_required
+def form_design() -> Response:
+    """Open the editor on the key typed on the forms page (a new key starts an empty form)."""
+    _admin()
+    return redirect(url_for("web.form_editor", key=(request.args.get("key") or "").strip()))

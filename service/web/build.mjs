@@ -13,6 +13,11 @@ const OUT = 'service/web/static/vendor/bundle';
 const INLINE_STYLES = [
   { file: /bpmn-js-properties-panel[\\/]dist[\\/]index\.esm\.js$/,
     attributes: [' style="height: 100%"', ' style="flex: none; height: auto"'] },
+  // CodeMirror (the form editor's FEEL fields) mounts its styles as a <style> element in a document and as a
+  // constructed stylesheet (CSSOM, which the policy allows) only in a shadow root: a constructed one everywhere.
+  { file: /style-mod[\\/]src[\\/]style-mod\.js$/,
+    replace: [['if (!root.head && root.adoptedStyleSheets && win.CSSStyleSheet) {',
+               'if (root.adoptedStyleSheets && win.CSSStyleSheet) {']] },
 ];
 
 const noInlineStyles = {
@@ -21,9 +26,9 @@ const noInlineStyles = {
     for (const rule of INLINE_STYLES) {
       build.onLoad({ filter: rule.file }, (args) => {
         let text = readFileSync(args.path, 'utf8');
-        for (const attribute of rule.attributes) {
-          if (!text.includes(attribute)) throw new Error(`${args.path} no longer has ${attribute}: check build.mjs`);
-          text = text.split(attribute).join('');
+        for (const [from, to] of [...(rule.attributes || []).map((a) => [a, '']), ...(rule.replace || [])]) {
+          if (!text.includes(from)) throw new Error(`${args.path} no longer has ${from}: check build.mjs`);
+          text = text.split(from).join(to);
         }
         return { contents: text, loader: 'js' };
       });
@@ -42,5 +47,8 @@ await esbuild.build({
   outdir: OUT,
   loader: { '.woff': 'file', '.woff2': 'file', '.ttf': 'file', '.eot': 'file', '.svg': 'file' },
   plugins: [noInlineStyles],
+  // One Preact: @bpmn-io/properties-panel ships its own copy, which the form editor's panel must share with
+  // form-js (two copies: hooks of one run in components of the other, and the panel never renders).
+  alias: { preact: '@bpmn-io/properties-panel/preact' },
   logLevel: 'warning',
 });

@@ -35,7 +35,7 @@ def to_formjs(key: str, schema: dict[str, Any]) -> dict[str, Any]:
                             "components": components, "x-schema": json.dumps(
                                 {"rest": rest, "order": order, "required": "required" in schema},
                                 ensure_ascii=False)}
-    if "title" in schema:
+    if schema.get("title"):
         components.insert(0, {"type": "text", "id": f"Title_{key}", "text": f"# {schema['title']}"})
     return form
 
@@ -61,7 +61,9 @@ def from_formjs(form: dict[str, Any]) -> dict[str, Any]:
             required.append(name)
     parts: dict[str, Any] = {"title": title, "type": "object", "properties": properties,
                              "required": required, **rest}
-    if title is None:
+    if title is None and "title" in order_hint(extra):
+        parts["title"] = ""
+    if parts["title"] is None:
         del parts["title"]
     if not required and not extra.get("required", True):
         del parts["required"]
@@ -140,3 +142,7 @@ def _field(component: dict[str, Any]) -> dict[str, Any]:
 
 def _type_of(component: dict[str, Any]) -> str:
     return {"number": "number", "checkbox": "boolean"}.get(component.get("type", ""), "string")
+
+
+def order_hint(extra: dict[str, Any]) -> list[str]:
+    return list(extra.get("order") or [])
