@@ -19,11 +19,6 @@ def waiting_items(session: Session, *, campaign_id: int, message: str,
     return [(t, a) for t, a in session.execute(query.order_by(Application.id)).all()]
 
 
-def waiting_row(session: Session, *, application_id: int, message: str) -> Task | None:
-    return session.scalar(select(Task).where(Task.application_id == application_id, Task.state == "waiting",
-                                             Task.message == message).limit(1))
-
-
 REVIEW_KEY_PREFIX = "campaign-"
 
 

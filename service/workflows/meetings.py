@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from service import clock
 from service.catalogue import N_, _
 from service.auth import policies
+from service.engine import StepResult
 from service.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from service.models import Application, Campaign, ProcessInstance, Task, User
 from service.repositories import applications as application_repo
@@ -97,8 +98,9 @@ class Sitting:
 
 # -- delivering a decision to one item --------------------------------------------------------------
 def deliver(session: Session, services: Services, *, row: Task, payload: dict[str, Any], actor: User | None,
-            now: datetime | None = None) -> None:
-    """Deliver the message ``row`` waits for, with ``payload``, to its instance and run it on (no commit).
+            now: datetime | None = None) -> StepResult:
+    """Deliver the message ``row`` waits for, with ``payload``, to its instance and run it on (no commit);
+    returns the engine's step (what the item waits for now).
 
     The waiting row is completed like a task (by the meeting's decider, with the decision as its data),
     so the item's history, feedback to its unit and visibility read it as they read any step.
@@ -131,6 +133,7 @@ def deliver(session: Session, services: Services, *, row: Task, payload: dict[st
     steps.write_step(session=session, plan=plan, instance=instance, result=result,
                      application_id=row.application_id, actor_id=actor_id)
     session.flush()
+    return result
 
 
 # -- the campaign's review instance -------------------------------------------------------------------
@@ -168,12 +171,16 @@ def call_sittings(session: Session, services: Services, campaign: Campaign) -> N
             deliver(session, services, row=calls[0], payload={"called_for": waiting[0][1].id}, actor=None)
 
 
-def after_item_step(session: Session, services: Services, application: Application | None) -> None:
-    """After an item's step: if it now waits for a meeting, make sure that meeting sits (no commit)."""
+def after_item_step(session: Session, services: Services, application: Application | None,
+                    result: StepResult) -> None:
+    """After an item's step: if it now waits for a meeting, make sure that meeting sits (no commit).
+
+    Whether it waits is read from the step's result (the catch events its state waits at), which its waiting
+    rows mirror: asking the rows cost every step of every item three SELECTs (bench/README.md, sixth round)."""
     if application is None:
         return
     session.flush()
-    if any(repo.waiting_row(session, application_id=application.id, message=m) for m in SITTING_CALLS):
+    if any(t.message in SITTING_CALLS for t in result.open_tasks):
         call_sittings(session, services, application.campaign)
 
 

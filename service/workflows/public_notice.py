@@ -198,8 +198,8 @@ def close_item(session: Session, services: Services, application: Application, o
         return False
     from service.workflows import meetings  # the message's owner (issue 14.1); imported where it is delivered
 
-    meetings.deliver(session, services, row=row, payload={"notice_outcome": outcome}, actor=actor)
-    meetings.after_item_step(session, services, application)  # reopened: the group decision sits for it again
+    result = meetings.deliver(session, services, row=row, payload={"notice_outcome": outcome}, actor=actor)
+    meetings.after_item_step(session, services, application, result)  # reopened: the group decision sits again
     return True
 
 

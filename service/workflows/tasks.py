@@ -201,4 +201,4 @@ def run_step(session: Session, services: Services, *, actor: User, task: Task, i
                  campaign_id=application.campaign_id if application is not None else None, plan=plan)
     steps.write_step(session=session, plan=plan, instance=instance, result=result,
                      application_id=task.application_id, actor_id=actor.id)
-    meetings.after_item_step(session, services, application)
+    meetings.after_item_step(session, services, application, result)
