@@ -31,6 +31,10 @@ def federation(session: Session) -> OrgUnit | None:
                           .order_by(OrgUnit.id))
 
 
+def unit_by_id(session: Session, unit_id: int) -> OrgUnit | None:
+    return session.get(OrgUnit, unit_id)
+
+
 def unit_by_code(session: Session, code: str) -> OrgUnit | None:
     return session.scalar(select(OrgUnit).where(OrgUnit.code == code))
 

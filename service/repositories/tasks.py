@@ -90,8 +90,10 @@ def page_in_due_order(session: Session, *, branches: list[ColumnElement[bool]], 
 
 
 def open_due_by(session: Session, horizon: datetime, limit: int | None = None) -> list[Task]:
-    """Open tasks with a due date at or before ``horizon``, soonest first."""
-    query = select(Task).where(Task.state == "open", Task.due_at.is_not(None), Task.due_at <= horizon).order_by(Task.due_at)
+    """Open tasks, and items waiting for a decision with a deadline (forwarding), due at or before ``horizon``,
+    soonest first."""
+    query = select(Task).where(Task.state.in_(("open", "waiting")), Task.due_at.is_not(None),
+                               Task.due_at <= horizon).order_by(Task.due_at)
     if limit is not None:
         query = query.limit(limit)
     return list(session.scalars(query))

@@ -17,6 +17,7 @@ Targets:
 * a task (its form for a candidate; a read-only supervision view for the office
   and the group leader, with the "urge" action);
 * the task list, optionally the overdue tasks of everyone (the office's digest);
+* a supervising union's forwarding page (an item approved and waiting to be forwarded, past or near its deadline);
 * a one-time link to set one's password (a new account's, or after the office's reset): it
   works without logging in, once.
 """
@@ -53,6 +54,21 @@ def objections(campaign_id: int) -> str:
 def public_notice(campaign_id: int) -> str:
     """The public notice of a campaign (no login)."""
     return f"/notice/{campaign_id}"
+
+
+def forwarding(campaign_id: int) -> str:
+    """A supervising union's vetting and forwarding page (统一上报) of a campaign."""
+    return f"/campaigns/{campaign_id}/forwarding"
+
+
+MEETING_PAGES = {"forwarded": forwarding}
+"""Where an item waiting for a decision is acted on (the waiting row's message → the page of its campaign)."""
+
+
+def waiting_for(message: str, campaign_id: int) -> str | None:
+    """The page on which the decision an item waits for (``message``) is taken, if it has one."""
+    page = MEETING_PAGES.get(message)
+    return page(campaign_id) if page is not None else None
 
 
 def set_password(token: str) -> str:

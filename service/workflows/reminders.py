@@ -37,9 +37,10 @@ from sqlalchemy.orm import Session
 from service.catalogue import _
 from service import clock
 from service.auth import policies
-from service.models import Application, Campaign
+from service.models import Application, Campaign, Task
 from service.repositories import applications as application_repo
 from service.repositories import campaigns as campaign_repo
+from service.repositories import org as org_repo
 from service.repositories import tasks as task_repo
 from service.repositories import users as user_repo
 from service.timekeeping import CalendarError, from_overrides, statutory_calendar
@@ -217,12 +218,9 @@ def _task_reminders(session: Session, now: datetime, report: ReminderReport) -> 
         assert due is not None
         if campaign is not None and due == campaign.closes_at:
             continue  # due with the window (filling in, signing off): the window's own reminders cover it
-        assignee = user_repo.by_id(session, task.assignee_id or task.candidate_user_id) \
-            if (task.assignee_id or task.candidate_user_id) else None
         context = {"task_name": task.name, "application_theme": application.theme if application else "",
-                   "due_at": due.isoformat(), "link": links.task(task.id),
-                   "assignee_name": assignee.display_name if assignee else "（待认领）",
-                   "overdue_hours": overdue_hours(due, now)}
+                   "due_at": due.isoformat(), "link": _link(task, campaign),
+                   "assignee_name": _assignee_name(session, task), "overdue_hours": overdue_hours(due, now)}
         campaign_id = campaign.id if campaign else None
         kinds: list[tuple[str, str, list[Addressee]]] = []
         escalate = cfg.get("escalate_after_hours")
@@ -242,6 +240,25 @@ def _task_reminders(session: Session, now: datetime, report: ReminderReport) -> 
             task.reminders_sent = sorted(sent)
 
 
+def _link(task: Task, campaign: Campaign | None) -> str:
+    """A task's own page; an item waiting for its union's forwarding: the union's forwarding page."""
+    page = links.waiting_for(task.message, campaign.id) if task.message and campaign is not None else None
+    return page or links.task(task.id)
+
+
+def _assignee_name(session: Session, task: Task) -> str:
+    """Who is to act: the assignee or candidate; a waiting item: the unit whose people decide (its union)."""
+    user_id = task.assignee_id or task.candidate_user_id
+    assignee = user_repo.by_id(session, user_id) if user_id else None
+    if assignee is not None:
+        return assignee.display_name
+    if task.message and task.unit_id is not None:
+        unit = org_repo.unit_by_id(session, task.unit_id)
+        if unit is not None:
+            return unit.name
+    return "（待认领）"
+
+
 def _office_digest(session: Session, now: datetime, report: ReminderReport) -> None:
     hour = DEFAULTS["office_digest_hour"]
     local = clock.local(now)
@@ -256,11 +273,9 @@ def _office_digest(session: Session, now: datetime, report: ReminderReport) -> N
         application = application_repo.by_id(session, task.application_id) if task.application_id else None
         if application is not None and application.campaign_id not in campaigns:
             campaigns[application.campaign_id] = campaign_repo.by_id(session, application.campaign_id)
-        assignee = user_repo.by_id(session, task.assignee_id or task.candidate_user_id) \
-            if (task.assignee_id or task.candidate_user_id) else None
         items.append((campaigns.get(application.campaign_id) if application is not None else None, {
             "task_name": task.name, "application_theme": application.theme if application else "",
-            "assignee_name": assignee.display_name if assignee else "（待认领）",
+            "assignee_name": _assignee_name(session, task),
             "due_at": task.due_at.isoformat() if task.due_at else None,
             "overdue_hours": overdue_hours(task.due_at, now)}))
     day = local.date().isoformat()

@@ -71,7 +71,9 @@ def plan_step(*, instance: ProcessInstance, result: StepResult, actor_id: int | 
             "owner_unit_id": instance.owner_unit_id,
             "application_id": application_id, "candidate_user_id": _as_user_id(task.assignee),
             "state": "waiting" if task.message else "open",
-            "due_at": None if task.message else _due_at(result.variables.get(info.get("due_at_variable") or "")) or
+            # a message catch event is due only when it names its deadline (forwarding: the vetting deadline)
+            "due_at": _due_at(result.variables.get(info.get("due_at_variable") or "")) if task.message else
+            _due_at(result.variables.get(info.get("due_at_variable") or "")) or
             _due(now, info.get("due_in"), calendar) or deadlines.get(task.element_id), "created_at": now,
             "reminders_sent": [], "message": task.message,
         })

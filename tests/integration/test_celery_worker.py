@@ -356,3 +356,32 @@ def test_the_beat_makes_a_public_notice_final_at_its_periods_end_and_holds_one_w
     api.post(f"/api/objections/{objection}/finding", "res_office1",
              json={"finding": "dismissed", "reasons": "经核实，异议不成立"})
     assert _notice_status(pg_app, objected["id"]) == "final"  # the period's end waited for this finding
+
+
+def test_the_beat_reminds_a_supervising_union_of_its_forwarding_deadline_and_no_other_union(
+        pg_app: Any, redis_url: str, smtp: SmtpSink, clock_file: Path, workers: list, tmp_path: Path) -> None:
+    """An approved item waiting for its union's batch forwarding (统一上报): near the campaign's vetting deadline a
+    real worker's beat reminds that union's vetter, once, and nobody of another union."""
+    from service.models import Task
+
+    api = Api(pg_app)
+    app_id = flows.create(api, "hy_submitter", theme="竞秀区企业待上报的项目")["id"]
+    flows.submit(api, app_id, "hy_submitter", "hy_leader")
+    task = api.task_for("jx_vetter", "county_vetting", app_id)
+    api.post(f"/api/tasks/{task['id']}/complete", "jx_vetter", json={"vetting_decision": "approve"})
+    with _sessions(pg_app) as s:
+        due = s.scalar(select(Task.due_at).where(Task.application_id == app_id, Task.element_id == "await_forwarding",
+                                                 Task.state == "waiting"))
+    assert due is not None
+    env = celery_env(database_url=pg_app.extensions["appraisal.settings"].database_url, redis_url=redis_url,
+                     smtp=smtp, clock_file=clock_file, queue=f"q-{uuid.uuid4().hex[:8]}", REMINDER_SWEEP_SECONDS="1")
+    start_worker(workers, tmp_path, "w1", env)
+    travel(due - timedelta(hours=10), clock_file)
+    subject = "【即将到期】主管工会统一上报：竞秀区企业待上报的项目"
+    wait_for(lambda: smtp.find("jx_vetter@", subject), 30, what="the forwarding reminder")
+    travel(due - timedelta(hours=9), clock_file)  # more sweeps run; nothing is sent twice
+    wait_for(lambda: outbox_settled(pg_app), 30, what="outbox to drain")
+    assert len(smtp.find("jx_vetter@", subject)) == 1
+    assert [m["X-Rcpt"] for m in smtp.find("@", "统一上报")] == ["jx_vetter@example.org"]  # no other union
+    assert_each_mail_once(smtp)
+    assert "Traceback" not in workers[0].output(), workers[0].output()[-4000:]

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from service import clock
 from service.jobs.runtime import Runtime
 from service.models import Application, InboxMessage, OutboxMessage, Task, Timer, User
-from service.workflows import reminders
+from service.workflows import campaign_setup, reminders
 from tests.api_client import Api
 from tests.integration import flows
 from tests.integration.deadline_support import SmtpSink, shanghai
@@ -504,3 +504,59 @@ def test_due_timer_query_reads_the_index_not_every_waiting_timer(pg_app: Any) ->
         assert ids == [instance_id]
         print(f"\ndue-timer query with 20003 waiting, 3 due: {elapsed * 1000:.1f} ms")
         assert elapsed < 0.5
+
+
+def test_the_forwarding_deadline_reminds_only_the_supervising_union_then_escalates(app: Any) -> None:
+    """An item its union approved waits for the union's batch forwarding (统一上报) by the campaign's vetting
+    deadline: due soon and overdue reach that union's vetters only, once each; a day late the group leader is
+    told; a forwarded item is reminded of nothing more."""
+    api = make_api(app)
+    hy = flows.create(api, "hy_submitter", theme="竞秀区企业的项目")["id"]   # 竞秀区总工会 vets and forwards it
+    rz = flows.create(api, "rz_submitter", theme="卫健系统企业的项目")["id"]  # 保定市卫生健康工会 does
+    for app_id, submitter, leader, vetter in ((hy, "hy_submitter", "hy_leader", "jx_vetter"),
+                                              (rz, "rz_submitter", "rz_leader", "health_vetter")):
+        flows.submit(api, app_id, submitter, leader)
+        task = api.task_for(vetter, "county_vetting", app_id)
+        api.post(f"/api/tasks/{task['id']}/complete", vetter, json={"vetting_decision": "approve"})  # not forwarded yet
+    with app.extensions["appraisal.sessions"]() as s:
+        rows = {r.application_id: r for r in s.scalars(select(Task).where(Task.element_id == "await_forwarding"))}
+        campaign = s.get(Application, hy).campaign
+        deadline = campaign_setup.vetting_due_at(campaign)
+        cid = campaign.id
+    assert {r.state for r in rows.values()} == {"waiting"} and {r.due_at for r in rows.values()} == {deadline}
+    soon, late = "【即将到期】主管工会统一上报：", "【已逾期】主管工会统一上报："
+    with SmtpSink() as smtp:
+        rt = runtime(app, smtp)
+        deliver_all(rt)
+        travel(deadline - timedelta(hours=30))
+        rt.sweep_reminders()
+        deliver_all(rt)
+        assert not [s for s in smtp.subjects() if "统一上报" in s]
+        travel(deadline - timedelta(hours=10))
+        rt.sweep_reminders()
+        rt.sweep_reminders()
+        deliver_all(rt)
+        assert [s for s in smtp.subjects("jx_vetter@example.org") if "统一上报" in s] == [soon + "竞秀区企业的项目"]
+        assert [s for s in smtp.subjects("health_vetter@example.org") if "统一上报" in s] == [soon + "卫健系统企业的项目"]
+        assert not [s for s in smtp.subjects() if "统一上报" in s and s.startswith(soon)
+                    and not s.endswith(("竞秀区企业的项目", "卫健系统企业的项目"))]
+        links = {m.context["link"] for m in outbox_rows(app, template="task_due_soon")
+                 if m.context["task_name"] == "主管工会统一上报"}
+        assert links == {f"/campaigns/{cid}/forwarding"}  # where the union forwards its batch
+        assert {m.context["assignee_name"] for m in outbox_rows(app, template="task_due_soon")
+                if m.context["task_name"] == "主管工会统一上报"} == {"竞秀区总工会", "保定市卫生健康工会"}  # who acts
+        api.forward("jx_vetter", [hy])  # 竞秀区 forwards in time
+        travel(deadline + timedelta(hours=2))
+        rt.sweep_reminders()
+        deliver_all(rt)
+        assert not [s for s in smtp.subjects("jx_vetter@example.org") if s.startswith(late)]
+        assert [s for s in smtp.subjects("health_vetter@example.org") if s.startswith(late)] == [late + "卫健系统企业的项目"]
+        assert not [s for s in smtp.subjects("group_leader@example.org") if "统一上报" in s]
+        travel(deadline + timedelta(hours=25))
+        rt.sweep_reminders()
+        rt.sweep_reminders()
+        deliver_all(rt)
+        assert [s for s in smtp.subjects("group_leader@example.org") if "统一上报" in s] == [
+            "【督办】主管工会统一上报：卫健系统企业的项目（已逾期1天）"]
+        recipients = {m.recipient_user_id for m in outbox_rows(app) if m.context.get("task_name") == "主管工会统一上报"}
+        assert recipients == {user_id(app, u) for u in ("jx_vetter", "health_vetter", "group_leader")}
