@@ -13,7 +13,7 @@ from service.errors import BadRequest, Forbidden, NotFound
 from service.auth import policies
 from service.models import ProcessDefinition, User
 from service.repositories import definitions as repo
-from service.workflows import audit
+from service.workflows import audit, forms
 from service.workflows.services import Services
 
 
@@ -60,19 +60,24 @@ def deploy(*, session: Session, services: Services, xml: bytes | str, user: User
     """Parse, validate and store ``xml`` as the next version of its process key."""
     if user is not None and not policies.can_deploy(user):
         raise Forbidden("only process administrators may deploy process definitions")
-    return store(session=session, prepared=prepare(session=session, services=services, xml=xml), user=user,
-                 comment=comment)
+    prepared = prepare(session=session, services=services, xml=xml)
+    pins = forms.pinned_versions(session, services.forms, [t.form_key for t in prepared.parsed.user_tasks.values()])
+    return store(session=session, prepared=prepared, user=user, comment=comment, form_versions=pins)
 
 
-def store(*, session: Session, prepared: Prepared, user: User | None, comment: str = "") -> ProcessDefinition:
-    """Store a validated document as the next version of its key, audited, and commit."""
+def store(*, session: Session, prepared: Prepared, user: User | None, comment: str = "",
+          form_versions: dict[str, int] | None = None) -> ProcessDefinition:
+    """Store a validated document as the next version of its key, audited, and commit.
+
+    ``form_versions``: the version of each form its tasks name that was in force at deploy, which its instances
+    keep (a form deployed later applies to the next process version); an appraisal campaign's own pins win."""
     parsed, checksum = prepared.parsed, prepared.checksum
     version = repo.highest_version(session, parsed.key) + 1
     definition = ProcessDefinition(
         key=parsed.key, version=version, name=parsed.name, xml=prepared.text, spec_json=parsed.spec_json,
         meta={"user_tasks": {k: asdict(v) for k, v in parsed.user_tasks.items()},
               "elements": parsed.elements, "lanes": parsed.lanes, "start_variables": parsed.start_variables,
-              "warnings": [w.as_dict() for w in parsed.warnings]},
+              "warnings": [w.as_dict() for w in parsed.warnings], "form_versions": form_versions or {}},
         checksum=checksum, deployed_by=user.id if user else None, deployed_at=clock.now(), comment=comment[:500],
     )
     session.add(definition)

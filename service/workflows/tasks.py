@@ -111,8 +111,18 @@ def task_schema(*, session: Session, services: Services, task: Task) -> dict[str
     """The task's form as its campaign pinned it (a newer deployed version waits for the next campaign)."""
     services.forms.sync(session)
     application = application_repo.by_id(session, task.application_id) if task.application_id else None
-    version = forms.version_of(application.campaign, task.form_key) if application is not None else None
-    return services.forms.schema_at(session, task.form_key, version)
+    return services.forms.schema_at(session, task.form_key, form_version(session, task, application))
+
+
+def form_version(session: Session, task: Task, application: Any) -> int | None:
+    """The version of the task's form it is shown and checked with: its campaign's pin, else the pin of the process
+    version its instance runs (so a running instance keeps the form it started with), else the newest (None)."""
+    if application is not None:
+        return forms.version_of(application.campaign, task.form_key)
+    instance = repo.by_id(session, task.instance_id)
+    pinned = ((instance.definition.meta or {}).get("form_versions") or {}) if instance is not None else {}
+    value = pinned.get(task.form_key)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def complete(*, session: Session, services: Services, user: User, task_id: int, data: dict[str, Any]) -> Task:
@@ -163,8 +173,7 @@ def complete_in_transaction(session: Session, services: Services, user: User, ta
                        f"(task {task_id}: {task.name})")
     services.forms.sync(session)
     form_data, engine_data = task_rules.prepare(session, task, acting, data)
-    services.forms.validate(task.form_key, form_data, session=session, version=forms.version_of(
-        application.campaign if application is not None else None, task.form_key))
+    services.forms.validate(task.form_key, form_data, session=session, version=form_version(session, task, application))
     signed = task_rules.recorded(task, acting)
     form_data, engine_data = {**form_data, **signed}, {**engine_data, **signed}
     extra: dict[str, Any] = {}

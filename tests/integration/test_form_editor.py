@@ -33,3 +33,33 @@ def test_a_form_saved_from_the_editor_is_a_new_version_the_server_validates_with
                    json={"formjs": {"type": "default", "components": []}}).get_json()
     assert bad["errors"][0]["field"] == "key"
     api.call("GET", "/api/forms/presentation/formjs", "res_office1", expect=403)
+
+
+def test_a_running_instance_keeps_the_form_version_its_process_version_was_deployed_with(app: Any) -> None:
+    from service.config import ROOT
+
+    api = Api(app)
+    v1 = {"type": "default", "components": [
+        {"type": "textfield", "key": "venue", "label": "会场", "validate": {"required": True}}]}
+    api.call("PUT", "/api/forms/venue_check/formjs", "process_admin", expect=201, json={"formjs": v1})
+    bpmn = (ROOT / "tests" / "fixtures" / "bpmn" / "spiffarena_presentation_check.bpmn").read_text(encoding="utf-8")
+    bpmn = bpmn.replace("presentation-schema.json", "venue-check-schema.json").replace(
+        "spiff_presentation_check", "venue_pins")
+
+    def deploy_and_start(name: str) -> dict[str, Any]:
+        api.call("POST", "/api/process-definitions?comment=pins", "process_admin", expect=201,
+                 data=bpmn.encode("utf-8"), content_type="application/xml")
+        inst = api.post("/api/process-definitions/key/venue_pins/start", "res_office1", expect=201,
+                        json={"business_key": name, "variables": {}})
+        [task] = [t for t in api.tasks("res_office1") if t["process_instance_id"] == inst["id"]]
+        return task
+
+    old = deploy_and_start("pins-old")
+    v2 = {"type": "default", "components": v1["components"] + [
+        {"type": "textfield", "key": "seats", "label": "座位数", "validate": {"required": True}}]}
+    assert api.call("PUT", "/api/forms/venue_check/formjs", "process_admin", expect=201,
+                    json={"formjs": v2}).get_json()["version"] == 2
+    new = deploy_and_start("pins-new")  # the next process version takes the form in force now
+    api.call("POST", f"/api/tasks/{new['id']}/complete", "res_office1", expect=422, json={"venue": "一号会议室"})
+    api.post(f"/api/tasks/{new['id']}/complete", "res_office1", json={"venue": "一号会议室", "seats": "40"})
+    api.post(f"/api/tasks/{old['id']}/complete", "res_office1", json={"venue": "一号会议室"})  # still version 1
