@@ -9,6 +9,7 @@ from service.api.contract import operation
 from service.auth import policies
 from service.schemas.common import Items
 from service.schemas.definitions import (ChangesQuery, ChangesRead, DefinitionQuery, DefinitionRead, DeployQuery,
+                                         DurationQuery, DurationRead,
                                          StartBody, ValidationRead)
 from service.schemas.instances import InstanceRead
 from service.workflows import definitions, instances, version_diff, viewing
@@ -31,13 +32,23 @@ def list_(query: DefinitionQuery) -> dict:
 
 
 @bp.post("/process-definitions")
-@operation("Deploy a BPMN document as the next version of its process", query=DeployQuery, body_media=_XML, ok=201,
-           response=DefinitionRead, errors=(400, 401, 403), allowed=policies.can_deploy)
+@operation("Deploy a BPMN document as the next version of its process (a comment is required; removing user "
+           "tasks that running instances may reach is a 409 with the counts unless confirm_removed)",
+           query=DeployQuery, body_media=_XML, ok=201, response=DefinitionRead, errors=(400, 401, 403, 409),
+           allowed=policies.can_deploy)
 def deploy(query: DeployQuery) -> tuple[dict, int]:
     user = current_user()
     definition = definitions.deploy(session=session(), services=services(), xml=_uploaded_xml(), user=user,
-                                    comment=query.comment or request.form.get("comment", ""))
+                                    comment=query.comment or request.form.get("comment", ""),
+                                    confirm_removed=query.confirm_removed)
     return schemas.definition(definition), 201
+
+
+@bp.get("/durations")
+@operation("Read a duration as people type it ('10 个工作日', '7 天') into what the engine runs ('P10WD', 'P7D')",
+           query=DurationQuery, response=DurationRead, errors=(401, 403, 422), allowed=policies.can_deploy)
+def duration(query: DurationQuery) -> dict:
+    return definitions.read_duration(query.text)
 
 
 @bp.post("/process-definitions/validate")

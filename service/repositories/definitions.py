@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from service.models import ProcessDefinition
+from service.models import ProcessDefinition, ProcessInstance, Task
 
 
 def by_id(session: Session, definition_id: int) -> ProcessDefinition | None:
@@ -27,3 +27,22 @@ def all_versions(session: Session, key: str | None = None) -> list[ProcessDefini
     if key:
         query = query.where(ProcessDefinition.key == key)
     return list(session.scalars(query))
+
+
+def open_instance_count(session: Session, definition_id: int) -> int:
+    """How many instances of this version are still running."""
+    return session.scalar(select(func.count()).select_from(ProcessInstance).where(
+        ProcessInstance.definition_id == definition_id, ProcessInstance.status == "active")) or 0
+
+
+def open_tasks_at(session: Session, definition_id: int, element_ids: list[str]) -> dict[str, int]:
+    """For each of ``element_ids``, how many running instances of this version wait there (open tasks)."""
+    if not element_ids:
+        return {}
+    rows = session.execute(
+        select(Task.element_id, func.count(func.distinct(Task.instance_id)))
+        .join(ProcessInstance, ProcessInstance.id == Task.instance_id)
+        .where(ProcessInstance.definition_id == definition_id, ProcessInstance.status == "active",
+               Task.state.in_(("open", "waiting")), Task.element_id.in_(element_ids))
+        .group_by(Task.element_id))
+    return {element: count for element, count in rows}

@@ -13,7 +13,19 @@ class DefinitionQuery(Query):
 
 
 class DeployQuery(Query):
-    comment: str = Field("", max_length=2000)
+    comment: str = Field("", max_length=2000, description="why this version (required; or the form field 'comment')")
+    confirm_removed: bool = Field(False, description="deploy although user tasks that running instances of the "
+                                                      "current version may reach are removed or renamed (else 409)")
+
+
+class DurationQuery(Query):
+    text: str = Field(min_length=1, max_length=100, description="a duration as typed: '10 个工作日', '7 天', 'P7D'")
+
+
+class DurationRead(Read):
+    value: str
+    zh: str
+    en: str
 
 
 class DefinitionRead(Read):

@@ -162,6 +162,57 @@ def describe(duration: Duration) -> tuple[str, str]:
     return zh, en
 
 
+_WRITTEN_UNITS: dict[str, str] = {
+    "个工作日": "working_days", "工作日": "working_days", "working days": "working_days",
+    "working day": "working_days", "年": "years", "years": "years", "year": "years",
+    "个月": "months", "月": "months", "months": "months", "month": "months", "周": "weeks", "星期": "weeks",
+    "个星期": "weeks", "weeks": "weeks", "week": "weeks", "天": "days", "日": "days", "days": "days",
+    "day": "days", "个小时": "hours", "小时": "hours", "hours": "hours", "hour": "hours", "分钟": "minutes",
+    "minutes": "minutes", "minute": "minutes", "秒": "seconds", "seconds": "seconds", "second": "seconds",
+}
+_WRITTEN_PART = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(" + "|".join(
+    re.escape(u) for u in sorted(_WRITTEN_UNITS, key=len, reverse=True)) + r")\s*", re.IGNORECASE)
+_ORDER = ("years", "months", "weeks", "days", "hours", "minutes", "seconds")
+
+
+def parse_written(text: str) -> Duration:
+    """What a person types ("10 个工作日", "7 天", "1 个月 5 天", "36 hours") or the ISO form, parsed.
+
+    Written parts become the ISO form and go through :func:`parse`, so the same limits apply and
+    what is stored is what the engine runs. Working days stand alone (as ``PnWD`` does).
+    """
+    value = (text or "").strip() if isinstance(text, str) else ""
+    if value[:1] in ("P", "p") and value[1:2].isdigit() or value.upper().startswith("PT"):
+        return parse(value.upper())
+    parts: dict[str, str] = {}
+    position = 0
+    while position < len(value):
+        m = _WRITTEN_PART.match(value, position)
+        if m is None or m.end() == position:
+            raise DurationError(value, "syntax")
+        unit = _WRITTEN_UNITS[m[2].lower()]
+        if unit in parts:
+            raise DurationError(value, "syntax")
+        parts[unit] = m[1]
+        position = m.end()
+    if not parts:
+        raise DurationError(value, "syntax")
+    if "working_days" in parts:
+        if len(parts) > 1 or "." in parts["working_days"]:
+            raise DurationError(value, "syntax")
+        return parse(f"P{parts['working_days']}WD")
+    if "weeks" in parts and len(parts) == 1:
+        return parse(f"P{parts['weeks']}W")
+    days = int(parts.get("days", 0)) + 7 * int(parts.get("weeks", 0)) if "." not in parts.get("days", "") + \
+        parts.get("weeks", "") else None
+    if days is None or "." in parts.get("years", "") + parts.get("months", ""):
+        raise DurationError(value, "fraction")
+    date = "".join(f"{n}{u}" for n, u in ((parts.get("years"), "Y"), (parts.get("months"), "M"),
+                                          (str(days) if "days" in parts or "weeks" in parts else None, "D")) if n)
+    time = "".join(f"{parts[k]}{u}" for k, u in (("hours", "H"), ("minutes", "M"), ("seconds", "S")) if k in parts)
+    return parse("P" + date + (f"T{time}" if time else ""))
+
+
 def _plain(n: int | Decimal) -> str:
     text = format(Decimal(n).normalize(), "f") if isinstance(n, Decimal) else str(n)
     return text

@@ -43,10 +43,9 @@ def processes() -> str:
 def modeler(definition_id: int) -> str:
     _admin()
     definition = definitions.get_definition(db(), definition_id)
-    from flask import current_app
-
     forms = current_app.extensions["appraisal.services"].forms.keys()
-    return render_template("modeler.html", definition=definition, roles=[r for r in policies.ROLES] + ["system"], forms=forms)
+    return render_template("modeler.html", definition=definition, roles=[r for r in policies.ROLES] + ["system"],
+                           forms=forms, handlers=definitions.handler_names())
 
 
 def _task_changes(old: dict[str, Any], new: dict[str, Any]) -> list[dict[str, Any]]:

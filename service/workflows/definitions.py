@@ -7,12 +7,16 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from handlers.registry import registered_names
+
 from service import clock
 from service.engine import BpmnValidationError, ParsedProcess
-from service.errors import BadRequest, Forbidden, NotFound
+from service.catalogue import _
+from service.errors import BadRequest, Conflict, Forbidden, NotFound, ValidationFailed
 from service.auth import policies
 from service.models import ProcessDefinition, User
 from service.repositories import definitions as repo
+from service.timekeeping import durations
 from service.workflows import audit, forms
 from service.workflows.services import Services
 
@@ -56,21 +60,84 @@ def prepare(*, session: Session, services: Services, xml: bytes | str) -> Prepar
 
 
 def deploy(*, session: Session, services: Services, xml: bytes | str, user: User | None,
-           comment: str = "") -> ProcessDefinition:
-    """Parse, validate and store ``xml`` as the next version of its process key."""
+           comment: str = "", confirm_removed: bool = False) -> ProcessDefinition:
+    """Parse, validate and store ``xml`` as the next version of its process key.
+
+    A person's deployment says why (``comment``; a problem naming the field otherwise, listed with the
+    document's own problems). A version that removes (or renames) user tasks of the current version
+    while instances of it run is a 409 saying how many, unless ``confirm_removed``: those instances
+    stay on their version until the office migrates them, which the administrator should know.
+    """
     if user is not None and not policies.can_deploy(user):
         raise Forbidden("only process administrators may deploy process definitions")
-    prepared = prepare(session=session, services=services, xml=xml)
+    comment = (comment or "").strip()
+    missing = [] if comment else [_comment_problem()]
+    try:
+        prepared = prepare(session=session, services=services, xml=xml)
+    except BadRequest as exc:
+        exc.extra["problems"] = list(exc.extra.get("problems", [])) + missing
+        raise
+    if missing:
+        raise BadRequest(missing[0]["message"], problems=missing, field="comment")
+    impact = removal_impact(session, prepared)
+    if impact["affected_instances"] and not confirm_removed:
+        raise Conflict(_("新版本删除或改名了 {count} 个用户任务，当前版本 v{version} 有 {instances} 个运行中的实例受影响："
+                         "请确认部署，并在部署后迁移这些实例",
+                         count=len(impact["removed_tasks"]), version=impact["current_version"],
+                         instances=impact["affected_instances"]),
+                       code="removes_tasks_with_open_instances", field="confirm_removed", **impact)
+    removed = {k: impact[k] for k in ("removed_tasks", "affected_instances")} if impact["removed_tasks"] else {}
     pins = forms.pinned_versions(session, services.forms, [t.form_key for t in prepared.parsed.user_tasks.values()])
-    return store(session=session, prepared=prepared, user=user, comment=comment, form_versions=pins)
+    return store(session=session, prepared=prepared, user=user, comment=comment, form_versions=pins, removed=removed)
+
+
+def _comment_problem() -> dict[str, str | None]:
+    return {"element": None, "field": "comment", "code": "comment_required", "severity": "error",
+            "message": _("请填写版本说明：写明这个版本改了什么、为什么改")}
+
+
+def removal_impact(session: Session, prepared: Prepared) -> dict[str, Any]:
+    """What deploying ``prepared`` takes away from the running instances of the key's current version.
+
+    ``removed_tasks``: user tasks of the current version absent from the new one (a renamed id is a
+    removal: instances cannot follow it without a migration); ``open_instances``: the current
+    version's running instances; ``waiting_at``: per removed task, how many of them wait there;
+    ``affected_instances``: the running instances when any task is removed (each may still reach it).
+    """
+    current = repo.latest(session, prepared.key)
+    if current is None:
+        return {"current_definition_id": None, "current_version": None, "removed_tasks": [], "open_instances": 0,
+                "waiting_at": {}, "affected_instances": 0}
+    removed = sorted(set(current.meta.get("user_tasks", {})) - set(prepared.parsed.user_tasks))
+    running = repo.open_instance_count(session, current.id) if removed else 0
+    return {"current_definition_id": current.id, "current_version": current.version, "removed_tasks": removed,
+            "open_instances": running, "waiting_at": repo.open_tasks_at(session, current.id, removed),
+            "affected_instances": running}
+
+
+def handler_names() -> list[str]:
+    """The registered handlers a service task may name (the modeler offers them)."""
+    return registered_names()
+
+
+def read_duration(text: str) -> dict[str, str]:
+    """A duration as typed ("10 个工作日", "7 天" or ISO) → what the engine runs and how people read it."""
+    try:
+        duration = durations.parse_written(text)
+    except durations.DurationError as exc:
+        raise ValidationFailed([{"field": "text", "message": _(
+            "无法识别的期限 {value}：请写成“10 个工作日”“7 天”“2 周”“1 个月”“36 小时”这样的形式", value=exc.text)}]) from None
+    zh, en = durations.describe(duration)
+    return {"value": durations.format_duration(duration), "zh": zh, "en": en}
 
 
 def store(*, session: Session, prepared: Prepared, user: User | None, comment: str = "",
-          form_versions: dict[str, int] | None = None) -> ProcessDefinition:
+          form_versions: dict[str, int] | None = None, removed: dict[str, Any] | None = None) -> ProcessDefinition:
     """Store a validated document as the next version of its key, audited, and commit.
 
     ``form_versions``: the version of each form its tasks name that was in force at deploy, which its instances
-    keep (a form deployed later applies to the next process version); an appraisal campaign's own pins win."""
+    keep (a form deployed later applies to the next process version); an appraisal campaign's own pins win.
+    ``removed``: the user tasks it takes from running instances, as confirmed (kept in the audit record)."""
     parsed, checksum = prepared.parsed, prepared.checksum
     version = repo.highest_version(session, parsed.key) + 1
     definition = ProcessDefinition(
@@ -83,7 +150,8 @@ def store(*, session: Session, prepared: Prepared, user: User | None, comment: s
     session.add(definition)
     session.flush()
     audit.record(session, actor=user, action="deploy", object_type="process_definition", object_id=definition.id,
-                 detail={"key": parsed.key, "version": version, "checksum": checksum, "comment": comment[:500]})
+                 detail={"key": parsed.key, "version": version, "checksum": checksum, "comment": comment[:500],
+                         **(removed or {})})
     session.commit()
     return definition
 

@@ -317,22 +317,24 @@ def test_modeler_changes_a_due_date_and_deploys_version_2(person: Any, live_app:
     admin.shot("30-process-versions")
     page.click('tr[data-key="innovation_appraisal"][data-version="1"] a.button')
     page.wait_for_selector("#modeler[data-ready='1']")
+    page.wait_for_selector("#result.ok")  # checked against the deploy rules as it opens
     page.select_option("#element-picker", "record_presentation")
-    assert page.input_value("#prop-dueIn") == "P10D" and page.input_value("#prop-formKey") == "presentation"
+    assert page.input_value("#bio-properties-panel-dueIn") == "10 天"  # stored P10D, shown as people say it
+    assert page.input_value("#bio-properties-panel-formKey") == "presentation"
     page.select_option("#element-picker", "aggregate_scores_task")
-    assert page.input_value("#prop-handler") == "aggregate_scores"
+    assert page.input_value("#bio-properties-panel-handler") == "aggregate_scores"
     page.select_option("#element-picker", "submission_window_closed")
-    assert page.input_value("#prop-timer") == "window_closes_at"
+    assert page.input_value("#bio-properties-panel-timerEventDefinitionValue") == "window_closes_at"
     page.select_option("#element-picker", "record_presentation")
-    page.fill("#prop-dueIn", "14 days")
-    page.press("#prop-dueIn", "Tab")
-    with admin.expecting(400, r"/api/process-definitions/validate"):
-        page.click("#validate")
-        page.wait_for_selector(".bpmn-problem")  # the engine's rule, shown on the diagram
-    assert "bad_duration" in page.inner_text("#problems")
+    with admin.expecting(422, r"/api/durations"):
+        page.fill("#bio-properties-panel-dueIn", "两周左右")
+        page.wait_for_selector("[data-entry-id='dueIn'] .bio-properties-panel-error")
+    assert "工作日" in page.inner_text("[data-entry-id='dueIn'] .bio-properties-panel-error")
     admin.shot("31-modeler-problem-on-diagram")
-    page.fill("#prop-dueIn", "P14D")
-    page.press("#prop-dueIn", "Tab")
+    page.fill("#bio-properties-panel-dueIn", "14 天")
+    page.wait_for_function("() => !document.querySelector(\"[data-entry-id='dueIn'] .bio-properties-panel-error\")")
+    page.wait_for_timeout(1000)
+    page.wait_for_selector("#result.ok")
     page.fill("#deploy-comment", "讲述记录期限延长至14天")
     page.click("#deploy")
     page.wait_for_selector("#deployed-version")

@@ -75,9 +75,9 @@ def test_pages_modeler_and_viewer_work_under_the_policy_with_no_violation(person
             page.wait_for_selector("#modeler[data-ready='1']")
             assert page.locator("#canvas .djs-element").count() > 10  # the diagram is drawn
             page.select_option("#element-picker", "preliminary_review")
-            assert page.input_value("#prop-formKey") == "preliminary_review"
+            assert page.input_value("#bio-properties-panel-formKey") == "preliminary_review"
             page.click("#validate")
-            page.wait_for_selector("#result:not(:empty)")
+            page.wait_for_selector("#result.ok")
             p.shot("csp-modeler")
             page = p.go(f"/instances/{instance}")
             page.wait_for_selector("#viewer[data-ready='1']")
@@ -91,7 +91,7 @@ def _deploy_with_payload(app: Any) -> int:
     opening = '<bpmn:process id="draft_consultation" name="征求意见稿反馈" isExecutable="true">'
     assert opening in xml
     xml = xml.replace(opening, opening + PAYLOAD)
-    r = Api(app).call("POST", "/api/process-definitions", "process_admin", data=xml.encode("utf-8"),
+    r = Api(app).call("POST", "/api/process-definitions?comment=payload", "process_admin", data=xml.encode("utf-8"),
                       content_type="application/xml")
     assert r.status_code == 201, r.get_data(as_text=True)[:500]  # the document is valid BPMN: it deploys
     return r.get_json()["id"]

@@ -358,7 +358,7 @@ def test_each_rule_names_the_element_at_validate_and_deploy(rules_api: Api, c: C
     api = rules_api
     before = _count(api)
     error = RULES[c.code].severity == "error"
-    for path in ("/api/process-definitions/validate", "/api/process-definitions"):
+    for path in ("/api/process-definitions/validate", "/api/process-definitions?comment=rule"):
         r = api.call("POST", path, "process_admin", data=c.body, headers={"Content-Type": "application/xml"})
         body = r.get_json()
         if error:
@@ -379,7 +379,7 @@ def test_each_rule_names_the_element_at_validate_and_deploy(rules_api: Api, c: C
 def test_the_issue_example_a_flow_to_nothing_is_refused_before_it_can_start(rules_api: Api) -> None:
     """It used to pass validate, deploy, and answer 500 on its first start."""
     body = document(replace(F2, flow("f2", "review", "ghost")))
-    for path in ("/api/process-definitions/validate", "/api/process-definitions"):
+    for path in ("/api/process-definitions/validate", "/api/process-definitions?comment=rule"):
         r = rules_api.call("POST", path, "process_admin", data=body, headers={"Content-Type": "application/xml"})
         assert r.status_code == 400
         assert {"element": "f2", "code": "flow_target_missing"} in [

@@ -110,7 +110,7 @@ def test_a_well_formed_probe_deploys(upload_api: Api) -> None:
     """The template the hostile cases start from is itself acceptable."""
     api = upload_api
     before = definitions_count(api)
-    api.call("POST", "/api/process-definitions", "process_admin", expect=201, data=document().encode(),
+    api.call("POST", "/api/process-definitions?comment=probe", "process_admin", expect=201, data=document().encode(),
              headers={"Content-Type": "application/xml"})
     assert definitions_count(api) == before + 1
 
@@ -155,7 +155,7 @@ def _xml_operations(api: Api) -> list[str]:
     paths = [path for path, ops in spec["paths"].items() for method, op in ops.items()
              if method == "post" and "application/xml" in (op.get("requestBody") or {}).get("content", {})]
     assert len(paths) >= 2
-    return paths
+    return [path + "?comment=probe" if path == "/api/process-definitions" else path for path in paths]  # says why
 
 
 def _encoded(encoding: str, *, declare: str | None = None, bom: bytes = b"", process_id: str = "probe") -> bytes:

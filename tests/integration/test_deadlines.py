@@ -439,7 +439,7 @@ CYCLE_BPMN = """<?xml version="1.0" encoding="UTF-8"?>
 
 def test_cycle_timer_fires_each_repetition_once(app: Any) -> None:
     api = make_api(app)
-    api.post("/api/process-definitions", "process_admin", expect=201, data=CYCLE_BPMN.encode(),
+    api.post("/api/process-definitions?comment=cycle", "process_admin", expect=201, data=CYCLE_BPMN.encode(),
              headers={"Content-Type": "application/xml"})
     instance = api.post("/api/process-definitions/key/cycle_probe/start", "res_office1", expect=201,
                         json={"business_key": "cycle-1", "variables": {}})

@@ -37,7 +37,7 @@ def test_new_form_is_deployed_and_used_by_a_new_version(app: Any) -> None:
     deployed = api.call("PUT", "/api/forms/presentation_floor", "process_admin", expect=201, json={"schema": NEW_FORM})
     assert deployed.get_json()["version"] == 1
     assert "presentation_floor" in {f["key"] for f in api.get("/api/forms", "process_admin")["items"]}
-    api.post("/api/process-definitions", "process_admin", expect=201, data=changed, content_type="application/xml")
+    api.post("/api/process-definitions?comment=form", "process_admin", expect=201, data=changed, content_type="application/xml")
 
     app_id = flows.create(api, "hc_submitter")["id"]
     flows.submit(api, app_id, "hc_submitter", "hc_leader")

@@ -177,7 +177,7 @@ def _rows_left_open_on_an_ended_instance(api: Api, app: Any) -> tuple[set[str], 
 def _ended_workflow_marked_active(api: Api, app: Any) -> tuple[set[str], bool]:
     from service.models import ProcessInstance
 
-    api.call("POST", "/api/process-definitions", "process_admin", expect=201, data=ENDS_AT_ONCE.encode(),
+    api.call("POST", "/api/process-definitions?comment=probe", "process_admin", expect=201, data=ENDS_AT_ONCE.encode(),
              headers={"Content-Type": "application/xml"})
     started = api.post("/api/process-definitions/key/doctor_probe/start", "res_office1", expect=201,
                        json={"business_key": "doctor-status", "variables": {}})

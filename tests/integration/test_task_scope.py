@@ -205,7 +205,7 @@ def _instances(app: Any) -> int:
 def test_starting_without_the_variables_the_lanes_need_is_refused_naming_each(app: Any) -> None:
     api, _ = _api_for_everyone(app)
     units = _units(app)
-    api.post("/api/process-definitions", "process_admin", expect=201, data=TWO_LANES.encode(),
+    api.post("/api/process-definitions?comment=two%20lanes", "process_admin", expect=201, data=TWO_LANES.encode(),
              headers={"Content-Type": "application/xml"})
     before = _instances(app)
     for key in [k for k in BUNDLED if k != "innovation_appraisal"] + ["scope_probe"]:
@@ -231,7 +231,7 @@ def test_starting_without_the_variables_the_lanes_need_is_refused_naming_each(ap
 def test_a_vetter_task_in_an_instance_without_a_supervising_union_is_refused_not_shown_to_all(app: Any) -> None:
     api, _ = _api_for_everyone(app)
     units = _units(app)
-    api.post("/api/process-definitions", "process_admin", expect=201, data=TWO_LANES.encode(),
+    api.post("/api/process-definitions?comment=two%20lanes", "process_admin", expect=201, data=TWO_LANES.encode(),
              headers={"Content-Type": "application/xml"})
     started = api.post("/api/process-definitions/key/scope_probe/start", "res_office1", expect=201, json={
         "business_key": "direct-unit", "variables": {"unit_id": units["BD-DG-HC"], "supervising_union_id": None}})
