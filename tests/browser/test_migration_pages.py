@@ -28,7 +28,7 @@ def test_bulk_migration_dry_run_then_run_moves_a_campaigns_open_instances(person
     signing = flows.create(api, "hy_submitter")
     api.complete("hy_submitter", "fill_application", signing["id"], {})
     v1 = api.get(f"/api/process-instances/{signing['process_instance_id']}", "res_office1")["definition_id"]
-    v2 = api.post("/api/process-definitions?comment=%E7%AD%BE%E5%AD%97%E7%8E%AF%E8%8A%82%E6%94%B9%E5%90%8D",
+    v2 = api.post("/api/process-definitions?comment=%E7%AD%BE%E5%AD%97%E7%8E%AF%E8%8A%82%E6%94%B9%E5%90%8D&confirm_removed=true",
                   "process_admin", expect=201, data=RENAMED, content_type="application/xml")["id"]
 
     admin = person("process_admin")

@@ -28,8 +28,8 @@ RENAMED = (BPMN.replace(b'id="leader_signoff"', b'id="signoff_by_leader"')
 
 
 def _deploy(api: Api, xml: bytes) -> dict[str, Any]:
-    return api.post("/api/process-definitions?comment=rename%20sign-off", "process_admin", expect=201, data=xml,
-                    content_type="application/xml")
+    return api.post("/api/process-definitions?comment=rename%20sign-off&confirm_removed=true", "process_admin",
+                    expect=201, data=xml, content_type="application/xml")
 
 
 def _rows(app: Any, instance_id: int) -> dict[str, Any]:
