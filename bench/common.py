@@ -32,7 +32,8 @@ ANSWERS: dict[str, tuple[str | None, dict[str, Any]]] = {
     "preliminary_review": ("lg_member1", {"shortlisted": True, "review_reasons": "创新性突出"}),
     "record_presentation": ("res_office1", {"presentation_date": "2027-01-08", "presenter": "刘晓燕",
                                             "presentation_notes": "陈述15分钟，答辩5分钟"}),
-    "democratic_scoring": (None, {"score": {"criteria": {"innovation": 85, "effectiveness": 80, "promotion": 82,
+    # a scorer's sheet is irreversible (its form says x-irreversible): the scorer confirms it
+    "democratic_scoring": (None, {"confirm": True, "score": {"criteria": {"innovation": 85, "effectiveness": 80, "promotion": 82,
                                                          "recognition": 78, "standardization": 90}}}),
     "propose_grade": ("res_office1", {"proposed_grade": "一等奖", "proposal_reasons": "得分第一"}),
     "set_grade": ("group_leader", {"final_grade": "一等奖", "decision_reasons": "同意办公室建议"}),
@@ -274,10 +275,12 @@ class Driver:
         if element in MEETING_ELEMENTS:
             self.meetings.decide(element, task_id)
             return
-        username, data = ANSWERS[element]
+        username, answer = ANSWERS[element]
+        data = {k: v for k, v in answer.items() if k != "confirm"}
         with self.sessions() as session:
             user = self.user(session, candidate if candidate is not None else self.users[username])
-            complete(session=session, services=self.services, user=user, task_id=task_id, data=dict(data))
+            complete(session=session, services=self.services, user=user, task_id=task_id, data=data,
+                     confirmed=answer.get("confirm") is True)
 
     def run_until(self, application_id: int, stop_at: str | None = None) -> int:
         """Complete tasks until none is open (or ``stop_at`` is the next one); returns how many."""

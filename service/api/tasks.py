@@ -72,16 +72,17 @@ def unclaim(task_id: int) -> dict:
 
 
 @bp.post("/tasks/<int:task_id>/complete")
-@operation("Complete with the form's data (validated by the task's form schema)", body=CompleteBody,
-           response=TaskRead, errors=(400, 401, 403, 404, 409))
+@operation("Complete with the form's data (validated by the task's form schema); a task whose form is irreversible "
+           "(x-irreversible, e.g. a scorer's sheet) needs confirm: true, else 422 naming confirm", body=CompleteBody,
+           response=TaskRead, errors=(400, 401, 403, 404, 409, 422))
 def complete(task_id: int, body: CompleteBody) -> dict:
     user = current_user()
     data = body.model_extra or {}
     data = data.get("variables", data)
     if not isinstance(data, dict):
         raise ValidationFailed([{"field": "variables", "message": _("须为对象")}])
-    return _acted(tasks.complete(session=session(), services=services(), user=user, task_id=task_id, data=data),
-                  user)
+    return _acted(tasks.complete(session=session(), services=services(), user=user, task_id=task_id, data=data,
+                                 confirmed=body.confirm is True), user)
 
 
 @bp.post("/tasks/<int:task_id>/reassign")

@@ -19,7 +19,10 @@ class TaskQuery(Paging):
 
 class CompleteBody(Open):
     """The form's answers, as the form schema of the task (GET /api/tasks/{id}/form) declares them;
-    ``{"variables": {...}}`` is accepted as well."""
+    ``{"variables": {...}}`` is accepted as well. ``confirm: true`` confirms an irreversible submit (a task whose
+    form says ``x-irreversible``, e.g. a scorer's sheet); it is not part of the answers."""
+
+    confirm: bool | None = Field(default=None, strict=True)
 
 
 class ReassignBody(Body):

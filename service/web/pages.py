@@ -149,7 +149,8 @@ def task_page(task_id: int) -> Any:
         values = {k: (v if len(v) > 1 else v[0]) for k, v in values.items()}
         if not errors:
             try:
-                tasks.complete(session=db(), services=services(), user=user(), task_id=task.id, data=data)
+                tasks.complete(session=db(), services=services(), user=user(), task_id=task.id, data=data,
+                               confirmed=request.form.get("confirm") == "1")
             except ValidationFailed as exc:
                 errors = exc.errors
             else:
@@ -163,6 +164,7 @@ def task_page(task_id: int) -> Any:
     return render_template("task.html", task=task, application=application, schema=schema, summary_fields=summary,
                            files=files, instructions=instructions.for_task(db(), task),
                            fields=forms.fields_for(schema, values, overrides), errors=by_field, general=general,
+                           irreversible=tasks.irreversible(db(), services(), task),
                            **_decision_context(task, application), **lists.handover_context(task)), status
 
 
@@ -378,8 +380,9 @@ def scoring() -> Any:
             if comment:
                 score["comment"] = comment[:2000]
             sheets.append((row["task"], {"score": score}))
-        if not errors and request.form.get("confirm") != "1":
-            # the confirmation step: the totals as they will be stored, then an irreversible submit
+        asks = any(tasks.irreversible(db(), services(), task) for task, _sheet in sheets)
+        if not errors and asks and request.form.get("confirm") != "1":
+            # the confirmation step (the scoring form is irreversible): the totals as they will be stored
             totals = {row["task"].id: scoring_actions.sheet_total(row["application"].campaign,
                                                                   sheet[1]["score"]["criteria"])
                       for row, sheet in zip(rows, sheets)}
@@ -392,7 +395,8 @@ def scoring() -> Any:
                 try:
                     scoring_actions.submit_sheet(session=db(), services=services(), user=user(), task_id=task.id,
                                                  criteria=data["score"]["criteria"],
-                                                 comment=data["score"].get("comment"), confirm=True)
+                                                 comment=data["score"].get("comment"),
+                                                 confirm=request.form.get("confirm") == "1")
                 except ValidationFailed as exc:
                     for e in exc.errors:
                         code = e["field"].rsplit(".", 1)[-1]

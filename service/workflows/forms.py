@@ -34,6 +34,8 @@ CODE_DEFINED: dict[str, Any] = {"application": application_schema.form_schema}
 """Form keys whose schema is generated from a payload schema (``processes/forms/<key>.json`` is a copy)."""
 
 _KEY = re.compile(r"^[a-z][a-z0-9_]{0,79}$")
+IRREVERSIBLE = "x-irreversible"
+"""A form schema's keyword: a submitted form of this kind cannot be changed (a scorer's sheet)."""
 MAX_SCHEMA_BYTES = 256 * 1024
 
 
@@ -126,6 +128,13 @@ class FormRegistry:
             errors.append({"field": _field(err), "message": err.message})
         if errors:
             raise ValidationFailed(errors)
+
+    def irreversible(self, key: str, *, session: Session | None = None, version: int | None = None) -> bool:
+        """Whether submitting form ``key`` (as ``version``, when given) cannot be undone: its schema says so with
+        ``"x-irreversible": true``. The one definition the API's ``confirm`` and the pages' confirmation read."""
+        if session is not None and version is not None and key not in CODE_DEFINED:
+            return self.schema_at(session, key, version).get(IRREVERSIBLE) is True
+        return self.schema(key).get(IRREVERSIBLE) is True
 
     def current_version(self, session: Session, key: str) -> int:
         """The version of ``key`` in force now: the newest deployed, 0 for the bundled file."""

@@ -28,7 +28,6 @@ from service.workflows.services import Services
 from service.workflows.tasks import MAX_ATTEMPTS, complete_in_transaction, get_task, run_step
 
 ELEMENT = "democratic_scoring"
-CONFIRM_MESSAGE = "提交后不能修改，请核对各项分数后确认提交 / a submitted sheet cannot be changed: check it and confirm"
 
 
 def _application(session: Session, application_id: int, user: User | None = None) -> Application:
@@ -95,21 +94,16 @@ def _sheet(criteria: dict[str, Any], comment: str | None) -> dict[str, Any]:
     return {"score": score}
 
 
-def _confirmed(confirm: bool) -> None:
-    if confirm is not True:
-        raise ValidationFailed([{"field": "confirm", "message": CONFIRM_MESSAGE}])
-
-
 def submit_sheet(*, session: Session, services: Services, user: User, task_id: int, criteria: dict[str, Any],
                  comment: str | None, confirm: bool) -> Task:
     """A scorer's own sheet, submitted once they confirm (it cannot be changed afterwards)."""
     task = get_task(session=session, user=user, task_id=task_id)
     if task.element_id != ELEMENT:
         raise Conflict(f"task {task_id} is not a scoring sheet")
-    _confirmed(confirm)
 
     def attempt() -> Task:
-        done = complete_in_transaction(session, services, user, task_id, _sheet(criteria, comment))
+        done = complete_in_transaction(session, services, user, task_id, _sheet(criteria, comment),
+                                       confirmed=confirm is True)
         session.commit()
         return done
     return retries.run(session, attempt, attempts=MAX_ATTEMPTS, wait_step=0.01)
@@ -124,13 +118,13 @@ def enter_paper_sheet(*, session: Session, services: Services, user: User, task_
     task = get_task(session=session, user=user, task_id=task_id)
     if task.element_id != ELEMENT or task.candidate_user_id is None:
         raise Conflict(f"task {task_id} is not a scorer's sheet")
-    _confirmed(confirm)
     scorer = user_repo.by_id(session, task.candidate_user_id)
     assert scorer is not None
     data = _sheet(criteria, comment)
 
     def attempt() -> Task:
-        done = complete_in_transaction(session, services, user, task_id, data, on_behalf_of=scorer)
+        done = complete_in_transaction(session, services, user, task_id, data, on_behalf_of=scorer,
+                                       confirmed=confirm is True)
         if reason.strip():
             done.data = {**(done.data or {}), "paper_reason": reason.strip()}
         session.commit()

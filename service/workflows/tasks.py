@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 
 from service import clock, faults
 from service.auth import policies
-from service.errors import Conflict, Forbidden, NotFound
+from service.catalogue import N_, _
+from service.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from service.models import Task, User
 from service.repositories import audit as audit_repo, instances as repo
 from service.repositories import applications as application_repo
@@ -22,6 +23,8 @@ from service.workflows.reminders import grace_for
 from service.workflows.services import Services
 
 MAX_ATTEMPTS = 8
+CONFIRM = N_("提交后不能修改，请核对后确认提交")
+"""Why an irreversible task (its form says ``x-irreversible``) is refused without ``confirm``."""
 
 
 # An inbox counts its tasks exactly up to this many; beyond it the total says "more than".
@@ -125,14 +128,16 @@ def form_version(session: Session, task: Task, application: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def complete(*, session: Session, services: Services, user: User, task_id: int, data: dict[str, Any]) -> Task:
-    """Complete a task with data and run the process on; retries a lost race on the instance.
+def complete(*, session: Session, services: Services, user: User, task_id: int, data: dict[str, Any],
+             confirmed: bool = False) -> Task:
+    """Complete a task with data and run the process on; retries a lost race on the instance. An irreversible
+    task (:func:`irreversible`) needs ``confirmed``.
 
     A race lost eight times is a 409; any other database error (the database went
     away) is raised as it is, which the API answers with 503 (service/workflows/retries.py).
     """
     try:
-        return retries.run(session, lambda: _complete_once(session, services, user, task_id, data),
+        return retries.run(session, lambda: _complete_once(session, services, user, task_id, data, confirmed),
                            attempts=MAX_ATTEMPTS, wait_step=0.01)
     except Exception as exc:
         if retries.retryable(exc):
@@ -140,8 +145,9 @@ def complete(*, session: Session, services: Services, user: User, task_id: int, 
         raise
 
 
-def _complete_once(session: Session, services: Services, user: User, task_id: int, data: dict[str, Any]) -> Task:
-    task = complete_in_transaction(session, services, user, task_id, data)
+def _complete_once(session: Session, services: Services, user: User, task_id: int, data: dict[str, Any],
+                   confirmed: bool) -> Task:
+    task = complete_in_transaction(session, services, user, task_id, data, confirmed=confirmed)
     faults.point("task.complete.before_commit")
     session.commit()
     faults.point("task.complete.after_commit")
@@ -149,7 +155,7 @@ def _complete_once(session: Session, services: Services, user: User, task_id: in
 
 
 def complete_in_transaction(session: Session, services: Services, user: User, task_id: int, data: dict[str, Any],
-                            *, on_behalf_of: User | None = None) -> Task:
+                            *, on_behalf_of: User | None = None, confirmed: bool = False) -> Task:
     """One task's completion in the caller's transaction (not committed): the list decisions and a session's
     recording complete many tasks all or nothing. ``on_behalf_of``: the office enters a scorer's paper sheet
     (the checks and the sheet are the scorer's; the audit names the office worker who entered it)."""
@@ -173,7 +179,10 @@ def complete_in_transaction(session: Session, services: Services, user: User, ta
                        f"(task {task_id}: {task.name})")
     services.forms.sync(session)
     form_data, engine_data = task_rules.prepare(session, task, acting, data)
-    services.forms.validate(task.form_key, form_data, session=session, version=form_version(session, task, application))
+    version = form_version(session, task, application)
+    services.forms.validate(task.form_key, form_data, session=session, version=version)
+    if not confirmed and services.forms.irreversible(task.form_key, session=session, version=version):
+        raise ValidationFailed([{"field": "confirm", "message": _(CONFIRM)}])
     signed = task_rules.recorded(task, acting)
     form_data, engine_data = {**form_data, **signed}, {**engine_data, **signed}
     extra: dict[str, Any] = {}
@@ -186,6 +195,14 @@ def complete_in_transaction(session: Session, services: Services, user: User, ta
              form_data=form_data, engine_data=engine_data,
              action="paper_score_sheet" if on_behalf_of is not None else "complete", extra=extra)
     return task
+
+
+def irreversible(session: Session, services: Services, task: Task) -> bool:
+    """Whether completing ``task`` cannot be undone (its form, as its campaign pins it, says ``x-irreversible``):
+    the API then needs ``confirm: true`` and the pages ask before they submit."""
+    application = application_repo.by_id(session, task.application_id) if task.application_id else None
+    return services.forms.irreversible(task.form_key, session=session,
+                                       version=form_version(session, task, application))
 
 
 def run_step(session: Session, services: Services, *, actor: User, task: Task, instance: Any, application: Any,

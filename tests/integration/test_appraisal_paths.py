@@ -135,6 +135,17 @@ def test_validation_errors_name_fields(app: Any) -> None:
                  json={"score": {"criteria": {"innovation": 101, "bogus": 1}}})
     fields = {e["field"] for e in r.get_json()["errors"]}
     assert {"score.criteria.innovation", "score.criteria.bogus", "score.criteria.effectiveness"} <= fields
+    # a scorer's sheet is irreversible (its form says x-irreversible): a valid sheet without confirm: true is
+    # refused naming confirm, and the sheet stays open; a confirm that is not a boolean is refused the same way
+    sheet = {"score": {"criteria": dict.fromkeys(("innovation", "effectiveness", "promotion", "recognition",
+                                                  "standardization"), 80)}}
+    for body in (sheet, {**sheet, "confirm": False}, {**sheet, "confirm": "yes"}):
+        r = api.post(f"/api/tasks/{task['id']}/complete", "scorer_org", expect=422, json=body)
+        assert r.mimetype == "application/problem+json"
+        assert [e["field"] for e in r.get_json()["errors"]] == ["confirm"], r.get_json()
+    assert api.get(f"/api/tasks/{task['id']}", "scorer_org")["state"] == "open"
+    done = api.post(f"/api/tasks/{task['id']}/complete", "scorer_org", json={**sheet, "confirm": True})
+    assert done["state"] == "completed" and "confirm" not in (done.get("data") or {})
     assert api.post("/api/applications", "hc_submitter", expect=400, data="not json").get_json()["status"] == 400
 
 

@@ -38,7 +38,7 @@ def build_campaign(app: Any) -> tuple[int, dict[str, int]]:
     api.complete("jx_vetter", "county_vetting", scoring, {"vetting_decision": "approve"})
     flows.review_to_scoring(api, scoring)
     api.post(f"/api/tasks/{api.task_for('scorer_org', 'democratic_scoring', scoring)['id']}/complete", "scorer_org",
-             json={"score": {"criteria": {"innovation": 90, "effectiveness": 88, "promotion": 86, "recognition": 84,
+             json={"confirm": True, "score": {"criteria": {"innovation": 90, "effectiveness": 88, "promotion": 86, "recognition": 84,
                                           "standardization": 82}}})
     draft = flows.create(api, "rz_submitter")["id"]
     with app.extensions["appraisal.sessions"]() as s:

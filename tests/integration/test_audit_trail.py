@@ -259,7 +259,7 @@ def trail(app: Any) -> int:
     for i, username in enumerate(SCORER_USERNAMES[:7]):
         mine = [t for t in api.tasks(username, application_id=app_id) if t["element_id"] == "democratic_scoring"]
         if mine and i < 3:
-            api.post(f"/api/tasks/{mine[0]['id']}/complete", username, json={"score": {"criteria": dict.fromkeys(
+            api.post(f"/api/tasks/{mine[0]['id']}/complete", username, json={"confirm": True, "score": {"criteria": dict.fromkeys(
                 ("innovation", "effectiveness", "promotion", "recognition", "standardization"), 80 + i)}})
         elif mine:
             api.post(f"/api/tasks/{mine[0]['id']}/claim", username)
@@ -503,7 +503,7 @@ def test_concurrent_writers_and_sealers_leave_a_chain_that_verifies(pg_only_url:
             mine = [t for t in api.tasks(username, application_id=items[0]) if t["element_id"] == "democratic_scoring"]
             if mine:
                 token = api.login(username)
-                body = {"score": {"criteria": dict.fromkeys(
+                body = {"confirm": True, "score": {"criteria": dict.fromkeys(
                     ("innovation", "effectiveness", "promotion", "recognition", "standardization"), 80 + i)}}
                 jobs.append(lambda t=mine[0]["id"], tok=token, b=body: app.test_client().post(
                     f"/api/tasks/{t}/complete", json=b, headers={"Authorization": f"Bearer {tok}"}).status_code)

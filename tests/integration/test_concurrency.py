@@ -97,7 +97,7 @@ def test_twenty_scorers_complete_one_instance_at_once(pg_app: Any) -> None:
     for i, user in enumerate(scorers):
         task = api.task_for(user, "democratic_scoring", app_id)
         v = 60 + i
-        body = {"score": {"criteria": {c: v for c in
+        body = {"confirm": True, "score": {"criteria": {c: v for c in
                                        ("innovation", "effectiveness", "promotion", "recognition", "standardization")}}}
         token = api.login(user)
         jobs.append(lambda t=task["id"], tok=token, b=body: post_as(pg_app, tok, f"/api/tasks/{t}/complete", b))

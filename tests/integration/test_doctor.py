@@ -125,7 +125,7 @@ def test_history_shows_each_scorer_when_they_score(sqlite_app: Any) -> None:
     app_id = at_preliminary(api)
     flows.review_to_scoring(api, app_id)
     task = api.task_for("scorer_org", "democratic_scoring", app_id)
-    api.post(f"/api/tasks/{task['id']}/complete", "scorer_org", json={"score": {"criteria": {
+    api.post(f"/api/tasks/{task['id']}/complete", "scorer_org", json={"confirm": True, "score": {"criteria": {
         "innovation": 80, "effectiveness": 80, "promotion": 80, "recognition": 80, "standardization": 80}}})
     instance_id = api.get(f"/api/applications/{app_id}", "res_office1")["process_instance_id"]
     history = api.get(f"/api/process-instances/{instance_id}/history", "res_office1")["items"]

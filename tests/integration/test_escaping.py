@@ -68,7 +68,7 @@ def _walk_one_application_to_the_end(api: Api, app_id: int) -> None:
     for i, user in enumerate(SCORER_USERNAMES):
         mine = [t for t in api.tasks(user, application_id=app_id) if t["element_id"] == "democratic_scoring"]
         if mine:
-            api.post(f"/api/tasks/{mine[0]['id']}/complete", user, json={"score": {"criteria": {
+            api.post(f"/api/tasks/{mine[0]['id']}/complete", user, json={"confirm": True, "score": {"criteria": {
                 c: 80 + i for c in ("innovation", "effectiveness", "promotion", "recognition", "standardization")},
                 "comment": probe("score-comment")}})
     api.complete("res_office1", "propose_grade", app_id, {"proposed_grade": "一等奖", "proposal_reasons": probe("proposal-reasons")})

@@ -165,7 +165,7 @@ def build(app: Any, api: Api) -> World:
         sheets = []
         for i, user in enumerate(scorers):
             values = sheet(k, i)
-            api.complete(user, "democratic_scoring", app_id, {"score": {"criteria": values,
+            api.complete(user, "democratic_scoring", app_id, {"confirm": True, "score": {"criteria": values,
                                                                         "comment": f"mk_{m}_sheet_{user}"}})
             sheets.append({"scorer": i, "criteria": values})
             w.markers.append((f"mk_{m}_sheet_{user}", k, SHEETS, user))

@@ -22,7 +22,7 @@ def _scored_items(api: Api, values: list[int]) -> list[int]:
         for user in flows.SCORER_USERNAMES:
             mine = [t for t in api.tasks(user, application_id=app_id) if t["element_id"] == "democratic_scoring"]
             if mine:
-                api.post(f"/api/tasks/{mine[0]['id']}/complete", user, json={"score": {"criteria": {
+                api.post(f"/api/tasks/{mine[0]['id']}/complete", user, json={"confirm": True, "score": {"criteria": {
                     c: value for c in ("innovation", "effectiveness", "promotion", "recognition", "standardization")}}})
         ids.append(app_id)
     return ids

@@ -102,7 +102,7 @@ def test_postgres_restart_during_completions(own_postgres: ThrowawayPostgres, de
                     per_app[app_id] = per_app.get(app_id, 0) + 1
         tokens = {user: api.login(user) for user, _ in work}
         outcomes: dict[int, list[int]] = {task_id: [] for _, task_id in work}
-        body = {"score": {"criteria": {"innovation": 80, "effectiveness": 80, "promotion": 80, "recognition": 80,
+        body = {"confirm": True, "score": {"criteria": {"innovation": 80, "effectiveness": 80, "promotion": 80, "recognition": 80,
                                        "standardization": 80}}}
         started = threading.Event()
         unhelpful: list[dict[str, str]] = []

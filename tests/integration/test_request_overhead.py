@@ -35,7 +35,7 @@ def test_completing_a_task_runs_nothing_after_its_commit(pg_app: Any) -> None:
     event.listen(engine, "before_cursor_execute", statement)
     event.listen(engine, "commit", commit)
     try:
-        done = api.post(f"/api/tasks/{task['id']}/complete", user, json={"score": {"criteria": {
+        done = api.post(f"/api/tasks/{task['id']}/complete", user, json={"confirm": True, "score": {"criteria": {
             "innovation": 80, "effectiveness": 80, "promotion": 80, "recognition": 80, "standardization": 80}}})
     finally:
         event.remove(engine, "before_cursor_execute", statement)

@@ -161,3 +161,27 @@ def test_who_scores_an_item_is_shown_only_to_the_office_and_the_deciding_roles(a
     for user in ("res_office1", "group_leader", "lg_member1", "chair_office"):
         status = api.get(f"/api/applications/{app_id}/scoring", user)
         assert status["eligible"] == 8 and all(s["scorer_name"] for s in status["sheets"])
+
+
+def test_the_scoring_page_and_a_task_page_ask_before_an_irreversible_submit(app: Any) -> None:
+    """The pages read the one definition (the form's x-irreversible) the API's confirm does: the scoring page's
+    first submit only shows the totals to confirm, the second (confirm=1) submits; the generic task page of a
+    task whose form is not irreversible shows no confirmation."""
+    from tests.web_client import csrf, logged_in
+
+    api = Api(app)
+    app_id = _item_at_scoring(api, "页面确认测试")
+    task = _sheet(api, "scorer_org", app_id)
+    client, _token = logged_in(app, "scorer_org")
+    form = {"csrf_token": csrf(client, "/scoring"), **{f"s{task['id']}_{c}": "80" for c in CRITERIA}}
+    asked = client.post("/scoring", data=form)
+    assert asked.status_code == 200 and 'id="confirm-scores"' in asked.get_data(as_text=True)
+    assert api.get(f"/api/tasks/{task['id']}", "scorer_org")["state"] == "open"  # nothing submitted yet
+    done = client.post("/scoring", data={**form, "confirm": "1"})
+    assert done.status_code == 302
+    assert api.get(f"/api/tasks/{task['id']}", "scorer_org")["state"] == "completed"
+    leader, _token = logged_in(app, "jx_leader")
+    other = flows.create(api, "jx_submitter", theme="页面确认测试乙")["id"]
+    api.complete("jx_submitter", "fill_application", other, {})
+    page = leader.get(f"/tasks/{api.task_for('jx_leader', 'leader_signoff', other)['id']}")
+    assert page.status_code == 200 and 'id="confirm-irreversible"' not in page.get_data(as_text=True)

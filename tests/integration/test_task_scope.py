@@ -36,7 +36,7 @@ FORM_DATA: dict[str, dict[str, Any]] = {
     "vetting": {"vetting_decision": "approve", "vetting_reasons": "材料属实"},
     "preliminary_review": {"shortlisted": True, "review_reasons": "创新性突出"},
     "presentation": {"presentation_date": "2027-01-08", "presenter": "刘晓燕", "presentation_notes": "陈述15分钟"},
-    "scoring": {"score": {"criteria": {k: 80 for k in
+    "scoring": {"confirm": True, "score": {"criteria": {k: 80 for k in
                                        ("innovation", "effectiveness", "promotion", "recognition", "standardization")}}},
     "grade_proposal": {"proposed_grade": "一等奖", "proposal_reasons": "得分第一"},
     "grade_decision": {"final_grade": "一等奖", "decision_reasons": "同意"},
