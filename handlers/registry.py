@@ -8,13 +8,24 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
+
+if TYPE_CHECKING:  # importing service here would import the engine, which imports this registry
+    from service.catalogue import LazyText
 
 HandlerFn = Callable[..., Any]
 
 
 class HandlerError(ValueError):
-    """A handler refused its input; the message is shown to the administrator."""
+    """A handler refused its input. ``message`` is a lazy msgid (``_l``) with its parameters: the incident
+    keeps the msgid and parameters (``service.catalogue.stored``) and is shown in its reader's language."""
+
+    def __init__(self, message: LazyText | str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return str(self.message)
 
 
 @dataclass(frozen=True)

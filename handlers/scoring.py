@@ -19,7 +19,8 @@ from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from handlers.registry import HandlerError, handler
-from service.catalogue import _, name_of
+from service.catalogue import _, _l, name_of
+from service.catalogue.codes import RECUSAL
 
 TRIM_THRESHOLD = 5
 """With at least this many scores, the single highest and lowest totals are dropped (the default rule)."""
@@ -40,18 +41,18 @@ def check_rules(rules: Any) -> dict[str, Any]:
     if rules is None:
         return dict(DEFAULT_RULES)
     if not isinstance(rules, dict):
-        raise HandlerError("评分规则必须是对象 / scoring rules must be an object")
+        raise HandlerError(_l("评分规则必须是对象"))
     unknown = sorted(set(rules) - set(DEFAULT_RULES))
     if unknown:
-        raise HandlerError(f"未知的评分规则 {', '.join(map(str, unknown))} / unknown scoring rule {', '.join(map(str, unknown))}")
+        raise HandlerError(_l("未知的评分规则 {names}", names=", ".join(map(str, unknown))))
     merged = {**DEFAULT_RULES, **rules}
     for key, low, high in (("trim_min_count", 1, 1000), ("trim_each_side", 0, 10), ("decimals", 0, 4)):
         if not _is_int(merged[key]) or not low <= merged[key] <= high:
-            raise HandlerError(f"评分规则 {key} 须为 {low}–{high} 的整数 / scoring rule {key} must be an integer {low}..{high}")
+            raise HandlerError(_l("评分规则 {key} 须为 {low}–{high} 的整数", key=key, low=low, high=high))
     if merged["trim_each_side"] and merged["trim_min_count"] <= 2 * merged["trim_each_side"]:
-        raise HandlerError("去掉最高、最低分后须至少留下一份评分 / trimming must leave at least one score sheet")
+        raise HandlerError(_l("去掉最高、最低分后须至少留下一份评分"))
     if merged["rounding"] not in ROUNDINGS:
-        raise HandlerError(f"评分规则 rounding 须为 {', '.join(ROUNDINGS)} / rounding must be one of {', '.join(ROUNDINGS)}")
+        raise HandlerError(_l("评分规则 rounding 须为 {names}", names=", ".join(ROUNDINGS)))
     return merged
 
 
@@ -72,10 +73,8 @@ _HUNDRED = Decimal(100)
 
 REASON_SAME_UNIT = "same_unit"
 REASON_SUPERVISING_UNION = "supervising_union"
-_REASON_TEXT = {
-    REASON_SAME_UNIT: "评分成员与申报单位为同一单位，依规回避",
-    REASON_SUPERVISING_UNION: "评分成员所在单位为申报单位的主管工会（负责审核把关），依规回避",
-}
+_REASON_TEXT = RECUSAL
+"""The reason kept with a recusal (its msgid; pages show ``reason_code`` by name in the reader's language)."""
 
 
 # --------------------------------------------------------------------------- helpers
@@ -88,22 +87,22 @@ def _is_int(value: Any) -> bool:
 
 def _require_int(value: Any, what: str) -> int:
     if not _is_int(value):
-        raise HandlerError(f"{what} 必须是整数 / {what} must be an integer, got {value!r}")
+        raise HandlerError(_l("{what} 必须是整数（收到 {value}）", what=what, value=repr(value)))
     return value
 
 
 def _to_decimal(value: Any, what: str) -> Decimal:
     """Turn a JSON number into a Decimal via its text form, so 0.1 stays 0.1."""
     if isinstance(value, bool) or not isinstance(value, (int, float, Decimal, str)):
-        raise HandlerError(f"{what} 必须是数字 / {what} must be a number, got {value!r}")
+        raise HandlerError(_l("{what} 必须是数字（收到 {value}）", what=what, value=repr(value)))
     if isinstance(value, float) and not math.isfinite(value):
-        raise HandlerError(f"{what} 必须是有限数字 / {what} must be a finite number, got {value!r}")
+        raise HandlerError(_l("{what} 必须是有限数字（收到 {value}）", what=what, value=repr(value)))
     try:
         result = Decimal(str(value).strip()) if not isinstance(value, Decimal) else value
     except InvalidOperation:
-        raise HandlerError(f"{what} 必须是数字 / {what} must be a number, got {value!r}") from None
+        raise HandlerError(_l("{what} 必须是数字（收到 {value}）", what=what, value=repr(value))) from None
     if not result.is_finite():
-        raise HandlerError(f"{what} 必须是有限数字 / {what} must be a finite number, got {value!r}")
+        raise HandlerError(_l("{what} 必须是有限数字（收到 {value}）", what=what, value=repr(value)))
     return result
 
 
@@ -117,6 +116,13 @@ def _rounder(rules: dict[str, Any]) -> Any:
     step = Decimal(1).scaleb(-rules["decimals"])
     mode = ROUNDINGS[rules["rounding"]][0]
     return lambda value: value.quantize(step, rounding=mode)
+
+
+def format_score(value: Any, rules: dict[str, Any] | None = None) -> str:
+    """A score as the campaign's rule writes it (its decimals, its rounding): pages show stored scores with
+    this, as the scoring page's running total does (app.js reads the same rule from ``data-decimals`` and
+    ``data-rounding``)."""
+    return str(_rounder(check_rules(rules))(_to_decimal(value, "score")))
 
 
 def _num(value: Decimal) -> float:
@@ -154,12 +160,12 @@ def _classify(
     """
     _check_applicant(unit_id, supervising_union_id)
     if not isinstance(scorers, list):
-        raise HandlerError("scorers 必须是列表 / scorers must be a list")
+        raise HandlerError(_l("scorers 必须是列表"))
     order: list[int] = []
     recused: dict[int, tuple[str, str]] = {}
     for index, scorer in enumerate(scorers):
         if not isinstance(scorer, dict):
-            raise HandlerError(f"第 {index + 1} 个评分成员格式错误 / scorer #{index + 1} must be an object")
+            raise HandlerError(_l("第 {n} 个评分成员格式错误", n=index + 1))
         user_id = _require_int(scorer.get("user_id"), f"scorers[{index}].user_id")
         scorer_unit = scorer.get("unit_id")
         if scorer_unit is not None:
@@ -179,10 +185,10 @@ def select_scorers(
 ) -> list[int]:
     """Scorers allowed to score an application, after recusal, in the given order."""
     if isinstance(scorers, list) and not scorers:
-        raise HandlerError("没有配置评分成员 / no scorers configured")
+        raise HandlerError(_l("没有配置评分成员"))
     eligible, _ = _classify(scorers, unit_id, supervising_union_id)
     if not eligible:
-        raise HandlerError("回避后没有可评分的成员 / no eligible scorer after recusal")
+        raise HandlerError(_l("回避后没有可评分的成员"))
     return eligible
 
 
@@ -204,24 +210,24 @@ def record_recusals(
 def _check_criteria(criteria: Any) -> list[tuple[str, Decimal, Decimal]]:
     """Validate the criteria; returns (code, weight, max) in the given order."""
     if not isinstance(criteria, list) or not criteria:
-        raise HandlerError("评分标准不能为空 / criteria must be a non-empty list")
+        raise HandlerError(_l("评分标准不能为空"))
     parsed: list[tuple[str, Decimal, Decimal]] = []
     seen: set[str] = set()
     for index, criterion in enumerate(criteria):
         if not isinstance(criterion, dict):
-            raise HandlerError(f"第 {index + 1} 项评分标准格式错误 / criterion #{index + 1} must be an object")
+            raise HandlerError(_l("第 {n} 项评分标准格式错误", n=index + 1))
         code = criterion.get("code")
         if not isinstance(code, str) or not code:
-            raise HandlerError(f"第 {index + 1} 项评分标准缺少编码 / criterion #{index + 1} has no code")
+            raise HandlerError(_l("第 {n} 项评分标准缺少编码", n=index + 1))
         if code in seen:
-            raise HandlerError(f"评分标准编码重复：{code} / duplicate criterion code {code!r}")
+            raise HandlerError(_l("评分标准编码重复：{code}", code=code))
         seen.add(code)
         weight = _to_decimal(criterion.get("weight"), f"criterion {code} weight")
         maximum = _to_decimal(criterion.get("max"), f"criterion {code} max")
         if weight <= 0:
-            raise HandlerError(f"评分标准 {code} 的权重必须大于 0 / criterion {code!r} weight must be > 0")
+            raise HandlerError(_l("评分标准 {code} 的权重必须大于 0", code=code))
         if maximum <= 0:
-            raise HandlerError(f"评分标准 {code} 的满分必须大于 0 / criterion {code!r} max must be > 0")
+            raise HandlerError(_l("评分标准 {code} 的满分必须大于 0", code=code))
         parsed.append((code, weight, maximum))
     return parsed
 
@@ -232,34 +238,30 @@ def _scorer_row(
 ) -> tuple[int, dict[str, Decimal], dict[str, Decimal], Decimal, Any]:
     """One score sheet: (scorer, raw values, contributions, rounded total, comment)."""
     if not isinstance(score, dict):
-        raise HandlerError(f"第 {index + 1} 份评分格式错误 / score #{index + 1} must be an object")
+        raise HandlerError(_l("第 {n} 份评分格式错误", n=index + 1))
     scorer = _require_int(score.get("scorer"), f"scores[{index}].scorer")
     values = score.get("criteria")
     if not isinstance(values, dict):
-        raise HandlerError(f"评分成员 {scorer} 的评分缺少各项分数 / scorer {scorer}: criteria must be an object")
+        raise HandlerError(_l("评分成员 {scorer} 的评分缺少各项分数", scorer=scorer))
     known = {code for code, _, _ in criteria}
     unknown = sorted(set(values) - known)
     if unknown:
-        raise HandlerError(
-            f"评分成员 {scorer} 提交了未定义的评分项 {', '.join(map(str, unknown))} / "
-            f"scorer {scorer}: unknown criterion {', '.join(map(str, unknown))}"
-        )
+        raise HandlerError(_l("评分成员 {scorer} 提交了未定义的评分项 {codes}", scorer=scorer,
+                                  codes=", ".join(map(str, unknown))))
     raw: dict[str, Decimal] = {}
     for code, _, maximum in criteria:
         if code not in values or values[code] is None:
-            raise HandlerError(f"评分成员 {scorer} 缺少评分项 {code} / scorer {scorer}: missing criterion {code}")
+            raise HandlerError(_l("评分成员 {scorer} 缺少评分项 {code}", scorer=scorer, code=code))
         value = _to_decimal(values[code], f"scorer {scorer} criterion {code}")
         if value < 0 or value > maximum:
-            raise HandlerError(
-                f"评分成员 {scorer} 的评分项 {code} 分数 {value} 超出范围 0–{maximum} / "
-                f"scorer {scorer}: criterion {code} value {value} outside 0..{maximum}"
-            )
+            raise HandlerError(_l("评分成员 {scorer} 的评分项 {code} 分数 {value} 超出范围 0–{maximum}", scorer=scorer,
+                                      code=code, value=str(value), maximum=str(maximum)))
         raw[code] = value
     contributions = _contributions(raw, criteria, weight_sum)
     total = round_total(sum(contributions.values(), Decimal(0)))
     comment = score.get("comment")
     if comment is not None and not isinstance(comment, str):
-        raise HandlerError(f"评分成员 {scorer} 的评语必须是文本 / scorer {scorer}: comment must be text")
+        raise HandlerError(_l("评分成员 {scorer} 的评语必须是文本", scorer=scorer))
     return scorer, raw, contributions, total, comment
 
 
@@ -312,19 +314,19 @@ def aggregate_scores(*, scores: list[dict], criteria: list[dict], rules: dict[st
     rule = check_rules(rules)
     round_total = _rounder(rule)
     if not isinstance(scores, list) or not scores:
-        raise HandlerError("没有评分记录 / no scores to aggregate")
+        raise HandlerError(_l("没有评分记录"))
     weight_sum = sum((weight for _, weight, _ in parsed), Decimal(0))
     not_scored = [s["scorer"] for s in scores if isinstance(s, dict) and s.get("not_scored") is True]
     paper = {s.get("scorer") for s in scores if isinstance(s, dict) and s.get("paper") is True}
     scores = [s for s in scores if not (isinstance(s, dict) and s.get("not_scored") is True)]
     if not scores:
-        raise HandlerError("没有评分记录 / no scores to aggregate")
+        raise HandlerError(_l("没有评分记录"))
 
     sheets = [_scorer_row(score, index, parsed, weight_sum, round_total) for index, score in enumerate(scores)]
     seen: set[int] = set()
     for scorer, *_ in sheets:
         if scorer in seen:
-            raise HandlerError(f"评分成员 {scorer} 重复提交评分 / scorer {scorer} scored more than once")
+            raise HandlerError(_l("评分成员 {scorer} 重复提交评分", scorer=scorer))
         seen.add(scorer)
 
     per_scorer: list[dict] = []

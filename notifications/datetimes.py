@@ -40,15 +40,18 @@ def to_shanghai(value: DateLike) -> datetime:
     raise ValueError(f"expected a datetime, date or ISO 8601 string, got {value!r}")
 
 
-def format_datetime(value: DateLike, locale: str = "zh-CN") -> str:
-    """``2026年12月31日 23:59`` (zh) or ``2026-12-31 23:59 (UTC+8)`` (en)."""
+def format_datetime(value: DateLike, locale: str | None = None) -> str:
+    """``2026年12月31日 23:59`` (zh) or ``2026-12-31 23:59 (UTC+8)`` (en): the catalogue's words, in
+    ``locale`` (a recipient's) or the current one."""
     moment = to_shanghai(value)
-    if locale.startswith("en"):
-        return f"{moment:%Y-%m-%d %H:%M} (UTC+8)"
-    return f"{moment.year}年{moment.month}月{moment.day}日 {moment:%H:%M}"
+    from service import catalogue  # loaded when a date is first written (importing notifications loads no service)
+
+    with catalogue.locale(locale or catalogue.current_locale()):
+        return catalogue._("{year}年{month}月{day}日 {time}", year=moment.year, month=moment.month, day=moment.day,
+                 iso=moment.date().isoformat(), time=f"{moment:%H:%M}")
 
 
-def format_date(value: DateLike, locale: str = "zh-CN") -> str:
+def format_date(value: DateLike, locale: str | None = None) -> str:
     """``2026年12月31日`` (zh) or ``2026-12-31`` (en); datetimes are converted first."""
     if isinstance(value, str) and _is_bare_date(value):
         day = date.fromisoformat(value.strip())
@@ -56,12 +59,13 @@ def format_date(value: DateLike, locale: str = "zh-CN") -> str:
         day = value
     else:
         day = to_shanghai(value).date()
-    if locale.startswith("en"):
-        return day.isoformat()
-    return f"{day.year}年{day.month}月{day.day}日"
+    from service import catalogue  # loaded when a date is first written (importing notifications loads no service)
+
+    with catalogue.locale(locale or catalogue.current_locale()):
+        return catalogue._("{year}年{month}月{day}日", year=day.year, month=day.month, day=day.day, iso=day.isoformat())
 
 
-def format_overdue(hours: int | float, locale: str = "zh-CN") -> str:
+def format_overdue(hours: int | float, locale: str | None = None) -> str:
     """How long past due: ``3天``, ``5小时``, ``不足1小时`` (en: ``3 days``, ``5 hours``, ``less than an hour``).
 
     Whole days from 24 hours on, whole hours below that: a task late by a few
@@ -70,13 +74,14 @@ def format_overdue(hours: int | float, locale: str = "zh-CN") -> str:
     if isinstance(hours, bool) or not isinstance(hours, (int, float)) or hours < 0:
         raise ValueError(f"expected a non-negative number of hours, got {hours!r}")
     whole = int(hours)
-    english = locale.startswith("en")
-    if whole >= 24:
-        days = whole // 24
-        return f"{days} day{'' if days == 1 else 's'}" if english else f"{days}天"
-    if whole >= 1:
-        return f"{whole} hour{'' if whole == 1 else 's'}" if english else f"{whole}小时"
-    return "less than an hour" if english else "不足1小时"
+    from service import catalogue  # loaded when a date is first written (importing notifications loads no service)
+
+    with catalogue.locale(locale or catalogue.current_locale()):
+        if whole >= 24:
+            return catalogue.ngettext("{n}天", "{n} days", whole // 24)
+        if whole >= 1:
+            return catalogue.ngettext("{n}小时", "{n} hours", whole)
+        return catalogue._("不足1小时")
 
 
 def _is_bare_date(text: str) -> bool:

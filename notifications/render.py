@@ -57,10 +57,9 @@ def normalise_locale(locale: str | None) -> str:
 
     Anything not English falls back to Simplified Chinese, the service's default.
     """
-    tag = (locale or "").strip().replace("_", "-").lower()
-    if tag == "en" or tag.startswith("en-"):
-        return "en"
-    return DEFAULT_LOCALE
+    from service import catalogue  # the one rule for locale tags
+
+    return catalogue.html_lang(locale or DEFAULT_LOCALE)  # "en" or "zh-CN", as the templates' locales
 
 
 def template_names() -> list[str]:

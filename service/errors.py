@@ -18,7 +18,8 @@ class ServiceError(Exception):
     status = 500
     title = "Internal error"
 
-    def __init__(self, detail: str, **extra: Any):
+    def __init__(self, detail: object, **extra: Any):
+        detail = str(detail)  # a lazy msgid (``_l``) in the language of the request that raised it
         super().__init__(detail)
         self.detail = detail
         self.extra = extra

@@ -9,6 +9,7 @@ from service.api import schemas
 from service.api.common import current_user, services, session, uploaded_file
 from service.api.contract import operation
 from service.auth import policies
+from service.catalogue import _
 from service.schemas.common import Items, Page
 from service.schemas.orgs import (
     ImportQuery, ImportReport, OrgUnitCreate, OrgUnitQuery, OrgUnitRead, OrgUnitUpdate,
@@ -120,14 +121,14 @@ def set_password(body: SetPassword) -> tuple[str, int]:
            errors=(401, 403), allowed=policies.can_manage_whole_org)
 def export() -> Response:
     data = org_workbook.export(session=session(), user=current_user())
-    return Response(data, mimetype=XLSX, headers=download_headers("组织机构与人员.xlsx"))
+    return Response(data, mimetype=XLSX, headers=download_headers(_("组织机构与人员.xlsx")))
 
 
 @bp.get("/org-workbook/template")
 @operation("The empty import workbook: headers, an example row, notes (the federation's office)", content=XLSX,
            errors=(401, 403), allowed=policies.can_manage_whole_org)
 def template() -> Response:
-    return Response(org_workbook.template(), mimetype=XLSX, headers=download_headers("组织机构导入模板.xlsx"))
+    return Response(org_workbook.template(), mimetype=XLSX, headers=download_headers(_("组织机构导入模板.xlsx")))
 
 
 @bp.post("/org-workbook")

@@ -18,7 +18,7 @@ from service.schemas.definitions import DefinitionRead
 from service.schemas.instances import EventRead, InstanceRead
 from service.schemas.orgs import OrgUnitRead, PersonRead
 from service.schemas.tasks import TaskRead
-from service.workflows.campaign_setup import notice_working_days, rules_text, scoring_rules
+from service.workflows.campaign_setup import notice_working_days, rules_in_words, scoring_rules
 
 if TYPE_CHECKING:  # types only: routes and pages never touch tables (import contract)
     from service.models import Application, Campaign, InstanceEvent, OrgUnit, ProcessDefinition, ProcessInstance, Task, User
@@ -41,9 +41,8 @@ def person(u: User) -> dict[str, Any]:
 
 
 def campaign(c: Campaign, groups: frozenset[Group]) -> dict[str, Any]:
-    zh, en = rules_text(c)
     body = shape(CampaignRead, c, scorer_ids=[r.user_id for r in c.scorer_rows], scoring_rules=scoring_rules(c),
-                 scoring_rules_text=zh, scoring_rules_text_en=en, notice_working_days=notice_working_days(c),
+                 scoring_rules_text=rules_in_words(c), notice_working_days=notice_working_days(c),
                  owner_name=c.owner.name if c.owner is not None else None)
     return visibility.redact(visibility.CAMPAIGN_FIELDS, body, groups, None)
 

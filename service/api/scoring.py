@@ -36,8 +36,8 @@ def ranking(campaign_id: int) -> dict:
     rows = grading.ranking(session(), user=user, campaign_id=campaign_id)
     campaign = get_campaign(session(), campaign_id)
     return {"campaign_id": campaign_id, "items": rows,
-            "quotas": [{"grade": g, "limit": limit, "rule": zh, "rule_en": en}
-                       for g, (limit, zh, en) in grading.quota_limits(session(), campaign).items()],
+            "quotas": [{"grade": g, "limit": limit, "rule": rule}
+                       for g, (limit, rule) in grading.quota_limits(session(), campaign).items()],
             "waiting_for_proposal": [t.application_id for t in grading.waiting_items(session(), campaign_id,
                                                                                       grading.PROPOSE[0])],
             "waiting_for_decision": [t.application_id for t in grading.waiting_items(session(), campaign_id,

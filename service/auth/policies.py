@@ -17,6 +17,7 @@ from typing import Iterable
 
 from sqlalchemy import ColumnElement, and_, false, or_
 
+from service.catalogue import LazyText, _l
 from service.models import ROLES as ROLES  # the roles a lane may name (the modeler offers them)
 from service.models import Application, Campaign, OrgUnit, Task, User
 from service.repositories import reach as reach_rows
@@ -392,27 +393,27 @@ def can_forward(user: User) -> bool:
     return "vetter" in user.roles
 
 
-DENIED: dict[object, str] = {
-    can_run_public_notice: "只有评比办公室可以发布公示和处理异议 / only the office publishes notices and records findings",
-    can_run_meetings: "only the appraisal office may do this / 仅评比办公室可办理",
-    can_decide_grades: "only the group leader decides the grades / 仅领导小组组长可确定等次",
-    can_see_results: "only federation roles may see a campaign's results",
-    can_see_meetings: "only the office and the deciding roles see the meetings' lists",
-    can_prepare_shortlist: "only the appraisal office prepares the shortlist's candidates",
-    can_record_shortlist_view: "only members of the leading group record views on the shortlist",
-    can_close_shortlist: "only the group leader closes the shortlist",
-    can_confirm_awards: "only the chair's office confirms the award list",
-    can_forward: "only a supervising union's vetter vets and forwards its enterprises' applications",
-    can_reassign: "only the appraisal office may reassign a task",
-    can_migrate_instances: "only the federation's office or a process administrator may migrate running instances",
-    can_modify_instances: "only the federation's office or a process administrator may modify a running instance",
-    can_handle_incidents: "only the federation's office or a process administrator may see and retry incidents",
-    can_create_application: "only a unit's submitter may create an application",
-    can_deploy: "only process administrators may deploy",
-    can_manage_campaigns: "only the office may create campaigns",
-    can_manage_org: "only the office may manage units and people",
-    can_manage_whole_org: "only the federation's office imports and exports the whole organisation workbook",
-    can_start_directly: "only the federation's office or a process administrator may start a process directly",
-    can_issue_award_documents: "only the office and the deciding roles may print the commendation list and certificates",
+DENIED: dict[object, LazyText] = {
+    can_run_public_notice: _l("只有评比办公室可以发布公示和处理异议"),
+    can_run_meetings: _l("只有评比办公室可以办理此事项"),
+    can_decide_grades: _l("只有领导小组组长可以确定等次"),
+    can_see_results: _l("只有市总工会的评比角色可以查看评比结果"),
+    can_see_meetings: _l("只有评比办公室和决定等次的角色可以查看会议名单"),
+    can_prepare_shortlist: _l("只有评比办公室可以拟定初评候选名单"),
+    can_record_shortlist_view: _l("只有领导小组成员可以对候选名单发表意见"),
+    can_close_shortlist: _l("只有领导小组组长可以结束候选名单"),
+    can_confirm_awards: _l("只有主席办公会可以确认表彰名单"),
+    can_forward: _l("只有主管工会的审核人可以审核并上报所属单位的申报"),
+    can_reassign: _l("只有评比办公室可以转派任务"),
+    can_migrate_instances: _l("只有市总工会评比办公室或流程管理员可以迁移运行中的流程实例"),
+    can_modify_instances: _l("只有市总工会评比办公室或流程管理员可以修改运行中的流程实例"),
+    can_handle_incidents: _l("只有市总工会评比办公室或流程管理员可以查看和重试流程异常"),
+    can_create_application: _l("只有单位的填报人可以新建申报"),
+    can_deploy: _l("只有流程管理员可以部署流程"),
+    can_manage_campaigns: _l("只有评比办公室可以创建评比"),
+    can_manage_org: _l("只有评比办公室可以管理单位和人员"),
+    can_manage_whole_org: _l("只有市总工会评比办公室可以导入和导出整个组织机构表"),
+    can_start_directly: _l("只有市总工会评比办公室或流程管理员可以直接启动流程"),
+    can_issue_award_documents: _l("只有评比办公室和决定等次的角色可以打印表彰名单和荣誉证书"),
 }
 """What a 403 says when a role check fails (the API checks these before reading a body; use cases again)."""

@@ -28,14 +28,14 @@ from typing import Any
 from flask import Flask, g, request, session
 from flask_limiter import Limiter, RequestLimit
 
+from service.catalogue import N_, _
 from service.config import Settings
 
 LOGINS = ("auth.issue", "web.login")
 PASSWORD_CHANGES = ("auth.change_password", "web.account_password")
 OBJECTIONS = ("public_notices.file_objection", "web.notice_objection")
-MESSAGE = "登录尝试过多，请 {seconds} 秒后再试 / too many login attempts; try again in {seconds} seconds"
-OBJECTION_MESSAGE = ("提交异议过于频繁，请 {seconds} 秒后再试 / too many objections from this address; try again in "
-                     "{seconds} seconds")
+MESSAGE = N_("登录尝试过多，请 {seconds} 秒后再试")
+OBJECTION_MESSAGE = N_("提交异议过于频繁，请 {seconds} 秒后再试")
 _memory: "weakref.WeakSet[Limiter]" = weakref.WeakSet()
 
 
@@ -79,8 +79,8 @@ def retry_after() -> int:
 
 def message(seconds: int) -> str:
     if request and request.endpoint in OBJECTIONS:
-        return OBJECTION_MESSAGE.format(seconds=seconds)
-    return MESSAGE.format(seconds=seconds)
+        return _(OBJECTION_MESSAGE, seconds=seconds)
+    return _(MESSAGE, seconds=seconds)
 
 
 def init(app: Flask, settings: Settings) -> Limiter:

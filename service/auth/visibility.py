@@ -200,7 +200,7 @@ INSTANCE_FIELDS: Mapping[str, Spec] = {
 CAMPAIGN_FIELDS: Mapping[str, Spec] = {
     **dict.fromkeys(("id", "year", "name", "process_key", "opens_at", "closes_at", "criteria", "grades",
                      "no_award_grade", "max_applications_per_unit", "reminders", "scoring_rules",
-                     "scoring_rules_text", "scoring_rules_text_en", "min_eligible_scorers", "applicant_unit_ids",
+                     "scoring_rules_text", "min_eligible_scorers", "applicant_unit_ids",
                      "process_version", "opened_at", "copied_from_id", "scoring_quorum", "grade_quotas",
                      "notice_working_days", "shortlist_quorum", "vetting_working_days", "owner_unit_id",
                      "owner_name", "form_versions"), G.REFERENCE),
@@ -224,7 +224,7 @@ NOTIFICATION_FIELDS: Mapping[str, Spec] = {
 
 INCIDENT_FIELDS: Mapping[str, Spec] = {
     **dict.fromkeys(("id", "instance_id", "application_id", "element_id", "element_name", "state", "error",
-                     "attempts", "created_at", "failed_at", "resolved_at"), G.WORKFLOW),
+                     "message", "attempts", "created_at", "failed_at", "resolved_at"), G.WORKFLOW),
     # what a failed scorer selection was given names the scorers; whose step met it may be a scorer's
     **dict.fromkeys(("data", "caused_by", "resolved_by"), G.SCORER_IDENTITIES),
 }

@@ -22,7 +22,7 @@ from babel.messages.pofile import read_po
 from babel.support import Translations
 
 __all__ = ["LOCALES", "DEFAULT_LOCALE", "N_", "_", "_l", "ngettext", "name_of", "locale", "current_locale",
-           "normalise", "msgids", "on_miss", "html_lang", "translated"]
+           "normalise", "msgids", "on_miss", "html_lang", "translated", "stored", "shown", "LazyText"]
 
 LOCALES = ("zh_CN", "en")
 DEFAULT_LOCALE = "zh_CN"
@@ -113,7 +113,7 @@ def _format(text: str, kw: dict[str, Any]) -> str:
     return text.format(**kw) if kw else text
 
 
-def _(message: str, **kw: Any) -> str:
+def _(message: str, /, **kw: Any) -> str:
     """``message`` (the Chinese msgid) in the current locale, with ``{name}`` placeholders filled from ``kw``."""
     if message not in msgids():
         _missed("msgid", message)
@@ -131,7 +131,7 @@ def translated(message: str) -> str:
     return translations(current_locale()).gettext(message)
 
 
-def ngettext(singular: str, plural: str, n: int, **kw: Any) -> str:
+def ngettext(singular: str, plural: str, n: int, /, **kw: Any) -> str:
     """Chinese has one form (the singular msgid); English chooses by ``n``. ``{n}`` is filled in."""
     kw.setdefault("n", n)
     if singular not in msgids():
@@ -140,8 +140,10 @@ def ngettext(singular: str, plural: str, n: int, **kw: Any) -> str:
     tag = current_locale()
     if tag == DEFAULT_LOCALE:
         return _format(singular, kw)
-    text = translations(tag).ngettext(singular, plural, n)
-    if text in (singular, plural):  # a msgid translated without plural forms
+    entry = _catalog(tag).get(singular)
+    if entry is not None and entry.pluralizable:
+        text = translations(tag).ngettext(singular, plural, n)
+    else:  # a msgid translated without plural forms
         text = translations(tag).gettext(singular)
     return _format(text, kw)
 
@@ -151,7 +153,7 @@ class LazyText:
 
     __slots__ = ("message", "kw")
 
-    def __init__(self, message: str, **kw: Any) -> None:
+    def __init__(self, message: str, /, **kw: Any) -> None:
         self.message, self.kw = message, kw
 
     def __str__(self) -> str:
@@ -180,8 +182,29 @@ class LazyText:
         return str(self).format(*args, **kw)
 
 
-def _l(message: str, **kw: Any) -> LazyText:
+def _l(message: str, /, **kw: Any) -> LazyText:
     return LazyText(message, **kw)
+
+
+def _plain(value: Any) -> Any:
+    return value if value is None or isinstance(value, (str, int, float, bool)) else str(value)
+
+
+def stored(message: object) -> dict[str, Any]:
+    """A message to keep in the database and show later in its reader's language: a lazy msgid (``_l``)
+    as ``{"msgid", "params"}``, any other text as ``{"text"}`` (an engine's or a library's own words)."""
+    if isinstance(message, LazyText):
+        return {"msgid": message.message, "params": {k: _plain(v) for k, v in message.kw.items()}}
+    return {"text": str(message)}
+
+
+def shown(value: Any) -> str:
+    """A message kept by ``stored`` in the current locale ("" for none)."""
+    if isinstance(value, dict) and isinstance(value.get("msgid"), str):
+        return _(value["msgid"], **(value.get("params") or {}))
+    if isinstance(value, dict):
+        return str(value.get("text") or "")
+    return "" if value is None else str(value)
 
 
 def name_of(kind: str, code: object) -> str:

@@ -78,11 +78,14 @@ NOTICE_STATUS = {"open": N_("公示中"), "awaiting_findings": N_("公示期满�
 NOTICE_ITEM_STATUS = {"listed": N_("公示中"), "reexamining": N_("异议成立，重新审议中"), "final": N_("结果生效")}
 OBJECTION_STATUS = {"pending": N_("待处理"), "upheld": N_("异议成立"), "dismissed": N_("异议不成立")}
 FINDING = {"upheld": N_("异议成立"), "dismissed": N_("异议不成立")}
+# why a scorer stepped aside (handlers/scoring.py): the recusal's reason code
+RECUSAL = {"same_unit": N_("评分成员与申报单位为同一单位，依规回避"),
+           "supervising_union": N_("评分成员所在单位为申报单位的主管工会（负责审核把关），依规回避")}
 
 CODES: dict[str, dict[str, str]] = {
     "status": STATUS, "stage": STAGE, "action": ACTION, "role": ROLE, "delivery": DELIVERY, "channel": CHANNEL,
     "unit_type": UNIT_TYPE, "method": METHOD, "rounding": ROUNDING, "dropped": DROPPED, "task_state": TASK_STATE, "instance_state": INSTANCE_STATE,
     "import_result": IMPORT_RESULT, "notification": NOTIFICATION, "feedback": FEEDBACK, "org_field": ORG_FIELD,
     "notice_status": NOTICE_STATUS, "notice_item_status": NOTICE_ITEM_STATUS, "objection_status": OBJECTION_STATUS,
-    "finding": FINDING, "view": VIEW,
+    "finding": FINDING, "view": VIEW, "recusal": RECUSAL,
 }

@@ -43,7 +43,8 @@ catalogue.set_request_locale(_request_locale)  # any Flask request, once this mo
 def init_app(app: Flask) -> None:
     babel = Babel(app, locale_selector=select_locale, default_locale=catalogue.DEFAULT_LOCALE, configure_jinja=False)
     babel.__dict__["domain_instance"] = _Catalogue()  # flask_babel.gettext answers from the same catalogue
-    app.jinja_env.globals.update(_=_, ngettext=ngettext, name_of=name_of, html_lang=catalogue.html_lang)
+    app.jinja_env.globals.update(_=_, ngettext=ngettext, name_of=name_of, html_lang=catalogue.html_lang,
+                                 translated=catalogue.translated)
     app.jinja_env.filters["name_of"] = lambda code, kind: name_of(kind, code)
 
 

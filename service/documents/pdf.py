@@ -8,8 +8,19 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from service.catalogue import _, html_lang
+
 _TEMPLATES = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
                          autoescape=select_autoescape(default=True, default_for_string=True))
+_TEMPLATES.globals.update(_=_, html_lang=html_lang)  # the documents' words come from the catalogue
+
+
+def _page_footer() -> str:
+    """The page footer rule (a stylesheet beside the document's, not text in it): the catalogue's words
+    around the page counters."""
+    words = _("第 {page} 页，共 {pages} 页").replace('"', "").replace("\\", "")
+    content = '"' + words.replace("{page}", '" counter(page) "').replace("{pages}", '" counter(pages) "') + '"'
+    return "@page { @bottom-center { content: %s; font-size: 9pt; color: #555; } }" % content
 
 
 @dataclass(frozen=True)
@@ -36,19 +47,20 @@ class Campaign:
 
 
 def chinese_date(day: date) -> str:
-    """2027年1月15日."""
-    return f"{day.year}年{day.month}月{day.day}日"
+    """2027年1月15日 (the catalogue's date words, as the notifications write a date)."""
+    return _("{year}年{month}月{day}日", year=day.year, month=day.month, day=day.day, iso=day.isoformat())
 
 
 def certificate_number(campaign: Campaign, award: Award) -> str:
     return f"{campaign.year}-{award.application_id:04d}"
 
 
-def _render(template: str, **data: Any) -> bytes:
-    from weasyprint import HTML  # a heavy import, needed only here
+def _render(template: str, *, footer: bool = False, **data: Any) -> bytes:
+    from weasyprint import CSS, HTML  # a heavy import, needed only here
 
     html = _TEMPLATES.get_template(template).render(chinese_date=chinese_date, number=certificate_number, **data)
-    return HTML(string=html).write_pdf(pdf_identifier=False)  # type: ignore[no-any-return]
+    sheets = [CSS(string=_page_footer())] if footer else []
+    return HTML(string=html).write_pdf(stylesheets=sheets, pdf_identifier=False)  # type: ignore[no-any-return]
 
 
 def commendation_list(campaign: Campaign, awards: list[Award]) -> bytes:
@@ -58,8 +70,8 @@ def commendation_list(campaign: Campaign, awards: list[Award]) -> bytes:
     others = [a for a in awards if a.grade not in campaign.grades]  # a grade the campaign no longer lists
     if others:
         groups += [(grade, [a for a in others if a.grade == grade]) for grade in dict.fromkeys(a.grade for a in others)]
-    return _render("commendation_list.html", campaign=campaign, groups=[(g, items) for g, items in groups if items],
-                   count=len(awards))
+    return _render("commendation_list.html", footer=True, campaign=campaign,
+                   groups=[(g, items) for g, items in groups if items], count=len(awards))
 
 
 def certificates(campaign: Campaign, awards: list[Award]) -> bytes:

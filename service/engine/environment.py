@@ -14,6 +14,7 @@ from typing import Any
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
 from handlers.registry import HandlerError, get_handler
+from service.catalogue import DEFAULT_LOCALE, locale, stored
 from service.engine import expressions
 from service.engine.errors import ExecutionError
 
@@ -49,8 +50,10 @@ class SafeEnvironment(BasePythonScriptEngineEnvironment):
         data = {"handler": operation_name, "params": params}
         try:
             result = found.fn(**params)
-        except HandlerError as exc:
-            raise ExecutionError(f"handler {operation_name!r}: {exc}", data=data) from exc
+        except HandlerError as exc:  # the incident shows the handler's message in its reader's language
+            with locale(DEFAULT_LOCALE):
+                raise ExecutionError(f"handler {operation_name!r}: {exc}",
+                                     data={**data, "message": stored(exc.message)}) from exc
         except Exception as exc:  # noqa: BLE001 - a handler's bug is an incident at its element, not a 500
             raise ExecutionError(f"handler {operation_name!r} raised {type(exc).__name__}: {exc}", data=data) from exc
         self.calls.append(ServiceCall(operation_name, params, result))

@@ -8,6 +8,7 @@ EngineError
 """
 from __future__ import annotations
 
+from service.catalogue import _
 from service.engine.problems import Problem
 
 __all__ = ["BpmnValidationError", "EngineError", "ExecutionError", "MigrationRefused", "Problem", "TaskNotReady"]
@@ -24,9 +25,9 @@ class BpmnValidationError(EngineError):
         self.problems = sorted(problems, key=lambda p: p.severity != "error")
         errors = [p for p in self.problems if p.severity == "error"] or self.problems
         first = errors[0]
-        where = f"（元素 {first.element_id}）" if first.element_id else ""
-        more = f"，另有 {len(errors) - 1} 个错误" if len(errors) > 1 else ""
-        super().__init__(f"流程文档未通过校验：{first.message}{where}{more}")
+        where = _("（元素 {id}）", id=first.element_id) if first.element_id else ""
+        more = _("，另有 {n} 个错误", n=len(errors) - 1) if len(errors) > 1 else ""
+        super().__init__(_("流程文档未通过校验：{problem}{where}{more}", problem=first.message, where=where, more=more))
 
 
 class TaskNotReady(EngineError):

@@ -14,7 +14,7 @@ from typing import Callable, Iterable
 from lxml import etree
 
 from service.engine.graph import ACTIVITIES, BPMN_NS, FLOW_NODES, GATEWAYS, NS, Node, Scope, local
-from service.engine.problems import EVENT_NAMES, UNSUPPORTED, Problem
+from service.engine.problems import EVENT_NAMES, UNSUPPORTED, Problem, phrase
 
 SUPPORTED_NODES = frozenset({"startEvent", "endEvent", "intermediateCatchEvent", "intermediateThrowEvent",
                              "boundaryEvent", "task", "userTask", "serviceTask", "subProcess", "exclusiveGateway",
@@ -43,14 +43,13 @@ def _label(node: Node | str) -> str:
 def supported_elements(scope: Scope, diagram: Diagram) -> Iterable[Problem]:
     for node in scope.nodes.values():
         if node.kind not in SUPPORTED_NODES and node.kind in UNSUPPORTED:
-            advice, advice_en = UNSUPPORTED[node.kind]
-            yield Problem(node.id, "unsupported_element", {"name": node.kind, "advice": advice, "advice_en": advice_en})
+            yield Problem(node.id, "unsupported_element", {"name": node.kind, "advice": phrase(UNSUPPORTED[node.kind])})
         allowed = {"timerEventDefinition"} | ({"terminateEventDefinition"} if node.kind == "endEvent" else set()) \
             | ({"messageEventDefinition"} if node.kind == "intermediateCatchEvent" else set())
         for definition in node.event_definitions:
             if definition not in allowed:
-                zh, en = EVENT_NAMES.get(definition, (definition, definition))
-                yield Problem(node.id, "unsupported_event", {"name": zh, "name_en": en})
+                named = EVENT_NAMES.get(definition)
+                yield Problem(node.id, "unsupported_event", {"name": phrase(named) if named else definition})
         if len(node.event_definitions) > 1:
             yield _p(node, "single_event_definition")
 

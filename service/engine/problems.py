@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from service.catalogue import N_, _, locale
+from service.catalogue import N_, _, _l
 
 ERROR, WARNING = "error", "warning"
 
@@ -185,70 +185,73 @@ RULES: dict[str, Rule] = {
 }
 
 
-# Parts of messages, in the same two languages: where an expression sits, why it was refused,
-# which timer, and what to use instead of a forbidden element.
-WHERE: dict[str, tuple[str, str]] = {
-    "conditionExpression": ("条件", "condition"),
-    "completionCondition": ("多实例完成条件", "completion condition"),
-    "loopCardinality": ("多实例次数", "loop cardinality"),
-    "timeDate": ("定时日期", "timeDate"),
-    "timeDuration": ("定时时长", "timeDuration"),
-    "timeCycle": ("循环定时", "timeCycle"),
-    "parameter": ("参数 {name} ", "parameter {name}"),
-    "assigneeVariable": ("办理人变量 assigneeVariable ", "assigneeVariable"),
-    "dueAtVariable": ("办理期限变量 dueAtVariable ", "dueAtVariable"),
-    "loopDataInputRef": ("多实例集合 loopDataInputRef ", "the multi-instance collection"),
+# Parts of messages (msgids of the catalogue): where an expression sits, why it was refused, which
+# event, and what to use instead of a forbidden element. A problem's parameters hold them lazily
+# (``_l``), so the message is in the language of whoever reads it.
+WHERE: dict[str, str] = {
+    "conditionExpression": N_("条件"),
+    "completionCondition": N_("多实例完成条件"),
+    "loopCardinality": N_("多实例次数"),
+    "timeDate": N_("定时日期"),
+    "timeDuration": N_("定时时长"),
+    "timeCycle": N_("循环定时"),
+    "parameter": N_("参数 {name} "),
+    "assigneeVariable": N_("办理人变量 assigneeVariable "),
+    "dueAtVariable": N_("办理期限变量 dueAtVariable "),
+    "loopDataInputRef": N_("多实例集合 loopDataInputRef "),
 }
-EXPRESSION_REASONS: dict[str, tuple[str, str]] = {
-    "empty": ("表达式为空", "empty expression"),
-    "too_long": ("表达式超过 {subject} 个字符", "expression longer than {subject} characters"),
-    "syntax": ("语法错误（{subject}）", "syntax error: {subject}"),
-    "node": ("不允许使用 {subject} 语法", "{subject} is not allowed"),
-    "name": ("不允许使用名称 {subject}", "name {subject!r} is not allowed"),
-    "attribute": ("不允许使用属性 {subject}", "attribute {subject!r} is not allowed"),
-    "keywords": ("不允许使用关键字参数", "keyword arguments are not allowed"),
-    "function": ("不允许调用函数 {subject}", "function {subject!r} is not allowed"),
-    "call": ("只能调用允许的函数", "only named functions may be called"),
-    "literal": ("不允许使用字节串或复数字面量", "bytes and complex literals are not allowed"),
-    "runtime": ("无法求值（{subject}）", "cannot be evaluated: {subject}"),
+EXPRESSION_REASONS: dict[str, str] = {
+    "empty": N_("表达式为空"),
+    "too_long": N_("表达式超过 {subject} 个字符"),
+    "syntax": N_("语法错误（{subject}）"),
+    "node": N_("不允许使用 {subject} 语法"),
+    "name": N_("不允许使用名称 {subject}"),
+    "attribute": N_("不允许使用属性 {subject}"),
+    "keywords": N_("不允许使用关键字参数"),
+    "function": N_("不允许调用函数 {subject}"),
+    "call": N_("只能调用允许的函数"),
+    "literal": N_("不允许使用字节串或复数字面量"),
+    "runtime": N_("无法求值（{subject}）"),
 }
-FORBIDDEN: dict[str, tuple[str, str, str, str]] = {
-    "scriptTask": ("脚本任务", "script task", "请改用调用已注册处理程序的服务任务",
-                   "use a service task with a registered handler"),
-    "businessRuleTask": ("业务规则任务", "business rule task", "请改用网关条件或服务任务",
-                         "use gateway conditions or a service task"),
-    "callActivity": ("调用活动", "call activity", "请把被调用的流程画成内嵌子流程",
-                     "model the called process as an embedded sub-process"),
+FORBIDDEN: dict[str, tuple[str, str]] = {
+    "scriptTask": (N_("脚本任务"), N_("请改用调用已注册处理程序的服务任务")),
+    "businessRuleTask": (N_("业务规则任务"), N_("请改用网关条件或服务任务")),
+    "callActivity": (N_("调用活动"), N_("请把被调用的流程画成内嵌子流程")),
+}
+"""A forbidden element: its name and what to use instead (both msgids)."""
+
+
+EVENT_NAMES: dict[str, str] = {
+    "messageEventDefinition": N_("消息"), "signalEventDefinition": N_("信号"),
+    "errorEventDefinition": N_("错误"), "escalationEventDefinition": N_("升级"),
+    "compensateEventDefinition": N_("补偿"), "conditionalEventDefinition": N_("条件"),
+    "linkEventDefinition": N_("链接"), "cancelEventDefinition": N_("取消"),
+    "terminateEventDefinition": N_("终止"), "timerEventDefinition": N_("定时"),
+}
+UNSUPPORTED: dict[str, str] = {
+    "manualTask": N_("请改用用户任务，放在办理角色的泳道中并指定表单"),
+    "sendTask": N_("本服务不收发 BPMN 消息：请改用调用 notify 处理程序的服务任务"),
+    "receiveTask": N_("本服务不收发 BPMN 消息：请改用用户任务或定时事件"),
+    "complexGateway": N_("请改用排他、并行或包容网关"),
+    "transaction": N_("请改用普通子流程"),
+    "adHocSubProcess": N_("请改用普通子流程"),
 }
 
 
-EVENT_NAMES: dict[str, tuple[str, str]] = {
-    "messageEventDefinition": ("消息", "message"), "signalEventDefinition": ("信号", "signal"),
-    "errorEventDefinition": ("错误", "error"), "escalationEventDefinition": ("升级", "escalation"),
-    "compensateEventDefinition": ("补偿", "compensation"), "conditionalEventDefinition": ("条件", "conditional"),
-    "linkEventDefinition": ("链接", "link"), "cancelEventDefinition": ("取消", "cancel"),
-    "terminateEventDefinition": ("终止", "terminate"), "timerEventDefinition": ("定时", "timer"),
-}
-UNSUPPORTED: dict[str, tuple[str, str]] = {
-    "manualTask": ("请改用用户任务，放在办理角色的泳道中并指定表单", "use a user task in the lane of the role that does it, with a form"),
-    "sendTask": ("本服务不收发 BPMN 消息：请改用调用 notify 处理程序的服务任务", "this service sends no BPMN messages: use a service task calling the notify handler"),
-    "receiveTask": ("本服务不收发 BPMN 消息：请改用用户任务或定时事件", "this service receives no BPMN messages: use a user task or a timer event"),
-    "complexGateway": ("请改用排他、并行或包容网关", "use an exclusive, parallel or inclusive gateway"),
-    "transaction": ("请改用普通子流程", "use an ordinary sub-process"),
-    "adHocSubProcess": ("请改用普通子流程", "use an ordinary sub-process"),
-}
+def phrase(msgid: str, **kw: Any) -> Any:
+    """A part of a message, translated when the message is shown (a lazy msgid of the catalogue)."""
+    return _l(msgid, **kw)
 
 
-def where(what: str, name: str = "") -> dict[str, str]:
+def where(what: str, name: str = "") -> dict[str, Any]:
     """Message parameters naming where an expression sits (``conditionExpression``, ``parameter`` …)."""
-    zh, en = WHERE.get(what, (what, what))
-    return {"where": zh.format(name=name), "where_en": en.format(name=name)}
+    msgid = WHERE.get(what)
+    return {"where": phrase(msgid, name=name) if msgid else what}
 
 
-def expression_reason(kind: str, subject: str = "") -> dict[str, str]:
-    """Message parameters saying why an expression was refused, in both languages."""
-    zh, en = EXPRESSION_REASONS.get(kind, EXPRESSION_REASONS["runtime"])
-    return {"reason": zh.format(subject=subject), "reason_en": en.format(subject=subject)}
+def expression_reason(kind: str, subject: str = "") -> dict[str, Any]:
+    """Message parameters saying why an expression was refused (in the reader's language)."""
+    return {"reason": phrase(EXPRESSION_REASONS.get(kind, EXPRESSION_REASONS["runtime"]), subject=subject)}
 
 
 @dataclass(frozen=True)
@@ -273,18 +276,11 @@ class Problem:
 
     @property
     def message(self) -> str:
-        """The Chinese message (what people see by default)."""
-        with locale("zh_CN"):
-            return _(self.rule.zh, **self.params)
-
-    @property
-    def message_en(self) -> str:
-        with locale("en"):
-            return _(self.rule.zh, **self.params)
+        """The message in the reader's language (the request's, or a ``with locale(...)`` block's)."""
+        return _(self.rule.zh, **self.params)
 
     def as_dict(self) -> dict[str, str | None]:
-        return {"element": self.element_id, "code": self.code, "severity": self.severity,
-                "message": self.message, "message_en": self.message_en}
+        return {"element": self.element_id, "code": self.code, "severity": self.severity, "message": self.message}
 
 
 def rule_table() -> list[dict[str, str | None]]:

@@ -16,20 +16,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Any, Callable, Iterable
 
 import defusedxml.ElementTree as safe_et
 from defusedxml import DefusedXmlException
 from lxml import etree
 
 from handlers.registry import registered_names
+from service.catalogue import N_
 from service.engine import expressions
 from service.engine.data_rules import DataContext, check_scopes, start_variables
 from service.engine.errors import BpmnValidationError, Problem
 from service.engine.graph import Scope, scopes
 from service.engine.graph_rules import GRAPH_RULES, Diagram, duplicate_ids
 from service.engine.lanes import lane_roles, role_names
-from service.engine.problems import FORBIDDEN, expression_reason, where
+from service.engine.problems import FORBIDDEN, expression_reason, phrase, where
 from service.engine.timers import parse_timer_literal
 from service.engine.xmltext import decode_document
 from service import timekeeping
@@ -63,7 +64,7 @@ def parse_safely(xml: bytes | str, max_bytes: int = MAX_BPMN_BYTES) -> tuple[etr
         raise BpmnValidationError([Problem(None, "too_large", {"size": size, "limit": max_bytes})])
     text = decode_document(xml)
     if not text.strip():
-        raise BpmnValidationError([Problem(None, "not_xml", {"detail": "empty document / 文档为空"})])
+        raise BpmnValidationError([Problem(None, "not_xml", {"detail": _("文档为空")})])
     data = text.encode("utf-8")
     try:
         safe_et.fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
@@ -136,9 +137,9 @@ def _element_problems(root: etree._Element, rules: Rules) -> list[Problem]:
         if local not in _bpmn_element_names():
             problems.append(Problem(el_id, "unknown_element", {"name": local}))
         elif local in FORBIDDEN:
-            label, label_en, advice, advice_en = FORBIDDEN[local]
-            problems.append(Problem(el_id, "forbidden_element", {"name": local, "label": label, "label_en": label_en,
-                                                                 "advice": advice, "advice_en": advice_en}))
+            label, advice = FORBIDDEN[local]
+            problems.append(Problem(el_id, "forbidden_element", {"name": local, "label": phrase(label),
+                                                                 "advice": phrase(advice)}))
         elif local == "script":
             problems.append(Problem(el_id, "script", {"what": "bpmn:script"}))
         elif local == "userTask":
@@ -204,7 +205,7 @@ def _check_user_task(el: etree._Element, lane_of: dict[str, str], rules: Rules) 
         try:
             timekeeping.parse(due_in)
         except timekeeping.DurationError as exc:
-            yield Problem(el_id, "bad_duration", {"value": due_in, "reason": exc.message_zh, "reason_en": exc.message_en})
+            yield Problem(el_id, "bad_duration", {"value": due_in, "reason": exc.message})
 
 
 def _check_message_catch(root: etree._Element, el: etree._Element, lane_of: dict[str, str],
@@ -253,22 +254,17 @@ def _check_timer(el_id: str | None, text: str | None, kind: str) -> Iterable[Pro
     try:
         parse_timer_literal(kind, literal)
     except timekeeping.DurationError as exc:
-        yield Problem(el_id, "bad_timer", {**_timer_kind(kind), "value": literal, "reason": exc.message_zh,
-                                           "reason_en": exc.message_en})
+        yield Problem(el_id, "bad_timer", {**_timer_kind(kind), "value": literal, "reason": exc.message})
     except ValueError:
-        zh, en = _TIMER_FORMS[kind]
-        yield Problem(el_id, "bad_timer", {**_timer_kind(kind), "value": literal, "reason": zh, "reason_en": en})
+        yield Problem(el_id, "bad_timer", {**_timer_kind(kind), "value": literal, "reason": phrase(_TIMER_FORMS[kind])})
 
 
 _TIMER_FORMS = {
-    "timeDate": ("应为 ISO 8601 日期时间，如 2026-12-31T23:59:59+08:00（不带时区按北京时间）",
-                 "write an ISO 8601 date and time such as 2026-12-31T23:59:59+08:00 (no zone: Asia/Shanghai)"),
-    "timeDuration": ("应为 ISO 8601 时长，如 P5D", "write an ISO 8601 duration such as P5D"),
-    "timeCycle": ("应为 ISO 8601 循环，如 R3/PT1H 或 R/2027-01-04T09:00:00+08:00/P1D",
-                  "write an ISO 8601 repeating interval such as R3/PT1H or R/2027-01-04T09:00:00+08:00/P1D"),
+    "timeDate": N_("应为 ISO 8601 日期时间，如 2026-12-31T23:59:59+08:00（不带时区按北京时间）"),
+    "timeDuration": N_("应为 ISO 8601 时长，如 P5D"),
+    "timeCycle": N_("应为 ISO 8601 循环，如 R3/PT1H 或 R/2027-01-04T09:00:00+08:00/P1D"),
 }
 
 
-def _timer_kind(kind: str) -> dict[str, str]:
-    names = where(kind)
-    return {"kind": names["where"], "kind_en": names["where_en"]}
+def _timer_kind(kind: str) -> dict[str, Any]:
+    return {"kind": where(kind)["where"]}

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from service.catalogue import shown
 from service.extensions import Base
 from service.models.org import OrgUnit
 from service.models.types import JsonType, UtcDateTime
@@ -184,3 +185,9 @@ class Incident(Base):
     caused_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     resolved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    @property
+    def message(self) -> str:
+        """What failed, in the reader's language: a handler's message is kept as msgid and parameters."""
+        found = (self.data or {}).get("message")
+        return shown(found) if found else self.error

@@ -27,35 +27,35 @@ from typing import Annotated, Any, Literal, get_args
 from pydantic import AfterValidator, ConfigDict, Field, create_model
 from pydantic.fields import FieldInfo
 
-from service.catalogue import _
+from service.catalogue import N_, _, translated
 from service.schemas.base import Body, From, Read
 from service.schemas.common import Paging
 
 # Choices by code and their Chinese labels (msgids: the English is in service/catalogue's .po files).
 CATEGORIES: dict[str, str] = {
-    "1": "执行上级决策中推出的创造性措施",
-    "2": "争创一流组织、一流工作中作出重大贡献",
-    "3": "破解体制机制和热点难点问题",
-    "4": "在工会各项工作中主动谋划的创造性举措",
-    "5": "借鉴外地经验、结合本地实际的创造性方法",
-    "6": "多年探索完善、今年总结规范提高的经验做法",
+    "1": N_("执行上级决策中推出的创造性措施"),
+    "2": N_("争创一流组织、一流工作中作出重大贡献"),
+    "3": N_("破解体制机制和热点难点问题"),
+    "4": N_("在工会各项工作中主动谋划的创造性举措"),
+    "5": N_("借鉴外地经验、结合本地实际的创造性方法"),
+    "6": N_("多年探索完善、今年总结规范提高的经验做法"),
 }
 CONDITIONS: dict[str, str] = {
-    "1": "被市委、市政府和省总以上认可并采纳",
-    "2": "得到过市总工会以上主要领导的肯定",
-    "3": "在省总以上会议作经验介绍或得到省总以上肯定",
-    "4": "被中央和省级主要媒体推介报道",
-    "5": "在基层产生较大影响、得到职工群众认可",
+    "1": N_("被市委、市政府和省总以上认可并采纳"),
+    "2": N_("得到过市总工会以上主要领导的肯定"),
+    "3": N_("在省总以上会议作经验介绍或得到省总以上肯定"),
+    "4": N_("被中央和省级主要媒体推介报道"),
+    "5": N_("在基层产生较大影响、得到职工群众认可"),
 }
 RECOGNITION_LEVELS: dict[str, str] = {
-    "national": "国家级",
-    "provincial": "省级",
-    "municipal": "市级",
-    "county": "县级",
+    "national": N_("国家级"),
+    "provincial": N_("省级"),
+    "municipal": N_("市级"),
+    "county": N_("县级"),
 }
 APPLICANT_TYPES: dict[str, str] = {
-    "collective": "集体",
-    "individual": "个人",
+    "collective": N_("集体"),
+    "individual": N_("个人"),
 }
 MAX_RECOGNITIONS = 50
 
@@ -100,42 +100,42 @@ def _unique(values: list[str] | None) -> list[str] | None:
 # (No docstring: it would become the form's description.)
 class Recognition(Body):
 
-    model_config = ConfigDict(title="肯定记录")
+    model_config = ConfigDict(title=N_("肯定记录"))
 
-    level: Annotated[Level, Field(**_title("级别", **_labels(RECOGNITION_LEVELS)))]
-    department: Annotated[str, Field(min_length=1, max_length=200, pattern=r"\S", **_title("部门"))]
-    date: Annotated[str, AfterValidator(_iso_date), Field(**_title("日期", format="date"))] = None  # type: ignore[assignment]
+    level: Annotated[Level, Field(**_title(N_("级别"), **_labels(RECOGNITION_LEVELS)))]
+    department: Annotated[str, Field(min_length=1, max_length=200, pattern=r"\S", **_title(N_("部门")))]
+    date: Annotated[str, AfterValidator(_iso_date), Field(**_title(N_("日期"), format="date"))] = None  # type: ignore[assignment]
 
 
 class ApplicationFields(Body):
     """The application's fields as a draft holds them; ``null`` or ``""`` clears a field."""
 
-    model_config = ConfigDict(title="保定市总工会创新性工作申报表", json_schema_extra={
+    model_config = ConfigDict(title=N_("保定市总工会创新性工作申报表"), json_schema_extra={
         "$schema": "https://json-schema.org/draft/2020-12/schema", "$id": "urn:appraisal-flow:forms:application",
-        "description": "填报内容要精练具体，实事求是，不得弄虚作假。"})
+        "description": N_("填报内容要精练具体，实事求是，不得弄虚作假。")})
 
-    applicant_type: ApplicantType | None = Field(None, **_title("申报者", "申报者为集体或个人", **_labels(APPLICANT_TYPES)))
-    applicant_name: str | None = Field(None, max_length=200, **_title("申报者名称或姓名", "集体填写名称（如某班组、某部门），个人填写姓名"))
-    contact_person: str | None = Field(None, max_length=50, **_title("联系人"))
-    contact_phone: str | None = Field(None, max_length=30, **_title("联系电话"))
-    theme: str | None = Field(None, max_length=200, **_title("申报主题", "所申报创新性工作的主题"))
-    content: str | None = Field(None, max_length=10000, **_title("详细内容", "所申报工作的具体内容，要有较为详细的文字说明"))
-    proposer: str | None = Field(None, max_length=200, **_title("最早提出人/单位", "创新性工作由谁先提出"))
-    refinement: str | None = Field(None, max_length=10000, **_title("完善过程", "如何逐步完善确定"))
-    effects: str | None = Field(None, max_length=10000, **_title("具体成效", "取得的具体效果"))
-    recognitions: list[Recognition] | None = Field(None, max_length=MAX_RECOGNITIONS, **_title("获得肯定情况", "得到过哪些级别、哪些部门的肯定"))
-    category: Category | None = Field(None, **_title("成果范围", "属于六个方面中的哪一方面", **_labels(CATEGORIES)))
+    applicant_type: ApplicantType | None = Field(None, **_title(N_("申报者"), N_("申报者为集体或个人"), **_labels(APPLICANT_TYPES)))
+    applicant_name: str | None = Field(None, max_length=200, **_title(N_("申报者名称或姓名"), N_("集体填写名称（如某班组、某部门），个人填写姓名")))
+    contact_person: str | None = Field(None, max_length=50, **_title(N_("联系人")))
+    contact_phone: str | None = Field(None, max_length=30, **_title(N_("联系电话")))
+    theme: str | None = Field(None, max_length=200, **_title(N_("申报主题"), N_("所申报创新性工作的主题")))
+    content: str | None = Field(None, max_length=10000, **_title(N_("详细内容"), N_("所申报工作的具体内容，要有较为详细的文字说明")))
+    proposer: str | None = Field(None, max_length=200, **_title(N_("最早提出人/单位"), N_("创新性工作由谁先提出")))
+    refinement: str | None = Field(None, max_length=10000, **_title(N_("完善过程"), N_("如何逐步完善确定")))
+    effects: str | None = Field(None, max_length=10000, **_title(N_("具体成效"), N_("取得的具体效果")))
+    recognitions: list[Recognition] | None = Field(None, max_length=MAX_RECOGNITIONS, **_title(N_("获得肯定情况"), N_("得到过哪些级别、哪些部门的肯定")))
+    category: Category | None = Field(None, **_title(N_("成果范围"), N_("属于六个方面中的哪一方面"), **_labels(CATEGORIES)))
     conditions: Annotated[list[Annotated[Condition, Field(json_schema_extra=_labels(CONDITIONS))]] | None,
-                          AfterValidator(_unique)] = Field(None, **_title("具备的申报条件", "至少具备以下条件之一", uniqueItems=True))
+                          AfterValidator(_unique)] = Field(None, **_title(N_("具备的申报条件"), N_("至少具备以下条件之一"), uniqueItems=True))
 
 
 FIELD_NAMES: tuple[str, ...] = tuple(ApplicationFields.model_fields)
 REQUIRED_AT_SUBMIT: tuple[str, ...] = ("applicant_type", "applicant_name", "contact_person", "contact_phone", "theme",
                                        "content", "proposer", "refinement", "effects", "category", "conditions")
 REQUIRED_MESSAGES: dict[str, str] = {
-    "applicant_type": "请选择申报者为集体或个人 / choose a collective or an individual",
-    "category": "请选择六类成果之一 / choose one of the six categories",
-    "conditions": "至少具备五个条件之一 / at least one of the five conditions",
+    "applicant_type": N_("请选择申报者为集体或个人"),
+    "category": N_("请选择六类成果之一"),
+    "conditions": N_("至少具备五个条件之一"),
 }
 BLANK: dict[str, Any] = {name: [] if name in ("recognitions", "conditions")
                          else None if name in ("category", "applicant_type") else "" for name in FIELD_NAMES}
@@ -169,7 +169,7 @@ def form_schema() -> dict[str, Any]:
 
 
 def columns() -> list[tuple[str, str]]:
-    """(field, Chinese title) in form order: the export's columns."""
+    """(field, title msgid) in form order: the export's columns (``translated`` gives the reader's words)."""
     return [(name, info.title or name) for name, info in ApplicationFields.model_fields.items()]
 
 
@@ -177,16 +177,17 @@ _CHOICES = {"category": CATEGORIES, "conditions": CONDITIONS, "applicant_type": 
 
 
 def cell(name: str, value: Any) -> str:
-    """A field's value as the export writes it: choices by their Chinese label, recognitions one per line."""
+    """A field's value as the export writes it: choices by their label in the reader's language, recognitions
+    one per line."""
     if value is None or value == "" or value == []:
         return ""
     if name == "recognitions":
-        return "\n".join(" ".join(p for p in (RECOGNITION_LEVELS.get(r.get("level"), r.get("level", "")),
+        return "\n".join(" ".join(p for p in (translated(RECOGNITION_LEVELS.get(r.get("level"), r.get("level", ""))),
                                                 r.get("department", ""), r.get("date") or "") if p)
                          for r in value if isinstance(r, dict))
     if name in _CHOICES:
         labels = _CHOICES[name]
-        return "\n".join(f"{v}. {labels[v]}" if v in labels else str(v)
+        return "\n".join(f"{v}. {translated(labels[v])}" if v in labels else str(v)
                           for v in (value if isinstance(value, list) else [value]))
     return str(value)
 

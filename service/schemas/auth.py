@@ -5,18 +5,18 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field
 
+from service.catalogue import _l
 from service.schemas.base import Body, From, Read
 
 # The one password rule (API, the password page, and whoever sets a password next).
 PASSWORD_MIN_LENGTH = 10
-PASSWORD_RULE = (f"至少 {PASSWORD_MIN_LENGTH} 个字符，不能全是数字或全是字母 / "
-                 f"at least {PASSWORD_MIN_LENGTH} characters, not only digits or only letters")
+PASSWORD_RULE = _l("至少 {n} 个字符，不能全是数字或全是字母", n=PASSWORD_MIN_LENGTH)
 
 
 def password_problem(password: str) -> str | None:
-    """Why ``password`` may not be chosen, or None."""
+    """Why ``password`` may not be chosen (in the current locale), or None."""
     if len(password) < PASSWORD_MIN_LENGTH or password.isdigit() or password.isalpha():
-        return PASSWORD_RULE
+        return str(PASSWORD_RULE)
     return None
 
 
@@ -27,7 +27,7 @@ def _strong(password: str) -> str:
     return password
 
 
-NewPassword = Annotated[str, Field(max_length=1000, description=PASSWORD_RULE), AfterValidator(_strong)]
+NewPassword = Annotated[str, Field(max_length=1000, description=f"at least {PASSWORD_MIN_LENGTH} characters, not only digits or only letters"), AfterValidator(_strong)]
 
 
 class TokenRequest(Body):

@@ -18,7 +18,7 @@ from typing import Any, Callable
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from service.catalogue import _
+from service.catalogue import N_, _
 from service.errors import ValidationFailed
 
 
@@ -80,7 +80,7 @@ def shape(model: type[Read], row: Any, **computed: Any) -> dict[str, Any]:
 
 # --------------------------------------------------------------------------- validation errors
 
-REQUIRED = "必填 / required"
+REQUIRED = N_("必填")
 
 
 def _message(error: dict[str, Any], required: dict[str, str]) -> str:
@@ -88,7 +88,7 @@ def _message(error: dict[str, Any], required: dict[str, str]) -> str:
     name = str(error["loc"][0]) if error["loc"] else ""
     if kind == "missing" or (kind in ("string_too_short", "too_short") and ctx.get("min_length") == 1) \
             or (kind == "string_pattern_mismatch" and ctx.get("pattern") == r"\S"):
-        return required.get(name, REQUIRED) if len(error["loc"]) == 1 else REQUIRED
+        return _(required.get(name, REQUIRED) if len(error["loc"]) == 1 else REQUIRED)
     if kind == "extra_forbidden":
         return _("未知字段")
     if kind == "string_type":
@@ -107,7 +107,7 @@ def _message(error: dict[str, Any], required: dict[str, str]) -> str:
         return _("须为整数")
     if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
         low, high = ctx.get("ge", ctx.get("gt")), ctx.get("le", ctx.get("lt"))
-        return f"超出范围 / out of range ({low if low is not None else ''}–{high if high is not None else ''})"
+        return _("超出范围（{low}–{high}）", low="" if low is None else low, high="" if high is None else high)
     if kind == "value_error":
         return str(ctx.get("error") or error["msg"])
     return error["msg"]
@@ -167,7 +167,7 @@ def inline_schema(schema: dict[str, Any]) -> dict[str, Any]:
             node = {**next(o for o in options if o != {"type": "null"}), **rest}
         elif node.get("default", 0) is None:
             node = {k: v for k, v in node.items() if k != "default"}
-        return {k: walk(v) if k not in ("enum", "required", "x-enum-labels", "x-enum-labels-en") else v
+        return {k: walk(v) if k not in ("enum", "required", "x-enum-labels") else v
                 for k, v in node.items()}
 
     return walk(schema)

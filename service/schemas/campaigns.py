@@ -97,8 +97,8 @@ class CampaignRead(Read):
     max_applications_per_unit: int | None = None
     reminders: dict[str, Any] | None = None
     scoring_rules: dict[str, Any] | None = None
-    scoring_rules_text: str | None = None
-    scoring_rules_text_en: str | None = None
+    scoring_rules_text: str | None = Field(None, description="The scoring rules in words, in the request's language "
+                                                "(Accept-Language), as scorers see them before they score")
     min_eligible_scorers: int | None = None
     applicant_unit_ids: list[int] | None = None
     shortlist_quorum: int | None = None
@@ -117,8 +117,7 @@ class CampaignRead(Read):
 class Effect(Read):
     field: str | None = None
     label: str | None = None
-    message: str | None = None
-    message_en: str | None = None
+    message: str | None = Field(None, description="What the change does, in the request's language (Accept-Language)")
     refused: bool | None = None
 
 
@@ -133,8 +132,7 @@ class CampaignEditRead(Read):
 class ReadinessProblem(Read):
     code: str | None = None
     severity: str | None = None
-    message: str | None = None
-    message_en: str | None = None
+    message: str | None = Field(None, description="The problem in the request's language (Accept-Language)")
     link: str | None = None
     unit_id: int | None = None
 

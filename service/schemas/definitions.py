@@ -70,8 +70,7 @@ class VersionChange(Read):
                                   "form_changed, deadline_changed, handler_changed, timer_added, timer_removed, "
                                   "timer_changed, condition_added, condition_removed or condition_changed")
     element: str
-    message: str
-    message_en: str
+    message: str = Field(description="The change in a sentence, in the request's language (Accept-Language)")
 
 
 class ChangesRead(Read):

@@ -27,6 +27,8 @@ class IncidentRead(Read):
     element_name: str | None = None
     state: str | None = None
     error: str | None = None
+    message: str | None = Field(None, description="What failed, in the reader's language (the handler's own message "
+                                "where it gave one, else ``error``)")
     data: dict[str, Any] | None = None
     attempts: int | None = None
     created_at: str | None = None

@@ -36,8 +36,7 @@ class RankedRead(ResultRead):
 class QuotaRead(Read):
     grade: str | None = None
     limit: int | None = None
-    rule: str | None = None
-    rule_en: str | None = None
+    rule: str | None = Field(None, description="The quota in words, in the request's language (Accept-Language)")
 
 
 class RankingRead(Read):

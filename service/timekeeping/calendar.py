@@ -15,9 +15,19 @@ from collections.abc import Mapping
 
 import chinese_calendar
 
+from service.catalogue import _l
+
 
 class CalendarError(ValueError):
-    """The calendar cannot answer: bad override rows, bad arguments, or a year without data."""
+    """The calendar cannot answer: bad override rows, bad arguments, or a year without data. The message
+    is a lazy msgid (``_l``): shown in its reader's language, kept as msgid and parameters."""
+
+    def __init__(self, message: object) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return str(self.message)
 
 
 MAX_CONSECUTIVE_DAYS_OFF = 366
@@ -30,14 +40,9 @@ class CalendarYearMissing(CalendarError):
     def __init__(self, year: int) -> None:
         self.year = year
         first, last = covered_years()[0], covered_years()[-1]
-        super().__init__(
-            f"缺少 {year} 年的法定节假日安排：请在节假日调整表（override table）中补录 {year} 年的"
-            f"放假日期（false）和调休上班日期（true），或升级 chinesecalendar 软件包。"
-            f" / No statutory holiday data for {year} (the chinesecalendar package covers "
-            f"{first}–{last}): add {year} rows to the holiday override table — holidays as "
-            f"non-working (false), adjusted weekend workdays as working (true) — or upgrade "
-            f"the chinesecalendar package."
-        )
+        super().__init__(_l("缺少 {year} 年的法定节假日安排（已有 {first}–{last} 年）：请在节假日调整表中补录 {year} 年的"
+                            "放假日期（false）和调休上班日期（true），或升级 chinesecalendar 软件包。",
+                            year=year, first=first, last=last))
 
 
 def covered_years() -> list[int]:
@@ -56,7 +61,7 @@ def _as_date(value: object, what: str = "date") -> dt.date:
         return value.date()
     if isinstance(value, dt.date):
         return value
-    raise CalendarError(f"{what} 必须是日期 / {what} must be a date, got {value!r}")
+    raise CalendarError(_l("{what} 必须是日期（收到 {value}）", what=what, value=repr(value)))
 
 
 class WorkdayCalendar:
@@ -76,9 +81,7 @@ class WorkdayCalendar:
         self._overrides: dict[dt.date, bool] = {}
         for day, working in (overrides or {}).items():
             if not isinstance(working, bool):
-                raise CalendarError(
-                    f"节假日调整 {day} 的值必须是 true/false / override for {day} must be a boolean"
-                )
+                raise CalendarError(_l("节假日调整 {day} 的值必须是 true/false", day=str(day)))
             self._overrides[_as_date(day, "override date")] = working
         self._override_years = {day.year for day in self._overrides}
 
@@ -105,7 +108,7 @@ class WorkdayCalendar:
         """
         start = _as_date(start, "start")
         if isinstance(n, bool) or not isinstance(n, int):
-            raise CalendarError(f"工作日天数必须是整数 / n must be an integer, got {n!r}")
+            raise CalendarError(_l("工作日天数必须是整数（收到 {value}）", value=repr(n)))
         step = dt.timedelta(days=1 if n > 0 else -1)
         remaining = abs(n)
         day = start
@@ -118,11 +121,8 @@ class WorkdayCalendar:
             else:
                 days_off += 1
                 if days_off > MAX_CONSECUTIVE_DAYS_OFF:
-                    raise CalendarError(
-                        f"{day} 附近连续超过 {MAX_CONSECUTIVE_DAYS_OFF} 天没有工作日，请检查节假日调整表 / "
-                        f"more than {MAX_CONSECUTIVE_DAYS_OFF} consecutive days off near {day}; "
-                        f"check the holiday override table"
-                    )
+                    raise CalendarError(_l("{day} 附近连续超过 {n} 天没有工作日，请检查节假日调整表", day=str(day),
+                                           n=MAX_CONSECUTIVE_DAYS_OFF))
         return day
 
     def working_days_between(self, a: dt.date, b: dt.date) -> int:
@@ -153,8 +153,8 @@ def from_overrides(rows: Mapping[str, object] | None, *, lenient: bool = False) 
         try:
             day = dt.date.fromisoformat(str(key))
         except ValueError:
-            raise CalendarError(f"节假日调整表中的日期 {key!r} 无效，应为 YYYY-MM-DD / invalid override date {key!r}") from None
+            raise CalendarError(_l("节假日调整表中的日期 {key} 无效，应为 YYYY-MM-DD", key=repr(key))) from None
         if not isinstance(working, bool):
-            raise CalendarError(f"节假日调整 {key} 的值必须是 true/false / override for {key} must be a boolean")
+            raise CalendarError(_l("节假日调整 {day} 的值必须是 true/false", day=str(key)))
         days[day] = working
     return WorkdayCalendar(days, lenient=lenient)

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
+from service.catalogue import N_, LazyText, _l, ngettext
+
 MAX_NOMINAL_DAYS = 3660
 """Ten years: a longer deadline is a typing mistake, and would overflow far-future arithmetic."""
 
@@ -28,34 +30,31 @@ _ISO = re.compile(
 _WEEKS = re.compile(r"^P(?P<weeks>\d+)W$")
 _WORKING_DAYS = re.compile(r"^P(?P<working_days>\d+)WD$")
 
-REASONS: dict[str, tuple[str, str]] = {
-    "syntax": ("应为 ISO 8601 时长（如 P5D、PT36H、P1M）或工作日数（如 P10WD 表示 10 个工作日）",
-               "write an ISO 8601 duration (P5D, PT36H, P1M) or working days (P10WD for 10 working days)"),
-    "zero": ("时长必须大于零", "it must be longer than zero"),
-    "too_long": ("时长不能超过 10 年", "it must not be longer than 10 years"),
-    "fraction": ("只有最后一项（时、分或秒）可以带小数", "only the last component (hours, minutes or seconds) may have a fraction"),
-    "not_fixed": ("循环定时的间隔必须是固定长度（周、天、时、分、秒），不能用年、月或工作日",
-                  "a cycle's interval must have a fixed length (weeks, days, hours, minutes, seconds), "
-                  "not years, months or working days"),
+REASONS: dict[str, str] = {
+    "syntax": N_("应为 ISO 8601 时长（如 P5D、PT36H、P1M）或工作日数（如 P10WD 表示 10 个工作日）"),
+    "zero": N_("时长必须大于零"),
+    "too_long": N_("时长不能超过 10 年"),
+    "fraction": N_("只有最后一项（时、分或秒）可以带小数"),
+    "not_fixed": N_("循环定时的间隔必须是固定长度（周、天、时、分、秒），不能用年、月或工作日"),
 }
-"""Why a duration was refused, in Chinese and English, by reason code."""
+"""Why a duration was refused, by reason code (msgids of the catalogue)."""
 
 
 class DurationError(ValueError):
     """A duration that cannot be evaluated; ``reason`` is a key of :data:`REASONS`."""
 
     def __init__(self, text: str, reason: str):
-        super().__init__(f"{text!r}: {REASONS[reason][1]}")
+        super().__init__(f"{text!r}: {reason}")
         self.text = text
         self.reason = reason
 
-    @property
-    def message_zh(self) -> str:
-        return REASONS[self.reason][0]
+    def __str__(self) -> str:
+        return f"{self.text!r}: {self.message}"
 
     @property
-    def message_en(self) -> str:
-        return REASONS[self.reason][1]
+    def message(self) -> LazyText:
+        """Why, in the reader's language (translated when shown)."""
+        return _l(REASONS[self.reason])
 
 
 @dataclass(frozen=True)
@@ -146,20 +145,28 @@ def format_duration(duration: Duration) -> str:
     return "P" + date + (f"T{time}" if time else "")
 
 
-def describe(duration: Duration) -> tuple[str, str]:
-    """How people read it: ("10 个工作日", "10 working days"), ("1 个月 5 天", "1 month 5 days")."""
+def describe(duration: Duration) -> str:
+    """How people read it, in the reader's language: "10 个工作日" / "10 working days", "1 个月 5 天"."""
     if duration.working_days:
-        n = duration.working_days
-        return f"{n} 个工作日", f"{n} working day{'s' if n != 1 else ''}"
+        return ngettext("{v} 个工作日", "{v} working days", duration.working_days, v=duration.working_days)
     total = Decimal(duration.time // timedelta(microseconds=1)) / 1_000_000
     hours, rest = divmod(total, 3600)
     minutes, seconds = divmod(rest, 60)
-    parts = [(duration.years, "年", "year"), (duration.months, "个月", "month"), (duration.weeks, "周", "week"),
-             (duration.days, "天", "day"), (hours, "小时", "hour"), (minutes, "分钟", "minute"),
-             (seconds, "秒", "second")]
-    zh = " ".join(f"{_plain(n)} {unit}" for n, unit, _ in parts if n)
-    en = " ".join(f"{_plain(n)} {unit}{'s' if n != 1 else ''}" for n, _, unit in parts if n)
-    return zh, en
+    words = []
+    for n, unit in ((duration.years, "years"), (duration.months, "months"), (duration.weeks, "weeks"),
+                    (duration.days, "days"), (hours, "hours"), (minutes, "minutes"), (seconds, "seconds")):
+        if n:
+            count, v = (int(n) if n == int(n) else 2), _plain(n)
+            words.append({
+                "years": lambda: ngettext("{v} 年", "{v} years", count, v=v),
+                "months": lambda: ngettext("{v} 个月", "{v} months", count, v=v),
+                "weeks": lambda: ngettext("{v} 周", "{v} weeks", count, v=v),
+                "days": lambda: ngettext("{v} 天", "{v} days", count, v=v),
+                "hours": lambda: ngettext("{v} 小时", "{v} hours", count, v=v),
+                "minutes": lambda: ngettext("{v} 分钟", "{v} minutes", count, v=v),
+                "seconds": lambda: ngettext("{v} 秒", "{v} seconds", count, v=v),
+            }[unit]())
+    return " ".join(words)
 
 
 _WRITTEN_UNITS: dict[str, str] = {

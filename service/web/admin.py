@@ -112,7 +112,7 @@ def incident_retry(incident_id: int) -> Response:
     if retried.state == "resolved":
         flash(_("重试成功，流程已继续"), "ok")
     else:
-        flash(_("重试仍然失败：{error}", error=retried.error), "error")
+        flash(_("重试仍然失败：{error}", error=retried.message), "error")
     back = request.form.get("back", "")
     if _BACK.fullmatch(back):  # only the pages that offer the button: never a redirect elsewhere
         return redirect(back)

@@ -5,8 +5,10 @@ from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Response, current_app, render_template, request
+from jinja2 import pass_context
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from handlers.scoring import format_score
 from notifications import format_overdue
 from service.catalogue.codes import CODES
 from service.catalogue import _
@@ -38,14 +40,21 @@ def _local(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
 
 
 @bp.app_template_filter("score")
-def _score(value: object) -> str:
-    return "—" if value is None else f"{float(value):.2f}"  # type: ignore[arg-type]
+@pass_context
+def _score(context: Any, value: object, campaign: Any = None) -> str:
+    """A stored score with its campaign's decimals and rounding (the one rule, handlers.scoring); the
+    campaign is the page's (``campaign``, or its ``application``'s) unless given."""
+    if value is None:
+        return "—"
+    application = context.get("application")
+    campaign = campaign or context.get("campaign") or getattr(application, "campaign", None)
+    return format_score(value, getattr(campaign, "scoring_rules", None))
 
 
 @bp.app_context_processor
 def _helpers() -> dict[str, Any]:
     return {"lang": i18n.lang, "csrf_token": security.csrf_token, "current_user": security.session_user,
-            "now": clock.now, "sees_all": policies.sees_all_applications, "pick": i18n.pick,
+            "now": clock.now, "sees_all": policies.sees_all_applications,
             "can_reassign": policies.can_reassign,
             "task_action": i18n.task_action, "title_of": i18n.title_of, "overdue_label": _overdue_label,
             "org_field_names": lambda: list(CODES["org_field"]), "stage_codes": list(CODES["stage"]),

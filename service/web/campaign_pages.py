@@ -12,7 +12,6 @@ from service.catalogue import _
 from service.auth import policies
 from service.errors import Conflict, ValidationFailed
 from service.web.blueprint import bp
-from service.web.i18n import lang
 from service.web.security import db, login_required, user
 from service.workflows import applications, campaign_setup
 
@@ -67,7 +66,7 @@ def campaign_setup_page(campaign_id: int) -> Any:
             if not preview:
                 flash(_("已保存") if effects else _("没有改动"), "ok")
                 for e in effects:
-                    flash(f"{e['label']}：{e['message'] if lang() == 'zh-CN' else e['message_en']}", "ok")
+                    flash(_("{label}：{message}", label=e["label"], message=e["message"]), "ok")
                 return redirect(url_for("web.campaign_setup_page", campaign_id=campaign_id) + f"#{section}")
     data = campaign_setup.setup_view(session=db(), services=_services(), user=user(), campaign_id=campaign_id)
     return render_template("campaign_setup.html", errors=errors, effects=effects, section=section,

@@ -11,8 +11,8 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
-from service.catalogue import _, N_
-from service.web.i18n import enum_label, pick, title_of
+from service.catalogue import N_, _, translated
+from service.web.i18n import enum_label, title_of
 
 LONG_TEXT = 300
 
@@ -44,7 +44,7 @@ def fields_for(schema: dict[str, Any], values: dict[str, Any] | None = None,
 
 def _field(name: str, prop: dict[str, Any], required: bool, value: Any, enum: list[str] | None = None) -> Field:
     kind_type = prop.get("type")
-    f = Field(name=name, kind="text", label=title_of(prop), required=required, help=prop.get("description", ""),
+    f = Field(name=name, kind="text", label=title_of(prop), required=required, help=translated(prop.get("description", "")),
               value=value, max_length=prop.get("maxLength"))
     if enum is not None:
         f.kind, f.options = "radio", [(v, v) for v in enum]
@@ -123,7 +123,7 @@ def _rows(name: str, items: dict[str, Any], form: MultiDict) -> list[dict[str, A
 
 _MESSAGES = [
     (re.compile(r"is a required property"), N_("必填")),
-    (re.compile(r"should be non-empty|is too short|必填"), N_("必填")),
+    (re.compile(r"should be non-empty|is too short"), N_("必填")),
 ]
 
 
@@ -137,7 +137,6 @@ def errors_by_field(errors: list[dict[str, str]]) -> tuple[dict[str, list[str]],
             if pattern.search(message):
                 message = _(msgid)
                 break
-        message = pick(message)
         name = e.get("field") or "$"
         if name == "$":
             general.append(message)

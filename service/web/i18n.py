@@ -30,15 +30,6 @@ def lang() -> str:
     return html_lang(current_locale())
 
 
-def pick(message: str) -> str:
-    """The page language's half of a bilingual "中文 / English" message (service errors not yet in the
-    catalogue)."""
-    if " / " not in message:
-        return message
-    zh, _sep, en = message.partition(" / ")
-    return en if lang() == "en" else zh
-
-
 def title_of(schema: dict) -> str:
     """A schema node's title (a Chinese msgid) in the page language."""
     return translated(schema.get("title") or "")
@@ -61,8 +52,6 @@ _CJK = re.compile(r"[\u3400-\u9fff]")
 def error_text(status: int, detail: str | None) -> str:
     """What an error page says: the service's own words when they are in the page's language, else a
     sentence for the status."""
-    if detail:
-        chosen = pick(detail)
-        if (lang() == "en") != bool(_CJK.search(chosen)):
-            return chosen
+    if detail and (lang() == "en") != bool(_CJK.search(detail)):
+        return detail
     return _(ERROR_PAGES.get(status, ERROR_PAGES[500]))

@@ -10,7 +10,6 @@ from werkzeug.wrappers import Response
 from service.catalogue import _, name_of
 from service.errors import Conflict, NotFound, ValidationFailed
 from service.web.blueprint import bp
-from service.web.i18n import pick
 from service.web.security import db, login_required, session_user, user
 from service.workflows import public_notice
 
@@ -104,7 +103,7 @@ def publish_notice(campaign_id: int) -> Response:
     try:
         notice = public_notice.publish(session=db(), user=user(), campaign_id=campaign_id)
     except Conflict as exc:
-        flash(pick(exc.detail), "error")
+        flash(exc.detail, "error")
     else:
         view = public_notice.notice_view(db(), notice, user())
         flash(_("公示已发布，公示期至 {end}", end=view["ends_at"][:19].replace("T", " ")), "ok")

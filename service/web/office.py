@@ -13,9 +13,9 @@ from werkzeug.wrappers import Response
 from service import clock
 from service.schemas import applications as application_schema
 from service.auth import policies
-from service.workflows import campaigns, dashboard, readiness
+from service.workflows import campaign_setup, campaigns, dashboard, readiness
 from service.workflows.filenames import download_headers
-from service.catalogue import _, locale, name_of
+from service.catalogue import _, name_of, translated
 from service.web.blueprint import bp
 
 from service.web.security import db, login_required, user
@@ -57,12 +57,6 @@ def _safe(value: Any) -> Any:
     return value
 
 
-def _zh(kind: str, code: str | None) -> str:
-    """A code's Chinese name (the exports are Chinese documents whatever the page language)."""
-    with locale("zh_CN"):
-        return name_of(kind, code)
-
-
 def _width(value: Any) -> int:
     """Display width of a cell's text: a CJK character is two columns wide."""
     text = f"{value:.2f}" if isinstance(value, float) else str(value if value is not None else "")
@@ -70,9 +64,9 @@ def _width(value: Any) -> int:
 
 
 def _sheet(ws: Any, title: str, header: list[str], rows: list[list[Any]], *, scores: tuple[str, ...] = (),
-           widest: int = 60) -> None:
+           decimals: int = 2, widest: int = 60) -> None:
     """A sheet people print: the title over the table, a frozen bold header, columns as wide as their
-    text (within ``widest``), scores shown with two decimals."""
+    text (within ``widest``), scores shown with the campaign's decimals (its rounding rule's)."""
     ws.append([_safe(title)])
     ws.append(header)
     for row in rows:
@@ -91,7 +85,7 @@ def _sheet(ws: Any, title: str, header: list[str], rows: list[list[Any]], *, sco
         letter = get_column_letter(i)
         if name in scores:
             for (cell,) in ws.iter_rows(min_row=3, min_col=i, max_col=i):
-                cell.number_format = "0.00"
+                cell.number_format = "0." + "0" * decimals if decimals else "0"
         widths = [_width(name)] + [_width(row[i - 1]) for row in rows]
         ws.column_dimensions[letter].width = min(max(max(widths) + 2, 8), widest)
     ws.print_title_rows = "1:2"
@@ -100,23 +94,27 @@ def _sheet(ws: Any, title: str, header: list[str], rows: list[list[Any]], *, sco
 @bp.get("/office/campaigns/<int:campaign_id>/scores.xlsx")
 @login_required
 def export_scores(campaign_id: int) -> Response:
-    """评分表: every submitted sheet of the entered applications, with the stored weighted totals."""
+    """评分表: every submitted sheet of the entered applications, with the stored weighted totals (in the
+    viewer's language, Chinese by default, like every export)."""
     sheet = dashboard.score_sheet(session=db(), user=user(), campaign_id=campaign_id)
     criteria = sheet["campaign"].criteria
-    header = ["申报编号", "申报单位", "申报主题", "状态", "评分人"] \
-        + [f"{c['name']}（满分{c['max']}，权重{c['weight']}）" for c in criteria] + ["加权合计", "评语", "提交时间"]
+    total_header = _("加权合计")
+    header = [_("申报编号"), _("申报单位"), _("申报主题"), _("状态"), _("评分人")] \
+        + [_("{name}（满分{max}，权重{weight}）", name=c["name"], max=c["max"], weight=c["weight"]) for c in criteria] \
+        + [total_header, _("评语"), _("提交时间")]
     rows = []
     for row in sheet["rows"]:
         values = [row["criteria"].get(c["code"]) for c in criteria]
         total = row["total"]  # the stored calculation's (handlers.scoring.weighted_total), never recomputed here
         a = row["application"]
-        rows.append([a.id, _safe(a.unit.name), _safe(a.theme), _zh("status", a.status), _safe(row["scorer"]), *values,
+        rows.append([a.id, _safe(a.unit.name), _safe(a.theme), name_of("status", a.status), _safe(row["scorer"]), *values,
                      float(total) if total is not None else None, _safe(row["comment"]),
                      clock.local(row["completed_at"]).strftime("%Y-%m-%d %H:%M") if row["completed_at"] else ""])
     wb = Workbook()
-    _sheet(wb.active, f"{sheet['campaign'].name}评分表", header, rows, scores=("加权合计",))
-    wb.active.title = "评分表"
-    return _xlsx(wb, f"{sheet['campaign'].name}-评分表.xlsx")
+    _sheet(wb.active, _("{campaign}评分表", campaign=sheet["campaign"].name), header, rows, scores=(total_header,),
+           decimals=_decimals(sheet["campaign"]))
+    wb.active.title = _("评分表")
+    return _xlsx(wb, _("{campaign}-评分表.xlsx", campaign=sheet["campaign"].name))
 
 
 @bp.get("/office/campaigns/<int:campaign_id>/results.xlsx")
@@ -125,7 +123,9 @@ def export_results(campaign_id: int) -> Response:
     """评比结果: the entered applications ranked by their stored final score (equal scores, equal rank: 并列)."""
     campaign = campaigns.visible_campaign(db(), user(), campaign_id)
     ranking = campaigns.results(session=db(), user=user(), campaign_id=campaign_id)
-    header = ["排名", "申报编号", "申报单位", "申报主题", "状态", "最终得分", "计算方法", "有效评分数", "去掉的分数", "等次"]
+    score_header = _("最终得分")
+    header = [_("排名"), _("申报编号"), _("申报单位"), _("申报主题"), _("状态"), score_header, _("计算方法"),
+              _("有效评分数"), _("去掉的分数"), _("等次")]
     rows, rank, previous = [], 0, None
     for position, row in enumerate(ranking, start=1):
         calc = row.get("calculation") or {}
@@ -135,13 +135,14 @@ def export_results(campaign_id: int) -> Response:
             rank, previous = position, score
         method = calc.get("method")
         rows.append([rank if score is not None else "", row["application_id"], _safe(row["unit_name"]),
-                     _safe(row["theme"]), _zh("status", row.get("status")), score,
-                     _zh("method", method),
+                     _safe(row["theme"]), name_of("status", row.get("status")), score,
+                     name_of("method", method),
                      len(calc.get("kept", [])) or None, dropped, row.get("grade") or ""])
     wb = Workbook()
-    _sheet(wb.active, f"{campaign.name}评比结果", header, rows, scores=("最终得分",))
-    wb.active.title = "评比结果"
-    return _xlsx(wb, f"{campaign.name}-评比结果.xlsx")
+    _sheet(wb.active, _("{campaign}评比结果", campaign=campaign.name), header, rows, scores=(score_header,),
+           decimals=_decimals(campaign))
+    wb.active.title = _("评比结果")
+    return _xlsx(wb, _("{campaign}-评比结果.xlsx", campaign=campaign.name))
 
 
 @bp.get("/office/campaigns/<int:campaign_id>/applications.xlsx")
@@ -152,11 +153,16 @@ def export_applications(campaign_id: int) -> Response:
     fields = application_schema.columns()
     wb = Workbook()
     ws = wb.active
-    ws.title = "申报汇总"
-    ws.append(["申报编号", "申报单位", "状态", *(title for _, title in fields)])
+    ws.title = _("申报汇总")
+    ws.append([_("申报编号"), _("申报单位"), _("状态"), *(translated(title) for _name, title in fields)])
     for a in sheet["rows"]:
-        ws.append([a.id, _safe(a.unit.name if a.unit else ""), _zh("status", a.status),
-                   *(_safe(application_schema.cell(name, getattr(a, name))) for name, _ in fields)])
+        ws.append([a.id, _safe(a.unit.name if a.unit else ""), name_of("status", a.status),
+                   *(_safe(application_schema.cell(name, getattr(a, name))) for name, _title in fields)])
     for cell in ws[1]:
         cell.font = Font(bold=True)
-    return _xlsx(wb, f"{sheet['campaign'].name}-申报汇总.xlsx")
+    return _xlsx(wb, _("{campaign}-申报汇总.xlsx", campaign=sheet["campaign"].name))
+
+
+def _decimals(campaign: Any) -> int:
+    """How many decimals the campaign's scores have: its rounding rule's (handlers.scoring.check_rules)."""
+    return int(campaign_setup.scoring_rules(campaign)["decimals"])

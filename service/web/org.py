@@ -248,14 +248,14 @@ def _count_line(counts: dict[str, int]) -> str:
 @login_required
 def org_export() -> Response:
     data = org_workbook.export(session=db(), user=user())
-    return Response(data, mimetype=XLSX, headers=download_headers("组织机构与人员.xlsx"))
+    return Response(data, mimetype=XLSX, headers=download_headers(_("组织机构与人员.xlsx")))
 
 
 @bp.get("/office/org/template.xlsx")
 @login_required
 def org_template() -> Response:
     _office()
-    return Response(org_workbook.template(), mimetype=XLSX, headers=download_headers("组织机构导入模板.xlsx"))
+    return Response(org_workbook.template(), mimetype=XLSX, headers=download_headers(_("组织机构导入模板.xlsx")))
 
 
 # --------------------------------------------------------------------------- passwords

@@ -7,7 +7,7 @@ from urllib.parse import urlparse
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
-from service.catalogue import _
+from service.catalogue import DEFAULT_LOCALE, _, html_lang
 from service import clock
 from service.auth import policies, tokens, visibility
 from service.errors import Conflict, NotFound, Unauthenticated, ValidationFailed
@@ -52,7 +52,7 @@ def login_page() -> Any:
         else:
             chosen = session.get("lang")
             login(account)
-            session["lang"] = chosen if chosen in LANGUAGES else ("en" if account.locale == "en" else "zh-CN")
+            session["lang"] = chosen if chosen in LANGUAGES else html_lang(account.locale or DEFAULT_LOCALE)
             return redirect(_safe_next(request.form.get("next")))
         return render_template("login.html", error=error, next=request.form.get("next", "")), 401
     return render_template("login.html", error=error, next=request.args.get("next", ""))

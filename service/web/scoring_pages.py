@@ -10,7 +10,6 @@ from service.auth import policies
 from service.catalogue import _
 from service.errors import Conflict, Forbidden, ValidationFailed
 from service.web.blueprint import bp
-from service.web.i18n import pick
 from service.web.pages import _scorer_names
 from service.web.security import db, login_required, user
 from service.workflows import grading, presentations, scoring_actions
@@ -27,7 +26,7 @@ def _item_errors(errors: list[dict[str, str]], ids: list[int]) -> tuple[dict[int
     general: list[str] = []
     for e in errors:
         parts = (e.get("field") or "").split(".")
-        message = pick(e["message"])
+        message = e["message"]
         if len(parts) >= 2 and parts[0] == "items" and parts[1].isdigit() and int(parts[1]) < len(ids):
             by_item.setdefault(ids[int(parts[1])], []).append(message)
         else:
@@ -98,7 +97,7 @@ def presentation_session(session_id: int) -> Any:
             errors, general = _item_errors(exc.errors, ids)
             status = 422
         except Conflict as exc:
-            general, status = [pick(exc.detail)], 409
+            general, status = [exc.detail], 409
         else:
             flash(_("讲述记录已保存：出席的项目已进入民主测评"), "ok")
             return redirect(url_for("web.presentation_session", session_id=session_id))
@@ -200,10 +199,10 @@ def office_scoring(application_id: int) -> Any:
                 raise ValidationFailed([{"field": "action", "message": _("请选择操作")}])
         except ValidationFailed as exc:
             db().rollback()
-            errors, status = [pick(e["message"]) for e in exc.errors], 422
+            errors, status = [e["message"] for e in exc.errors], 422
         except Conflict as exc:
             db().rollback()
-            errors, status = [pick(exc.detail)], 409
+            errors, status = [exc.detail], 409
         else:
             flash(done, "ok")
             return redirect(url_for("web.office_scoring", application_id=application_id))

@@ -87,8 +87,7 @@ def reset_password(*, session: Session, user: User, person_id: int, ttl: timedel
     if not person.is_active:
         raise ValidationFailed([{"field": "is_active", "message": _("已停用的人员不能重置密码")}])
     if not link_channels(person):
-        raise ValidationFailed([{"field": "email", "message": "须有电子邮箱或手机号才能发送链接 / "
-                                                              "an e-mail address or phone is needed to send the link"}])
+        raise ValidationFailed([{"field": "email", "message": _("须有电子邮箱或手机号才能发送链接")}])
     person.password_hash = NO_PASSWORD
     tokens.revoke_all_credentials(session, person)
     sent = send_link(session, user=person, purpose="reset", by=user, ttl=ttl)

@@ -77,8 +77,7 @@ def create_application(*, session: Session, services: Services, user: User, camp
         raise ValidationFailed([{"field": "campaign_id", "message": f"campaign {campaign_id} does not exist"}])
     now = clock.now()
     if now > campaign.closes_at:
-        raise Conflict(f"申报已于 {clock.local(campaign.closes_at):%Y-%m-%d %H:%M} 截止 / the submission window "
-                       f"closed at {clock.local(campaign.closes_at):%Y-%m-%d %H:%M} (Asia/Shanghai)")
+        raise Conflict(_("申报已于 {at} 截止", at=clock.local(campaign.closes_at).strftime("%Y-%m-%d %H:%M")))
     if campaign.applicant_unit_ids is not None and unit.id not in campaign.applicant_unit_ids:
         raise Forbidden(_("本单位不在本次评比的申报范围内"))
     errors = field_errors(fields, complete=False)
@@ -88,9 +87,7 @@ def create_application(*, session: Session, services: Services, user: User, camp
     if limit is not None:
         count = worklists.unit_application_count(session, campaign.id, unit.id)
         if count >= limit:
-            raise Conflict(f"本单位在本次评比已有 {count} 份申报（上限 {limit} 份；被退回或撤回的不计） / this unit already "
-                           f"has {count} applications in this campaign (limit {limit}; rejected or withdrawn ones "
-                           "do not count)")
+            raise Conflict(_("本单位在本次评比已有 {n} 份申报（上限 {limit} 份；被退回或撤回的不计）", n=count, limit=limit))
     definition = campaign_definition(session, campaign)
     if definition is None:
         raise Conflict(f"process {campaign.process_key!r} is not deployed")
@@ -143,8 +140,7 @@ def withdraw_application(*, session: Session, services: Services, user: User, ap
     if application.status == "withdrawn":
         raise Conflict(_("申报已撤回"))
     if not may_withdraw(user, application):
-        raise Conflict("申报已通过初评遴选或已办结，不能撤回 / the application was shortlisted or has ended: it cannot be "
-                       "withdrawn")
+        raise Conflict(_("申报已通过初评遴选或已办结，不能撤回"))
     instance = instance_repo.lock_instance(session, application.instance_id) if application.instance_id else None
     now = clock.now()
     if instance is not None and instance.status == "active":

@@ -22,6 +22,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from service import clock
+from service.catalogue import _
 from service.models import ProcessDefinition
 from service.repositories import users as user_repo
 from service.workflows.definitions import latest_definition, prepare, store
@@ -64,11 +65,8 @@ def deploy_bundled(session: Session, services: Services, *, replace: Collection[
 def _kept_notice(session: Session, path: Path, latest: ProcessDefinition) -> str:
     user = user_repo.by_id(session, latest.deployed_by) if latest.deployed_by is not None else None
     who = user.username if user is not None else str(latest.deployed_by)
-    when = f"{clock.local(latest.deployed_at):%Y-%m-%d %H:%M}"
-    return (f"内置流程文件 {path.name} 与已部署的版本不同，但未部署：流程 {latest.key} 的最新版本 v{latest.version} "
-            f"由管理员 {who} 于 {when}（北京时间）部署，内置文件不会覆盖管理员的版本。如确需以内置文件替换，请运行 "
-            f"appraisal deploy-bundled --replace {latest.key}"
-            f" / Bundled {path.name} differs from the deployed process but was not deployed: the latest version "
-            f"v{latest.version} of {latest.key} was deployed by the administrator {who} at {when} Asia/Shanghai, "
-            f"and a bundled file never supersedes it. To replace it on purpose, run "
-            f"`appraisal deploy-bundled --replace {latest.key}`.")
+    when = clock.local(latest.deployed_at).strftime("%Y-%m-%d %H:%M")
+    return _("内置流程文件 {file} 与已部署的版本不同，但未部署：流程 {key} 的最新版本 v{version} 由管理员 {who} 于 {when}"
+             "（北京时间）部署，内置文件不会覆盖管理员的版本。如确需以内置文件替换，请运行 "
+             "appraisal deploy-bundled --replace {key}", file=path.name, key=latest.key, version=latest.version,
+             who=who, when=when)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 
+from service.catalogue import _
 from service.models import Application, Campaign
 from service.timekeeping import CalendarError, WorkdayCalendar, from_overrides, statutory_calendar
 
@@ -33,7 +34,6 @@ def for_application(application: Application | None) -> WorkdayCalendar:
 
 
 def missing_year_warnings(calendar: WorkdayCalendar, what: str) -> list[str]:
-    """A warning per year ``calendar`` counted Monday to Friday for lack of data (Chinese and English)."""
-    return [f"缺少 {year} 年的法定节假日安排，{what}按周一至周五计算工作日：请在节假日调整表中补录 {year} 年的放假"
-                f"和调休上班日期。 / No statutory holiday data for {year}: {what} counted Monday to Friday as "
-                f"working days; add {year} rows to the holiday override table." for year in sorted(calendar.missing_years)]
+    """A warning per year ``calendar`` counted Monday to Friday for lack of data (in the current locale)."""
+    return [_("缺少 {year} 年的法定节假日安排，{what}按周一至周五计算工作日：请在节假日调整表中补录 {year} 年的放假"
+              "和调休上班日期。", year=year, what=what) for year in sorted(calendar.missing_years)]

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from handlers.registry import HandlerError
 from handlers.scoring import check_rules, describe_rules
-from service.catalogue import _, locale, N_
+from service.catalogue import N_, _
 from service import clock, timekeeping
 from service.auth import policies, visibility
 from service.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -50,24 +50,17 @@ MAX_NOTICE_WORKING_DAYS = 30
 
 MAX_REASON = 500
 
-EDITABLE: dict[str, tuple[str, str]] = {
-    "name": ("名称", "name"), "year": ("年度", "year"), "opens_at": ("申报开始时间", "window opens"),
-    "closes_at": ("申报截止时间", "window closes"), "criteria": ("评分项目", "criteria"),
-    "grades": ("奖励等次", "grades"), "no_award_grade": ("不授奖等次", "no-award grade"),
-    "scorer_ids": ("评审组成员", "scorers"), "scoring_rules": ("评分规则", "scoring rules"),
-    "reminders": ("提醒设置", "reminders"), "process_key": ("流程", "process"),
-    "process_version": ("流程版本", "process version"),
-    "max_applications_per_unit": ("每单位申报上限", "applications per unit"),
-    "min_eligible_scorers": ("回避后最少评分人数", "scorers left after recusal"),
-    "applicant_unit_ids": ("可申报单位", "units that may apply"),
-    "scoring_quorum": ("结束评分的法定人数", "scoring quorum"),
-    "grade_quotas": ("各等次名额", "quotas per grade"),
-    "notice_working_days": ("公示期（工作日）", "public notice period (working days)"),
-    "shortlist_quorum": ("初评会议法定人数", "shortlist quorum"),
-    "vetting_working_days": ("主管工会审核期限（截止后工作日）", "vetting deadline (working days after the close)"),
-    "form_versions": ("表单版本", "form versions"),
+EDITABLE: dict[str, str] = {
+    "name": N_("名称"), "year": N_("年度"), "opens_at": N_("申报开始时间"), "closes_at": N_("申报截止时间"),
+    "criteria": N_("评分项目"), "grades": N_("奖励等次"), "no_award_grade": N_("不授奖等次"),
+    "scorer_ids": N_("评审组成员"), "scoring_rules": N_("评分规则"), "reminders": N_("提醒设置"),
+    "process_key": N_("流程"), "process_version": N_("流程版本"), "max_applications_per_unit": N_("每单位申报上限"),
+    "min_eligible_scorers": N_("回避后最少评分人数"), "applicant_unit_ids": N_("可申报单位"),
+    "scoring_quorum": N_("结束评分的法定人数"), "grade_quotas": N_("各等次名额"),
+    "notice_working_days": N_("公示期（工作日）"), "shortlist_quorum": N_("初评会议法定人数"),
+    "vetting_working_days": N_("主管工会审核期限（截止后工作日）"), "form_versions": N_("表单版本"),
 }
-"""Every setting the office may edit, with its Chinese and English label."""
+"""Every setting the office may edit, with its label (a msgid of the catalogue)."""
 
 SCORING_BOUND = ("criteria", "grades", "no_award_grade", "scoring_rules")
 """Settings an item uses from scoring on: frozen once any item has reached scoring."""
@@ -79,14 +72,6 @@ SCORING_BOUND = ("criteria", "grades", "no_award_grade", "scoring_rules")
 def scoring_rules(campaign: Campaign) -> dict[str, Any]:
     """The campaign's scoring rules with the defaults filled in."""
     return check_rules(campaign.scoring_rules)
-
-
-def rules_text(campaign: Campaign) -> tuple[str, str]:
-    """The scoring rules in words (Chinese, English), as the API gives them to scorers before they score."""
-    with locale("zh_CN"):
-        zh = describe_rules(campaign.scoring_rules)
-    with locale("en"):
-        return zh, describe_rules(campaign.scoring_rules)
 
 
 def rules_in_words(campaign: Campaign) -> str:
@@ -135,7 +120,7 @@ def submission_window_error(campaign: Campaign, extended_until: datetime | None 
         return _("申报窗口为 {window}，尚未开始，草稿可先保存", window=window)
     if now > campaign.closes_at and not (extended_until is not None and campaign.closes_at < extended_until
                                          and now <= extended_until):
-        return f"申报已于 {clock.local(campaign.closes_at):%Y-%m-%d %H:%M} 截止 / the window closed"
+        return _("申报已于 {at} 截止", at=clock.local(campaign.closes_at).strftime("%Y-%m-%d %H:%M"))
     return None
 
 
@@ -225,13 +210,13 @@ def _form_version_errors(session: Session, pinned: Any) -> list[dict[str, str]]:
     if pinned is None:
         return []
     if not isinstance(pinned, dict):
-        return [{"field": "form_versions", "message": "须为 表单 → 版本 的对象 / must map form keys to versions"}]
+        return [{"field": "form_versions", "message": _("须为 表单 → 版本 的对象")}]
     errors = []
     for key, version in sorted(pinned.items()):
         if isinstance(version, bool) or not isinstance(version, int) or version < 0 or (
                 version > 0 and form_repo.version(session, key, version) is None):
             errors.append({"field": f"form_versions.{key}",
-                           "message": f"表单 {key} 没有第 {version} 版 / form {key} has no version {version}"})
+                           "message": _("表单 {key} 没有第 {version} 版", key=key, version=version)})
     return errors
 
 
@@ -314,7 +299,7 @@ def copy_campaign(*, session: Session, user: User, source_id: int | None = None,
     if isinstance(year, bool) or not isinstance(year, int) or not 2000 <= year <= 2100:
         raise ValidationFailed([{"field": "year", "message": _("须为 2000–2100 的年份")}])
     if repo.campaign_of_year(session, year, source.process_key, owner) is not None:
-        raise Conflict(f"{year} 年度的评比已存在（每年一次） / a {source.process_key} campaign for {year} already exists")
+        raise Conflict(_("{year} 年度的评比已存在（每年一次）", year=year))
     listed = repo.scorer_ids(session, source.id) if not adopted else []  # a union names its own scorers
     still = {i for i, _, _ in repo.current_scorers(session, source.id)} & repo.users_with_role(session, listed, "scorer")
     version = source.process_version
@@ -354,22 +339,16 @@ def copy_campaign(*, session: Session, user: User, source_id: int | None = None,
 class Effect:
     field: str
     message: str
-    message_en: str
     refused: bool = False
 
     def as_dict(self) -> dict[str, Any]:
-        return {"field": self.field, "label": EDITABLE[self.field][0], "message": self.message,
-                "message_en": self.message_en, "refused": self.refused}
+        return {"field": self.field, "label": _(EDITABLE[self.field]), "message": self.message,
+                "refused": self.refused}
 
 
 def _effect(key: str, msgid: str, refused: bool = False, **params: Any) -> Effect:
-    """An effect's message (a msgid of the catalogue) in Chinese and English; ``{label}`` names the setting."""
-    zh_label, en_label = EDITABLE[key]
-    with locale("zh_CN"):
-        message = _(msgid, label=zh_label, **params)
-    with locale("en"):
-        message_en = _(msgid, label=en_label, **params)
-    return Effect(key, message, message_en, refused)
+    """An effect's message (a msgid of the catalogue) in the reader's language; ``{label}`` names the setting."""
+    return Effect(key, _(msgid, label=_(EDITABLE[key]), **params), refused)
 
 
 def impact(session: Session, campaign: Campaign, before: dict[str, Any], after: dict[str, Any]) -> list[Effect]:
@@ -411,8 +390,7 @@ def impact(session: Session, campaign: Campaign, before: dict[str, Any], after: 
             effects.append(_effect(key, N_("单位 {units} 有正在办理的申报，不能移出可申报单位"), True,
                                    units=", ".join(map(str, gone))))
         elif key == "notice_working_days":
-            effects.append(Effect(key, "适用于今后发布的公示；已发布的公示按发布时的公示期计算",
-                                  "applies to notices published from now on; published ones keep their period"))
+            effects.append(_effect(key, N_("适用于今后发布的公示；已发布的公示按发布时的公示期计算")))
         elif key == "max_applications_per_unit":
             effects.append(_effect(key, N_("只影响今后新建的申报；已有申报不受影响")))
         elif key == "vetting_working_days":
@@ -492,14 +470,13 @@ def open_window(*, session: Session, services: Any, user: User, campaign_id: int
 
     campaign = managed_campaign(session, user, campaign_id)
     if campaign.opened_at is not None:
-        raise Conflict(f"申报窗口已于 {clock.local(campaign.opened_at):%Y-%m-%d %H:%M} 开启 / the window is already open")
+        raise Conflict(_("申报窗口已于 {at} 开启", at=clock.local(campaign.opened_at).strftime("%Y-%m-%d %H:%M")))
     report = check_readiness(session=session, services=services, campaign=campaign)
     fatal = [p for p in report["problems"] if p["severity"] == "fatal"]
     override = None
     if fatal:
         if override_reason is None or not str(override_reason).strip():
-            raise Conflict(f"就绪检查发现 {len(fatal)} 个严重问题，不能开启申报窗口（可填写原因强行开启） / "
-                           f"{len(fatal)} fatal readiness problem(s): the window cannot open without an override",
+            raise Conflict(_("就绪检查发现 {n} 个严重问题，不能开启申报窗口（可填写原因强行开启）", n=len(fatal)),
                            problems=report["problems"])
         override = _reason(override_reason)
     campaign.opened_at = clock.now()

@@ -54,15 +54,14 @@ def quota_errors(quotas: Any, grades: list[str]) -> list[dict[str, str]]:
     if quotas is None:
         return []
     if not isinstance(quotas, dict):
-        return [{"field": "grade_quotas", "message": "须为对象 / must be an object {grade: {max|share}}"}]
+        return [{"field": "grade_quotas", "message": _("须为各等次名额的设置")}]
     errors = []
     for grade, rule in quotas.items():
         where = f"grade_quotas.{grade}"
         if grade not in grades:
-            errors.append({"field": where, "message": f"不是本次评比的等次 / {grade} is not one of the grades"})
+            errors.append({"field": where, "message": _("「{grade}」不是本次评比的等次", grade=grade)})
         elif not isinstance(rule, dict) or len(rule) != 1 or not set(rule) <= {"max", "share"}:
-            errors.append({"field": where, "message": "须为 {\"max\": 项数} 或 {\"share\": 比例} / must be "
-                                                      "{\"max\": n} or {\"share\": fraction}"})
+            errors.append({"field": where, "message": _("须为名额上限（项数）或比例，二者选一")})
         elif "max" in rule and (isinstance(rule["max"], bool) or not isinstance(rule["max"], int)
                                 or not 0 <= rule["max"] <= 10000):
             errors.append({"field": f"{where}.max", "message": _("须为 0–10000 的整数")})
@@ -191,13 +190,13 @@ def owner_for_new(session: Session, user: User, wanted: int | None) -> int | Non
         unit = org_repo.unit(session, wanted)
         if unit is None or not policies.reaches(owners, unit):
             raise ValidationFailed([{"field": "owner_unit_id",
-                                     "message": "须为您所管辖的单位 / must be a union within your reach"}])
+                                     "message": _("须为您所管辖的单位")}])
         return None if policies.owner_for(unit) is None else unit.id
     if None in owners:
         return None
     if len(owners) != 1:
         raise ValidationFailed([{"field": "owner_unit_id",
-                                 "message": "您在多个工会任职，请选择评比所属的工会 / you serve several unions: name one"}])
+                                 "message": _("您在多个工会任职，请选择评比所属的工会")}])
     return next(iter(owners))
 
 
@@ -222,11 +221,11 @@ def managed_campaign(session: Session, user: User, campaign_id: int) -> Campaign
         raise Forbidden(policies.DENIED[policies.can_manage_campaigns])
     campaign = visible_campaign(session, user, campaign_id)
     if not policies.can_manage_campaign(user, campaign):
-        raise Forbidden("本评比由其他工会组织，您无权管理 / another union runs this campaign")
+        raise Forbidden(_("本评比由其他工会组织，您无权管理"))
     return campaign
 
 
-def reached_campaign(session: Session, user: User, campaign_id: int, refusal: str) -> Campaign:
+def reached_campaign(session: Session, user: User, campaign_id: int, refusal: object) -> Campaign:
     """The campaign if a federation-level role of ``user`` reaches it (the dashboard, results, exports,
     award documents): 404 if they cannot see it, 403 with ``refusal`` if they only take part in it."""
     campaign = visible_campaign(session, user, campaign_id)

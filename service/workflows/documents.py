@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from service import clock
+from service.catalogue import _
 from service.auth import policies
 from service.auth.visibility import Group
 from service.documents import pdf
@@ -58,7 +59,7 @@ def commendation_list(*, session: Session, user: User, campaign_id: int) -> Down
     _check(user)
     campaign = reached_campaign(session, user, campaign_id, policies.DENIED[policies.can_issue_award_documents])
     awards = _awards(session, user, application_repo.awarded_of_campaign(session, campaign_id))
-    return Download(f"{campaign.name}-表彰名单.pdf", PDF,
+    return Download(_("{campaign}-表彰名单.pdf", campaign=campaign.name), PDF,
                     pdf.commendation_list(_campaign(session, campaign, awards), awards))
 
 
@@ -69,7 +70,7 @@ def certificates(*, session: Session, user: User, campaign_id: int) -> Download:
     awards = _awards(session, user, application_repo.awarded_of_campaign(session, campaign_id))
     if not awards:
         raise Conflict(f"campaign {campaign_id} has no confirmed awards yet")
-    return Download(f"{campaign.name}-荣誉证书.pdf", PDF, pdf.certificates(_campaign(session, campaign, awards), awards))
+    return Download(_("{campaign}-荣誉证书.pdf", campaign=campaign.name), PDF, pdf.certificates(_campaign(session, campaign, awards), awards))
 
 
 def certificate(*, session: Session, user: User, application_id: int) -> Download:
@@ -84,5 +85,6 @@ def certificate(*, session: Session, user: User, application_id: int) -> Downloa
     if not awards:
         raise NotFound(f"application {application_id} does not exist")
     campaign = _campaign(session, application.campaign, awards)
-    return Download(f"{application.campaign.name}-荣誉证书-{application.unit.name}-{application.id}.pdf", PDF,
+    return Download(_("{campaign}-荣誉证书-{unit}-{id}.pdf", campaign=application.campaign.name,
+                      unit=application.unit.name, id=application.id), PDF,
                     pdf.certificates(campaign, awards))

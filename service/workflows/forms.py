@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from service.catalogue import _
 from service import clock
+from service.catalogue import _
 from service.errors import Forbidden, NotFound, ValidationFailed
 from service.models import FormDefinition, User
 from service.repositories import forms as repo
@@ -161,8 +162,7 @@ def schema_errors(key: str, schema: Any) -> list[dict[str, str]]:
     if not isinstance(key, str) or not _KEY.match(key):
         errors.append({"field": "key", "message": "lowercase letters, digits and _, starting with a letter"})
     elif key in CODE_DEFINED:
-        errors.append({"field": "key", "message": "此表单由系统定义，不能在此发布 / this form is defined by the service "
-                       "and cannot be deployed"})
+        errors.append({"field": "key", "message": _("此表单由系统定义，不能在此发布")})
     if not isinstance(schema, dict):
         return errors + [{"field": "schema", "message": "must be a JSON object"}]
     if len(json.dumps(schema, ensure_ascii=False).encode("utf-8")) > MAX_SCHEMA_BYTES:

@@ -61,18 +61,18 @@ def ranking(session: Session, *, user: User, campaign_id: int) -> list[dict[str,
     return shaped
 
 
-def quota_limits(session: Session, campaign: Campaign) -> dict[str, tuple[int, str, str]]:
-    """Per grade with a quota: (the most items it may take, the rule in Chinese, in English)."""
+def quota_limits(session: Session, campaign: Campaign) -> dict[str, tuple[int, str]]:
+    """Per grade with a quota: (the most items it may take, the rule in words in the current locale)."""
     presented = repo.presented_count(session, campaign.id)
     limits = {}
     for grade, rule in (campaign.grade_quotas or {}).items():
         if "max" in rule:
-            limits[grade] = (int(rule["max"]), f"至多 {rule['max']} 项", f"at most {rule['max']}")
+            limits[grade] = (int(rule["max"]), _("至多 {n} 项", n=rule["max"]))
         else:
             share = float(rule["share"])
             limit = math.floor(share * presented + 1e-9)
-            limits[grade] = (limit, f"不超过参评项目 {presented} 项的 {share:.0%}，即 {limit} 项",
-                             f"{share:.0%} of the {presented} presented items, i.e. {limit}")
+            limits[grade] = (limit, _("不超过参评项目 {presented} 项的 {share}，即 {n} 项", presented=presented,
+                                       share=format(share, ".0%"), n=limit))
     return limits
 
 
@@ -88,22 +88,21 @@ def check_grade_list(session: Session, *, campaign: Campaign, entries: list[Grad
                            "message": _("申报项目 {application_id} 重复", application_id=entry.application_id)})
         seen.add(entry.application_id)
         if entry.grade not in campaign.grades:
-            errors.append({"field": f"{field}.{i}.grade", "message": f"「{entry.grade}」不是本次评比的等次（"
-                                                                    f"{'、'.join(campaign.grades)}） / not one of the grades"})
+            errors.append({"field": f"{field}.{i}.grade", "message": _("「{grade}」不是本次评比的等次（{grades}）", grade=entry.grade,
+                                                                      grades="、".join(campaign.grades))})
         if len(entry.reasons) > MAX_REASONS:
             errors.append({"field": f"{field}.{i}.reasons", "message": _("至多 {MAX_REASONS} 字", MAX_REASONS=MAX_REASONS)})
     if waiting is not None:
         for application_id in waiting:
             if application_id not in seen:
                 application = application_repo.by_id(session, application_id)
-                errors.append({"field": field, "message": f"名单缺少「{application.theme if application else ''}」"
-                                                          f"（申报项目 {application_id}） / the list misses item "
-                                                          f"{application_id}: grade the whole list"})
+                errors.append({"field": field, "message": _("名单缺少「{theme}」（申报项目 {id}），请对整份名单作出决定",
+                                                            theme=application.theme if application else "",
+                                                            id=application_id)})
         for i, entry in enumerate(entries):
             if entry.application_id not in waiting:
                 errors.append({"field": f"{field}.{i}.application_id",
-                               "message": f"申报项目 {entry.application_id} 不在待研究的名单中 / item "
-                                          f"{entry.application_id} is not waiting for this step"})
+                               "message": _("申报项目 {id} 不在待研究的名单中", id=entry.application_id)})
     if errors:
         raise ValidationFailed(errors)
     counts: dict[str, int] = {}
@@ -111,11 +110,11 @@ def check_grade_list(session: Session, *, campaign: Campaign, entries: list[Grad
         counts[grade] = counts.get(grade, 0) + 1
     for entry in entries:
         counts[entry.grade] = counts.get(entry.grade, 0) + 1
-    for grade, (limit, zh, en) in quota_limits(session, campaign).items():
+    for grade, (limit, rule) in quota_limits(session, campaign).items():
         if counts.get(grade, 0) > limit:
             errors.append({"field": f"{field}.grade.{grade}",
-                           "message": f"「{grade}」超出名额：{zh}，名单中有 {counts[grade]} 项 / grade {grade} is "
-                                      f"limited to {en} item(s); the list gives it {counts[grade]}"})
+                           "message": _("「{grade}」超出名额：{rule}，名单中有 {n} 项", grade=grade, rule=rule,
+                                        n=counts[grade])})
     if errors:
         raise ValidationFailed(errors)
 

@@ -45,7 +45,6 @@ SITTING_CALLS = {SHORTLIST: "shortlist_candidates", GRADE: "decision_candidates"
 """An item waiting for the first message calls a sitting of the campaign's meeting with the second."""
 MEETING_FORMS = frozenset({"shortlist_candidates", "shortlist_close", "group_decision_list", "chair_list_confirmation"})
 """The campaign's meeting tasks: completed on their meeting's page, never one by one through the task form."""
-VIEWS = {"in": ("入选", "in"), "out": ("不入选", "out"), "abstain": ("弃权", "abstain")}
 DEFAULT_QUORUM = 2
 DEFAULT_VETTING_WORKING_DAYS = 5
 
@@ -268,11 +267,9 @@ def prepare_shortlist(*, session: Session, services: Services, user: User, campa
     campaign = _campaign(session, campaign_id, user)
     task = _open_meeting(session, campaign, "prepare_shortlist")
     if task is None:
-        raise Conflict("没有待拟定的初评候选名单（没有等待初评的项目，或名单已交领导小组） / there is no candidate list "
-                       "to prepare (no item waits for the shortlist, or the list is with the leading group)")
+        raise Conflict(_("没有待拟定的初评候选名单（没有等待初评的项目，或名单已交领导小组）"))
     waiting = {a.id for _, a in repo.waiting_items(session, campaign_id=campaign.id, message=SHORTLIST)}
-    errors = [{"field": f"candidate_ids.{i}", "message": f"申报 {a} 不在等待初评的项目中 / application {a} does not "
-               "wait for the shortlist"} for i, a in enumerate(candidate_ids) if a not in waiting]
+    errors = [{"field": f"candidate_ids.{i}", "message": _("申报 {id} 不在等待初评的项目中", id=a)} for i, a in enumerate(candidate_ids) if a not in waiting]
     if len(set(candidate_ids)) != len(candidate_ids):
         errors.append({"field": "candidate_ids", "message": _("候选项目重复")})
     if not candidate_ids:
@@ -292,8 +289,7 @@ def record_views(*, session: Session, user: User, campaign_id: int, views: list[
     if sitting.task is None:
         raise Conflict(_("初评会议尚未开始或已结束"))
     listed = {i.application.id for i in sitting.items}
-    errors = [_listed("views", i, f"申报 {v['application_id']} 不在本次候选名单中 / application "
-                                  f"{v['application_id']} is not on this sitting's list")
+    errors = [_listed("views", i, _("申报 {id} 不在本次候选名单中", id=v["application_id"]))
               for i, v in enumerate(views) if v["application_id"] not in listed]
     if errors:
         raise ValidationFailed(errors)
@@ -320,17 +316,15 @@ def close_shortlist(*, session: Session, services: Services, user: User, campaig
         raise Conflict(_("初评会议尚未开始或已结束"))
     quorum = sitting.quorum or 0
     if sitting.members_recorded < quorum:
-        raise Conflict(f"法定人数未到：已有 {sitting.members_recorded} 位领导小组成员对全部候选项目发表了意见，需要 {quorum} 位，"
-                       f"名单暂不能结束 / no quorum yet: {sitting.members_recorded} members have recorded views on every "
-                       f"candidate, {quorum} are needed before the list can close")
+        raise Conflict(_("法定人数未到：已有 {n} 位领导小组成员对全部候选项目发表了意见，需要 {quorum} 位，名单暂不能结束",
+                         n=sitting.members_recorded, quorum=quorum))
     by_id = {i.application.id: i for i in sitting.items}
-    errors = [_listed("decisions", i, f"申报 {d['application_id']} 不在本次候选名单中 / application "
-                                      f"{d['application_id']} is not on this sitting's list")
+    errors = [_listed("decisions", i, _("申报 {id} 不在本次候选名单中", id=d["application_id"]))
               for i, d in enumerate(decisions) if d["application_id"] not in by_id]
     decided = [d["application_id"] for d in decisions]
     for app_id in sorted(set(by_id) - set(decided)):
-        errors.append({"field": "decisions", "message": f"申报 {app_id}（{by_id[app_id].application.theme}）尚未作出决定 / "
-                                                         f"application {app_id} has no decision"})
+        errors.append({"field": "decisions", "message": _("申报 {id}（{theme}）尚未作出决定", id=app_id,
+                                                           theme=by_id[app_id].application.theme)})
     if len(set(decided)) != len(decided):
         errors.append({"field": "decisions", "message": _("同一项目不能有两个决定")})
     for i, d in enumerate(decisions):
@@ -396,11 +390,10 @@ def decide_list(*, session: Session, services: Services, user: User, campaign_id
         grading.check_grade_list(session, campaign=campaign, entries=[e for _, e in graded], field=field)
     except ValidationFailed as exc:
         raise ValidationFailed([_renumbered(e, field, [i for i, _ in graded]) for e in exc.errors]) from None
-    errors = [_listed(field, i, f"申报 {e.application_id} 不在本次研究的名单中 / application {e.application_id} is not "
-                                "on this sitting's list") for i, e in enumerate(entries) if e.application_id not in by_id]
+    errors = [_listed(field, i, _("申报 {id} 不在本次研究的名单中", id=e.application_id)) for i, e in enumerate(entries) if e.application_id not in by_id]
     for app_id in sorted(set(by_id) - {e.application_id for e in entries}):
-        errors.append({"field": field, "message": f"名单缺少「{by_id[app_id].application.theme}」（申报项目 {app_id}），"
-                                                  f"请对整份名单作出决定 / the list misses item {app_id}: grade the whole list"})
+        errors.append({"field": field, "message": _("名单缺少「{theme}」（申报项目 {id}），请对整份名单作出决定",
+                                                    theme=by_id[app_id].application.theme, id=app_id)})
     if errors:
         raise ValidationFailed(errors)
     _complete_meeting(session, services, task=sitting.task, user=user, campaign=campaign,
@@ -446,8 +439,7 @@ def confirm_awards(*, session: Session, services: Services, user: User, campaign
     if sitting.task is None:
         raise Conflict(_("主席办公会尚未收到待确认的名单"))
     by_id = {i.application.id: i for i in sitting.items}
-    errors = [_listed("send_back", i, f"申报 {s['application_id']} 不在待确认的名单中 / application "
-                                      f"{s['application_id']} is not on the list")
+    errors = [_listed("send_back", i, _("申报 {id} 不在待确认的名单中", id=s["application_id"]))
               for i, s in enumerate(send_back) if s["application_id"] not in by_id]
     if len({s["application_id"] for s in send_back}) != len(send_back):
         errors.append({"field": "send_back", "message": _("同一项目退回了两次")})
@@ -490,8 +482,7 @@ def forward(*, session: Session, services: Services, user: User, campaign_id: in
     _require(policies.can_forward(user), policies.can_forward)
     sitting = forwarding(session=session, user=user, campaign_id=campaign_id)
     by_id = {i.application.id: i for i in sitting.items}
-    errors = [{"field": f"application_ids.{i}", "message": f"申报 {a} 不在本单位待上报的项目中 / application {a} does "
-               "not wait for your union's forwarding"} for i, a in enumerate(application_ids) if a not in by_id]
+    errors = [{"field": f"application_ids.{i}", "message": _("申报 {id} 不在本单位待上报的项目中", id=a)} for i, a in enumerate(application_ids) if a not in by_id]
     if not application_ids:
         errors.append({"field": "application_ids", "message": _("请选择要上报的项目")})
     if not opinion.strip():

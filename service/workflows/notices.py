@@ -109,7 +109,7 @@ def _task_context(session: Session, task: Task, theme: str) -> dict[str, Any]:
     assignee = user_repo.by_id(session, who) if who else None
     return {"task_name": task.name, "application_theme": theme, "link": links.task(task.id),
             "due_at": task.due_at.isoformat() if task.due_at else None,
-            "assignee_name": assignee.display_name if assignee else "（待认领）"}
+            "assignee_name": assignee.display_name if assignee else ""}
 
 
 def _application_context(application: Application | None) -> dict[str, Any]:

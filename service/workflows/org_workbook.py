@@ -229,7 +229,7 @@ def _read_sheet(wb: dict[str, list[list[Any]]], title: str, columns: tuple[tuple
     plan.letters[title] = letters
     missing = [label for key, label in columns if key in REQUIRED[title] and key not in found]
     if missing:
-        plan.issues.append(Issue(title, 1, "", f"缺少列：{'、'.join(missing)} / missing columns: {', '.join(missing)}"))
+        plan.issues.append(Issue(title, 1, "", _("缺少列：{columns}", columns="、".join(missing))))
         return
     for number, values in enumerate(rows, start=2):
         if number > MAX_ROWS:
@@ -286,7 +286,7 @@ def parse(content: bytes) -> tuple[dict[str, list[list[Any]]] | None, list[Issue
                 sheets[el.get("name")] = _sheet_rows(archive, targets[el.get(_REL)], strings)
         return sheets, []
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, IndexError, etree.LxmlError) as exc:
-        return None, [Issue("", 0, "", f"不是有效的 .xlsx 文件 / not a valid .xlsx workbook ({type(exc).__name__})")]
+        return None, [Issue("", 0, "", _("不是有效的 .xlsx 文件（{error}）", error=type(exc).__name__))]
 
 
 def _sheet_rows(archive: zipfile.ZipFile, name: str, strings: list[str]) -> list[list[Any]]:
@@ -392,8 +392,7 @@ def _plan_units(p: Plan, rows: list[dict[str, Any]], stored: dict[str, tuple], c
         key = code.lower()
         row["key"] = code
         if code and key in seen:
-            p.issues.append(Issue(S, row["row"], "单位代码", f"单位代码 {code} 与第 {seen[key]} 行重复 / "
-                                                            f"code {code} repeats row {seen[key]}"))
+            p.issues.append(Issue(S, row["row"], "单位代码", _("单位代码 {code} 与第 {row} 行重复", code=code, row=seen[key])))
         elif code:
             seen[key] = row["row"]
         kind = TYPE_BY_WORD.get(row["type"])
@@ -417,8 +416,7 @@ def _plan_units(p: Plan, rows: list[dict[str, Any]], stored: dict[str, tuple], c
         parent = final_parent.get(key)
         if parent is not None:
             if parent not in final_parent:
-                p.issues.append(Issue(S, row["row"], "上级单位代码", f"上级单位 {row['parent_code']} 不存在 / "
-                                                                    f"no unit {row['parent_code']}"))
+                p.issues.append(Issue(S, row["row"], "上级单位代码", _("上级单位 {code} 不存在", code=row["parent_code"])))
                 row["result"] = "error"
                 continue
             chain, node = {key}, parent
@@ -426,8 +424,7 @@ def _plan_units(p: Plan, rows: list[dict[str, Any]], stored: dict[str, tuple], c
                 chain.add(node)
                 node = final_parent.get(node)
             if node is not None:
-                p.issues.append(Issue(S, row["row"], "上级单位代码", "上级单位不能是本单位或其下级 / "
-                                                                    "a unit cannot be under itself"))
+                p.issues.append(Issue(S, row["row"], "上级单位代码", _("上级单位不能是本单位或其下级")))
                 row["result"] = "error"
                 continue
             if final_active.get(key) and not final_active.get(parent, True):
@@ -500,30 +497,26 @@ def _plan_people(session: Session, p: Plan, rows: list[dict[str, Any]], stored_u
         if username:
             match = by_username.get(username.lower())
             if username.lower() in seen_names:
-                p.issues.append(Issue(S, n, "用户名", f"用户名 {username} 与第 {seen_names[username.lower()]} 行重复 / "
-                                                      f"repeats row {seen_names[username.lower()]}"))
+                p.issues.append(Issue(S, n, "用户名", _("用户名 {username} 与第 {row} 行重复", username=username,
+                                                        row=seen_names[username.lower()])))
             seen_names.setdefault(username.lower(), n)
         elif phone:
             found = by_phone.get(phone, [])
             if len(found) > 1:
-                p.issues.append(Issue(S, n, "手机号", f"手机号 {phone} 对应多个账号，请填写用户名 / "
-                                                      "several accounts have this phone; give the username"))
+                p.issues.append(Issue(S, n, "手机号", _("手机号 {phone} 对应多个账号，请填写用户名", phone=phone)))
             match = found[0] if len(found) == 1 else None
             if match is None and phone.lower() in by_username:
                 p.issues.append(Issue(S, n, "用户名", _("用户名 {phone} 已被使用，请填写用户名", phone=phone)))
         if phone:
             if phone in seen_phones and not username:
-                p.issues.append(Issue(S, n, "手机号", f"手机号 {phone} 与第 {seen_phones[phone]} 行重复 / "
-                                                      f"repeats row {seen_phones[phone]}"))
+                p.issues.append(Issue(S, n, "手机号", _("手机号 {phone} 与第 {row} 行重复", phone=phone, row=seen_phones[phone])))
             seen_phones.setdefault(phone, n)
         if match is not None:
             if match[0] in matched_ids:
-                p.issues.append(Issue(S, n, "用户名", f"与第 {matched_ids[match[0]]} 行是同一人 / "
-                                                      f"the same person as row {matched_ids[match[0]]}"))
+                p.issues.append(Issue(S, n, "用户名", _("与第 {row} 行是同一人", row=matched_ids[match[0]])))
             matched_ids.setdefault(match[0], n)
         if match is None and not row["email"] and not phone:
-            p.issues.append(Issue(S, n, "电子邮箱", "新账号须有电子邮箱或手机号以发送设置密码的链接 / "
-                                                    "a new account needs an e-mail address or a phone"))
+            p.issues.append(Issue(S, n, "电子邮箱", _("新账号须有电子邮箱或手机号以发送设置密码的链接")))
         final_active = active if active is not None else (bool(match[6]) if match else True)
         if final_active and unit_key and not final_active_units.get(unit_key, True):
             p.issues.append(Issue(S, n, "所属单位代码", _("单位 {p0} 已停用", p0=row['unit_code'])))
@@ -568,8 +561,7 @@ def _plan_people(session: Session, p: Plan, rows: list[dict[str, Any]], stored_u
         key = row.get("code", "").lower()
         if row.get("result") in ("create", "update", "unchanged") and final_active_units.get(key) is False \
                 and staying.get(key):
-            p.issues.append(Issue(UNIT_SHEET, row["row"], "状态", f"单位下仍有 {staying[key]} 名在用人员，请先停用或调出 / "
-                                                                  "active people are still in this unit"))
+            p.issues.append(Issue(UNIT_SHEET, row["row"], "状态", _("单位下仍有 {n} 名在用人员，请先停用或调出", n=staying[key])))
             row["result"] = "error"
     p.people_rows = rows
 

@@ -51,7 +51,7 @@ def managed_units(*, session: Session, user: User) -> list[OrgUnit]:
 
 
 def _reach_errors(user: User, units: list[OrgUnit | None], field: str) -> list[dict[str, str]]:
-    return [{"field": field, "message": "须为您所管辖的单位 / must be a unit within your reach"}
+    return [{"field": field, "message": _("须为您所管辖的单位")}
             for unit in units if unit is not None and not policies.manages_unit(user, unit)]
 
 
@@ -110,7 +110,7 @@ def create_unit(*, session: Session, user: User, code: str, name: str, type: str
     errors = _parent_errors(session, None, parent_id)
     parent = org_repo.unit(session, parent_id) if parent_id is not None else None
     if not policies.manages_unit(user, parent):
-        errors.append({"field": "parent_id", "message": "须为您所管辖的单位 / must be a unit within your reach"})
+        errors.append({"field": "parent_id", "message": _("须为您所管辖的单位")})
     if org_repo.unit_code_taken(session, code):
         errors.append({"field": "code", "message": _("单位代码 {code} 已被使用", code=code)})
     if errors:
@@ -137,12 +137,11 @@ def update_unit(*, session: Session, user: User, unit_id: int, changes: dict[str
         errors += _parent_errors(session, unit, changed["parent_id"])
         new_parent = org_repo.unit(session, changed["parent_id"]) if changed["parent_id"] is not None else None
         if not policies.manages_unit(user, new_parent):
-            errors.append({"field": "parent_id", "message": "须为您所管辖的单位 / must be a unit within your reach"})
+            errors.append({"field": "parent_id", "message": _("须为您所管辖的单位")})
     if "code" in changed and org_repo.unit_code_taken(session, changed["code"], other_than=unit.id):
         errors.append({"field": "code", "message": _("单位代码 {p0} 已被使用", p0=changed['code'])})
     if changed.get("is_active") is False and org_repo.active_members_of_unit(session, unit.id):
-        errors.append({"field": "is_active", "message": "单位下仍有在用的人员或下级单位，请先停用或调出 / "
-                                                        "active people or units are still in this unit"})
+        errors.append({"field": "is_active", "message": _("单位下仍有在用的人员或下级单位，请先停用或调出")})
     if errors:
         raise ValidationFailed(errors)
     before = {k: getattr(unit, k) for k in changed}
@@ -171,14 +170,14 @@ def _held(given: Any) -> tuple[str, int]:
 def _elsewhere_errors(session: Session, user: User, held: list[tuple[str, int]]) -> list[dict[str, str]]:
     """Roles in other units: the unit exists, is active and within the office's reach."""
     errors = []
-    for index, (_, unit_id) in enumerate(held):
+    for index, (_role, unit_id) in enumerate(held):
         unit = org_repo.unit(session, unit_id)
         if unit is None or not unit.is_active:
             errors.append({"field": f"other_roles.{index}.unit_id",
-                           "message": f"单位 {unit_id} 不存在或已停用 / unit {unit_id} does not exist or is deactivated"})
+                           "message": _("单位 {id} 不存在或已停用", id=unit_id)})
         elif not policies.manages_unit(user, unit):
             errors.append({"field": f"other_roles.{index}.unit_id",
-                           "message": "须为您所管辖的单位 / must be a unit within your reach"})
+                           "message": _("须为您所管辖的单位")})
     return errors
 
 
@@ -194,8 +193,7 @@ def create_person(*, session: Session, user: User, username: str, display_name: 
     if org_repo.username_taken(session, username):
         errors.append({"field": "username", "message": _("用户名 {username} 已被使用", username=username)})
     if not phone and not email:
-        errors.append({"field": "email", "message": "须填写电子邮箱或手机号，以便发送设置密码的链接 / "
-                                                    "an e-mail address or a phone is needed to send the password link"})
+        errors.append({"field": "email", "message": _("须填写电子邮箱或手机号，以便发送设置密码的链接")})
     if errors:
         raise ValidationFailed(errors)
     person = User(username=username, display_name=display_name, unit_id=unit_id, phone=phone or None,
@@ -237,8 +235,7 @@ def update_person(*, session: Session, user: User, person_id: int, changes: dict
         if changed.get("is_active", person.is_active):
             errors += _unit_for_person(session, changed.get("unit_id", person.unit_id))
     if "username" in changed and org_repo.username_taken(session, changed["username"], other_than=person.id):
-        errors.append({"field": "username", "message": f"用户名 {changed['username']} 已被使用 / "
-                                                       f"username {changed['username']} is taken"})
+        errors.append({"field": "username", "message": _("用户名 {username} 已被使用", username=changed["username"])})
     if changed.get("is_active") is False and person.id == user.id:
         errors.append({"field": "is_active", "message": _("不能停用自己的账号")})
     if errors:

@@ -78,8 +78,7 @@ def _starts_at(value: str) -> datetime:
     try:
         parsed = datetime.fromisoformat(value.strip())
     except (AttributeError, ValueError):
-        raise ValidationFailed([{"field": "starts_at", "message": "须为日期时间，如 2027-01-08T09:00 / must be an ISO "
-                                                                  "8601 date and time"}]) from None
+        raise ValidationFailed([{"field": "starts_at", "message": _("须为日期时间，如 2027-01-08T09:00")}]) from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=clock.SHANGHAI)
     return clock.parse_iso(parsed.isoformat())
@@ -102,14 +101,11 @@ def schedule(*, session: Session, user: User, campaign_id: int, starts_at: str, 
             errors.append({"field": where, "message": _("申报项目 {application_id} 重复", application_id=item.application_id)})
         seen.add(item.application_id)
         if application is None or application.campaign_id != campaign_id or item.application_id not in open_items:
-            errors.append({"field": where, "message": f"申报项目 {item.application_id} 不在待讲述的初步入选名单中 / "
-                                                      f"item {item.application_id} is not shortlisted and waiting to "
-                                                      "present"})
+            errors.append({"field": where, "message": _("申报项目 {id} 不在待讲述的初步入选名单中", id=item.application_id)})
             continue
         slot = repo.slot_of(session, item.application_id)
         if slot is not None and slot.attended is not False:
-            errors.append({"field": where, "message": f"「{application.theme}」已安排在另一场讲述会 / already in "
-                                                      "another session"})
+            errors.append({"field": where, "message": _("「{theme}」已安排在另一场讲述会", theme=application.theme)})
     if errors:
         raise ValidationFailed(errors)
     now = clock.now()
@@ -155,8 +151,7 @@ def record(*, session: Session, services: Services, user: User, session_id: int,
             raise NotFound(f"presentation session {session_id} does not exist")
         reached_campaign(session, user, found.campaign_id, policies.DENIED[policies.can_run_meetings])
         if found.recorded_at is not None:
-            raise Conflict(f"该讲述会已于 {clock.local(found.recorded_at):%Y-%m-%d %H:%M} 记录 / the session is "
-                           "already recorded")
+            raise Conflict(_("该讲述会已于 {at} 记录", at=clock.local(found.recorded_at).strftime("%Y-%m-%d %H:%M")))
         slots = {s.application_id: s for s in found.slots}
         errors = []
         given = {r.application_id for r in items}
@@ -170,8 +165,8 @@ def record(*, session: Session, services: Services, user: User, session_id: int,
                 errors.append({"field": f"items.{i}.notes", "message": _("请填写讲述情况")})
         for application_id, slot in slots.items():
             if application_id not in given:
-                errors.append({"field": "items", "message": f"第 {slot.position} 位（申报项目 {application_id}）未记录 / "
-                                                            f"item {application_id} is not recorded"})
+                errors.append({"field": "items", "message": _("第 {n} 位（申报项目 {id}）未记录", n=slot.position,
+                                                              id=application_id)})
         if errors:
             raise ValidationFailed(errors)
         open_tasks = {t.application_id: t for t in repo.open_tasks_at(session, found.campaign_id, ELEMENT)}
@@ -183,8 +178,8 @@ def record(*, session: Session, services: Services, user: User, session_id: int,
                 continue
             task = open_tasks.get(entry.application_id)
             if task is None:
-                raise Conflict(f"申报项目 {entry.application_id} 已不在等待讲述 / item {entry.application_id} no "
-                               "longer waits for its presentation", field=f"items.{entry.application_id}")
+                raise Conflict(_("申报项目 {id} 已不在等待讲述", id=entry.application_id),
+                               field=f"items.{entry.application_id}")
             complete_in_transaction(session, services, user, task.id, {
                 "presentation_date": date, "presenter": slot.presenter, "presentation_notes": slot.notes})
         found.recorded_at, found.recorded_by = clock.now(), user.id

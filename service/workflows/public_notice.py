@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from service import clock, timekeeping
 from service.auth import policies, visibility
-from service.catalogue import _, codes, name_of
+from service.catalogue import _, name_of
 from service.auth.visibility import Group
 from service.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from service.models import Application, Campaign, NoticeItem, Objection, PublicNotice, User
@@ -68,7 +68,7 @@ def period_end(campaign: Campaign, start: datetime) -> datetime:
     days = working_days(campaign)
     calendar = calendars.for_campaign(campaign)
     end = timekeeping.add(start, timekeeping.parse(f"P{days}WD"), calendar)
-    for warning in calendars.missing_year_warnings(calendar, "公示期 / the notice period"):
+    for warning in calendars.missing_year_warnings(calendar, _("公示期")):
         LOGGER.warning("%s", warning)  # a year the calendar does not know: add it to the campaign's overrides
     return end
 
@@ -121,8 +121,7 @@ def publish(*, session: Session, user: User, campaign_id: int,
     state = confirmed_list(session, campaign)
     if application_ids is None:
         if state.unconfirmed:
-            raise Conflict(f"尚有 {len(state.unconfirmed)} 个项目未经主席办公会确认，不能发布公示 / "
-                           f"{len(state.unconfirmed)} item(s) are not confirmed yet: the list cannot be published",
+            raise Conflict(_("尚有 {n} 个项目未经主席办公会确认，不能发布公示", n=len(state.unconfirmed)),
                            unconfirmed=_named(state.unconfirmed, "not_confirmed"))
         chosen = state.confirmed
     else:
@@ -131,8 +130,7 @@ def publish(*, session: Session, user: User, campaign_id: int,
         if missing:
             known = {a.id: a for a in application_repo.by_ids(session, missing) if a.campaign_id == campaign.id}
             noticed = {a.id for a in state.on_notice}
-            raise Conflict(f"项目 {', '.join(map(str, missing))} 未经确认或已在公示中，不能发布 / item(s) "
-                           f"{', '.join(map(str, missing))} are not confirmed or are on a notice already",
+            raise Conflict(_("项目 {ids} 未经确认或已在公示中，不能发布", ids="、".join(map(str, missing))),
                            unconfirmed=[*_named([known[i] for i in missing if i in known and i not in noticed],
                                                 "not_confirmed"),
                                         *_named([known[i] for i in missing if i in noticed], "on_notice"),
@@ -155,9 +153,7 @@ def publish(*, session: Session, user: User, campaign_id: int,
     session.flush()
     _tell_units(session, campaign, notice)
     audit.record(session, actor=user, action="publish_notice", object_type="public_notice", object_id=notice.id,
-                 detail={"sentence": f"评比办公室发布公示：{len(ranked)} 个项目，公示期 {clock.local(now):%Y-%m-%d %H:%M} 至 "
-                                     f"{clock.local(notice.ends_at):%Y-%m-%d %H:%M:%S}（{notice.working_days} 个工作日）",
-                         "working_days": notice.working_days, "starts_at": clock.local(now).isoformat(),
+                 detail={"working_days": notice.working_days, "starts_at": clock.local(now).isoformat(),
                          "ends_at": clock.local(notice.ends_at).isoformat(),
                          "application_ids": [a.id for a in ranked]}, campaign_id=campaign.id)
     session.commit()
@@ -221,8 +217,7 @@ def finalise(*, session: Session, services: Services, notice_id: int) -> str:
         if notice.status != "awaiting_findings":
             notice.status = "awaiting_findings"
             audit.record(session, actor=None, action="notice_held", object_type="public_notice", object_id=notice.id,
-                         detail={"sentence": f"公示期已满，尚有 {pending} 件异议待处理，结果待处理结论作出后生效",
-                                 "pending": pending}, campaign_id=notice.campaign_id)
+                         detail={"pending": pending}, campaign_id=notice.campaign_id)
             session.commit()
         else:
             session.rollback()
@@ -238,8 +233,7 @@ def finalise(*, session: Session, services: Services, notice_id: int) -> str:
         finalised.append(item.application_id)
     notice.status, notice.finalised_at = "final", now
     audit.record(session, actor=None, action="finalise_notice", object_type="public_notice", object_id=notice.id,
-                 detail={"sentence": f"公示期满，无待处理异议：{len(finalised)} 个项目的评比结果生效",
-                         "application_ids": finalised, "ends_at": clock.local(notice.ends_at).isoformat()},
+                 detail={"application_ids": finalised, "ends_at": clock.local(notice.ends_at).isoformat()},
                  campaign_id=notice.campaign_id)
     session.commit()
     return "final"
@@ -274,15 +268,12 @@ def sweep(*, session: Session, services: Services) -> SweepReport:
 def _objection_errors(name: Any, contact: Any, reason: Any) -> list[dict[str, str]]:
     errors = []
     if not isinstance(name, str) or not 2 <= len(name.strip()) <= MAX_NAME:
-        errors.append({"field": "name", "message": f"请填写真实姓名（2–{MAX_NAME} 字） / your real name is required "
-                                                   f"(2–{MAX_NAME} characters)"})
+        errors.append({"field": "name", "message": _("请填写真实姓名（2–{n} 字）", n=MAX_NAME)})
     text = contact.strip() if isinstance(contact, str) else ""
     if not text or len(text) > MAX_CONTACT or not (_PHONE.match(text) or _EMAIL.match(text)):
-        errors.append({"field": "contact", "message": "请填写手机号码或电子邮箱 / a phone number or an e-mail address "
-                                                      "is required"})
+        errors.append({"field": "contact", "message": _("请填写手机号码或电子邮箱")})
     if not isinstance(reason, str) or not 5 <= len(reason.strip()) <= MAX_REASON:
-        errors.append({"field": "reason", "message": f"请说明异议理由（5–{MAX_REASON} 字） / the reasons are required "
-                                                     f"(5–{MAX_REASON} characters)"})
+        errors.append({"field": "reason", "message": _("请说明异议理由（5–{n} 字）", n=MAX_REASON)})
     return errors
 
 
@@ -304,8 +295,7 @@ def file_objection(*, session: Session, notice_id: int, item_id: Any, name: Any,
     assert item is not None
     now = clock.now()
     if notice.status != "open" or not notice.starts_at <= now <= notice.ends_at:
-        raise Conflict(f"公示期已于 {clock.local(notice.ends_at):%Y-%m-%d %H:%M} 结束，不再受理异议 / the notice period "
-                       f"ended at {clock.local(notice.ends_at):%Y-%m-%d %H:%M} (Asia/Shanghai)")
+        raise Conflict(_("公示期已于 {at} 结束，不再受理异议", at=clock.local(notice.ends_at).strftime("%Y-%m-%d %H:%M")))
     if item.status != "listed":
         raise Conflict(_("该项目已在重新审议中"))
     objection = Objection(notice_id=notice.id, item_id=item.id, name=name.strip(), contact=contact.strip(),
@@ -314,8 +304,7 @@ def file_objection(*, session: Session, notice_id: int, item_id: Any, name: Any,
     session.flush()
     objection.reference = f"GS{campaign.year}-{objection.id:06d}"
     audit.record(session, actor=None, action="file_objection", object_type="objection", object_id=objection.id,
-                 detail={"sentence": f"{objection.name}对“{item.theme}”提出实名异议（编号 {objection.reference}）",
-                         "reference": objection.reference, "notice_id": notice.id,
+                 detail={"reference": objection.reference, "notice_id": notice.id,
                          "application_id": item.application_id, "theme": item.theme, "name": objection.name},
                  campaign_id=campaign.id)
     office = Pool("office", None)
@@ -336,8 +325,7 @@ def record_finding(*, session: Session, services: Services, user: User, objectio
         raise Forbidden(_("只有评比办公室可以处理异议"))
     errors = []
     if finding not in FINDINGS:
-        errors.append({"field": "finding", "message": "须为 upheld（异议成立）或 dismissed（异议不成立） / must be upheld or "
-                                                      "dismissed"})
+        errors.append({"field": "finding", "message": _("请选择异议成立或异议不成立")})
     if not isinstance(reasons, str) or not reasons.strip() or len(reasons) > MAX_REASON:
         errors.append({"field": "reasons", "message": _("请说明处理理由（至多 {MAX_REASON} 字）", MAX_REASON=MAX_REASON)})
     if errors:
@@ -346,8 +334,8 @@ def record_finding(*, session: Session, services: Services, user: User, objectio
     if objection is None:
         raise NotFound(f"objection {objection_id} does not exist")
     if objection.status != "pending":
-        raise Conflict(f"异议 {objection.reference} 已处理（{name_of('objection_status', objection.status)}） / objection "
-                       f"{objection.reference} already has a finding ({objection.status})")
+        raise Conflict(_("异议 {reference} 已处理（{status}）", reference=objection.reference,
+                           status=name_of("objection_status", objection.status)))
     notice = repo.lock(session, objection.notice_id)
     assert notice is not None
     now = clock.now()
@@ -362,9 +350,7 @@ def record_finding(*, session: Session, services: Services, user: User, objectio
             application.published_at = None
         item.status = "reexamining"
     audit.record(session, actor=user, action="record_finding", object_type="objection", object_id=objection.id,
-                 detail={"sentence": f"评比办公室对异议 {objection.reference} 作出处理结论：{codes.FINDING[finding]}"
-                                     f"{'，项目退回领导小组重新确定等次' if reexamined else ''}；理由：{objection.finding_reasons}",
-                         "reference": objection.reference, "finding": finding, "reasons": objection.finding_reasons,
+                 detail={"reference": objection.reference, "finding": finding, "reasons": objection.finding_reasons,
                          "application_id": item.application_id, "theme": item.theme,
                          "back_to_decision": reexamined}, campaign_id=notice.campaign_id)
     session.commit()

@@ -31,7 +31,7 @@ from typing import Any
 from handlers.registry import HandlerError
 from handlers.scoring import check_rules
 from service import clock
-from service.catalogue import N_, _, locale
+from service.catalogue import N_, _
 from service.auth import policies
 from service.models import Campaign, OrgUnit, VETTING_UNIT_TYPES
 from service.repositories import campaigns as repo
@@ -52,13 +52,8 @@ CODES = ("no_submitter", "no_leader", "no_vetter", "too_few_scorers", "no_scorer
 
 def _problem(code: str, msgid: str, link: str, *, severity: str = "fatal", unit_id: int | None = None,
              **params: Any) -> dict[str, Any]:
-    """One problem, its message (a msgid of the catalogue) in Chinese and in English."""
-    with locale("zh_CN"):
-        message = _(msgid, **params)
-    with locale("en"):
-        message_en = _(msgid, **params)
-    return {"code": code, "severity": severity, "message": message, "message_en": message_en, "link": link,
-            "unit_id": unit_id}
+    """One problem, its message (a msgid of the catalogue) in the reader's language."""
+    return {"code": code, "severity": severity, "message": _(msgid, **params), "link": link, "unit_id": unit_id}
 
 
 def applicant_units(session: Any, campaign: Campaign) -> list[OrgUnit]:

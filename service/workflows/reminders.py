@@ -111,7 +111,7 @@ def offset_times(cfg: dict[str, Any], closes_at: datetime, key: str,
         try:
             calendar = from_overrides(cfg.get("calendar_overrides"), lenient=True)
         except CalendarError as exc:
-            _warn(report, f"节假日调整表无效，按法定节假日计算提醒 / invalid calendar overrides, using the statutory calendar: {exc}")
+            _warn(report, _("节假日调整表无效，按法定节假日计算提醒：{error}", error=str(exc)))
             calendar = statutory_calendar()
     times = []
     for days in sorted({int(d) for d in cfg.get(key) or []}, reverse=True):
@@ -256,7 +256,7 @@ def _assignee_name(session: Session, task: Task) -> str:
         unit = org_repo.unit_by_id(session, task.unit_id)
         if unit is not None:
             return unit.name
-    return "（待认领）"
+    return ""  # unclaimed: the templates say so in the recipient's language
 
 
 def _office_digest(session: Session, now: datetime, report: ReminderReport) -> None:

@@ -52,7 +52,7 @@ def status(session: Session, *, user: User, application_id: int) -> dict[str, An
     application = _application(session, application_id, user)
     groups = viewing.by_application(session, user, [application])[application.id]
     if visibility.G.SCORER_IDENTITIES not in groups:
-        raise Forbidden("only the office and the deciding roles see who scores an item / 仅评比办公室和决策人员可查看评分人")
+        raise Forbidden(_("只有评比办公室和决定等次的角色可以查看评分人"))
     rows = sheets_of(session, application.id)
     names = user_repo.display_names(session, {t.candidate_user_id for t in rows})
     submitted = [t for t in rows if t.state == "completed" and not (t.data or {}).get("not_scored")]
@@ -151,11 +151,10 @@ def close_scoring(*, session: Session, services: Services, user: User, applicati
         if not open_rows:
             raise Conflict(_("该项目没有待提交的评分表"))
         if quorum is None:
-            raise Conflict("本次评比未设定结束评分的法定人数（scoring_quorum），须全部评分成员提交评分 / the campaign "
-                           "sets no scoring quorum: every eligible scorer must score", field="scoring_quorum")
+            raise Conflict(_("本次评比未设定结束评分的法定人数，须全部评分成员提交评分"), field="scoring_quorum")
         if submitted < quorum:
-            raise Conflict(f"已提交 {submitted} 份评分，未达到法定人数 {quorum} 份，不能结束评分 / {submitted} sheet(s) "
-                           f"in, the quorum is {quorum}: scoring cannot close yet", field="quorum")
+            raise Conflict(_("已提交 {n} 份评分，未达到法定人数 {quorum} 份，不能结束评分", n=submitted, quorum=quorum),
+                           field="quorum")
         for open_task in open_rows:
             locked = instance_repo.lock_for_completion(session, open_task.id)
             assert locked is not None
@@ -181,8 +180,7 @@ def replace_scorer(*, session: Session, user: User, application_id: int, scorer_
     application = _application(session, application_id, user)
     held = [t for t in sheets_of(session, application.id) if t.state == "open" and t.candidate_user_id == scorer_id]
     if not held:
-        raise ValidationFailed([{"field": "scorer_id", "message": "该评分成员没有本项目待提交的评分表 / this scorer "
-                                                                  "holds no open sheet of the item"}])
+        raise ValidationFailed([{"field": "scorer_id", "message": _("该评分成员没有本项目待提交的评分表")}])
     try:
         assignments.replace_scorer(session=session, user=user, task=held[0], to_user_id=replacement_id, reason=reason)
     except ValidationFailed as exc:

@@ -8,6 +8,7 @@ from typing import Any, Literal
 from sqlalchemy.orm import Session
 
 from service import clock, faults
+from service.catalogue import _
 from service.auth import policies
 from service.catalogue import N_, _
 from service.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -175,8 +176,7 @@ def complete_in_transaction(session: Session, services: Services, user: User, ta
     if not policies.can_complete(acting, task):
         raise Forbidden("this task is claimed by someone else")
     if task.form_key in meetings.MEETING_FORMS:
-        raise Conflict("会议的决定在会议页面上对整份名单作出 / a meeting decides its whole list on the meeting's page "
-                       f"(task {task_id}: {task.name})")
+        raise Conflict(_("会议的决定在会议页面上对整份名单作出（任务 {id}：{name}）", id=task_id, name=task.name))
     services.forms.sync(session)
     form_data, engine_data = task_rules.prepare(session, task, acting, data)
     version = form_version(session, task, application)

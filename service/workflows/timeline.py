@@ -32,7 +32,15 @@ SENTENCES: dict[str, str] = {
     "decide": N_("{what}（{actor}）"),
     "migrate_instance": N_("{actor} 将流程迁移到新版本：{reason}"),
     "modify_instance": N_("{actor} 取消了“{element}”，改从另一环节重新办理：{reason}"),
+    # the public notice's records (service/workflows/public_notice.py): the sentence is made here, from the
+    # record's detail, in the reader's language; the record keeps only the facts
+    "publish_notice": N_("{actor} 发布公示：{count} 个项目，公示期 {starts_at} 至 {ends_at}（{working_days} 个工作日）"),
+    "notice_held": N_("公示期已满，尚有 {pending} 件异议待处理，结果待处理结论作出后生效"),
+    "finalise_notice": N_("公示期满，无待处理异议：{count} 个项目的评比结果生效"),
+    "file_objection": N_("{name} 对“{theme}”提出实名异议（编号 {reference}）"),
+    "record_finding": N_("{actor} 对异议 {reference} 作出处理结论：{finding}；理由：{reasons}"),
 }
+BACK_TO_DECISION = N_("{sentence}；项目退回领导小组重新确定等次")
 SAVED_DRAFT = N_("{actor} 保存了草稿")
 WITHDREW = N_("{actor} 撤回了申报")
 ACTED = N_("{actor} {action}")
@@ -50,11 +58,24 @@ def sentence(row: Mapping[str, Any], detail: Mapping[str, Any] | None, names: Ma
     if action in ("reassign", "delegate", "replace_scorer"):
         kw["to"] = names.get(d.get("to") or 0, "—")
     if action in SENTENCES:
-        return _(SENTENCES[action], filename=d.get("filename", ""), reason=d.get("reason", ""),
-                 element=d.get("element_name") or d.get("element", ""), **{"to": kw.pop("to", "")}, **kw)
+        text = _(SENTENCES[action], filename=d.get("filename", ""), reason=d.get("reason", ""),
+                 element=d.get("element_name") or d.get("element", ""), **{"to": kw.pop("to", "")},
+                 **_facts(d), **kw)
+        return _(BACK_TO_DECISION, sentence=text) if action == "record_finding" and d.get("back_to_decision") else text
     if action not in ACTION:
         name_of("action", action)  # reported: an action a person sees needs a name
     return _(ACTED, action=name_of("action", action) if action in ACTION else action, actor=kw["actor"])
+
+
+def _facts(d: Mapping[str, Any]) -> dict[str, Any]:
+    """A record's facts as a sentence names them: counts, Beijing times to the minute, codes by their names."""
+    facts: dict[str, Any] = {k: d.get(k, "") for k in ("working_days", "pending", "name", "theme", "reference",
+                                                      "reasons")}
+    facts["count"] = len(d.get("application_ids") or [])
+    for key in ("starts_at", "ends_at"):
+        facts[key] = str(d.get(key) or "")[:16].replace("T", " ")
+    facts["finding"] = name_of("finding", d["finding"]) if d.get("finding") else ""
+    return facts
 
 
 def items(data: Any, title: Callable[[str], str], label: Callable[[str, Any], str]) -> list[tuple[str, str]]:

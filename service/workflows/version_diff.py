@@ -14,7 +14,7 @@ from typing import Any, Callable, Mapping
 from sqlalchemy.orm import Session
 
 from service import timekeeping
-from service.catalogue import N_, _, current_locale, locale, name_of
+from service.catalogue import N_, _, locale, name_of
 from service.catalogue.codes import ROLE
 from service.engine.outline import Condition, Outline, Step, Timer, outline
 from service.errors import BadRequest
@@ -40,8 +40,8 @@ class Change:
             return _(self.msgid, **{k: _render(v) for k, v in self.params.items()})
 
     def as_dict(self) -> dict[str, str]:
-        return {"kind": self.kind, "element": self.element, "message": self.message("zh_CN"),
-                "message_en": self.message("en")}
+        """The change for the API and the page, its sentence in the reader's language."""
+        return {"kind": self.kind, "element": self.element, "message": self.message()}
 
 
 @dataclass(frozen=True)
@@ -91,10 +91,9 @@ def describe_duration(text: str) -> str:
     if not value:
         return _("无期限")
     try:
-        zh, en = timekeeping.describe(timekeeping.parse(value))
+        return timekeeping.describe(timekeeping.parse(value))
     except timekeeping.DurationError:
         return value  # a date, a cycle or an expression over the process data: shown as written
-    return zh if current_locale().startswith("zh") else en
 
 
 def compare(old: Outline, new: Outline, *, form_title: Callable[[str], str | None] = lambda key: None) -> list[Change]:

@@ -19,6 +19,7 @@ import pytest
 from sqlalchemy import func, select
 
 from service import clock
+from service.workflows.timeline import sentence
 from service.models import Application, AuditRecord, OutboxMessage, Timer, User
 from tests.api_client import Api
 from tests.integration import flows
@@ -350,7 +351,10 @@ def test_the_beat_makes_a_public_notice_final_at_its_periods_end_and_holds_one_w
                                                            AuditRecord.action.in_(("finalise_notice", "notice_held")))))
     assert {(r.action, r.object_id) for r in records} == {("finalise_notice", str(quiet["id"])),
                                                           ("notice_held", str(objected["id"]))}
-    assert all(r.actor_id is None and r.detail["sentence"] for r in records)
+    assert all(r.actor_id is None and not r.detail.get("sentence") for r in records)  # the timeline words them
+    words = {r.action: sentence({"action": r.action, "actor": ""}, r.detail, {}, str) for r in records}
+    assert words["finalise_notice"].startswith("公示期满，无待处理异议：") and "{" not in words["finalise_notice"], words
+    assert words["notice_held"].startswith("公示期已满，尚有 ") and "{" not in words["notice_held"], words
     api.tokens.clear()  # the clock moved past the tokens' lifetime: log in again
     objection = api.get("/api/objections", "res_office1")["items"][0]["id"]
     api.post(f"/api/objections/{objection}/finding", "res_office1",

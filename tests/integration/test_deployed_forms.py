@@ -25,10 +25,12 @@ def test_new_form_is_deployed_and_used_by_a_new_version(app: Any) -> None:
     changed = BPMN.replace(b'name="formKey" value="presentation"', b'name="formKey" value="presentation_floor"', 1)
     r = api.post("/api/process-definitions", "process_admin", expect=400, data=changed, content_type="application/xml")
     problem = r.get_json()["problems"][0]
-    assert {k: problem[k] for k in ("element", "code", "severity", "message_en")} == {
+    assert {k: problem[k] for k in ("element", "code", "severity", "message")} == {
         "element": "record_presentation", "code": "unknown_form", "severity": "error",
-        "message_en": "form 'presentation_floor' does not exist: deploy it first"}
-    assert problem["message"] == "表单 presentation_floor 不存在：请先在“表单管理”中发布它"
+        "message": "表单 presentation_floor 不存在：请先在“表单管理”中发布它"}
+    r = api.post("/api/process-definitions", "process_admin", expect=400, data=changed, content_type="application/xml",
+                 headers={"Accept-Language": "en"})
+    assert r.get_json()["problems"][0]["message"] == "form 'presentation_floor' does not exist: deploy it first"
     api.call("PUT", "/api/forms/presentation_floor", "res_office1", expect=403, json={"schema": NEW_FORM})
     bad = api.call("PUT", "/api/forms/presentation_floor", "process_admin", expect=422,
                    json={"schema": {"type": "object", "properties": {"x": {"type": "nonsense"}}}})

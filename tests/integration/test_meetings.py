@@ -79,7 +79,7 @@ def test_the_shortlist_is_prepared_viewed_by_a_quorum_and_closed_with_reasons(ap
                   "unit_reasons": "申报内容与往年获奖项目重复"}]
     # closing before the quorum (default 2) has recorded views on every candidate is refused, saying why
     early = api.post(f"{base}/close", "group_leader", expect=409, json={"decisions": decisions})
-    assert "法定人数" in _problem(early)["detail"] and "quorum" in _problem(early)["detail"]
+    assert "法定人数" in _problem(early)["detail"]  # in the request's language (Chinese by default)
     api.post(f"{base}/views", "lg_member1", json={"views": [{"application_id": b, "view": "out", "note": "重复"}]})
     sitting = api.post(f"{base}/views", "lg_member2", json={"views": [{"application_id": a, "view": "in"},
                                                                        {"application_id": b, "view": "abstain"}]})

@@ -23,8 +23,10 @@ def test_changes_between_versions_are_said_in_words(app: Any) -> None:
     assert set(said) == {"task_renamed", "deadline_changed"}
     assert said["deadline_changed"] == {
         "kind": "deadline_changed", "element": "record_presentation",
-        "message": "任务「讲述情况记录」的期限由 10 天 改为 10 个工作日",
-        "message_en": "The deadline of task “讲述情况记录” changed from 10 days to 10 working days"}
+        "message": "任务「讲述情况记录」的期限由 10 天 改为 10 个工作日"}
+    english = api.get(f"/api/process-definitions/{v2['id']}/changes", "res_office1", headers={"Accept-Language": "en"})
+    assert {c["kind"]: c["message"] for c in english["changes"]}["deadline_changed"] == \
+        "The deadline of task “讲述情况记录” changed from 10 days to 10 working days"
     back = api.get(f"/api/process-definitions/{v1['id']}/changes?from_id={v2['id']}", "process_admin")
     assert {c["kind"] for c in back["changes"]} == {"task_renamed", "deadline_changed"}
     assert api.get(f"/api/process-definitions/{v1['id']}/changes", "process_admin")["changes"] == []

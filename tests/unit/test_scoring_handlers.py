@@ -13,6 +13,7 @@ import pytest
 from handlers.registry import HandlerError, get_handler, registered_names
 from handlers.scoring import aggregate_scores, record_recusals, select_scorers
 from service.demo import baoding
+from service.catalogue import locale
 
 # --------------------------------------------------------------------------- recusal fixtures
 
@@ -107,13 +108,13 @@ def test_everyone_recused_is_an_error_in_both_languages() -> None:
     scorers = [SCORERS[1], SCORERS[2]]
     with pytest.raises(HandlerError) as excinfo:
         select_scorers(scorers=scorers, unit_id=APPLICANT_UNIT, supervising_union_id=SUPERVISING_UNION)
-    message = str(excinfo.value)
-    assert "回避后没有可评分的成员" in message
-    assert "no eligible scorer after recusal" in message
+    assert str(excinfo.value) == "回避后没有可评分的成员"
+    with locale("en"):  # the message is a lazy msgid: shown in its reader's language
+        assert str(excinfo.value) == "No eligible scorer is left after recusal"
 
 
 def test_empty_scorer_list_is_an_error() -> None:
-    with pytest.raises(HandlerError, match="no scorers configured"):
+    with pytest.raises(HandlerError, match="没有配置评分成员"):
         select_scorers(scorers=[], unit_id=APPLICANT_UNIT, supervising_union_id=None)
 
 
@@ -398,17 +399,17 @@ def test_missing_criterion_names_scorer_and_criterion() -> None:
     with pytest.raises(HandlerError) as excinfo:
         aggregate_scores(scores=[sheet(9, innovation=90, effectiveness=80, promotion=7)], criteria=CRITERIA)
     assert "9" in str(excinfo.value) and "standardization" in str(excinfo.value)
-    assert "missing" in str(excinfo.value)
+    assert "缺少评分项" in str(excinfo.value)
 
 
 def test_null_value_counts_as_missing() -> None:
-    with pytest.raises(HandlerError, match="missing criterion standardization"):
+    with pytest.raises(HandlerError, match="缺少评分项 standardization"):
         aggregate_scores(scores=[sheet(9, innovation=90, effectiveness=80, promotion=7, standardization=None)],
                          criteria=CRITERIA)
 
 
 def test_unknown_criterion_is_rejected() -> None:
-    with pytest.raises(HandlerError, match="unknown criterion creativity"):
+    with pytest.raises(HandlerError, match="未定义的评分项 creativity"):
         aggregate_scores(
             scores=[sheet(3, innovation=90, effectiveness=80, promotion=7, standardization=10, creativity=5)],
             criteria=CRITERIA,
@@ -416,12 +417,12 @@ def test_unknown_criterion_is_rejected() -> None:
 
 
 def test_zero_scores_is_an_error() -> None:
-    with pytest.raises(HandlerError, match="no scores"):
+    with pytest.raises(HandlerError, match="没有评分记录"):
         aggregate_scores(scores=[], criteria=CRITERIA)
 
 
 def test_a_scorer_may_submit_only_once() -> None:
-    with pytest.raises(HandlerError, match="more than once"):
+    with pytest.raises(HandlerError, match="重复提交评分"):
         aggregate_scores(scores=[plain(1, 80), plain(1, 90)], criteria=SINGLE)
 
 
@@ -675,3 +676,14 @@ def test_demo_criteria_and_grades() -> None:
     assert baoding.DEFAULT_GRADES == ["一等奖", "二等奖", "三等奖", "不授奖"]
     assert baoding.NO_AWARD_GRADE == "不授奖" and baoding.NO_AWARD_GRADE in baoding.DEFAULT_GRADES
     assert baoding.DEMO_PASSWORD == "demo-pass-2026"
+
+
+def test_a_score_is_written_by_its_campaigns_rule() -> None:
+    """Pages (the ``|score`` filter) write a stored score with the campaign's decimals and rounding, the rule
+    the scoring page's running total (app.js) also follows; without rules: 2 decimals, half up."""
+    from handlers.scoring import format_score
+
+    assert format_score(84.445) == "84.45" and format_score(90) == "90.00"
+    assert format_score(84.45, {"decimals": 1, "rounding": "half_even"}) == "84.4"
+    assert format_score(84.55, {"decimals": 1, "rounding": "half_up"}) == "84.6"
+    assert format_score(84.5, {"decimals": 0}) == "85"

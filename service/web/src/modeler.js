@@ -267,7 +267,7 @@ function elementLabel(id) {
 
 function showProblems(problems) {
   problems.forEach(function (p) {
-    var message = english && p.message_en ? p.message_en : p.message;
+    var message = p.message;  // in the page's language (the API answers in the session's)
     var li = document.createElement('li');
     li.dataset.element = p.element || '';
     li.dataset.code = p.code || '';
