@@ -6,11 +6,13 @@ from typing import Any
 
 from flask import Flask, Response, json, request
 from flask_limiter.errors import RateLimitExceeded
-from sqlalchemy.exc import OperationalError
-from werkzeug.exceptions import HTTPException
+from sqlalchemy.exc import IntegrityError, OperationalError
+from werkzeug.exceptions import Conflict, HTTPException
 
 from service.auth import ratelimit
+from service.catalogue import _
 from service.errors import ServiceError
+from service.workflows import retries
 
 log = logging.getLogger(__name__)
 RETRY_AFTER_SECONDS = 5
@@ -56,6 +58,17 @@ def register(app: Flask) -> None:
         response = problem(503, "Service unavailable", "the database is unavailable; retry shortly (a step that did go through answers the retry with 409)")
         response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
+
+    @app.errorhandler(IntegrityError)
+    def _integrity(exc: IntegrityError) -> Response:
+        if not retries.unique_violation(exc):
+            return _unexpected(exc)
+        # Two requests wrote the same thing at once and this one came second: nothing of it was kept.
+        log.info("unique race lost on %s %s: %s", request.method, request.path, str(exc.orig).splitlines()[0])
+        detail = _("另一项相同的操作刚刚已经保存，本次提交没有保存；请刷新后查看")
+        if request.path.startswith("/api"):
+            return problem(409, "Conflict", detail)
+        return app.make_response(app.extensions["appraisal.page_error"](Conflict(detail), detail))
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Response:

@@ -28,6 +28,8 @@ T = TypeVar("T")
 
 RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})  # serialization_failure, deadlock_detected
 SQLITE_BUSY, SQLITE_LOCKED = 5, 6  # primary result codes (extended codes keep them in the low byte)
+UNIQUE_SQLSTATE = "23505"  # unique_violation
+SQLITE_CONSTRAINT_UNIQUE, SQLITE_CONSTRAINT_PRIMARYKEY = 2067, 1555  # extended result codes
 
 
 def retryable(exc: BaseException) -> bool:
@@ -41,6 +43,20 @@ def retryable(exc: BaseException) -> bool:
         return True
     code = getattr(orig, "sqlite_errorcode", None)
     return isinstance(code, int) and code & 0xFF in (SQLITE_BUSY, SQLITE_LOCKED)
+
+
+def unique_violation(exc: BaseException) -> bool:
+    """Whether ``exc`` is a unique constraint refusing a row another transaction wrote first.
+
+    A check-then-insert (is there a view/score/row for this key? no: insert it) loses this race when two
+    requests run it at once; the loser is told the other got there first (409), never a 500.
+    """
+    if not isinstance(exc, DBAPIError):
+        return False
+    orig = exc.orig
+    if getattr(orig, "sqlstate", None) == UNIQUE_SQLSTATE:
+        return True
+    return getattr(orig, "sqlite_errorcode", None) in (SQLITE_CONSTRAINT_UNIQUE, SQLITE_CONSTRAINT_PRIMARYKEY)
 
 
 def run(session: Session, attempt: Callable[[], T], *, attempts: int, wait_step: float) -> T:
