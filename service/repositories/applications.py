@@ -23,9 +23,10 @@ def by_id(session: Session, application_id: int) -> Application | None:
 
 WITH_THE_UNIT = ("draft", "returned", "awaiting_signoff")
 """Until the window closes these wait on the unit (the close lapses them: the BPMN's boundary timers)."""
-NOT_ENTERED = (*WITH_THE_UNIT, "lapsed")
-"""Never (or not yet) entered into the appraisal: drafts, items back with their unit, and those that lapsed
-(withdrawn by letting the window close). The results, the score sheets and their exports leave them out."""
+NOT_ENTERED = (*WITH_THE_UNIT, "lapsed", "withdrawn")
+"""Never (or not yet) entered into the appraisal: drafts, items back with their unit, those that lapsed (left
+to the window's close) and those their unit withdrew. The results, the score sheets and their exports leave
+them out."""
 
 
 def entered_of_campaign(session: Session, campaign_id: int) -> list[Application]:

@@ -177,8 +177,9 @@ _CHOICES = {"category": CATEGORIES, "conditions": CONDITIONS, "applicant_type": 
 
 
 def cell(name: str, value: Any) -> str:
-    """A field's value as the export writes it: choices by their label in the reader's language, recognitions
-    one per line."""
+    """A field's value as the export writes it: choices by their label in the reader's language (the seed's
+    numbered lists with their number in front; a code word such as ``collective`` never shows), recognitions one
+    per line."""
     if value is None or value == "" or value == []:
         return ""
     if name == "recognitions":
@@ -187,8 +188,8 @@ def cell(name: str, value: Any) -> str:
                          for r in value if isinstance(r, dict))
     if name in _CHOICES:
         labels = _CHOICES[name]
-        return "\n".join(f"{v}. {translated(labels[v])}" if v in labels else str(v)
-                          for v in (value if isinstance(value, list) else [value]))
+        return "\n".join((f"{v}. {translated(labels[v])}" if str(v).isdigit() else translated(labels[v]))
+                         if v in labels else str(v) for v in (value if isinstance(value, list) else [value]))
     return str(value)
 
 

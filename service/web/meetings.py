@@ -11,7 +11,7 @@ from service.errors import Conflict, NotFound, ValidationFailed
 from service.web.blueprint import bp
 from service.catalogue import _, codes, name_of
 from service.web.security import db, login_required, user
-from service.workflows import campaigns, meetings, tasks
+from service.workflows import applications, campaigns, meetings, tasks
 
 PAGES = {"shortlist": "web.shortlist_page", "group_decision": "web.group_decision_page",
          "chair_confirmation": "web.chair_confirmation_page", "forwarding": "web.forwarding_page"}
@@ -34,10 +34,19 @@ def meeting_of_current(kind: str) -> Response:
 
 
 def meeting_page_of_task(task: Any) -> str | None:
-    """The page a campaign meeting's task opens (its form is completed there, for the whole list)."""
+    """The page a campaign meeting's task opens (its form is completed there, for the whole list).
+
+    The grades are decided on the ranked list (集体研究名单: ties, scores, quotas, the office's proposals): the
+    group leader's meeting task and each item's 办公室提出建议等次 open it, so the office proposes the whole
+    list in one submit instead of item by item."""
+    if task.form_key == "grade_proposal" and task.application_id:
+        application = applications.get_application(session=db(), user=user(), application_id=task.application_id)
+        return url_for("web.list_decision", campaign_id=application.campaign_id)
     kind = {"shortlist_candidates": "shortlist", "shortlist_close": "shortlist", "group_decision_list": "group_decision",
             "chair_list_confirmation": "chair_confirmation"}.get(task.form_key)
     campaign_id = meetings.campaign_of_task(db(), task) if kind else None
+    if kind == "group_decision" and campaign_id:
+        return url_for("web.list_decision", campaign_id=campaign_id)
     return url_for(PAGES[kind], campaign_id=campaign_id) if kind and campaign_id else None
 
 
@@ -59,6 +68,9 @@ def _render(template: str, sitting: meetings.Sitting, status: int = 200, **conte
     context.setdefault("errors", {})
     context.setdefault("general", [])
     context.setdefault("values", {})
+    if sitting.kind == "chair_confirmation":  # what the group is still grading joins the list afterwards
+        deciding = meetings.group_decision(session=db(), user=user(), campaign_id=sitting.campaign.id)
+        context.setdefault("deciding", deciding.items + deciding.waiting)
     return render_template(template, sitting=sitting, campaign=sitting.campaign, views=list(codes.VIEW),
                            view_label=lambda code: name_of("view", code), **context), status
 

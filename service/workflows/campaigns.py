@@ -242,7 +242,7 @@ def list_campaigns(session: Session, user: User) -> list[Campaign]:
 def results(*, session: Session, user: User, campaign_id: int) -> list[dict[str, Any]]:
     """Every application entered into the campaign with its outcome, grade and calculation, ranked.
 
-    Drafts, items back with their unit and lapsed ones were never entered (``results.NOT_ENTERED``).
+    Drafts, items back with their unit, lapsed and withdrawn ones are not entered (``applications.NOT_ENTERED``).
     Each row shows what the viewer may see of it (service.auth.visibility); the ranking uses only
     the scores they may see, so the order gives nothing away either.
     """

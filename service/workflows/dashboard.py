@@ -108,8 +108,9 @@ def timeline(*, session: Session, application: Application, groups: frozenset[Gr
     records = audit_repo.of_application(session, application.id, list(tasks))
     events = []
     if application.instance_id:
+        # a step without a name (a multi-instance task's container) says nothing to a person: never its id
         events = [e for e in instance_repo.history(session, application.instance_id)
-                  if e.element_type not in ("UserTask",) and not e.element_type.endswith("Gateway")]
+                  if e.element_type not in ("UserTask",) and not e.element_type.endswith("Gateway") and e.name]
     names = _names(session, {r.actor_id for r in records} | {
         (r.detail or {}).get("to") for r in records if r.action in ("reassign", "delegate", "replace_scorer")})
     title, label = _field_words(forms or {})
@@ -128,7 +129,7 @@ def timeline(*, session: Session, application: Application, groups: frozenset[Gr
         row["items"] = timeline_text.items(seen, title, label) if completed else []
         rows.append(row)
     for e in events:
-        row = {"at": e.at, "actor": _(SYSTEM), "action": "element", "what": e.name or e.element_id}
+        row = {"at": e.at, "actor": _(SYSTEM), "action": "element", "what": e.name}
         row["text"], row["items"] = timeline_text.sentence(row, None, names, title), []
         rows.append(row)
     rows.sort(key=lambda row: row["at"])

@@ -28,7 +28,7 @@ def open_task(p: Any, element: str, shot: str | None = None) -> Any:
         p.shot(shot)
     page.click(f'tr[data-task="{element}"] a.button')
     page.wait_for_selector("form.task-form, #application-form, #scoring-form, #candidates-form, #shortlist-form, "
-                           "#group-decision-form, #chair-form")
+                           "#group-decision-form, #decision-form, #chair-form")
     return page
 
 
@@ -174,18 +174,20 @@ def test_unit_to_award_through_the_pages(person: Any, live_app: Any) -> None:
         page.wait_for_selector("#no-scoring")
 
     # --- the group decides: the office proposes with the ranking in view, the group leader sets the grade
+    # (the item's 办公室提出建议等次 and the leader's meeting task both open the ranked list: the whole list at once)
     page = open_task(office, "propose_grade")
     assert page.locator(f'table.ranking tr[data-application="{app_id}"] .score').inner_text() == "85.00"
     page.click(f'table.ranking tr[data-application="{app_id}"] summary')
-    assert page.locator("figure.chart svg rect").count() == 3
-    page.check('input[name="proposed_grade"][value="一等奖"]')
-    page.fill("#f-proposal_reasons", "得分第一")
+    assert page.locator(f'table.ranking tr[data-application="{app_id}"] figure.chart svg rect').count() == 3
+    page.select_option(f"#grade_{app_id}", "一等奖")
+    page.fill(f"#reasons_{app_id}", "得分第一")
     office.shot("13-group-decision-ranking")
-    submit_task(page)
+    page.click("#decision-submit")
+    page.wait_for_selector(".flash.ok")
     page = open_task(leader_g, "group_decision")
-    page.select_option(f"#final_grade_{app_id}", "一等奖")
+    assert page.locator(f"#grade_{app_id}").input_value() == "一等奖"  # the office's proposal, preselected
     leader_g.shot("14-group-decision-list")
-    page.click("#decide-grades")
+    page.click("#decision-submit")
     page.wait_for_selector(".flash.ok")
 
     # --- the chair's office confirms the list (a send-back without reasons is refused next to the item)

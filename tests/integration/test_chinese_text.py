@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import re
 from io import BytesIO
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from notifications import render
 from service.catalogue.codes import CODES
 from service.demo.baoding import DEMO_USERS, SCORER_USERNAMES
 from service.models import Attachment, OutboxMessage, ProcessDefinition, Task
+from service.schemas.applications import APPLICANT_TYPES, RECOGNITION_LEVELS
 from tests.api_client import Api
 from tests.integration import flows
 from tests.web_client import logged_in
@@ -29,7 +31,15 @@ PEOPLE = ["hc_submitter", "hc_leader", "jx_vetter", "lg_member1", "res_office1",
 SHOWN_KINDS = ("status", "stage", "delivery", "channel", "notification", "method", "rounding", "unit_type", "role",
                "action", "import_result", "task_state", "instance_state", "dropped")
 USERNAMES = re.compile(r"(?<![\w\-.@])(" + "|".join(re.escape(u["username"]) for u in DEMO_USERS) + r")(?![\w\-@])")
-CODE_WORDS = sorted({code for kind in SHOWN_KINDS for code in CODES[kind] if len(code) > 2 and not code.isdigit()})
+# ... and the application form's choices (申报者 collective/individual, the recognitions' levels): a choice shows
+# its label, only the seed's numbered lists (成果范围, 申报条件) their number.
+# ... and the processes' element ids (a step without a name is never shown by its id: democratic_scoring).
+PROCESSES = Path(__file__).resolve().parents[2] / "processes"
+ELEMENT_IDS = {m.group(1) for path in PROCESSES.glob("*.bpmn") for m in re.finditer(
+    r'<bpmn:(?:\w*Task|\w*Event|subProcess|callActivity|\w*Gateway)\s[^>]*?\bid="([a-z][a-z0-9_]*_[a-z0-9_]+)"',
+    path.read_text(encoding="utf-8"))}
+CODE_WORDS = sorted({code for kind in SHOWN_KINDS for code in CODES[kind] if len(code) > 2 and not code.isdigit()}
+                    | {code for choices in (APPLICANT_TYPES, RECOGNITION_LEVELS) for code in choices} | ELEMENT_IDS)
 LEAKS = [
     ("code", re.compile(r"(?<![\w\-./@])(" + "|".join(map(re.escape, CODE_WORDS)) + r")(?![\w\-/@])")),
     ("key=value", re.compile(r"\b[a-z][a-z_]*=\S")),

@@ -59,14 +59,18 @@ def campaign(api: Api) -> Campaign:
     api.complete("jx_vetter", "county_vetting", returned, {"vetting_decision": "return", "vetting_reasons": "请补充成效数据"})
     unsigned = flows.create(api, "htz_submitter", theme="等待签字的申报")["id"]
     api.complete("htz_submitter", "fill_application", unsigned, {})
+    withdrawn = flows.create(api, "rz_submitter", theme="单位撤回的申报")["id"]
+    flows.submit(api, withdrawn, "rz_submitter", "rz_leader")
+    api.post(f"/api/applications/{withdrawn}/withdraw", "rz_submitter", json={"reason": "主动撤回"})
     awarded = {i: api.get(f"/api/applications/{i}", "res_office1") for i in (first, second)}
     assert [a["status"] for a in awarded.values()] == ["awarded", "awarded"]
     assert api.get(f"/api/applications/{none}", "res_office1")["status"] == "not_awarded"
-    statuses = {i: api.get(f"/api/applications/{i}", "res_office1")["status"] for i in (draft, returned, unsigned)}
-    assert statuses == {draft: "draft", returned: "returned", unsigned: "awaiting_signoff"}
+    statuses = {i: api.get(f"/api/applications/{i}", "res_office1")["status"]
+                for i in (draft, returned, unsigned, withdrawn)}
+    assert statuses == {draft: "draft", returned: "returned", unsigned: "awaiting_signoff", withdrawn: "withdrawn"}
     found = api.get("/api/campaigns", "res_office1")["items"][0]
     return Campaign(found["id"], found["name"], awarded, none,
-                    {"draft": draft, "returned": returned, "awaiting_signoff": unsigned})
+                    {"draft": draft, "returned": returned, "awaiting_signoff": unsigned, "withdrawn": withdrawn})
 
 
 # ---------------------------------------------------------------- PDF
@@ -184,7 +188,7 @@ def test_results_and_score_sheets_have_a_title_chinese_statuses_a_frozen_header_
         assert header == ["排名", "申报编号", "申报单位", "申报主题", "状态", "最终得分", "计算方法", "有效评分数",
                           "去掉的分数", "等次"]
         by_id = {r["申报编号"]: r for r in rows}
-        assert set(by_id) == entered and not never_entered & set(by_id)  # drafts, returned, unsigned, lapsed: out
+        assert set(by_id) == entered and not never_entered & set(by_id)  # drafts, returned, unsigned, lapsed, withdrawn
         for app_id in entered:
             stored = api.get(f"/api/applications/{app_id}", "res_office1")
             row = by_id[app_id]
@@ -220,7 +224,8 @@ def test_results_and_score_sheets_have_a_title_chinese_statuses_a_frozen_header_
     travel(closes_at + timedelta(minutes=5))
     runtime(app).sweep_timers()
     api = Api(app)
-    assert {api.get(f"/api/applications/{i}", "res_office1")["status"] for i in c.never_entered.values()} == {"lapsed"}
+    assert {why: api.get(f"/api/applications/{i}", "res_office1")["status"] for why, i in c.never_entered.items()} == \
+        {"draft": "lapsed", "returned": "lapsed", "awaiting_signoff": "lapsed", "withdrawn": "withdrawn"}
     check(set(c.never_entered.values()))
 
 
