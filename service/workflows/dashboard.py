@@ -108,9 +108,11 @@ def timeline(*, session: Session, application: Application, groups: frozenset[Gr
     records = audit_repo.of_application(session, application.id, list(tasks))
     events = []
     if application.instance_id:
-        # a step without a name (a multi-instance task's container) says nothing to a person: never its id
+        # a step without a name (a multi-instance task's container; the engine then records its id as the name)
+        # says nothing to a person: never its id
         events = [e for e in instance_repo.history(session, application.instance_id)
-                  if e.element_type not in ("UserTask",) and not e.element_type.endswith("Gateway") and e.name]
+                  if e.element_type not in ("UserTask",) and not e.element_type.endswith("Gateway")
+                  and e.name and e.name != e.element_id]
     names = _names(session, {r.actor_id for r in records} | {
         (r.detail or {}).get("to") for r in records if r.action in ("reassign", "delegate", "replace_scorer")})
     title, label = _field_words(forms or {})

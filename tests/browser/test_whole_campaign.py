@@ -6,8 +6,9 @@ supervising unions vet and forward in batches (one enterprise is returned, sees 
 resubmits), the leading group gives views and its leader closes the shortlist at the quorum, the office records
 the presentation session, four scorers score, the office's proposal is refused by a grade quota, the group leader
 sets the ranked list's grades (a tie shown as 并列), the chair's office sends a named item back, the group decides
-it again, the list is confirmed and published (公示), a citizen's objection is dismissed, the period ends and the
-results are final. The office then downloads the commendation list, the certificates, the results and the score
+it again, the list is confirmed and published (公示); of a citizen's two objections one is dismissed and one
+upheld, which sends its item back to the group decision, the chair's office and a notice of its own; the periods
+end and the results are final. The office then downloads the commendation list, the certificates, the results and the score
 sheets, which the test opens: Chinese names, awards, and totals equal to the stored calculation.
 Screenshots: test-artifacts/browser/w*.png.
 """
@@ -295,7 +296,8 @@ def test_a_whole_campaign_through_its_meetings(person: Any, live_app: Any, brows
     _ok(page)
     chair.shot("w23-chair-confirmed")
 
-    # --- 公示: the office publishes, a citizen objects without logging in, the office dismisses the objection
+    # --- 公示: the office publishes; a citizen files two objections without logging in; the office dismisses one
+    # and upholds the other, which sends its item back to the group decision
     page = office.go(f"/office/campaigns/{campaign}/objections")
     awarded = [k for k in shortlisted if GRADES[k] != "不授奖"]
     assert f"已确认待公示 {len(shortlisted)} 项" in page.inner_text("#confirmed-list")
@@ -303,47 +305,90 @@ def test_a_whole_campaign_through_its_meetings(person: Any, live_app: Any, brows
     page.click("#publish-notice")
     assert "公示已发布" in _ok(page)
     citizen = Person(browser, server, "citizen", PHONE)
+    references = {}
     try:
         page = citizen.go(f"/notice/{campaign}")
         table = page.inner_text("table.notice-items")
         assert all(_theme(k) in table for k in awarded) and _theme("ht2") not in table
         citizen.shot("w25-public-notice")
-        option = page.locator('select[name="item"] option', has_text=_theme("hc1"))
-        page.select_option('select[name="item"]', value=option.get_attribute("value"))
-        page.fill('input[name="name"]', "李文博")
-        page.fill('input[name="contact"]', "13800001234")
-        page.fill('textarea[name="reason"]', "该项目的“工匠学院”成立时间早于申报年度，请核实是否属于本年度新创工作。")
-        page.click("#file-objection")
-        page.wait_for_selector("#objection-received")
-        reference = page.inner_text("#objection-reference")
+        for key, name, reason in (
+                ("rz2", "李文博", "筛查覆盖人数与医院统计不一致，请核实。"),
+                ("hc1", "张海燕", "该项目的“工匠学院”2024年已挂牌运行，不属于本年度新创工作，请核实。")):
+            page = citizen.go(f"/notice/{campaign}")
+            option = page.locator('select[name="item"] option', has_text=_theme(key))
+            page.select_option('select[name="item"]', value=option.get_attribute("value"))
+            page.fill('input[name="name"]', name)
+            page.fill('input[name="contact"]', "13800001234")
+            page.fill('textarea[name="reason"]', reason)
+            page.click("#file-objection")
+            page.wait_for_selector("#objection-received")
+            references[key] = page.inner_text("#objection-reference")
         citizen.shot("w26-objection-filed")
         page = office.go(f"/office/campaigns/{campaign}/objections")
-        article = page.locator(f'article[data-reference="{reference}"]')
+        article = page.locator(f'article[data-reference="{references["rz2"]}"]')
         article.locator('select[name="finding"]').select_option("dismissed")
-        article.locator('textarea[name="reasons"]').fill("经核实，工匠学院于2026年3月挂牌，属本年度新创工作，异议不成立。")
+        article.locator('textarea[name="reasons"]').fill("经核实，覆盖人数按在册女职工统计，与医院证明一致，异议不成立。")
         office.shot("w27-objection-finding")
         article.locator("button[type=submit]").click()
         assert "异议不成立" in _ok(page)
-        page = citizen.go(f"/notice/objection?reference={reference}")
+        article = page.locator(f'article[data-reference="{references["hc1"]}"]')
+        article.locator('select[name="finding"]').select_option("upheld")
+        article.locator('textarea[name="reasons"]').fill("经核实，工匠学院于2024年挂牌，本年度为延续性工作，异议成立，退回领导小组重新确定等次。")
+        article.locator("button[type=submit]").click()
+        _ok(page)
+        office.shot("w27b-objection-upheld")
+        page = citizen.go(f"/notice/objection?reference={references['rz2']}")
         assert page.inner_text("#objection-state") == "异议不成立"
+        page = citizen.go(f"/notice/{campaign}")
+        assert "异议成立，重新审议中" in page.inner_text(f'table.notice-items tr[data-application="{ids["hc1"]}"]')
+        citizen.shot("w27c-public-reexamining")
         citizen.finish()
     finally:
         citizen.context.close()
 
-    # --- the period ends (the beat's sweep): the results are final, the unit sees its award
-    notice = api.get("/api/public/notices")["items"][0]
-    flows.sweep_notices(api, clock.parse_iso(notice["ends_at"]) + timedelta(seconds=1))
+    # --- the upheld item: the group decides it again on the ranked list, the chair's office confirms, a new notice
+    page = leader.go("/")
+    page.click('tr[data-task="group_decision"] a.button')
+    page.wait_for_selector("#decision-form")
+    page.select_option(f"#grade_{ids['hc1']}", "三等奖")
+    page.fill(f"#reasons_{ids['hc1']}", "公示期间异议成立：属延续性工作，调整为三等奖")
+    leader.shot("w28a-group-leader-after-objection")
+    page.click("#decision-submit")
+    _ok(page)
+    GRADES["hc1"] = "三等奖"
+    page = chair.go("/meetings/chair_confirmation")
+    assert [int(a) for a in page.locator("#chair-form tr[data-application]").evaluate_all(
+        "rows => rows.map(r => r.dataset.application)")] == [ids["hc1"]]
+    page.click("#confirm-list")
+    _ok(page)
+    page = office.go(f"/office/campaigns/{campaign}/objections")
+    assert "已确认待公示 1 项" in page.inner_text("#confirmed-list")
+    page.click("#publish-notice")
+    assert "公示已发布" in _ok(page)
+    office.shot("w28b-second-notice")
+
+    # --- both periods end (the beat's sweep): the results are final, the unit sees its award
+    ends = max(clock.parse_iso(n["ends_at"]) for n in api.get("/api/public/notices")["items"])
+    flows.sweep_notices(api, ends + timedelta(seconds=1))
     page = office.go(f"/notice/{campaign}")
-    assert "公示结束，结果生效" in page.inner_text(".notice-status")
+    assert page.locator(".notice-status", has_text="公示结束，结果生效").count() == 2
     assert page.locator("table.notice-items .not-public").count() == 3  # the office sees what the public does not
     office.shot("w28-notice-final")
     for key in shortlisted:
         body = api.get(f"/api/applications/{ids[key]}", "res_office1")
         assert body["grade"] == GRADES[key], (key, body["grade"])
+        assert body["status"] == ("awarded" if GRADES[key] != "不授奖" else "not_awarded"), (key, body["status"])
     unit = person("rz_submitter")  # a new day's login (the walk has travelled past the window)
     page = unit.go(f"/applications/{ids['rz2']}")
     assert page.inner_text("#app-grade") == GRADES["rz2"]
     unit.shot("w29-unit-award")
+    regraded = person("hc_submitter")
+    page = regraded.go(f"/applications/{ids['hc1']}")
+    assert page.inner_text("#app-grade") == "三等奖"
+    assert not re.search(r"[a-z]+_[a-z_]+", page.inner_text(".timeline"))  # no step read by its id
+    regraded.shot("w29b-unit-regraded")
+    page = office.go(f"/applications/{ids['hc1']}")
+    assert "公示期间异议成立" in page.inner_text(".timeline")
 
     # --- the documents, downloaded from the dashboard and opened
     page = office.go(f"/office/campaigns/{campaign}")

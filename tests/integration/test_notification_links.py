@@ -41,8 +41,10 @@ from tests.web_client import logged_in
 
 ROOT = Path(__file__).resolve().parents[2]
 TASK_FORM = ('class="task-form"', 'id="claim"', 'id="scoring-form"', 'id="application-form"',
-             # a meeting's task opens the meeting's page, whose form acts on its whole list
-             'id="candidates-form"', 'id="shortlist-form"', 'id="group-decision-form"', 'id="chair-form"')
+             # a meeting's task opens the meeting's page, whose form acts on its whole list (the grades: the ranked
+             # list, for the office's proposals and the group leader's decision)
+             'id="candidates-form"', 'id="shortlist-form"', 'id="group-decision-form"', 'id="decision-form"',
+             'id="chair-form"')
 APPLY = ('data-action="new-application"', 'data-action="edit-application"')
 
 # What the page behind a template's link must offer its reader (any one of the markers).
