@@ -444,6 +444,7 @@ PAGES: dict[str, Callable[[World], list[tuple[str, str | None]]] | str] = {
     "web.export_results": lambda w: [(f"/office/campaigns/{w.campaign}/results.xlsx", None)],
     "web.export_applications": lambda w: [(f"/office/campaigns/{w.campaign}/applications.xlsx", None)],
     "web.modeler": lambda w: [(f"/admin/processes/{w.definition}/edit", None)],
+    "web.form_editor": lambda w: [("/admin/forms/vetting/editor", None)],
     "web.diff": lambda w: [(f"/admin/processes/diff?a={w.definition}&b={w.definition}", None)],
     "web.attachment_download": "an uploaded file, served only to those who may open its application "
                                "(test_web_pages.py::test_attachments_are_sniffed_limited_and_served_as_downloads)",
