@@ -23,9 +23,8 @@ class DurationQuery(Query):
 
 
 class DurationRead(Read):
-    value: str
-    zh: str
-    en: str
+    value: str = Field(description="what the engine runs, e.g. P10WD")
+    text: str = Field(description="how people read it, in the reader's language: '10 个工作日' / '10 working days'")
 
 
 class DefinitionRead(Read):

@@ -127,8 +127,7 @@ def read_duration(text: str) -> dict[str, str]:
     except durations.DurationError as exc:
         raise ValidationFailed([{"field": "text", "message": _(
             "无法识别的期限 {value}：请写成“10 个工作日”“7 天”“2 周”“1 个月”“36 小时”这样的形式", value=exc.text)}]) from None
-    zh, en = durations.describe(duration)
-    return {"value": durations.format_duration(duration), "zh": zh, "en": en}
+    return {"value": durations.format_duration(duration), "text": durations.describe(duration)}
 
 
 def store(*, session: Session, prepared: Prepared, user: User | None, comment: str = "",

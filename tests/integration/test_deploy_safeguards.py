@@ -88,7 +88,10 @@ def test_durations_as_people_type_them(app: Any) -> None:
     for text, value, zh in (("10 个工作日", "P10WD", "10 个工作日"), ("7天", "P7D", "7 天"), ("P14D", "P14D", "14 天"),
                             ("1 个月 5 天", "P1M5D", "1 个月 5 天"), ("36 小时", "PT36H", "36 小时")):
         got = api.get("/api/durations?text=" + quote(text), "process_admin")
-        assert (got["value"], got["zh"]) == (value, zh), text
+        assert (got["value"], got["text"]) == (value, zh), text
+    english = api.get("/api/durations?text=" + quote("10 个工作日"), "process_admin",
+                      headers={"Accept-Language": "en"})
+    assert (english["value"], english["text"]) == ("P10WD", "10 working days")
     r = api.call("GET", "/api/durations?text=" + quote("十天"), "process_admin", expect=422)
     assert r.get_json()["errors"][0]["field"] == "text" and "工作日" in r.get_json()["errors"][0]["message"]
     api.call("GET", "/api/durations?text=7", "res_office1", expect=403)

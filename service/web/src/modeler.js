@@ -15,7 +15,6 @@ import '@bpmn-io/properties-panel/dist/assets/properties-panel.css';
 var root = document.getElementById('modeler');
 var text = JSON.parse(document.getElementById('i18n').textContent);
 var csrf = document.querySelector('meta[name="csrf-token"]').content;
-var english = (document.documentElement.lang || '').indexOf('en') === 0;
 var choices = { roles: list(root.dataset.roles), forms: list(root.dataset.forms), handlers: list(root.dataset.handlers) };
 var MIN_ZOOM = 0.8;          // below this the Chinese names are unreadable: scroll instead of shrinking
 var LINT_DELAY_MS = 600;     // live validation after the last change
@@ -30,7 +29,7 @@ function readDuration(typed) {
     .then(function (r) {
       return r.json().then(function (body) {
         if (!r.ok) throw new Error((body.errors && body.errors[0] && body.errors[0].message) || body.detail);
-        described[body.value] = english ? body.en : body.zh;
+        described[body.value] = body.text;  // in the page's language (the session's choice)
         return body.value;
       });
     });
