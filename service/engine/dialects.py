@@ -18,7 +18,9 @@ from typing import Callable, Iterable
 
 from lxml import etree
 
+from service.catalogue import N_
 from service.engine.errors import Problem
+from service.engine.problems import phrase
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
@@ -49,35 +51,34 @@ HANDLER_HINTS: dict[str, tuple[str, ...]] = {
 }
 """Words in a foreign service task's class, expression, topic or name that point to a registered handler."""
 
-# (zh advice, en advice) for foreign constructs, by (namespace prefix, local name)
-ADVICE: dict[str, tuple[str, str]] = {
-    "assignee": ("请把任务放入办理角色的泳道（泳道名称写角色名，如“评比办公室”）",
-                 "put the task in the lane of the role that does it (name the lane after the role, e.g. 评比办公室)"),
-    "candidateGroups": ("请把任务放入办理角色的泳道（泳道名称写角色名，如“评比办公室”）",
-                        "put the task in the lane of the role that does it (name the lane after the role)"),
-    "candidateUsers": ("请把任务放入办理角色的泳道；指定具体人员请用 assigneeVariable 属性",
-                       "put the task in the role's lane; to name a person use the assigneeVariable property"),
-    "dueDate": ("请改用 dueIn 属性，如 P10WD（10 个工作日）或 P7D（7 天）",
-                "use the dueIn property instead, e.g. P10WD (10 working days) or P7D (7 days)"),
-    "followUpDate": ("本服务的提醒按期限自动发送，请删除此属性", "reminders follow the deadline here: remove it"),
-    "formData": ("请在“表单管理”中发布表单，并用 formKey 属性引用它",
-                 "deploy the form under 表单管理 and name it in the formKey property"),
-    "formRef": ("请在“表单管理”中发布表单，并用 formKey 属性引用它",
-                "deploy the form under 表单管理 and name it in the formKey property"),
-    "inputOutput": ("本服务的表单字段直接写入流程数据，处理程序的参数写在 spiffworkflow:parameter 中",
-                    "form fields become process data directly; handler inputs are spiffworkflow:parameter elements"),
-    "ioMapping": ("本服务的表单字段直接写入流程数据，处理程序的参数写在 spiffworkflow:parameter 中",
-                  "form fields become process data directly; handler inputs are spiffworkflow:parameter elements"),
-    "executionListener": ("本服务不运行监听器：请改用调用已注册处理程序的服务任务",
-                          "listeners do not run here: use a service task calling a registered handler"),
-    "taskListener": ("本服务不运行监听器：请改用调用已注册处理程序的服务任务",
-                     "listeners do not run here: use a service task calling a registered handler"),
-    "in": ("调用活动不能运行：请把被调用的流程画成内嵌子流程", "call activities do not run: embed the sub-process"),
-    "out": ("调用活动不能运行：请把被调用的流程画成内嵌子流程", "call activities do not run: embed the sub-process"),
-    "calledDecisionId": ("业务规则任务不能运行：请改用网关条件或服务任务",
-                         "business rule tasks do not run: use gateway conditions or a service task"),
+_LANE = N_("请把任务放入办理角色的泳道（泳道名称写角色名，如“评比办公室”）")
+_FORM = N_("请在“表单管理”中发布表单，并用 formKey 属性引用它")
+_IO = N_("本服务的表单字段直接写入流程数据，处理程序的参数写在 spiffworkflow:parameter 中")
+_LISTENER = N_("本服务不运行监听器：请改用调用已注册处理程序的服务任务")
+_CALL = N_("调用活动不能运行：请把被调用的流程画成内嵌子流程")
+ADVICE: dict[str, str] = {
+    "assignee": _LANE,
+    "candidateGroups": _LANE,
+    "candidateUsers": N_("请把任务放入办理角色的泳道；指定具体人员请用 assigneeVariable 属性"),
+    "dueDate": N_("请改用 dueIn 属性，如 P10WD（10 个工作日）或 P7D（7 天）"),
+    "followUpDate": N_("本服务的提醒按期限自动发送，请删除此属性"),
+    "formData": _FORM,
+    "formRef": _FORM,
+    "inputOutput": _IO,
+    "ioMapping": _IO,
+    "executionListener": _LISTENER,
+    "taskListener": _LISTENER,
+    "in": _CALL,
+    "out": _CALL,
+    "calledDecisionId": N_("业务规则任务不能运行：请改用网关条件或服务任务"),
 }
-_DEFAULT_ADVICE = ("本服务不会执行它，请删除", "this service does not run it: remove it")
+"""What to use instead of a foreign construct, by its local name (msgids, shown in the reader's language)."""
+_DEFAULT_ADVICE = N_("本服务不会执行它，请删除")
+
+
+def _advice(local: str) -> dict[str, object]:
+    """The ``advice`` parameter for ``local``: a lazy msgid, worded when the problem is shown."""
+    return {"advice": phrase(ADVICE.get(local, _DEFAULT_ADVICE))}
 
 
 def normalise(root: etree._Element, handler_names: Iterable[str],
@@ -155,8 +156,7 @@ def _attributes(el: etree._Element, el_id: str | None, local: str, handlers: lis
                 q.localname == "type" and value == "external" and el.get(f"{{{CAMUNDA_NS}}}topic")):
             continue  # reported with the task it belongs to (a forbidden element or a foreign implementation)
         else:
-            zh, en = ADVICE.get(q.localname, _DEFAULT_ADVICE)
-            problems.append(Problem(el_id, "foreign_extension", {"what": what, "advice": zh, "advice_en": en}))
+            problems.append(Problem(el_id, "foreign_extension", {"what": what, **_advice(q.localname)}))
     return changed
 
 
@@ -219,8 +219,7 @@ def _foreign_element(el: etree._Element, namespace: str | None, handlers: list[s
     if namespace == SPIFF_NS:
         if local in SPIFF_ELEMENTS or local in SPIFF_SCRIPTS:
             return  # understood here, or refused as a script by validation
-        zh, en = ADVICE.get(local, _DEFAULT_ADVICE)
-        yield Problem(el_id, "unknown_extension", {"what": f"spiffworkflow:{local}", "advice": zh, "advice_en": en})
+        yield Problem(el_id, "unknown_extension", {"what": f"spiffworkflow:{local}", **_advice(local)})
         return
     if _foreign_ancestor(el):
         return  # its outermost foreign ancestor is reported
@@ -240,11 +239,9 @@ def _foreign_element(el: etree._Element, namespace: str | None, handlers: list[s
             task = _owner(el)
             yield _handler_problem(task, el_id, what, topic, handlers)
             return
-        zh, en = ADVICE.get(local, _DEFAULT_ADVICE)
-        yield Problem(el_id, "foreign_extension", {"what": what, "advice": zh, "advice_en": en})
+        yield Problem(el_id, "foreign_extension", {"what": what, **_advice(local)})
         return
-    yield Problem(el_id, "unknown_extension", {"what": what, "advice": _DEFAULT_ADVICE[0],
-                                               "advice_en": _DEFAULT_ADVICE[1]})
+    yield Problem(el_id, "unknown_extension", {"what": what, "advice": phrase(_DEFAULT_ADVICE)})
 
 
 def _handler_problem(task: etree._Element | None, el_id: str | None, what: str, value: str,

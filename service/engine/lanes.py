@@ -76,13 +76,23 @@ def lane_roles(root: etree._Element, known_roles: Iterable[str]) -> dict[str, st
     return roles
 
 
-def role_names(known_roles: Iterable[str]) -> dict[str, str]:
-    """The roles a lane may name, as people read them: ``known`` (Chinese) and ``known_en``, for messages."""
-    from service.catalogue.codes import ROLE
+class RoleList:
+    """Role names joined in the reader's language, worded when the message is shown (like ``_l``)."""
 
-    listed = {}
-    for tag, param in (("zh_CN", "known"), ("en", "known_en")):
-        with locale(tag):
-            listed[param] = "、".join(_(ROLE[r]) for r in sorted(known_roles) if r in ROLE) if tag == "zh_CN" else \
-                ", ".join(_(ROLE[r]) for r in sorted(known_roles) if r in ROLE)
-    return listed
+    __slots__ = ("roles",)
+
+    def __init__(self, roles: Iterable[str]) -> None:
+        self.roles = tuple(sorted(roles))
+
+    def __str__(self) -> str:
+        from service.catalogue.codes import ROLE
+
+        return _("、").join(_(ROLE[r]) for r in self.roles if r in ROLE)
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+
+def role_names(known_roles: Iterable[str]) -> dict[str, RoleList]:
+    """The ``known`` message parameter: the roles a lane may name, as people read them."""
+    return {"known": RoleList(known_roles)}
