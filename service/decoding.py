@@ -21,6 +21,7 @@ from typing import Any, Iterator
 from flask import request
 from flask.json.provider import DefaultJSONProvider
 
+from service.catalogue import _
 from service.errors import ValidationFailed
 
 MAX_JSON_DEPTH = 64
@@ -46,7 +47,7 @@ def describe(text: str) -> str:
 
 def _error(field: str, char: str) -> dict[str, str]:
     return {"field": field, "code": "unstorable_text", "char": char,
-            "message": f"contains {char}, which cannot be stored (NUL and unpaired surrogates are not text)"}
+            "message": _("含有无法保存的字符 {char}（NUL 和不成对的代理项不是文本）", char=char)}
 
 
 def json_depth(raw: str | bytes) -> int:
@@ -82,7 +83,7 @@ def unstorable_paths(value: Any, path: str = "") -> Iterator[tuple[str, str]]:
 def check_depth(raw: str | bytes, field: str = "$") -> None:
     if json_depth(raw) > MAX_JSON_DEPTH:
         raise ValidationFailed([{"field": field, "code": "json_too_deep", "limit": str(MAX_JSON_DEPTH),
-                                 "message": f"JSON nested deeper than {MAX_JSON_DEPTH} levels"}])
+                                 "message": _("JSON 嵌套超过 {depth} 层", depth=MAX_JSON_DEPTH)}])
 
 
 def check_value(value: Any, prefix: str = "") -> None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 
+from service.catalogue import _
 from service import clock
 from service.api import schemas
 from service.api.common import current_user, services, session
@@ -35,7 +36,7 @@ def create(body: CampaignCreate) -> tuple[dict, int]:
             try:
                 times[key] = clock.parse_iso(getattr(body, key))
             except ValueError:
-                raise ValidationFailed([{"field": key, "message": "must be an ISO 8601 datetime"}]) from None
+                raise ValidationFailed([{"field": key, "message": _("须为 ISO 8601 日期时间")}]) from None
     campaign = campaigns.create_campaign(
         session=session(), user=user, year=body.year, name=body.name, criteria=body.criteria, grades=body.grades,
         no_award_grade=body.no_award_grade, scorer_ids=body.scorer_ids, process_key=body.process_key,

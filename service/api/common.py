@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 from flask import current_app, g, request
 from sqlalchemy.orm import Session
 
+from service.catalogue import _
 from service.auth import tokens
 from service.errors import BadRequest, Unauthenticated, ValidationFailed
 from service.workflows.services import Services
@@ -37,7 +38,7 @@ def current_user() -> User:
         loader = current_app.extensions.get("appraisal.session_user")
         user = loader() if loader else None
     if user is None:
-        raise Unauthenticated("send a bearer token (POST /api/auth/token) or log in")
+        raise Unauthenticated(_("请先登录，或发送持有者令牌（POST /api/auth/token）"))
     g.user = user
     return user
 
@@ -45,9 +46,9 @@ def current_user() -> User:
 def json_body() -> dict[str, Any]:
     data = request.get_json(silent=True)
     if data is None:
-        raise BadRequest("the request body must be a JSON object (Content-Type: application/json)")
+        raise BadRequest(_("请求正文须为 JSON 对象（Content-Type: application/json）"))
     if not isinstance(data, dict):
-        raise ValidationFailed([{"field": "$", "message": "must be a JSON object"}])
+        raise ValidationFailed([{"field": "$", "message": _("须为 JSON 对象")}])
     return data
 
 
@@ -60,15 +61,15 @@ def uploaded_file(what: str, too_large_problems: list[dict[str, Any]] | None = N
     limit = services().settings.max_upload_bytes
     if request.content_length is not None and request.content_length > limit:
         extra = {"problems": too_large_problems} if too_large_problems else {}
-        raise BadRequest(f"the {what} is larger than {limit} bytes", **extra)
+        raise BadRequest(_("{what}超过 {limit} 字节", what=what, limit=limit), **extra)
     if request.files:
         upload = request.files.get("file")
         if upload is None:
-            raise BadRequest(f"send the {what} as the request body or the multipart field 'file'")
+            raise BadRequest(_("请把{what}作为请求正文发送，或放在 multipart 字段 file 中", what=what))
         return upload.read(limit + 1)
     data = request.get_data(cache=False)
     if not data:
-        raise BadRequest(f"send the {what} as the request body or the multipart field 'file'")
+        raise BadRequest(_("请把{what}作为请求正文发送，或放在 multipart 字段 file 中", what=what))
     return data
 
 

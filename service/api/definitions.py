@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request
 
+from service.catalogue import _
 from service.api import schemas
 from service.api.common import current_user, services, session, uploaded_file
 from service.api.contract import operation
@@ -21,8 +22,8 @@ _XML = {"application/xml": {"schema": {"type": "string", "description": "the BPM
 
 
 def _uploaded_xml() -> bytes:
-    return uploaded_file("BPMN XML", too_large_problems=[
-        {"element": None, "code": "too_large", "message": "document too large"}])
+    return uploaded_file(_("BPMN 文档"), too_large_problems=[
+        {"element": None, "code": "too_large", "message": _("文档太大")}])
 
 
 @bp.get("/process-definitions")

@@ -10,13 +10,25 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.exceptions import Conflict, HTTPException
 
 from service.auth import ratelimit
-from service.catalogue import _
+from service.catalogue import N_, _
 from service.errors import ServiceError
 from service.workflows import retries
 
 log = logging.getLogger(__name__)
 RETRY_AFTER_SECONDS = 5
 """What a 503 for an unavailable database tells the client to wait before retrying."""
+HTTP_DETAILS: dict[int, str] = {
+    400: N_("请求无法解析"),
+    401: N_("请先登录"),
+    403: N_("没有权限"),
+    404: N_("没有这个地址"),
+    405: N_("这个地址不接受 {method} 请求"),
+    413: N_("请求正文太大"),
+    415: N_("不支持这种请求正文格式"),
+    503: N_("服务暂时不可用，请稍后重试"),
+}
+"""The detail of an HTTP error the framework raises (routing, body size), in the request's language; werkzeug's
+own descriptions are English-only."""
 
 
 def problem(status: int, title: str, detail: str, **extra: Any) -> Response:
@@ -38,7 +50,9 @@ def register(app: Flask) -> None:
         if not request.path.startswith("/api"):
             page = app.extensions.get("appraisal.page_error")
             return page(exc) if page is not None and (exc.code or 500) >= 400 else exc
-        return problem(exc.code or 500, exc.name, exc.description or exc.name)
+        msgid = HTTP_DETAILS.get(exc.code or 500)
+        detail = _(msgid, method=request.method) if msgid else _("请求未能完成（HTTP {status}）", status=exc.code)
+        return problem(exc.code or 500, exc.name, detail)
 
     @app.errorhandler(RateLimitExceeded)
     def _too_many(exc: RateLimitExceeded) -> Response:
@@ -55,7 +69,7 @@ def register(app: Flask) -> None:
     def _database_unavailable(exc: OperationalError) -> Response:
         # Connection lost, server restarting, too many clients: a retry is the answer.
         log.warning("database unavailable on %s %s: %s", request.method, request.path, str(exc.orig).splitlines()[0])
-        response = problem(503, "Service unavailable", "the database is unavailable; retry shortly (a step that did go through answers the retry with 409)")
+        response = problem(503, "Service unavailable", _("数据库暂时无法访问，请稍后重试（已经完成的步骤在重试时会得到 409）"))
         response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
 
@@ -73,4 +87,4 @@ def register(app: Flask) -> None:
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Response:
         log.exception("unhandled error on %s %s", request.method, request.path)
-        return problem(500, "Internal error", "an unexpected error occurred; it has been logged")
+        return problem(500, "Internal error", _("发生了意外错误，已记录"))

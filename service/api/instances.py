@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 
+from service.catalogue import _
 from service.api import schemas
 from service.api.common import current_user, session
 from service.api.contract import operation
@@ -20,7 +21,7 @@ bp = Blueprint("instances", __name__)
 def list_(query: InstanceQuery) -> dict:
     user = current_user()
     if not policies.sees_all_applications(user):
-        raise Forbidden("listing all process instances is for federation roles; open one through its application")
+        raise Forbidden(_("只有联合会的角色可以列出所有流程实例；请从申报打开其中一个"))
     page, size = query.page, query.page_size
     rows, total = instances.list_instances(session=session(), status=query.status, page=page, page_size=size)
     groups = viewing.by_instance_id(session(), user, [i.id for i in rows])

@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint
 
+from service.catalogue import _
 from service.api.common import current_user, session
 from service.api.contract import operation
 from service.auth import policies, visibility
@@ -24,7 +25,7 @@ STATUSES = set(Status.__args__)
 
 def _office_only(user: User) -> None:
     if not policies.serves_federation(user):
-        raise Forbidden("only the federation's appraisal office may see notification delivery")
+        raise Forbidden(_("只有联合会评比办公室可以查看通知的发送情况"))
 
 
 def _row(m: OutboxMessage, groups: frozenset[Group], viewer_id: int) -> dict[str, Any]:

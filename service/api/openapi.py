@@ -14,6 +14,7 @@ from flask import Blueprint, Flask, current_app
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
+from service.catalogue import _
 from service.api.contract import JSON, Operation, declared, operation
 from service.schemas.base import Open
 from service.schemas.common import MAX_ID, Problem
@@ -177,4 +178,6 @@ def check_responses(app: Flask) -> None:
             return response
         where = ".".join(str(p) for p in errors[0].absolute_path) or "$"
         return problem(500, "Response does not match the OpenAPI document",
-                       f"{request.method} {path} {response.status_code}: {where}: {errors[0].message}")
+                       _("{request_method} {path} 的 {response_status_code} 响应不符合接口文档：{where}：{errors_message}",
+                         request_method=request.method, path=path, response_status_code=response.status_code,
+                         where=where, errors_message=errors[0].message))

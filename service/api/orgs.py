@@ -137,7 +137,7 @@ def template() -> Response:
            query=ImportQuery, body_media=_WORKBOOK, response=ImportReport, errors=(400, 401, 403, 422),
            allowed=policies.can_manage_whole_org)
 def import_(query: ImportQuery) -> dict:
-    content = uploaded_file("workbook (.xlsx)")
+    content = uploaded_file(_("组织机构工作簿（.xlsx）"))
     user = current_user()
     if query.dry_run:
         return org_workbook.plan(session=session(), user=user, content=content).report(dry_run=True, imported=False)

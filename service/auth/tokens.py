@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
+from service.catalogue import _
 from service import clock
 from service.auth.passwords import verify_password
 from service.errors import Unauthenticated
@@ -27,9 +28,9 @@ def authenticate_password(session: Session, username: str, password: str) -> Use
     user = repo.user_named(session, username)
     if user is None or not user.is_active:
         verify_password(_DUMMY_HASH, password)
-        raise Unauthenticated("invalid username or password")
+        raise Unauthenticated(_("用户名或密码错误"))
     if not verify_password(user.password_hash, password):
-        raise Unauthenticated("invalid username or password")
+        raise Unauthenticated(_("用户名或密码错误"))
     return user
 
 
@@ -50,10 +51,10 @@ def user_for_token(session: Session, plain: str) -> User:
     """
     row = repo.user_for_digest(session, digest(plain))
     if row is None:
-        raise Unauthenticated("token is invalid or expired")
+        raise Unauthenticated(_("令牌无效或已过期"))
     user, revoked_at, expires_at = row
     if revoked_at is not None or expires_at <= clock.now() or not user.is_active:
-        raise Unauthenticated("token is invalid or expired")
+        raise Unauthenticated(_("令牌无效或已过期"))
     return user
 
 

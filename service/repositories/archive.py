@@ -17,6 +17,7 @@ from sqlalchemy import (ColumnElement, DateTime, Float, LargeBinary, Numeric, Ta
                         select, text)
 from sqlalchemy.orm import Session
 
+from service.catalogue import _
 from service.errors import Conflict, ValidationFailed
 from service.extensions import Base
 from service.models import Campaign
@@ -210,9 +211,9 @@ def insert_archived(session: Session, table: Table, rows: list[dict[str, Any]]) 
             if key is not None:
                 here = session.execute(select(table.c[key]).where(table.c[pk[0]] == ident[0])).scalar()
                 if here != row[key]:
-                    raise Conflict(f"{table.name} {ident[0]} is {here!r} here but {row[key]!r} in the archive")
+                    raise Conflict(_("{table_name} {ident} 在这里是“{here}”，在归档中是“{row}”", table_name=table.name, ident=ident[0], here=here, row=row[key]))
             continue
-        raise Conflict(f"{table.name} row {ident} already exists; import into an empty database")
+        raise Conflict(_("{table_name} 中已有记录 {ident}：请导入到空数据库", table_name=table.name, ident=ident))
     if table.name == "org_units":
         fresh = _parents_first(fresh, existing_ids={i[0] for i in existing})
     for chunk in _chunks(fresh, 500):
@@ -225,7 +226,7 @@ def _parents_first(rows: list[dict[str, Any]], existing_ids: set[int]) -> list[d
     while pending:
         ready = [r for r in pending if r["parent_id"] is None or r["parent_id"] in done]
         if not ready:
-            raise ValidationFailed([{"field": "org_units", "message": "parent units are missing from the archive"}])
+            raise ValidationFailed([{"field": "org_units", "message": _("归档中缺少上级单位")}])
         for r in ready:
             ordered.append(r)
             done.add(r["id"])

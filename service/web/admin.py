@@ -21,7 +21,7 @@ from service.web.security import db, login_required, user
 
 def _admin() -> None:
     if not policies.can_deploy(user()):
-        raise Forbidden("process administrators only")
+        raise Forbidden(_("仅限流程管理员"))
 
 
 @bp.get("/admin/processes")

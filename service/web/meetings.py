@@ -26,10 +26,10 @@ def services() -> Any:
 def meeting_of_current(kind: str) -> Response:
     """A meeting's page for the newest campaign (the header's links)."""
     if kind not in PAGES:
-        raise NotFound(f"no meeting {kind}")
+        raise NotFound(_("没有这种会议：{kind}", kind=kind))
     newest = campaigns.list_campaigns(db(), user())
     if not newest:
-        raise NotFound("no campaign yet")
+        raise NotFound(_("还没有评比活动"))
     return redirect(url_for(PAGES[kind], campaign_id=newest[0].id))
 
 
@@ -125,7 +125,7 @@ def shortlist_page(campaign_id: int) -> Any:
                 return _render("meeting_shortlist.html", sitting, 422, errors=by_item, general=general, values=values)
             flash(_("初评名单已结束，各申报单位将收到通知"), "ok")
         else:
-            raise NotFound("unknown action")
+            raise NotFound(_("未知的操作"))
     except ValidationFailed as exc:
         db().rollback()
         return _render("meeting_shortlist.html", meetings.shortlist(session=db(), user=me, campaign_id=campaign_id),
@@ -202,7 +202,7 @@ def forwarding_page(campaign_id: int) -> Any:
     """The supervising union: vet each enterprise (approve, return, reject) and forward the approved ones as one batch."""
     me = user()
     if not (policies.can_forward(me) or policies.can_see_meetings(me)):
-        raise NotFound("no such page")
+        raise NotFound(_("没有这个页面"))
     sitting = meetings.forwarding(session=db(), user=me, campaign_id=campaign_id)
     vetting = meetings.vetting_tasks(session=db(), user=me, campaign_id=campaign_id)
     if request.method == "GET":

@@ -38,7 +38,7 @@ def _campaign_page(campaign_id: int, *, errors: list[dict[str, str]] | None = No
     viewer = session_user()
     notices = [public_notice.notice_view(db(), n, viewer) for n in public_notice.notices(db(), campaign_id)]
     if not notices:
-        raise NotFound(f"campaign {campaign_id} has no public notice")
+        raise NotFound(_("评比活动 {campaign_id} 没有公示", campaign_id=campaign_id))
     open_items = [(n, item) for n in notices if n["objections_open"] for item in n["items"]
                   if item["status"] == "listed"]
     return render_template("notice_campaign.html", campaign=campaign, notices=notices, open_items=open_items,

@@ -249,7 +249,7 @@ def _saved_or_submitted(application: Application, data: dict[str, Any]) -> Any:
 def _submit(application: Application, data: dict[str, Any]) -> Any:
     task = _fill_task(application.id)
     if task is None:
-        raise Conflict("the application is not with the unit for editing at this stage")
+        raise Conflict(_("申报当前不在单位修改阶段"))
     try:
         tasks.complete(session=db(), services=services(), user=user(), task_id=task.id, data={})
     except ValidationFailed as exc:

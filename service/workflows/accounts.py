@@ -83,7 +83,7 @@ def reset_password(*, session: Session, user: User, person_id: int, ttl: timedel
     """The office's reset: the old password and every credential stop working, and a new link is sent."""
     person = org_repo.person(session, person_id)
     if person is None or not policies.manages_unit(user, person.unit):  # another union's people: not there
-        raise NotFound(f"person {person_id} does not exist")
+        raise NotFound(_("人员 {person_id} 不存在", person_id=person_id))
     if not person.is_active:
         raise ValidationFailed([{"field": "is_active", "message": _("已停用的人员不能重置密码")}])
     if not link_channels(person):

@@ -74,7 +74,7 @@ def create_application(*, session: Session, services: Services, user: User, camp
     unit = submitting_unit(user)
     if campaign is None or not policies.can_see_campaign(user, campaign) \
             or not policies.in_campaign_tree(unit, campaign):  # another union's own campaign: not there for them
-        raise ValidationFailed([{"field": "campaign_id", "message": f"campaign {campaign_id} does not exist"}])
+        raise ValidationFailed([{"field": "campaign_id", "message": _("评比活动 {campaign_id} 不存在", campaign_id=campaign_id)}])
     now = clock.now()
     if now > campaign.closes_at:
         raise Conflict(_("申报已于 {at} 截止", at=clock.local(campaign.closes_at).strftime("%Y-%m-%d %H:%M")))
@@ -90,7 +90,7 @@ def create_application(*, session: Session, services: Services, user: User, camp
             raise Conflict(_("本单位在本次评比已有 {n} 份申报（上限 {limit} 份；被退回或撤回的不计）", n=count, limit=limit))
     definition = campaign_definition(session, campaign)
     if definition is None:
-        raise Conflict(f"process {campaign.process_key!r} is not deployed")
+        raise Conflict(_("流程“{key}”尚未发布", key=campaign.process_key))
     application = Application(
         campaign_id=campaign.id, unit_id=unit.id, supervising_union_id=unit.supervising_union_id,
         status="draft", created_by=user.id, created_at=now, updated_at=now, recusals=[],
@@ -162,10 +162,10 @@ def update_draft(*, session: Session, user: User, application_id: int, fields: d
     """Save draft fields while the application is with its unit for filling in."""
     application = get_application(session=session, user=user, application_id=application_id)
     if application.unit_id not in user.role_units("unit_submitter"):
-        raise Forbidden("only the unit's submitter may edit this application")
+        raise Forbidden(_("只有本单位的填报人可以修改这份申报"))
     open_fill = task_repo.open_form_task(session, application.id, "application")
     if open_fill is None:
-        raise Conflict("the application is not with the unit for editing at this stage")
+        raise Conflict(_("申报当前不在单位修改阶段"))
     errors = field_errors(fields, complete=False)
     if errors:
         raise ValidationFailed(errors)
@@ -239,9 +239,9 @@ def step_changes(application: Application, end_event: str | None, result: StepRe
 def get_application(*, session: Session, user: User, application_id: int) -> Application:
     application = application_repo.by_id(session, application_id)
     if application is None:
-        raise NotFound(f"application {application_id} does not exist")
+        raise NotFound(_("申报 {application_id} 不存在", application_id=application_id))
     if not policies.can_see_application(user, application, scores_it=_scores(session, user, application.id)):
-        raise NotFound(f"application {application_id} does not exist")
+        raise NotFound(_("申报 {application_id} 不存在", application_id=application_id))
     return application
 
 

@@ -29,6 +29,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from service.catalogue import _
 from service import clock
 from service.errors import Conflict, ValidationFailed
 from service.repositories import archive as repo
@@ -85,16 +86,16 @@ def read_archive(path: str | Path) -> tuple[dict[str, Any], dict[str, list[dict[
     try:
         archive = zipfile.ZipFile(path)
     except (OSError, zipfile.BadZipFile) as exc:
-        raise ValidationFailed([{"field": "archive", "message": f"not a readable zip archive: {exc}"}]) from None
+        raise ValidationFailed([{"field": "archive", "message": _("不是可读取的 zip 归档：{exc}", exc=exc)}]) from None
     with archive:
         manifest = json.loads(archive.read("manifest.json"))
         if manifest.get("format") != FORMAT:
-            raise ValidationFailed([{"field": "archive", "message": f"unknown archive format {manifest.get('format')!r}"}])
+            raise ValidationFailed([{"field": "archive", "message": _("未知的归档格式“{value}”", value=manifest.get('format'))}])
         tables = {}
         for name, digest in manifest["sha256"].items():
             body = archive.read(name)
             if hashlib.sha256(body).hexdigest() != digest:
-                raise ValidationFailed([{"field": name, "message": "checksum mismatch: the archive is damaged"}])
+                raise ValidationFailed([{"field": name, "message": _("校验和不符：归档已损坏")}])
             if name.startswith("tables/"):
                 tables[name.removeprefix("tables/").removesuffix(".json")] = json.loads(body)
     return manifest, tables
@@ -113,7 +114,7 @@ def import_archive(*, session: Session, path: str | Path) -> dict[str, int]:
     campaign_rows = tables.get("campaigns", [])
     for row in campaign_rows:
         if repo.campaign_exists(session, row["id"], row["year"], row["process_key"]):
-            raise Conflict(f"campaign {row['id']} ({row['year']}) already exists here; import into an empty database")
+            raise Conflict(_("评比活动 {id}（{year} 年）在这里已经存在：请导入到空数据库", id=row['id'], year=row['year']))
     added: dict[str, int] = {}
     try:
         for name in insert_order():

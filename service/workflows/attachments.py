@@ -47,9 +47,9 @@ def add_attachment(*, session: Session, services: Services, user: User, applicat
     """Store a file on a draft; its type is decided by its bytes, not its name."""
     application = get_application(session=session, user=user, application_id=application_id)
     if application.unit_id not in user.role_units("unit_submitter"):
-        raise Forbidden("only the unit's submitter may attach files")
+        raise Forbidden(_("只有本单位的填报人可以上传附件"))
     if not task_repo.has_open_form_task(session, application.id, "application"):
-        raise Conflict("the application is not with the unit for editing at this stage")
+        raise Conflict(_("申报当前不在单位修改阶段"))
     settings = services.settings
     name = clean_filename(filename or "")
     if not content:
@@ -81,6 +81,6 @@ def list_attachments(*, session: Session, user: User, application_id: int) -> li
 def get_attachment(*, session: Session, user: User, attachment_id: int) -> Attachment:
     row = repo.by_id(session, attachment_id)
     if row is None:
-        raise NotFound(f"attachment {attachment_id} does not exist")
+        raise NotFound(_("附件 {attachment_id} 不存在", attachment_id=attachment_id))
     get_application(session=session, user=user, application_id=row.application_id)
     return row

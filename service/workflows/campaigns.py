@@ -31,21 +31,21 @@ def default_window(year: int) -> tuple[datetime, datetime]:
 
 def criteria_errors(criteria: Any) -> list[dict[str, str]]:
     if not isinstance(criteria, list) or not criteria:
-        return [{"field": "criteria", "message": "at least one criterion is required"}]
+        return [{"field": "criteria", "message": _("至少需要一项评分标准")}]
     errors, codes = [], set()
     for i, c in enumerate(criteria):
         if not isinstance(c, dict) or not isinstance(c.get("code"), str) or not c.get("code"):
-            errors.append({"field": f"criteria.{i}.code", "message": "required"})
+            errors.append({"field": f"criteria.{i}.code", "message": _("必填")})
             continue
         if c["code"] in codes:
-            errors.append({"field": f"criteria.{i}.code", "message": "duplicate code"})
+            errors.append({"field": f"criteria.{i}.code", "message": _("代码重复")})
         codes.add(c["code"])
         for key in ("weight", "max"):
             value = c.get(key)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-                errors.append({"field": f"criteria.{i}.{key}", "message": "must be a positive number"})
+                errors.append({"field": f"criteria.{i}.{key}", "message": _("须为正数")})
         if not isinstance(c.get("name"), str) or not c.get("name"):
-            errors.append({"field": f"criteria.{i}.name", "message": "required"})
+            errors.append({"field": f"criteria.{i}.name", "message": _("必填")})
     return errors
 
 
@@ -76,15 +76,15 @@ def setting_errors(session: Session, *, year: Any, name: Any, criteria: Any, gra
     """What is wrong with a campaign's year, name, criteria, grades and scorers (creation and edits share it)."""
     errors = criteria_errors(criteria)
     if isinstance(year, bool) or not isinstance(year, int) or not 2000 <= year <= 2100:
-        errors.append({"field": "year", "message": "must be a year between 2000 and 2100"})
+        errors.append({"field": "year", "message": _("须为 2000 到 2100 之间的年份")})
     if not isinstance(name, str) or not name.strip():
-        errors.append({"field": "name", "message": "required"})
+        errors.append({"field": "name", "message": _("必填")})
     elif len(name) > 200:
-        errors.append({"field": "name", "message": "at most 200 characters"})
+        errors.append({"field": "name", "message": _("最多 200 个字符")})
     if not isinstance(grades, list) or len(grades) < 2 or not all(isinstance(g, str) and g for g in grades):
-        errors.append({"field": "grades", "message": "at least two grade names are required"})
+        errors.append({"field": "grades", "message": _("至少需要两个等级名称")})
     elif no_award_grade not in grades:
-        errors.append({"field": "no_award_grade", "message": "must be one of the grades"})
+        errors.append({"field": "no_award_grade", "message": _("须为其中一个等级")})
     errors.extend(_scorer_errors(session, scorer_ids))
     return errors
 
@@ -114,9 +114,9 @@ def create_campaign(*, session: Session, user: User | None, year: int, name: str
     default_open, default_close = default_window(year)
     opens_at, closes_at = opens_at or default_open, closes_at or default_close
     if closes_at <= opens_at:
-        raise ValidationFailed([{"field": "closes_at", "message": "must be after opens_at"}])
+        raise ValidationFailed([{"field": "closes_at", "message": _("须晚于 opens_at")}])
     if repo.of_year(session, year, process_key, owner_unit_id=owner_unit_id) is not None:
-        raise Conflict(f"a {process_key} campaign for {year} already exists (once a year)")
+        raise Conflict(_("{year} 年的 {process_key} 评比活动已经存在（每年一次）", process_key=process_key, year=year))
     now = clock.now()
     campaign = Campaign(year=year, name=name.strip(), process_key=process_key, opens_at=opens_at, closes_at=closes_at,
                         criteria=criteria, grades=grades, no_award_grade=no_award_grade,
@@ -137,12 +137,12 @@ def create_campaign(*, session: Session, user: User | None, year: int, name: str
 def _scorer_errors(session: Session, scorer_ids: Any) -> list[dict[str, str]]:
     if not isinstance(scorer_ids, list) or not all(
             isinstance(i, int) and not isinstance(i, bool) and 1 <= i <= MAX_ID for i in scorer_ids):
-        return [{"field": "scorer_ids", "message": "must be a list of user ids"}]
+        return [{"field": "scorer_ids", "message": _("须为用户 id 的列表")}]
     errors = []
     for i in scorer_ids:
         scorer = user_repo.by_id(session, i)
         if scorer is None or "scorer" not in scorer.roles:
-            errors.append({"field": "scorer_ids", "message": f"user {i} is not a scorer"})
+            errors.append({"field": "scorer_ids", "message": _("用户 {i} 不是评分成员", i=i)})
     return errors
 
 
@@ -203,7 +203,7 @@ def owner_for_new(session: Session, user: User, wanted: int | None) -> int | Non
 def get_campaign(session: Session, campaign_id: int) -> Campaign:
     campaign = repo.by_id(session, campaign_id)
     if campaign is None:
-        raise NotFound(f"campaign {campaign_id} does not exist")
+        raise NotFound(_("评比活动 {campaign_id} 不存在", campaign_id=campaign_id))
     return campaign
 
 
@@ -211,7 +211,7 @@ def visible_campaign(session: Session, user: User, campaign_id: int) -> Campaign
     """The campaign if ``user`` may see it; another union's campaign does not exist for them (404)."""
     campaign = get_campaign(session, campaign_id)
     if not policies.can_see_campaign(user, campaign):
-        raise NotFound(f"campaign {campaign_id} does not exist")
+        raise NotFound(_("评比活动 {campaign_id} 不存在", campaign_id=campaign_id))
     return campaign
 
 

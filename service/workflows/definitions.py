@@ -69,7 +69,7 @@ def deploy(*, session: Session, services: Services, xml: bytes | str, user: User
     stay on their version until the office migrates them, which the administrator should know.
     """
     if user is not None and not policies.can_deploy(user):
-        raise Forbidden("only process administrators may deploy process definitions")
+        raise Forbidden(_("只有流程管理员可以发布流程定义"))
     comment = (comment or "").strip()
     missing = [] if comment else [_comment_problem()]
     try:
@@ -162,7 +162,7 @@ def latest_definition(session: Session, key: str) -> ProcessDefinition | None:
 def get_definition(session: Session, definition_id: int) -> ProcessDefinition:
     definition = repo.by_id(session, definition_id)
     if definition is None:
-        raise NotFound(f"process definition {definition_id} does not exist")
+        raise NotFound(_("流程定义 {definition_id} 不存在", definition_id=definition_id))
     return definition
 
 

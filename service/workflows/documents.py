@@ -69,7 +69,7 @@ def certificates(*, session: Session, user: User, campaign_id: int) -> Download:
     campaign = reached_campaign(session, user, campaign_id, policies.DENIED[policies.can_issue_award_documents])
     awards = _awards(session, user, application_repo.awarded_of_campaign(session, campaign_id))
     if not awards:
-        raise Conflict(f"campaign {campaign_id} has no confirmed awards yet")
+        raise Conflict(_("评比活动 {campaign_id} 还没有确认的获奖结果", campaign_id=campaign_id))
     return Download(_("{campaign}-荣誉证书.pdf", campaign=campaign.name), PDF, pdf.certificates(_campaign(session, campaign, awards), awards))
 
 
@@ -78,12 +78,12 @@ def certificate(*, session: Session, user: User, application_id: int) -> Downloa
     _check(user)
     application = application_repo.by_id(session, application_id)
     if application is None or not policies.can_see_application(user, application):
-        raise NotFound(f"application {application_id} does not exist")
+        raise NotFound(_("申报 {application_id} 不存在", application_id=application_id))
     if application.status != "awarded":
-        raise Conflict(f"application {application_id} has no confirmed award")
+        raise Conflict(_("申报 {application_id} 没有确认的获奖结果", application_id=application_id))
     awards = _awards(session, user, [application])
     if not awards:
-        raise NotFound(f"application {application_id} does not exist")
+        raise NotFound(_("申报 {application_id} 不存在", application_id=application_id))
     campaign = _campaign(session, application.campaign, awards)
     return Download(_("{campaign}-荣誉证书-{unit}-{id}.pdf", campaign=application.campaign.name,
                       unit=application.unit.name, id=application.id), PDF,

@@ -94,7 +94,7 @@ class FormRegistry:
 
     def schema(self, key: str) -> dict[str, Any]:
         if not _KEY.match(key or "") or key not in self._schemas:
-            raise NotFound(f"form {key!r} does not exist")
+            raise NotFound(_("表单“{key}”不存在", key=key))
         return self._schemas[key]
 
     def schema_at(self, session: Session, key: str, version: int | None) -> dict[str, Any]:
@@ -105,12 +105,12 @@ class FormRegistry:
             if version == 0:
                 path = self.folder / f"{key}.json"
                 if not _KEY.match(key) or not path.is_file():
-                    raise NotFound(f"form {key!r} has no bundled file")
+                    raise NotFound(_("表单“{key}”没有随附的文件", key=key))
                 found: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
             else:
                 row = repo.version(session, key, version)
                 if row is None:
-                    raise NotFound(f"form {key!r} has no version {version}")
+                    raise NotFound(_("表单“{key}”没有第 {version} 版", key=key, version=version))
                 found = row.schema
             with self._lock:
                 self._pinned[(key, version)] = (found, Draft202012Validator(found, format_checker=FormatChecker()))
@@ -160,17 +160,17 @@ def schema_errors(key: str, schema: Any) -> list[dict[str, str]]:
     """Why ``schema`` cannot serve as the form ``key`` (empty when it can)."""
     errors = []
     if not isinstance(key, str) or not _KEY.match(key):
-        errors.append({"field": "key", "message": "lowercase letters, digits and _, starting with a letter"})
+        errors.append({"field": "key", "message": _("只能使用小写字母、数字和 _，并以字母开头")})
     elif key in CODE_DEFINED:
         errors.append({"field": "key", "message": _("此表单由系统定义，不能在此发布")})
     if not isinstance(schema, dict):
-        return errors + [{"field": "schema", "message": "must be a JSON object"}]
+        return errors + [{"field": "schema", "message": _("须为 JSON 对象")}]
     if len(json.dumps(schema, ensure_ascii=False).encode("utf-8")) > MAX_SCHEMA_BYTES:
-        errors.append({"field": "schema", "message": f"at most {MAX_SCHEMA_BYTES} bytes"})
+        errors.append({"field": "schema", "message": _("最多 {limit} 字节", limit=MAX_SCHEMA_BYTES)})
     if schema.get("type") != "object" or not isinstance(schema.get("properties"), dict):
-        errors.append({"field": "schema.type", "message": "a form schema is an object with properties"})
+        errors.append({"field": "schema.type", "message": _("表单结构须为带 properties 的对象")})
     if "$ref" in json.dumps(schema):
-        errors.append({"field": "schema", "message": "$ref is not supported in form schemas"})
+        errors.append({"field": "schema", "message": _("表单结构中不支持 $ref")})
     try:
         Draft202012Validator.check_schema(schema)
     except SchemaError as exc:
@@ -185,7 +185,7 @@ def deploy_form(*, session: Session, registry: FormRegistry, user: User, key: st
     from service.workflows import audit
 
     if not policies.can_deploy(user):
-        raise Forbidden("only process administrators may deploy forms")
+        raise Forbidden(_("只有流程管理员可以发布表单"))
     errors = schema_errors(key, schema)
     if errors:
         raise ValidationFailed(errors)
@@ -262,7 +262,7 @@ def formjs_of(*, session: Session, registry: FormRegistry, key: str) -> dict[str
     if key in CODE_DEFINED:
         raise ValidationFailed([{"field": "key", "message": _("此表单由系统定义，不能在编辑器中修改")}])
     if not _KEY.match(key or ""):
-        raise NotFound(f"form {key!r} does not exist")
+        raise NotFound(_("表单“{key}”不存在", key=key))
     schema = registry.schema(key) if registry.exists(key) else {
         "$schema": "https://json-schema.org/draft/2020-12/schema", "title": "", "type": "object",
         "properties": {}, "required": [], "additionalProperties": False}

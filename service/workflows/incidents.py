@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from service.catalogue import _
 from service import clock
 from service.auth import policies
 from service.engine.errors import TaskNotReady
@@ -71,20 +72,20 @@ def retry(*, session: Session, services: Services, user: User, incident_id: int)
                            attempts=MAX_ATTEMPTS, wait_step=0.01)
     except Exception as exc:
         if retries.retryable(exc):
-            raise Conflict("the process changed while retrying; please retry") from None
+            raise Conflict(_("重试期间流程发生了变化，请再试一次")) from None
         raise
 
 
 def _retry_once(session: Session, services: Services, user: User, incident_id: int) -> Incident:
     found = repo.by_id(session, incident_id)
     if found is None:
-        raise NotFound(f"incident {incident_id} does not exist")
+        raise NotFound(_("故障 {incident_id} 不存在", incident_id=incident_id))
     instance = instance_repo.lock_instance(session, found.instance_id)  # the instance first, as every writer
     incident = repo.lock_incident(session, incident_id)
     if instance is None or incident is None:
-        raise NotFound(f"incident {incident_id} does not exist")
+        raise NotFound(_("故障 {incident_id} 不存在", incident_id=incident_id))
     if incident.state != repo.OPEN:
-        raise Conflict(f"incident {incident_id} is already {incident.state}")
+        raise Conflict(_("故障 {incident_id} 已经是 {incident_state} 状态", incident_id=incident_id, incident_state=incident.state))
     application = application_repo.by_id(session, incident.application_id) if incident.application_id else None
     calendar = calendars.for_application(application)
     data = current_campaign_data(session, application) if application is not None else {}
@@ -94,7 +95,7 @@ def _retry_once(session: Session, services: Services, user: User, incident_id: i
             **engine_spec(instance.definition), state_json=instance.state, task_id=incident.engine_task_id,
             data=data, calendar=calendar, grace_working_days=grace_for(application)))
     except TaskNotReady:  # the state no longer has it failed (repaired by hand): nothing to run
-        raise Conflict(f"incident {incident_id} no longer matches its instance") from None
+        raise Conflict(_("故障 {incident_id} 与其流程实例已不相符", incident_id=incident_id)) from None
     plan = steps.plan_step(instance=instance, result=result, actor_id=user.id,
                            application_id=incident.application_id, now=clock.now(), calendar=calendar)
     if application is not None:

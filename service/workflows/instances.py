@@ -9,6 +9,7 @@ from typing import Any, Callable
 
 from sqlalchemy.orm import Session
 
+from service.catalogue import _
 from service import clock
 from service.engine import EngineError, StepResult
 from service.engine.errors import ExecutionError
@@ -41,7 +42,7 @@ def start_instance(*, session: Session, services: Services, definition: ProcessD
     try:
         result = services.engine.start(**engine_spec(definition), data=data, calendar=calendar)
     except ExecutionError as exc:
-        raise BadRequest(f"the process could not start: {exc}", element=exc.element_id) from None
+        raise BadRequest(_("流程无法启动：{exc}", exc=exc), element=exc.element_id) from None
     now = clock.now()
     instance = ProcessInstance(definition_id=definition.id, business_key=business_key, status="active",
                                state=result.state_json, variables={}, started_by=started_by, started_at=now,
@@ -59,7 +60,8 @@ def engine_call(fn: Callable[[], StepResult]) -> StepResult:
     try:
         return fn()
     except ExecutionError as exc:
-        raise BadRequest(f"the process failed at {exc.element_id or 'an element'}: {exc}", element=exc.element_id) from None
+        raise BadRequest((_("流程在 {element} 处出错：{exc}", exc=exc, element=exc.element_id) if exc.element_id
+                         else _("流程出错：{exc}", exc=exc)), element=exc.element_id) from None
     except EngineError as exc:
         raise Conflict(str(exc)) from None
 
@@ -74,14 +76,14 @@ def get_visible_instance(*, session: Session, user: Any, instance_id: int) -> Pr
 
     instance = instance_repo.by_id(session, instance_id)
     if instance is None:
-        raise NotFound(f"process instance {instance_id} does not exist")
+        raise NotFound(_("流程实例 {instance_id} 不存在", instance_id=instance_id))
     if policies.sees_all_applications(user):
         return instance
     application = application_repo.of_instance(session, instance.id)
     if application is not None and policies.can_see_application(
             user, application, scores_it=task_repo.is_candidate_on(session, application.id, user.id)):
         return instance
-    raise NotFound(f"process instance {instance_id} does not exist")
+    raise NotFound(_("流程实例 {instance_id} 不存在", instance_id=instance_id))
 
 
 def history(session: Session, instance_id: int) -> list[InstanceEvent]:
@@ -110,12 +112,12 @@ def start_by_key(*, session: Session, services: Services, user: Any, key: str, b
     if not policies.can_start_directly(user):
         raise Forbidden(policies.DENIED[policies.can_start_directly])
     if key == "innovation_appraisal":
-        raise Conflict("appraisal instances start by creating an application (POST /api/applications)")
+        raise Conflict(_("评比流程实例通过创建申报启动（POST /api/applications）"))
     if key == "campaign_review":
-        raise Conflict("a campaign's review starts when its first item reaches a meeting")
+        raise Conflict(_("评比活动的评审在第一个项目提交会议时开始"))
     definition = latest_definition(session, key)
     if definition is None:
-        raise NotFound(f"process {key!r} is not deployed")
+        raise NotFound(_("流程“{key}”尚未发布", key=key))
     instance, result, plan = start_instance(
         session=session, services=services, definition=definition, business_key=business_key, data=variables,
         started_by=user.id)

@@ -106,7 +106,7 @@ def deliver(session: Session, services: Services, *, row: Task, payload: dict[st
     """
     instance = instance_repo.lock_instance(session, row.instance_id)
     if instance is None or row.message is None:
-        raise NotFound(f"task {row.id} does not exist")
+        raise NotFound(_("任务 {task_id} 不存在", task_id=row.id))
     application = application_repo.by_id(session, row.application_id) if row.application_id else None
     services.forms.sync(session)
     services.forms.validate(row.form_key, payload)
@@ -146,7 +146,7 @@ def _ensure_review(session: Session, services: Services, campaign: Campaign) -> 
         return instance
     definition = latest_definition(session, REVIEW_PROCESS)
     if definition is None:
-        raise Conflict(f"process {REVIEW_PROCESS!r} is not deployed")
+        raise Conflict(_("流程“{key}”尚未发布", key=REVIEW_PROCESS))
     instance, result, plan = start_instance(
         session=session, services=services, definition=definition, business_key=repo.review_key(campaign.id),
         data={"campaign_id": campaign.id}, started_by=None, calendar=calendars.for_campaign(campaign))
@@ -209,7 +209,7 @@ def _campaign(session: Session, campaign_id: int, user: User | None = None) -> C
     """The campaign; one beyond ``user``'s reach (another union's, policies.reach) does not exist for them."""
     campaign = campaign_repo.by_id(session, campaign_id)
     if campaign is None or (user is not None and not policies.can_see_campaign(user, campaign)):
-        raise NotFound(f"campaign {campaign_id} does not exist")
+        raise NotFound(_("评比活动 {campaign_id} 不存在", campaign_id=campaign_id))
     return campaign
 
 

@@ -248,7 +248,7 @@ def _migrate_one(session: Session, services: Services, user: User, plan: Plan, i
     try:
         instance = instance_repo.lock_instance(session, instance_id)
         if instance is None:
-            raise NotFound(f"process instance {instance_id} does not exist")
+            raise NotFound(_("流程实例 {instance_id} 不存在", instance_id=instance_id))
         application = _application_of(session, instance)
         found, problems = _check_one(services, plan, instance)
         if problems or found is None:
@@ -344,9 +344,10 @@ def modify(*, session: Session, services: Services, user: User, instance_id: int
     reason = _reason(reason)
     instance = instance_repo.lock_instance(session, instance_id)
     if instance is None:
-        raise NotFound(f"process instance {instance_id} does not exist")
+        raise NotFound(_("流程实例 {instance_id} 不存在", instance_id=instance_id))
     if instance.status != "active":
-        raise Conflict(f"process instance {instance_id} is {instance.status}")
+        raise Conflict(_("流程实例 {instance_id} 的状态为 {instance_status}", instance_id=instance_id,
+                         instance_status=instance.status))
     elements = instance.definition.meta.get("elements") or {}
     errors = [{"field": name, "message": _("流程中没有环节 {element}", element=value)}
               for name, value in (("cancel", cancel), ("start_before", start_before)) if value not in elements]
@@ -395,7 +396,7 @@ def definition(*, session: Session, user: User, definition_id: int) -> ProcessDe
     _allowed(user)
     found = definition_repo.by_id(session, definition_id)
     if found is None:
-        raise NotFound(f"process definition {definition_id} does not exist")
+        raise NotFound(_("流程定义 {definition_id} 不存在", definition_id=definition_id))
     return found
 
 

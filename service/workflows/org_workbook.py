@@ -584,7 +584,7 @@ def stored(*, session: Session, user: User, import_id: int) -> OrgImport:
     _office(user)
     row = org_repo.org_import(session, import_id)
     if row is None:
-        raise NotFound(f"upload {import_id} does not exist")
+        raise NotFound(_("上传 {import_id} 不存在", import_id=import_id))
     return row
 
 

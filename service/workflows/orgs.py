@@ -32,7 +32,7 @@ def _office(user: User) -> None:
 def get_unit(session: Session, unit_id: int) -> OrgUnit:
     unit = org_repo.unit(session, unit_id)
     if unit is None:
-        raise NotFound(f"unit {unit_id} does not exist")
+        raise NotFound(_("单位 {unit_id} 不存在", unit_id=unit_id))
     return unit
 
 
@@ -40,7 +40,7 @@ def managed_unit(*, session: Session, user: User, unit_id: int) -> OrgUnit:
     """A unit within the office's reach (a union's office: its own subtree); others do not exist for it."""
     unit = get_unit(session, unit_id)
     if not policies.manages_unit(user, unit):
-        raise NotFound(f"unit {unit_id} does not exist")
+        raise NotFound(_("单位 {unit_id} 不存在", unit_id=unit_id))
     return unit
 
 
@@ -74,7 +74,7 @@ def get_person(*, session: Session, user: User, person_id: int) -> User:
     _office(user)
     person = org_repo.person(session, person_id)
     if person is None or not policies.manages_unit(user, person.unit):
-        raise NotFound(f"person {person_id} does not exist")
+        raise NotFound(_("人员 {person_id} 不存在", person_id=person_id))
     return person
 
 
@@ -272,7 +272,7 @@ def first_office(*, session: Session, unit_code: str, unit_name: str, username: 
     validate(PersonCreate, {"username": username, "display_name": display_name, "unit_id": 1, "email": email,
                             "phone": phone, "roles": ["office"]})
     if org_repo.username_taken(session, username):
-        raise ValidationFailed([{"field": "username", "message": f"username {username} is taken"}])
+        raise ValidationFailed([{"field": "username", "message": _("用户名 {username} 已被使用", username=username)}])
     unit = org_repo.unit_by_code(session, unit_code)
     if unit is None:
         unit = OrgUnit(code=unit_code, name=unit_name, name_en="", type="federation", parent_id=None, is_active=True)

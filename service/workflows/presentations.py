@@ -69,7 +69,7 @@ def get_session(session: Session, *, user: User, session_id: int) -> Presentatio
     _office(user)
     found = repo.session_by_id(session, session_id)
     if found is None:
-        raise NotFound(f"presentation session {session_id} does not exist")
+        raise NotFound(_("宣讲场次 {session_id} 不存在", session_id=session_id))
     reached_campaign(session, user, found.campaign_id, policies.DENIED[policies.can_run_meetings])
     return found
 
@@ -148,7 +148,7 @@ def record(*, session: Session, services: Services, user: User, session_id: int,
     def attempt() -> PresentationSession:
         found = repo.lock_session(session, session_id)
         if found is None:
-            raise NotFound(f"presentation session {session_id} does not exist")
+            raise NotFound(_("宣讲场次 {session_id} 不存在", session_id=session_id))
         reached_campaign(session, user, found.campaign_id, policies.DENIED[policies.can_run_meetings])
         if found.recorded_at is not None:
             raise Conflict(_("该讲述会已于 {at} 记录", at=clock.local(found.recorded_at).strftime("%Y-%m-%d %H:%M")))

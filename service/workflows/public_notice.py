@@ -117,7 +117,7 @@ def publish(*, session: Session, user: User, campaign_id: int,
         raise Forbidden(_("只有评比办公室可以发布公示"))
     campaign = repo.lock_campaign(session, campaign_id)
     if campaign is None:
-        raise NotFound(f"campaign {campaign_id} does not exist")
+        raise NotFound(_("评比活动 {campaign_id} 不存在", campaign_id=campaign_id))
     state = confirmed_list(session, campaign)
     if application_ids is None:
         if state.unconfirmed:
@@ -283,7 +283,7 @@ def file_objection(*, session: Session, notice_id: int, item_id: Any, name: Any,
     (GS<year>-<number>); the office is told. Audited without the objector's contact."""
     notice = repo.by_id(session, notice_id)
     if notice is None:
-        raise NotFound(f"notice {notice_id} does not exist")
+        raise NotFound(_("公示 {notice_id} 不存在", notice_id=notice_id))
     campaign = campaign_repo.by_id(session, notice.campaign_id)
     assert campaign is not None
     item = repo.item_by_id(session, item_id) if isinstance(item_id, int) and not isinstance(item_id, bool) else None
@@ -332,7 +332,7 @@ def record_finding(*, session: Session, services: Services, user: User, objectio
         raise ValidationFailed(errors)
     objection = repo.lock_objection(session, objection_id)
     if objection is None:
-        raise NotFound(f"objection {objection_id} does not exist")
+        raise NotFound(_("异议 {objection_id} 不存在", objection_id=objection_id))
     if objection.status != "pending":
         raise Conflict(_("异议 {reference} 已处理（{status}）", reference=objection.reference,
                            status=name_of("objection_status", objection.status)))
@@ -369,14 +369,14 @@ def notices(session: Session, campaign_id: int | None = None) -> list[PublicNoti
 def get_notice(session: Session, notice_id: int) -> PublicNotice:
     notice = repo.by_id(session, notice_id)
     if notice is None:
-        raise NotFound(f"notice {notice_id} does not exist")
+        raise NotFound(_("公示 {notice_id} 不存在", notice_id=notice_id))
     return notice
 
 
 def campaign_of(session: Session, campaign_id: int) -> Campaign:
     campaign = campaign_repo.by_id(session, campaign_id)
     if campaign is None:
-        raise NotFound(f"campaign {campaign_id} does not exist")
+        raise NotFound(_("评比活动 {campaign_id} 不存在", campaign_id=campaign_id))
     return campaign
 
 

@@ -12,6 +12,7 @@ from typing import Any, Callable
 
 from sqlalchemy.orm import Session
 
+from service.catalogue import _
 from service.auth import policies
 from service.errors import BadRequest, ValidationFailed
 from service.models import ProcessDefinition, ProcessInstance
@@ -39,7 +40,7 @@ def resolve(session: Session, definition: ProcessDefinition, variables: dict[str
         field = f"variables.{variable}"
         tasks = ", ".join(elements)
         if variable not in variables:
-            errors.append({"field": field, "message": f"required: the tasks {tasks} belong to the unit it names"})
+            errors.append({"field": field, "message": _("必填：任务 {tasks} 属于它指定的单位", tasks=tasks)})
             continue
         value = variables[variable]
         if value is None and variable in policies.NULLABLE_SCOPE:
@@ -47,14 +48,14 @@ def resolve(session: Session, definition: ProcessDefinition, variables: dict[str
         elif isinstance(value, int) and not isinstance(value, bool):
             wanted[variable] = value
         else:
-            errors.append({"field": field, "message": f"must be the id of an existing unit (tasks {tasks})"})
+            errors.append({"field": field, "message": _("须为已有单位的 id（任务 {tasks}）", tasks=tasks)})
     if wanted:
         found = org.existing_unit_ids(session, wanted.values())
         for variable, value in wanted.items():
             if value in found:
                 scope[variable] = value
             else:
-                errors.append({"field": f"variables.{variable}", "message": f"unit {value} does not exist"})
+                errors.append({"field": f"variables.{variable}", "message": _("单位 {value} 不存在", value=value)})
     if errors:
         raise ValidationFailed(errors)
     return scope
@@ -76,6 +77,6 @@ def require_task_scope(instance: ProcessInstance, element_id: str, role: str) ->
     unit_id = of_instance(instance)(role)
     if unit_id is None and role in policies.LANE_SCOPE:
         variable = policies.LANE_SCOPE[role]
-        raise BadRequest(f"task {element_id} belongs to the unit named by {variable}, and this instance "
-                         f"has none, so it cannot be assigned to anyone", element=element_id)
+        raise BadRequest(_("任务 {element_id} 属于 {variable} 指定的单位，而本实例没有指定单位，因此无法分配给任何人",
+                           element_id=element_id, variable=variable), element=element_id)
     return unit_id

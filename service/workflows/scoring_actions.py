@@ -34,7 +34,7 @@ def _application(session: Session, application_id: int, user: User | None = None
     """The item; one of a campaign beyond ``user``'s reach (another union's, policies.reach) does not exist for them."""
     application = application_repo.by_id(session, application_id)
     if application is None or (user is not None and not policies.reaches_campaign(user, application.campaign)):
-        raise NotFound(f"application {application_id} does not exist")
+        raise NotFound(_("申报 {application_id} 不存在", application_id=application_id))
     return application
 
 
@@ -99,7 +99,7 @@ def submit_sheet(*, session: Session, services: Services, user: User, task_id: i
     """A scorer's own sheet, submitted once they confirm (it cannot be changed afterwards)."""
     task = get_task(session=session, user=user, task_id=task_id)
     if task.element_id != ELEMENT:
-        raise Conflict(f"task {task_id} is not a scoring sheet")
+        raise Conflict(_("任务 {task_id} 不是评分表", task_id=task_id))
 
     def attempt() -> Task:
         done = complete_in_transaction(session, services, user, task_id, _sheet(criteria, comment),
@@ -117,7 +117,7 @@ def enter_paper_sheet(*, session: Session, services: Services, user: User, task_
         raise Forbidden(policies.DENIED[policies.can_run_meetings])
     task = get_task(session=session, user=user, task_id=task_id)
     if task.element_id != ELEMENT or task.candidate_user_id is None:
-        raise Conflict(f"task {task_id} is not a scorer's sheet")
+        raise Conflict(_("任务 {task_id} 不是评分成员的评分表", task_id=task_id))
     scorer = user_repo.by_id(session, task.candidate_user_id)
     assert scorer is not None
     data = _sheet(criteria, comment)

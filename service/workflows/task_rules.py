@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from service.catalogue import _
 from service import clock
 from service.errors import Conflict, ValidationFailed
 from service.models import Campaign, Task, User
@@ -45,7 +46,7 @@ def prepare(session: Session, task: Task, user: User, data: dict[str, Any]) -> t
     if task.form_key in {"grade_proposal", "grade_decision"} and campaign is not None:
         field = "proposed_grade" if task.form_key == "grade_proposal" else "final_grade"
         if data.get(field) not in campaign.grades:
-            raise ValidationFailed([{"field": field, "message": f"must be one of {campaign.grades}"}])
+            raise ValidationFailed([{"field": field, "message": _("须为以下之一：{grades}", grades=campaign.grades)}])
     return data, data
 
 
@@ -71,19 +72,19 @@ def application_changes(task: Task, data: dict[str, Any]) -> dict[str, Any]:
 def _check_scores(data: dict[str, Any], campaign: Campaign) -> None:
     score = data.get("score")
     if not isinstance(score, dict) or not isinstance(score.get("criteria"), dict):
-        raise ValidationFailed([{"field": "score.criteria", "message": "required"}])
+        raise ValidationFailed([{"field": "score.criteria", "message": _("必填")}])
     given = score["criteria"]
     errors = []
     codes = {c["code"]: c for c in campaign.criteria}
     for code in sorted(set(given) - set(codes)):
-        errors.append({"field": f"score.criteria.{code}", "message": "unknown criterion"})
+        errors.append({"field": f"score.criteria.{code}", "message": _("未知的评分标准")})
     for code, criterion in codes.items():
         value = given.get(code)
         if value is None:
-            errors.append({"field": f"score.criteria.{code}", "message": f"required ({criterion['name']})"})
+            errors.append({"field": f"score.criteria.{code}", "message": _("必填（{name}）", name=criterion['name'])})
         elif isinstance(value, bool) or not isinstance(value, (int, float)):
-            errors.append({"field": f"score.criteria.{code}", "message": "must be a number"})
+            errors.append({"field": f"score.criteria.{code}", "message": _("须为数字")})
         elif not 0 <= value <= criterion["max"]:
-            errors.append({"field": f"score.criteria.{code}", "message": f"must be between 0 and {criterion['max']}"})
+            errors.append({"field": f"score.criteria.{code}", "message": _("须在 0 到 {max} 之间", max=criterion['max'])})
     if errors:
         raise ValidationFailed(errors)

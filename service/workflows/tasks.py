@@ -60,7 +60,7 @@ def list_tasks(*, session: Session, user: User, state: str = "open", role: str |
 def get_task(*, session: Session, user: User, task_id: int) -> Task:
     task = task_repo.by_id(session, task_id)
     if task is None or not policies.can_see_task(user, task):
-        raise NotFound(f"task {task_id} does not exist")
+        raise NotFound(_("任务 {task_id} 不存在", task_id=task_id))
     return task
 
 
@@ -68,9 +68,9 @@ def _locked_open_task(session: Session, user: User, task_id: int) -> Task:
     """The task row locked for this transaction, if the user may see it and it is open."""
     task = repo.lock_task(session, task_id)
     if task is None or not policies.can_see_task(user, task):
-        raise NotFound(f"task {task_id} does not exist")
+        raise NotFound(_("任务 {task_id} 不存在", task_id=task_id))
     if task.state != "open":
-        raise Conflict(f"task {task_id} is {task.state}")
+        raise Conflict(_("任务 {task_id} 的状态为 {task_state}", task_id=task_id, task_state=task.state))
     return task
 
 
@@ -78,9 +78,9 @@ def claim(*, session: Session, user: User, task_id: int) -> Task:
     """Make the user the task's assignee; a task claimed by someone else is a 409."""
     task = _locked_open_task(session, user, task_id)
     if not policies.can_claim(user, task):
-        raise Forbidden("you are not a candidate for this task")
+        raise Forbidden(_("你不是这项任务的候选办理人"))
     if task.assignee_id not in (None, user.id):
-        raise Conflict(f"task {task_id} is already claimed by someone else")
+        raise Conflict(_("任务 {task_id} 已被其他人认领", task_id=task_id))
     if task.assignee_id == user.id:
         session.rollback()  # already theirs: nothing changes, nothing to record
         return task
@@ -98,7 +98,7 @@ def unclaim(*, session: Session, user: User, task_id: int) -> Task:
         session.rollback()  # nobody holds it: nothing to release, nothing to record
         return task
     if task.assignee_id != user.id and "office" not in user.roles:
-        raise Forbidden("only the assignee or the office may release this task")
+        raise Forbidden(_("只有办理人或评比办公室可以释放这项任务"))
     task.assignee_id, task.claimed_at = None, None
     audit.record(session, actor=user, action="unclaim", object_type="task", object_id=task.id,
                  campaign_id=audit_repo.campaign_of_task(session, task))
@@ -142,7 +142,7 @@ def complete(*, session: Session, services: Services, user: User, task_id: int, 
                            attempts=MAX_ATTEMPTS, wait_step=0.01)
     except Exception as exc:
         if retries.retryable(exc):
-            raise Conflict("the process changed while completing the task; please retry") from None
+            raise Conflict(_("办理任务期间流程发生了变化，请再试一次")) from None
         raise
 
 
@@ -164,17 +164,17 @@ def complete_in_transaction(session: Session, services: Services, user: User, ta
     # this reference the row would be selected again (with its campaign) by prepare().
     locked = repo.lock_for_completion(session, task_id)
     if locked is None:
-        raise NotFound(f"task {task_id} does not exist")
+        raise NotFound(_("任务 {task_id} 不存在", task_id=task_id))
     task, instance, application = locked
     acting = on_behalf_of or user
     if not policies.can_see_task(user, task):
-        raise NotFound(f"task {task_id} does not exist")
+        raise NotFound(_("任务 {task_id} 不存在", task_id=task_id))
     if not policies.is_candidate(acting, task):
-        raise Forbidden("you may not complete this task: it belongs to another role, unit or person")
+        raise Forbidden(_("你不能办理这项任务：它属于其他角色、单位或人员"))
     if task.state != "open":
-        raise Conflict(f"task {task_id} is already {task.state}")
+        raise Conflict(_("任务 {task_id} 已经是 {task_state} 状态", task_id=task_id, task_state=task.state))
     if not policies.can_complete(acting, task):
-        raise Forbidden("this task is claimed by someone else")
+        raise Forbidden(_("这项任务已被其他人认领"))
     if task.form_key in meetings.MEETING_FORMS:
         raise Conflict(_("会议的决定在会议页面上对整份名单作出（任务 {id}：{name}）", id=task_id, name=task.name))
     services.forms.sync(session)

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from service.catalogue import _
 from service import clock
 from service.auth import policies, visibility
 from service.errors import Conflict, Forbidden
@@ -119,7 +120,7 @@ def everyones_tasks(*, session: Session, user: User, overdue: bool = False, stag
                     page: int = 1, page_size: int = 50) -> tuple[list[Task], int]:
     """Every open task (督办), for the office and the group leader."""
     if not policies.can_supervise_tasks(user):
-        raise Forbidden("only the appraisal office and the group leader follow everyone's tasks")
+        raise Forbidden(_("只有评比办公室和评审组组长可以跟踪所有人的任务"))
     return repo.open_tasks_page(session, due_before=clock.now() if overdue else None, stage=stage, page=page,
                                 page_size=page_size, where=policies.task_supervision_filter(user))
 
@@ -146,10 +147,10 @@ def handlers(session: Session, user: User, tasks: list[Task]) -> dict[int, list[
 def urge(*, session: Session, user: User, task_id: int) -> int:
     """Remind a task's handlers that it waits (催办); at most once a day per supervisor. Returns people told."""
     if not policies.can_supervise_tasks(user):
-        raise Forbidden("only the appraisal office and the group leader may urge a task")
+        raise Forbidden(_("只有评比办公室和评审组组长可以催办任务"))
     task = get_task(session=session, user=user, task_id=task_id)
     if task.state != "open":
-        raise Conflict(f"task {task_id} is {task.state}")
+        raise Conflict(_("任务 {task_id} 的状态为 {task_state}", task_id=task_id, task_state=task.state))
     application = application_repo.by_id(session, task.application_id) if task.application_id else None
     campaign = campaign_repo.by_id(session, application.campaign_id) if application else None
     now = clock.now()

@@ -178,5 +178,5 @@ def test_a_damaged_archive_is_refused(tmp_path: Path, app: Any) -> None:
         for item in src.infolist():
             body = src.read(item.filename)
             dst.writestr(item, body.replace(b"\"year\"", b"\"yaer\"") if item.filename == "tables/campaigns.json" else body)
-    with pytest.raises(Exception, match="checksum"):
+    with pytest.raises(Exception, match="校验和不符"):
         archive.read_archive(damaged)

@@ -240,7 +240,7 @@ def test_json_nested_a_thousand_levels_deep_is_a_4xx_on_every_json_operation(app
     client, csrf_token = logged_in_admin(app)
     deep = '{"type":"object","properties":' * 1000 + "{}" + "}" * 1000
     r = client.post("/admin/forms", data={"csrf_token": csrf_token, "key": "deep_form", "schema": deep})
-    assert r.status_code == 200 and "schema: JSON nested deeper than 64 levels" in r.get_data(as_text=True)
+    assert r.status_code == 200 and "schema: JSON 嵌套超过 64 层" in r.get_data(as_text=True)
     r = client.post("/admin/forms", data={"csrf_token": csrf_token, "key": "nul_form",
                                           "schema": '{"type":"object","title":"a\\u0000b","properties":{}}'})
     assert "schema.title" in r.get_data(as_text=True)

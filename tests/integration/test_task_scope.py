@@ -216,8 +216,8 @@ def test_starting_without_the_variables_the_lanes_need_is_refused_naming_each(ap
     r = api.post("/api/process-definitions/key/scope_probe/start", "res_office1", expect=422,
                  json={"business_key": "x", "variables": {"unit_id": 999999, "supervising_union_id": "BD-JX"}})
     assert {e["field"]: e["message"] for e in r.get_json()["errors"]} == {
-        "variables.unit_id": "unit 999999 does not exist",
-        "variables.supervising_union_id": "must be the id of an existing unit (tasks vet)"}
+        "variables.unit_id": "单位 999999 不存在",
+        "variables.supervising_union_id": "须为已有单位的 id（任务 vet）"}
     for bad in (None, True, "1", 1.0):
         r = api.post("/api/process-definitions/key/scope_probe/start", "res_office1", expect=422,
                      json={"business_key": "x", "variables": {"unit_id": bad, "supervising_union_id": units["BD-JX"]}})

@@ -231,3 +231,44 @@ def test_translations_fill_the_same_placeholders() -> None:
             if text and not names(text) <= allowed:
                 found.append(f"{ids[0]!r} → {text!r}")
     assert found == [], "translations with placeholders their msgid does not have:\n" + "\n".join(found)
+
+
+def _error_classes() -> set[str]:
+    """The names of ServiceError and every subclass the service defines (their detail is read by people)."""
+    from service.errors import ServiceError
+
+    names, todo = set(), [ServiceError]
+    while todo:
+        cls = todo.pop()
+        names.add(cls.__name__)
+        todo.extend(cls.__subclasses__())
+    return names
+
+
+def _literal(node: ast.AST | None) -> bool:
+    return isinstance(node, ast.JoinedStr) or (isinstance(node, ast.Constant) and isinstance(node.value, str))
+
+
+def test_error_details_are_msgids() -> None:
+    """A problem's ``detail`` and a field error's ``message`` are read by people in their language: the text
+    passed to a ServiceError subclass, to ``problem()`` (its detail) or as the ``message`` of a field or element
+    error (a dict with ``field``/``element``) is a catalogue call, never a plain or f-string literal."""
+    classes = _error_classes()
+    found = []
+    for path in _python_files():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            texts: list[ast.AST | None] = []
+            if isinstance(node, ast.Call):
+                name = _name(node.func)
+                if name in classes:
+                    texts += node.args[:1] if name != "ValidationFailed" else node.args[1:2]
+                elif name == "problem":
+                    texts += node.args[2:3]
+                texts += [k.value for k in node.keywords if name in classes | {"problem"} and k.arg in ("detail",
+                                                                                                        "message")]
+            elif isinstance(node, ast.Dict):
+                keys = {k.value: v for k, v in zip(node.keys, node.values) if isinstance(k, ast.Constant)}
+                if "message" in keys and ("field" in keys or "element" in keys):
+                    texts.append(keys["message"])
+            found += [f"{_rel(path)}:{t.lineno}: {ast.unparse(t)[:70]}" for t in texts if _literal(t)]
+    assert found == [], "an error's words outside the catalogue (use _(\"中文…\", name=value)):\n" + "\n".join(found)
