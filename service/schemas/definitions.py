@@ -24,7 +24,7 @@ class DurationQuery(Query):
 
 class DurationRead(Read):
     value: str = Field(description="what the engine runs, e.g. P10WD")
-    text: str = Field(description="how people read it, in the reader's language: '10 个工作日' / '10 working days'")
+    text: str = Field(description="how people read it, in the request's language (Accept-Language)")
 
 
 class DefinitionRead(Read):
