@@ -2,7 +2,7 @@
 FROM node:20-slim AS assets
 WORKDIR /assets
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+RUN IBM_TELEMETRY_DISABLED=true npm ci --no-audit --no-fund
 # The page scripts written as ES modules, bundled as `make assets` does (Makefile, $(VENDOR)/bundle).
 COPY service/web/src service/web/src
 COPY service/web/build.mjs service/web/build.mjs

@@ -20,8 +20,10 @@ install: $(STAMP) assets
 ## Browser assets: bpmn-js from the npm registry (pinned by package-lock.json), copied into
 ## service/web/static/vendor/ (gitignored, like node_modules/).
 VENDOR := service/web/static/vendor
+## IBM_TELEMETRY_DISABLED: @carbon/grid (pulled in by form-js) runs an install script that reports usage
+## from CI and containers; this project sends nothing anywhere when it is built.
 $(VENDOR)/.stamp: package.json package-lock.json
-	npm ci --no-audit --no-fund
+	IBM_TELEMETRY_DISABLED=true npm ci --no-audit --no-fund
 	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/bpmn-js
 	cp node_modules/bpmn-js/dist/bpmn-modeler.production.min.js node_modules/bpmn-js/dist/bpmn-navigated-viewer.production.min.js $(VENDOR)/bpmn-js/
 	cp -r node_modules/bpmn-js/dist/assets $(VENDOR)/bpmn-js/
