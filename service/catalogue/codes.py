@@ -50,7 +50,9 @@ UNIT_TYPE = {
 METHOD = {"trimmed_mean": N_("去掉一个最高分和一个最低分后取平均"), "mean": N_("算术平均")}
 ROUNDING = {"half_up": N_("四舍五入"), "half_even": N_("四舍六入五成双")}
 DROPPED = {"highest": N_("最高分"), "lowest": N_("最低分")}
-TASK_STATE = {"completed": N_("已完成"), "active": N_("进行中"), "pending": N_("未开始")}
+TASK_STATE = {"completed": N_("已完成"), "active": N_("进行中"), "pending": N_("未开始"), "open": N_("待办理"),
+              "waiting": N_("等待会议决定"), "cancelled": N_("已取消")}
+INCIDENT_STATE = {"open": N_("待处理"), "resolved": N_("已解决")}
 INSTANCE_STATE = {"active": N_("进行中"), "completed": N_("已完成")}
 IMPORT_RESULT = {"create": N_("新建"), "update": N_("更新"), "unchanged": N_("不变"), "error": N_("有错误")}
 NOTIFICATION = {
@@ -84,7 +86,7 @@ RECUSAL = {"same_unit": N_("评分成员与申报单位为同一单位，依规�
 
 CODES: dict[str, dict[str, str]] = {
     "status": STATUS, "stage": STAGE, "action": ACTION, "role": ROLE, "delivery": DELIVERY, "channel": CHANNEL,
-    "unit_type": UNIT_TYPE, "method": METHOD, "rounding": ROUNDING, "dropped": DROPPED, "task_state": TASK_STATE, "instance_state": INSTANCE_STATE,
+    "unit_type": UNIT_TYPE, "method": METHOD, "rounding": ROUNDING, "dropped": DROPPED, "task_state": TASK_STATE, "incident_state": INCIDENT_STATE, "instance_state": INSTANCE_STATE,
     "import_result": IMPORT_RESULT, "notification": NOTIFICATION, "feedback": FEEDBACK, "org_field": ORG_FIELD,
     "notice_status": NOTICE_STATUS, "notice_item_status": NOTICE_ITEM_STATUS, "objection_status": OBJECTION_STATUS,
     "finding": FINDING, "view": VIEW, "recusal": RECUSAL,

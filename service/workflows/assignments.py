@@ -133,7 +133,7 @@ def _locked(session: Session, user: User, task_id: int) -> Task:
     task = instance_repo.lock_task(session, task_id)
     assert task is not None
     if task.state != "open":
-        raise Conflict(_("任务 {task_id} 的状态为 {task_state}", task_id=task_id, task_state=task.state))
+        raise Conflict(_("任务 {task_id} 的状态为 {task_state}", task_id=task_id, task_state=name_of("task_state", task.state)))
     return task
 
 

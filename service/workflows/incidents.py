@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from service.catalogue import _
+from service.catalogue import _, name_of
 from service import clock
 from service.auth import policies
 from service.engine.errors import TaskNotReady
@@ -85,7 +85,7 @@ def _retry_once(session: Session, services: Services, user: User, incident_id: i
     if instance is None or incident is None:
         raise NotFound(_("故障 {incident_id} 不存在", incident_id=incident_id))
     if incident.state != repo.OPEN:
-        raise Conflict(_("故障 {incident_id} 已经是 {incident_state} 状态", incident_id=incident_id, incident_state=incident.state))
+        raise Conflict(_("故障 {incident_id} 已经是 {incident_state} 状态", incident_id=incident_id, incident_state=name_of("incident_state", incident.state)))
     application = application_repo.by_id(session, incident.application_id) if incident.application_id else None
     calendar = calendars.for_application(application)
     data = current_campaign_data(session, application) if application is not None else {}

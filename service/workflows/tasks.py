@@ -8,9 +8,8 @@ from typing import Any, Literal
 from sqlalchemy.orm import Session
 
 from service import clock, faults
-from service.catalogue import _
 from service.auth import policies
-from service.catalogue import N_, _
+from service.catalogue import N_, _, name_of
 from service.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from service.models import Task, User
 from service.repositories import audit as audit_repo, instances as repo
@@ -70,7 +69,7 @@ def _locked_open_task(session: Session, user: User, task_id: int) -> Task:
     if task is None or not policies.can_see_task(user, task):
         raise NotFound(_("任务 {task_id} 不存在", task_id=task_id))
     if task.state != "open":
-        raise Conflict(_("任务 {task_id} 的状态为 {task_state}", task_id=task_id, task_state=task.state))
+        raise Conflict(_("任务 {task_id} 的状态为 {task_state}", task_id=task_id, task_state=name_of("task_state", task.state)))
     return task
 
 
@@ -172,7 +171,7 @@ def complete_in_transaction(session: Session, services: Services, user: User, ta
     if not policies.is_candidate(acting, task):
         raise Forbidden(_("你不能办理这项任务：它属于其他角色、单位或人员"))
     if task.state != "open":
-        raise Conflict(_("任务 {task_id} 已经是 {task_state} 状态", task_id=task_id, task_state=task.state))
+        raise Conflict(_("任务 {task_id} 已经是 {task_state} 状态", task_id=task_id, task_state=name_of("task_state", task.state)))
     if not policies.can_complete(acting, task):
         raise Forbidden(_("这项任务已被其他人认领"))
     if task.form_key in meetings.MEETING_FORMS:

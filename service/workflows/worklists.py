@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from service.catalogue import _
+from service.catalogue import _, name_of
 from service import clock
 from service.auth import policies, visibility
 from service.errors import Conflict, Forbidden
@@ -150,7 +150,7 @@ def urge(*, session: Session, user: User, task_id: int) -> int:
         raise Forbidden(_("只有评比办公室和评审组组长可以催办任务"))
     task = get_task(session=session, user=user, task_id=task_id)
     if task.state != "open":
-        raise Conflict(_("任务 {task_id} 的状态为 {task_state}", task_id=task_id, task_state=task.state))
+        raise Conflict(_("任务 {task_id} 的状态为 {task_state}", task_id=task_id, task_state=name_of("task_state", task.state)))
     application = application_repo.by_id(session, task.application_id) if task.application_id else None
     campaign = campaign_repo.by_id(session, application.campaign_id) if application else None
     now = clock.now()

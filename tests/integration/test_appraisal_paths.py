@@ -181,7 +181,7 @@ def test_completing_twice_is_a_conflict_and_claims_are_exclusive(app: Any) -> No
     fill = api.task_for("hc_submitter", "fill_application", app_id)
     api.post(f"/api/tasks/{fill['id']}/complete", "hc_submitter", json={})
     r = api.post(f"/api/tasks/{fill['id']}/complete", "hc_submitter", expect=409, json={})
-    assert f"任务 {fill['id']} 已经是" in r.get_json()["detail"]  # in the request's language (Chinese by default)
+    assert f"任务 {fill['id']} 已经是 已完成 状态" in r.get_json()["detail"]  # the state by its name, in Chinese
     api.complete("hc_leader", "leader_signoff", app_id, {"signoff_decision": "approve", "leader_name": "黄国栋"})
     api.complete("group_leader", "preliminary_review", app_id, {"shortlisted": True, "review_reasons": "x"})
     record = api.task_for("res_office1", "record_presentation", app_id)
