@@ -148,7 +148,7 @@ def test_two_people_claiming_one_task_one_wins_one_gets_409(pg_app: Any) -> None
         winner = next(body for code, body in results if code == 200)
         loser_token = b if winner["assignee_id"] == api.get("/api/me", "res_office1")["id"] else a
         loser_body = next(body for code, body in results if code == 409)
-        assert "claimed" in loser_body["detail"] and loser_body["status"] == 409
+        assert "已被其他人认领" in loser_body["detail"] and loser_body["status"] == 409
         # the loser cannot complete a task someone else holds
         r = pg_app.test_client().post(f"/api/tasks/{task_id}/complete", json=PRESENTATION,
                                       headers={"Authorization": f"Bearer {loser_token}"})
@@ -168,7 +168,7 @@ def test_completing_one_task_twice_at_once_applies_it_once(pg_app: Any, second: 
     codes = sorted(code for code, _ in results)
     assert codes == [200, 409], results
     loser = next(b for c, b in results if c == 409)
-    assert "completed" in loser["detail"]
+    assert "已完成" in loser["detail"]  # the state by its name
     app = api.get(f"/api/applications/{app_id}", "res_office1")
     history = api.get(f"/api/process-instances/{app['process_instance_id']}/history", "res_office1")["items"]
     assert [h["element_id"] for h in history].count("record_presentation") == 1
