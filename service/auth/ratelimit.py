@@ -68,7 +68,8 @@ def _failed(response: Any) -> bool:
 
 def _remember_retry_after(limit: RequestLimit) -> None:
     """on_breach: how long until the breached window ends (the longest, if several)."""
-    seconds = max(1, math.ceil(limit.reset_at - time.time()))
+    # Redis's TTL is whole seconds, so the reset may round past the window: never ask for more than one window.
+    seconds = max(1, min(math.ceil(limit.reset_at - time.time()), limit.limit.get_expiry()))
     g.ratelimit_retry_after = max(seconds, g.get("ratelimit_retry_after", 0))
 
 

@@ -26,7 +26,7 @@ def services() -> Any:
 def meeting_of_current(kind: str) -> Response:
     """A meeting's page for the newest campaign (the header's links)."""
     if kind not in PAGES:
-        raise NotFound(_("没有这种会议：{kind}", kind=kind))
+        raise NotFound(_("没有这种会议"))
     newest = campaigns.list_campaigns(db(), user())
     if not newest:
         raise NotFound(_("还没有评比活动"))
