@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Mapping, Union
 
+from service import work_kinds
 from service.auth import policies
 from service.models import Application, Task, User
 
@@ -274,16 +275,16 @@ PEOPLE_BY_LANE: Mapping[str, Group] = {"scorer": G.SCORER_IDENTITIES, "leading_g
 """Who did a step is workflow, except in these lanes (anonymous scorers, individual leading-group views)."""
 
 DATA_BY_FORM: Mapping[str, Spec] = {
-    "application": G.CONTENT,
-    "leader_signoff": G.FEEDBACK,
-    "vetting": G.FEEDBACK,
+    work_kinds.APPLICATION: G.CONTENT,
+    work_kinds.LEADER_SIGNOFF: G.FEEDBACK,
+    work_kinds.VETTING: G.FEEDBACK,
     # the leading group's views and reasons are internal; the reason it gives the unit is the unit's feedback
-    "preliminary_review": Field(G.FEEDBACK, parts={"unit_reasons": G.FEEDBACK}, rest=G.INTERNAL_REVIEW),
-    "presentation": G.INTERNAL_REVIEW,
-    "scoring": G.SCORE_SHEETS,
-    "grade_proposal": G.INTERNAL_REVIEW,
-    "grade_decision": G.INTERNAL_REVIEW,
-    "chair_confirmation": G.INTERNAL_REVIEW,
+    work_kinds.PRELIMINARY_REVIEW: Field(G.FEEDBACK, parts={"unit_reasons": G.FEEDBACK}, rest=G.INTERNAL_REVIEW),
+    work_kinds.PRESENTATION: G.INTERNAL_REVIEW,
+    work_kinds.SCORING: G.SCORE_SHEETS,
+    work_kinds.GRADE_PROPOSAL: G.INTERNAL_REVIEW,
+    work_kinds.GRADE_DECISION: G.INTERNAL_REVIEW,
+    work_kinds.CHAIR_CONFIRMATION: G.INTERNAL_REVIEW,
 }
 """What a completed form holds; a form not listed here (e.g. one deployed later) is internal until classified."""
 

@@ -196,6 +196,8 @@ class StepResult:
     """Engine ids of the failed elements after and before the step: those that left the set were resolved."""
     extensions: list[timers.Extension] = field(default_factory=list)
     """Date timers on re-entered activities that were already past: each waits its grace period instead."""
+    end_properties: dict[str, dict[str, str]] = field(default_factory=dict)
+    """The properties of each end event reached in the step, by its id (an end event's ``outcome``)."""
 
 
 class Engine:
@@ -509,7 +511,7 @@ class Engine:
         state_json = _WRITER.incremental(workflow, memo) if self._workflow_cache_size > 0 else _WRITER.full(workflow)
         tasks = scan(workflow)
         open_tasks, waiting = _waiting_for(tasks)
-        history, end_events = [], []
+        history, end_events, end_properties = [], [], {}
         for task in tasks.completed:
             if task.id in before or not task.task_spec.bpmn_id:
                 continue
@@ -517,13 +519,14 @@ class Engine:
             history.append(HistoryItem(str(task.id), spec.bpmn_id, spec.bpmn_name or spec.bpmn_id, type(spec).__name__))
             if isinstance(spec, EndEvent):
                 end_events.append(spec.bpmn_id)
+                end_properties[spec.bpmn_id] = dict(spec.extensions.get("properties", {}) or {})
         last = workflow.last_task
         variables = dict(workflow.data) if workflow.completed else dict(last.data if last is not None else workflow.data)
         effects = [Effect(c.operation, c.params, c.result) for c in env.calls]
         _record(memo, tasks, open_tasks, waiting)
         return StepResult(state_json, open_tasks, waiting, bool(workflow.completed), end_events,
                           variables, history, effects, open_before, timers_before,
-                          failure, memo.errored_ids, errored_before)
+                          failure, memo.errored_ids, errored_before, end_properties=end_properties)
 
 
 def _waiting_for(tasks: Scan) -> tuple[list[OpenTask], list[WaitingTimer]]:

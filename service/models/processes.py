@@ -91,6 +91,8 @@ class Task(Base):
         # Items waiting at a message catch event for a meeting's decision (a meeting's list).
         Index("ix_tasks_waiting_message", "message", "application_id",
               postgresql_where=text("state = 'waiting'"), sqlite_where=text("state = 'waiting'")),
+        # The service finds work by its kind (service/work_kinds.py: the form key), never by element id.
+        Index("ix_tasks_kind_state", "form_key", "state"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -6,6 +6,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from service import work_kinds
 from service.models import Application, ProcessInstance, ShortlistView, Task
 
 
@@ -46,8 +47,9 @@ def instance_rows(session: Session, instance_id: int, *, state: str) -> list[Tas
                                 .order_by(Task.id)))
 
 
-def last_completed(session: Session, instance_id: int, element_id: str) -> Task | None:
-    return session.scalar(select(Task).where(Task.instance_id == instance_id, Task.element_id == element_id,
+def last_completed(session: Session, instance_id: int, form_key: str) -> Task | None:
+    """The instance's latest completed task of one kind of work."""
+    return session.scalar(select(Task).where(Task.instance_id == instance_id, Task.form_key == form_key,
                                              Task.state == "completed").order_by(Task.id.desc()).limit(1))
 
 
@@ -90,5 +92,5 @@ def open_vetting(session: Session, *, campaign_id: int, union_id: int | None) ->
     """The union's open vetting tasks in this campaign, by application."""
     return [(t, a) for t, a in session.execute(
         select(Task, Application).join(Application, Application.id == Task.application_id)
-        .where(Task.state == "open", Task.element_id == "county_vetting", Application.campaign_id == campaign_id,
+        .where(Task.state == "open", Task.form_key == work_kinds.VETTING, Application.campaign_id == campaign_id,
                Task.unit_id == union_id).order_by(Application.id)).all()]

@@ -19,11 +19,11 @@ def running_of_campaign(session: Session, campaign_id: int) -> list[Application]
                                 .order_by(Application.id)))
 
 
-def waiting_at(session: Session, application_ids: list[int], element_id: str) -> dict[int, Task]:
-    """The rows of these applications' processes waiting (a message catch event) at ``element_id``, by application."""
+def waiting_for(session: Session, application_ids: list[int], form_key: str) -> dict[int, Task]:
+    """The rows of these applications' processes waiting (a message catch event) for ``form_key``, by application."""
     if not application_ids:
         return {}
-    rows = session.scalars(select(Task).where(Task.application_id.in_(application_ids), Task.element_id == element_id,
+    rows = session.scalars(select(Task).where(Task.application_id.in_(application_ids), Task.form_key == form_key,
                                               Task.state == "waiting").order_by(Task.id))
     return {row.application_id: row for row in rows if row.application_id is not None}
 

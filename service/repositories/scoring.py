@@ -7,18 +7,18 @@ from sqlalchemy.orm import Session
 from service.models import Application, PresentationSession, PresentationSlot, Task
 
 
-def open_tasks_at(session: Session, campaign_id: int, element_id: str) -> list[Task]:
-    """The campaign's open tasks at one BPMN element, by application then id."""
+def open_tasks_of_kind(session: Session, campaign_id: int, form_key: str) -> list[Task]:
+    """The campaign's open tasks of one kind of work (``service.work_kinds``), by application then id."""
     return list(session.scalars(
         select(Task).join(Application, Application.id == Task.application_id)
-        .where(Application.campaign_id == campaign_id, Task.element_id == element_id, Task.state == "open")
+        .where(Application.campaign_id == campaign_id, Task.form_key == form_key, Task.state == "open")
         .order_by(Task.application_id, Task.id)))
 
 
-def tasks_of_item(session: Session, application_id: int, element_id: str) -> list[Task]:
-    """Every task (open or done) of one item at one element, by id."""
+def tasks_of_item(session: Session, application_id: int, form_key: str) -> list[Task]:
+    """Every task (open or done) of one item of one kind of work, by id."""
     return list(session.scalars(select(Task).where(Task.application_id == application_id,
-                                                   Task.element_id == element_id).order_by(Task.id)))
+                                                   Task.form_key == form_key).order_by(Task.id)))
 
 
 def presented_count(session: Session, campaign_id: int) -> int:

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, select, union_all
 from sqlalchemy.orm import Session
 
+from service import work_kinds
 from service.models import Application, Task
 from service.repositories.applications import NOT_ENTERED
 
@@ -117,7 +118,7 @@ def completed_scoring_of_campaign(session: Session, campaign_id: int) -> list[tu
     return [(t, a) for t, a in session.execute(
         select(Task, Application).join(Application, Task.application_id == Application.id)
         .where(Application.campaign_id == campaign_id, Application.status.not_in(NOT_ENTERED),
-               Task.form_key == "scoring", Task.state == "completed")
+               Task.form_key == work_kinds.SCORING, Task.state == "completed")
         .order_by(Application.id, Task.id))]
 
 
@@ -127,7 +128,8 @@ def confirmed_at(session: Session, application_ids: list[int]) -> dict[int, date
         return {}
     found: dict[int, datetime] = {}
     for task in session.scalars(select(Task).where(Task.application_id.in_(application_ids),
-                                                   Task.element_id == "chair_confirmation", Task.state == "completed",
-                                                   Task.completed_at.is_not(None)).order_by(Task.id)):
+                                                   Task.form_key == work_kinds.CHAIR_CONFIRMATION,
+                                                   Task.state == "completed", Task.completed_at.is_not(None))
+                                .order_by(Task.id)):
         found[task.application_id or 0] = task.completed_at  # type: ignore[assignment]
     return found

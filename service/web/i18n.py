@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 
+from service import work_kinds
 from service.catalogue import N_, _, current_locale, html_lang, translated
 from service.catalogue import web as _catalogue_web  # noqa: F401  (requests choose the locale)
 
 LANGUAGES = ("zh-CN", "en")
 
 # The button that opens a task of this form from its application's page (default: "办理：<task name>").
-FORM_ACTIONS = {"leader_signoff": N_("签批"), "application": N_("修改申报表")}
+FORM_ACTIONS = {work_kinds.LEADER_SIGNOFF: N_("签批"), work_kinds.APPLICATION: N_("修改申报表")}
 # What an error page says for a status when the service's own words are not in the page's language.
 ERROR_PAGES = {
     400: N_("请求有误，请返回后重试。"), 403: N_("您没有办理或查看此事项的权限。"),

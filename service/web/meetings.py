@@ -6,6 +6,7 @@ from typing import Any
 from flask import current_app, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
+from service import work_kinds
 from service.auth import policies
 from service.errors import Conflict, NotFound, ValidationFailed
 from service.web.blueprint import bp
@@ -39,11 +40,12 @@ def meeting_page_of_task(task: Any) -> str | None:
     The grades are decided on the ranked list (集体研究名单: ties, scores, quotas, the office's proposals): the
     group leader's meeting task and each item's 办公室提出建议等次 open it, so the office proposes the whole
     list in one submit instead of item by item."""
-    if task.form_key == "grade_proposal" and task.application_id:
+    if task.form_key == work_kinds.GRADE_PROPOSAL and task.application_id:
         application = applications.get_application(session=db(), user=user(), application_id=task.application_id)
         return url_for("web.list_decision", campaign_id=application.campaign_id)
-    kind = {"shortlist_candidates": "shortlist", "shortlist_close": "shortlist", "group_decision_list": "group_decision",
-            "chair_list_confirmation": "chair_confirmation"}.get(task.form_key)
+    kind = {work_kinds.SHORTLIST_CANDIDATES: "shortlist", work_kinds.SHORTLIST_CLOSE: "shortlist",
+            work_kinds.GROUP_DECISION_LIST: "group_decision",
+            work_kinds.CHAIR_LIST_CONFIRMATION: "chair_confirmation"}.get(task.form_key)  # the meeting's page
     campaign_id = meetings.campaign_of_task(db(), task) if kind else None
     if kind == "group_decision" and campaign_id:
         return url_for("web.list_decision", campaign_id=campaign_id)

@@ -8,7 +8,7 @@ from flask import current_app, flash, redirect, render_template, request, sessio
 from werkzeug.wrappers import Response
 
 from service.catalogue import DEFAULT_LOCALE, _, html_lang
-from service import clock
+from service import clock, work_kinds
 from service.auth import policies, tokens, visibility
 from service.errors import Conflict, NotFound, Unauthenticated, ValidationFailed
 from service.schemas.applications import BLANK
@@ -104,7 +104,8 @@ def inbox() -> str:
 def _decision_context(task: Any, application: Any) -> dict[str, Any]:
     """The group decision's ranking table and each item's calculation (grade and confirmation forms),
     as far as the viewer may see them (the rows come shaped by service.auth.visibility)."""
-    if application is None or task.form_key not in ("grade_proposal", "grade_decision", "chair_confirmation"):
+    if application is None or task.form_key not in (work_kinds.GRADE_PROPOSAL, work_kinds.GRADE_DECISION,
+                                                    work_kinds.CHAIR_CONFIRMATION):
         return {}
     ranking = campaigns.results(session=db(), user=user(), campaign_id=application.campaign_id)
     return {"ranking": ranking, "scorer_names": _scorer_names(r.get("calculation") for r in ranking)}
@@ -124,7 +125,7 @@ def task_page(task_id: int) -> Any:
         return lists.supervision(task)
     if task.form_key == APPLICATION_FORM and task.application_id and task.state == "open":
         return redirect(url_for("web.application_edit", application_id=task.application_id))
-    if task.form_key == "scoring" and task.state == "open":
+    if task.form_key == work_kinds.SCORING and task.state == "open":
         return redirect(url_for("web.scoring"))
     meeting = meeting_page_of_task(task)
     if meeting is not None and task.state == "open":
@@ -138,8 +139,9 @@ def task_page(task_id: int) -> Any:
             application = None
     schema = tasks.task_schema(session=db(), services=services(), task=task)
     overrides = {}
-    if application is not None and task.form_key in ("grade_proposal", "grade_decision"):
-        overrides = {"proposed_grade" if task.form_key == "grade_proposal" else "final_grade": application.campaign.grades}
+    if application is not None and task.form_key in (work_kinds.GRADE_PROPOSAL, work_kinds.GRADE_DECISION):
+        field = "proposed_grade" if task.form_key == work_kinds.GRADE_PROPOSAL else "final_grade"
+        overrides = {field: application.campaign.grades}
     values: dict[str, Any] = {}
     errors: list[dict[str, str]] = []
     status = 200
@@ -338,7 +340,7 @@ def application_print(application_id: int) -> str:
 
 def _scoring_rows() -> list[dict[str, Any]]:
     rows = [task for task in tasks.list_tasks(session=db(), user=user(), stage="scoring", page_size=200).items
-            if task.form_key == "scoring" and task.application_id]
+            if task.form_key == work_kinds.SCORING and task.application_id]
     seen = {a.id: a for a in viewing.seen_all(db(), user(), applications.applications_by_id(
         session=db(), ids=[task.application_id for task in rows]))} if rows else {}
     return [{"task": task, "application": seen[task.application_id],

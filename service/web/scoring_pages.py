@@ -122,8 +122,8 @@ def list_decision(campaign_id: int) -> Any:
         step = "propose"
     elif policies.can_decide_grades(me):
         step = "decide"
-    element = grading.PROPOSE[0] if step == "propose" else grading.DECIDE[0]
-    waiting = [t.application_id for t in grading.waiting_items(db(), campaign_id, element)] if step else []
+    kind = grading.PROPOSE[0] if step == "propose" else grading.DECIDE[0]
+    waiting = [t.application_id for t in grading.waiting_items(db(), campaign_id, kind)] if step else []
     errors: dict[int, list[str]] = {}
     general: list[str] = []
     status = 200

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from service.catalogue import _
-from service import clock
+from service import clock, work_kinds
 from service.auth import policies
 from service.engine import StepResult
 from service.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -26,10 +26,6 @@ from service.workflows.definitions import latest_definition
 from service.workflows.definitions import engine_spec
 from service.workflows.instances import engine_call, start_instance
 from service.workflows.services import Services
-
-OUTCOMES = {"end_awarded": "awarded", "end_not_awarded": "not_awarded", "end_rejected": "rejected",
-            "end_not_shortlisted": "not_shortlisted", "end_lapsed": "lapsed"}
-
 
 def process_data(session: Session, application: Application, campaign: Campaign, unit: OrgUnit) -> dict[str, Any]:
     """The start data the appraisal BPMN expects; the campaign's part is refreshed at every step before
@@ -163,7 +159,7 @@ def update_draft(*, session: Session, user: User, application_id: int, fields: d
     application = get_application(session=session, user=user, application_id=application_id)
     if application.unit_id not in user.role_units("unit_submitter"):
         raise Forbidden(_("只有本单位的填报人可以修改这份申报"))
-    open_fill = task_repo.open_form_task(session, application.id, "application")
+    open_fill = task_repo.open_form_task(session, application.id, work_kinds.APPLICATION)
     if open_fill is None:
         raise Conflict(_("申报当前不在单位修改阶段"))
     errors = field_errors(fields, complete=False)
@@ -221,15 +217,15 @@ def step_changes(application: Application, end_event: str | None, result: StepRe
     values["stage"] = stages[0] if stages else None
     values["grade"] = grade
     if result.completed:
-        outcome = OUTCOMES.get(end_event or "", end_event)
+        outcome = work_kinds.outcome_of(end_event, result.end_properties.get(end_event or ""))
         values.update(outcome=outcome, status=outcome or "completed", stage=None)
         if outcome not in ("awarded", "not_awarded"):
             values["grade"] = None
         return values
-    elements = {t.element_id for t in result.open_tasks}
-    if "fill_application" in elements:
+    kinds = {t.properties.get("formKey") for t in result.open_tasks}  # by kind of work, never by element id
+    if work_kinds.APPLICATION in kinds:
         values["status"] = "returned" if submitted else "draft"
-    elif "leader_signoff" in elements:
+    elif work_kinds.LEADER_SIGNOFF in kinds:
         values["status"] = "awaiting_signoff"
     else:
         values["status"] = "in_review"

@@ -8,7 +8,7 @@ from io import BytesIO
 from sqlalchemy.orm import Session
 
 from service.catalogue import _
-from service import clock
+from service import clock, work_kinds
 from service.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from service.models import Attachment, User
 from service.repositories import attachments as repo
@@ -48,7 +48,7 @@ def add_attachment(*, session: Session, services: Services, user: User, applicat
     application = get_application(session=session, user=user, application_id=application_id)
     if application.unit_id not in user.role_units("unit_submitter"):
         raise Forbidden(_("只有本单位的填报人可以上传附件"))
-    if not task_repo.has_open_form_task(session, application.id, "application"):
+    if not task_repo.has_open_form_task(session, application.id, work_kinds.APPLICATION):
         raise Conflict(_("申报当前不在单位修改阶段"))
     settings = services.settings
     name = clean_filename(filename or "")

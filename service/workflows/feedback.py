@@ -14,6 +14,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from service import work_kinds
 from service.auth import visibility
 from service.auth.visibility import Group
 from service.models import Application
@@ -21,9 +22,9 @@ from service.repositories import decisions
 
 # form → (its decision field, the decisions that stop or return the item, the field with the unit's reasons)
 DECIDING_FORMS: dict[str, tuple[str, frozenset, str]] = {
-    "leader_signoff": ("signoff_decision", frozenset({"return"}), "signoff_comment"),
-    "vetting": ("vetting_decision", frozenset({"return", "reject"}), "vetting_reasons"),
-    "preliminary_review": ("shortlisted", frozenset({False}), "unit_reasons"),
+    work_kinds.LEADER_SIGNOFF: ("signoff_decision", frozenset({"return"}), "signoff_comment"),
+    work_kinds.VETTING: ("vetting_decision", frozenset({"return", "reject"}), "vetting_reasons"),
+    work_kinds.PRELIMINARY_REVIEW: ("shortlisted", frozenset({False}), "unit_reasons"),
 }
 # the application statuses that such a decision explains
 EXPLAINED = frozenset({"returned", "rejected", "not_shortlisted"})

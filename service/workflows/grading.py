@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from sqlalchemy.orm import Session
 
+from service import work_kinds
 from service.catalogue import _
 from service.auth import policies, visibility
 from service.errors import Forbidden, ValidationFailed
@@ -27,8 +28,9 @@ from service.workflows.campaigns import quota_errors as quota_errors  # the sett
 from service.workflows.services import Services
 from service.workflows import tasks as task_flow  # a module: tasks imports meetings, which imports this
 
-PROPOSE = ("propose_grade", "proposed_grade", "proposal_reasons")
-DECIDE = ("set_grade", "final_grade", "decision_reasons")
+PROPOSE = (work_kinds.GRADE_PROPOSAL, "proposed_grade", "proposal_reasons")
+DECIDE = (work_kinds.GRADE_DECISION, "final_grade", "decision_reasons")
+"""Each step of the list decision: (its kind of work, its grade field, its reasons field)."""
 MAX_REASONS = 5000
 
 
@@ -137,22 +139,22 @@ def decide_grades(*, session: Session, services: Services, user: User, campaign_
                                 entries=entries, commit=commit)
 
 
-def waiting_items(session: Session, campaign_id: int, element_id: str) -> list[Task]:
-    """The open tasks of the campaign at ``propose_grade``, or the items waiting at ``set_grade`` for the group
-    decision's message (the list waiting for the meeting)."""
-    if element_id == DECIDE[0]:
+def waiting_items(session: Session, campaign_id: int, form_key: str) -> list[Task]:
+    """The campaign's open tasks of the office's proposal, or the items waiting for the group decision's
+    message (the list waiting for the meeting)."""
+    if form_key == DECIDE[0]:
         return [row for row, _ in meetings_repo.waiting_items(session, campaign_id=campaign_id, message=meetings.GRADE)]
-    return repo.open_tasks_at(session, campaign_id, element_id)
+    return repo.open_tasks_of_kind(session, campaign_id, form_key)
 
 
 def _complete_list(session: Session, services: Services, user: User, campaign_id: int, entries: list[GradeEntry],
                    step: tuple[str, str, str],
                    action: Literal["propose_grades", "decide_grades"], commit: bool) -> list[Task]:
-    element, grade_field, reasons_field = step
+    kind, grade_field, reasons_field = step
 
     def attempt() -> list[Task]:
         campaign = reached_campaign(session, user, campaign_id, "only the office and the group leader of this campaign")
-        open_tasks = {t.application_id: t for t in repo.open_tasks_at(session, campaign_id, element)}
+        open_tasks = {t.application_id: t for t in repo.open_tasks_of_kind(session, campaign_id, kind)}
         if not open_tasks:
             raise ValidationFailed([{"field": "items", "message": _("没有等待这一步的申报项目")}])
         check_grade_list(session, campaign=campaign, entries=entries, waiting=list(open_tasks))

@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from service import clock
+from service import clock, work_kinds
 from service.catalogue import N_, _
 from service.auth import policies
 from service.engine import StepResult
@@ -37,13 +37,14 @@ from service.workflows.instances import engine_call, start_instance
 from service.workflows.reminders import grace_for
 from service.workflows.services import Services
 
-REVIEW_PROCESS = "campaign_review"
+REVIEW_PROCESS = work_kinds.REVIEW_PROCESS
 FORWARDED, SHORTLIST, GRADE, CHAIR = "forwarded", "shortlist_decided", "grade_decided", "chair_decided"
 NOTICE = "notice_closed"
 """Delivered by public_notice.close_item at the end of an item's notice (final) or on an upheld objection (reopen)."""
 SITTING_CALLS = {SHORTLIST: "shortlist_candidates", GRADE: "decision_candidates", CHAIR: "confirmation_candidates"}
 """An item waiting for the first message calls a sitting of the campaign's meeting with the second."""
-MEETING_FORMS = frozenset({"shortlist_candidates", "shortlist_close", "group_decision_list", "chair_list_confirmation"})
+MEETING_FORMS = frozenset({work_kinds.SHORTLIST_CANDIDATES, work_kinds.SHORTLIST_CLOSE, work_kinds.GROUP_DECISION_LIST,
+                           work_kinds.CHAIR_LIST_CONFIRMATION})
 """The campaign's meeting tasks: completed on their meeting's page, never one by one through the task form."""
 DEFAULT_QUORUM = 2
 DEFAULT_VETTING_WORKING_DAYS = 5
@@ -213,11 +214,12 @@ def _campaign(session: Session, campaign_id: int, user: User | None = None) -> C
     return campaign
 
 
-def _open_meeting(session: Session, campaign: Campaign, element_id: str) -> Task | None:
+def _open_meeting(session: Session, campaign: Campaign, form_key: str) -> Task | None:
+    """The campaign's open meeting task of this kind of work (``service.work_kinds``)."""
     instance = review_instance(session, campaign.id)
     if instance is None:
         return None
-    return next((t for t in repo.instance_rows(session, instance.id, state="open") if t.element_id == element_id), None)
+    return next((t for t in repo.instance_rows(session, instance.id, state="open") if t.form_key == form_key), None)
 
 
 def _require(allowed: bool, check: object) -> None:
@@ -239,14 +241,14 @@ def shortlist(*, session: Session, user: User, campaign_id: int) -> Sitting:
     _require(policies.can_see_meetings(user), policies.can_see_meetings)
     campaign = _campaign(session, campaign_id, user)
     waiting = [Item(a, r) for r, a in repo.waiting_items(session, campaign_id=campaign.id, message=SHORTLIST)]
-    prepare = _open_meeting(session, campaign, "prepare_shortlist")
-    meeting = _open_meeting(session, campaign, "shortlist_meeting")
+    prepare = _open_meeting(session, campaign, work_kinds.SHORTLIST_CANDIDATES)
+    meeting = _open_meeting(session, campaign, work_kinds.SHORTLIST_CLOSE)
     sitting = Sitting(campaign, "shortlist", [], meeting, quorum=quorum_of(campaign), prepare_task=prepare)
     if meeting is None:
         sitting.waiting = waiting
         return sitting
     instance = review_instance(session, campaign.id)
-    prepared = repo.last_completed(session, instance.id, "prepare_shortlist") if instance else None
+    prepared = repo.last_completed(session, instance.id, work_kinds.SHORTLIST_CANDIDATES) if instance else None
     candidates = set((prepared.data or {}).get("candidate_ids", [])) if prepared else set()
     sitting.items = [i for i in waiting if i.application.id in candidates]
     sitting.waiting = [i for i in waiting if i.application.id not in candidates]
@@ -265,7 +267,7 @@ def prepare_shortlist(*, session: Session, services: Services, user: User, campa
     record their views."""
     _require(policies.can_prepare_shortlist(user), policies.can_prepare_shortlist)
     campaign = _campaign(session, campaign_id, user)
-    task = _open_meeting(session, campaign, "prepare_shortlist")
+    task = _open_meeting(session, campaign, work_kinds.SHORTLIST_CANDIDATES)
     if task is None:
         raise Conflict(_("没有待拟定的初评候选名单（没有等待初评的项目，或名单已交领导小组）"))
     waiting = {a.id for _, a in repo.waiting_items(session, campaign_id=campaign.id, message=SHORTLIST)}
@@ -349,18 +351,19 @@ def close_shortlist(*, session: Session, services: Services, user: User, campaig
     return shortlist(session=session, user=user, campaign_id=campaign_id)
 
 
-def _sitting(session: Session, user: User, campaign_id: int, kind: str, message: str, element: str) -> Sitting:
-    """A meeting's list: the items waiting for ``message``; they are its agenda once its task ``element`` is open."""
+def _sitting(session: Session, user: User, campaign_id: int, kind: str, message: str, form_key: str) -> Sitting:
+    """A meeting's list: the items waiting for ``message``; they are its agenda once its task (of the kind of work
+    ``form_key``) is open."""
     _require(policies.can_see_meetings(user), policies.can_see_meetings)
     campaign = _campaign(session, campaign_id, user)
     items = [Item(a, r) for r, a in repo.waiting_items(session, campaign_id=campaign.id, message=message)]
-    task = _open_meeting(session, campaign, element)
+    task = _open_meeting(session, campaign, form_key)
     return Sitting(campaign, kind, items if task is not None else [], task, waiting=[] if task is not None else items)
 
 
 # -- 14.6 the group decision (the ranked list's rule is grading.check_grade_list) ------------------------
 def group_decision(*, session: Session, user: User, campaign_id: int) -> Sitting:
-    return _sitting(session, user, campaign_id, "group_decision", GRADE, "group_decision")
+    return _sitting(session, user, campaign_id, "group_decision", GRADE, work_kinds.GROUP_DECISION_LIST)
 
 
 def decide_grades(*, session: Session, services: Services, user: User, campaign_id: int,
@@ -427,7 +430,7 @@ def _renumbered(error: dict[str, str], field: str, positions: list[int]) -> dict
 
 # -- 14.7 the chair's office confirmation -------------------------------------------------------------
 def chair_confirmation(*, session: Session, user: User, campaign_id: int) -> Sitting:
-    return _sitting(session, user, campaign_id, "chair_confirmation", CHAIR, "chair_confirmation_meeting")
+    return _sitting(session, user, campaign_id, "chair_confirmation", CHAIR, work_kinds.CHAIR_LIST_CONFIRMATION)
 
 
 def confirm_awards(*, session: Session, services: Services, user: User, campaign_id: int,

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from service.catalogue import _
-from service import clock
+from service import clock, work_kinds
 from service.auth import policies
 from service.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from service.models import PresentationSession, PresentationSlot, User
@@ -27,7 +27,7 @@ from service.workflows.reminders import settings_for
 from service.workflows.services import Services
 from service.workflows.tasks import MAX_ATTEMPTS, complete_in_transaction
 
-ELEMENT = "record_presentation"
+KIND = work_kinds.PRESENTATION
 INVITED_ROLES = ("unit_submitter", "unit_leader")
 
 
@@ -53,7 +53,7 @@ def _office(user: User) -> None:
 def waiting(session: Session, campaign_id: int) -> list[Any]:
     """The campaign's shortlisted items waiting for their presentation, with their slot if they have one."""
     rows = []
-    for task in repo.open_tasks_at(session, campaign_id, ELEMENT):
+    for task in repo.open_tasks_of_kind(session, campaign_id, KIND):
         application = application_repo.by_id(session, task.application_id)
         rows.append({"application": application, "task": task, "slot": repo.slot_of(session, application.id)})
     return rows
@@ -92,7 +92,7 @@ def schedule(*, session: Session, user: User, campaign_id: int, starts_at: str, 
     when = _starts_at(starts_at)
     place = (place or "").strip()
     errors = [] if place else [{"field": "place", "message": _("请填写讲述地点")}]
-    open_items = {t.application_id for t in repo.open_tasks_at(session, campaign_id, ELEMENT)}
+    open_items = {t.application_id for t in repo.open_tasks_of_kind(session, campaign_id, KIND)}
     seen: set[int] = set()
     for i, item in enumerate(items):
         application = application_repo.by_id(session, item.application_id)
@@ -169,7 +169,7 @@ def record(*, session: Session, services: Services, user: User, session_id: int,
                                                               id=application_id)})
         if errors:
             raise ValidationFailed(errors)
-        open_tasks = {t.application_id: t for t in repo.open_tasks_at(session, found.campaign_id, ELEMENT)}
+        open_tasks = {t.application_id: t for t in repo.open_tasks_of_kind(session, found.campaign_id, KIND)}
         date = f"{clock.local(found.starts_at):%Y-%m-%d}"
         for entry in items:
             slot = slots[entry.application_id]

@@ -28,7 +28,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from service import clock, timekeeping
+from service import clock, timekeeping, work_kinds
 from service.auth import policies, visibility
 from service.catalogue import _, name_of
 from service.auth.visibility import Group
@@ -45,7 +45,7 @@ LOGGER = logging.getLogger(__name__)
 
 DEFAULT_WORKING_DAYS = 5
 MAX_WORKING_DAYS = 30
-NOTICE_ELEMENT = "await_notice"
+NOTICE_KIND = work_kinds.NOTICE_OUTCOME
 NOTICE_MESSAGE = "notice_closed"
 CONFIRMED_OUTCOMES = ("awarded", "not_awarded")
 """An item's process that ended with these outcomes passed the chair's office's confirmation (gw_chair)."""
@@ -89,7 +89,7 @@ def confirmed_list(session: Session, campaign: Campaign) -> ConfirmedList:
     """The campaign's confirmed list: the items whose process waits at ``await_notice``, and those whose process
     ended with the chair's office's confirmation; everything else still running is unconfirmed."""
     running = repo.running_of_campaign(session, campaign.id)
-    waiting_ids = set(repo.waiting_at(session, [a.id for a in running], NOTICE_ELEMENT))
+    waiting_ids = set(repo.waiting_for(session, [a.id for a in running], NOTICE_KIND))
     waiting = [a for a in running if a.id in waiting_ids]
     ended = repo.ended_of_campaign(session, campaign.id, CONFIRMED_OUTCOMES)
     items = repo.items_of(session, [a.id for a in waiting + ended])
@@ -189,7 +189,7 @@ def close_item(session: Session, services: Services, application: Application, o
     """End the item's notice in its process: deliver ``notice_closed`` with ``notice_outcome`` (``final`` or
     ``reopen``) to the ``await_notice`` it waits at (the caller commits). False if its process waits for no
     notice (it ended at the confirmation: its result is final as it is)."""
-    row = repo.waiting_at(session, [application.id], NOTICE_ELEMENT).get(application.id)
+    row = repo.waiting_for(session, [application.id], NOTICE_KIND).get(application.id)
     if row is None:
         return False
     from service.workflows import meetings  # the message's owner (issue 14.1); imported where it is delivered

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from handlers.scoring import recusal_reason, weighted_total
+from service import work_kinds
 from service.catalogue import _
 from service.auth import policies, visibility
 from service.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -27,7 +28,7 @@ from service.workflows.campaign_setup import scoring_rules
 from service.workflows.services import Services
 from service.workflows.tasks import MAX_ATTEMPTS, complete_in_transaction, get_task, run_step
 
-ELEMENT = "democratic_scoring"
+KIND = work_kinds.SCORING
 
 
 def _application(session: Session, application_id: int, user: User | None = None) -> Application:
@@ -39,7 +40,7 @@ def _application(session: Session, application_id: int, user: User | None = None
 
 
 def sheets_of(session: Session, application_id: int) -> list[Task]:
-    return repo.tasks_of_item(session, application_id, ELEMENT)
+    return repo.tasks_of_item(session, application_id, KIND)
 
 
 def quorum_of(application: Application) -> int | None:
@@ -98,7 +99,7 @@ def submit_sheet(*, session: Session, services: Services, user: User, task_id: i
                  comment: str | None, confirm: bool) -> Task:
     """A scorer's own sheet, submitted once they confirm (it cannot be changed afterwards)."""
     task = get_task(session=session, user=user, task_id=task_id)
-    if task.element_id != ELEMENT:
+    if task.form_key != KIND:
         raise Conflict(_("任务 {task_id} 不是评分表", task_id=task_id))
 
     def attempt() -> Task:
@@ -116,7 +117,7 @@ def enter_paper_sheet(*, session: Session, services: Services, user: User, task_
     if not policies.can_run_meetings(user):
         raise Forbidden(policies.DENIED[policies.can_run_meetings])
     task = get_task(session=session, user=user, task_id=task_id)
-    if task.element_id != ELEMENT or task.candidate_user_id is None:
+    if task.form_key != KIND or task.candidate_user_id is None:
         raise Conflict(_("任务 {task_id} 不是评分成员的评分表", task_id=task_id))
     scorer = user_repo.by_id(session, task.candidate_user_id)
     assert scorer is not None

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from service.catalogue import _
-from service import clock
+from service import clock, work_kinds
 from service.errors import Conflict, ValidationFailed
 from service.models import Campaign, Task, User
 from service.repositories import applications as application_repo
@@ -23,7 +23,7 @@ def prepare(session: Session, task: Task, user: User, data: dict[str, Any]) -> t
     """(form data to validate against the schema, data to hand to the engine)."""
     application = application_repo.by_id(session, task.application_id) if task.application_id else None
     campaign = campaign_repo.by_id(session, application.campaign_id) if application else None
-    if task.form_key == "application" and application is not None:
+    if task.form_key == work_kinds.APPLICATION and application is not None:
         closed = submission_window_error(campaign, extended_until=task.due_at) if campaign is not None else None
         if closed:
             raise Conflict(closed)
@@ -34,17 +34,17 @@ def prepare(session: Session, task: Task, user: User, data: dict[str, Any]) -> t
         if errors:
             raise ValidationFailed(errors)
         return merged, merged
-    if task.form_key == "scoring" and campaign is not None:
+    if task.form_key == work_kinds.SCORING and campaign is not None:
         _check_scores(data, campaign)
         score = dict(data.get("score", {}))
         score["scorer"] = user.id
         return data, {"score": score}
-    if task.form_key == "leader_signoff":
+    if task.form_key == work_kinds.LEADER_SIGNOFF:
         # the signing leader is the account signing (recorded()); a typed name is no longer asked for
         data = {k: v for k, v in data.items() if k != "leader_name"}
         return data, data
-    if task.form_key in {"grade_proposal", "grade_decision"} and campaign is not None:
-        field = "proposed_grade" if task.form_key == "grade_proposal" else "final_grade"
+    if task.form_key in {work_kinds.GRADE_PROPOSAL, work_kinds.GRADE_DECISION} and campaign is not None:
+        field = "proposed_grade" if task.form_key == work_kinds.GRADE_PROPOSAL else "final_grade"
         if data.get(field) not in campaign.grades:
             raise ValidationFailed([{"field": field, "message": _("须为以下之一：{grades}", grades=campaign.grades)}])
     return data, data
@@ -53,16 +53,16 @@ def prepare(session: Session, task: Task, user: User, data: dict[str, Any]) -> t
 def recorded(task: Task, user: User) -> dict[str, Any]:
     """What a completed form records from the account that completes it (after the form is validated):
     the leader's sign-off names the signing leader."""
-    if task.form_key == "leader_signoff":
+    if task.form_key == work_kinds.LEADER_SIGNOFF:
         return {"signed_by": user.id, "leader_name": user.display_name}
     return {}
 
 
 def application_changes(task: Task, data: dict[str, Any]) -> dict[str, Any]:
     """What the application row keeps from a completed form (written with the step's own changes)."""
-    if task.form_key == "leader_signoff" and task.application_id and data.get("signoff_decision") == "approve":
+    if task.form_key == work_kinds.LEADER_SIGNOFF and task.application_id and data.get("signoff_decision") == "approve":
         return {"signed_by": data.get("signed_by")}
-    if task.form_key != "application" or not task.application_id:
+    if task.form_key != work_kinds.APPLICATION or not task.application_id:
         return {}
     changes = {key: data[key] for key in APPLICATION_FIELDS if key in data}
     changes["submitted_at"] = clock.now()
