@@ -57,7 +57,7 @@ def deploy_bundled(session: Session, services: Services, *, replace: Collection[
             outcomes.append(outcome)
             continue
         comment = f"bundled {path.name}" + (f" (replacing v{latest.version})" if latest is not None else "")
-        definition = store(session=session, prepared=prepared, user=None, comment=comment)
+        definition = store(session=session, services=services, prepared=prepared, user=None, comment=comment)
         outcomes.append(BundledOutcome(path, prepared.key, "deployed", definition.version))
     return outcomes
 

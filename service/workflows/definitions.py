@@ -87,8 +87,7 @@ def deploy(*, session: Session, services: Services, xml: bytes | str, user: User
                          instances=impact["affected_instances"]),
                        code="removes_tasks_with_open_instances", field="confirm_removed", **impact)
     removed = {k: impact[k] for k in ("removed_tasks", "affected_instances")} if impact["removed_tasks"] else {}
-    pins = forms.pinned_versions(session, services.forms, [t.form_key for t in prepared.parsed.user_tasks.values()])
-    return store(session=session, prepared=prepared, user=user, comment=comment, form_versions=pins, removed=removed)
+    return store(session=session, services=services, prepared=prepared, user=user, comment=comment, removed=removed)
 
 
 def _comment_problem() -> dict[str, str | None]:
@@ -130,20 +129,22 @@ def read_duration(text: str) -> dict[str, str]:
     return {"value": durations.format_duration(duration), "text": durations.describe(duration)}
 
 
-def store(*, session: Session, prepared: Prepared, user: User | None, comment: str = "",
-          form_versions: dict[str, int] | None = None, removed: dict[str, Any] | None = None) -> ProcessDefinition:
-    """Store a validated document as the next version of its key, audited, and commit.
+def store(*, session: Session, services: Services, prepared: Prepared, user: User | None, comment: str = "",
+          removed: dict[str, Any] | None = None) -> ProcessDefinition:
+    """Store a validated document as the next version of its key, audited, and commit: the one way a version is
+    stored, whether a person deploys it from the modeler or the service deploys its bundled file at start.
 
-    ``form_versions``: the version of each form its tasks name that was in force at deploy, which its instances
-    keep (a form deployed later applies to the next process version); an appraisal campaign's own pins win.
-    ``removed``: the user tasks it takes from running instances, as confirmed (kept in the audit record)."""
+    It records ``meta.form_versions``: the version of each form its tasks name that was in force at deploy, which
+    its instances keep (a form deployed later applies to the next process version); an appraisal campaign's own
+    pins win. ``removed``: the user tasks it takes from running instances, as confirmed (kept in the audit record)."""
     parsed, checksum = prepared.parsed, prepared.checksum
+    form_versions = forms.pinned_versions(session, services.forms, [t.form_key for t in parsed.user_tasks.values()])
     version = repo.highest_version(session, parsed.key) + 1
     definition = ProcessDefinition(
         key=parsed.key, version=version, name=parsed.name, xml=prepared.text, spec_json=parsed.spec_json,
         meta={"user_tasks": {k: asdict(v) for k, v in parsed.user_tasks.items()},
               "elements": parsed.elements, "lanes": parsed.lanes, "start_variables": parsed.start_variables,
-              "warnings": [w.as_dict() for w in parsed.warnings], "form_versions": form_versions or {}},
+              "warnings": [w.as_dict() for w in parsed.warnings], "form_versions": form_versions},
         checksum=checksum, deployed_by=user.id if user else None, deployed_at=clock.now(), comment=comment[:500],
     )
     session.add(definition)

@@ -61,3 +61,28 @@ def test_applications_keep_their_campaigns_form_versions(app: Any) -> None:
     unknown = api.call("PATCH", f"/api/campaigns/{copied['id']}", "res_office1", 422, json={
         "form_versions": {"leader_signoff": 7}, "reason": "不存在的版本"}).get_json()
     assert unknown["errors"][0]["field"] == "form_versions.leader_signoff"
+
+
+def test_a_bundled_version_pins_its_forms_like_a_modeler_deploy(app: Any) -> None:
+    """The bundled files deployed at start (``deploy_bundled``) record the form versions then in force, through the
+    same store a deploy from the modeler goes through: a running instance of a bundled version keeps its form."""
+    from datetime import timedelta
+
+    from service import clock
+    from service.workflows.definitions import latest_definition
+
+    with app.app_context(), app.extensions["appraisal.sessions"]() as session:
+        meta = latest_definition(session, "draft_consultation").meta
+    assert meta["form_versions"] == {"draft_comments": 0, "feedback_receipt": 0, "leader_signoff": 0}
+    api = Api(app)
+    hc_unit = api.get("/api/me", "hc_submitter")["unit_id"]
+    deadline = (clock.local(clock.now()) + timedelta(days=3)).isoformat()
+    inst = api.post("/api/process-definitions/key/draft_consultation/start", "res_office1", expect=201,
+                    json={"business_key": "consultation-pins", "variables": {
+                        "unit_id": hc_unit, "unit_name": "鸿川集团工会", "deadline": deadline}})
+    [task] = [t for t in api.tasks("hc_submitter") if t["process_instance_id"] == inst["id"]]
+    api.post(f"/api/tasks/{task['id']}/complete", "hc_submitter", json={"comments": "建议增加量化指标。"})
+    api.call("PUT", "/api/forms/leader_signoff", "process_admin", 201, json={"schema": _stricter_signoff()})
+    [sign] = [t for t in api.tasks("hc_leader") if t["process_instance_id"] == inst["id"]]
+    assert "seal_checked" not in api.get(f"/api/tasks/{sign['id']}/form", "hc_leader")["properties"]
+    api.post(f"/api/tasks/{sign['id']}/complete", "hc_leader", json={"signoff_decision": "approve"})
