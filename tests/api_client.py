@@ -7,9 +7,15 @@ from service.demo.baoding import DEMO_PASSWORD
 
 
 class Api:
-    def __init__(self, app: Any):
+    def __init__(self, app: Any, element_prefix: str = ""):
         self.client = app.test_client()
         self.tokens: dict[str, str] = {}
+        self.element_prefix = element_prefix
+        """The prefix of the deployed processes' element ids (a copy of the bundled BPMN with every id renamed)."""
+
+    def element(self, name: str) -> str:
+        """The deployed element id of the bundled process's element ``name``."""
+        return self.element_prefix + name
 
     def login(self, username: str) -> str:
         if username not in self.tokens:
@@ -40,7 +46,7 @@ class Api:
         return self.get(f"/api/tasks?{query}", user)["items"]
 
     def task_for(self, user: str, element: str, application_id: int) -> dict[str, Any]:
-        found = [t for t in self.tasks(user, application_id=application_id) if t["element_id"] == element]
+        found = [t for t in self.tasks(user, application_id=application_id) if t["element_id"] == self.element(element)]
         assert found, f"{user} has no open {element} task for application {application_id}: {self.tasks(user)}"
         return found[0]
 

@@ -41,7 +41,7 @@ def score_all(api: Api, app_id: int, value: int = 80) -> list[str]:
     """Every scorer with an open scoring task scores; returns who scored."""
     scored = []
     for i, user in enumerate(SCORER_USERNAMES):
-        mine = [t for t in api.tasks(user, application_id=app_id) if t["element_id"] == "democratic_scoring"]
+        mine = [t for t in api.tasks(user, application_id=app_id) if t["element_id"] == api.element("democratic_scoring")]
         if not mine:
             continue
         v = value + i
