@@ -29,6 +29,16 @@ HTTP_DETAILS: dict[int, str] = {
 }
 """The detail of an HTTP error the framework raises (routing, body size), in the request's language; werkzeug's
 own descriptions are English-only."""
+UNIQUE_CONFLICTS: dict[str, str] = {
+    "shortlist_views": N_("这位成员对该项目的初评意见"),
+    "presentation_slots": N_("该项目的讲述会安排"),
+    "org_units": N_("这个单位代码（不区分大小写）"),
+    "users": N_("这个用户名（不区分大小写）"),
+    "campaigns": N_("同一年度、同一流程、同一主办单位的评比活动"),
+    "process_definitions": N_("该流程的新版本"),
+    "form_definitions": N_("该表单的新版本"),
+}
+"""What a lost check-then-insert race collided with, by the table whose unique constraint refused the row."""
 
 
 def problem(status: int, title: str, detail: str, **extra: Any) -> Response:
@@ -79,9 +89,12 @@ def register(app: Flask) -> None:
             return _unexpected(exc)
         # Two requests wrote the same thing at once and this one came second: nothing of it was kept.
         log.info("unique race lost on %s %s: %s", request.method, request.path, str(exc.orig).splitlines()[0])
-        detail = _("另一项相同的操作刚刚已经保存，本次提交没有保存；请刷新后查看")
+        table = retries.unique_table(exc)
+        what = UNIQUE_CONFLICTS.get(table or "")
+        detail = (_("另一项相同的操作刚刚已经保存（{what}），本次提交没有保存；请刷新后查看", what=_(what)) if what
+                  else _("另一项相同的操作刚刚已经保存，本次提交没有保存；请刷新后查看"))
         if request.path.startswith("/api"):
-            return problem(409, "Conflict", detail)
+            return problem(409, "Conflict", detail, conflict=table)
         return app.make_response(app.extensions["appraisal.page_error"](Conflict(detail), detail))
 
     @app.errorhandler(Exception)

@@ -5,7 +5,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Integer, LargeBinary, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, LargeBinary, Numeric, String, Text, UniqueConstraint, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.extensions import Base
@@ -15,7 +15,10 @@ from service.models.types import JsonType, UtcDateTime
 
 class Campaign(Base):
     __tablename__ = "campaigns"
-    __table_args__ = (UniqueConstraint("year", "process_key", "owner_unit_id", name="uq_campaign_year_process_owner"),)
+    __table_args__ = (UniqueConstraint("year", "process_key", "owner_unit_id", name="uq_campaign_year_process_owner"),
+                      # the federation's campaigns have no owner, and NULLs are never equal in a unique constraint
+                      Index("uq_campaigns_year_process_owner_any", "year", "process_key",
+                            func.coalesce(text("owner_unit_id"), 0), unique=True))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     year: Mapped[int] = mapped_column(Integer)

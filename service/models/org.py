@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Integer, LargeBinary, String, true
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, LargeBinary, String, func, text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.extensions import Base
@@ -20,6 +20,8 @@ VETTING_UNIT_TYPES = ("county_union", "industry_union", "bureau_union")
 
 class OrgUnit(Base):
     __tablename__ = "org_units"
+    # the code is unique whatever its case (``unit_code_taken``): two requests at once cannot both pass the check
+    __table_args__ = (Index("uq_org_units_code_lower", func.lower(text("code")), unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, String, event
+from sqlalchemy import Boolean, ForeignKey, Index, String, event, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.extensions import Base
@@ -18,6 +18,8 @@ ROLES = (
 
 class User(Base):
     __tablename__ = "users"
+    # the username is unique whatever its case (``username_taken``): two requests at once cannot both pass the check
+    __table_args__ = (Index("uq_users_username_lower", func.lower(text("username")), unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(80), unique=True)

@@ -59,6 +59,35 @@ def unique_violation(exc: BaseException) -> bool:
     return getattr(orig, "sqlite_errorcode", None) in (SQLITE_CONSTRAINT_UNIQUE, SQLITE_CONSTRAINT_PRIMARYKEY)
 
 
+def unique_table(exc: BaseException) -> str | None:
+    """The table whose unique constraint or index refused the row (:func:`unique_violation`), when the driver says.
+
+    PostgreSQL names it in the error's diagnostics; SQLite in its message (``UNIQUE constraint failed:
+    table.column`` or, for an index on an expression, ``… failed: index 'name'``, whose table the metadata knows).
+    """
+    if not unique_violation(exc):
+        return None
+    orig = getattr(exc, "orig", None)
+    table = getattr(getattr(orig, "diag", None), "table_name", None)
+    if table:
+        return str(table)
+    message = str(orig or "")
+    if "failed: index '" in message:
+        return _index_table(message.split("failed: index '", 1)[1].split("'", 1)[0])
+    if "failed: " in message:
+        return message.split("failed: ", 1)[1].split(".", 1)[0].strip() or None
+    return None
+
+
+def _index_table(index: str) -> str | None:
+    from service.extensions import Base
+
+    for table in Base.metadata.tables.values():
+        if any(i.name == index for i in table.indexes):
+            return table.name
+    return None
+
+
 def run(session: Session, attempt: Callable[[], T], *, attempts: int, wait_step: float) -> T:
     """``attempt()`` until it returns, at most ``attempts`` times; each failure is rolled back first.
 
