@@ -6,14 +6,14 @@ one owner, but the constraints compared the raw values (and NULLs are never equa
 requests at once could both pass the check and both insert. The indexes make the second one a unique violation,
 which the API answers with 409.
 
-Revision ID: 0017_unique_whatever_case
-Revises: 0016_local_rules
+Revision ID: 0018_unique_whatever_case
+Revises: 0017_task_kinds
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0017_unique_whatever_case"
-down_revision = "0016_local_rules"
+revision = "0018_unique_whatever_case"
+down_revision = "0017_task_kinds"
 branch_labels = None
 depends_on = None
 
