@@ -23,6 +23,24 @@ _DONE = {"type", "title", "description", "minLength", "maxLength", "minimum", "m
          "x-enum-labels"}
 _LONG_TEXT = 200
 """A text field allowing more than this many characters is edited in a multi-line box."""
+CONVERTED = ("textfield", "textarea", "number", "datetime", "radio", "select", "checkbox", "text")
+"""The form-js component types :func:`from_formjs` turns into JSON Schema (``text``: the form's title). The editor's
+palette offers these and no others (service/web/src/formjs/editor.js, ``OFFERED``)."""
+
+
+def unconverted(form: dict[str, Any]) -> list[tuple[dict[str, Any], str]]:
+    """The components of ``form`` that :func:`from_formjs` cannot keep, each with why: ``"type"`` (a type it does
+    not convert: a checklist, a group and what it holds …) or ``"subtype"`` (a date-time field asking for a time:
+    the schema keeps dates only)."""
+    found: list[tuple[dict[str, Any], str]] = []
+    for component in form.get("components") or []:
+        if not isinstance(component, dict):
+            continue
+        if component.get("type") not in CONVERTED:
+            found.append((component, "type"))
+        elif component.get("type") == "datetime" and component.get("subtype", "date") != "date":
+            found.append((component, "subtype"))
+    return found
 
 
 def to_formjs(key: str, schema: dict[str, Any]) -> dict[str, Any]:

@@ -269,11 +269,26 @@ def formjs_of(*, session: Session, registry: FormRegistry, key: str) -> dict[str
     return {"key": key, "version": registry.current_version(session, key), "formjs": formjs.to_formjs(key, schema)}
 
 
+def _unconverted_problem(component: dict[str, Any], why: str) -> dict[str, str]:
+    """What the editor shows for a component the form cannot keep, naming the field as the editor does."""
+    name = str(component.get("label") or component.get("dateLabel") or component.get("key") or component.get("id")
+               or component.get("type"))
+    if why == "subtype":
+        message = _("“{name}”只能填日期：表单不保存时间，请在“类型”中选“日期”", name=name)
+    else:
+        message = _("“{name}”是表单不支持的字段（{kind}），请删除它，或换成单行文本、多行文本、数字、日期、单选、"
+                    "下拉选择或复选框", name=name, kind=str(component.get("type")))
+    return {"field": str(component.get("key") or component.get("id") or component.get("type")), "message": message}
+
+
 def deploy_formjs(*, session: Session, registry: FormRegistry, user: User, key: str,
                   formjs: dict[str, Any]) -> FormDefinition:
     """The editor's form-js schema, converted to JSON Schema, as the next version of ``key`` (checked as any)."""
     from service.workflows import formjs as convert
 
+    lost = convert.unconverted(formjs) if isinstance(formjs, dict) else []
+    if lost:
+        raise ValidationFailed([_unconverted_problem(component, why) for component, why in lost])
     try:
         schema = convert.from_formjs(formjs)
     except (ValueError, TypeError, AttributeError) as exc:

@@ -35,6 +35,19 @@ def test_a_form_saved_from_the_editor_is_a_new_version_the_server_validates_with
     api.call("GET", "/api/forms/presentation/formjs", "res_office1", expect=403)
 
 
+def test_a_field_the_form_cannot_keep_is_refused_by_name(app: Any) -> None:
+    api = Api(app)
+    refused = api.call("PUT", "/api/forms/venue_check/formjs", "process_admin", expect=422, json={"formjs": {
+        "type": "default", "components": [
+            {"type": "textfield", "key": "venue", "label": "会场"},
+            {"type": "checklist", "key": "rooms", "label": "可用会议室", "values": [{"label": "一号", "value": "1"}]},
+            {"type": "datetime", "key": "start", "dateLabel": "开始时间", "subtype": "datetime"}]}}).get_json()
+    assert [e["field"] for e in refused["errors"]] == ["rooms", "start"]
+    assert refused["errors"][0]["message"].startswith("“可用会议室”是表单不支持的字段（checklist）")
+    assert refused["errors"][1]["message"].startswith("“开始时间”只能填日期")
+    api.call("GET", "/api/forms/venue_check", "process_admin", expect=404)  # nothing was deployed
+
+
 def test_a_running_instance_keeps_the_form_version_its_process_version_was_deployed_with(app: Any) -> None:
     from service.config import ROOT
 

@@ -6,7 +6,7 @@ import json
 import pytest
 
 from service.config import ROOT
-from service.workflows.formjs import from_formjs, to_formjs
+from service.workflows.formjs import from_formjs, to_formjs, unconverted
 
 FORMS = sorted((ROOT / "processes" / "forms").glob("*.json"))
 
@@ -40,3 +40,15 @@ def test_an_edit_in_the_editor_changes_the_servers_validation() -> None:
     assert schema["properties"]["venue"] == {"type": "string", "title": "会场", "enum": ["room1", "online"],
                                              "x-enum-labels": {"room1": "一号会议室", "online": "线上"}}
     assert "venue" in schema["required"]
+
+
+def test_what_the_server_cannot_keep_is_named() -> None:
+    form = {"type": "default", "components": [
+        {"type": "text", "text": "# 会场检查"},
+        {"type": "textfield", "key": "venue", "label": "会场"},
+        {"type": "checklist", "key": "rooms", "label": "会议室", "values": [{"label": "一号", "value": "1"}]},
+        {"type": "datetime", "key": "start", "dateLabel": "日期", "subtype": "datetime"},
+        {"type": "datetime", "key": "day", "dateLabel": "日期", "subtype": "date"},
+        {"type": "group", "label": "分组", "components": [{"type": "textfield", "key": "inner"}]}]}
+    assert [(c.get("key") or c["type"], why) for c, why in unconverted(form)] == [
+        ("rooms", "type"), ("start", "subtype"), ("group", "type")]
