@@ -35,7 +35,8 @@ def test_a_form_built_in_the_editor_is_deployed_and_filled_in(person: Any, live_
     page.wait_for_selector("#editor-status:has-text('已载入')")
     _drag(page, ".fjs-palette-field[data-field-type='textfield']", ".fjs-drop-container-vertical")
     page.wait_for_selector(".fjs-properties-panel[data-field^='Field_']")  # the new field is selected
-    general = page.locator(".bio-properties-panel-group-header:has-text('General')")
+    general = page.locator("[data-group-id='group-general'] .bio-properties-panel-group-header")
+    assert general.inner_text() == "基本"  # the editor speaks the page's language (test_form_editor_chinese.py)
     if "open" not in (general.get_attribute("class") or ""):
         general.click()
     label = page.locator("#bio-properties-panel-label")
@@ -43,7 +44,7 @@ def test_a_form_built_in_the_editor_is_deployed_and_filled_in(person: Any, live_
     key = page.locator("#bio-properties-panel-key")
     key.fill("venue")
     page.locator("#bio-properties-panel-key").press("Tab")
-    page.locator(".bio-properties-panel-group-header:has-text('Validation')").click()
+    page.locator("[data-group-id='group-validation'] .bio-properties-panel-group-header").click()
     page.locator("#bio-properties-panel-required").check()
     page.wait_for_selector("#form-preview label:has-text('会场名称')")  # the live preview follows the edit
     admin.shot("form-editor-built")

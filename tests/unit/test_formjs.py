@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
 from service.config import ROOT
-from service.workflows.formjs import from_formjs, to_formjs, unconverted
+from service.workflows.formjs import CONVERTED, from_formjs, to_formjs, unconverted
 
 FORMS = sorted((ROOT / "processes" / "forms").glob("*.json"))
 
@@ -40,6 +41,13 @@ def test_an_edit_in_the_editor_changes_the_servers_validation() -> None:
     assert schema["properties"]["venue"] == {"type": "string", "title": "会场", "enum": ["room1", "online"],
                                              "x-enum-labels": {"room1": "一号会议室", "online": "线上"}}
     assert "venue" in schema["required"]
+
+
+def test_the_editors_palette_offers_what_the_server_converts() -> None:
+    source = (ROOT / "service" / "web" / "src" / "formjs" / "editor.js").read_text(encoding="utf-8")
+    offered = re.search(r"export const OFFERED = \[([^\]]*)\]", source)
+    assert offered, "editor.js no longer names the palette's offer as OFFERED"
+    assert set(re.findall(r"'(\w+)'", offered.group(1))) == set(CONVERTED) - {"text"}  # text: the title only
 
 
 def test_what_the_server_cannot_keep_is_named() -> None:

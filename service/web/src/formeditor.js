@@ -8,6 +8,7 @@ import { Form } from '@bpmn-io/form-js-viewer';
 import '@bpmn-io/form-js-viewer/dist/assets/form-js.css';
 import '@bpmn-io/form-js-editor/dist/assets/form-js-editor.css';
 import '@bpmn-io/form-js-editor/dist/assets/properties-panel.css';
+import { editorModules, relabelMarkup } from './formjs/editor.js';
 
 var root = document.getElementById('form-editor-app');
 var text = JSON.parse(document.getElementById('i18n').textContent);
@@ -15,10 +16,16 @@ var csrf = document.querySelector('meta[name="csrf-token"]').content;
 var status = document.getElementById('editor-status');
 var problems = document.getElementById('editor-problems');
 
+// The page's language (the site's language switch): the editor's own words in Chinese unless English was chosen.
+var chinese = !/^en\b/i.test(document.documentElement.lang || '');
 var editor = new FormEditor({
   container: document.getElementById('form-canvas'),
-  propertiesPanel: { parent: '#form-properties' }
+  propertiesPanel: { parent: '#form-properties' },
+  additionalModules: editorModules(chinese)
 });
+if (chinese) {
+  relabelMarkup(['form-canvas', 'form-properties', 'form-preview'].map(function (id) { return document.getElementById(id); }));
+}
 var preview = new Form({ container: document.getElementById('form-preview') });
 var previewing = Promise.resolve();
 
