@@ -48,6 +48,19 @@ def _add(page: Any, kind: str) -> None:
     page.mouse.up()
 
 
+def _tooltips(page: Any) -> list[str]:
+    """The words of each tooltip of the properties panel (a tooltip shows while its wrapper has the focus)."""
+    texts = []
+    wrappers = page.locator("#form-properties .bio-properties-panel-tooltip-wrapper")
+    for n in range(wrappers.count()):
+        wrappers.nth(n).focus()
+        tip = page.locator(".bio-properties-panel-tooltip-content")
+        tip.first.wait_for(state="attached", timeout=3000)
+        texts.append(tip.first.inner_text())
+        wrappers.nth(n).blur()
+    return texts
+
+
 def _open_all_groups(page: Any) -> None:
     """Open every closed group and list item of the properties panel (their entries are rendered only when open),
     then scroll the panel back to its top."""
@@ -99,7 +112,9 @@ def test_the_editor_speaks_chinese_and_offers_the_fields_the_server_converts(per
         name = page.locator(f".fjs-palette-field[data-field-type='{kind}'] .fjs-palette-field-text").inner_text()
         assert page.locator(".bio-properties-panel-header-type").inner_text() == name  # the panel names its type
         admin.shot(f"formeditor-zh-{n:02d}-{kind}")
-        leftovers[kind] = _english_words(page)
+        tips = _tooltips(page)
+        assert tips, kind
+        leftovers[kind] = _english_words(page) + sorted({w for t in tips for w in ENGLISH.findall(t)} - IDENTIFIERS)
 
     # The panel's checks speak Chinese too: an empty key, then one another field has.
     key = page.locator("#bio-properties-panel-key")
@@ -140,7 +155,9 @@ def test_a_form_in_use_opens_in_chinese_its_title_and_fields_too(person: Any) ->
         fields.nth(n).click()
         _open_all_groups(page)
         kind = page.locator(".bio-properties-panel-header-type").inner_text()
-        leftovers[f"{n} {kind}"] = _english_words(page)
+        tips = _tooltips(page)
+        leftovers[f"{n} {kind}"] = _english_words(page) + sorted(
+            {w for t in tips for w in ENGLISH.findall(t)} - IDENTIFIERS)
         if n == 0:
             assert kind == "标题文字"
             admin.shot("formeditor-zh-11-title")

@@ -133,6 +133,15 @@ export const ZH = {
     '禁用这个字段：办理人不能操作，它的内容也不提交。优先于“只读”。',
   'The error message to display when the input does not match the regular expression.':
     '填写的内容不符合正则表达式时显示的提示。',
+  'Use a unique "key" to link the form element and the related input/output data. When dealing with nested data, break it down in the user task\'s input mapping before using it.':
+    '字段标识在表单中必须唯一：提交的内容以它为名称保存，流程和导出也用它找到这一项。请用英文字母、数字和下划线。',
+  '"List of items" defines a constant, predefined set of form options.\n\n"Expression" defines options that are populated from a FEEL expression.\n':
+    '“选项列表”：在这里逐项列出固定的选项。\n\n“表达式”：用 FEEL 表达式生成选项。\n',
+  'The built-in phone validation pattern is based on the E.164 standard with no spaces. Ex: +491234567890':
+    '内置的电话号码格式遵循 E.164 标准，不含空格，例如 +8631212345678',
+  '"Static" defines a constant, predefined set of form options.\n\n"Input data" defines options that are populated dynamically, adjusting based on variable data for flexible responses to different conditions or inputs.\n\n"Expression" defines options that are populated from a FEEL expression.':
+    '“固定选项”：在这里逐项列出选项。\n\n“流程数据”：从流程数据中的一个字段取选项，随数据变化。\n\n“表达式”：用 FEEL 表达式生成选项。',
+  'Descriptive text for screen reader accessibility.': '供读屏软件朗读的说明文字。',
   'Toggle section': '展开或收起',
   'Section contains an error': '这一组有错误',
   'Section contains edits': '这一组有修改',
