@@ -163,6 +163,18 @@ def test_a_form_in_use_opens_in_chinese_its_title_and_fields_too(person: Any) ->
             admin.shot("formeditor-zh-11-title")
     assert not any(leftovers.values()), "\n".join(f"{k}: {w}" for k, ws in leftovers.items() for w in ws)
 
+    # The preview checks as form-js's viewer does, in Chinese: a required field left empty, a text too long.
+    presenter = page.locator("#form-preview").get_by_label("讲述人")
+    presenter.fill("张")
+    presenter.fill("")
+    presenter.blur()
+    page.wait_for_selector("#form-preview .fjs-form-field-error:has-text('此项必填。')")
+    presenter.fill("张" * 101)
+    presenter.blur()
+    page.wait_for_selector("#form-preview .fjs-form-field-error:has-text('最多填写 100 个字。')")
+    admin.shot("formeditor-zh-12-preview-checks")
+    assert _english_words(page, "#form-preview") == []
+
 
 def test_in_english_the_editor_is_form_js_english(person: Any) -> None:
     admin = person("process_admin")

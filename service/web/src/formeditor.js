@@ -8,7 +8,7 @@ import { Form } from '@bpmn-io/form-js-viewer';
 import '@bpmn-io/form-js-viewer/dist/assets/form-js.css';
 import '@bpmn-io/form-js-editor/dist/assets/form-js-editor.css';
 import '@bpmn-io/form-js-editor/dist/assets/properties-panel.css';
-import { editorModules, relabelMarkup } from './formjs/editor.js';
+import { editorModules, previewModules, relabelMarkup } from './formjs/editor.js';
 
 var root = document.getElementById('form-editor-app');
 var text = JSON.parse(document.getElementById('i18n').textContent);
@@ -26,7 +26,7 @@ var editor = new FormEditor({
 if (chinese) {
   relabelMarkup(['form-canvas', 'form-properties', 'form-preview'].map(function (id) { return document.getElementById(id); }));
 }
-var preview = new Form({ container: document.getElementById('form-preview') });
+var preview = new Form({ container: document.getElementById('form-preview'), additionalModules: previewModules(chinese) });
 var previewing = Promise.resolve();
 
 function say(message, kind) {

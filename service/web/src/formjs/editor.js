@@ -24,6 +24,36 @@ export function translate(template, replacements) {
   return text.replace(/{([^}]+)}/g, (whole, key) => (replacements && key in replacements ? replacements[key] : whole));
 }
 
+// The dictionary's templates ("… length of {minLength}.") as patterns, for messages form-js writes with the
+// numbers already in ("… length of 8."): the numbers are taken back out and put into the Chinese.
+const TEMPLATES = Object.keys(ZH).filter((key) => key.indexOf('{') !== -1).map((key) => {
+  const names = [];
+  const source = key.split(/{([^}]+)}/).map((part, i) => {
+    if (i % 2) {
+      names.push(part);
+      return '(.+?)';
+    }
+    return part.replace(/[.*+?^$()|[\]\\]/g, '\\$&');
+  }).join('');
+  return { key, names, pattern: new RegExp('^' + source + '$') };
+});
+
+/** A message with its values filled in (as form-js's viewer writes its checks) in Chinese, else as it is. */
+export function translateMessage(message) {
+  if (typeof message !== 'string' || Object.prototype.hasOwnProperty.call(ZH, message)) {
+    return say(message);
+  }
+  for (const template of TEMPLATES) {
+    const match = template.pattern.exec(message);
+    if (match) {
+      const values = {};
+      template.names.forEach((name, i) => { values[name] = match[i + 1]; });
+      return translate(template.key, values);
+    }
+  }
+  return message;
+}
+
 /** A single string through the dictionary (anything else as it is). */
 function say(value) {
   return typeof value === 'string' ? translate(value) : value;
@@ -261,6 +291,28 @@ export function relabelMarkup(roots) {
     attributes: true, attributeFilter: ['placeholder', 'title'] }));
   apply();
   return observer;
+}
+
+/** The additionalModules of the preview (form-js's viewer) in Chinese: its checks' messages. The viewer's
+ * validator is a service with no extension point for its words: its two methods are wrapped, their messages
+ * translated. */
+export function previewModules(chinese) {
+  if (!chinese) {
+    return [];
+  }
+  return [{
+    __init__: [['validator', function (validator) {
+      ['validateField', 'validateFieldInstance'].forEach((method) => {
+        const original = validator[method];
+        if (typeof original === 'function') {
+          validator[method] = function () {
+            const errors = original.apply(this, arguments);
+            return Array.isArray(errors) ? errors.map(translateMessage) : errors;
+          };
+        }
+      });
+    }]]
+  }];
 }
 
 /** The additionalModules of the editor: the palette's offer always, the Chinese when `chinese`. */

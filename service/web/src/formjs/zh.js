@@ -185,6 +185,21 @@ export const ZH = {
   'Close popup': '关闭',
   // a new option's label (its value stays value, value2 …)
   'Value {index}': '选项 {index}',
+  // form-js's viewer, in the preview: what its checks say ({name}s stand for the numbers and patterns they name)
+  'Field is required.': '此项必填。',
+  'Field must have minimum value of {min}.': '不能小于 {min}。',
+  'Field must have maximum value of {max}.': '不能大于 {max}。',
+  'Field must have minimum length of {minLength}.': '至少填写 {minLength} 个字。',
+  'Field must have maximum length of {maxLength}.': '最多填写 {maxLength} 个字。',
+  'Field must match pattern {pattern}.': '格式不对（应符合 {pattern}）。',
+  'Field must be a valid email.': '请填写有效的电子邮箱。',
+  'Field must be a valid  international phone number. (e.g. +4930664040900)': '请填写有效的电话号码（例如 +8631212345678）。',
+  'Value is not a number.': '请填写数字。',
+  'Value is expected to be an integer.': '请填写整数。',
+  'Value is expected to have at most {digits} decimal digit.': '最多保留 {digits} 位小数。',
+  'Value is expected to have at most {digits} decimal digits.': '最多保留 {digits} 位小数。',
+  'Please select a valid value, the two nearest valid values are {previous} and {next}.':
+    '这个值无效，最接近的两个有效值是 {previous} 和 {next}。',
   // form-js's viewer, in the canvas and the preview: an empty select, a date's format, a list's search
   'Select': '请选择',
   'Search': '搜索',
