@@ -15,6 +15,8 @@ or has one twice where the code needs exactly one, naming the elements, before i
 """
 from __future__ import annotations
 
+from service.catalogue import N_
+
 APPRAISAL_PROCESS = "innovation_appraisal"
 """The appraisal's process key (a deployment's identity, like Camunda's process definition key; not an element)."""
 REVIEW_PROCESS = "campaign_review"
@@ -85,6 +87,16 @@ NEEDED: dict[str, dict[str, tuple[int, int | None]]] = {
 }
 """Per process key: the kinds of work its code finds by form key, and how many elements of each it needs
 (minimum, maximum or None). A process key not listed here needs none."""
+
+TITLES: dict[str, str] = {
+    APPLICATION: N_("填写申报表"), LEADER_SIGNOFF: N_("主要领导签字"), VETTING: N_("主管工会初审"),
+    PRESENTATION: N_("公开陈述记录"), SCORING: N_("民主评分"), GRADE_PROPOSAL: N_("办公室提出建议等次"),
+    GRADE_DECISION: N_("领导小组确定等次"), CHAIR_CONFIRMATION: N_("主席办公会确认"), NOTICE_OUTCOME: N_("公示"),
+    SHORTLIST_CANDIDATES: N_("办公室拟定初评候选名单"), SHORTLIST_CLOSE: N_("领导小组初评会议"),
+    GROUP_DECISION_LIST: N_("领导小组集体研究决定等次"), CHAIR_LIST_CONFIRMATION: N_("主席办公会确认获奖名单"),
+}
+"""What a needed kind of work is called (msgids), for the problems that report it missing."""
+
 
 def outcome_of(end_event: str | None, properties: dict[str, str] | None) -> str | None:
     """How an application whose process ended at ``end_event`` ended: its ``outcome`` property (or, for the

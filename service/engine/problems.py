@@ -100,6 +100,15 @@ RULES: dict[str, Rule] = {
     "spiff_form_file": Rule(ERROR, "a SpiffArena form file with no deployed form of the same name",
                             N_("表单文件 {file} 不能直接使用：请在“表单管理”中把它发布为表单 {key}，"
                                "任务会自动使用它（或设置 formKey 属性）")),
+    # -- the kinds of work the service's code finds by form key (service/work_kinds.py) ---------
+    "missing_kind": Rule(ERROR, "the appraisal (or its meetings' process) lacks a kind of work the service finds by "
+                                "its form key",
+                         N_("流程 {process} 缺少“{title}”这一步：本服务按表单 {form} 找到这一步的工作，"
+                            "请保留一个表单为 {form} 的用户任务或消息事件")),
+    "duplicate_kind": Rule(ERROR, "two elements of the appraisal (or its meetings' process) use a form the service "
+                                  "needs exactly one of",
+                           N_("{elements} 都使用表单 {form}：本服务按表单找到“{title}”这一步的工作，"
+                              "流程中只能有一个这样的环节")),
     # -- the graph (bpmnlint's rules where it has one) -----------------------------------------
     "duplicate_id": Rule(ERROR, "an id used by more than one element",
                          N_("标识 {name} 被 {count} 个元素使用：每个元素的 id 必须唯一")),

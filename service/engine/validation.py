@@ -7,7 +7,9 @@ Three kinds of rules, all reported by code (:mod:`service.engine.problems` is th
   subset, every ``dueIn`` and timer value one the runtime evaluates (:mod:`service.timekeeping`);
 * the flow graph (:mod:`.graph_rules`, after bpmnlint): dangling flows, unreachable elements,
   dead ends, gateways with no way out, implicit splits and joins, missing start or end events …;
-* the process data (:mod:`.data_rules`): every variable an expression reads is set upstream.
+* the process data (:mod:`.data_rules`): every variable an expression reads is set upstream;
+* the kinds of work the service's code finds by form key (:data:`service.work_kinds.NEEDED`): the appraisal
+  and its meetings' process must keep each one (and only one where the code needs exactly one).
 
 Each problem names the element it concerns. Errors refuse the document; warnings are reported.
 """
@@ -33,7 +35,7 @@ from service.engine.lanes import lane_roles, role_names
 from service.engine.problems import FORBIDDEN, expression_reason, phrase, where
 from service.engine.timers import parse_timer_literal
 from service.engine.xmltext import decode_document
-from service import timekeeping
+from service import timekeeping, work_kinds
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
@@ -95,7 +97,33 @@ def check(root: etree._Element, rules: Rules) -> list[Problem]:
     for process in [s for s in all_scopes if s.parent is None]:
         context = DataContext(start_variables(process.el), rules.form_fields)
         problems.extend(check_scopes([s for s in all_scopes if _outermost(s) is process], context))
+    problems.extend(_kind_problems(root))
     return _unique(problems)
+
+
+def _kind_problems(root: etree._Element) -> list[Problem]:
+    """The kinds of work the service's code finds by form key (:data:`service.work_kinds.NEEDED`): a version of
+    the appraisal or its meetings' process that lacks one, or has one twice where the code needs exactly one,
+    would leave the service unable to find that work, whatever its elements are called."""
+    problems: list[Problem] = []
+    for process in root.findall("bpmn:process", NS):
+        needed = work_kinds.NEEDED.get(process.get("id", ""))
+        if not needed:
+            continue
+        found: dict[str, list[etree._Element]] = {}
+        for el in process.iter(f"{{{BPMN_NS}}}userTask", f"{{{BPMN_NS}}}intermediateCatchEvent"):
+            found.setdefault(properties(el).get("formKey", ""), []).append(el)
+        for kind, (least, most) in needed.items():
+            elements = found.get(kind, [])
+            title = phrase(work_kinds.TITLES[kind])
+            if len(elements) < least:
+                problems.append(Problem(None, "missing_kind", {"process": process.get("id"), "title": title,
+                                                               "form": kind}))
+            elif most is not None and len(elements) > most:
+                named = ", ".join(e.get("id", "") for e in elements)
+                problems.extend(Problem(e.get("id"), "duplicate_kind", {"elements": named, "title": title,
+                                                                        "form": kind}) for e in elements)
+    return problems
 
 
 def _outermost(scope: Scope) -> Scope:

@@ -324,6 +324,25 @@ CASES: list[Case] = [
                                              'value="opinion-schema.json"/>')), "spiff_form_file", "review",
          "unset_variable"),
 ]
+
+
+def review_steps(*forms: str) -> bytes:
+    """A ``campaign_review`` whose tasks use ``forms`` one after another (the meetings' kinds of work)."""
+    tasks = [f"""<bpmn:userTask id="t{i}" name="会议{i}"><bpmn:extensionElements><spiffworkflow:properties>
+      <spiffworkflow:property name="formKey" value="{form}"/></spiffworkflow:properties></bpmn:extensionElements>
+      <bpmn:incoming>k{i}</bpmn:incoming><bpmn:outgoing>k{i + 1}</bpmn:outgoing></bpmn:userTask>"""
+             for i, form in enumerate(forms)]
+    flows = [flow(f"k{i}", f"t{i - 1}" if i else "start", f"t{i}") for i in range(len(forms))]
+    return document([START.replace("f1", "k0"), *tasks, f'<bpmn:endEvent id="done" name="结束"><bpmn:incoming>'
+                     f"k{len(forms)}</bpmn:incoming></bpmn:endEvent>", *flows,
+                     flow(f"k{len(forms)}", f"t{len(forms) - 1}", "done")], process_id="campaign_review")
+
+
+MEETINGS = ["shortlist_candidates", "shortlist_close", "group_decision_list", "chair_list_confirmation"]
+CASES += [
+    case("missing-kind", review_steps(*MEETINGS[:3]), "missing_kind", None),
+    case("duplicate-kind", review_steps(*MEETINGS, "chair_list_confirmation"), "duplicate_kind", "t4"),
+]
 EXEMPT = {"parse": "raised only when SpiffWorkflow fails on a document every other rule accepts; no such document "
                    "is known (each one found so far became a rule)"}
 
