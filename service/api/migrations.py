@@ -41,14 +41,18 @@ def _plan(body: PlanBody) -> migrations.Plan:
                               instructions=[i.model_dump() for i in body.instructions])
 
 
-def _report(reports: list[migrations.InstanceReport]) -> dict[str, Any]:
+def _report(run: migrations.Run) -> dict[str, Any]:
+    reports = run.reports
     rows = [{"id": r.instance.id, "business_key": r.instance.business_key,
              "application_id": r.application.id if r.application else None,
              "application_theme": r.application.theme if r.application else None,
              "can_move": r.can_move, "migrated": r.migrated, "moves": r.moves, "problems": r.problems}
             for r in reports]
     return {"instances": rows, "movable": sum(1 for r in reports if r.can_move),
-            "blocked": sum(1 for r in reports if not r.can_move), "migrated": sum(1 for r in reports if r.migrated)}
+            "blocked": sum(1 for r in reports if not r.can_move), "migrated": sum(1 for r in reports if r.migrated),
+            "already_on_target": run.already_on_target,
+            "batches": [{"number": b.number, "instances": b.instances, "movable": b.movable, "blocked": b.blocked,
+                         "migrated": b.migrated} for b in run.batches]}
 
 
 @bp.post("/migration/validate")

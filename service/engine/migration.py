@@ -18,6 +18,11 @@ timer. Here only what must change is touched:
   tree as an anonymous finished step (the service's history keeps its name);
 - predicted tasks (what might come next) are dropped: the engine predicts again
   from the new version when their predecessor completes.
+- an active task whose next element the new version changed leads to the new one
+  (its stale FUTURE child is replaced; the task keeps its id);
+- a running embedded subprocess (``workflow.subprocesses``) is checked and moved the
+  same way against its counterpart in the target's ``subprocess_specs``, found from
+  the alignment of the task that runs it (:func:`_parts`).
 
 :func:`check` says all of that without changing anything (the dry run); :func:`apply`
 does it. Both work on a restored workflow; the :class:`Engine` does restore and store.
@@ -114,13 +119,63 @@ def _alignment(original: Any, new: Any, registry: Any, mapping: dict[str, str]) 
     return diff, obstacles
 
 
-def check(workflow: BpmnWorkflow, new: Any, registry: Any, mapping: dict[str, str]) -> Check:
-    """What migrating ``workflow`` to ``new`` would do, and what stops it; changes nothing."""
-    diff, obstacles = _alignment(workflow.spec, new, registry, mapping)
+@dataclass(frozen=True)
+class _Part:
+    """The workflow or one of its subprocesses (an embedded ``bpmn:subProcess`` running), and where it goes."""
+    workflow: Any
+    new: Any
+    """The target version's spec for it (the process, or the subprocess's spec in ``subprocess_specs``)."""
+    mapping: dict[str, str]
+    """The explicit instructions for elements of this part (element ids are unique in a document)."""
+
+
+def _parts(workflow: BpmnWorkflow, new: Any, new_subprocesses: dict[str, Any], registry: Any,
+           mapping: dict[str, str]) -> tuple[list[_Part], list[Obstacle]]:
+    """The top workflow and each running subprocess with its target spec (SpiffWorkflow's ``diff_workflow`` pairs
+    them by the subprocess spec's name; here by the alignment of the task that runs it, so a mapped, renamed
+    subprocess element follows its mapping). A subprocess whose element has no counterpart is left out: the task
+    that runs it is active, so the top part reports it as removed (or of another type)."""
+    inner = {spec_name for spec in (workflow.subprocess_specs or {}).values() for spec_name in spec.task_specs}
+    top = {s: t for s, t in mapping.items() if s not in inner or s in workflow.spec.task_specs}
+    parts, obstacles = [_Part(workflow, new, top)], []
+    targets = {id(workflow): (new, _alignment(workflow.spec, new, registry, top)[0])}
+    for sp_id, sp in workflow.subprocesses.items():  # created parent first, so a nested one finds its parent's
+        runner = workflow.get_task_from_id(sp_id)
+        found = targets.get(id(runner.workflow))
+        if found is None:
+            continue
+        aligned = found[1].alignment.get(runner.task_spec, found[0].task_specs.get(runner.task_spec.name))
+        if aligned is None or type(aligned) is not type(runner.task_spec):
+            continue
+        target = new_subprocesses.get(getattr(aligned, "spec", None) or "")
+        if target is None:  # a called process the target does not carry
+            obstacles.append(Obstacle("subprocess", runner.task_spec.bpmn_id or "", _name(runner.task_spec)))
+            continue
+        own = {s: t for s, t in mapping.items() if s in sp.spec.task_specs}
+        parts.append(_Part(sp, target, own))
+        targets[id(sp)] = (target, _alignment(sp.spec, target, registry, own)[0])
+    return parts, obstacles
+
+
+def check(workflow: BpmnWorkflow, new: Any, registry: Any, mapping: dict[str, str],
+          new_subprocesses: dict[str, Any] | None = None) -> Check:
+    """What migrating ``workflow`` to ``new`` would do, and what stops it; changes nothing.
+
+    ``new_subprocesses``: the target's subprocess specs; each running embedded subprocess is checked against its
+    counterpart like the top level (its active tasks need counterparts of the same kind, and so on)."""
+    parts, obstacles = _parts(workflow, new, new_subprocesses or {}, registry, mapping)
     result = Check(obstacles=list(obstacles))
+    for part in parts:
+        _check_part(part.workflow, part.new, registry, part.mapping, result)
+    result.forgotten = sorted(set(result.forgotten))
+    result.dropped = sorted(set(result.dropped))
+    return result
+
+
+def _check_part(workflow: Any, new: Any, registry: Any, mapping: dict[str, str], result: Check) -> None:
+    diff, obstacles = _alignment(workflow.spec, new, registry, mapping)
+    result.obstacles.extend(obstacles)
     seen: set[str] = set()  # a multi-instance activity is one element, however many sheets it has open
-    if workflow.subprocesses:
-        result.obstacles.append(Obstacle("subprocess", "", ""))
     for task in workflow.get_tasks(skip_subprocesses=True):
         spec = task.task_spec
         aligned = diff.alignment.get(spec, new.task_specs.get(spec.name))
@@ -147,15 +202,21 @@ def check(workflow: BpmnWorkflow, new: Any, registry: Any, mapping: dict[str, st
         timer = isinstance(getattr(spec, "event_definition", None), TimerEventDefinition)
         result.moves.append(Move(spec.bpmn_id, _name(spec), aligned.bpmn_id, _name(aligned), TaskState.get_name(task.state),
                                  changes, timer and bool(changes)))
-    result.forgotten = sorted(set(result.forgotten))
-    result.dropped = sorted(set(result.dropped))
-    return result
 
 
-def apply(workflow: BpmnWorkflow, new: Any, registry: Any, mapping: dict[str, str]) -> Check:
-    """Point ``workflow`` at ``new`` (call :func:`check` first: this assumes no obstacles); the caller runs on."""
-    diff, _ = _alignment(workflow.spec, new, registry, mapping)
-    found = check(workflow, new, registry, mapping)
+def apply(workflow: BpmnWorkflow, new: Any, registry: Any, mapping: dict[str, str],
+          new_subprocesses: dict[str, Any] | None = None) -> Check:
+    """Point ``workflow`` and its running subprocesses at ``new`` (call :func:`check` first: this assumes no
+    obstacles); the caller sets the target's ``subprocess_specs`` and runs on."""
+    found = check(workflow, new, registry, mapping, new_subprocesses)
+    parts, _ = _parts(workflow, new, new_subprocesses or {}, registry, mapping)
+    diffs = [(part, _alignment(part.workflow.spec, part.new, registry, part.mapping)[0]) for part in parts]
+    for part, diff in diffs:  # every alignment is taken before any spec changes
+        _apply_part(part.workflow, part.new, diff)
+    return found
+
+
+def _apply_part(workflow: Any, new: Any, diff: SpecDiff) -> None:
     tasks = workflow.get_tasks(skip_subprocesses=True)
     predicted = [t for t in tasks if t.has_state(TaskState.PREDICTED_MASK)]
     for task in predicted:  # the engine predicts again from the new version
@@ -178,15 +239,38 @@ def apply(workflow: BpmnWorkflow, new: Any, registry: Any, mapping: dict[str, st
                 isinstance(getattr(aligned, "event_definition", None), TimerEventDefinition):
             timers_to_reset.append(task)
     workflow.spec = new
+    _follow_new_outputs(workflow)
     _add_new_boundary_events(workflow)
     for task in timers_to_reset:
         task.reset_branch(None)
     if workflow.last_task is not None and workflow.last_task.id not in workflow.tasks:
         workflow.last_task = None
-    return found
 
 
-def _add_new_boundary_events(workflow: BpmnWorkflow) -> None:
+def _follow_new_outputs(workflow: Any) -> None:
+    """An active task whose next element the new version changed (a task added after it, one removed) leads there.
+
+    SpiffWorkflow made the active task's successor a FUTURE child when the task became ready, and completing the
+    task only runs its children: a child the new version no longer has after it is removed, with its subtree, and
+    the new successors are added. Nothing else is touched (the active tasks keep their ids)."""
+    for task in workflow.get_tasks(skip_subprocesses=True, state=TaskState.READY | TaskState.WAITING | TaskState.STARTED):
+        if isinstance(task.task_spec, LoopTask):
+            continue  # its children are its instances, not its outputs
+        outputs = list(task.task_spec.outputs)
+        stale = [c for c in task.children if c.has_state(TaskState.FUTURE | TaskState.PREDICTED_MASK)
+                 and not c.triggered and c.task_spec not in outputs]
+        if not stale:
+            continue
+        for child in stale:
+            workflow._remove_task(child.id)
+        present = {c.task_spec for c in task.children}
+        for output in outputs:
+            if output not in present:  # and what follows it, as SpiffWorkflow predicts a branch it takes
+                child = task._add_child(output, TaskState.FUTURE)
+                output._predict(child, mask=TaskState.FUTURE | TaskState.PREDICTED_MASK)
+
+
+def _add_new_boundary_events(workflow: Any) -> None:
     """A boundary event the new version attaches to an active task starts waiting now."""
     for split in workflow.get_tasks(skip_subprocesses=True, state=TaskState.COMPLETED):
         if not isinstance(split.task_spec, BoundaryEventSplit):

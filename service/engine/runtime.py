@@ -365,16 +365,24 @@ class Engine:
     def migration_defaults(self, *, spec_key: str, spec_json: SpecSource, target_key: str,
                            target_json: SpecSource) -> dict[str, str | None]:
         """Each element of the source version and its counterpart in the target (same id, else by structure)."""
-        source, _ = self._spec(spec_key, spec_json)
-        target, _ = self._spec(target_key, target_json)
-        return migration.default_mapping(source, target, _REGISTRY)
+        source, source_subprocesses = self._spec(spec_key, spec_json)
+        target, target_subprocesses = self._spec(target_key, target_json)
+        out = migration.default_mapping(source, target, _REGISTRY)
+        for name, spec in source_subprocesses.items():  # an embedded subprocess's elements, against its counterpart
+            counterpart = target_subprocesses.get(name)
+            if counterpart is not None:
+                out.update(migration.default_mapping(spec, counterpart, _REGISTRY))
+            else:
+                out.update({s.bpmn_id: None for s in spec.task_specs.values()
+                            if getattr(s, "bpmn_id", None) and s.bpmn_id not in out})
+        return out
 
     def check_migration(self, *, spec_key: str, spec_json: SpecSource, state_json: str, target_key: str,
                         target_json: SpecSource, mapping: dict[str, str]) -> migration.Check:
         """The dry run: what migrating this state would do, and what stops it (``obstacles``); changes nothing."""
         workflow, _, memo = self._restore(spec_key, spec_json, state_json)
-        target, _ = self._spec(target_key, target_json)
-        found = migration.check(workflow, target, _REGISTRY, mapping)
+        target, target_subprocesses = self._spec(target_key, target_json)
+        found = migration.check(workflow, target, _REGISTRY, mapping, target_subprocesses)
         self._put(spec_key, state_json, workflow, memo)
         return found
 
@@ -384,13 +392,13 @@ class Engine:
         """Move the state to the target version and run on; raises :class:`MigrationRefused` with the obstacles."""
         workflow, env, _ = self._restore(spec_key, spec_json, state_json)
         target, target_subprocesses = self._spec(target_key, target_json)
-        found = migration.check(workflow, target, _REGISTRY, mapping)
+        found = migration.check(workflow, target, _REGISTRY, mapping, target_subprocesses)
         if found.obstacles:
             raise MigrationRefused(found.obstacles)
         memo = SnapshotMemo()  # every task's spec changes: no fragment of the old state is reused
 
         def act() -> None:
-            migration.apply(workflow, target, _REGISTRY, mapping)
+            migration.apply(workflow, target, _REGISTRY, mapping, target_subprocesses)
             workflow.subprocess_specs = target_subprocesses
 
         result = self._advance(workflow, env, memo, act, calendar, grace_working_days)

@@ -263,10 +263,18 @@ def scan(workflow: BpmnWorkflow) -> Scan:
 
 
 def tasks_in(workflow: BpmnWorkflow, state: int) -> list[Any]:
-    """``get_tasks(state=...)`` over the workflow and each of its subprocesses."""
+    """``get_tasks(state=...)`` over the workflow and each of its subprocesses, each task once.
+
+    The workflow's own iterator already descends into a running subprocess, so a task found there and again in
+    the subprocess's own walk is one task (listed twice, a user task inside an embedded subprocess became two
+    task rows with the same engine id, and the instance could not start)."""
     found = list(workflow.get_tasks(state=state))
+    seen = {t.id for t in found}
     for sub in workflow.subprocesses.values():
-        found.extend(sub.get_tasks(state=state))
+        for task in sub.get_tasks(state=state):
+            if task.id not in seen:
+                seen.add(task.id)
+                found.append(task)
     return found
 
 

@@ -119,16 +119,32 @@ def ended_timers(session: Session, instance_id: int) -> list[Timer]:
 
 
 def active_on_definition(session: Session, definition_id: int, *, campaign_id: int | None = None,
-                         instance_ids: Iterable[int] | None = None, limit: int = 2000) -> list[tuple[ProcessInstance, Application | None]]:
-    """The active instances running ``definition_id`` (of one campaign, or these ids), with their applications, oldest first."""
+                         instance_ids: Iterable[int] | None = None, limit: int = 2000,
+                         after_id: int = 0) -> list[tuple[ProcessInstance, Application | None]]:
+    """The active instances running ``definition_id`` (of one campaign, or these ids), with their applications, oldest
+    first; ``after_id``: only those with a higher id (the next batch)."""
     query = (select(ProcessInstance, Application).outerjoin(Application, Application.instance_id == ProcessInstance.id)
-             .where(ProcessInstance.definition_id == definition_id, ProcessInstance.status == "active")
+             .where(ProcessInstance.definition_id == definition_id, ProcessInstance.status == "active",
+                    ProcessInstance.id > after_id)
              .order_by(ProcessInstance.id).limit(limit))
     if campaign_id is not None:
         query = query.where(Application.campaign_id == campaign_id)
     if instance_ids is not None:
         query = query.where(ProcessInstance.id.in_(list(instance_ids)))
     return [(row[0], row[1]) for row in session.execute(query)]
+
+
+def count_active_on_definition(session: Session, definition_id: int, *, campaign_id: int | None = None,
+                               instance_ids: Iterable[int] | None = None) -> int:
+    """How many active instances of one campaign (or of these ids) run ``definition_id``."""
+    query = (select(func.count()).select_from(ProcessInstance)
+             .outerjoin(Application, Application.instance_id == ProcessInstance.id)
+             .where(ProcessInstance.definition_id == definition_id, ProcessInstance.status == "active"))
+    if campaign_id is not None:
+        query = query.where(Application.campaign_id == campaign_id)
+    if instance_ids is not None:
+        query = query.where(ProcessInstance.id.in_(list(instance_ids)))
+    return session.scalar(query) or 0
 
 
 def count_active_by_definition(session: Session, definition_ids: Iterable[int]) -> dict[int, int]:

@@ -88,11 +88,23 @@ class InstanceReportRead(Read):
     problems: list[str]
 
 
+class MigrationBatchRead(Read):
+    number: int = Field(description="1, 2, …: the batches of one run, in the order they were read (by instance id)")
+    instances: int
+    movable: int
+    blocked: int
+    migrated: int
+
+
 class MigrationReportRead(Read):
     instances: list[InstanceReportRead]
     movable: int
     blocked: int
     migrated: int
+    already_on_target: int = Field(description="Matching instances that run the target version already (moved by "
+                                               "an earlier run): a second run skips them")
+    batches: list[MigrationBatchRead] = Field(description="The progress of the run, batch by batch (at most 500 "
+                                                          "instances each, every instance in its own transaction)")
 
 
 class ModificationInstruction(Body):

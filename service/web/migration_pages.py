@@ -51,6 +51,7 @@ def migrations_page() -> Any:
     errors: list[dict[str, str]] = []
     plan: dict[str, Any] | None = None
     report: list[migrations.InstanceReport] | None = None
+    run: migrations.Run | None = None
     ran = False
     status = 200
     if source_id and target_id and source_id != target_id:
@@ -68,21 +69,22 @@ def migrations_page() -> Any:
             given = migrations.plan_of(session=db(), source_id=source_id, target_id=target_id,
                                        instructions=[{"source": s, "target": t} for s, t in mapping.items()])
             if request.form.get("action") == "execute":
-                report = migrations.migrate(session=db(), services=_services(), user=me, plan=given,
-                                            reason=request.form.get("reason", ""), campaign_id=campaign_id)
-                ran = True
+                run = migrations.migrate(session=db(), services=_services(), user=me, plan=given,
+                                         reason=request.form.get("reason", ""), campaign_id=campaign_id)
+                report, ran = run.reports, True
                 moved = sum(1 for r in report if r.migrated)
                 flash(_("已迁移 {moved} 个实例，{left} 个未迁移", moved=moved, left=len(report) - moved),
                       "ok" if moved == len(report) else "error")
             else:
-                report = migrations.validate(session=db(), services=_services(), user=me, plan=given,
-                                             campaign_id=campaign_id)
+                run = migrations.validate(session=db(), services=_services(), user=me, plan=given,
+                                          campaign_id=campaign_id)
+                report = run.reports
         except ValidationFailed as exc:
             errors, status = exc.errors, 422
     return render_template(
         "migrations.html", keys=keys, key=key, versions=versions, source_id=source_id, target_id=target_id,
         campaign_id=campaign_id, campaign_list=campaigns.list_campaigns(db(), me), plan=plan, mapping=mapping,
-        report=report, ran=ran, errors=errors, reason=request.form.get("reason", "")), status
+        report=report, run=run, batch_size=migrations.BATCH_SIZE, ran=ran, errors=errors, reason=request.form.get("reason", "")), status
 
 
 @bp.post("/instances/<int:instance_id>/modification")

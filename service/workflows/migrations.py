@@ -7,7 +7,8 @@ as SpiffWorkflow's diff does), plus explicit instructions for renamed elements. 
 the dry run: for every active instance on the source version (of one campaign, or these ids) what
 will happen to each active element, and which instances cannot move and why, in words.
 :func:`migrate` (Camunda's ``execute``) migrates them one by one, each in its own transaction and audited
-(``migrate_instance``); an instance that fails (it moved on since the dry run, its state cannot be
+(``migrate_instance``), batch after batch (:data:`BATCH_SIZE`: no cap on a run; a second run skips what moved
+already); an instance that fails (it moved on since the dry run, its state cannot be
 read, a row changed meanwhile) is rolled back and left as it was, and the others go on. The indexed
 rows follow the engine: task rows keep their ids and take the target's element, name, role, form and
 stage; timers the target changed are re-planned, dropped ones cancelled; waiting message rows follow.
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any, Callable, Literal
+from typing import Any, Callable, Iterator, Literal
 
 from sqlalchemy.orm import Session
 
@@ -42,12 +43,14 @@ from service.workflows.services import Services
 
 LOGGER = logging.getLogger(__name__)
 REASON_MAX = 500
-MAX_INSTANCES = 2000
+BATCH_SIZE = 500
+"""Instances read per batch: a run of any size goes through every matching instance, batch after batch (each
+instance still in its own transaction), so no call has to hold thousands of instances at once."""
 
 OBSTACLES: dict[str, str] = {
     "removed": N_("办理中的环节“{name}”在目标版本中不存在：请在映射中为它指定目标版本的环节"),
     "type_changed": N_("环节“{name}”映射到的“{target}”是另一种环节，不能迁移"),
-    "subprocess": N_("实例含有子流程，暂不支持迁移"),
+    "subprocess": N_("子流程“{name}”在目标版本中没有对应的流程定义，不能迁移"),
     "unknown_source": N_("映射中的源环节 {element} 在源版本中不存在"),
     "unknown_target": N_("映射中的目标环节 {target} 在目标版本中不存在"),
     "not_active": N_("环节“{name}”当前没有在办理"),
@@ -80,6 +83,32 @@ class InstanceReport:
     @property
     def can_move(self) -> bool:
         return not self.problems
+
+
+@dataclass
+class Batch:
+    """One batch of a run: how many instances it read, how many moved (or could), how many could not."""
+    number: int
+    instances: int
+    movable: int
+    blocked: int
+    migrated: int
+
+
+@dataclass
+class Run:
+    """A dry run or a run over every matching instance: per instance, and per batch (the progress made).
+
+    ``already_on_target``: matching instances that run the target version already (migrated by an earlier run,
+    which a second run therefore skips)."""
+    reports: list[InstanceReport] = field(default_factory=list)
+    batches: list[Batch] = field(default_factory=list)
+    already_on_target: int = 0
+
+    def add(self, reports: list[InstanceReport]) -> None:
+        self.reports.extend(reports)
+        self.batches.append(Batch(len(self.batches) + 1, len(reports), sum(1 for r in reports if r.can_move),
+                                  sum(1 for r in reports if not r.can_move), sum(1 for r in reports if r.migrated)))
 
 
 def _allowed(user: User) -> None:
@@ -151,14 +180,25 @@ def plan_of(*, session: Session, source_id: int, target_id: int, instructions: l
     return Plan(source, target, mapping)
 
 
-def _instances(session: Session, plan: Plan, campaign_id: int | None,
-               instance_ids: list[int] | None) -> list[tuple[ProcessInstance, Application | None]]:
-    found = instance_repo.active_on_definition(session, plan.source.id, campaign_id=campaign_id,
-                                               instance_ids=instance_ids, limit=MAX_INSTANCES + 1)
-    if len(found) > MAX_INSTANCES:
-        raise ValidationFailed([{"field": "campaign_id", "message": _(
-            "一次最多迁移 {count} 个实例：请按评比活动分批迁移", count=MAX_INSTANCES)}])
-    return found
+def _batches(session: Session, plan: Plan, campaign_id: int | None,
+             instance_ids: list[int] | None) -> Iterator[list[tuple[ProcessInstance, Application | None]]]:
+    """Every active instance on the source version (of one campaign, or these ids), :data:`BATCH_SIZE` at a time,
+    by id. An instance that stays behind (it cannot move, or failed) is not read again by the same run."""
+    after = 0
+    while True:
+        found = instance_repo.active_on_definition(session, plan.source.id, campaign_id=campaign_id,
+                                                   instance_ids=instance_ids, limit=BATCH_SIZE, after_id=after)
+        if not found:
+            return
+        after = found[-1][0].id
+        yield found
+        if len(found) < BATCH_SIZE:
+            return
+
+
+def _new_run(session: Session, plan: Plan, campaign_id: int | None, instance_ids: list[int] | None) -> Run:
+    return Run(already_on_target=instance_repo.count_active_on_definition(
+        session, plan.target.id, campaign_id=campaign_id, instance_ids=instance_ids))
 
 
 def _obstacle(o: Obstacle) -> str:
@@ -208,28 +248,35 @@ def _check_one(services: Services, plan: Plan, instance: ProcessInstance) -> tup
 
 
 def validate(*, session: Session, services: Services, user: User, plan: Plan, campaign_id: int | None = None,
-             instance_ids: list[int] | None = None) -> list[InstanceReport]:
+             instance_ids: list[int] | None = None) -> Run:
     """The dry run (Camunda's ``validate``): per instance, what will happen, or why it cannot move."""
     _allowed(user)
-    reports = []
-    for instance, application in _instances(session, plan, campaign_id, instance_ids):
-        found, problems = _check_one(services, plan, instance)
-        reports.append(InstanceReport(instance, application, _describe(found, plan) if found else [], problems))
-    session.rollback()  # nothing written; release what was read
-    return reports
+    run = _new_run(session, plan, campaign_id, instance_ids)
+    for batch in _batches(session, plan, campaign_id, instance_ids):
+        reports = []
+        for instance, application in batch:
+            found, problems = _check_one(services, plan, instance)
+            reports.append(InstanceReport(instance, application, _describe(found, plan) if found else [], problems))
+        run.add(reports)
+        session.rollback()  # nothing written; release what was read
+    return run
 
 
 def migrate(*, session: Session, services: Services, user: User, plan: Plan, reason: str,
-            campaign_id: int | None = None, instance_ids: list[int] | None = None) -> list[InstanceReport]:
-    """Migrate every instance the dry run would list, each in its own transaction; failures stay untouched."""
+            campaign_id: int | None = None, instance_ids: list[int] | None = None) -> Run:
+    """Migrate every instance the dry run would list, batch by batch, each instance in its own transaction;
+    failures stay untouched. A second run finds only what stayed behind (the others run the target version)."""
     _allowed(user)
     reason = _reason(reason)
-    targets = [(i.id, a.id if a else None) for i, a in _instances(session, plan, campaign_id, instance_ids)]
+    run = _new_run(session, plan, campaign_id, instance_ids)
     session.rollback()
-    reports = []
-    for instance_id, _application_id in targets:
-        reports.append(_migrate_one(session, services, user, plan, instance_id, reason))
-    return reports
+    for batch in _batches(session, plan, campaign_id, instance_ids):
+        targets = [i.id for i, _a in batch]
+        session.rollback()
+        run.add([_migrate_one(session, services, user, plan, instance_id, reason) for instance_id in targets])
+        LOGGER.info("migration %s -> %s: batch %d done (%d instances, %d migrated)", plan.source.id, plan.target.id,
+                    len(run.batches), len(targets), run.batches[-1].migrated)
+    return run
 
 
 def _reason(reason: str | None) -> str:

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from sqlalchemy import select, text
 
 from service.config import ROOT
 from service.models import AuditRecord, ProcessInstance, Task, Timer
 from tests.api_client import Api
+from service.workflows import migrations
 from tests.integration import flows
 
 BPMN = (ROOT / "processes" / "innovation_appraisal.bpmn").read_bytes()
@@ -25,6 +27,70 @@ RENAMED = (BPMN.replace(b'id="leader_signoff"', b'id="signoff_by_leader"')
            .replace(b">leader_signoff<", b">signoff_by_leader<")
            .replace(b'bpmnElement="leader_signoff"', b'bpmnElement="signoff_by_leader"')
            .replace('name="主要领导签字"'.encode(), 'name="单位主要领导签字"'.encode()))
+
+
+# A process drawn as SpiffArena or Camunda Modeler may draw one: its review is an embedded subprocess with a user
+# task inside (the office checks the record); the lane names the role of the inner elements too.
+SUB_V1 = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+                  xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core"
+                  id="sub_review_defs" targetNamespace="http://bpmn.io/schema/bpmn">
+  <bpmn:process id="sub_review" name="子流程复核" isExecutable="true">
+    <bpmn:laneSet id="lanes">
+      <bpmn:lane id="office" name="评比办公室">
+        <bpmn:flowNodeRef>start</bpmn:flowNodeRef>
+        <bpmn:flowNodeRef>review</bpmn:flowNodeRef>
+        <bpmn:flowNodeRef>inner_start</bpmn:flowNodeRef>
+        <bpmn:flowNodeRef>check_record</bpmn:flowNodeRef>
+        <bpmn:flowNodeRef>inner_end</bpmn:flowNodeRef>
+        <bpmn:flowNodeRef>end</bpmn:flowNodeRef>
+      </bpmn:lane>
+    </bpmn:laneSet>
+    <bpmn:startEvent id="start" name="开始"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:subProcess id="review" name="子流程审核">
+      <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
+      <bpmn:startEvent id="inner_start" name="子流程开始"><bpmn:outgoing>s1</bpmn:outgoing></bpmn:startEvent>
+      <bpmn:userTask id="check_record" name="核对讲述记录">
+        <bpmn:extensionElements><spiffworkflow:properties>
+          <spiffworkflow:property name="formKey" value="presentation"/>
+          <spiffworkflow:property name="dueIn" value="P5WD"/>
+        </spiffworkflow:properties></bpmn:extensionElements>
+        <bpmn:incoming>s1</bpmn:incoming><bpmn:outgoing>s2</bpmn:outgoing></bpmn:userTask>
+      <bpmn:endEvent id="inner_end" name="子流程结束"><bpmn:incoming>s2</bpmn:incoming></bpmn:endEvent>
+      <bpmn:sequenceFlow id="s1" sourceRef="inner_start" targetRef="check_record"/>
+      <bpmn:sequenceFlow id="s2" sourceRef="check_record" targetRef="inner_end"/>
+    </bpmn:subProcess>
+    <bpmn:endEvent id="end" name="结束"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="review"/>
+    <bpmn:sequenceFlow id="f2" sourceRef="review" targetRef="end"/>
+  </bpmn:process>
+</bpmn:definitions>
+"""
+SECOND = """<bpmn:userTask id="confirm_record" name="确认讲述记录">
+        <bpmn:extensionElements><spiffworkflow:properties>
+          <spiffworkflow:property name="formKey" value="presentation"/>
+        </spiffworkflow:properties></bpmn:extensionElements>
+        <bpmn:incoming>s2</bpmn:incoming><bpmn:outgoing>s3</bpmn:outgoing></bpmn:userTask>
+      <bpmn:endEvent id="inner_end" name="子流程结束"><bpmn:incoming>s3</bpmn:incoming></bpmn:endEvent>
+      <bpmn:sequenceFlow id="s3" sourceRef="confirm_record" targetRef="inner_end"/>"""
+# version 2: the subprocess gained a task after the one instances wait at
+SUB_GAINED = (SUB_V1.replace('<bpmn:endEvent id="inner_end" name="子流程结束"><bpmn:incoming>s2</bpmn:incoming></bpmn:endEvent>', SECOND)
+              .replace('targetRef="inner_end"/>\n    </bpmn:subProcess>', 'targetRef="inner_end"/>\n    </bpmn:subProcess>')
+              .replace('<bpmn:sequenceFlow id="s2" sourceRef="check_record" targetRef="inner_end"/>',
+                       '<bpmn:sequenceFlow id="s2" sourceRef="check_record" targetRef="confirm_record"/>')
+              .replace("<bpmn:flowNodeRef>inner_end</bpmn:flowNodeRef>",
+                       "<bpmn:flowNodeRef>confirm_record</bpmn:flowNodeRef>\n        <bpmn:flowNodeRef>inner_end</bpmn:flowNodeRef>"))
+# version 3: the task inside the subprocess is gone (its start leads to its end): an instance waiting there cannot move
+SUB_DROPPED = (SUB_V1.replace('''      <bpmn:userTask id="check_record" name="核对讲述记录">
+        <bpmn:extensionElements><spiffworkflow:properties>
+          <spiffworkflow:property name="formKey" value="presentation"/>
+          <spiffworkflow:property name="dueIn" value="P5WD"/>
+        </spiffworkflow:properties></bpmn:extensionElements>
+        <bpmn:incoming>s1</bpmn:incoming><bpmn:outgoing>s2</bpmn:outgoing></bpmn:userTask>
+''', "").replace('<bpmn:sequenceFlow id="s1" sourceRef="inner_start" targetRef="check_record"/>', '<bpmn:sequenceFlow id="s1" sourceRef="inner_start" targetRef="inner_end"/>')
+  .replace('<bpmn:sequenceFlow id="s2" sourceRef="check_record" targetRef="inner_end"/>', '')
+  .replace('<bpmn:incoming>s2</bpmn:incoming></bpmn:endEvent>\n      <bpmn:sequenceFlow id="s1"', '<bpmn:incoming>s1</bpmn:incoming></bpmn:endEvent>\n      <bpmn:sequenceFlow id="s1"')
+  .replace("<bpmn:flowNodeRef>check_record</bpmn:flowNodeRef>\n        ", ""))
 
 
 def _deploy(api: Api, xml: bytes) -> dict[str, Any]:
@@ -251,3 +317,95 @@ def test_scoring_sheets_and_a_changed_timer_move_with_their_instances(app: Any) 
     flows.confirm(api, scoring)
     flows.finalise(api, scoring)
     assert api.get(f"/api/applications/{scoring}", "res_office1")["status"] == "awarded"
+
+
+def _start_sub_reviews(api: Api, count: int) -> list[int]:
+    return [api.post("/api/process-definitions/key/sub_review/start", "res_office1", expect=201,
+                     json={"business_key": f"sub-review-{i}", "variables": {}})["id"] for i in range(count)]
+
+
+def _sub_task(app: Any, instance_id: int) -> Task:
+    with app.extensions["appraisal.sessions"]() as s:
+        [task] = s.scalars(select(Task).where(Task.instance_id == instance_id, Task.state == "open"))
+        s.expunge(task)
+        return task
+
+
+def test_an_instance_waiting_inside_an_embedded_subprocess_moves_and_keeps_its_task(app: Any) -> None:
+    """The subprocess gained a task after the one the instance waits at: the instance moves, its open task row keeps
+    its id, claim and due date, and the new task follows. A version without that task cannot take it: the dry run
+    names the element."""
+    api = Api(app)
+    v1 = _deploy(api, SUB_V1.encode())["id"]
+    [instance_id] = _start_sub_reviews(api, 1)
+    waiting = _sub_task(app, instance_id)
+    assert waiting.element_id == "check_record" and waiting.due_at is not None
+    api.post(f"/api/tasks/{waiting.id}/claim", "res_office1")
+    waiting = _sub_task(app, instance_id)
+    v2 = _deploy(api, SUB_GAINED.encode())["id"]
+    v3 = _deploy(api, SUB_DROPPED.encode())["id"]
+
+    generated = api.post("/api/migration/generate", "process_admin",
+                         json={"source_definition_id": v1, "target_definition_id": v3})
+    assert {"source": "check_record", "source_name": "核对讲述记录"} in generated["unmapped"]
+    dropped = {"source_definition_id": v1, "target_definition_id": v3, "instructions": []}
+    dry = api.post("/api/migration/validate", "process_admin",
+                   json={"plan": dropped, "process_instance_ids": [instance_id]})
+    assert dry["blocked"] == 1 and dry["instances"][0]["problems"] == [
+        "办理中的环节“核对讲述记录”在目标版本中不存在：请在映射中为它指定目标版本的环节"]
+    refused = api.post("/api/migration/execute", "process_admin",
+                       json={"plan": dropped, "process_instance_ids": [instance_id], "reason": "删除核对"})
+    assert refused["migrated"] == 0 and _rows(app, instance_id)["definition_id"] == v1
+
+    gained = {"source_definition_id": v1, "target_definition_id": v2, "instructions": []}
+    dry = api.post("/api/migration/validate", "process_admin",
+                   json={"plan": gained, "process_instance_ids": [instance_id]})
+    assert dry["movable"] == 1, dry
+    assert "“核对讲述记录”留在原处" in dry["instances"][0]["moves"]
+    done = api.post("/api/migration/execute", "process_admin",
+                    json={"plan": gained, "process_instance_ids": [instance_id], "reason": "子流程增加确认环节"})
+    assert done["migrated"] == 1, done
+    moved = _sub_task(app, instance_id)
+    assert (moved.id, moved.element_id, moved.assignee_id, moved.due_at) == (
+        waiting.id, "check_record", waiting.assignee_id, waiting.due_at) and moved.assignee_id is not None
+    assert _rows(app, instance_id)["definition_id"] == v2
+
+    record = {"presentation_date": "2026-12-28", "presenter": "组长", "presentation_notes": "核对无误。"}
+    api.post(f"/api/tasks/{moved.id}/complete", "res_office1", json=record)
+    added = _sub_task(app, instance_id)
+    assert added.element_id == "confirm_record" and added.name == "确认讲述记录"
+    api.post(f"/api/tasks/{added.id}/complete", "res_office1", json=record)
+    assert api.get(f"/api/process-instances/{instance_id}", "res_office1")["status"] == "completed"
+
+
+def test_bulk_migration_goes_through_every_instance_in_batches_and_a_second_run_skips_the_moved(
+        app: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No cap on a run: every instance on the version, batch after batch (here of 2), each in its own transaction;
+    the response shows the batches; an instance that failed stays and a second run moves only it."""
+    monkeypatch.setattr(migrations, "BATCH_SIZE", 2)
+    api = Api(app)
+    v1 = _deploy(api, SUB_V1.encode())["id"]
+    ids = _start_sub_reviews(api, 5)
+    v2 = _deploy(api, SUB_GAINED.encode())["id"]
+    plan = {"source_definition_id": v1, "target_definition_id": v2, "instructions": []}
+
+    dry = api.post("/api/migration/validate", "process_admin", json={"plan": plan})  # by version: every instance
+    assert dry["movable"] == 5 and [b["instances"] for b in dry["batches"]] == [2, 2, 1]
+    assert dry["already_on_target"] == 0 and dry["migrated"] == 0
+
+    before = _rows(app, ids[3])
+    _refuse_updates_of(app, ids[3])
+    try:
+        first = api.post("/api/migration/execute", "process_admin", json={"plan": plan, "reason": "分批迁移"})
+    finally:
+        _drop_trigger(app)
+    assert [(b["number"], b["instances"], b["migrated"]) for b in first["batches"]] == [(1, 2, 2), (2, 2, 1), (3, 1, 1)]
+    assert first["migrated"] == 4 and first["already_on_target"] == 0
+    assert _rows(app, ids[3]) == before  # the failed one is untouched
+
+    second = api.post("/api/migration/execute", "process_admin", json={"plan": plan, "reason": "分批迁移（续）"})
+    assert second["already_on_target"] == 4 and [r["id"] for r in second["instances"]] == [ids[3]]
+    assert second["migrated"] == 1 and len(second["batches"]) == 1
+    third = api.post("/api/migration/execute", "process_admin", json={"plan": plan, "reason": "再次运行"})
+    assert third["already_on_target"] == 5 and third["instances"] == [] and third["batches"] == []
+    assert len(_audits(app, "migrate_instance")) == 5
