@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from service.catalogue import _
-from service import clock
+from service import clock, work_kinds
 from service.auth import policies, visibility
 from service.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from service.models import Campaign, CampaignScorer, User
@@ -92,7 +92,7 @@ def setting_errors(session: Session, *, year: Any, name: Any, criteria: Any, gra
 def create_campaign(*, session: Session, user: User | None, year: int, name: str, criteria: list[dict],
                     grades: list[str], no_award_grade: str, scorer_ids: list[int],
                     opens_at: datetime | None = None, closes_at: datetime | None = None,
-                    process_key: str = "innovation_appraisal", max_applications_per_unit: int | None = None,
+                    process_key: str = work_kinds.APPRAISAL_PROCESS, max_applications_per_unit: int | None = None,
                     reminders: dict[str, Any] | None = None, opened: bool = False, commit: bool = True,
                     forms: FormRegistry | None = None, **settings: Any) -> Campaign:
     """Create a year's campaign; the window defaults to 25–31 December.

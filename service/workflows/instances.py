@@ -10,7 +10,7 @@ from typing import Any, Callable
 from sqlalchemy.orm import Session
 
 from service.catalogue import _
-from service import clock
+from service import clock, work_kinds
 from service.engine import EngineError, StepResult
 from service.engine.errors import ExecutionError
 from service.auth import policies
@@ -111,9 +111,9 @@ def start_by_key(*, session: Session, services: Services, user: Any, key: str, b
 
     if not policies.can_start_directly(user):
         raise Forbidden(policies.DENIED[policies.can_start_directly])
-    if key == "innovation_appraisal":
+    if key == work_kinds.APPRAISAL_PROCESS:
         raise Conflict(_("评比流程实例通过创建申报启动（POST /api/applications）"))
-    if key == "campaign_review":
+    if key == work_kinds.REVIEW_PROCESS:
         raise Conflict(_("评比活动的评审在第一个项目提交会议时开始"))
     definition = latest_definition(session, key)
     if definition is None:
