@@ -37,7 +37,7 @@ def get(key: str) -> dict:
 @bp.put("/forms/<key>")
 @operation("Deploy a new version of a form schema (process administrators); the latest version's schema again "
            "deploys nothing and answers that version", body=FormDeploy, ok=201,
-           response=FormDeployed, path=_KEY, errors=(400, 401, 403), allowed=policies.can_deploy)
+           response=FormDeployed, path=_KEY, errors=(400, 401, 403, 409), allowed=policies.can_deploy)
 def deploy(key: str, body: FormDeploy) -> tuple[dict, int]:
     row = forms.deploy_form(session=session(), registry=services().forms, user=current_user(), key=key,
                             schema=body.schema_)

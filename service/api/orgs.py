@@ -38,7 +38,7 @@ def list_(query: OrgUnitQuery) -> dict:
 
 
 @bp.post("/org-units")
-@operation("Create a unit (office)", body=OrgUnitCreate, ok=201, response=OrgUnitRead, errors=(401, 403, 422),
+@operation("Create a unit (office)", body=OrgUnitCreate, ok=201, response=OrgUnitRead, errors=(401, 403, 409, 422),
            allowed=policies.can_manage_org)
 def create_unit(body: OrgUnitCreate) -> tuple[dict, int]:
     unit = orgs.create_unit(session=session(), user=current_user(), code=body.code, name=body.name, type=body.type,
@@ -75,7 +75,7 @@ def list_people(query: PersonQuery) -> dict:
 
 @bp.post("/users")
 @operation("Create a person with roles in their unit; they are sent a one-time link to set a password (office)",
-           body=PersonCreate, ok=201, response=PersonRead, errors=(401, 403, 422), allowed=policies.can_manage_org)
+           body=PersonCreate, ok=201, response=PersonRead, errors=(401, 403, 409, 422), allowed=policies.can_manage_org)
 def create_person(body: PersonCreate) -> tuple[dict, int]:
     person, _ = orgs.create_person(session=session(), user=current_user(), username=body.username,
                                    display_name=body.display_name, unit_id=body.unit_id, roles=list(body.roles),

@@ -16,9 +16,11 @@ import pytest
 from sqlalchemy import create_engine, event, func, select, text
 from sqlalchemy.orm import Session
 
-from service.models import AuditRecord, Campaign, OrgUnit, ShortlistView, Task, User
+from service.models import (AuditRecord, Campaign, FormDefinition, OrgUnit, ProcessDefinition, ShortlistView, Task,
+                            User)
 from tests.api_client import Api
 from tests.integration import flows
+from tests.integration.test_migration import SUB_V1
 
 
 def test_a_unique_violation_is_told_apart_from_other_constraints_on_both_databases(pg_only_url: str) -> None:
@@ -151,6 +153,18 @@ def _campaign(name: str) -> Callable[[Api, dict[str, Any]], Any]:
         "criteria": [{"code": "innovation", "name": "创新性", "weight": 1, "max": 100}]})
 
 
+def _form(title: str) -> Callable[[Api, dict[str, Any]], Any]:
+    return lambda api, w: api.call("PUT", "/api/forms/race_record", "process_admin", None, json={"schema": {
+        "title": title, "type": "object", "additionalProperties": False, "required": ["note"],
+        "properties": {"note": {"type": "string", "maxLength": 200, "title": "记录"}}}})
+
+
+def _process(name: str) -> Callable[[Api, dict[str, Any]], Any]:
+    xml = SUB_V1.replace('name="子流程复核"', f'name="{name}"').encode()
+    return lambda api, w: api.call("POST", "/api/process-definitions?comment=race", "process_admin", None, data=xml,
+                                   content_type="application/xml")
+
+
 RACES = {
     # two tabs: the member's view on the item, recorded twice at once (the 500 this class was found by)
     "shortlist_views": Race(
@@ -170,6 +184,16 @@ RACES = {
         "campaigns", lambda api, app: {}, _campaign("2031年度评比（甲）"), _campaign("2031年度评比（乙）"), 201,
         lambda s, w: list(s.scalars(select(Campaign.name).where(Campaign.year == 2031,
                                                                  Campaign.owner_unit_id.is_(None)))), "create"),
+    # two administrators publish a form at once: both read the same newest version and take the next one
+    "form_definitions": Race(
+        "form_definitions", lambda api, app: {}, _form("讲述记录（甲）"), _form("讲述记录（乙）"), 201,
+        lambda s, w: list(s.scalars(select(FormDefinition.version).where(FormDefinition.key == "race_record"))),
+        "deploy_form"),
+    # two deploys of one process at once: both take the next version number
+    "process_definitions": Race(
+        "process_definitions", lambda api, app: {}, _process("子流程复核（甲）"), _process("子流程复核（乙）"), 201,
+        lambda s, w: list(s.scalars(select(ProcessDefinition.version).where(ProcessDefinition.key == "sub_review"))),
+        "deploy"),
 }
 
 
@@ -178,7 +202,7 @@ def test_a_check_then_insert_that_loses_its_race_is_a_409_and_nothing_of_it_is_k
     case = RACES[race]
     api = Api(pg_app)
     world = case.setup(api, pg_app)
-    for user in ("lg_member1", "res_office1"):
+    for user in ("lg_member1", "res_office1", "process_admin"):
         api.login(user)
     sessions = pg_app.extensions["appraisal.sessions"]
     with sessions() as s:
