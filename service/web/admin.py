@@ -160,11 +160,11 @@ def forms_admin() -> str:
 @login_required
 def form_editor(key: str) -> str:
     """The visual form editor (form-js) on form ``key``; it loads and saves through /api/forms/{key}/formjs."""
-    from service.workflows import forms
+    from service.workflows import forms, formjs
 
     _admin()
     forms.formjs_of(session=db(), registry=current_app.extensions["appraisal.services"].forms, key=key)  # 404/422 early
-    return render_template("form_editor.html", key=key)
+    return render_template("form_editor.html", key=key, hidden_entries=formjs.hidden_panel_entries())
 
 
 @bp.get("/admin/forms/design")

@@ -32,13 +32,15 @@ class Field:
 
 def fields_for(schema: dict[str, Any], values: dict[str, Any] | None = None,
                overrides: dict[str, list[str]] | None = None) -> list[Field]:
-    """Fields for the top-level properties of an object schema; ``overrides`` supplies enums (e.g. grades)."""
+    """Fields for the top-level properties of an object schema; ``overrides`` supplies enums (e.g. grades). A form
+    not filled in yet (no ``values``) starts from each field's ``default`` (set in the form editor)."""
+    fresh = not values
     values = values or {}
     required = set(schema.get("required", []))
     out = []
     for name, prop in (schema.get("properties") or {}).items():
         enum = (overrides or {}).get(name)
-        out.append(_field(name, prop, name in required, values.get(name), enum))
+        out.append(_field(name, prop, name in required, prop.get("default") if fresh else values.get(name), enum))
     return out
 
 
@@ -49,7 +51,8 @@ def _field(name: str, prop: dict[str, Any], required: bool, value: Any, enum: li
     if enum is not None:
         f.kind, f.options = "radio", [(v, v) for v in enum]
     elif prop.get("enum"):
-        f.kind = "radio" if len(prop["enum"]) <= 8 else "select"
+        f.kind = prop.get("x-editor-type") if prop.get("x-editor-type") in ("radio", "select") else \
+            "radio" if len(prop["enum"]) <= 8 else "select"  # the form editor's choice, else by the options' count
         f.options = [(str(v), enum_label(prop, str(v))) for v in prop["enum"]]
     elif kind_type == "boolean":
         f.kind, f.options = "boolean", [("true", _("是")), ("false", _("否"))]
@@ -58,6 +61,8 @@ def _field(name: str, prop: dict[str, Any], required: bool, value: Any, enum: li
     elif kind_type == "string" and prop.get("format") == "date":
         f.kind = "date"
     elif kind_type == "string" and (prop.get("maxLength") or 10**6) > LONG_TEXT:
+        f.kind = "textarea"
+    elif kind_type == "string" and prop.get("x-editor-type") == "textarea":  # chosen in the form editor
         f.kind = "textarea"
     elif kind_type == "array":
         items = prop.get("items") or {}

@@ -23,7 +23,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import SchemaError
 from sqlalchemy.orm import Session
 
-from service.catalogue import _
+from service.catalogue import _, translated
 from service import clock
 from service.catalogue import _
 from service.errors import Forbidden, NotFound, ValidationFailed
@@ -126,7 +126,8 @@ class FormRegistry:
             validator = self._validators[key]
         errors = []
         for err in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path)):
-            errors.append({"field": _field(err), "message": err.message})
+            errors.append({"field": _field(err), "message": _pattern_message(err) if err.validator == "pattern"
+                           else err.message})
         if errors:
             raise ValidationFailed(errors)
 
@@ -154,6 +155,22 @@ def _field(err: Any) -> str:
         if extra:
             return f"{path}.{extra[0]}" if path else extra[0]
     return path or "$"
+
+
+def _pattern_message(err: Any) -> str:
+    """What a value not matching its field's ``pattern`` is told: the form's own message (the editor's "custom
+    error message"), else what the built-in pattern asks for, else that the format is wrong."""
+    from service.workflows import formjs
+
+    field = err.schema if isinstance(err.schema, dict) else {}
+    if isinstance(field.get(formjs.PATTERN_MESSAGE), str) and field[formjs.PATTERN_MESSAGE].strip():
+        return str(field[formjs.PATTERN_MESSAGE])
+    kind = field.get(formjs.VALIDATION_TYPE)
+    if kind == "email":
+        return _("请填写有效的电子邮件地址，如 name@example.com")
+    if kind == "phone":
+        return _("请填写有效的电话号码：以 + 和国家代码开头，不含空格，如 +8613812345678")
+    return _("格式不符合要求")
 
 
 def schema_errors(key: str, schema: Any) -> list[dict[str, str]]:
@@ -275,6 +292,11 @@ def _unconverted_problem(component: dict[str, Any], why: str) -> dict[str, str]:
                or component.get("type"))
     if why == "subtype":
         message = _("“{name}”只能填日期：表单不保存时间，请在“类型”中选“日期”", name=name)
+    elif why.startswith("setting:"):
+        from service.workflows import formjs
+
+        message = _("“{name}”的设置“{setting}”无法保存在表单中，请清除它", name=name,
+                    setting=translated(formjs.setting_name(why.split(":", 1)[1])))
     else:
         message = _("“{name}”是表单不支持的字段（{kind}），请删除它，或换成单行文本、多行文本、数字、日期、单选、"
                     "下拉选择或复选框", name=name, kind=str(component.get("type")))

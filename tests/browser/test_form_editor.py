@@ -74,3 +74,21 @@ def test_a_form_built_in_the_editor_is_deployed_and_filled_in(person: Any, live_
     page.locator("form.task-form button[type=submit]").last.click()
     page.wait_for_load_state("networkidle")
     assert api.get(f"/api/process-instances/{inst['id']}", "res_office1")["status"] == "completed"
+
+
+def test_a_form_saved_unchanged_from_the_editor_is_the_same_schema(person: Any, live_app: Any) -> None:
+    """The type information each field carries (its x-schema attribute) survives form-js's import and export, and
+    the properties panel does not show it (no custom property to edit or delete it by)."""
+    import json
+
+    admin = person("process_admin")
+    page = admin.go("/admin/forms/presentation/editor")
+    page.wait_for_selector("#editor-status:has-text('已载入')")
+    page.locator(".fjs-form-container .fjs-form-field-textfield").first.click()
+    page.wait_for_selector(".fjs-properties-panel[data-field^='Field_'] .bio-properties-panel-header-type")
+    assert page.locator("[data-group-id='group-custom-values']").count() == 0
+    assert "x-schema" not in page.locator("#form-properties").inner_text()
+    page.click("#editor-save")
+    page.wait_for_selector("#editor-status:has-text('已发布为第 1 版')")
+    schema = Api(live_app).get("/api/forms/presentation", "process_admin")["schema"]
+    assert schema == json.loads((ROOT / "processes" / "forms" / "presentation.json").read_text(encoding="utf-8"))

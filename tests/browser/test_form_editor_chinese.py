@@ -48,6 +48,16 @@ def _add(page: Any, kind: str) -> None:
     page.mouse.up()
 
 
+def _offered_but_refused(page: Any) -> list[str]:
+    """The panel's groups and entries (their ids) of the settings the form cannot keep (formjs.SETTINGS)."""
+    from service.workflows.formjs import hidden_panel_entries
+
+    hidden = hidden_panel_entries()
+    shown = page.eval_on_selector_all("#form-properties [data-group-id], #form-properties [data-entry-id]",
+                                      "els => els.map(e => e.dataset.entryId || e.dataset.groupId.replace(/^group-/, ''))")
+    return sorted({i for i in shown for h in hidden if i == h or (h.startswith("*") and i.endswith(h[1:]))})
+
+
 def _tooltips(page: Any) -> list[str]:
     """The words of each tooltip of the properties panel (a tooltip shows while its wrapper has the focus)."""
     texts = []
@@ -111,6 +121,7 @@ def test_the_editor_speaks_chinese_and_offers_the_fields_the_server_converts(per
         _open_all_groups(page)
         name = page.locator(f".fjs-palette-field[data-field-type='{kind}'] .fjs-palette-field-text").inner_text()
         assert page.locator(".bio-properties-panel-header-type").inner_text() == name  # the panel names its type
+        assert _offered_but_refused(page) == [], kind  # a setting the form cannot keep is not offered
         admin.shot(f"formeditor-zh-{n:02d}-{kind}")
         tips = _tooltips(page)
         assert tips, kind
@@ -155,6 +166,8 @@ def test_a_form_in_use_opens_in_chinese_its_title_and_fields_too(person: Any) ->
         fields.nth(n).click()
         _open_all_groups(page)
         kind = page.locator(".bio-properties-panel-header-type").inner_text()
+        assert _offered_but_refused(page) == [], kind
+        assert "x-schema" not in page.locator("#form-properties").inner_text()  # the type information: no entry
         tips = _tooltips(page)
         leftovers[f"{n} {kind}"] = _english_words(page) + sorted(
             {w for t in tips for w in ENGLISH.findall(t)} - IDENTIFIERS)

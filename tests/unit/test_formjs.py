@@ -39,7 +39,8 @@ def test_an_edit_in_the_editor_changes_the_servers_validation() -> None:
     assert schema["properties"]["presenter"]["title"] == "讲述人姓名"
     assert schema["properties"]["presenter"]["maxLength"] == 20
     assert schema["properties"]["venue"] == {"type": "string", "title": "会场", "enum": ["room1", "online"],
-                                             "x-enum-labels": {"room1": "一号会议室", "online": "线上"}}
+                                             "x-enum-labels": {"room1": "一号会议室", "online": "线上"},
+                                             "x-editor-type": "select"}  # two options: a drop-down all the same
     assert "venue" in schema["required"]
 
 
@@ -60,3 +61,124 @@ def test_what_the_server_cannot_keep_is_named() -> None:
         {"type": "group", "label": "分组", "components": [{"type": "textfield", "key": "inner"}]}]}
     assert [(c.get("key") or c["type"], why) for c, why in unconverted(form)] == [
         ("rooms", "type"), ("start", "subtype"), ("group", "type")]
+
+
+# Every property form-js 1.23's properties panel can set on each field type the palette offers, by field type:
+# read from node_modules/@bpmn-io/form-js-editor/dist/index.es.js, the groups its PropertiesProvider builds
+# (GeneralGroup, SerializationGroup, ConstraintsGroup, ValidationGroup, OptionsGroups, AppearanceGroup,
+# LayoutGroup, ConditionGroup, CustomPropertiesGroup) and each entry's path and isDefaultVisible; the time
+# settings of a date-time field (timeLabel, use24h, timeInterval, timeSerializingFormat) come with a time
+# subtype, refused as a whole (test_what_the_server_cannot_keep_is_named).
+_EVERY_INPUT = ["id", "key", "description", "validate.required", "disabled", "readonly", "conditional.hide",
+                "layout.row", "layout.columns", "properties"]
+PANEL = {
+    "textfield": _EVERY_INPUT + ["label", "defaultValue", "validate.validationType", "validate.minLength",
+                                 "validate.maxLength", "validate.pattern", "validate.patternErrorMessage",
+                                 "appearance.prefixAdorner", "appearance.suffixAdorner"],
+    "textarea": _EVERY_INPUT + ["label", "defaultValue", "validate.minLength", "validate.maxLength"],
+    "number": _EVERY_INPUT + ["label", "defaultValue", "decimalDigits", "increment", "serializeToString",
+                              "validate.min", "validate.max", "appearance.prefixAdorner", "appearance.suffixAdorner"],
+    "datetime": _EVERY_INPUT + ["subtype", "dateLabel", "disallowPassedDates"],
+    "radio": _EVERY_INPUT + ["label", "defaultValue", "values", "valuesKey", "valuesExpression"],
+    "select": _EVERY_INPUT + ["label", "defaultValue", "values", "valuesKey", "valuesExpression", "searchable"],
+    "checkbox": _EVERY_INPUT + ["label", "defaultValue"],
+    "text": ["id", "text", "conditional.hide", "layout.row", "layout.columns"],
+}
+SAMPLE = {  # a value an administrator could set, for each kept setting
+    "label": "会场", "dateLabel": "日期", "description": "说明", "validate.required": True, "subtype": "date",
+    "validate.minLength": 2, "validate.maxLength": 50, "validate.pattern": "^[A-Z]{2}\\d+$",
+    "validate.validationType": "phone", "validate.patternErrorMessage": "请按 AB123 的格式填写",
+    "validate.min": 1, "validate.max": 9, "values": [{"label": "一号", "value": "1"}, {"label": "二号", "value": "2"}],
+    "layout.row": "Row_1", "text": "# 会场检查",
+}
+
+
+def _put(component: dict, path: str, value: object) -> None:
+    head, _, tail = path.partition(".")
+    if tail:
+        component.setdefault(head, {})[tail] = value
+    else:
+        component[head] = value
+
+
+def _base(kind: str) -> dict:
+    if kind == "text":
+        return {"type": "text", "id": "Title_f", "text": "# 会场检查"}
+    component = {"type": kind, "id": "Field_venue", "key": "venue"}
+    if kind == "datetime":
+        component.update(subtype="date", dateLabel="日期")
+    else:
+        component["label"] = "会场"
+    if kind in ("radio", "select"):
+        component["values"] = SAMPLE["values"]
+    return component
+
+
+def _default_of(kind: str) -> object:
+    return {"number": 3, "checkbox": True, "radio": "2", "select": "2"}.get(kind, "一号会议室")
+
+
+@pytest.mark.parametrize("kind", sorted(PANEL))
+def test_every_setting_of_the_panel_is_kept_or_refused(kind: str) -> None:
+    from service.workflows.formjs import SETTINGS
+
+    for path in PANEL[kind]:
+        assert path in SETTINGS and kind in SETTINGS[path].types, f"{kind}.{path}: not in formjs.SETTINGS"
+        component = _base(kind)
+        if SETTINGS[path].kept:
+            if path in ("id", "key", "layout.row"):
+                continue  # bookkeeping: the field's identity and its row, which the editor assigns
+            value = _default_of(kind) if path == "defaultValue" else SAMPLE[path]
+            if path == "validate.patternErrorMessage":
+                _put(component, "validate.pattern", SAMPLE["validate.pattern"])
+            _put(component, path, value)
+            form = {"type": "default", "components": [component]}
+            assert unconverted(form) == [], f"{kind}.{path}"
+            back = to_formjs("f", from_formjs(form))["components"]
+            again = next(c for c in back if c["type"] == kind)
+            head, _, tail = path.partition(".")
+            assert (again.get(head) or {}).get(tail) == value if tail else again.get(head) == value, f"{kind}.{path}"
+        else:
+            _put(component, path, {"x": "y"} if path == "properties" else "=x" if "." in path or path.startswith(
+                "values") else True)
+            found = unconverted({"type": "default", "components": [component]})
+            assert [why for _c, why in found] == ["setting:" + path], f"{kind}.{path}: dropped, not refused"
+
+
+def test_a_setting_unknown_to_the_table_is_refused_not_dropped() -> None:
+    form = {"type": "default", "components": [{"type": "textfield", "key": "a", "label": "甲", "placeholder": "x"}]}
+    assert [why for _c, why in unconverted(form)] == ["setting:placeholder"]
+
+
+def test_unset_settings_as_form_js_leaves_them_are_not_refused() -> None:
+    form = {"type": "default", "components": [
+        {"type": "number", "key": "n", "label": "数", "readonly": False, "disabled": "", "decimalDigits": None,
+         "layout": {"row": "Row_1", "columns": None}, "validate": {}, "properties": {}, "conditional": {"hide": ""}}]}
+    assert unconverted(form) == []
+
+
+def test_the_kept_patterns_and_defaults_are_json_schema_the_server_enforces() -> None:
+    from jsonschema import Draft202012Validator
+
+    form = {"type": "default", "components": [
+        {"type": "textfield", "key": "mail", "label": "邮箱", "validate": {"validationType": "email"}},
+        {"type": "textfield", "key": "phone", "label": "电话", "validate": {"validationType": "phone"}},
+        {"type": "textfield", "key": "code", "label": "编号", "defaultValue": "AB1",
+         "validate": {"pattern": "^[A-Z]{2}\\d+$", "patternErrorMessage": "请按 AB123 的格式填写"}}]}
+    schema = from_formjs(form)
+    assert schema["properties"]["code"] == {"type": "string", "title": "编号", "pattern": "^[A-Z]{2}\\d+$",
+                                            "x-pattern-message": "请按 AB123 的格式填写", "default": "AB1"}
+    validator = Draft202012Validator(schema)
+    bad = {e.path[0] for e in validator.iter_errors({"mail": "a@", "phone": "138 1234", "code": "ab1"})}
+    assert bad == {"mail", "phone", "code"}
+    assert not list(validator.iter_errors({"mail": "a@b.cn", "phone": "+8613812345678", "code": "AB12"}))
+    back = to_formjs("f", schema)["components"]
+    assert [{k: v for k, v in c.items() if k not in ("id", "x-schema")} for c in back] == form["components"]
+
+
+def test_the_type_information_is_not_a_custom_property_the_panel_shows() -> None:
+    presentation = json.loads((ROOT / "processes" / "forms" / "presentation.json").read_text(encoding="utf-8"))
+    form = to_formjs("presentation", presentation)
+    assert all("properties" not in c for c in form["components"])
+    assert all("x-schema" in c for c in form["components"] if c["type"] != "text")
+    assert from_formjs(json.loads(json.dumps(form))) == presentation

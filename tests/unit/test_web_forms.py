@@ -50,3 +50,15 @@ def test_posted_forms_become_typed_data_and_blank_fields_stay_out() -> None:
         by_field, general = forms.errors_by_field([{"field": "passed", "message": "'passed' is a required property"},
                                                    {"field": "$", "message": "必填"}])
         assert by_field == {"passed": ["必填"]} and general == ["必填"]
+
+
+def test_a_fresh_form_starts_from_the_defaults_and_follows_the_editors_widget() -> None:
+    schema = {"type": "object", "properties": {
+        "venue": {"type": "string", "title": "会场", "default": "一号会议室", "x-editor-type": "textarea"},
+        "room": {"type": "string", "title": "会议室", "enum": ["1", "2"], "x-editor-type": "select", "default": "2"}}}
+    with Flask(__name__).test_request_context():
+        fresh = {f.name: f for f in forms.fields_for(schema)}
+        assert (fresh["venue"].kind, fresh["venue"].value) == ("textarea", "一号会议室")
+        assert (fresh["room"].kind, fresh["room"].value) == ("select", "2")
+        posted = {f.name: f for f in forms.fields_for(schema, {"room": "1"})}
+        assert posted["venue"].value is None and posted["room"].value == "1"  # what was posted, not the default

@@ -21,7 +21,7 @@ var chinese = !/^en\b/i.test(document.documentElement.lang || '');
 var editor = new FormEditor({
   container: document.getElementById('form-canvas'),
   propertiesPanel: { parent: '#form-properties' },
-  additionalModules: editorModules(chinese)
+  additionalModules: editorModules(chinese, JSON.parse(root.dataset.hiddenEntries || '[]'))
 });
 if (chinese) {
   relabelMarkup(['form-canvas', 'form-properties', 'form-preview'].map(function (id) { return document.getElementById(id); }));

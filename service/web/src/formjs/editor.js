@@ -233,6 +233,35 @@ ChineseProperties.prototype.getGroups = function () {
 };
 ChineseProperties.$inject = ['propertiesPanel'];
 
+// Settings the form cannot keep (service/workflows/formjs.py, SETTINGS: refused, with their panel entries; the page
+// passes them as data-hidden-entries): their entries and groups are taken out of the properties panel, in every
+// language, so that they are not offered (the save refuses them by name all the same). `*-x` names every entry
+// whose id ends in `-x` (form-js 1.23 prefixes some ids); a group left with no entries goes too.
+function hiddenMatcher(hidden) {
+  const exact = new Set(hidden.filter((id) => id.indexOf('*') !== 0));
+  const suffixes = hidden.filter((id) => id.indexOf('*') === 0).map((id) => id.slice(1));
+  return (id) => typeof id === 'string' && (exact.has(id) || suffixes.some((end) => id.endsWith(end)));
+}
+
+export function withoutHidden(groups, hidden) {
+  const isHidden = hiddenMatcher(hidden);
+  return groups.filter((group) => !isHidden(group.id)).map((group) => {
+    if (!Array.isArray(group.entries)) {
+      return group;
+    }
+    return Object.assign({}, group, { entries: group.entries.filter((entry) => !isHidden(entry.id)) });
+  }).filter((group) => !Array.isArray(group.entries) || group.entries.length > 0 || Array.isArray(group.items));
+}
+
+function HiddenSettings(propertiesPanel, config) {
+  this._hidden = (config && config.hidden) || [];
+  propertiesPanel.registerProvider(this, 2);  // after form-js's own provider (1000), before the Chinese one (1)
+}
+HiddenSettings.prototype.getGroups = function () {
+  return (groups) => withoutHidden(groups, this._hidden);
+};
+HiddenSettings.$inject = ['propertiesPanel', 'config.hiddenSettings'];
+
 function ChineseContextPad(formFieldContextActions, formFields) {
   this._formFields = formFields;
   formFieldContextActions.registerProvider(1, this);
@@ -315,10 +344,14 @@ export function previewModules(chinese) {
   }];
 }
 
-/** The additionalModules of the editor: the palette's offer always, the Chinese when `chinese`. */
-export function editorModules(chinese) {
+/** The additionalModules of the editor: the palette's offer and the panel without the settings the form cannot
+ * keep (`hidden`: their entry and group ids) always, the Chinese when `chinese`. */
+export function editorModules(chinese, hidden) {
   const fields = {
-    __init__: [['formFields', (formFields) => registerFields(formFields, chinese ? FIELD_NAMES : null)]]
+    __init__: [['formFields', (formFields) => registerFields(formFields, chinese ? FIELD_NAMES : null)],
+      'hiddenSettings'],
+    'config.hiddenSettings': ['value', { hidden: hidden || [] }],
+    hiddenSettings: ['type', HiddenSettings]
   };
   if (!chinese) {
     return [fields];
