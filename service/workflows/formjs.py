@@ -87,12 +87,13 @@ SETTINGS: dict[str, Setting] = {
     "description": Setting(True, _INPUTS), "text": Setting(True, _T({"text"})),
     "subtype": Setting(True, _T({"datetime"})),  # date only: a time is refused by unconverted ("subtype")
     "validate.required": Setting(True, _INPUTS),
-    "validate.minLength": Setting(True, _T({"textfield", "textarea"})),
-    "validate.maxLength": Setting(True, _T({"textfield", "textarea"})),
+    "validate.minLength": Setting(True, _T({"textfield", "textarea"}), N_("最少字数")),
+    "validate.maxLength": Setting(True, _T({"textfield", "textarea"}), N_("最多字数")),
     "validate.pattern": Setting(True, _T({"textfield"})),
     "validate.validationType": Setting(True, _T({"textfield"})),
     "validate.patternErrorMessage": Setting(True, _T({"textfield"})),
-    "validate.min": Setting(True, _T({"number"})), "validate.max": Setting(True, _T({"number"})),
+    "validate.min": Setting(True, _T({"number"}), N_("最小值")),
+    "validate.max": Setting(True, _T({"number"}), N_("最大值")),
     "values": Setting(True, _T({"radio", "select"})),
     "defaultValue": Setting(True, _T({"textfield", "textarea", "number", "radio", "select", "checkbox"})),
     # refused: nothing in the JSON Schema or the service's task pages does it
@@ -105,9 +106,9 @@ SETTINGS: dict[str, Setting] = {
     "appearance.suffixAdorner": Setting(False, _T({"textfield", "number"}), N_("后缀"), ("suffix-adorner",)),
     "decimalDigits": Setting(False, _T({"number"}), N_("小数位数"), ("*-decimalDigits",)),
     "increment": Setting(False, _T({"number"}), N_("步长"), ("*-step",)),
-    "serializeToString": Setting(False, _T({"number"}), N_("输出为字符串"), ("serialize-to-string",)),
-    "disallowPassedDates": Setting(False, _T({"datetime"}), N_("禁止过去的日期"), ("*-disallowPassedDates",)),
-    "valuesKey": Setting(False, _T({"radio", "select"}), N_("选项来源：输入数据"), ("valuesSource",)),
+    "serializeToString": Setting(False, _T({"number"}), N_("保存为文本"), ("serialize-to-string",)),
+    "disallowPassedDates": Setting(False, _T({"datetime"}), N_("不允许过去的日期"), ("*-disallowPassedDates",)),
+    "valuesKey": Setting(False, _T({"radio", "select"}), N_("选项来源：流程数据"), ("valuesSource",)),
     "valuesExpression": Setting(False, _T({"radio", "select"}), N_("选项来源：表达式"), ("valuesSource",)),
     "searchable": Setting(False, _T({"select"}), N_("可搜索"), ("searchable",)),
 }
@@ -138,11 +139,18 @@ def _paths(component: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]
     return found
 
 
+_LIMITS = ("validate.min", "validate.max", "validate.minLength", "validate.maxLength")
+"""Kept settings the panel also lets one write as a FEEL expression ("=…"): JSON Schema keeps a number only."""
+
+
 def _refused_settings(component: dict[str, Any]) -> list[str]:
     kind = component.get("type")
     refused = []
     for path, value in _paths(component):
         setting = SETTINGS.get(path)
+        if path in _LIMITS and value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+            refused.append("expression:" + path)
+            continue
         if setting is not None and setting.kept:
             continue
         if path == "properties" and isinstance(value, dict) and set(value) <= {"x-schema"}:
@@ -157,17 +165,26 @@ def _refused_settings(component: dict[str, Any]) -> list[str]:
 def unconverted(form: dict[str, Any]) -> list[tuple[dict[str, Any], str]]:
     """The components of ``form`` that :func:`from_formjs` cannot keep, each with why: ``"type"`` (a type it does
     not convert: a checklist, a group and what it holds …), ``"subtype"`` (a date-time field asking for a time:
-    the schema keeps dates only) or ``"setting:PATH"`` (a setting :data:`SETTINGS` refuses, or does not know)."""
+    the schema keeps dates only), ``"text"`` (a text that is not the form's title, one line ``# …``),
+    ``"setting:PATH"`` (a setting :data:`SETTINGS` refuses, or does not know) or ``"expression:PATH"`` (a limit
+    written as an expression: the schema keeps numbers)."""
     found: list[tuple[dict[str, Any], str]] = []
+    titled = False
     for component in form.get("components") or []:
         if not isinstance(component, dict):
             continue
         if component.get("type") not in CONVERTED:
             found.append((component, "type"))
             continue
+        if component.get("type") == "text":
+            text = str(component.get("text") or "")
+            if titled or not text.startswith("# ") or "\n" in text.strip():
+                found.append((component, "text"))  # only the title, one line "# …", is kept
+            titled = True
         if component.get("type") == "datetime" and component.get("subtype", "date") != "date":
             found.append((component, "subtype"))
-        found.extend((component, "setting:" + path) for path in _refused_settings(component))
+        found.extend((component, path if path.startswith("expression:") else "setting:" + path)
+                     for path in _refused_settings(component))
     return found
 
 

@@ -288,10 +288,18 @@ def formjs_of(*, session: Session, registry: FormRegistry, key: str) -> dict[str
 
 def _unconverted_problem(component: dict[str, Any], why: str) -> dict[str, str]:
     """What the editor shows for a component the form cannot keep, naming the field as the editor does."""
-    name = str(component.get("label") or component.get("dateLabel") or component.get("key") or component.get("id")
-               or component.get("type"))
+    name = str(component.get("label") or component.get("dateLabel") or component.get("key")
+               or (str(component.get("text") or "").strip()[:20] if component.get("type") == "text" else "")
+               or component.get("id") or component.get("type"))
     if why == "subtype":
         message = _("“{name}”只能填日期：表单不保存时间，请在“类型”中选“日期”", name=name)
+    elif why == "text":
+        message = _("“{name}”：表单只保存一行标题，写成“# 标题”；其他说明文字请写进字段的说明", name=name)
+    elif why.startswith("expression:"):
+        from service.workflows import formjs
+
+        message = _("“{name}”的“{setting}”须为数字，表单不保存表达式", name=name,
+                    setting=translated(formjs.setting_name(why.split(":", 1)[1])))
     elif why.startswith("setting:"):
         from service.workflows import formjs
 

@@ -84,12 +84,14 @@ def test_a_setting_the_form_cannot_keep_is_refused_by_field_and_setting(app: Any
         "type": "default", "components": [
             {"type": "textfield", "key": "venue", "label": "会场", "conditional": {"hide": "=seats > 10"}},
             {"type": "number", "key": "seats", "label": "座位数", "decimalDigits": 0, "layout": {"columns": 8}},
-            {"type": "select", "key": "room", "label": "会议室", "valuesKey": "rooms"}]}}).get_json()
+            {"type": "select", "key": "room", "label": "会议室", "valuesKey": "rooms"},
+            {"type": "number", "key": "floor", "label": "楼层", "validate": {"max": "=top"}}]}}).get_json()
     assert [(e["field"], e["message"]) for e in refused["errors"]] == [
         ("venue", "“会场”的设置“隐藏条件”无法保存在表单中，请清除它"),
         ("seats", "“座位数”的设置“小数位数”无法保存在表单中，请清除它"),
         ("seats", "“座位数”的设置“列宽”无法保存在表单中，请清除它"),
-        ("room", "“会议室”的设置“选项来源：输入数据”无法保存在表单中，请清除它")]
+        ("room", "“会议室”的设置“选项来源：流程数据”无法保存在表单中，请清除它"),
+        ("floor", "“楼层”的“最大值”须为数字，表单不保存表达式")]
     api.call("GET", "/api/forms/venue_check", "process_admin", expect=404)  # nothing was deployed
 
 

@@ -182,3 +182,14 @@ def test_the_type_information_is_not_a_custom_property_the_panel_shows() -> None
     assert all("properties" not in c for c in form["components"])
     assert all("x-schema" in c for c in form["components"] if c["type"] != "text")
     assert from_formjs(json.loads(json.dumps(form))) == presentation
+
+
+def test_a_text_other_than_the_title_and_a_limit_written_as_an_expression_are_refused() -> None:
+    form = {"type": "default", "components": [
+        {"type": "text", "text": "会场检查"},  # the "# " taken away: the title would be lost
+        {"type": "text", "text": "# 第二个标题"},
+        {"type": "number", "key": "seats", "label": "座位数", "validate": {"min": "=minimum", "max": 300}},
+        {"type": "textfield", "key": "venue", "label": "会场", "validate": {"maxLength": 100}}]}
+    assert [(c.get("key") or c["text"], why) for c, why in unconverted(form)] == [
+        ("会场检查", "text"), ("# 第二个标题", "text"), ("seats", "expression:validate.min")]
+    assert unconverted({"type": "default", "components": [{"type": "text", "text": "# 会场检查"}]}) == []
