@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from service import work_kinds
-from service.models import Application, ProcessInstance, ShortlistView, Task
+from service.models import Application, Campaign, ProcessInstance, ShortlistView, Task
 
 
 def waiting_items(session: Session, *, campaign_id: int, message: str,
@@ -33,6 +33,12 @@ def campaign_of_review(business_key: str | None) -> int | None:
     if business_key and business_key.startswith(REVIEW_KEY_PREFIX) and business_key[len(REVIEW_KEY_PREFIX):].isdigit():
         return int(business_key[len(REVIEW_KEY_PREFIX):])
     return None
+
+
+def campaign_reviewed_by(session: Session, business_key: str | None) -> Campaign | None:
+    """The campaign a review instance runs the meetings of (None: not a review instance)."""
+    campaign_id = campaign_of_review(business_key)
+    return session.get(Campaign, campaign_id) if campaign_id is not None else None
 
 
 def review_instance(session: Session, business_key: str) -> ProcessInstance | None:

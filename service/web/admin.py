@@ -35,7 +35,7 @@ def processes() -> str:
         older = [o for o in rows if o.key == d.key and o.version < d.version]
         if older:
             previous[d.id] = max(older, key=lambda o: o.version).id
-    return render_template("processes.html", rows=rows, names=names, previous=previous)
+    return render_template("processes.html", rows=rows, names=names, previous=previous, system=_(dashboard.SYSTEM))
 
 
 @bp.get("/admin/processes/<int:definition_id>/edit")
@@ -97,7 +97,7 @@ def instance_view(instance_id: int) -> str:
         instance.status == "active" else None
     handover = instances.open_tasks(db(), instance) if policies.can_reassign(user()) else []
     return render_template("instance.html", instance=instance, active=active, completed=done, incidents=failed,
-                           modify=modify, open_tasks=handover)
+                           modify=modify, open_tasks=handover, **instances.subject(db(), instance))
 
 
 _BACK = re.compile(r"/(office/campaigns|instances)/[0-9]{1,10}")

@@ -16,6 +16,7 @@ from service import clock
 from service.auth import policies
 from service.errors import ServiceError
 from service.web import i18n, security
+from service.workflows.bundled import shown_comment
 from service.workflows.reminders import overdue_hours
 
 bp = Blueprint("web", __name__)
@@ -37,6 +38,11 @@ def favicon() -> Response:
 @bp.app_template_filter("local")
 def _local(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return clock.local(value).strftime(fmt) if value else ""
+
+
+@bp.app_template_filter("version_comment")
+def _version_comment(comment: str | None) -> str:
+    return shown_comment(comment)
 
 
 @bp.app_template_filter("score")

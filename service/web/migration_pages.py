@@ -107,10 +107,18 @@ def instance_modification(instance_id: int) -> Response:
 def modification_choices(instance: Any) -> dict[str, Any]:
     """What the instance page's modification form offers: its active elements and every element to start before."""
     elements = instance.definition.meta.get("elements") or {}
-    startable = [(k, v.get("name") or k) for k, v in elements.items()
+    startable = [(k, _element_name(k, v)) for k, v in elements.items()
                  if v.get("type") in ("userTask", "serviceTask", "intermediateCatchEvent", "exclusiveGateway",
                                       "receiveTask", "task", "endEvent")]
-    return {"active_choices": [(e, (elements.get(e) or {}).get("name") or e) for e in
+    return {"active_choices": [(e, _element_name(e, elements.get(e) or {})) for e in
                                instances.active_elements(db(), instance)
                                if (elements.get(e) or {}).get("type") != "boundaryEvent"],
             "start_choices": startable}
+
+
+def _element_name(element_id: str, element: dict[str, Any]) -> str:
+    """An element by its name; one without a name (the engine's meta then holds its id) is never shown by its id."""
+    name = element.get("name")
+    if name and name != element_id:
+        return name
+    return _("未命名网关") if element.get("type", "").endswith("Gateway") else _("未命名环节")

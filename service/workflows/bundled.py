@@ -15,6 +15,7 @@ bundled file back over it. The rule, per process key:
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,6 +61,20 @@ def deploy_bundled(session: Session, services: Services, *, replace: Collection[
         definition = store(session=session, services=services, prepared=prepared, user=None, comment=comment)
         outcomes.append(BundledOutcome(path, prepared.key, "deployed", definition.version))
     return outcomes
+
+
+_BUNDLED_COMMENT = re.compile(r"bundled [\w.\-]+\.bpmn(?: \(replacing v(\d+)\))?")
+
+
+def shown_comment(comment: str | None) -> str:
+    """A version's comment as a person reads it: a bundled deployment's own comment (written above, naming
+    the file) in words; an administrator's comment as they wrote it."""
+    found = _BUNDLED_COMMENT.fullmatch(comment or "")
+    if found is None:
+        return comment or ""
+    if found.group(1):
+        return _("随系统安装（替换第 {version} 版）", version=found.group(1))
+    return _("随系统安装")
 
 
 def _kept_notice(session: Session, path: Path, latest: ProcessDefinition) -> str:

@@ -514,6 +514,7 @@ def setup_view(*, session: Session, services: Any, user: User, campaign_id: int)
                    else u.type in APPLICANT_UNIT_TYPES} for u in units if u.type != "federation"],
         "all_units": settings["applicant_unit_ids"] is None,
         "versions": repo.process_versions(session, campaign.process_key),
+        "process_name": getattr(latest_definition(session, campaign.process_key), "name", None) or _("评比流程"),
         "form_titles": {key: _form_title(services, key) for key in (settings["form_versions"] or {})},
         "editable": EDITABLE,
     }

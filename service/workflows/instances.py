@@ -18,6 +18,7 @@ from service.errors import BadRequest, Conflict, Forbidden, NotFound
 from service.models import InstanceEvent, ProcessDefinition, ProcessInstance, Task
 from service.repositories import applications as application_repo
 from service.repositories import instances as instance_repo
+from service.repositories import meetings as meeting_repo
 from service.repositories import tasks as task_repo
 from service.repositories.steps import StepPlan
 from service.workflows import audit, scope, steps
@@ -84,6 +85,13 @@ def get_visible_instance(*, session: Session, user: Any, instance_id: int) -> Pr
             user, application, scores_it=task_repo.is_candidate_on(session, application.id, user.id)):
         return instance
     raise NotFound(_("流程实例 {instance_id} 不存在", instance_id=instance_id))
+
+
+def subject(session: Session, instance: ProcessInstance) -> dict[str, Any]:
+    """What an instance is about, as its page names it: the application (title, unit) or the campaign whose
+    meetings it runs; never its business key."""
+    return {"application": application_repo.of_instance(session, instance.id),
+            "campaign": meeting_repo.campaign_reviewed_by(session, instance.business_key)}
 
 
 def history(session: Session, instance_id: int) -> list[InstanceEvent]:

@@ -17,10 +17,12 @@ from sqlalchemy import select
 from notifications import render
 from service.catalogue.codes import CODES
 from service.demo.baoding import DEMO_USERS, SCORER_USERNAMES
-from service.models import Attachment, OutboxMessage, ProcessDefinition, Task
+from service.models import Application, Attachment, OutboxMessage, ProcessDefinition, Task
 from service.schemas.applications import APPLICANT_TYPES, RECOGNITION_LEVELS
 from tests.api_client import Api
 from tests.integration import flows
+from tests.integration.test_incidents import PRESENTATION
+from tests.integration.test_migration import RENAMED
 from tests.web_client import logged_in
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -38,10 +40,16 @@ PROCESSES = Path(__file__).resolve().parents[2] / "processes"
 ELEMENT_IDS = {m.group(1) for path in PROCESSES.glob("*.bpmn") for m in re.finditer(
     r'<bpmn:(?:\w*Task|\w*Event|subProcess|callActivity|\w*Gateway)\s[^>]*?\bid="([a-z][a-z0-9_]*_[a-z0-9_]+)"',
     path.read_text(encoding="utf-8"))}
+# ... and the processes' own ids (a process is shown by its name: 创新性工作评比, not innovation_appraisal), and the
+# instances' business keys (an instance is shown by its application's title and unit, not application-2).
+PROCESS_IDS = {m.group(1) for path in PROCESSES.glob("*.bpmn") for m in re.finditer(
+    r'<bpmn:process\s[^>]*?\bid="([A-Za-z_][\w\-]*)"', path.read_text(encoding="utf-8"))}
 CODE_WORDS = sorted({code for kind in SHOWN_KINDS for code in CODES[kind] if len(code) > 2 and not code.isdigit()}
-                    | {code for choices in (APPLICANT_TYPES, RECOGNITION_LEVELS) for code in choices} | ELEMENT_IDS)
+                    | {code for choices in (APPLICANT_TYPES, RECOGNITION_LEVELS) for code in choices} | ELEMENT_IDS
+                    | PROCESS_IDS)
 LEAKS = [
     ("code", re.compile(r"(?<![\w\-./@])(" + "|".join(map(re.escape, CODE_WORDS)) + r")(?![\w\-/@])")),
+    ("business key", re.compile(r"(?<![\w\-./@])(?:application|campaign)-\d+\b")),
     ("key=value", re.compile(r"\b[a-z][a-z_]*=\S")),
     ("dict dump", re.compile(r"\{'|\{&#39;|'[a-z_]+': ")),
     ("exception", re.compile(r"\b[A-Z]\w*(Error|Exception)\b|Traceback")),
@@ -79,6 +87,18 @@ def walked(app: Any) -> dict[str, Any]:
     assert client.post(f"/applications/{draft}/attachments", content_type="multipart/form-data",
                        data={"csrf_token": token, "file": (BytesIO(PDF), "证明.pdf")}).status_code == 302
     campaign = flows.campaign_id(api)
+    # A running instance the office must act on: an application stopped at an incident (no scorers configured),
+    # its open tasks (改派), its modification form; and a second version to migrate it to.
+    running = flows.create(api, "econ_submitter")["id"]
+    flows.submit(api, running, "econ_submitter", "econ_leader")
+    api.complete("lg_member1", "preliminary_review", running, {"shortlisted": True, "review_reasons": "创新性突出"})
+    api.call("PUT", f"/api/campaigns/{campaign}/scorers", "res_office1", 200, json={"scorer_ids": []})
+    api.complete("res_office1", "record_presentation", running, PRESENTATION)
+    [incident] = api.get("/api/incidents?state=open", "res_office1")["items"]
+    target = api.post("/api/process-definitions?comment=%E6%94%B9%E5%90%8D&confirm_removed=true", "process_admin",
+                      expect=201, data=RENAMED, content_type="application/xml")
+    source = api.get(f"/api/process-instances/{incident['instance_id']}", "res_office1")["definition_id"]
+    migration = f"/admin/migrations?source={source}&target={target['id']}"
     with app.extensions["appraisal.sessions"]() as s:
         task = s.scalar(select(Task.id).where(Task.application_id == app_id).order_by(Task.id))
         attachment = s.scalar(select(Attachment.id))
@@ -86,7 +106,26 @@ def walked(app: Any) -> dict[str, Any]:
         ids = {"application_id": str(app_id), "task_id": str(task), "definition_id": str(definition.id),
                "instance_id": "1", "campaign_id": str(campaign), "attachment_id": str(attachment),
                "key": definition.key}
-    return {"ids": ids, "app_id": app_id, "draft": draft}
+        drafting = s.scalar(select(Application.instance_id).where(Application.id == draft))
+    return {"ids": ids, "app_id": app_id, "draft": draft,
+            "extra": [f"/instances/{incident['instance_id']}", f"/instances/{drafting}", migration, f"/office/campaigns/{campaign}"],
+            "dry_run": migration}
+
+
+# The pages the office and the process administrator operate a running campaign on: the walk must read each of
+# them (instance page with its incident, open tasks and modification form; version list; migration plan and dry
+# run; the dashboard's incidents).
+OPERATING_PAGES = ("/instances/", "/admin/processes", "/admin/migrations?", "/office/campaigns/")
+
+
+def _read(app: Any, person: str, language: str, walked: dict[str, Any]) -> list[tuple[str, Any]]:
+    """Every page the person may GET (and the migration page's dry run), in ``language``."""
+    client, token = logged_in(app, person)
+    client.get(f"/lang/{language}")
+    read = [(path, client.get(path)) for path in _pages(app, walked["ids"]) + walked["extra"]]
+    read.append((walked["dry_run"] + "#dry-run", client.post(walked["dry_run"], data={
+        "csrf_token": token, "action": "validate"})))
+    return read
 
 
 def _pages(app: Any, ids: dict[str, str]) -> list[str]:
@@ -104,15 +143,13 @@ def _pages(app: Any, ids: dict[str, str]) -> list[str]:
 
 def test_pages_exports_and_messages_in_chinese_show_no_codes(app: Any, walked: dict[str, Any]) -> None:
     found: list[tuple[str, str, str, str]] = []
-    pages = _pages(app, walked["ids"])
     read = {"html": 0, "xlsx": 0, "pdf": 0}
+    seen: set[str] = set()
     for person in PEOPLE:
-        client = logged_in(app, person)[0]
-        client.get("/lang/zh-CN")
-        for path in pages:
-            r = client.get(path)
+        for path, r in _read(app, person, "zh-CN", walked):
             if r.status_code != 200:
                 continue
+            seen.update(p for p in OPERATING_PAGES if path.startswith(p))
             if r.mimetype == "text/html":
                 text, read["html"] = visible(r.get_data(as_text=True)), read["html"] + 1
             elif r.mimetype.endswith("spreadsheetml.sheet"):
@@ -127,6 +164,7 @@ def test_pages_exports_and_messages_in_chinese_show_no_codes(app: Any, walked: d
                 continue
             found += [(person, path, what, leak) for what, leak in leaks(text)]
     assert read["html"] >= 40 and read["xlsx"] >= 2, read
+    assert seen == set(OPERATING_PAGES), seen
     with app.extensions["appraisal.sessions"]() as s:
         messages = list(s.scalars(select(OutboxMessage)))
     assert messages
@@ -179,10 +217,7 @@ def test_pages_and_exports_in_english_show_no_chinese_but_the_data(app: Any, wal
     found: dict[tuple[str, str], str] = {}
     read = 0
     for person in PEOPLE:
-        client = logged_in(app, person)[0]
-        client.get("/lang/en")
-        for path in _pages(app, walked["ids"]):
-            r = client.get(path)
+        for path, r in _read(app, person, "en", walked):
             if r.status_code != 200:
                 continue
             if r.mimetype == "text/html":

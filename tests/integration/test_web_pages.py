@@ -81,3 +81,24 @@ def test_exports_print_and_admin_pages(app: Any) -> None:
     admin, _ = logged_in(app, "process_admin")
     assert "innovation_appraisal" in admin.get("/admin/processes").get_data(as_text=True)
     assert admin.get("/admin/processes/1/edit").status_code == 200
+
+
+def test_the_instance_page_names_its_application_unit_and_process(app: Any) -> None:
+    """An instance is shown by what it is about (the application's title and unit) and its process by its name
+    (the BPMN's name attribute), never by its business key or process id; a bundled version's comment in words."""
+    api = Api(app)
+    app_id = flows.create(api, "hc_submitter", theme="网格化服务机制")["id"]
+    instance_id = api.get(f"/api/applications/{app_id}", "hc_submitter")["process_instance_id"]
+    for language, process, unit in (("zh-CN", "创新性工作评比", "保定鸿川汽车零部件集团有限公司工会"),
+                                    ("en", "创新性工作评比", "保定鸿川汽车零部件集团有限公司工会")):
+        client = logged_in(app, "process_admin")[0]
+        client.get(f"/lang/{language}")
+        page = client.get(f"/instances/{instance_id}").get_data(as_text=True)
+        title = re.search(r"<h1>(.*?)</h1>", page, re.S).group(1)
+        assert "网格化服务机制" in title and f'href="/applications/{app_id}"' in title, title
+        meta = re.search(r'<p class="meta" id="instance-meta">(.*?)</p>', page, re.S).group(1)
+        assert unit in meta and process in meta and "innovation_appraisal" not in meta, meta
+        assert f"application-{app_id}" not in page
+        versions = client.get("/admin/processes").get_data(as_text=True)
+        assert ("随系统安装" if language == "zh-CN" else "Installed with the service") in versions
+        assert ("系统" if language == "zh-CN" else "System") in versions and "bundled " not in versions
