@@ -98,7 +98,8 @@ def count_records(session: Session) -> int:
 
 
 def of_application(session: Session, application_id: int, task_ids: list[str]) -> list[AuditRecord]:
-    """The audit records of an application and of its tasks (ids as stored: strings)."""
+    """The audit records of an application and of its tasks (ids as stored: strings), in the order written."""
     return list(session.scalars(select(AuditRecord).where(
         ((AuditRecord.object_type == "application") & (AuditRecord.object_id == str(application_id)))
-        | ((AuditRecord.object_type == "task") & (AuditRecord.object_id.in_(task_ids or ["-"]))))))
+        | ((AuditRecord.object_type == "task") & (AuditRecord.object_id.in_(task_ids or ["-"]))))
+        .order_by(AuditRecord.id)))

@@ -14,7 +14,7 @@ from service.catalogue import N_, _, translated
 from service.auth import policies, visibility
 from service.auth.visibility import Group
 from service.errors import Forbidden
-from service.models import Application, InboxMessage, ProcessInstance, User
+from service.models import Application, InboxMessage, ProcessInstance, Task, User
 from service.repositories import applications as application_repo
 from service.repositories import audit as audit_repo
 from service.repositories import instances as instance_repo
@@ -95,9 +95,16 @@ SYSTEM = N_("系统")
 COMPLETIONS = ("complete", "paper_score_sheet", "close_sheet", "decide")  # records of a task's completion: detail["data"] is what it entered
 
 
+# The timeline's order is causal: by time, and within one moment (a step's rows share its time, audit.record)
+# the person's record (the decision) before the process history it caused (a notification to the unit, a
+# service step), each source by its row id (a monotonic sequence: the order the rows were written in).
+CAUSE, CONSEQUENCE = 0, 1
+
+
 def timeline(*, session: Session, application: Application, groups: frozenset[Group],
              viewer_id: int, forms: dict[str, dict[str, Any]] | None = None) -> list[dict[str, Any]]:
-    """Who did what and when for one application, oldest first (audit trail and process history), each
+    """Who did what and when for one application, oldest first and causes before what they caused (audit
+    trail and process history: ``CAUSE``, ``CONSEQUENCE``), each
     as a sentence (``text``) and what a completed task entered as (title, value) ``items``; ``forms``
     (key → JSON Schema) gives the fields' titles.
 
@@ -126,16 +133,25 @@ def timeline(*, session: Session, application: Application, groups: frozenset[Gr
         detail = (r.detail or {}).get("data") if completed else r.detail
         seen = visibility.seen_data(what, detail, groups, viewer_id)
         decided = (r.detail or {}).get("sentence") if r.action == "decide" else None
-        row = {"at": r.at, "actor": actor, "action": r.action, "what": _(decided) if decided else task.name if task else ""}
+        row = {"at": r.at, "actor": actor, "action": r.action, "what": _(decided) if decided else task.name if task else "",
+               "order": (_moment(r, task, completed), CAUSE, r.id)}
         row["text"] = timeline_text.sentence(row, None if completed else seen, names, title)
         row["items"] = timeline_text.items(seen, title, label) if completed else []
         rows.append(row)
     for e in events:
-        row = {"at": e.at, "actor": _(SYSTEM), "action": "element", "what": e.name}
+        row = {"at": e.at, "actor": _(SYSTEM), "action": "element", "what": e.name, "order": (e.at, CONSEQUENCE, e.id)}
         row["text"], row["items"] = timeline_text.sentence(row, None, names, title), []
         rows.append(row)
-    rows.sort(key=lambda row: row["at"])
+    rows.sort(key=lambda row: row.pop("order"))
     return rows
+
+
+def _moment(record: Any, task: Task | None, completed: bool) -> Any:
+    """When a record happened, for the order: a completion's is its step's (the task row's ``completed_at``, the
+    time its history rows carry), also for records written before audit.record took the step's time."""
+    if completed and task is not None and task.completed_at is not None:
+        return task.completed_at
+    return record.at
 
 
 def _field_words(forms: dict[str, dict[str, Any]]) -> tuple[Any, Any]:
