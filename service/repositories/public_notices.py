@@ -103,3 +103,16 @@ def lock_objection(session: Session, objection_id: int) -> Objection | None:
 
 def objection_by_reference(session: Session, reference: str) -> Objection | None:
     return session.scalar(select(Objection).where(Objection.reference == reference))
+
+
+def reopening_objections(session: Session, application_ids: list[int]) -> dict[int, Objection]:
+    """The upheld objection that sent each of these applications back to the group decision, while it is back
+    (its notice item re-examined, the application not yet published again), by application; the latest one."""
+    if not application_ids:
+        return {}
+    rows = session.scalars(select(Objection).join(NoticeItem, NoticeItem.id == Objection.item_id)
+                           .join(Application, Application.id == NoticeItem.application_id)
+                           .where(NoticeItem.application_id.in_(application_ids), Objection.status == "upheld",
+                                  NoticeItem.status == "reexamining", Application.published_at.is_(None))
+                           .order_by(Objection.id))
+    return {o.item.application_id: o for o in rows}

@@ -31,6 +31,9 @@ class RankedRead(ResultRead):
     tied: bool | None = None
     proposed_grade: str | None = None
     proposal_reasons: str | None = None
+    reopened_by: str | None = Field(None, description="Why the item is on the list again: the reference of the upheld "
+                                    "public-notice objection that sent it back (its finding is public at "
+                                    "/api/public/objections/{reference}); absent otherwise")
 
 
 class QuotaRead(Read):

@@ -21,6 +21,7 @@ from service.errors import Forbidden, ValidationFailed
 from service.models import Campaign, Task, User
 from service.repositories import applications as application_repo
 from service.repositories import meetings as meetings_repo
+from service.repositories import public_notices as notice_repo
 from service.repositories import scoring as repo
 from service.workflows import audit, meetings, retries, viewing
 from service.workflows.campaigns import reached_campaign, results
@@ -45,10 +46,12 @@ class GradeEntry:
 
 def ranking(session: Session, *, user: User, campaign_id: int) -> list[dict[str, Any]]:
     """The campaign's results with a rank (equal scores share it, 并列: 1, 2, 2, 4) and the office's proposal,
-    each row as the viewer may see it (service.auth.visibility: the rank is the score's, the proposal internal)."""
+    each row as the viewer may see it (service.auth.visibility: the rank is the score's, the proposal internal);
+    an item an upheld 公示 objection sent back has ``reopened_by``, the objection's reference (its finding is public)."""
     rows = results(session=session, user=user, campaign_id=campaign_id)
     groups = viewing.by_application_id(session, user, [r["application_id"] for r in rows])
     scores = [r.get("final_score") for r in rows]
+    reopened = notice_repo.reopening_objections(session, [r["application_id"] for r in rows])
     shaped = []
     for row, score in zip(rows, scores):
         if score is not None:
@@ -59,7 +62,10 @@ def ranking(session: Session, *, user: User, campaign_id: int) -> list[dict[str,
         if proposed:
             row["proposed_grade"] = proposed[-1].get(PROPOSE[1])
             row["proposal_reasons"] = proposed[-1].get(PROPOSE[2], "")
-        shaped.append(visibility.redact(visibility.APPLICATION_FIELDS, row, groups[row["application_id"]], user.id))
+        shown = visibility.redact(visibility.APPLICATION_FIELDS, row, groups[row["application_id"]], user.id)
+        if row["application_id"] in reopened:  # why the item is on the list again: its objection's public finding
+            shown["reopened_by"] = reopened[row["application_id"]].reference
+        shaped.append(shown)
     return shaped
 
 

@@ -206,6 +206,42 @@ def test_an_upheld_objection_sends_the_item_back_to_the_group_decision_and_needs
         at = history.index(step, at) + len(step)
 
 
+def _ranked_row(app: Any, person: str, campaign: int, app_id: int) -> str:
+    client = logged_in(app, person)[0]
+    client.get("/lang/zh-CN")
+    page = client.get(f"/office/campaigns/{campaign}/decision").get_data(as_text=True)
+    return re.search(rf'<tr data-application="{app_id}".*?</tr>', page, re.S).group(0)
+
+
+@pytest.mark.skipif(not WAITS, reason="the bundled BPMN has no await_notice yet (issue 14.1, meetings)")
+def test_the_ranked_list_says_an_item_is_back_because_of_an_upheld_objection_and_links_its_finding(
+        app: Any) -> None:
+    api = Api(app)
+    done = confirmed(api, grade="一等奖")
+    campaign = flows.campaign_id(api)
+    notice = flows.publish(api)
+    objection = file(api, notice)
+    assert "公示异议成立" not in _ranked_row(app, "group_leader", campaign, done)  # filed, not yet found
+    oid = api.get("/api/objections", "res_office1")["items"][0]["id"]
+    api.post(f"/api/objections/{oid}/finding", "res_office1",
+             json={"finding": "upheld", "reasons": "经核实，推广范围有出入，退回领导小组重新确定等次。"})
+    link = f'href="/notice/objection?reference={objection["reference"]}"'
+    for person in ("group_leader", "res_office1"):  # who decides again, and the office that proposes
+        row = _ranked_row(app, person, campaign, done)
+        assert "公示异议成立，重新审议" in row and link in row, row
+    finding = app.test_client().get(f"/notice/objection?reference={objection['reference']}").get_data(as_text=True)
+    assert "异议成立" in finding and "推广范围有出入" in finding  # the link leads to the finding and its reasons
+    [ranked] = api.get(f"/api/campaigns/{campaign}/ranking", "group_leader")["items"]
+    assert ranked["reopened_by"] == objection["reference"]
+    # decided again, confirmed and noticed again: no longer back for that reason
+    api.complete("group_leader", "set_grade", done, {"final_grade": "二等奖", "decision_reasons": "重新研究"})
+    flows.confirm(api, done)
+    flows.sweep_notices(api, clock.parse_iso(notice["ends_at"]) + timedelta(seconds=1))
+    flows.publish(api)
+    assert "公示异议成立" not in _ranked_row(app, "group_leader", campaign, done)
+    assert "reopened_by" not in api.get(f"/api/campaigns/{campaign}/ranking", "group_leader")["items"][0]
+
+
 def test_a_dismissed_objection_shows_its_finding_by_reference(app: Any) -> None:
     api = Api(app)
     confirmed(api)
