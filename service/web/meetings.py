@@ -14,7 +14,7 @@ from service.catalogue import _, codes, name_of
 from service.web.security import db, login_required, user
 from service.workflows import applications, campaigns, meetings, tasks
 
-PAGES = {"shortlist": "web.shortlist_page", "group_decision": "web.group_decision_page",
+PAGES = {"shortlist": "web.shortlist_page", "group_decision": "web.list_decision",
          "chair_confirmation": "web.chair_confirmation_page", "forwarding": "web.forwarding_page"}
 
 
@@ -47,8 +47,6 @@ def meeting_page_of_task(task: Any) -> str | None:
             work_kinds.GROUP_DECISION_LIST: "group_decision",
             work_kinds.CHAIR_LIST_CONFIRMATION: "chair_confirmation"}.get(task.form_key)  # the meeting's page
     campaign_id = meetings.campaign_of_task(db(), task) if kind else None
-    if kind == "group_decision" and campaign_id:
-        return url_for("web.list_decision", campaign_id=campaign_id)
     return url_for(PAGES[kind], campaign_id=campaign_id) if kind and campaign_id else None
 
 
@@ -139,33 +137,12 @@ def shortlist_page(campaign_id: int) -> Any:
     return redirect(url_for("web.shortlist_page", campaign_id=campaign_id))
 
 
-@bp.route("/campaigns/<int:campaign_id>/group-decision", methods=["GET", "POST"])
+@bp.get("/campaigns/<int:campaign_id>/group-decision")
 @login_required
-def group_decision_page(campaign_id: int) -> Any:
-    """The group decision: every listed item's grade set in one decision."""
-    me = user()
-    sitting = meetings.group_decision(session=db(), user=me, campaign_id=campaign_id)
-    if request.method == "GET":
-        return _render("meeting_group_decision.html", sitting)
-    order = [i.application.id for i in sitting.items]
-    values = request.form.to_dict()
-    decisions = [{"application_id": a, "final_grade": request.form.get(f"final_grade_{a}", ""),
-                  "decision_reasons": request.form.get(f"decision_reasons_{a}", "").strip()[:5000]} for a in order]
-    missing = {f"final_grade_{d['application_id']}": [_("必填")] for d in decisions if not d["final_grade"]}
-    if missing:
-        return _render("meeting_group_decision.html", sitting, 422, errors=missing, values=values)
-    try:
-        meetings.decide_grades(session=db(), services=services(), user=me, campaign_id=campaign_id,
-                               decisions=decisions, note=request.form.get("note", "")[:5000])
-    except ValidationFailed as exc:
-        db().rollback()
-        by_item, general = _errors(exc, order, "decisions")
-        return _render("meeting_group_decision.html", sitting, 422, errors=by_item, general=general, values=values)
-    except Conflict as exc:
-        db().rollback()
-        return _render("meeting_group_decision.html", sitting, 409, general=[exc.detail], values=values)
-    flash(_("等次已确定，名单已提交主席办公会"), "ok")
-    return redirect(url_for("web.group_decision_page", campaign_id=campaign_id))
+def group_decision_page(campaign_id: int) -> Response:
+    """The group decision's old address: the meeting is held on the ranked list (集体研究名单), where the inbox
+    leads; old links and bookmarks land there."""
+    return redirect(url_for("web.list_decision", campaign_id=campaign_id), 301)
 
 
 @bp.route("/campaigns/<int:campaign_id>/chair-confirmation", methods=["GET", "POST"])

@@ -95,7 +95,9 @@ def check_grade_list(session: Session, *, campaign: Campaign, entries: list[Grad
             errors.append({"field": f"{field}.{i}.application_id",
                            "message": _("申报项目 {application_id} 重复", application_id=entry.application_id)})
         seen.add(entry.application_id)
-        if entry.grade not in campaign.grades:
+        if not entry.grade:  # the page's select left at 请选择
+            errors.append({"field": f"{field}.{i}.grade", "message": _("请选择等次")})
+        elif entry.grade not in campaign.grades:
             errors.append({"field": f"{field}.{i}.grade", "message": _("「{grade}」不是本次评比的等次（{grades}）", grade=entry.grade,
                                                                       grades="、".join(campaign.grades))})
         if len(entry.reasons) > MAX_REASONS:

@@ -28,7 +28,7 @@ def open_task(p: Any, element: str, shot: str | None = None) -> Any:
         p.shot(shot)
     page.click(f'tr[data-task="{element}"] a.button')
     page.wait_for_selector("form.task-form, #application-form, #scoring-form, #candidates-form, #shortlist-form, "
-                           "#group-decision-form, #decision-form, #chair-form")
+                           "#decision-form, #chair-form")
     return page
 
 

@@ -1,6 +1,8 @@
 """Each meeting's page (issue 14): the whole list with an input per item, its rule refused on the page."""
 from __future__ import annotations
 
+import re
+
 from typing import Any
 
 import pytest
@@ -88,15 +90,18 @@ def test_the_group_decision_and_chair_confirmation_pages(person: Any, live_app: 
     a = _at_group_decision(api, "hc_submitter", "hc_leader", "确认页面甲")
     b = _at_group_decision(api, "econ_submitter", "econ_leader", "确认页面乙")
     leader = person("group_leader")
-    page = leader.go("/meetings/group_decision")
-    page.select_option(f"#final_grade_{a}", "一等奖")
-    with leader.expecting(422, r"/campaigns/\d+/group-decision"):  # the whole list, in one decision
-        page.click("#decide-grades")
+    page = leader.go("/meetings/group_decision")  # the header's meeting link: the ranked list (集体研究名单)
+    assert re.search(r"/office/campaigns/\d+/decision$", page.url), page.url
+    page.select_option(f"#grade_{a}", "一等奖")
+    page.select_option(f"#grade_{b}", "")
+    with leader.expecting(422, r"/office/campaigns/\d+/decision"):  # the whole list, in one decision
+        page.click("#decision-submit")
         page.wait_for_selector(f'tr[data-application="{b}"] .field-error')
-    page.select_option(f"#final_grade_{a}", "一等奖")
-    page.select_option(f"#final_grade_{b}", "二等奖")
+    assert page.inner_text(f'tr[data-application="{b}"] .field-error') == "请选择等次"
+    page.select_option(f"#grade_{a}", "一等奖")
+    page.select_option(f"#grade_{b}", "二等奖")
     leader.shot("m07-group-decision")
-    page.click("#decide-grades")
+    page.click("#decision-submit")
     page.wait_for_selector(".flash.ok")
     chair = person("chair_office")
     page = chair.go("/meetings/chair_confirmation")
@@ -110,9 +115,9 @@ def test_the_group_decision_and_chair_confirmation_pages(person: Any, live_app: 
     assert page.locator(f'tr[data-application="{b}"]').count() == 0
     chair.shot("m09-chair-rest-waits")
     page = leader.go("/meetings/group_decision")
-    page.select_option(f"#final_grade_{b}", "三等奖")
-    page.fill(f'input[name="decision_reasons_{b}"]', "按办公会意见再议")
-    page.click("#decide-grades")
+    page.select_option(f"#grade_{b}", "三等奖")
+    page.fill(f"#reasons_{b}", "按办公会意见再议")
+    page.click("#decision-submit")
     page.wait_for_selector(".flash.ok")
     page = chair.go("/meetings/chair_confirmation")
     page.click("#confirm-list")

@@ -461,7 +461,7 @@ PAGES: dict[str, Callable[[World], list[tuple[str, str | None]]] | str] = {
     "static": "static files",
     "web.favicon": "the site's icon, a static file",
     "web.shortlist_page": lambda w: [(f"/campaigns/{w.campaign}/shortlist", None)],
-    "web.group_decision_page": lambda w: [(f"/campaigns/{w.campaign}/group-decision", None)],
+    "web.group_decision_page": "the old address of the group decision: redirects to web.list_decision (opened here)",
     "web.chair_confirmation_page": lambda w: [(f"/campaigns/{w.campaign}/chair-confirmation", None)],
     "web.forwarding_page": lambda w: [(f"/campaigns/{w.campaign}/forwarding", None)],
     "web.meeting_of_current": "redirects to a meeting's page of the newest campaign (those pages are opened here)",

@@ -144,3 +144,25 @@ def test_the_office_sets_the_quorum_and_the_quotas_on_the_set_up_page(app: Any) 
         "csrf_token": token, "section": "quotas", "action": "save", "reason": "错误的名额",
         "scoring_quorum": "", f"quota_{grades[0]}": "150%"})
     assert r.status_code == 422 and "0–1" in r.get_data(as_text=True)
+
+
+def test_the_old_group_decision_address_leads_to_the_ranked_list_the_inbox_opens(app: Any) -> None:
+    """One group-decision page: the ranked list (集体研究名单) the group leader's inbox leads to; the old address
+    and the header's meeting link redirect there, so old links and bookmarks keep working."""
+    from tests.web_client import logged_in
+
+    api = Api(app)
+    campaign = flows.campaign_id(api)
+    [app_id] = _scored_items(api, [88])
+    grades = api.get(f"/api/campaigns/{campaign}", "res_office1")["grades"]
+    api.post(f"/api/campaigns/{campaign}/grade-proposals", "res_office1", json=_list([app_id], [grades[0]]))
+    ranked = f"/office/campaigns/{campaign}/decision"
+    leader, token = logged_in(app, "group_leader")
+    old = leader.get(f"/campaigns/{campaign}/group-decision")
+    assert old.status_code == 301 and old.headers["Location"].endswith(ranked)
+    assert leader.get("/meetings/group_decision").headers["Location"].endswith(ranked)
+    assert leader.post(f"/campaigns/{campaign}/group-decision", data={"csrf_token": token}).status_code == 405
+    [meeting] = [t for t in api.tasks("group_leader") if t["form_key"] == "group_decision_list"]
+    assert leader.get(f"/tasks/{meeting['id']}").headers["Location"].endswith(ranked)  # where the inbox leads
+    page = leader.get(old.headers["Location"]).get_data(as_text=True)
+    assert 'id="decision-form"' in page and f'name="grade_{app_id}"' in page

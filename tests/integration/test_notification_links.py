@@ -43,7 +43,7 @@ ROOT = Path(__file__).resolve().parents[2]
 TASK_FORM = ('class="task-form"', 'id="claim"', 'id="scoring-form"', 'id="application-form"',
              # a meeting's task opens the meeting's page, whose form acts on its whole list (the grades: the ranked
              # list, for the office's proposals and the group leader's decision)
-             'id="candidates-form"', 'id="shortlist-form"', 'id="group-decision-form"', 'id="decision-form"',
+             'id="candidates-form"', 'id="shortlist-form"', 'id="decision-form"',
              'id="chair-form"')
 APPLY = ('data-action="new-application"', 'data-action="edit-application"')
 
