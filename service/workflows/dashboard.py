@@ -50,8 +50,10 @@ def campaign_dashboard(*, session: Session, user: User, campaign_id: int) -> dic
     # Who was told about a task says who is on it: recipients show as the policy's notification records do.
     shown = visibility.NOTIFICATION_FIELDS["recipient_name"] in viewing.groups_for(session, user, None)
     names = _names(session, {r.recipient_user_id for r in reminders}) if shown else {}
+    seen = viewing.seen_all(session, user, apps)
     return {
-        "campaign": campaign, "applications": viewing.seen_all(session, user, apps), "by_stage": sorted(by_stage.items()),
+        "campaign": campaign, "applications": seen, "by_stage": sorted(by_stage.items()),
+        "application_of": {a.id: a for a in seen},  # an overdue task by its application's title, not its number
         "by_unit": sorted(by_unit.items(), key=lambda kv: (-kv[1], kv[0])), "not_applied": not_applied,
         "overdue": overdue, "reminders": reminders, "reminder_states": sorted(Counter(r.status for r in reminders).items()),
         "names": names, "lapsed": lapsed(session, user, campaign_id, names_shown=shown),

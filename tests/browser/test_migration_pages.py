@@ -6,14 +6,17 @@ campaign (the instance at the renamed step cannot move, and the page says why), 
 runs the dry run again, gives a reason and migrates: the campaign's open instances are on version 2.
 The office then moves one instance back to the application form from its instance page. An office
 member delegates a task to a colleague from the task page, and the office takes it back from the
-instance page's list of open tasks (改派, with a reason).
+instance page's list of open tasks (改派, with a reason); an overdue task is reassigned from the dashboard's
+overdue list, and the new assignee finds it in their inbox.
 """
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
 
+from service import clock
 from tests.api_client import Api
 from tests.integration import flows
 from tests.integration.test_migration import RENAMED
@@ -117,3 +120,44 @@ def test_an_assignee_delegates_and_the_office_reassigns_from_the_task_page(perso
         page.click('#reassign button[type="submit"]')
     assert "双方都已收到通知" in page.inner_text(".flash.ok")
     assert api.get(f"/api/tasks/{task['id']}", "res_office1")["assignee_id"] == api.get("/api/me", "res_office1")["id"]
+
+
+def test_the_office_reassigns_an_overdue_task_from_the_dashboard_and_the_new_assignee_has_it(
+        person: Any, live_app: Any) -> None:
+    """The dashboard's overdue list leads to the task's 改派 form; the office hands the task to a colleague with a
+    reason, and the colleague finds it in their inbox."""
+    api = Api(live_app)
+    item = flows.create(api, "econ_submitter", theme="逾期改派项目")
+    api.complete("econ_submitter", "fill_application", item["id"], {})
+    [signoff] = api.tasks("econ_leader", application_id=item["id"])  # the sign-off, whichever version it runs
+    api.post(f"/api/tasks/{signoff['id']}/complete", "econ_leader",
+             json={"signoff_decision": "approve", "leader_name": "主要领导"})
+    flows.shortlist(api, item["id"])
+    task = api.task_for("res_office1", "record_presentation", item["id"])
+    colleague = api.get("/api/me", "res_office2")["id"]
+    campaign = flows.campaign_id(api)
+    clock.set_offset(clock.parse_iso(task["due_at"]) + timedelta(days=1) - datetime.now(timezone.utc))  # overdue
+    api = Api(live_app)  # tokens of the day
+
+    office = person("res_office1")
+    page = office.go(f"/office/campaigns/{campaign}")
+    row = page.locator(f'tr.overdue[data-task="{task["id"]}"]')
+    assert row.count() == 1 and "逾期改派项目" in row.inner_text()  # the task by its application's title
+    office.shot("handover-04-dashboard-overdue")
+    with page.expect_navigation():
+        row.locator('[data-action="reassign"]').click()
+    assert page.url.endswith(f"/tasks/{task['id']}#handover"), page.url
+    page.wait_for_selector("#reassign")
+    page.select_option('#reassign select[name="user_id"]', value=str(colleague))
+    page.fill('#reassign textarea[name="reason"]', "原办理人逾期未记录，改由同事办理")
+    office.shot("handover-05-reassign-overdue")
+    with page.expect_navigation():
+        page.click('#reassign button[type="submit"]')
+    assert "双方都已收到通知" in page.inner_text(".flash.ok")
+    assert api.get(f"/api/tasks/{task['id']}", "res_office1")["assignee_id"] == colleague
+
+    new = person("res_office2")
+    page = new.go("/")
+    mine = page.locator(f'tr[data-task-id="{task["id"]}"]')
+    assert mine.count() == 1 and "逾期改派项目" in mine.inner_text()
+    new.shot("handover-06-new-assignee-inbox")
