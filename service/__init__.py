@@ -23,6 +23,10 @@ def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         PERMANENT_SESSION_LIFETIME=settings.session_ttl,
+        # The cookie is written only when a request changes it. A login ends at a fixed time on the server
+        # (service.auth.logins), so rewriting it on every answer bought nothing, and an answer that was already on
+        # its way (a stylesheet, a poll) overwrote a newer choice such as the language with the older cookie.
+        SESSION_REFRESH_EACH_REQUEST=False,
         JSON_AS_ASCII=False,
     )
     app.json = decoding.BoundedJSONProvider(app)
