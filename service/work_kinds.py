@@ -15,7 +15,11 @@ or has one twice where the code needs exactly one, naming the elements, before i
 """
 from __future__ import annotations
 
+import logging
+
 from service.catalogue import N_
+
+LOGGER = logging.getLogger(__name__)
 
 APPRAISAL_PROCESS = "innovation_appraisal"
 """The appraisal's process key (a deployment's identity, like Camunda's process definition key; not an element)."""
@@ -58,7 +62,9 @@ CHAIR_LIST_CONFIRMATION = "chair_list_confirmation"
 
 OUTCOME_PROPERTY = "outcome"
 """The end event's property naming how an application ends (``awarded`` …, codes.STATUS)."""
-OUTCOMES = frozenset({"awarded", "not_awarded", "rejected", "not_shortlisted", "lapsed"})
+OUTCOMES = ("awarded", "not_awarded", "rejected", "not_shortlisted", "lapsed")
+"""The outcomes an end event of the appraisal may name (validation's ``missing_outcome``/``unknown_outcome``; the
+modeler's 结果 list, in this order, by their names in codes.STATUS)."""
 LEGACY_OUTCOMES = {"end_awarded": "awarded", "end_not_awarded": "not_awarded", "end_rejected": "rejected",
                    "end_not_shortlisted": "not_shortlisted", "end_lapsed": "lapsed"}
 """Only for instances of the bundled versions deployed before end events carried ``outcome`` (they still run):
@@ -100,8 +106,15 @@ TITLES: dict[str, str] = {
 
 def outcome_of(end_event: str | None, properties: dict[str, str] | None) -> str | None:
     """How an application whose process ended at ``end_event`` ended: its ``outcome`` property (or, for the
-    bundled versions deployed before that property, :data:`LEGACY_OUTCOMES`)."""
+    bundled versions deployed before that property, :data:`LEGACY_OUTCOMES`).
+
+    None when neither names a known outcome (a version deployed before validation required one): the application's
+    status is then ``completed`` (已结束), never the end event's id, and a warning is logged."""
     outcome = (properties or {}).get(OUTCOME_PROPERTY, "").strip()
-    if outcome:
+    if outcome in OUTCOMES:
         return outcome
-    return LEGACY_OUTCOMES.get(end_event or "", end_event)
+    if not outcome and end_event in LEGACY_OUTCOMES:
+        return LEGACY_OUTCOMES[end_event]
+    LOGGER.warning("end event %r names no known outcome (outcome property %r): the application's status is "
+                   "'completed'", end_event, outcome)
+    return None

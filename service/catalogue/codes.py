@@ -10,7 +10,7 @@ from service.catalogue import N_
 STATUS = {
     "draft": N_("草稿"), "returned": N_("已退回"), "awaiting_signoff": N_("待领导签字"), "in_review": N_("评审中"),
     "awarded": N_("已获奖"), "not_awarded": N_("未获奖"), "rejected": N_("未通过审核"), "not_shortlisted": N_("未入选"),
-    "lapsed": N_("逾期未报"), "withdrawn": N_("已撤回"),
+    "lapsed": N_("逾期未报"), "withdrawn": N_("已撤回"), "completed": N_("已结束"),
 }
 STAGE = {
     "submit": N_("申报"), "vetting": N_("主管工会初审"), "preliminary": N_("初评"), "presentation": N_("公开讲述"),

@@ -109,6 +109,12 @@ RULES: dict[str, Rule] = {
                                   "needs exactly one of",
                            N_("{elements} 都使用表单 {form}：本服务按表单找到“{title}”这一步的工作，"
                               "流程中只能有一个这样的环节")),
+    "missing_outcome": Rule(ERROR, "an end event that ends an application of the appraisal names no outcome",
+                            N_("结束事件 {element} 没有设置结果：申报在这里结束时，本服务据此显示申报的结果，"
+                               "请在“本系统的设置”中选择结果（{allowed}）")),
+    "unknown_outcome": Rule(ERROR, "an end event of the appraisal names an outcome the service does not know",
+                            N_("结束事件 {element} 的结果 {value} 不是本服务的结果：请在“本系统的设置”中选择"
+                               "（{allowed}）")),
     # -- the graph (bpmnlint's rules where it has one) -----------------------------------------
     "duplicate_id": Rule(ERROR, "an id used by more than one element",
                          N_("标识 {name} 被 {count} 个元素使用：每个元素的 id 必须唯一")),
@@ -245,6 +251,23 @@ UNSUPPORTED: dict[str, str] = {
     "transaction": N_("请改用普通子流程"),
     "adHocSubProcess": N_("请改用普通子流程"),
 }
+
+
+class CodeNames:
+    """Codes by their names (``codes.py``) joined in the reader's language, worded when the message is shown."""
+
+    __slots__ = ("kind", "codes")
+
+    def __init__(self, kind: str, codes: tuple[str, ...]) -> None:
+        self.kind, self.codes = kind, codes
+
+    def __str__(self) -> str:
+        from service.catalogue import name_of
+
+        return _("、").join(name_of(self.kind, c) for c in self.codes)
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
 
 
 def phrase(msgid: str, **kw: Any) -> Any:

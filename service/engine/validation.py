@@ -9,7 +9,8 @@ Three kinds of rules, all reported by code (:mod:`service.engine.problems` is th
   dead ends, gateways with no way out, implicit splits and joins, missing start or end events …;
 * the process data (:mod:`.data_rules`): every variable an expression reads is set upstream;
 * the kinds of work the service's code finds by form key (:data:`service.work_kinds.NEEDED`): the appraisal
-  and its meetings' process must keep each one (and only one where the code needs exactly one).
+  and its meetings' process must keep each one (and only one where the code needs exactly one);
+* how an application ends: each end event of the appraisal's process that can end it names a known ``outcome``.
 
 Each problem names the element it concerns. Errors refuse the document; warnings are reported.
 """
@@ -29,10 +30,10 @@ from service.catalogue import N_
 from service.engine import expressions
 from service.engine.data_rules import DataContext, check_scopes, start_variables
 from service.engine.errors import BpmnValidationError, Problem
-from service.engine.graph import Scope, scopes
+from service.engine.graph import Node, Scope, scopes
 from service.engine.graph_rules import GRAPH_RULES, Diagram, duplicate_ids
 from service.engine.lanes import lane_roles, role_names
-from service.engine.problems import FORBIDDEN, expression_reason, phrase, where
+from service.engine.problems import FORBIDDEN, CodeNames, expression_reason, phrase, where
 from service.engine.timers import parse_timer_literal
 from service.engine.xmltext import decode_document
 from service import timekeeping, work_kinds
@@ -98,7 +99,51 @@ def check(root: etree._Element, rules: Rules) -> list[Problem]:
         context = DataContext(start_variables(process.el), rules.form_fields)
         problems.extend(check_scopes([s for s in all_scopes if _outermost(s) is process], context))
     problems.extend(_kind_problems(root))
+    problems.extend(_outcome_problems([s for s in all_scopes if s.parent is None]))
     return _unique(problems)
+
+
+def _outcome_problems(processes: list[Scope]) -> list[Problem]:
+    """How an application ended is the ``outcome`` property of the end event its process reached: every end event
+    of the appraisal's process that can end an application must name a known one (else the status would be an
+    id). An end event only a non-interrupting boundary event's branch reaches (a reminder) ends no application;
+    end events inside sub-processes neither."""
+    problems: list[Problem] = []
+    allowed = CodeNames("status", work_kinds.OUTCOMES)
+    for process in processes:
+        if process.id != work_kinds.APPRAISAL_PROCESS:
+            continue
+        side = _side_branches(process)
+        for node in process.nodes.values():
+            if node.kind != "endEvent" or node.id in side:
+                continue
+            value = properties(node.el).get(work_kinds.OUTCOME_PROPERTY, "").strip()
+            if not value:
+                problems.append(Problem(node.id, "missing_outcome", {"element": node.id, "allowed": allowed}))
+            elif value not in work_kinds.OUTCOMES:
+                problems.append(Problem(node.id, "unknown_outcome", {"element": node.id, "value": value,
+                                                                     "allowed": allowed}))
+    return problems
+
+
+def _side_branches(scope: Scope) -> set[str]:
+    """The nodes only a non-interrupting boundary event's branch reaches (its token ends, the process goes on)."""
+    def interrupting(node: Node) -> bool:
+        return node.el.get("cancelActivity", "true") != "false"
+
+    def reached(seeds: list[Node], every_boundary: bool) -> set[str]:
+        seen: set[str] = set()
+        while seeds:
+            node = seeds.pop()
+            if node.id not in seen:
+                seen.add(node.id)
+                seeds.extend([f.target for f in node.outgoing if f.target is not None]
+                             + [b for b in node.boundaries if every_boundary or interrupting(b)])
+        return seen
+
+    nodes = scope.nodes.values()
+    main = reached([n for n in nodes if n.kind == "startEvent"], every_boundary=False)
+    return reached([n for n in nodes if n.kind == "boundaryEvent" and not interrupting(n)], every_boundary=True) - main
 
 
 def _kind_problems(root: etree._Element) -> list[Problem]:

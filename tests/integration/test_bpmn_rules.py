@@ -343,6 +343,23 @@ CASES += [
     case("missing-kind", review_steps(*MEETINGS[:3]), "missing_kind", None),
     case("duplicate-kind", review_steps(*MEETINGS, "chair_list_confirmation"), "duplicate_kind", "t4"),
 ]
+
+
+def outcome(value: str) -> str:
+    return (f'<bpmn:extensionElements><spiffworkflow:properties><spiffworkflow:property name="outcome" '
+            f'value="{value}"/></spiffworkflow:properties></bpmn:extensionElements>')
+
+
+# the probe as the appraisal (it lacks the appraisal's kinds of work: missing_kind comes along)
+CASES += [
+    case("missing-outcome", document(replace(END_YES, END_YES.replace("<bpmn:incoming>", outcome("awarded")
+                                                                      + "<bpmn:incoming>")),
+                                     process_id="innovation_appraisal"), "missing_outcome", "no", "missing_kind"),
+    case("unknown-outcome", document(replace(END_NO, END_NO.replace("<bpmn:incoming>", outcome("end_not_awarded")
+                                                                    + "<bpmn:incoming>")),
+                                     process_id="innovation_appraisal"), "unknown_outcome", "no",
+         "missing_kind", "missing_outcome"),
+]
 EXEMPT = {"parse": "raised only when SpiffWorkflow fails on a document every other rule accepts; no such document "
                    "is known (each one found so far became a rule)"}
 
@@ -427,6 +444,33 @@ def test_the_bundled_processes_pass_and_declare_their_start_data(rules_api: Api,
                        content_type="application/xml")
     assert r["start_variables"]
     assert {w["code"] for w in r["warnings"]} <= {"fake_join"}, r["warnings"]
+
+
+def test_the_appraisals_end_events_must_name_a_known_outcome(rules_api: Api) -> None:
+    """Every end event of the appraisal that can end an application names its outcome (the application's status),
+    one of the known codes, listed by name; the reminder branch's end event (a non-interrupting timer's) needs
+    none, nor do other processes' end events (the clean probe)."""
+    bundled = (ROOT / "processes" / "innovation_appraisal.bpmn").read_bytes()
+    assert b'id="end_presentation_reminded"' in bundled and bundled.count(b'name="outcome"') == 5
+    changed = bundled.replace(b'<spiffworkflow:property name="outcome" value="rejected"/>', b"", 1) \
+        .replace(b'name="outcome" value="lapsed"', b'name="outcome" value="end_lapsed"', 1)
+    for language, missing, unknown in [
+        ("zh-CN", "结束事件 end_rejected 没有设置结果：申报在这里结束时，本服务据此显示申报的结果，请在“本系统的设置”中"
+                  "选择结果（已获奖、未获奖、未通过审核、未入选、逾期未报）",
+         "结束事件 end_lapsed 的结果 end_lapsed 不是本服务的结果：请在“本系统的设置”中选择（已获奖、未获奖、未通过审核、"
+         "未入选、逾期未报）"),
+        ("en", "end event end_rejected has no Result: an application that ends here shows it as its outcome; choose "
+               "one under “This service” (Awarded, Not awarded, Rejected, Not shortlisted, Lapsed)",
+         None)]:
+        r = rules_api.call("POST", "/api/process-definitions/validate", "process_admin", data=changed,
+                           headers={"Content-Type": "application/xml", "Accept-Language": language})
+        assert r.status_code == 400
+        errors = sorted((p["element"], p["code"], p["message"]) for p in r.get_json()["problems"]
+                        if p["severity"] == "error")
+        assert [e[:2] for e in errors] == [("end_lapsed", "unknown_outcome"), ("end_rejected", "missing_outcome")]
+        assert errors[1][2] == missing
+        if unknown:
+            assert errors[0][2] == unknown
 
 
 def test_the_readme_lists_every_rule_with_its_severity() -> None:
