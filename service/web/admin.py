@@ -9,7 +9,8 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from lxml import etree
 from werkzeug.wrappers import Response
 
-from service.catalogue import _
+from service import work_kinds
+from service.catalogue import _, name_of
 from service.auth import policies
 from service.errors import Forbidden
 from service.workflows import dashboard, definitions, incidents, instances, version_diff
@@ -44,8 +45,10 @@ def modeler(definition_id: int) -> str:
     _admin()
     definition = definitions.get_definition(db(), definition_id)
     forms = current_app.extensions["appraisal.services"].forms.keys()
+    outcomes = [{"value": code, "label": name_of("status", code)} for code in work_kinds.OUTCOMES]
     return render_template("modeler.html", definition=definition, roles=[r for r in policies.ROLES] + ["system"],
-                           forms=forms, handlers=definitions.handler_names())
+                           forms=forms, handlers=definitions.handler_names(),
+                           outcomes={"process": work_kinds.APPRAISAL_PROCESS, "choices": outcomes})
 
 
 def _task_changes(old: dict[str, Any], new: dict[str, Any]) -> list[dict[str, Any]]:

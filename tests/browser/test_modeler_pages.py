@@ -3,6 +3,7 @@ with one key press shows the problem on the diagram before any deploy; a version
 from running instances asks first and offers their migration; deadlines are typed as people say them."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlalchemy import select
@@ -106,6 +107,51 @@ def test_a_deploy_that_removes_a_task_with_open_instances_asks_and_offers_migrat
     admin.shot("46-modeler-deployed-offers-migration")
     xml = _xml(live_app, 2)
     assert 'name="dueIn" value="P12WD"' in xml and 'id="record_talk"' in xml
+
+
+def test_an_end_event_without_an_outcome_is_a_problem_until_its_result_is_picked(person: Any, live_app: Any) -> None:
+    """The application's status is the outcome of the end event it reaches: a new end event of the appraisal shows
+    missing_outcome on the diagram until 结果 is picked in the panel (from the server's list, by name)."""
+    admin = person("process_admin")
+    page = _open_modeler(admin)
+    page.select_option("#element-picker", "end_rejected")  # selected, in view, with its context pad
+    with admin.expecting(400, VALIDATE):
+        page.click(".djs-context-pad .entry[data-action='delete']")  # redrawn: the rejection loses its end event
+        page.wait_for_selector("#problems li[data-code='implicit_end']")
+    page.select_option("#element-picker", "notify_rejected")
+    with admin.expecting(400, VALIDATE):
+        page.click(".djs-context-pad .entry[data-action='append.end-event']")
+        page.keyboard.press("Escape")  # leave the new event's label as it is
+        page.wait_for_selector("#problems li[data-code='missing_outcome']")
+    problem = page.locator("#problems li[data-code='missing_outcome']")
+    assert problem.count() == 1 and page.locator("#problems li[data-code='implicit_end']").count() == 0
+    element = problem.get_attribute("data-element")
+    assert element.startswith("Event_")
+    assert "没有设置结果" in problem.inner_text() and "未通过审核、未入选" in problem.inner_text()
+    assert page.locator(f"#canvas .djs-element.has-problem[data-element-id='{element}']").count() == 1
+    badge = page.locator(f"#canvas .djs-overlays[data-container-id='{element}'] .bpmn-problem")
+    assert badge.count() == 1 and badge.inner_text() == "有问题"  # drawn on the diagram: the error, not the warning
+    page.wait_for_selector(f"#canvas .djs-element.selected[data-element-id='{element}']")
+    select = page.locator("#bio-properties-panel-outcome")
+    labels = select.locator("option").all_inner_texts()
+    assert labels == ["—", "已获奖", "未获奖", "未通过审核", "未入选", "逾期未报"], labels
+    select.scroll_into_view_if_needed()
+    admin.shot("47-modeler-end-event-without-outcome")
+    select.select_option(label="未通过审核")
+    page.wait_for_selector("#result.ok")
+    assert page.locator("#problems li:not(.warning)").count() == 0, page.inner_text("#problems")
+    codes = page.evaluate("() => [...document.querySelectorAll('#problems li')].map(l => l.dataset.code)")
+    assert set(codes) == {"fake_join", "label_required"}, codes  # the bundled version's, and the new event's name
+    assert page.locator(f"#canvas .djs-element.has-problem[data-element-id='{element}']").count() == 0
+    assert badge.inner_text() == "请注意"  # only the new event's missing name is left (a warning)
+    admin.shot("48-modeler-end-event-outcome-picked")
+    page.select_option("#element-picker", "notify_rejected")  # a task: no 结果 entry
+    page.wait_for_selector("[data-entry-id='handler']")
+    assert page.locator("#bio-properties-panel-outcome").count() == 0
+    with page.expect_download() as download:  # what would be deployed: the property, with the code as its value
+        page.click("#download")
+    xml = open(download.value.path(), encoding="utf-8").read()
+    assert f'id="{element}"' in xml and re.search(r'<spiffworkflow:property name="outcome" value="rejected"\s*/>', xml)
 
 
 def _versions(app: Any) -> list[int]:

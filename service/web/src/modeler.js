@@ -16,6 +16,8 @@ var root = document.getElementById('modeler');
 var text = JSON.parse(document.getElementById('i18n').textContent);
 var csrf = document.querySelector('meta[name="csrf-token"]').content;
 var choices = { roles: list(root.dataset.roles), forms: list(root.dataset.forms), handlers: list(root.dataset.handlers) };
+// How an application ends (the end event's outcome): the server's list, by name, and the process it applies to.
+var outcomes = JSON.parse(document.getElementById('outcomes').textContent);
 var MIN_ZOOM = 0.8;          // below this the Chinese names are unreadable: scroll instead of shrinking
 var LINT_DELAY_MS = 600;     // live validation after the last change
 
@@ -117,6 +119,24 @@ function PropertySelect(props) {
     } });
 }
 
+// The end event's outcome, chosen by name (a value the list does not know stays selectable, so it can be seen).
+function OutcomeSelect(props) {
+  return h(SelectEntry, { element: props.element, id: props.id, label: text.outcome,
+    getValue: function () { return getProp(props.element, 'outcome'); },
+    setValue: function (v) { setProp(props.element, 'outcome', v); },
+    getOptions: function () {
+      var current = getProp(props.element, 'outcome');
+      var known = outcomes.choices.some(function (c) { return c.value === current; });
+      return [{ value: '', label: '—' }].concat(outcomes.choices,
+        current && !known ? [{ value: current, label: current }] : []);
+    } });
+}
+
+function endsTheAppraisal(element) {  // an end event of the appraisal's top-level process (not a sub-process)
+  var parent = element.businessObject.$parent;
+  return element.type === 'bpmn:EndEvent' && !!parent && parent.$instanceOf('bpmn:Process') && parent.id === outcomes.process;
+}
+
 function PropertyText(props) {
   return h(TextFieldEntry, { element: props.element, id: props.id, label: props.label, description: props.description,
     debounce: useService('debounceInput'),
@@ -174,7 +194,7 @@ function Handler(props) {
 
 // Entries are spread as props into their (stable) component, so an edit re-renders rather than remounts.
 function entry(id, component, element, extra) {
-  var edited = component === PropertySelect || component === LaneRole || component === Handler;
+  var edited = component === PropertySelect || component === LaneRole || component === Handler || component === OutcomeSelect;
   return Object.assign({ id: id, element: element, component: component,
                          isEdited: edited ? isSelectEntryEdited : isTextFieldEntryEdited }, extra || {});
 }
@@ -194,6 +214,7 @@ function entriesFor(element) {
     entries.push(entry('assigneeVariable', PropertyText, element, { name: 'assigneeVariable', label: text.assignee_variable }));
   }
   if (element.type === 'bpmn:ServiceTask') entries.push(entry('handler', Handler, element));
+  if (endsTheAppraisal(element)) entries.push(entry('outcome', OutcomeSelect, element));
   return entries;
 }
 
@@ -265,6 +286,7 @@ function elementLabel(id) {
 }
 
 function showProblems(problems) {
+  var badges = {};  // element id -> its badge on the diagram: one, the worst (a warning never hides an error)
   problems.forEach(function (p) {
     var message = p.message;  // in the page's language (the API answers in the session's)
     var li = document.createElement('li');
@@ -291,7 +313,11 @@ function showProblems(problems) {
       badge.title = message;
       badge.textContent = p.severity === 'warning' ? text.warning_badge : text.error_badge;
       badge.addEventListener('click', function () { focusElement(p.element); });
-      svc('overlays').add(element.id, 'problem', { position: { top: -14, left: 0 }, html: badge });
+      var shown = badges[element.id];
+      if (shown && (shown.warning ? p.severity === 'warning' : true)) return;
+      if (shown) svc('overlays').remove(shown.id);
+      badges[element.id] = { warning: p.severity === 'warning',
+        id: svc('overlays').add(element.id, 'problem', { position: { top: -14, left: 0 }, html: badge }) };
     }
   });
 }
