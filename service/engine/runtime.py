@@ -182,6 +182,7 @@ class StepResult:
     timers: list[WaitingTimer]
     completed: bool
     end_events: list[str]
+    """The instance's own end events reached in the step (a subprocess ending inside it is not how it ended)."""
     variables: dict[str, Any]
     history: list[HistoryItem] = field(default_factory=list)
     effects: list[Effect] = field(default_factory=list)
@@ -525,7 +526,7 @@ class Engine:
                 continue
             spec = task.task_spec
             history.append(HistoryItem(str(task.id), spec.bpmn_id, spec.bpmn_name or spec.bpmn_id, type(spec).__name__))
-            if isinstance(spec, EndEvent):
+            if isinstance(spec, EndEvent) and task.workflow is workflow:  # a subprocess's end is not the instance's
                 end_events.append(spec.bpmn_id)
                 end_properties[spec.bpmn_id] = dict(spec.extensions.get("properties", {}) or {})
         last = workflow.last_task

@@ -103,3 +103,49 @@ def test_consultation_process_parses(engine) -> None:  # type: ignore[no-untyped
         "draft_comments": "unit_submitter", "leader_signoff": "unit_leader", "receive_feedback": "office"}
 
 
+
+
+SUBPROCESS_ENDS = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" id="defs" targetNamespace="urn:test">
+  <bpmn:process id="ends" name="子流程探针" isExecutable="true">
+    <bpmn:laneSet id="lanes"><bpmn:lane id="office" name="办公室">
+      <bpmn:flowNodeRef>start</bpmn:flowNodeRef><bpmn:flowNodeRef>sub</bpmn:flowNodeRef>
+      <bpmn:flowNodeRef>done</bpmn:flowNodeRef><bpmn:flowNodeRef>review</bpmn:flowNodeRef>
+    </bpmn:lane></bpmn:laneSet>
+    <bpmn:startEvent id="start" name="开始"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:subProcess id="sub" name="复核">
+      <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
+      <bpmn:startEvent id="sub_start" name="开始复核"><bpmn:outgoing>s1</bpmn:outgoing></bpmn:startEvent>
+      <bpmn:userTask id="review" name="审核">
+        <bpmn:extensionElements><spiffworkflow:properties>
+          <spiffworkflow:property name="formKey" value="presentation"/>
+        </spiffworkflow:properties></bpmn:extensionElements>
+        <bpmn:incoming>s1</bpmn:incoming><bpmn:outgoing>s2</bpmn:outgoing>
+      </bpmn:userTask>
+      <bpmn:endEvent id="sub_end" name="复核完"><bpmn:incoming>s2</bpmn:incoming></bpmn:endEvent>
+      <bpmn:sequenceFlow id="s1" sourceRef="sub_start" targetRef="review"/>
+      <bpmn:sequenceFlow id="s2" sourceRef="review" targetRef="sub_end"/>
+    </bpmn:subProcess>
+    <bpmn:endEvent id="done" name="完成">
+      <bpmn:extensionElements><spiffworkflow:properties>
+        <spiffworkflow:property name="outcome" value="awarded"/>
+      </spiffworkflow:properties></bpmn:extensionElements>
+      <bpmn:incoming>f2</bpmn:incoming>
+    </bpmn:endEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="sub"/>
+    <bpmn:sequenceFlow id="f2" sourceRef="sub" targetRef="done"/>
+  </bpmn:process>
+</bpmn:definitions>"""
+
+
+def test_the_end_events_of_a_step_are_the_process_own_not_a_subprocess(engine) -> None:  # type: ignore[no-untyped-def]
+    """How an instance ended is the top level's end event: a subprocess ending in the same step does not count."""
+    parsed = engine.parse(SUBPROCESS_ENDS)
+    started = engine.start(spec_key="sub1", spec_json=parsed.spec_json, data={})
+    [task] = started.open_tasks
+    ended = engine.complete_task(spec_key="sub1", spec_json=parsed.spec_json, state_json=started.state_json,
+                                 task_id=task.id, data={})
+    assert ended.completed
+    assert ended.end_events == ["done"]
+    assert ended.end_properties["done"] == {"outcome": "awarded"}
