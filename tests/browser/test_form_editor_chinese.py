@@ -22,6 +22,7 @@ ENGLISH = re.compile(r"[A-Za-z]{3,}")
 IDENTIFIER = re.compile(r"\b[A-Za-z][A-Za-z0-9]*[_-][A-Za-z0-9_-]+\b")
 IDENTIFIERS = {"JSON", "FEEL", "UTC", "Schema", "Markdown"}
 EDITOR = ".fjs-palette, .fjs-form-container, #form-properties"
+FEEL_TOGGLE = "#form-properties .bio-properties-panel-feel-icon, #form-properties .bio-properties-panel-feel-indicator"
 VISIBLE_FIELDS = "els => els.filter(e => e.offsetParent !== null).map(e => e.dataset.fieldType)"
 
 
@@ -122,6 +123,10 @@ def test_the_editor_speaks_chinese_and_offers_the_fields_the_server_converts(per
         name = page.locator(f".fjs-palette-field[data-field-type='{kind}'] .fjs-palette-field-text").inner_text()
         assert page.locator(".bio-properties-panel-header-type").inner_text() == name  # the panel names its type
         assert _offered_but_refused(page) == [], kind  # a setting the form cannot keep is not offered
+        assert page.locator(FEEL_TOGGLE).count() == 0, kind  # no "fx": the form keeps plain values only
+        if kind == "textfield":  # a new text field has no format requirement, and says so
+            fmt = page.locator("#bio-properties-panel-validationType")
+            assert fmt.input_value() == "" and fmt.locator("option:checked").inner_text() == "不限"
         admin.shot(f"formeditor-zh-{n:02d}-{kind}")
         tips = _tooltips(page)
         assert tips, kind
@@ -143,6 +148,16 @@ def test_the_editor_speaks_chinese_and_offers_the_fields_the_server_converts(per
 
     page.locator(".fjs-form-container .fjs-form-field-textfield").first.click()
     assert page.locator(".fjs-form-container .fjs-context-pad-item").first.get_attribute("title") == "删除“单行文本”"
+
+    # 格式 reads 自定义 once a pattern of one's own is written (form-js keeps both as the same empty choice).
+    fmt = page.locator("#bio-properties-panel-validationType")
+    assert fmt.locator("option:checked").inner_text() == "不限"
+    page.locator("#bio-properties-panel-pattern").fill("^[0-9]{6}$")
+    page.wait_for_function(
+        "() => document.querySelector('#bio-properties-panel-validationType option:checked').textContent === '自定义'")
+    page.locator("#bio-properties-panel-pattern").fill("")
+    page.wait_for_function(
+        "() => document.querySelector('#bio-properties-panel-validationType option:checked').textContent === '不限'")
 
     # A date field asking for a time: the server cannot keep it, and says so in Chinese, naming the field.
     page.locator(".fjs-form-container .fjs-form-field-datetime").first.click()
@@ -167,6 +182,7 @@ def test_a_form_in_use_opens_in_chinese_its_title_and_fields_too(person: Any) ->
         _open_all_groups(page)
         kind = page.locator(".bio-properties-panel-header-type").inner_text()
         assert _offered_but_refused(page) == [], kind
+        assert page.locator(FEEL_TOGGLE).count() == 0, kind
         assert "x-schema" not in page.locator("#form-properties").inner_text()  # the type information: no entry
         tips = _tooltips(page)
         leftovers[f"{n} {kind}"] = _english_words(page) + sorted(
@@ -204,5 +220,7 @@ def test_in_english_the_editor_is_form_js_english(person: Any) -> None:
     _open_all_groups(page)
     page.wait_for_selector("#form-properties label:has-text('Field label')")
     admin.shot("formeditor-en-01-textfield")
+    assert page.locator(FEEL_TOGGLE).count() == 0
+    assert page.locator("#bio-properties-panel-validationType option:checked").inner_text() == "No format"
     shown = page.locator(EDITOR).all_inner_texts()
     assert not re.search(r"[\u4e00-\u9fff]", "".join(shown)), shown

@@ -262,6 +262,115 @@ HiddenSettings.prototype.getGroups = function () {
 };
 HiddenSettings.$inject = ['propertiesPanel', 'config.hiddenSettings'];
 
+// What the panel offers in every language, beyond the hidden settings:
+//  - no FEEL toggle ("fx" beside a label): the form keeps plain values, and the save refuses a limit written as an
+//    expression ("=…"). form-js 1.23 has no switch for it (its FeelEntry renders the toggle for every FEEL type),
+//    so each entry's element tree is walked before Preact renders it: a FEEL entry and its text field are wrapped
+//    (called as functions, as form-js itself calls them), and the toggle's node is left out of the text field's
+//    tree. The entry stays form-js's own (its input, tooltip, description, error and pop-up editor).
+//  - the text field's 格式 (validationType): form-js has one empty choice for "no format" and "a pattern of your
+//    own" and calls it "Custom"; it reads "No format" (不限) unless a pattern is set.
+function isFeelToggle(props) {  // FeelIcon: { label, feel, onClick, active, translate }
+  return 'feel' in props && 'active' in props && typeof props.onClick === 'function' && !('getValue' in props);
+}
+
+function isFeelEntry(node) {  // FeelEntry and its FeelTextfield (not the input they render: their OptionalComponent)
+  const props = node.props || {};
+  return typeof props.getValue === 'function' && ('feel' in props || 'OptionalComponent' in props)
+    && node.type !== props.OptionalComponent && !node.type._forwarded && !('containerRef' in props);
+}
+
+function withoutFeel(node) {
+  if (Array.isArray(node)) {
+    return node.map(withoutFeel);
+  }
+  if (!node || typeof node !== 'object' || !('props' in node) || !('type' in node)) {
+    return node;
+  }
+  const props = node.props || {};
+  if (typeof node.type === 'function') {
+    if (isFeelToggle(props)) {
+      return null;
+    }
+    if (isFeelEntry(node)) {
+      return cloneWithType(node, plainly(node.type, (C) => function PlainEntry(p) { return withoutFeel(C(p)); }));
+    }
+    return node;
+  }
+  if (props.children !== undefined && typeof props.children !== 'function') {
+    const children = withoutFeel(props.children);
+    return children === props.children ? node : cloneElement(node, { children });
+  }
+  return node;
+}
+
+const plain = new WeakMap();
+function plainly(fn, make) {
+  if (!plain.has(fn)) {
+    plain.set(fn, make(fn));
+  }
+  return plain.get(fn);
+}
+
+function cloneWithType(node, type) {
+  const props = Object.assign({}, node.props);
+  if (node.key !== undefined && node.key !== null) {
+    props.key = node.key;
+  }
+  if (node.ref) {
+    props.ref = node.ref;
+  }
+  return createElement(type, props);
+}
+
+function validationTypeOptions(node, field) {
+  if (Array.isArray(node)) {
+    return node.map((child) => validationTypeOptions(child, field));
+  }
+  if (!node || typeof node !== 'object' || !('props' in node)) {
+    return node;
+  }
+  const props = node.props || {};
+  const changed = {};
+  if (Array.isArray(props.options)) {
+    const pattern = field && field.validate && field.validate.pattern;
+    changed.options = props.options.map((o) => (o && o.value === '' && o.label === 'Custom' && !pattern
+      ? Object.assign({}, o, { label: 'No format' }) : o));
+  }
+  if (props.children !== undefined && typeof props.children !== 'function') {
+    changed.children = validationTypeOptions(props.children, field);
+  }
+  return Object.keys(changed).length ? cloneElement(node, changed) : node;
+}
+
+function plainEntry(entry) {
+  const changed = Object.assign({}, entry);
+  if (typeof entry.component === 'function') {
+    const validation = entry.id === 'validationType';
+    changed.component = plainly(entry.component, (C) => (validation
+      ? function PlainValidationType(props) { return validationTypeOptions(C(props), props.field); }
+      : function PlainEntry(props) { return withoutFeel(C(props)); }));
+  }
+  if (Array.isArray(entry.entries)) {
+    changed.entries = entry.entries.map(plainEntry);
+  }
+  return changed;
+}
+
+function PlainSettings(propertiesPanel) {
+  propertiesPanel.registerProvider(this, 3);  // after form-js's own provider (1000), before the hidden (2)
+}
+PlainSettings.prototype.getGroups = function () {
+  return (groups) => groups.map((group) => {
+    const changed = plainEntry(group);
+    if (group.component) {
+      changed.component = group.component;  // a list: its items' entries are plain text fields
+    }
+    return changed;
+  });
+};
+PlainSettings.$inject = ['propertiesPanel'];
+
 function ChineseContextPad(formFieldContextActions, formFields) {
   this._formFields = formFields;
   formFieldContextActions.registerProvider(1, this);
@@ -349,9 +458,10 @@ export function previewModules(chinese) {
 export function editorModules(chinese, hidden) {
   const fields = {
     __init__: [['formFields', (formFields) => registerFields(formFields, chinese ? FIELD_NAMES : null)],
-      'hiddenSettings'],
+      'hiddenSettings', 'plainSettings'],
     'config.hiddenSettings': ['value', { hidden: hidden || [] }],
-    hiddenSettings: ['type', HiddenSettings]
+    hiddenSettings: ['type', HiddenSettings],
+    plainSettings: ['type', PlainSettings]
   };
   if (!chinese) {
     return [fields];

@@ -79,6 +79,7 @@ export const ZH = {
   'Maximum': '最大值',
   'Validation pattern': '格式',
   'Custom': '自定义',
+  'No format': '不限',  // the empty choice of 格式 while no pattern is set (editor.js, validationTypeOptions)
   'Custom regular expression': '自定义正则表达式',
   'Custom error message': '自定义错误提示',
   'Email': '电子邮箱',
