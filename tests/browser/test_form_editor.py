@@ -92,3 +92,47 @@ def test_a_form_saved_unchanged_from_the_editor_is_the_same_schema(person: Any, 
     page.wait_for_selector("#editor-status:has-text('已发布为第 1 版')")
     schema = Api(live_app).get("/api/forms/presentation", "process_admin")["schema"]
     assert schema == json.loads((ROOT / "processes" / "forms" / "presentation.json").read_text(encoding="utf-8"))
+
+
+def test_a_field_dropped_beside_another_is_refused_as_the_form_keeps_one_field_per_line(person: Any) -> None:
+    """A form is kept as JSON Schema, whose task pages show one field per line: the editor does not let a field be
+    put beside another (from the palette or moved), nor widened, so what it shows is what is saved."""
+    admin = person("process_admin")
+    page = admin.go("/admin/forms")
+    page.fill("#new-key", "row_check")
+    page.click("#new-form button")
+    page.wait_for_selector("#editor-status:has-text('已载入')")
+    _drag(page, ".fjs-palette-field[data-field-type='textfield']", ".fjs-drop-container-vertical")
+    page.wait_for_selector(".fjs-form-container .fjs-form-field-textfield")
+    fields = ".fjs-form-container .fjs-form-field:not(.fjs-powered-by)"
+    rows = """els => els.map(r => r.querySelectorAll('.fjs-form-field').length)"""
+    assert page.locator(".fjs-form-container .fjs-field-resize-handle:visible").count() == 0  # no width to set
+
+    def beside(source: str) -> None:
+        start = page.locator(source).first.bounding_box()
+        row = page.locator(".fjs-form-container .fjs-layout-row").first
+        end = row.bounding_box()
+        page.mouse.move(start["x"] + start["width"] / 2, start["y"] + start["height"] / 2)
+        page.mouse.down()
+        page.mouse.move(start["x"] + 30, start["y"] + 30, steps=5)
+        page.mouse.move(end["x"] + end["width"] - 30, end["y"] + end["height"] / 2, steps=15)
+        page.wait_for_selector(".fjs-form-container .fjs-layout-row.fjs-error-drop")  # shown as refused
+        admin.shot("form-editor-row-refused")
+        page.mouse.up()
+
+    beside(".fjs-palette-field[data-field-type='number']")
+    page.wait_for_timeout(300)
+    assert page.locator(fields).count() == 1
+    start = page.locator(".fjs-palette-field[data-field-type='number']").bounding_box()
+    end = page.locator(".fjs-form-container .fjs-drop-container-vertical").first.bounding_box()
+    page.mouse.move(start["x"] + start["width"] / 2, start["y"] + start["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(start["x"] + 30, start["y"] + 30, steps=5)
+    page.mouse.move(end["x"] + 40, end["y"] + end["height"] - 12, steps=15)  # below the first field: a new line
+    page.mouse.up()
+    page.wait_for_function(f"() => document.querySelectorAll('{fields}').length === 2")
+    beside(".fjs-form-container .fjs-form-field-number")  # moving the second field up beside the first
+    page.wait_for_timeout(300)
+    assert page.eval_on_selector_all(".fjs-form-container .fjs-layout-row", rows) == [1, 1]
+    page.click("#editor-save")
+    page.wait_for_selector("#editor-status:has-text('已发布为第 1 版')")

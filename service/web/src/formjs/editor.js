@@ -453,12 +453,40 @@ export function previewModules(chinese) {
   }];
 }
 
+// One field per row. form-js lets a field be dropped beside another (a row) and widened by its resize handles
+// (layout.columns); the JSON Schema a form is kept as has neither, so the task pages show one field per line and a
+// width is refused on save. The editor keeps to what is saved: a drop into a row that holds another field is
+// refused (form-js's own check, Dragging.validateDrop: the row turns red and the drop is cancelled; form-js shows
+// no words for it), and so is a width (FormLayoutValidator.validateField, which the resize handles ask; editor.css
+// hides the handles). form-js 1.23 has no setting for either.
+const ROW_TAKEN = 'one field per row';
+const NO_WIDTH = 'fields take the full width';
+
+export function oneFieldPerRow(dragging, formLayouter, formLayoutValidator) {
+  const validateDrop = dragging.validateDrop;
+  dragging.validateDrop = function (element, target) {
+    const error = validateDrop.apply(this, arguments);
+    if (error || !target || !target.classList || !target.classList.contains('fjs-layout-row')) {
+      return error;
+    }
+    const row = formLayouter.getRow(target.dataset.rowId);
+    const node = element && element.querySelector && element.querySelector('.fjs-element');
+    const moved = node ? node.dataset.id : null;
+    return row && row.components.some((id) => id !== moved) ? ROW_TAKEN : error;
+  };
+  const validateField = formLayoutValidator.validateField;
+  formLayoutValidator.validateField = function (field, columns) {
+    return Number.isInteger(columns) ? NO_WIDTH : validateField.apply(this, arguments);
+  };
+}
+oneFieldPerRow.$inject = ['dragging', 'formLayouter', 'formLayoutValidator'];
+
 /** The additionalModules of the editor: the palette's offer and the panel without the settings the form cannot
  * keep (`hidden`: their entry and group ids) always, the Chinese when `chinese`. */
 export function editorModules(chinese, hidden) {
   const fields = {
     __init__: [['formFields', (formFields) => registerFields(formFields, chinese ? FIELD_NAMES : null)],
-      'hiddenSettings', 'plainSettings'],
+      'hiddenSettings', 'plainSettings', ['dragging', 'formLayouter', 'formLayoutValidator', oneFieldPerRow]],
     'config.hiddenSettings': ['value', { hidden: hidden || [] }],
     hiddenSettings: ['type', HiddenSettings],
     plainSettings: ['type', PlainSettings]
