@@ -118,7 +118,7 @@ def test_an_end_event_without_an_outcome_is_a_problem_until_its_result_is_picked
     with admin.expecting(400, VALIDATE):
         page.click(".djs-context-pad .entry[data-action='delete']")  # redrawn: the rejection loses its end event
         page.wait_for_selector("#problems li[data-code='implicit_end']")
-    page.select_option("#element-picker", "notify_rejected")
+    page.select_option("#element-picker", "notify_rejected")  # in view, and selected
     with admin.expecting(400, VALIDATE):
         page.click(".djs-context-pad .entry[data-action='append.end-event']")
         page.keyboard.press("Escape")  # leave the new event's label as it is
@@ -132,6 +132,8 @@ def test_an_end_event_without_an_outcome_is_a_problem_until_its_result_is_picked
     badge = page.locator(f"#canvas .djs-overlays[data-container-id='{element}'] .bpmn-problem")
     assert badge.count() == 1 and badge.inner_text() == "有问题"  # drawn on the diagram: the error, not the warning
     page.wait_for_selector(f"#canvas .djs-element.selected[data-element-id='{element}']")
+    assert page.input_value("#element-picker") == element  # the picker shows the new event, by its kind
+    assert page.evaluate("() => document.querySelector('#element-picker').selectedOptions[0].textContent") == "未命名的结束事件"
     select = page.locator("#bio-properties-panel-outcome")
     labels = select.locator("option").all_inner_texts()
     assert labels == ["—", "已获奖", "未获奖", "未通过审核", "未入选", "逾期未报"], labels
@@ -145,13 +147,67 @@ def test_an_end_event_without_an_outcome_is_a_problem_until_its_result_is_picked
     assert page.locator(f"#canvas .djs-element.has-problem[data-element-id='{element}']").count() == 0
     assert badge.inner_text() == "请注意"  # only the new event's missing name is left (a warning)
     admin.shot("48-modeler-end-event-outcome-picked")
-    page.select_option("#element-picker", "notify_rejected")  # a task: no 结果 entry
+    page.click("#canvas .djs-element[data-element-id='notify_rejected'] .djs-hit")  # a task: no 结果 entry
     page.wait_for_selector("[data-entry-id='handler']")
     assert page.locator("#bio-properties-panel-outcome").count() == 0
     with page.expect_download() as download:  # what would be deployed: the property, with the code as its value
         page.click("#download")
     xml = open(download.value.path(), encoding="utf-8").read()
     assert f'id="{element}"' in xml and re.search(r'<spiffworkflow:property name="outcome" value="rejected"\s*/>', xml)
+
+
+def test_the_element_picker_follows_the_canvas_and_a_click_selects(person: Any, live_app: Any) -> None:
+    """选择流程元素 shows what is selected on the canvas, after every edit, by the elements' names; an element chosen
+    there and then clicked on the canvas stays selected (diagram-js deselected it: a click toggled the selection)."""
+    admin = person("process_admin")
+    page = _open_modeler(admin)
+    page.select_option("#element-picker", "record_presentation")
+    page.click("#canvas .djs-element[data-element-id='record_presentation'] .djs-hit")
+    page.wait_for_selector("#canvas .djs-element.selected[data-element-id='record_presentation']")
+    page.wait_for_timeout(300)  # a deselect would come with the click
+    assert _selected(page) == ["record_presentation"]
+    assert page.input_value("#bio-properties-panel-formKey") == "presentation"  # the panel shows it
+    assert page.input_value("#element-picker") == "record_presentation"
+    page.click("#canvas .djs-element[data-element-id='record_presentation'] .djs-hit")  # clicked again: still it
+    page.wait_for_timeout(300)
+    assert _selected(page) == ["record_presentation"] and page.input_value("#element-picker") == "record_presentation"
+    page.click("[data-group-id='group-general'] .bio-properties-panel-group-header")  # 常规: the name
+    page.fill("#bio-properties-panel-name", "讲述与记录")
+    page.press("#bio-properties-panel-name", "Tab")
+    page.wait_for_function("() => document.querySelector('#element-picker').selectedOptions[0].textContent === '讲述与记录'")
+    assert page.input_value("#element-picker") == "record_presentation"
+    admin.shot("49-modeler-picker-renamed-element")
+    page.wait_for_selector("#result.ok")
+    with admin.expecting(400, VALIDATE):  # the new task leads nowhere: a problem until it is connected
+        page.click(".djs-context-pad .entry[data-action='append.append-task']")
+        page.keyboard.press("Escape")  # leave the new task's label as it is
+        page.wait_for_selector("#result.error")
+    new = _selected(page)
+    assert len(new) == 1 and new[0] != "record_presentation", new
+    assert page.input_value("#element-picker") == new[0]
+    assert page.evaluate("() => document.querySelector('#element-picker').selectedOptions[0].textContent") == "未命名的任务"
+    admin.shot("50-modeler-picker-appended-task")
+    page.click("#canvas .djs-element[data-element-id='record_presentation'] .djs-hit")
+    page.wait_for_selector("#canvas .djs-element.selected[data-element-id='record_presentation']")
+    assert page.input_value("#element-picker") == "record_presentation"
+    page.click(f"#canvas .djs-element[data-element-id='{new[0]}'] .djs-hit")
+    page.wait_for_selector(f"#canvas .djs-element.selected[data-element-id='{new[0]}']")
+    page.keyboard.press("Delete")  # the selected element is gone: the picker shows none, and no longer lists it
+    page.wait_for_function("() => document.querySelector('#element-picker').value === ''")
+    assert page.locator(f"#element-picker option[value='{new[0]}']").count() == 0
+    page.wait_for_selector("#result.ok")
+    with admin.expecting(400, VALIDATE):
+        page.keyboard.press("Control+z")  # undone: back, and selected on the canvas and in the picker alike
+        page.wait_for_selector(f"#canvas .djs-element[data-element-id='{new[0]}']")
+        page.wait_for_selector("#result.error")
+    assert page.input_value("#element-picker") == (_selected(page) + [""])[0]
+    labels = page.locator("#element-picker option").all_inner_texts()
+    assert "讲述与记录" in labels and "未命名的任务" in labels and not any(re.match(r"(Event|Activity)_", x) for x in labels)
+
+
+def _selected(page: Any) -> list[str]:
+    return page.evaluate("""() => [...document.querySelectorAll('#canvas .djs-element.selected')]
+        .map(e => e.dataset.elementId)""")
 
 
 def _versions(app: Any) -> list[int]:

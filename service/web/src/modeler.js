@@ -281,8 +281,7 @@ function clearProblems() {
 
 function elementLabel(id) {
   var element = id && svc('elementRegistry').get(id);
-  var name = element && element.businessObject.name;
-  return name ? name : id;
+  return element ? labelOf(element) : id;
 }
 
 function showProblems(problems) {
@@ -442,28 +441,60 @@ document.getElementById('download').addEventListener('click', function () {
 });
 
 // -- the element picker (keyboard access to every element the panel edits) --------------------------------------
-var PICKABLE = ['bpmn:UserTask', 'bpmn:ServiceTask', 'bpmn:Lane', 'bpmn:BoundaryEvent', 'bpmn:IntermediateCatchEvent',
-                'bpmn:StartEvent', 'bpmn:ExclusiveGateway', 'bpmn:EndEvent'];
-function fillPicker() {
+// It shows what is selected on the canvas, always: rebuilt from the diagram after every change (a new, renamed or
+// deleted element) and every selection, each element by its name or, unnamed, by its kind (未命名的结束事件).
+function labelOf(element) {
+  var bo = element.businessObject;
+  if (bo.name && bo.name.trim()) return bo.name.trim().replace(/\s+/g, ' ');
+  var bpmn = text.bpmn || {};
+  var base = element.type.replace(/^bpmn:/, '').replace(/([a-z])([A-Z])/g, '$1 $2');  // bpmn:EndEvent -> End Event
+  var definition = (bo.eventDefinitions || [])[0];
+  var kind = definition ? definition.$type.replace(/^bpmn:|EventDefinition$/g, '') + ' ' + base : base;  // Timer …
+  if (element.type === 'bpmn:BoundaryEvent' && bo.cancelActivity === false) kind += ' (Non Interrupting)';
+  return text.unnamed.replace('{kind}', bpmn[kind] || bpmn[base] || text.element);
+}
+
+function pickable(element) {
+  var bo = element.businessObject;
+  return !element.labelTarget && !!bo && (bo.$instanceOf('bpmn:FlowNode') || bo.$instanceOf('bpmn:Lane'));
+}
+
+function syncPicker() {
+  var chosen = svc('selection').get();
+  var current = chosen.length === 1 ? chosen[0] : null;
+  var elements = svc('elementRegistry').filter(function (e) { return pickable(e) || e === current; })
+    .map(function (e) { return { id: e.id, label: labelOf(e) }; })
+    .sort(function (a, b) { return a.label.localeCompare(b.label, 'zh') || a.id.localeCompare(b.id); });
+  var seen = {};  // two unnamed end events: 未命名的结束事件, 未命名的结束事件 2
   picker.innerHTML = '';
   var none = document.createElement('option');
   none.value = ''; none.textContent = '—';
   picker.appendChild(none);
-  svc('elementRegistry').filter(function (e) { return PICKABLE.indexOf(e.type) >= 0; })
-    .sort(function (a, b) { return (a.businessObject.name || a.id).localeCompare(b.businessObject.name || b.id, 'zh'); })
-    .forEach(function (e) {
-      var opt = document.createElement('option');
-      opt.value = e.id;
-      opt.textContent = (e.businessObject.name || e.id);
-      picker.appendChild(opt);
-    });
+  elements.forEach(function (e) {
+    seen[e.label] = (seen[e.label] || 0) + 1;
+    var opt = document.createElement('option');
+    opt.value = e.id;
+    opt.textContent = seen[e.label] > 1 ? e.label + ' ' + seen[e.label] : e.label;
+    picker.appendChild(opt);
+  });
+  picker.value = current ? current.id : '';
 }
-picker.addEventListener('change', function () { if (picker.value) focusElement(picker.value); });
-modeler.on('selection.changed', function (e) {
-  var element = e.newSelection[0];
-  if (element && picker.value !== element.id) picker.value = element.id;
+picker.addEventListener('change', function () {
+  if (picker.value) focusElement(picker.value);
+  else svc('selection').select(null);
 });
-modeler.on('commandStack.changed', function () { validateSoon(); fillPicker(); });
+modeler.on('selection.changed', syncPicker);
+modeler.on('commandStack.changed', function () { validateSoon(); syncPicker(); });
+
+// A click on an element selects it, however it was selected before (diagram-js deselects an element clicked while
+// it is the only one selected, so picking an element and then clicking it on the canvas dropped it). Shift/Ctrl
+// clicks still add and remove.
+modeler.on('element.click', 1500, function (event) {
+  var selection = svc('selection'), original = event.originalEvent || {};
+  if (original.button !== 0 || original.shiftKey || original.ctrlKey || original.metaKey) return;
+  if (event.element !== svc('canvas').getRootElement() && selection.isSelected(event.element) &&
+      selection.get().length === 1) event.stopPropagation();
+});
 
 // -- opening: readable (a minimum zoom, the start event in view), nothing under the palette ------------------------
 function openReadable() {
@@ -503,7 +534,7 @@ fetch(root.dataset.xmlUrl, { credentials: 'same-origin' })
   .then(describeAll)
   .then(function () {
     openReadable();
-    fillPicker();
+    syncPicker();
     return validate();
   })
   .then(function () { root.dataset.ready = '1'; })  // opened, and checked once
