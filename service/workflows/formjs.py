@@ -166,13 +166,20 @@ def unconverted(form: dict[str, Any]) -> list[tuple[dict[str, Any], str]]:
     """The components of ``form`` that :func:`from_formjs` cannot keep, each with why: ``"type"`` (a type it does
     not convert: a checklist, a group and what it holds …), ``"subtype"`` (a date-time field asking for a time:
     the schema keeps dates only), ``"text"`` (a text that is not the form's title, one line ``# …``),
-    ``"setting:PATH"`` (a setting :data:`SETTINGS` refuses, or does not know) or ``"expression:PATH"`` (a limit
-    written as an expression: the schema keeps numbers)."""
+    ``"row"`` (a field in the row of an earlier one: the form shows one field per line; the editor refuses
+    such a drop too), ``"setting:PATH"`` (a setting :data:`SETTINGS` refuses, or does not know) or
+    ``"expression:PATH"`` (a limit written as an expression: the schema keeps numbers)."""
     found: list[tuple[dict[str, Any], str]] = []
     titled = False
+    rows: set[Any] = set()
     for component in form.get("components") or []:
         if not isinstance(component, dict):
             continue
+        row = (component.get("layout") or {}).get("row") if isinstance(component.get("layout"), dict) else None
+        if row is not None and row in rows:
+            found.append((component, "row"))  # beside another field: the schema's pages show one field per line
+        if row is not None:
+            rows.add(row)
         if component.get("type") not in CONVERTED:
             found.append((component, "type"))
             continue

@@ -293,6 +293,8 @@ def _unconverted_problem(component: dict[str, Any], why: str) -> dict[str, str]:
                or component.get("id") or component.get("type"))
     if why == "subtype":
         message = _("“{name}”只能填日期：表单不保存时间，请在“类型”中选“日期”", name=name)
+    elif why == "row":
+        message = _("“{name}”与另一个字段排在同一行：表单每行只放一个字段，请把它拖到单独一行", name=name)
     elif why == "text":
         message = _("“{name}”：表单只保存一行标题，写成“# 标题”；其他说明文字请写进字段的说明", name=name)
     elif why.startswith("expression:"):

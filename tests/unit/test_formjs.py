@@ -193,3 +193,15 @@ def test_a_text_other_than_the_title_and_a_limit_written_as_an_expression_are_re
     assert [(c.get("key") or c["text"], why) for c, why in unconverted(form)] == [
         ("会场检查", "text"), ("# 第二个标题", "text"), ("seats", "expression:validate.min")]
     assert unconverted({"type": "default", "components": [{"type": "text", "text": "# 会场检查"}]}) == []
+
+
+def test_a_field_beside_another_is_refused_not_put_on_its_own_line() -> None:
+    """Two fields in one row (an editor page opened before it kept one field per line, or a hand-made save) would
+    be shown one per line: refused, naming the second; a form saved from the editor has one field per row."""
+    form = {"type": "default", "components": [
+        {"type": "text", "text": "# 会场检查", "layout": {"row": "Row_1"}},
+        {"type": "textfield", "key": "venue", "label": "会场", "layout": {"row": "Row_2", "columns": None}},
+        {"type": "number", "key": "seats", "label": "座位数", "layout": {"row": "Row_2", "columns": None}}]}
+    assert [(c.get("key") or c["text"], why) for c, why in unconverted(form)] == [("seats", "row")]
+    form["components"][2]["layout"]["row"] = "Row_3"
+    assert unconverted(form) == []
