@@ -172,12 +172,14 @@ def test_the_element_picker_follows_the_canvas_and_a_click_selects(person: Any, 
     page.wait_for_timeout(300)
     assert _selected(page) == ["record_presentation"] and page.input_value("#element-picker") == "record_presentation"
     page.click("[data-group-id='group-general'] .bio-properties-panel-group-header")  # 常规: the name
+    checked = page.get_attribute("#modeler", "data-checked")
     page.fill("#bio-properties-panel-name", "讲述与记录")
     page.press("#bio-properties-panel-name", "Tab")
     page.wait_for_function("() => document.querySelector('#element-picker').selectedOptions[0].textContent === '讲述与记录'")
     assert page.input_value("#element-picker") == "record_presentation"
+    page.wait_for_function(f"() => document.querySelector('#modeler').dataset.checked !== '{checked}'")
+    page.wait_for_selector("#result.ok")  # checked again: the problems list is redrawn before the screenshot
     admin.shot("49-modeler-picker-renamed-element")
-    page.wait_for_selector("#result.ok")
     with admin.expecting(400, VALIDATE):  # the new task leads nowhere: a problem until it is connected
         page.click(".djs-context-pad .entry[data-action='append.append-task']")
         page.keyboard.press("Escape")  # leave the new task's label as it is
