@@ -13,8 +13,7 @@ from werkzeug.datastructures import MultiDict
 
 from service.catalogue import N_, _, translated
 from service.web.i18n import enum_label, title_of
-
-LONG_TEXT = 300
+from service.workflows.formjs import choice_widget, text_widget
 
 
 @dataclass
@@ -51,8 +50,7 @@ def _field(name: str, prop: dict[str, Any], required: bool, value: Any, enum: li
     if enum is not None:
         f.kind, f.options = "radio", [(v, v) for v in enum]
     elif prop.get("enum"):
-        f.kind = prop.get("x-editor-type") if prop.get("x-editor-type") in ("radio", "select") else \
-            "radio" if len(prop["enum"]) <= 8 else "select"  # the form editor's choice, else by the options' count
+        f.kind = choice_widget(prop)
         f.options = [(str(v), enum_label(prop, str(v))) for v in prop["enum"]]
     elif kind_type == "boolean":
         f.kind, f.options = "boolean", [("true", _("是")), ("false", _("否"))]
@@ -60,9 +58,7 @@ def _field(name: str, prop: dict[str, Any], required: bool, value: Any, enum: li
         f.kind = "number"
     elif kind_type == "string" and prop.get("format") == "date":
         f.kind = "date"
-    elif kind_type == "string" and (prop.get("maxLength") or 10**6) > LONG_TEXT:
-        f.kind = "textarea"
-    elif kind_type == "string" and prop.get("x-editor-type") == "textarea":  # chosen in the form editor
+    elif kind_type == "string" and text_widget(prop) == "textarea":
         f.kind = "textarea"
     elif kind_type == "array":
         items = prop.get("items") or {}

@@ -28,8 +28,6 @@ from typing import Any
 from service.catalogue import N_
 
 SCHEMA_VERSION = 16
-_DONE = {"type", "title", "description", "minLength", "maxLength", "minimum", "maximum", "format", "enum",
-         "x-enum-labels", "pattern", "default", "x-validation-type", "x-pattern-message", "x-editor-type"}
 EDITOR_TYPE = "x-editor-type"
 """A field keyword: the form-js field type chosen in the editor when it is not the one the schema implies (a list
 of two options shown as a drop-down, a short text in a multi-line box); the task pages follow it."""
@@ -37,6 +35,8 @@ VALIDATION_TYPE = "x-validation-type"
 """A field keyword: form-js's built-in pattern the field's ``pattern`` is (``email``, ``phone``)."""
 PATTERN_MESSAGE = "x-pattern-message"
 """A field keyword: what the person filling in the form reads when the value does not match the ``pattern``."""
+_DONE = {"type", "title", "description", "minLength", "maxLength", "minimum", "maximum", "format", "enum",
+         "x-enum-labels", "pattern", "default", VALIDATION_TYPE, PATTERN_MESSAGE, EDITOR_TYPE}
 PATTERNS = {
     # form-js-viewer 1.23's EMAIL_PATTERN and PHONE_PATTERN (E.164 without spaces), so that the preview and the
     # server agree: a JavaScript RegExp.test and jsonschema's re.search find the same matches in both.
@@ -55,8 +55,29 @@ PATTERNS = {
              r"5[90]\d|42\d|3[875]\d|2[98654321]\d|9[8543210]|8[6421]|6[6543210]|5[87654321]|4[987654310]|"
              r"3[9643210]|2[70]|7|1)\d{4,20}$",
 }
-_LONG_TEXT = 200
-"""A text field allowing more than this many characters is edited in a multi-line box."""
+LONG_TEXT = 300
+"""A text allowing more than this many characters (or any number) is a multi-line box: on the task pages
+(service/web/forms.py) and in the editor alike, through :func:`text_widget`."""
+RADIO_UP_TO = 8
+"""A choice among at most this many options shows as radio buttons, more as a drop-down (:func:`choice_widget`)."""
+
+
+def choice_widget(part: dict[str, Any]) -> str:
+    """How a field with options shows (``radio`` or ``select``): the form editor's choice, else by their count.
+
+    One rule for the task pages and the editor, so a form looks in the editor as it will to the person filling it."""
+    chosen = part.get(EDITOR_TYPE)
+    if chosen in ("radio", "select"):
+        return str(chosen)
+    return "radio" if len(part.get("enum") or ()) <= RADIO_UP_TO else "select"
+
+
+def text_widget(part: dict[str, Any]) -> str:
+    """How a text field shows (``textfield`` or ``textarea``): the form editor's choice, else by its length limit."""
+    chosen = part.get(EDITOR_TYPE)
+    if chosen in ("textfield", "textarea"):
+        return str(chosen)
+    return "textarea" if (part.get("maxLength") or 10**6) > LONG_TEXT else "textfield"
 CONVERTED = ("textfield", "textarea", "number", "datetime", "radio", "select", "checkbox", "text")
 """The form-js component types :func:`from_formjs` turns into JSON Schema (``text``: the form's title). The editor's
 palette offers these and no others (service/web/src/formjs/editor.js, ``OFFERED``)."""
@@ -262,20 +283,18 @@ def _component(name: str, part: dict[str, Any], required: bool) -> dict[str, Any
     component: dict[str, Any] = {"id": f"Field_{name}", "key": name, "label": part.get("title", name)}
     if "enum" in part:
         labels = part.get("x-enum-labels") or {}
-        component["type"] = "radio" if len(part["enum"]) <= 4 else "select"
+        component["type"] = choice_widget(part)
         component["values"] = [{"label": labels.get(str(v), str(v)), "value": v} for v in part["enum"]]
     elif kind == "string" and part.get("format") == "date":
         component.update({"type": "datetime", "subtype": "date", "dateLabel": component.pop("label")})
     elif kind == "string":
-        component["type"] = "textarea" if part.get("maxLength", 0) > _LONG_TEXT else "textfield"
+        component["type"] = text_widget(part)
     elif kind in ("number", "integer"):
         component["type"] = "number"
     elif kind == "boolean":
         component["type"] = "checkbox"
     else:
         component["type"] = "textarea"  # a list or table: the editor shows it as text; its schema travels whole
-    if part.get(EDITOR_TYPE) in _WIDGETS.get(component["type"], ()):
-        component["type"] = part[EDITOR_TYPE]
     if "description" in part:
         component["description"] = part["description"]
     text = component["type"] in ("textfield", "textarea")
@@ -342,7 +361,7 @@ def _field(component: dict[str, Any]) -> dict[str, Any]:
         if labels or "x-enum-labels" in (order or []):
             part["x-enum-labels"] = labels
     part.pop(EDITOR_TYPE, None)
-    implied = _component("_", {**part, "x-editor-type": None}, False)["type"]
+    implied = _component("_", {**part, EDITOR_TYPE: None}, False)["type"]
     if component.get("type") != implied and component.get("type") in _WIDGETS.get(implied, ()):
         part[EDITOR_TYPE] = component["type"]
     if order:

@@ -167,7 +167,8 @@ def test_the_kept_patterns_and_defaults_are_json_schema_the_server_enforces() ->
          "validate": {"pattern": "^[A-Z]{2}\\d+$", "patternErrorMessage": "请按 AB123 的格式填写"}}]}
     schema = from_formjs(form)
     assert schema["properties"]["code"] == {"type": "string", "title": "编号", "pattern": "^[A-Z]{2}\\d+$",
-                                            "x-pattern-message": "请按 AB123 的格式填写", "default": "AB1"}
+                                            "x-pattern-message": "请按 AB123 的格式填写", "default": "AB1",
+                                            "x-editor-type": "textfield"}  # no length limit: a page's box otherwise
     validator = Draft202012Validator(schema)
     bad = {e.path[0] for e in validator.iter_errors({"mail": "a@", "phone": "138 1234", "code": "ab1"})}
     assert bad == {"mail", "phone", "code"}

@@ -1,6 +1,7 @@
 """Task forms come from the JSON Schema a user task names: any new schema renders and parses."""
 from __future__ import annotations
 
+import pytest
 from flask import Flask
 from werkzeug.datastructures import MultiDict
 
@@ -62,3 +63,38 @@ def test_a_fresh_form_starts_from_the_defaults_and_follows_the_editors_widget() 
         assert (fresh["room"].kind, fresh["room"].value) == ("select", "2")
         posted = {f.name: f for f in forms.fields_for(schema, {"room": "1"})}
         assert posted["venue"].value is None and posted["room"].value == "1"  # what was posted, not the default
+
+
+PAGE_KIND = {"textfield": "text", "textarea": "textarea", "radio": "radio", "select": "select"}
+
+
+@pytest.mark.parametrize("component", [
+    {"type": "textfield"}, {"type": "textfield", "validate": {"maxLength": 250}},
+    {"type": "textfield", "validate": {"maxLength": 1000}}, {"type": "textarea"},
+    {"type": "textarea", "validate": {"maxLength": 50}}, {"type": "textarea", "validate": {"maxLength": 250}},
+    *({"type": kind, "values": [{"label": f"选项{i}", "value": str(i)} for i in range(n)]}
+      for kind in ("radio", "select") for n in (2, 5, 9)),
+])
+def test_a_field_shows_on_the_task_page_as_it_was_built_in_the_editor(component: dict) -> None:
+    """The class of the editor/page mismatch: every offered widget, across the length and option-count thresholds."""
+    from service.workflows.formjs import from_formjs, to_formjs
+
+    form = {"type": "default", "components": [{"key": "f", "label": "字段", **component}]}
+    schema = from_formjs(form)
+    with Flask(__name__).test_request_context():
+        [field] = forms.fields_for(schema)
+    assert field.kind == PAGE_KIND[component["type"]]
+    assert to_formjs("k", schema)["components"][-1]["type"] == component["type"]  # and it reopens as it was built
+
+
+@pytest.mark.parametrize("prop", [{"type": "string"}, {"type": "string", "maxLength": 250},
+                                  {"type": "string", "maxLength": 100}, {"type": "string", "maxLength": 400},
+                                  *({"type": "string", "enum": [str(i) for i in range(n)]} for n in (2, 5, 8, 9))])
+def test_a_form_opens_in_the_editor_as_its_task_page_shows_it(prop: dict) -> None:
+    from service.workflows.formjs import to_formjs
+
+    with Flask(__name__).test_request_context():
+        [field] = forms.fields_for({"type": "object", "properties": {"f": prop}})
+    [component] = [c for c in to_formjs("k", {"type": "object", "properties": {"f": prop}})["components"]
+                   if c.get("key") == "f"]
+    assert PAGE_KIND[component["type"]] == field.kind
