@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Iterable
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.orm import Session, defaultload, lazyload
 
 from service.models import Application, Campaign, InstanceEvent, ProcessInstance, Task, Timer
@@ -123,28 +123,28 @@ def active_on_definition(session: Session, definition_id: int, *, campaign_id: i
                          after_id: int = 0) -> list[tuple[ProcessInstance, Application | None]]:
     """The active instances running ``definition_id`` (of one campaign, or these ids), with their applications, oldest
     first; ``after_id``: only those with a higher id (the next batch)."""
-    query = (select(ProcessInstance, Application).outerjoin(Application, Application.instance_id == ProcessInstance.id)
-             .where(ProcessInstance.definition_id == definition_id, ProcessInstance.status == "active",
-                    ProcessInstance.id > after_id)
-             .order_by(ProcessInstance.id).limit(limit))
-    if campaign_id is not None:
-        query = query.where(Application.campaign_id == campaign_id)
-    if instance_ids is not None:
-        query = query.where(ProcessInstance.id.in_(list(instance_ids)))
+    query = _active_on(select(ProcessInstance, Application), definition_id, campaign_id, instance_ids)
+    query = query.where(ProcessInstance.id > after_id).order_by(ProcessInstance.id).limit(limit)
     return [(row[0], row[1]) for row in session.execute(query)]
 
 
 def count_active_on_definition(session: Session, definition_id: int, *, campaign_id: int | None = None,
                                instance_ids: Iterable[int] | None = None) -> int:
     """How many active instances of one campaign (or of these ids) run ``definition_id``."""
-    query = (select(func.count()).select_from(ProcessInstance)
-             .outerjoin(Application, Application.instance_id == ProcessInstance.id)
+    query = _active_on(select(func.count()).select_from(ProcessInstance), definition_id, campaign_id, instance_ids)
+    return session.scalar(query) or 0
+
+
+def _active_on(query: Select, definition_id: int, campaign_id: int | None,
+               instance_ids: Iterable[int] | None) -> Select:
+    """The one filter of both: active instances on the definition, of the campaign or of these ids when given."""
+    query = (query.outerjoin(Application, Application.instance_id == ProcessInstance.id)
              .where(ProcessInstance.definition_id == definition_id, ProcessInstance.status == "active"))
     if campaign_id is not None:
         query = query.where(Application.campaign_id == campaign_id)
     if instance_ids is not None:
         query = query.where(ProcessInstance.id.in_(list(instance_ids)))
-    return session.scalar(query) or 0
+    return query
 
 
 def count_active_by_definition(session: Session, definition_ids: Iterable[int]) -> dict[int, int]:
